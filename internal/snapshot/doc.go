@@ -1,0 +1,29 @@
+// Package snapshot is the data model that the loaders and the checker share:
+// the tables of a province's nightly export (spec/snapshot.md) as Arrow
+// schemas, their enums, and the loaded Snapshot with its data-quality
+// findings.
+//
+// The loaders produce a *Snapshot; the checker and the reports read it. Each
+// table is one arrow.Record whose schema is the one returned by Schema(t):
+// the columns of the spec with their types, in the spec's order. Only rows
+// that passed validation are in the records; rows with error findings are
+// left out and listed (for units and models) in Excluded so that reports can
+// say they were not evaluated.
+//
+// Two columns differ from the export on purpose:
+//   - members.needs is never loaded as text. The loaders keep only
+//     members.needs_recorded (bool): whether the export had any needs text.
+//     Free text about people cannot leak into policies or reports because it
+//     never reaches memory past the parser.
+//   - members.unit_id and members.special_group are dictionary-encoded
+//     (dictionary<int32, utf8>) because they repeat millions of times.
+//
+// Dates are Arrow date32; months ("YYYY-MM") are utf8; lists are list<utf8>.
+// Use Strings(col) to read a utf8 or dictionary column without caring which.
+//
+// Example:
+//
+//	units := snap.Table(snapshot.Units)
+//	ids := snapshot.Strings(snapshot.Column(units, "unit_id"))
+//	for i := 0; i < ids.Len(); i++ { fmt.Println(ids.Value(i)) }
+package snapshot

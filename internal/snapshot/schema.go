@@ -1,0 +1,117 @@
+package snapshot
+
+import "github.com/apache/arrow/go/v15/arrow"
+
+// ColumnSpec describes one column of a table as the spec defines it.
+type ColumnSpec struct {
+	Name     string
+	Kind     Kind
+	Required bool
+	Enum     string // key into Enums, e.g. "units.level"; "" when not an enum
+}
+
+// Kind is the spec type of a column.
+type Kind string
+
+// The column kinds of the spec.
+const (
+	KindString Kind = "string"
+	KindEnum   Kind = "enum"
+	KindBool   Kind = "bool"
+	KindDate   Kind = "date"  // YYYY-MM-DD or DD/MM/YYYY -> date32
+	KindMonth  Kind = "month" // YYYY-MM -> utf8
+	KindInt    Kind = "int"
+	KindFloat  Kind = "float"
+	KindList   Kind = "list" // ;-separated -> list<utf8>
+)
+
+func col(name string, k Kind, req bool) ColumnSpec {
+	return ColumnSpec{Name: name, Kind: k, Required: req}
+}
+func enum(t Table, name string, req bool) ColumnSpec {
+	return ColumnSpec{Name: name, Kind: KindEnum, Required: req, Enum: string(t) + "." + name}
+}
+
+// Columns lists, per table, the columns of the spec in order. members.needs
+// is read only to set needs_recorded (see the package doc).
+var Columns = map[Table][]ColumnSpec{
+	Units: {col("unit_id", KindString, true), col("parent_id", KindString, false), enum(Units, "level", true),
+		col("name", KindString, true), col("kind", KindString, false), col("active", KindBool, false)},
+	Members: {col("member_id", KindString, true), col("unit_id", KindString, true), col("joined_on", KindDate, false),
+		col("honorary", KindBool, false), col("party_member", KindBool, false), col("pioneer", KindBool, false),
+		col("hardship", KindBool, false), col("needs", KindString, false), col("special_group", KindString, false)},
+	Cadres: {col("cadre_id", KindString, true), col("unit_id", KindString, true), enum(Cadres, "role", true),
+		enum(Cadres, "competence", false), {Name: "strong_fields", Kind: KindList, Enum: "cadres.strong_fields"},
+		col("member_id", KindString, false), col("party_member", KindBool, false)},
+	Models: {col("model_id", KindString, true), col("unit_id", KindString, true), enum(Models, "type", true),
+		col("name", KindString, false), col("launched_on", KindDate, false), enum(Models, "status", false),
+		enum(Models, "field", false), col("special_group", KindString, false)},
+	Participants: {col("model_id", KindString, true), col("participant_id", KindString, true), enum(Participants, "kind", true),
+		enum(Participants, "role", false), col("pair", KindString, false), enum(Participants, "component", false)},
+	Ratings: {col("unit_id", KindString, true), col("year", KindInt, true), enum(Ratings, "rating", true),
+		col("score", KindFloat, false), enum(Ratings, "propaganda", false), enum(Ratings, "family", false),
+		enum(Ratings, "economy", false), enum(Ratings, "membership", false)},
+	Activities: {col("unit_id", KindString, true), col("month", KindMonth, true), col("kind", KindString, false),
+		col("attendees", KindInt, false)},
+	Lineage: {col("predecessor_id", KindString, true), col("successor_id", KindString, true), col("effective", KindDate, true)},
+}
+
+var dictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// Schema returns the Arrow schema of a loaded table. It follows Columns with
+// these changes: members.needs becomes needs_recorded (bool), members.unit_id
+// and members.special_group are dictionary<int32, utf8>. Every field is
+// nullable except the required ones.
+func Schema(t Table) *arrow.Schema {
+	return schemas[t]
+}
+
+var schemas = func() map[Table]*arrow.Schema {
+	m := map[Table]*arrow.Schema{}
+	for t, cols := range Columns {
+		fs := make([]arrow.Field, 0, len(cols))
+		for _, c := range cols {
+			f := arrow.Field{Name: c.Name, Nullable: !c.Required}
+			switch c.Kind {
+			case KindString, KindEnum, KindMonth:
+				f.Type = arrow.BinaryTypes.String
+			case KindBool:
+				f.Type = arrow.FixedWidthTypes.Boolean
+			case KindDate:
+				f.Type = arrow.FixedWidthTypes.Date32
+			case KindInt:
+				f.Type = arrow.PrimitiveTypes.Int64
+			case KindFloat:
+				f.Type = arrow.PrimitiveTypes.Float64
+			case KindList:
+				f.Type = arrow.ListOf(arrow.BinaryTypes.String)
+			}
+			if t == Members {
+				switch c.Name {
+				case "needs":
+					f = arrow.Field{Name: "needs_recorded", Type: arrow.FixedWidthTypes.Boolean, Nullable: false}
+				case "unit_id", "special_group":
+					f.Type = dictString
+				}
+			}
+			fs = append(fs, f)
+		}
+		m[t] = arrow.NewSchema(fs, nil)
+	}
+	return m
+}()
+
+// IDColumn returns the unique id column of a table, "" when it has none.
+func IDColumn(t Table) string {
+	switch t {
+	case Units:
+		return "unit_id"
+	case Members:
+		return "member_id"
+	case Cadres:
+		return "cadre_id"
+	case Models:
+		return "model_id"
+	}
+	return ""
+}
