@@ -1,0 +1,137 @@
+# METADATA
+# title: Thư viện dùng chung của bộ chỉ tiêu
+# description: |
+#   Các hàm dùng chung cho mọi chỉ tiêu (không phải chỉ tiêu): thứ hạng xếp loại,
+#   xếp loại gần nhất, các tháng trước ngày số liệu, cơ sở hội của mô hình,
+#   mô hình đang hoạt động, nhãn tiếng Việt. Chỉ dùng hàm tất định; "hôm nay"
+#   là input.snapshot.as_of.
+package lib.vungmanh
+
+# Thứ hạng xếp loại, tốt nhất trước: excellent 0 ... weak 3.
+rating_rank := {"excellent": 0, "good": 1, "fair": 2, "weak": 3}
+
+# Nhãn tiếng Việt.
+rating_label := {"excellent": "Xuất sắc", "good": "Vững mạnh", "fair": "Khá", "weak": "Trung bình"}
+
+field_label := {
+	"propaganda": "tuyên truyền",
+	"family": "xây dựng gia đình",
+	"economy": "phát triển kinh tế",
+	"membership": "tập hợp hội viên",
+}
+
+role_label := {
+	"commune_chair": "chủ tịch cơ sở",
+	"commune_vice_chair": "phó chủ tịch cơ sở",
+	"commune_standing": "ủy viên thường vụ cơ sở",
+	"branch_head": "chi hội trưởng",
+	"branch_deputy": "chi hội phó",
+	"group_head": "tổ trưởng",
+	"group_deputy": "tổ phó",
+}
+
+level_label := {
+	"province": "Tỉnh hội",
+	"district": "Huyện hội",
+	"commune": "Cơ sở hội",
+	"branch": "Chi hội",
+	"group": "Tổ phụ nữ",
+}
+
+# label(m, k) is m[k], or k itself when m has no label for it.
+label(m, k) := object.get(m, k, k)
+
+# better(a, b): xếp loại a tốt hơn hẳn xếp loại b.
+better(a, b) if rating_rank[a] < rating_rank[b]
+
+# Năm của ngày số liệu (as_of), và tháng "YYYY-MM" của nó.
+as_of_year := to_number(substring(input.snapshot.as_of, 0, 4))
+
+as_of_month := substring(input.snapshot.as_of, 0, 7)
+
+# month_index("2024-09") = 2024*12 + 8: tháng đếm liên tục để cộng trừ.
+month_index(month) := ((to_number(substring(month, 0, 4)) * 12) + to_number(substring(month, 5, 2))) - 1
+
+month_of_index(i) := sprintf("%04d-%02d", [floor(i / 12), (i % 12) + 1])
+
+# months_before(n): n tháng dương lịch liền trước tháng của as_of (không gồm
+# tháng của as_of), cũ nhất trước. as_of 2024-09-30, n 3 -> 2024-06, 2024-07, 2024-08.
+months_before(n) := [month_of_index(i) |
+	n > 0
+	some i in numbers.range(month_index(as_of_month) - n, month_index(as_of_month) - 1)
+]
+
+# Xếp loại tính đến năm của as_of (bỏ các năm sau ngày số liệu).
+ratings_until_as_of(ratings) := [r | some r in ratings; r.year <= as_of_year]
+
+# latest_rating(ratings): bản ghi xếp loại năm gần nhất (không quá năm của as_of).
+latest_rating(ratings) := r if {
+	rs := ratings_until_as_of(ratings)
+	y := max([x.year | some x in rs])
+	some r in rs
+	r.year == y
+}
+
+# latest_field_rating(ratings, field): đánh giá "strong"/"not_strong" của
+# lĩnh vực field trong năm gần nhất có đánh giá lĩnh vực đó.
+latest_field_rating(ratings, field) := v if {
+	rs := [r | some r in ratings_until_as_of(ratings); object.get(object.get(r, "fields", {}), field, "") != ""]
+	y := max([x.year | some x in rs])
+	some r in rs
+	r.year == y
+	v := r.fields[field]
+}
+
+# Đơn vị đang hoạt động của cây đơn vị đang xét (chủ thể và cấp dưới).
+active_unit_ids contains input.subject.id if object.get(input.subject, "active", true)
+
+active_unit_ids contains u.id if {
+	some u in input.units
+	object.get(u, "active", true)
+}
+
+# is_active_model(m): mô hình đang hoạt động (status vắng mặt = active).
+is_active_model(m) if object.get(m, "status", "active") == "active"
+
+# active_models(type): mô hình loại type đang hoạt động, do một đơn vị đang
+# hoạt động của cây đơn vị xây dựng.
+active_models(type) := {m |
+	some m in input.models
+	m.type == type
+	is_active_model(m)
+	m.unit_id in active_unit_ids
+}
+
+# inactive_models(type): mô hình loại type không được tính (đã dừng, hoặc
+# đơn vị xây dựng đã ngừng hoạt động).
+inactive_models(type) := {m |
+	some m in input.models
+	m.type == type
+	not m in active_models(type)
+}
+
+# Cơ sở hội của mô hình (phạm vi model): chính đơn vị xây dựng nếu là cơ sở,
+# nếu không thì cấp cơ sở trong input.ancestors.
+model_commune := input.unit.id if input.unit.level == "commune"
+
+model_commune := c.id if {
+	input.unit.level != "commune"
+	some c in input.ancestors
+	c.level == "commune"
+}
+
+# in_model_commune(rec): bản ghi (unit, cadre, member) nằm trong cơ sở của mô hình.
+in_model_commune(rec) if rec.commune_id == model_commune
+
+# param(id, key, default): tham số data.params[id][key], hoặc giá trị mặc định.
+param(id, key, def) := object.get(object.get(params, id, {}), key, def)
+
+default params := {}
+
+params := data.params
+
+# ids(xs): danh sách id đã sắp xếp của các bản ghi xs.
+ids(xs) := sort({x.id | some x in xs})
+
+# joined(xs): chuỗi "a, b, c" của các phần tử xs (đã sắp xếp).
+joined(xs) := concat(", ", sort(xs))

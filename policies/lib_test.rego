@@ -1,0 +1,112 @@
+# Tests of the shared library, and fixtures the targets' tests share.
+package lib.vungmanh_test
+
+import data.lib.vungmanh as lib
+
+# ---- fixtures -------------------------------------------------------------
+
+snapshot := {"name": "thai-binh", "title": "Hội LHPN tỉnh Thái Bình", "as_of": "2024-09-30"}
+
+province := {"id": "tinh", "level": "province", "name": "Tỉnh Thái Bình"}
+
+district := {"id": "huyen", "level": "district", "name": "Huyện Thái Thụy"}
+
+unit(id, level, parent) := {
+	"id": id, "level": level, "name": sprintf("Đơn vị %s", [id]),
+	"kind": "", "active": true, "parent_id": parent,
+}
+
+inactive_unit(id, level, parent) := object.union(unit(id, level, parent), {"active": false})
+
+model(id, unit_id, type, status) := {
+	"id": id, "unit_id": unit_id, "type": type, "name": sprintf("Mô hình %s", [id]),
+	"launched_on": "2023-03-08", "status": status, "participants": [],
+}
+
+# unit_input(subject, units, models): the input of a unit-scope target.
+unit_input(subject, units, models) := {
+	"subject": subject,
+	"ancestors": [province, district],
+	"units": units,
+	"models": models,
+	"cadres": [],
+	"ratings": {},
+	"activities": {},
+	"members": {},
+	"snapshot": snapshot,
+}
+
+commune := unit("xa", "commune", "huyen")
+
+# model_input(model, unit, ancestors): the input of a model-scope target.
+model_input(m, u, ancestors) := {
+	"subject": m,
+	"unit": u,
+	"ancestors": ancestors,
+	"snapshot": snapshot,
+}
+
+rating(year, r, fields) := {"year": year, "rating": r, "score": 80, "fields": fields}
+
+# ---- tests of the library --------------------------------------------------
+
+test_rating_order if {
+	lib.better("excellent", "good")
+	lib.better("good", "weak")
+	not lib.better("good", "good")
+	not lib.better("weak", "fair")
+}
+
+test_months_before if {
+	lib.months_before(3) == ["2024-06", "2024-07", "2024-08"] with input.snapshot as snapshot
+	lib.months_before(3) == ["2023-11", "2023-12", "2024-01"] with input.snapshot.as_of as "2024-02-10"
+	lib.months_before(1) == ["2023-12"] with input.snapshot.as_of as "2024-01-01"
+	lib.months_before(0) == [] with input.snapshot as snapshot
+}
+
+test_latest_rating_skips_future_years if {
+	rs := [rating(2022, "weak", {}), rating(2023, "good", {}), rating(2025, "excellent", {})]
+	r := lib.latest_rating(rs) with input.snapshot as snapshot
+	r.year == 2023
+}
+
+test_latest_rating_order_independent if {
+	rs := [rating(2023, "good", {}), rating(2021, "weak", {})]
+	lib.latest_rating(rs).rating == "good" with input.snapshot as snapshot
+}
+
+test_latest_rating_none if {
+	not lib.latest_rating([]) with input.snapshot as snapshot
+}
+
+test_latest_field_rating_falls_back_to_older_year if {
+	rs := [rating(2022, "good", {"economy": "not_strong"}), rating(2023, "good", {"family": "strong"})]
+	lib.latest_field_rating(rs, "economy") == "not_strong" with input.snapshot as snapshot
+	lib.latest_field_rating(rs, "family") == "strong" with input.snapshot as snapshot
+	not lib.latest_field_rating(rs, "propaganda") with input.snapshot as snapshot
+}
+
+test_model_commune_of_branch_model if {
+	lib.model_commune == "xa" with input as model_input({}, unit("chi", "branch", "xa"), [province, district, commune])
+}
+
+test_model_commune_of_commune_model if {
+	lib.model_commune == "xa" with input as model_input({}, commune, [province, district])
+}
+
+test_model_commune_without_commune if {
+	not lib.model_commune with input as model_input({}, district, [province])
+}
+
+test_param_defaults if {
+	lib.param("TB-06", "min_size", 2) == 2 with data.params as {}
+	lib.param("TB-06", "min_size", 2) == 1 with data.params as {"TB-06": {"min_size": 1}}
+	lib.param("TB-06", "max_size", 3) == 3 with data.params as {"TB-06": {"min_size": 1}}
+}
+
+test_labels if {
+	lib.label(lib.field_label, "economy") == "phát triển kinh tế"
+	lib.label(lib.field_label, "sports") == "sports"
+	lib.label(lib.rating_label, "good") == "Vững mạnh"
+	lib.label(lib.role_label, "branch_head") == "chi hội trưởng"
+}

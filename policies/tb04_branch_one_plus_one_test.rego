@@ -1,0 +1,58 @@
+package targets.tb04_branch_one_plus_one_test
+
+import data.lib.vungmanh_test as f
+import data.targets.tb04_branch_one_plus_one as t
+
+subject := f.unit("chi-1", "branch", "xa")
+
+units := [f.unit("to-1", "group", "chi-1"), f.inactive_unit("to-2", "group", "chi-1"), f.unit("to-3", "group", "chi-1")]
+
+input_with(models) := f.unit_input(subject, units, models)
+
+test_pass_model_of_subject if {
+	count(t.violation) == 0 with input as input_with([f.model("m1", "chi-1", "one_plus_one", "active")])
+}
+
+test_pass_model_of_descendant if {
+	count(t.violation) == 0 with input as input_with([f.model("m1", "to-3", "one_plus_one", "active")])
+}
+
+test_pass_one_of_many if {
+	ms := [
+		f.model("m1", "to-1", "one_plus_one", "inactive"),
+		f.model("m2", "to-1", "one_plus_one", "active"),
+		f.model("m3", "to-1", "other", "active"),
+	]
+	count(t.violation) == 0 with input as input_with(ms)
+}
+
+test_pass_status_absent_means_active if {
+	m := object.remove(f.model("m1", "to-1", "one_plus_one", "active"), ["status"])
+	count(t.violation) == 0 with input as input_with([m])
+}
+
+test_fail_empty_subject if {
+	t.violation == {{
+		"msg": "Chi hội Đơn vị chi-1 chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; 0 mô hình đã dừng hoặc thuộc đơn vị ngừng hoạt động)",
+		"refs": ["chi-1"],
+		"details": {"active": 0, "not_counted": 0},
+	}} with input as f.unit_input(subject, [], [])
+}
+
+test_fail_only_inactive_models if {
+	ms := [f.model("m2", "to-1", "one_plus_one", "inactive"), f.model("m1", "chi-1", "one_plus_one", "inactive")]
+	some v in t.violation with input as input_with(ms)
+	v.refs == ["chi-1", "m1", "m2"]
+	v.details.not_counted == 2
+}
+
+test_fail_model_of_inactive_unit if {
+	ms := [f.model("m1", "to-2", "one_plus_one", "active")]
+	count(t.violation) == 1 with input as input_with(ms)
+}
+
+test_fail_other_types_only if {
+	ms := [f.model("m1", "to-1", "other", "active"), f.model("m2", "to-1", "three_has_three_knows", "active")]
+	some v in t.violation with input as input_with(ms)
+	v.refs == ["chi-1"]
+}
