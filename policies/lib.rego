@@ -120,6 +120,12 @@ model_commune := c.id if {
 	c.level == "commune"
 }
 
+# model_commune_text: model_commune, or a placeholder for messages when the
+# model's unit is not in any commune.
+default model_commune_text := "(không xác định)"
+
+model_commune_text := model_commune
+
 # in_model_commune(rec): bản ghi (unit, cadre, member) nằm trong cơ sở của mô hình.
 in_model_commune(rec) if rec.commune_id == model_commune
 

@@ -110,3 +110,33 @@ test_labels if {
 	lib.label(lib.rating_label, "good") == "Vững mạnh"
 	lib.label(lib.role_label, "branch_head") == "chi hội trưởng"
 }
+
+# ---- fixtures of model-scope targets ----------------------------------------
+
+branch := unit("chi", "branch", "xa")
+
+# Ancestors of a model built by the branch "chi" of the commune "xa".
+branch_ancestors := [province, district, commune]
+
+cadre_participant(id, unit_id, role, competence, commune_id) := {
+	"id": id, "kind": "cadre", "role": "member",
+	"cadre": {
+		"id": id, "unit_id": unit_id, "role": role, "competence": competence,
+		"strong_fields": [], "party_member": false, "commune_id": commune_id,
+	},
+}
+
+unit_participant(id, level, ratings, commune_id) := {
+	"id": id, "kind": "unit", "role": "member",
+	"unit": object.union(unit(id, level, "xa"), {"ratings": ratings, "commune_id": commune_id}),
+}
+
+member_participant(id, member) := {
+	"id": id, "kind": "member", "role": "member",
+	"member": object.union({"id": id, "unit_id": "chi", "commune_id": "xa"}, member),
+}
+
+person_participant(id) := {"id": id, "kind": "person", "role": "member"}
+
+# with_participants(m, ps): the model m with participants ps.
+with_participants(m, ps) := object.union(m, {"participants": ps})

@@ -1,0 +1,126 @@
+# METADATA
+# title: Nhóm cán bộ chi, tổ phụ nữ cùng tiến đúng quy định
+# description: |
+#   Mỗi nhóm "cán bộ chi, tổ phụ nữ cùng tiến" đang hoạt động có từ 2 đến 3 người
+#   (tham số min_size, max_size), đều là cán bộ (kind cadre) giữ chức chi hội trưởng,
+#   chi hội phó, tổ trưởng hoặc tổ phó, đang công tác tại cơ sở hội của mô hình;
+#   có ít nhất một chi hội trưởng được đánh giá "giỏi" (good); có ít nhất một cán bộ
+#   "giỏi" và một cán bộ "chưa giỏi" (not_yet_good).
+# custom:
+#   id: TB-06
+#   scope: model
+#   model_type: cadres_progress
+#   severity: high
+#   title_en: Cadres-progress groups are well formed
+package targets.tb06_cadres_progress
+
+import data.lib.vungmanh as lib
+
+min_size := lib.param("TB-06", "min_size", 2)
+
+max_size := lib.param("TB-06", "max_size", 3)
+
+branch_group_roles := {"branch_head", "branch_deputy", "group_head", "group_deputy"}
+
+participants := object.get(input.subject, "participants", [])
+
+people := {p.id | some p in participants}
+
+# Cán bộ đã xác định được (kind cadre, có bản ghi cán bộ).
+cadres := [p.cadre | some p in participants; p.kind == "cadre"; p.cadre]
+
+good := {c.id | some c in cadres; object.get(c, "competence", "") == "good"}
+
+not_yet_good := {c.id | some c in cadres; object.get(c, "competence", "") == "not_yet_good"}
+
+good_branch_heads := {c.id | some c in cadres; c.role == "branch_head"; c.id in good}
+
+violation contains v if {
+	n := count(people)
+	not n >= min_size
+	v := {
+		"msg": sprintf("Nhóm cùng tiến %s có %d người, ít hơn mức tối thiểu %d người", [input.subject.id, n, min_size]),
+		"refs": array.concat([input.subject.id], sort(people)),
+		"details": {"size": n, "min_size": min_size, "max_size": max_size},
+	}
+}
+
+violation contains v if {
+	n := count(people)
+	n > max_size
+	v := {
+		"msg": sprintf("Nhóm cùng tiến %s có %d người, nhiều hơn mức tối đa %d người", [input.subject.id, n, max_size]),
+		"refs": array.concat([input.subject.id], sort(people)),
+		"details": {"size": n, "min_size": min_size, "max_size": max_size},
+	}
+}
+
+violation contains v if {
+	some p in participants
+	p.kind != "cadre"
+	v := {
+		"msg": sprintf("Thành viên %s của nhóm cùng tiến %s không phải cán bộ (loại: %s)", [p.id, input.subject.id, p.kind]),
+		"refs": [input.subject.id, p.id],
+	}
+}
+
+violation contains v if {
+	some p in participants
+	p.kind == "cadre"
+	not p.cadre
+	v := {
+		"msg": sprintf("Không tìm thấy cán bộ %s của nhóm cùng tiến %s trong danh sách cán bộ", [p.id, input.subject.id]),
+		"refs": [input.subject.id, p.id],
+	}
+}
+
+violation contains v if {
+	some c in cadres
+	not c.role in branch_group_roles
+	v := {
+		"msg": sprintf(
+			"Cán bộ %s (%s) không phải cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội phó, tổ trưởng, tổ phó)",
+			[c.id, lib.label(lib.role_label, c.role)],
+		),
+		"refs": [input.subject.id, c.id],
+	}
+}
+
+violation contains v if {
+	some c in cadres
+	not lib.in_model_commune(c)
+	v := {
+		"msg": sprintf(
+			"Cán bộ %s công tác tại đơn vị %s, không thuộc cơ sở hội %s của nhóm cùng tiến",
+			[c.id, c.unit_id, lib.model_commune_text],
+		),
+		"refs": [input.subject.id, c.id, c.unit_id],
+	}
+}
+
+violation contains v if {
+	count(good_branch_heads) == 0
+	v := {
+		"msg": sprintf("Nhóm cùng tiến %s chưa có chi hội trưởng nào được đánh giá giỏi", [input.subject.id]),
+		"refs": array.concat([input.subject.id], sort(people)),
+	}
+}
+
+violation contains v if {
+	not count(good) > 0
+	v := mix_violation
+}
+
+violation contains v if {
+	not count(not_yet_good) > 0
+	v := mix_violation
+}
+
+mix_violation := {
+	"msg": sprintf(
+		"Nhóm cùng tiến %s phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có %d giỏi, %d chưa giỏi)",
+		[input.subject.id, count(good), count(not_yet_good)],
+	),
+	"refs": array.concat([input.subject.id], sort(people)),
+	"details": {"good": count(good), "not_yet_good": count(not_yet_good)},
+}

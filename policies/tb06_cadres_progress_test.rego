@@ -1,0 +1,130 @@
+package targets.tb06_cadres_progress_test
+
+import data.lib.vungmanh_test as f
+import data.targets.tb06_cadres_progress as t
+
+head_good := f.cadre_participant("cb-1", "chi", "branch_head", "good", "xa")
+
+deputy_weak := f.cadre_participant("cb-2", "chi", "branch_deputy", "not_yet_good", "xa")
+
+group_head_weak := f.cadre_participant("cb-3", "to", "group_head", "not_yet_good", "xa")
+
+group_deputy_good := f.cadre_participant("cb-4", "to", "group_deputy", "good", "xa")
+
+input_with(ps) := f.model_input(
+	f.with_participants(f.model("nhom", "chi", "cadres_progress", "active"), ps),
+	f.branch,
+	f.branch_ancestors,
+)
+
+msgs(vs) := {v.msg | some v in vs}
+
+test_pass_two if {
+	count(t.violation) == 0 with input as input_with([head_good, deputy_weak])
+}
+
+test_pass_three_mixed_levels if {
+	count(t.violation) == 0 with input as input_with([head_good, deputy_weak, group_head_weak])
+}
+
+test_pass_commune_built_model if {
+	inp := object.union(input_with([head_good, group_head_weak]), {"unit": f.commune, "ancestors": [f.province]})
+	count(t.violation) == 0 with input as inp
+}
+
+test_fail_size_one if {
+	t.violation == {
+		{
+			"msg": "Nhóm cùng tiến nhom có 1 người, ít hơn mức tối thiểu 2 người",
+			"refs": ["nhom", "cb-1"],
+			"details": {"size": 1, "min_size": 2, "max_size": 3},
+		},
+		{
+			"msg": "Nhóm cùng tiến nhom phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có 1 giỏi, 0 chưa giỏi)",
+			"refs": ["nhom", "cb-1"],
+			"details": {"good": 1, "not_yet_good": 0},
+		},
+	} with input as input_with([head_good])
+}
+
+test_fail_size_four if {
+	vs := t.violation with input as input_with([head_good, deputy_weak, group_head_weak, group_deputy_good])
+	msgs(vs) == {"Nhóm cùng tiến nhom có 4 người, nhiều hơn mức tối đa 3 người"}
+}
+
+test_pass_size_four_with_params if {
+	ps := [head_good, deputy_weak, group_head_weak, group_deputy_good]
+	count(t.violation) == 0 with input as input_with(ps) with data.params as {"TB-06": {"max_size": 4}}
+}
+
+test_fail_size_two_with_min_three if {
+	vs := t.violation with input as input_with([head_good, deputy_weak]) with data.params as {"TB-06": {"min_size": 3}}
+	msgs(vs) == {"Nhóm cùng tiến nhom có 2 người, ít hơn mức tối thiểu 3 người"}
+}
+
+test_fail_empty_group if {
+	vs := t.violation with input as input_with([])
+	"Nhóm cùng tiến nhom có 0 người, ít hơn mức tối thiểu 2 người" in msgs(vs)
+	"Nhóm cùng tiến nhom chưa có chi hội trưởng nào được đánh giá giỏi" in msgs(vs)
+}
+
+test_fail_not_a_cadre if {
+	vs := t.violation with input as input_with([head_good, deputy_weak, f.member_participant("hv-1", {})])
+	some v in vs
+	v.refs == ["nhom", "hv-1"]
+	v.msg == "Thành viên hv-1 của nhóm cùng tiến nhom không phải cán bộ (loại: member)"
+}
+
+test_fail_unknown_cadre if {
+	unknown := {"id": "cb-9", "kind": "cadre", "role": "member"}
+	vs := t.violation with input as input_with([head_good, deputy_weak, unknown])
+	msgs(vs) == {"Không tìm thấy cán bộ cb-9 của nhóm cùng tiến nhom trong danh sách cán bộ"}
+}
+
+test_fail_commune_cadre if {
+	chair := f.cadre_participant("cb-5", "xa", "commune_chair", "not_yet_good", "xa")
+	vs := t.violation with input as input_with([head_good, chair])
+	msgs(vs) == {"Cán bộ cb-5 (chủ tịch cơ sở) không phải cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội phó, tổ trưởng, tổ phó)"}
+}
+
+test_fail_other_commune if {
+	outsider := f.cadre_participant("cb-6", "chi-khac", "branch_deputy", "not_yet_good", "xa-khac")
+	vs := t.violation with input as input_with([head_good, outsider])
+	some v in vs
+	v.msg == "Cán bộ cb-6 công tác tại đơn vị chi-khac, không thuộc cơ sở hội xa của nhóm cùng tiến"
+	v.refs == ["nhom", "cb-6", "chi-khac"]
+}
+
+test_fail_model_outside_any_commune if {
+	inp := object.union(input_with([head_good, deputy_weak]), {"unit": f.district, "ancestors": [f.province]})
+	vs := t.violation with input as inp
+	count(vs) == 2
+	"Cán bộ cb-1 công tác tại đơn vị chi, không thuộc cơ sở hội (không xác định) của nhóm cùng tiến" in msgs(vs)
+}
+
+test_fail_no_good_branch_head if {
+	vs := t.violation with input as input_with([group_deputy_good, deputy_weak])
+	msgs(vs) == {"Nhóm cùng tiến nhom chưa có chi hội trưởng nào được đánh giá giỏi"}
+}
+
+test_fail_branch_head_not_good if {
+	head_weak := f.cadre_participant("cb-7", "chi", "branch_head", "not_yet_good", "xa")
+	vs := t.violation with input as input_with([head_weak, group_deputy_good])
+	msgs(vs) == {"Nhóm cùng tiến nhom chưa có chi hội trưởng nào được đánh giá giỏi"}
+}
+
+test_fail_all_good if {
+	vs := t.violation with input as input_with([head_good, group_deputy_good])
+	msgs(vs) == {"Nhóm cùng tiến nhom phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có 2 giỏi, 0 chưa giỏi)"}
+}
+
+test_fail_competence_missing if {
+	unassessed := object.union(object.remove(deputy_weak, ["cadre"]), {"cadre": object.remove(deputy_weak.cadre, ["competence"])})
+	vs := t.violation with input as input_with([head_good, unassessed])
+	msgs(vs) == {"Nhóm cùng tiến nhom phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có 1 giỏi, 0 chưa giỏi)"}
+}
+
+test_duplicate_rows_count_once if {
+	vs := t.violation with input as input_with([head_good, head_good, deputy_weak])
+	count(vs) == 0
+}
