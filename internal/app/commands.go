@@ -1,0 +1,198 @@
+package app
+
+import (
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func (a *app) testCommand() *cobra.Command {
+	var o testOptions
+	cmd := &cobra.Command{
+		Use:   "test [DIR]",
+		Short: "Run the Rego unit tests (*_test.rego) of a policy directory",
+		Long: strings.TrimSpace(`
+Test runs the *_test.rego files of a policy directory with OPA's test
+semantics (rules named test_*). DIR defaults to the policies built into the
+binary. Exit code 0 when every test passes, 2 otherwise.`),
+		Example: "  vungmanh test ./policies\n  vungmanh test ./policies --coverage --run TB-04",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.started()
+			if len(args) == 1 {
+				o.dir = args[0]
+			}
+			return a.test(cmd, o)
+		},
+	}
+	cmd.Flags().BoolVar(&o.coverage, "coverage", false, "report the coverage of the policies by their tests")
+	cmd.Flags().StringVar(&o.run, "run", "", "run only the tests whose name matches this regular expression")
+	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "list every test, not only failures")
+	return cmd
+}
+
+type testOptions struct {
+	dir      string
+	coverage bool
+	run      string
+	verbose  bool
+}
+
+func (a *app) checkCommand() *cobra.Command {
+	var o checkOptions
+	cmd := &cobra.Command{
+		Use:   "check [DIR]",
+		Short: "Compile a policy directory and check its metadata, sandbox and input schema",
+		Long: strings.TrimSpace(`
+Check compiles every target of a policy directory (or .tar.gz bundle) in
+strict mode, verifies its METADATA (id, scope, title, severity), refuses
+sandboxed builtins (http.send, time.now_ns, rand.*...), and type-checks
+input against the JSON Schema of each scope, so that a typo such as
+input.subject.nmae is reported with file:line:col. With --snapshot it also
+evaluates every target once on that snapshot.
+
+Every problem is printed as file:row:col: message. Exit code 0 when the
+policies are sound, 2 otherwise.`),
+		Example: "  vungmanh check ./policies\n  vungmanh check ./policies --snapshot sample://thai-binh-2024",
+		Args:    cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.started()
+			if len(args) == 1 {
+				o.dir = args[0]
+			}
+			return a.check(cmd, o)
+		},
+	}
+	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "also evaluate every target once on this snapshot")
+	return cmd
+}
+
+type checkOptions struct {
+	dir      string
+	snapshot string
+}
+
+func (a *app) evalCommand() *cobra.Command {
+	var o evalOptions
+	cmd := &cobra.Command{
+		Use:   "eval --snapshot URL --subject ID [--target ID] [--explain]",
+		Short: "Print one subject's input document and its verdict for each target",
+		Long: strings.TrimSpace(`
+Eval builds the input document that the targets see for one subject (a unit
+id, or a model id for scope: model), prints it, then prints the verdict of
+each target whose scope matches (or only --target). --explain adds OPA's
+evaluation trace. Personal data never appears: the input holds ids and
+statistics only.`),
+		Example: "  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --target TB-01 --explain",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.started()
+			if o.snapshot == "" {
+				return configErrorf("snapshot", "--snapshot is required")
+			}
+			if o.subject == "" {
+				return configErrorf("subject", "--subject is required (a unit id or a model id)")
+			}
+			return a.eval(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.snapshot, "snapshot", "", "snapshot folder, file:// or gs:// URL, or sample://PROFILE (required)")
+	f.StringVar(&o.policies, "policies", "", "policy folder, bundle or gs:// URL (default: the built-in policies)")
+	f.StringVar(&o.subject, "subject", "", "unit id or model id to evaluate (required)")
+	f.StringVar(&o.target, "target", "", "only this target id")
+	f.BoolVar(&o.explain, "explain", false, "print the evaluation trace")
+	f.StringVar(&o.params, "params", "", "YAML file of target parameters")
+	return cmd
+}
+
+type evalOptions struct {
+	snapshot, policies, subject, target, params string
+	explain                                     bool
+}
+
+func (a *app) sampleCommand() *cobra.Command {
+	var o sampleOptions
+	cmd := &cobra.Command{
+		Use:   "sample --out DIR [--profile NAME]",
+		Short: "Write a synthetic snapshot (thai-binh-2024, hung-yen-2026, national)",
+		Long: strings.TrimSpace(`
+Sample writes a synthetic snapshot in the format of spec/snapshot.md:
+snapshot.yaml and one file per table. The thai-binh-2024 profile matches the
+figures of the Thái Bình 2024 article; hung-yen-2026 has no district level
+(after the July 2025 reform); national is sized like the whole country and
+is meant for benchmarks (use --scale to shrink it). The same profile, scale
+and seed always give the same files. No personal data: names and phone
+numbers are made up.
+
+The run command accepts sample://PROFILE (e.g. sample://thai-binh-2024 or
+sample://national?scale=0.01) as a snapshot, generated in memory.`),
+		Example: "  vungmanh sample --profile thai-binh-2024 --out ./snapshot\n  vungmanh sample --profile national --scale 0.1 --format parquet --out /tmp/national",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.started()
+			if o.out == "" {
+				return configErrorf("out", "--out is required (the folder to write the snapshot to)")
+			}
+			if o.format != "csv" && o.format != "parquet" {
+				return configErrorf("format", "--format %q: want csv or parquet", o.format)
+			}
+			if o.scale <= 0 {
+				return configErrorf("scale", "--scale %g: want a positive number", o.scale)
+			}
+			return a.sample(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.profile, "profile", "thai-binh-2024", "thai-binh-2024, hung-yen-2026 or national")
+	f.Float64Var(&o.scale, "scale", 1, "size factor applied to the profile")
+	f.Int64Var(&o.seed, "seed", 1, "random seed")
+	f.StringVar(&o.format, "format", "csv", "table file format: csv or parquet")
+	f.StringVar(&o.out, "out", "", "folder to write (required)")
+	return cmd
+}
+
+type sampleOptions struct {
+	profile, format, out string
+	scale                float64
+	seed                 int64
+}
+
+func (a *app) mergeCommand() *cobra.Command {
+	var o mergeOptions
+	cmd := &cobra.Command{
+		Use:   "merge --out URL --run-id ID --shard-count N",
+		Short: "Combine the shard outputs of one run into the final run folder and move latest.json",
+		Long: strings.TrimSpace(`
+Merge reads the outputs that "vungmanh run --shard-count N" wrote for each
+shard of one run id, checks that every shard finished, and writes the final
+run folder exactly as one unsharded run would have, then moves latest.json.
+The Helm chart runs it after the shards of an Indexed Job complete.`),
+		Example: "  vungmanh merge --out gs://reports/vungmanh --snapshot gs://exports/thai-binh --run-id vungmanh-28976520 --shard-count 4",
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.started()
+			if o.runID == "" {
+				return configErrorf("run-id", "--run-id is required (the run id the shards used)")
+			}
+			if o.shardCount < 1 {
+				return configErrorf("shard-count", "--shard-count %d: want at least 1", o.shardCount)
+			}
+			return a.merge(cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.out, "out", "./reports", "where the shards wrote their output and the run folder goes")
+	f.StringVar(&o.snapshot, "snapshot", "", "the snapshot the shards evaluated")
+	f.StringVar(&o.runID, "run-id", "", "run id of the shards (required)")
+	f.IntVar(&o.shardCount, "shard-count", 1, "number of shards to wait for")
+	f.StringVar(&o.lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
+	f.StringSliceVar(&o.formats, "formats", Formats, "report formats to write")
+	return cmd
+}
+
+type mergeOptions struct {
+	out, snapshot, runID, lang string
+	shardCount                 int
+	formats                    []string
+}

@@ -1,0 +1,53 @@
+// Package app is the vungmanh command line: the commands of spec/cli.md
+// (run, test, check, eval, sample, merge, version), their settings, the
+// wiring of the stages, logging, and the mapping of errors to exit codes.
+// It is the only package that imports all the others; cmd/vungmanh only
+// calls Main.
+//
+// # Settings
+//
+// Every flag of `run` has an environment variable VUNGMANH_<FLAG> (upper
+// case, '-' becomes '_') and a key in the optional YAML --config file, named
+// like the flag:
+//
+//	snapshot: gs://exports/thai-binh
+//	out: gs://reports/vungmanh
+//	max-bad-rows: 2%
+//	formats: [json, html, xlsx]
+//
+// Precedence is flag > environment > file > default. An unknown key, a
+// value that does not parse, a missing --snapshot or an unreadable params
+// or waivers file ends the command with exit code 2 and one sentence naming
+// the setting, before any data is read. JOB_COMPLETION_INDEX (set by an
+// Indexed Kubernetes Job) fills --shard-index when no other source sets it.
+//
+// # Exit codes
+//
+// exitCode is the single place where errors become exit codes:
+//
+//	0  published (violations included)
+//	1  transient: storage, network, --timeout, SIGINT/SIGTERM; nothing published
+//	2  configuration or policy error (*ConfigError, checker.PolicyErrors, usage errors)
+//	3  data unusable (*loaders.FatalError, *loaders.TooManyBadRowsError)
+//	4  --fail-on threshold reached (*FailOnError); the report was published
+//
+// # Logging and the summary
+//
+// One zerolog logger per command: JSON lines on stderr, the console format
+// when stderr is a terminal (or --log-format console). Every line of `run`
+// carries run_id. The run ends with one summary line (counts per status,
+// duration, report path) that is also written to /dev/termination-log when
+// that file exists, so that `kubectl describe pod` shows it. The path can be
+// changed with the hidden --termination-log flag (or
+// VUNGMANH_TERMINATION_LOG) for tests.
+//
+// # Signals
+//
+// main cancels the context on SIGINT and SIGTERM. The stages stop, nothing
+// more is written, latest.json is not moved, and Main returns 1. If a stage
+// does not return within 8 seconds of the signal, Main returns 1 anyway.
+//
+// Example:
+//
+//	code := app.Main(ctx, []string{"run", "--snapshot", "sample://thai-binh-2024", "--out", dir}, os.Stdin, os.Stdout, os.Stderr)
+package app

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// The exit codes of spec/cli.md.
+const (
+	ExitOK        = 0 // run finished, report published
+	ExitTransient = 1 // storage, network, timeout, SIGTERM: nothing published, retry
+	ExitConfig    = 2 // bad setting or policy error: do not retry
+	ExitData      = 3 // data unusable: do not retry
+	ExitFailOn    = 4 // --fail-on threshold reached, report published
+)
+
+// ConfigError is a setting that is wrong: a bad flag, a missing --snapshot,
+// an unknown key in the config file, an unreadable params file. Setting
+// names the flag (without dashes), or the config key.
+type ConfigError struct {
+	Setting string
+	Err     error
+}
+
+func (e *ConfigError) Error() string {
+	if e.Setting == "" {
+		return e.Err.Error()
+	}
+	return fmt.Sprintf("setting %s: %v", e.Setting, e.Err)
+}
+
+func (e *ConfigError) Unwrap() error { return e.Err }
+
+func configErrorf(setting, format string, args ...any) error {
+	return &ConfigError{Setting: setting, Err: fmt.Errorf(format, args...)}
+}
+
+// FailOnError says that --fail-on found results of the given kind. The
+// report was published.
+type FailOnError struct {
+	FailOn string // fail | error
+	Count  int    // results that reached the threshold
+}
+
+func (e *FailOnError) Error() string {
+	return fmt.Sprintf("--fail-on %s: %d result(s) reached the threshold", e.FailOn, e.Count)
+}
+
+// usageError marks an error that cobra returned before a command ran
+// (unknown command, unknown flag, wrong number of arguments).
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+// exitCode maps an error to the exit code of spec/cli.md. It is the only
+// place where errors become exit codes.
+func exitCode(err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	// A cancelled or timed-out run is transient whatever stage noticed it.
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ExitTransient
+	}
+	var (
+		cfg    *ConfigError
+		usage  usageError
+		failOn *FailOnError
+	)
+	switch {
+	case errors.As(err, &cfg), errors.As(err, &usage):
+		return ExitConfig
+	case errors.As(err, &failOn):
+		return ExitFailOn
+	}
+	if code, ok := stageExitCode(err); ok {
+		return code
+	}
+	// Storage, network and anything unforeseen: retrying may help.
+	return ExitTransient
+}

@@ -1,0 +1,59 @@
+package app
+
+import (
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+	"golang.org/x/term"
+)
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// runIDHook adds run_id to every log line. The default run id depends on
+// the snapshot's and the policies' digests, known only once both are
+// loaded; until then lines carry the provisional id (the start time part of
+// the final id, or the --run-id given).
+type runIDHook struct {
+	mu sync.Mutex
+	id string
+}
+
+func (h *runIDHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
+	h.mu.Lock()
+	id := h.id
+	h.mu.Unlock()
+	e.Str("run_id", id)
+}
+
+func (h *runIDHook) set(id string) {
+	h.mu.Lock()
+	h.id = id
+	h.mu.Unlock()
+}
+
+// newLogger builds the one logger of a command: JSON lines to w, or the
+// console format when format is "console" (or empty and w is a terminal).
+func newLogger(w io.Writer, format string, level zerolog.Level, hook zerolog.Hook) zerolog.Logger {
+	if format == "" {
+		format = "json"
+		if isTerminal(w) {
+			format = "console"
+		}
+	}
+	out := w
+	if format == "console" {
+		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
+	}
+	l := zerolog.New(out).Level(level).With().Timestamp().Logger()
+	if hook != nil {
+		l = l.Hook(hook)
+	}
+	return l
+}

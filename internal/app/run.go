@@ -1,0 +1,193 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+)
+
+// runContext is what the stages of `run` receive.
+type runContext struct {
+	s        *runSettings
+	log      zerolog.Logger
+	started  time.Time
+	setRunID func(string) // the run id once known (logs carry it from then on)
+	progress *progress
+}
+
+// runOutcome is what a published run reports back.
+type runOutcome struct {
+	RunID  string
+	Counts map[string]int // results per status
+	Report string         // the run folder (path or URL)
+}
+
+// stopGrace is how long a cancelled run may take to stop before the
+// command gives up waiting; Kubernetes' default grace period is 30s and the
+// contract promises an exit within 10s.
+const stopGrace = 8 * time.Second
+
+func (a *app) runCommand() *cobra.Command {
+	s := &runSettings{}
+	cmd := &cobra.Command{
+		Use:   "run --snapshot URL [flags]",
+		Short: "Load the snapshot, evaluate every target, publish the run folder and move latest.json",
+		Long: strings.TrimSpace(`
+Run is the nightly job. It loads the snapshot, evaluates every target of the
+policies for every subject, writes the run folder under --out
+(<out>/<snapshot>/runs/<as_of>/<run_id>/) and then moves latest.json to it.
+A run that fails or is stopped (SIGTERM, SIGINT) publishes nothing and leaves
+latest.json where it was.
+
+Every flag can also be set with an environment variable VUNGMANH_<FLAG>
+(upper case, '-' becomes '_', e.g. VUNGMANH_MAX_BAD_ROWS=2%) or a key of the
+YAML --config file (the flag name, e.g. "max-bad-rows: 2%"). Precedence:
+flag > environment > file > default. Unknown keys in the file are an error.
+
+At the end one summary line (counts per status, duration, report path) is
+logged and written to /dev/termination-log when that file exists.
+
+Exit codes: 0 published; 1 transient (storage, network, timeout, signal),
+nothing published; 2 configuration or policy error; 3 data unusable (fatal
+data-quality finding or too many bad rows), nothing published; 4 --fail-on
+threshold reached, report published.`),
+		Example: strings.TrimSpace(`
+  vungmanh run --snapshot sample://thai-binh-2024 --out ./reports
+  vungmanh run --snapshot gs://exports/thai-binh --out gs://reports/vungmanh --params params.yaml --fail-on error
+  VUNGMANH_SNAPSHOT=./snapshot vungmanh run --config run.yaml`),
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			a.started()
+			return a.run(cmd, s)
+		},
+	}
+	bindRunFlags(cmd.Flags(), s)
+	return cmd
+}
+
+// run merges and validates the settings, runs the pipeline, and ends with
+// the summary line.
+func (a *app) run(cmd *cobra.Command, s *runSettings) error {
+	ctx := cmd.Context()
+	started := time.Now()
+	if err := settingsFromCommand(cmd, s, a.getenv); err != nil {
+		a.finish(zerolog.Nop(), s, summary{Code: exitCode(err), Err: err, Duration: time.Since(started)}, false)
+		return reportedError{err}
+	}
+	hook := &runIDHook{id: s.RunID}
+	if hook.id == "" {
+		hook.id = started.UTC().Format("20060102T150405Z")
+	}
+	log := newLogger(a.stderr, s.LogFormat, s.level, hook)
+	showProgress := s.Progress
+	if !cmd.Flags().Changed("progress") {
+		showProgress = isTerminal(a.stderr)
+	}
+	if s.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
+		defer cancel()
+	}
+	rc := &runContext{s: s, log: log, started: started, setRunID: hook.set, progress: newProgress(a.stderr, showProgress)}
+	log.Info().Str("snapshot", s.Snapshot).Str("out", s.Out).Str("version", Version).
+		Int("workers", s.Workers).Int("shard_index", s.ShardIndex).Int("shard_count", s.ShardCount).Msg("run started")
+
+	out, err := a.runStopping(ctx, rc)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		err = fmt.Errorf("run stopped (%w): %v", ctx.Err(), err)
+	}
+	sum := summary{Duration: time.Since(started), RunID: hook.id, Err: err}
+	if err == nil {
+		sum.RunID, sum.Counts, sum.Report = out.RunID, out.Counts, out.Report
+		err = failOn(s.FailOn, out.Counts)
+		sum.Err = err
+	}
+	sum.Code = exitCode(err)
+	a.finish(log, s, sum, true)
+	if err != nil {
+		return reportedError{err}
+	}
+	return nil
+}
+
+// runStopping runs the pipeline and returns when it ends, or stopGrace
+// after ctx is cancelled if the pipeline has not returned by then.
+func (a *app) runStopping(ctx context.Context, rc *runContext) (*runOutcome, error) {
+	type result struct {
+		out *runOutcome
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		out, err := a.pipeline(ctx, rc)
+		done <- result{out, err}
+	}()
+	select {
+	case r := <-done:
+		return r.out, r.err
+	case <-ctx.Done():
+	}
+	t := time.NewTimer(stopGrace)
+	defer t.Stop()
+	select {
+	case r := <-done:
+		if r.err == nil {
+			// Published before the stage noticed the signal.
+			return r.out, nil
+		}
+		return nil, r.err
+	case <-t.C:
+		return nil, fmt.Errorf("run did not stop within %s: %w", stopGrace, ctx.Err())
+	}
+}
+
+// failOn returns a *FailOnError when the counts reach the --fail-on
+// threshold: "fail" counts fail and error results, "error" only errors.
+func failOn(mode string, counts map[string]int) error {
+	var n int
+	switch mode {
+	case "fail":
+		n = counts["fail"] + counts["error"]
+	case "error":
+		n = counts["error"]
+	default:
+		return nil
+	}
+	if n == 0 {
+		return nil
+	}
+	return &FailOnError{FailOn: mode, Count: n}
+}
+
+// finish logs the summary line once and writes it to the termination log.
+func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary, logged bool) {
+	line := sum.String()
+	if logged {
+		ev := log.Info()
+		if sum.Code != ExitOK {
+			ev = log.Error()
+		}
+		for _, st := range statusOrder {
+			ev = ev.Int(st, sum.Counts[st])
+		}
+		ev.Int("exit_code", sum.Code).Dur("duration", sum.Duration).Str("report", sum.Report)
+		if sum.Err != nil {
+			ev = ev.AnErr("error", sum.Err)
+		}
+		ev.Msg(line)
+	} else {
+		fmt.Fprintf(a.stderr, "vungmanh: %s\n", sum.Err)
+	}
+	path := s.TerminationLog
+	if path == "" {
+		path = DefaultTerminationLog
+	}
+	if err := writeTerminationLog(path, line); err != nil {
+		log.Warn().Err(err).Msg("termination log not written")
+	}
+}
