@@ -21,4 +21,3 @@ func (a *app) sample(cmd *cobra.Command, o sampleOptions) error { return errNotW
 func (a *app) merge(cmd *cobra.Command, o mergeOptions) error   { return errNotWired }
 
 func stageExitCode(err error) (int, bool) { return 0, false }
-
