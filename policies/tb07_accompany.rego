@@ -1,0 +1,164 @@
+# METADATA
+# title: Nhóm chi, tổ phụ nữ đồng hành vượt khó đúng quy định
+# description: |
+#   Mỗi nhóm "đồng hành vượt khó" đang hoạt động ghi rõ lĩnh vực (field); thành viên
+#   đều là đơn vị cùng một cấp: đúng 2 chi hội (tham số branch_size), hoặc 2-3 tổ
+#   phụ nữ (group_min_size, group_max_size); tất cả thuộc cơ sở hội của mô hình.
+#   Theo xếp loại gần nhất của từng đơn vị trong lĩnh vực đó (tính đến năm của
+#   ngày số liệu), có đúng một đơn vị "chưa mạnh" (not_strong), các đơn vị còn lại
+#   "mạnh" (strong). Đơn vị chưa có xếp loại lĩnh vực đó là một vi phạm nêu tên đơn vị.
+# custom:
+#   id: TB-07
+#   scope: model
+#   model_type: accompany
+#   severity: high
+#   title_en: Accompany groups pair strong and not-yet-strong units of one level
+package targets.tb07_accompany
+
+import data.lib.vungmanh as lib
+
+branch_size := lib.param("TB-07", "branch_size", 2)
+
+group_min_size := lib.param("TB-07", "group_min_size", 2)
+
+group_max_size := lib.param("TB-07", "group_max_size", 3)
+
+participants := object.get(input.subject, "participants", [])
+
+# Đơn vị đã xác định được (kind unit, có bản ghi đơn vị), theo id.
+units := {p.id: p.unit | some p in participants; p.kind == "unit"; p.unit}
+
+levels := {u.level | some u in units}
+
+field := input.subject.field
+
+# Đánh giá lĩnh vực của từng đơn vị có xếp loại lĩnh vực đó.
+judgement := {id: j |
+	some id, u in units
+	j := lib.latest_field_rating(object.get(u, "ratings", []), field)
+}
+
+unrated := {id | some id, _ in units; not judgement[id]}
+
+weak := {id | some id, j in judgement; j == "not_strong"}
+
+refs_all := array.concat([input.subject.id], sort({p.id | some p in participants}))
+
+violation contains v if {
+	not input.subject.field
+	v := {
+		"msg": sprintf("Nhóm đồng hành %s chưa ghi lĩnh vực đồng hành (field)", [input.subject.id]),
+		"refs": [input.subject.id],
+	}
+}
+
+violation contains v if {
+	some p in participants
+	p.kind != "unit"
+	v := {
+		"msg": sprintf("Thành viên %s của nhóm đồng hành %s không phải chi hội hoặc tổ phụ nữ (loại: %s)", [p.id, input.subject.id, p.kind]),
+		"refs": [input.subject.id, p.id],
+	}
+}
+
+violation contains v if {
+	some p in participants
+	p.kind == "unit"
+	not p.unit
+	v := {
+		"msg": sprintf("Không tìm thấy đơn vị %s của nhóm đồng hành %s", [p.id, input.subject.id]),
+		"refs": [input.subject.id, p.id],
+	}
+}
+
+violation contains v if {
+	count(levels) > 1
+	v := {
+		"msg": sprintf(
+			"Nhóm đồng hành %s gồm đơn vị nhiều cấp (%s); các đơn vị phải cùng là chi hội hoặc cùng là tổ phụ nữ",
+			[input.subject.id, lib.joined({lib.label(lib.level_label, l) | some l in levels})],
+		),
+		"refs": refs_all,
+	}
+}
+
+violation contains v if {
+	levels == {"branch"}
+	count(units) != branch_size
+	v := {
+		"msg": sprintf("Nhóm đồng hành %s có %d chi hội; quy định đúng %d chi hội", [input.subject.id, count(units), branch_size]),
+		"refs": refs_all,
+		"details": {"size": count(units), "branch_size": branch_size},
+	}
+}
+
+violation contains v if {
+	levels == {"group"}
+	n := count(units)
+	not group_size_ok(n)
+	v := {
+		"msg": sprintf("Nhóm đồng hành %s có %d tổ phụ nữ; quy định từ %d đến %d tổ", [input.subject.id, n, group_min_size, group_max_size]),
+		"refs": refs_all,
+		"details": {"size": n, "group_min_size": group_min_size, "group_max_size": group_max_size},
+	}
+}
+
+group_size_ok(n) if {
+	n >= group_min_size
+	n <= group_max_size
+}
+
+violation contains v if {
+	count(levels) == 1
+	some l in levels
+	not l in {"branch", "group"}
+	v := {
+		"msg": sprintf("Nhóm đồng hành %s gồm các đơn vị cấp %s; chỉ chi hội hoặc tổ phụ nữ được ghép nhóm", [input.subject.id, lib.label(lib.level_label, l)]),
+		"refs": refs_all,
+	}
+}
+
+violation contains v if {
+	count(units) == 0
+	v := {
+		"msg": sprintf("Nhóm đồng hành %s chưa có đơn vị thành viên nào", [input.subject.id]),
+		"refs": [input.subject.id],
+	}
+}
+
+violation contains v if {
+	some id, u in units
+	not lib.in_model_commune(u)
+	v := {
+		"msg": sprintf(
+			"Đơn vị %s thuộc cơ sở hội %s, không thuộc cơ sở hội %s của nhóm đồng hành",
+			[id, object.get(u, "commune_id", "(không xác định)"), lib.model_commune_text],
+		),
+		"refs": [input.subject.id, id],
+	}
+}
+
+violation contains v if {
+	some id in unrated
+	v := {
+		"msg": sprintf(
+			"Đơn vị %s chưa có xếp loại lĩnh vực %s, không xác định được mạnh hay chưa mạnh",
+			[id, lib.label(lib.field_label, field)],
+		),
+		"refs": [input.subject.id, id],
+	}
+}
+
+violation contains v if {
+	count(units) > 0
+	count(unrated) == 0
+	count(weak) != 1
+	v := {
+		"msg": sprintf(
+			"Nhóm đồng hành %s phải có đúng 1 đơn vị chưa mạnh về %s, các đơn vị còn lại mạnh; hiện có %d chưa mạnh, %d mạnh",
+			[input.subject.id, lib.label(lib.field_label, field), count(weak), count(units) - count(weak)],
+		),
+		"refs": array.concat([input.subject.id], sort(weak)),
+		"details": {"not_strong": count(weak), "strong": count(units) - count(weak)},
+	}
+}

@@ -1,0 +1,149 @@
+package targets.tb07_accompany_test
+
+import data.lib.vungmanh_test as f
+import data.targets.tb07_accompany as t
+
+strong(level, id) := f.unit_participant(id, level, [f.rating(2023, "good", {"economy": "strong"})], "xa")
+
+weak(level, id) := f.unit_participant(id, level, [f.rating(2023, "fair", {"economy": "not_strong"})], "xa")
+
+accompany(ps) := object.union(f.model("dh", "xa", "accompany", "active"), {"field": "economy", "participants": ps})
+
+input_with(ps) := f.model_input(accompany(ps), f.commune, [f.province, f.district])
+
+msgs(vs) := {v.msg | some v in vs}
+
+test_pass_two_branches if {
+	count(t.violation) == 0 with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2")])
+}
+
+test_pass_two_groups if {
+	count(t.violation) == 0 with input as input_with([strong("group", "to-1"), weak("group", "to-2")])
+}
+
+test_pass_three_groups if {
+	ps := [strong("group", "to-1"), weak("group", "to-2"), strong("group", "to-3")]
+	count(t.violation) == 0 with input as input_with(ps)
+}
+
+test_pass_branch_built_model if {
+	inp := object.union(input_with([strong("group", "to-1"), weak("group", "to-2")]), {"unit": f.branch, "ancestors": f.branch_ancestors})
+	count(t.violation) == 0 with input as inp
+}
+
+test_pass_latest_field_judgement_wins if {
+	improved := f.unit_participant("chi-2", "branch", [
+		f.rating(2022, "fair", {"economy": "not_strong"}),
+		f.rating(2023, "good", {"economy": "strong"}),
+	], "xa")
+	slipped := f.unit_participant("chi-1", "branch", [
+		f.rating(2022, "good", {"economy": "strong"}),
+		f.rating(2023, "fair", {"economy": "not_strong", "family": "strong"}),
+	], "xa")
+	count(t.violation) == 0 with input as input_with([improved, slipped])
+}
+
+test_fail_field_missing if {
+	m := object.remove(accompany([strong("branch", "chi-1"), weak("branch", "chi-2")]), ["field"])
+	inp := f.model_input(m, f.commune, [f.province, f.district])
+	t.violation == {{"msg": "Nhóm đồng hành dh chưa ghi lĩnh vực đồng hành (field)", "refs": ["dh"]}} with input as inp
+}
+
+test_fail_one_branch if {
+	vs := t.violation with input as input_with([weak("branch", "chi-2")])
+	msgs(vs) == {"Nhóm đồng hành dh có 1 chi hội; quy định đúng 2 chi hội"}
+}
+
+test_fail_three_branches if {
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2"), strong("branch", "chi-3")])
+	msgs(vs) == {"Nhóm đồng hành dh có 3 chi hội; quy định đúng 2 chi hội"}
+}
+
+test_fail_one_group if {
+	vs := t.violation with input as input_with([weak("group", "to-1")])
+	msgs(vs) == {"Nhóm đồng hành dh có 1 tổ phụ nữ; quy định từ 2 đến 3 tổ"}
+}
+
+test_fail_four_groups if {
+	ps := [strong("group", "to-1"), weak("group", "to-2"), strong("group", "to-3"), strong("group", "to-4")]
+	vs := t.violation with input as input_with(ps)
+	msgs(vs) == {"Nhóm đồng hành dh có 4 tổ phụ nữ; quy định từ 2 đến 3 tổ"}
+}
+
+test_pass_four_groups_with_params if {
+	ps := [strong("group", "to-1"), weak("group", "to-2"), strong("group", "to-3"), strong("group", "to-4")]
+	count(t.violation) == 0 with input as input_with(ps) with data.params as {"TB-07": {"group_max_size": 4}}
+}
+
+test_fail_mixed_levels if {
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), weak("group", "to-2")])
+	some v in vs
+	v.msg == "Nhóm đồng hành dh gồm đơn vị nhiều cấp (Chi hội, Tổ phụ nữ); các đơn vị phải cùng là chi hội hoặc cùng là tổ phụ nữ"
+	v.refs == ["dh", "chi-1", "to-2"]
+	count(vs) == 1
+}
+
+test_fail_commune_units if {
+	vs := t.violation with input as input_with([strong("commune", "xa-1"), weak("commune", "xa-2")])
+	msgs(vs) == {"Nhóm đồng hành dh gồm các đơn vị cấp Cơ sở hội; chỉ chi hội hoặc tổ phụ nữ được ghép nhóm"}
+}
+
+test_fail_empty if {
+	vs := t.violation with input as input_with([])
+	msgs(vs) == {"Nhóm đồng hành dh chưa có đơn vị thành viên nào"}
+}
+
+test_fail_not_a_unit if {
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2"), f.member_participant("hv-1", {})])
+	msgs(vs) == {"Thành viên hv-1 của nhóm đồng hành dh không phải chi hội hoặc tổ phụ nữ (loại: member)"}
+}
+
+test_fail_unknown_unit if {
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2"), {"id": "chi-9", "kind": "unit"}])
+	msgs(vs) == {"Không tìm thấy đơn vị chi-9 của nhóm đồng hành dh"}
+}
+
+test_fail_other_commune if {
+	outsider := f.unit_participant("chi-x", "branch", [f.rating(2023, "good", {"economy": "not_strong"})], "xa-khac")
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), outsider])
+	msgs(vs) == {"Đơn vị chi-x thuộc cơ sở hội xa-khac, không thuộc cơ sở hội xa của nhóm đồng hành"}
+}
+
+test_fail_missing_rating_names_unit if {
+	unrated := f.unit_participant("chi-2", "branch", [], "xa")
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), unrated])
+	t.violation == {{
+		"msg": "Đơn vị chi-2 chưa có xếp loại lĩnh vực phát triển kinh tế, không xác định được mạnh hay chưa mạnh",
+		"refs": ["dh", "chi-2"],
+	}} with input as input_with([strong("branch", "chi-1"), unrated])
+	count(vs) == 1
+}
+
+test_fail_rating_of_other_field_only if {
+	other := f.unit_participant("chi-2", "branch", [f.rating(2023, "fair", {"family": "not_strong"})], "xa")
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), other])
+	count(vs) == 1
+}
+
+test_fail_future_rating_ignored if {
+	future := f.unit_participant("chi-2", "branch", [f.rating(2025, "fair", {"economy": "not_strong"})], "xa")
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), future])
+	count(vs) == 1
+}
+
+test_fail_both_strong if {
+	vs := t.violation with input as input_with([strong("branch", "chi-1"), strong("branch", "chi-2")])
+	t.violation == {{
+		"msg": "Nhóm đồng hành dh phải có đúng 1 đơn vị chưa mạnh về phát triển kinh tế, các đơn vị còn lại mạnh; hiện có 0 chưa mạnh, 2 mạnh",
+		"refs": ["dh"],
+		"details": {"not_strong": 0, "strong": 2},
+	}} with input as input_with([strong("branch", "chi-1"), strong("branch", "chi-2")])
+	count(vs) == 1
+}
+
+test_fail_two_weak_groups if {
+	ps := [weak("group", "to-1"), weak("group", "to-2"), strong("group", "to-3")]
+	some v in t.violation with input as input_with(ps)
+	v.refs == ["dh", "to-1", "to-2"]
+	v.details == {"not_strong": 2, "strong": 1}
+}
