@@ -30,6 +30,13 @@ role_label := {
 	"group_deputy": "tổ phó",
 }
 
+component_label := {
+	"branch_twinning": "chi hội mạnh giúp chi hội yếu",
+	"member_recruits_woman": "hội viên vận động phụ nữ vào hội",
+	"cadre_supports_member": "cán bộ giúp hội viên khó khăn",
+	"party_mentors_cadre": "đảng viên kèm cặp cán bộ",
+}
+
 level_label := {
 	"province": "Tỉnh hội",
 	"district": "Huyện hội",

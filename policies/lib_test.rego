@@ -109,6 +109,8 @@ test_labels if {
 	lib.label(lib.field_label, "sports") == "sports"
 	lib.label(lib.rating_label, "good") == "Vững mạnh"
 	lib.label(lib.role_label, "branch_head") == "chi hội trưởng"
+	lib.label(lib.component_label, "branch_twinning") == "chi hội mạnh giúp chi hội yếu"
+	lib.label(lib.level_label, "group") == "Tổ phụ nữ"
 }
 
 # ---- fixtures of model-scope targets ----------------------------------------

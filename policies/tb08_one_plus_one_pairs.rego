@@ -1,0 +1,245 @@
+# METADATA
+# title: Các cặp của mô hình "1+1" đúng nội dung
+# description: |
+#   Mỗi cặp (pair) của mô hình "1+1" đang hoạt động có đúng một người giúp đỡ
+#   (helper), một người được giúp đỡ (helped) và ghi một nội dung (component):
+#   - branch_twinning (chi hội mạnh giúp chi hội yếu): hai chi hội, xếp loại gần
+#     nhất của chi hội giúp đỡ cao hơn hẳn chi hội được giúp đỡ;
+#   - cadre_supports_member (cán bộ giúp hội viên khó khăn): người được giúp đỡ là
+#     hội viên có hoàn cảnh khó khăn (hardship);
+#   - member_recruits_woman (hội viên vận động phụ nữ vào hội): người giúp đỡ là hội
+#     viên; người được giúp đỡ là phụ nữ chưa vào hội (person) hoặc hội viên vào hội
+#     từ ngày ra mắt mô hình trở đi;
+#   - party_mentors_cadre (đảng viên kèm cặp cán bộ): người giúp đỡ là đảng viên,
+#     người được giúp đỡ là cán bộ.
+# custom:
+#   id: TB-08
+#   scope: model
+#   model_type: one_plus_one
+#   severity: high
+#   title_en: Every pair of a "1+1" model is well formed
+package targets.tb08_one_plus_one_pairs
+
+import data.lib.vungmanh as lib
+
+mid := input.subject.id
+
+participants := object.get(input.subject, "participants", [])
+
+pairs := {p.pair | some p in participants; p.pair}
+
+members_of(k) := [p | some p in participants; object.get(p, "pair", "") == k]
+
+with_role(k, role) := [p | some p in members_of(k); object.get(p, "role", "") == role]
+
+components(k) := {p.component | some p in members_of(k); p.component}
+
+# well_formed[k]: the pair k has one helper, one helped and one component.
+well_formed[k] := {"helper": h, "helped": x, "component": c} if {
+	some k in pairs
+	[h] := with_role(k, "helper")
+	[x] := with_role(k, "helped")
+	[c] := [c | some c in components(k)]
+}
+
+violation contains v if {
+	count(pairs) == 0
+	v := {"msg": sprintf("Mô hình \"1+1\" %s chưa có cặp nào", [mid]), "refs": [mid]}
+}
+
+violation contains v if {
+	some p in participants
+	not p.pair
+	v := {
+		"msg": sprintf("Thành viên %s của mô hình \"1+1\" %s chưa được ghép cặp", [p.id, mid]),
+		"refs": [mid, p.id],
+	}
+}
+
+violation contains v if {
+	some k in pairs
+	some role, name in {"helper": "người giúp đỡ", "helped": "người được giúp đỡ"}
+	n := count(with_role(k, role))
+	n != 1
+	v := {
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s có %d %s; quy định đúng 1", [k, mid, n, name]),
+		"refs": array.concat([mid], sort({p.id | some p in members_of(k)})),
+	}
+}
+
+violation contains v if {
+	some k in pairs
+	some p in members_of(k)
+	not object.get(p, "role", "") in {"helper", "helped"}
+	v := {
+		"msg": sprintf("Thành viên %s của cặp %s không có vai trò người giúp đỡ hay người được giúp đỡ", [p.id, k]),
+		"refs": [mid, p.id],
+	}
+}
+
+violation contains v if {
+	some k in pairs
+	count(components(k)) == 0
+	v := {
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s chưa ghi nội dung giúp đỡ (component)", [k, mid]),
+		"refs": array.concat([mid], sort({p.id | some p in members_of(k)})),
+	}
+}
+
+violation contains v if {
+	some k in pairs
+	cs := components(k)
+	count(cs) > 1
+	v := {
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s ghi nhiều nội dung khác nhau: %s", [k, mid, lib.joined(cs)]),
+		"refs": array.concat([mid], sort({p.id | some p in members_of(k)})),
+	}
+}
+
+# ---- branch_twinning ----------------------------------------------------------
+
+is_branch(p) if {
+	p.kind == "unit"
+	p.unit.level == "branch"
+}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "branch_twinning"
+	some role, name in {"helper": "giúp đỡ", "helped": "được giúp đỡ"}
+	not is_branch(pr[role])
+	v := {
+		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): bên %s %s không phải chi hội", [k, name, pr[role].id]),
+		"refs": [mid, pr[role].id],
+	}
+}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "branch_twinning"
+	some role, name in {"helper": "giúp đỡ", "helped": "được giúp đỡ"}
+	p := pr[role]
+	is_branch(p)
+	not lib.latest_rating(object.get(p.unit, "ratings", []))
+	v := {
+		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): chi hội %s %s chưa có xếp loại", [k, name, p.id]),
+		"refs": [mid, p.id],
+	}
+}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "branch_twinning"
+	is_branch(pr.helper)
+	is_branch(pr.helped)
+	h := lib.latest_rating(object.get(pr.helper.unit, "ratings", []))
+	x := lib.latest_rating(object.get(pr.helped.unit, "ratings", []))
+	not lib.better(h.rating, x.rating)
+	v := {
+		"msg": sprintf(
+			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ %s (%s, năm %d) không cao hơn chi hội được giúp đỡ %s (%s, năm %d)",
+			[k, pr.helper.id, lib.label(lib.rating_label, h.rating), h.year, pr.helped.id, lib.label(lib.rating_label, x.rating), x.year],
+		),
+		"refs": [mid, pr.helper.id, pr.helped.id],
+		"details": {"helper_rating": h.rating, "helped_rating": x.rating},
+	}
+}
+
+# ---- cadre_supports_member ---------------------------------------------------
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "cadre_supports_member"
+	x := pr.helped
+	not hardship_member(x)
+	v := {
+		"msg": sprintf(
+			"Cặp %s (cán bộ giúp hội viên khó khăn): người được giúp đỡ %s không phải hội viên có hoàn cảnh khó khăn được ghi nhận",
+			[k, x.id],
+		),
+		"refs": [mid, x.id],
+	}
+}
+
+hardship_member(p) if {
+	p.kind == "member"
+	p.member.hardship == true
+}
+
+# ---- member_recruits_woman ---------------------------------------------------
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "member_recruits_woman"
+	h := pr.helper
+	not resolved_member(h)
+	v := {
+		"msg": sprintf("Cặp %s (hội viên vận động phụ nữ vào hội): người vận động %s không phải hội viên", [k, h.id]),
+		"refs": [mid, h.id],
+	}
+}
+
+resolved_member(p) if {
+	p.kind == "member"
+	p.member
+}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "member_recruits_woman"
+	x := pr.helped
+	not recruit_ok(x)
+	v := {
+		"msg": sprintf(
+			"Cặp %s (hội viên vận động phụ nữ vào hội): người được vận động %s không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (%s; ngày vào hội: %s)",
+			[k, x.id, object.get(input.subject, "launched_on", "chưa ghi"), object.get(object.get(x, "member", {}), "joined_on", "chưa ghi")],
+		),
+		"refs": [mid, x.id],
+	}
+}
+
+recruit_ok(p) if p.kind == "person"
+
+recruit_ok(p) if {
+	p.kind == "member"
+	p.member.joined_on >= input.subject.launched_on
+}
+
+# ---- party_mentors_cadre -----------------------------------------------------
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "party_mentors_cadre"
+	h := pr.helper
+	not party_member(h)
+	v := {
+		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người kèm cặp %s không phải đảng viên", [k, h.id]),
+		"refs": [mid, h.id],
+	}
+}
+
+party_member(p) if {
+	p.kind == "member"
+	p.member.party_member == true
+}
+
+party_member(p) if {
+	p.kind == "cadre"
+	p.cadre.party_member == true
+}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "party_mentors_cadre"
+	x := pr.helped
+	not resolved_cadre(x)
+	v := {
+		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s không phải cán bộ", [k, x.id]),
+		"refs": [mid, x.id],
+	}
+}
+
+resolved_cadre(p) if {
+	p.kind == "cadre"
+	p.cadre
+}

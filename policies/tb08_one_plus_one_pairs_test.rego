@@ -1,0 +1,172 @@
+package targets.tb08_one_plus_one_pairs_test
+
+import data.lib.vungmanh_test as f
+import data.targets.tb08_one_plus_one_pairs as t
+
+# in_pair(p, pair, role, component): participant p placed in a pair.
+in_pair(p, pair, role, component) := object.union(p, {"pair": pair, "role": role, "component": component})
+
+branch(id, r) := f.unit_participant(id, "branch", [f.rating(2022, "weak", {}), f.rating(2023, r, {})], "xa")
+
+member(id, m) := f.member_participant(id, m)
+
+cadre(id, party) := object.union(
+	f.cadre_participant(id, "chi", "branch_deputy", "good", "xa"),
+	{"cadre": {"party_member": party}},
+)
+
+twinning := [
+	in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
+	in_pair(branch("chi-2", "fair"), "c1", "helped", "branch_twinning"),
+]
+
+support := [
+	in_pair(cadre("cb-1", false), "c2", "helper", "cadre_supports_member"),
+	in_pair(member("hv-1", {"hardship": true}), "c2", "helped", "cadre_supports_member"),
+]
+
+recruit := [
+	in_pair(member("hv-2", {"joined_on": "2015-01-01"}), "c3", "helper", "member_recruits_woman"),
+	in_pair(f.person_participant("pn-1"), "c3", "helped", "member_recruits_woman"),
+	in_pair(member("hv-3", {"joined_on": "2024-05-01"}), "c4", "helper", "member_recruits_woman"),
+	in_pair(member("hv-4", {"joined_on": "2023-03-08"}), "c4", "helped", "member_recruits_woman"),
+]
+
+mentor := [
+	in_pair(member("hv-5", {"party_member": true}), "c5", "helper", "party_mentors_cadre"),
+	in_pair(cadre("cb-2", false), "c5", "helped", "party_mentors_cadre"),
+	in_pair(cadre("cb-3", true), "c6", "helper", "party_mentors_cadre"),
+	in_pair(cadre("cb-4", false), "c6", "helped", "party_mentors_cadre"),
+]
+
+input_with(ps) := f.model_input(
+	f.with_participants(f.model("m11", "chi", "one_plus_one", "active"), ps),
+	f.branch,
+	f.branch_ancestors,
+)
+
+msgs(vs) := {v.msg | some v in vs}
+
+test_pass_all_components if {
+	ps := array.concat(array.concat(twinning, support), array.concat(recruit, mentor))
+	count(t.violation) == 0 with input as input_with(ps)
+}
+
+test_fail_no_pairs if {
+	t.violation == {{"msg": "Mô hình \"1+1\" m11 chưa có cặp nào", "refs": ["m11"]}} with input as input_with([])
+}
+
+test_fail_unpaired_participant if {
+	ps := array.concat(support, [f.person_participant("pn-2")])
+	msgs(t.violation) == {"Thành viên pn-2 của mô hình \"1+1\" m11 chưa được ghép cặp"} with input as input_with(ps)
+}
+
+test_fail_two_helpers if {
+	ps := array.concat(support, [in_pair(cadre("cb-9", false), "c2", "helper", "cadre_supports_member")])
+	vs := t.violation with input as input_with(ps)
+	some v in vs
+	v.msg == "Cặp c2 của mô hình \"1+1\" m11 có 2 người giúp đỡ; quy định đúng 1"
+	v.refs == ["m11", "cb-1", "cb-9", "hv-1"]
+	count(vs) == 1
+}
+
+test_fail_no_helped if {
+	ps := [support[0]]
+	msgs(t.violation) == {"Cặp c2 của mô hình \"1+1\" m11 có 0 người được giúp đỡ; quy định đúng 1"} with input as input_with(ps)
+}
+
+test_fail_third_member_without_role if {
+	ps := array.concat(support, [in_pair(member("hv-8", {}), "c2", "member", "cadre_supports_member")])
+	msgs(t.violation) == {"Thành viên hv-8 của cặp c2 không có vai trò người giúp đỡ hay người được giúp đỡ"} with input as input_with(ps)
+}
+
+test_fail_component_missing if {
+	ps := [object.remove(p, ["component"]) | some p in support]
+	msgs(t.violation) == {"Cặp c2 của mô hình \"1+1\" m11 chưa ghi nội dung giúp đỡ (component)"} with input as input_with(ps)
+}
+
+test_fail_components_conflict if {
+	ps := [support[0], in_pair(member("hv-1", {"hardship": true}), "c2", "helped", "member_recruits_woman")]
+	msgs(t.violation) == {"Cặp c2 của mô hình \"1+1\" m11 ghi nhiều nội dung khác nhau: cadre_supports_member, member_recruits_woman"} with input as input_with(ps)
+}
+
+test_fail_twinning_helper_not_better if {
+	ps := [
+		in_pair(branch("chi-1", "good"), "c1", "helper", "branch_twinning"),
+		in_pair(branch("chi-2", "good"), "c1", "helped", "branch_twinning"),
+	]
+	vs := t.violation with input as input_with(ps)
+	vs == {{
+		"msg": "Cặp c1 (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ chi-1 (Vững mạnh, năm 2023) không cao hơn chi hội được giúp đỡ chi-2 (Vững mạnh, năm 2023)",
+		"refs": ["m11", "chi-1", "chi-2"],
+		"details": {"helper_rating": "good", "helped_rating": "good"},
+	}}
+}
+
+test_fail_twinning_reversed if {
+	ps := [
+		in_pair(branch("chi-1", "fair"), "c1", "helper", "branch_twinning"),
+		in_pair(branch("chi-2", "excellent"), "c1", "helped", "branch_twinning"),
+	]
+	count(t.violation) == 1 with input as input_with(ps)
+}
+
+test_fail_twinning_helped_unrated if {
+	ps := [
+		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
+		in_pair(f.unit_participant("chi-2", "branch", [], "xa"), "c1", "helped", "branch_twinning"),
+	]
+	msgs(t.violation) == {"Cặp c1 (chi hội mạnh giúp chi hội yếu): chi hội được giúp đỡ chi-2 chưa có xếp loại"} with input as input_with(ps)
+}
+
+test_fail_twinning_with_a_group if {
+	ps := [
+		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
+		in_pair(f.unit_participant("to-1", "group", [f.rating(2023, "weak", {})], "xa"), "c1", "helped", "branch_twinning"),
+	]
+	msgs(t.violation) == {"Cặp c1 (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ to-1 không phải chi hội"} with input as input_with(ps)
+}
+
+test_fail_support_member_without_hardship if {
+	ps := [support[0], in_pair(member("hv-1", {"hardship": false}), "c2", "helped", "cadre_supports_member")]
+	vs := t.violation with input as input_with(ps)
+	vs == {{
+		"msg": "Cặp c2 (cán bộ giúp hội viên khó khăn): người được giúp đỡ hv-1 không phải hội viên có hoàn cảnh khó khăn được ghi nhận",
+		"refs": ["m11", "hv-1"],
+	}}
+}
+
+test_fail_support_hardship_not_recorded if {
+	ps := [support[0], in_pair(member("hv-1", {}), "c2", "helped", "cadre_supports_member")]
+	count(t.violation) == 1 with input as input_with(ps)
+}
+
+test_fail_support_helped_is_person if {
+	ps := [support[0], in_pair(f.person_participant("pn-1"), "c2", "helped", "cadre_supports_member")]
+	count(t.violation) == 1 with input as input_with(ps)
+}
+
+test_fail_recruit_helper_not_member if {
+	ps := [in_pair(f.person_participant("pn-3"), "c3", "helper", "member_recruits_woman"), recruit[1]]
+	msgs(t.violation) == {"Cặp c3 (hội viên vận động phụ nữ vào hội): người vận động pn-3 không phải hội viên"} with input as input_with(ps)
+}
+
+test_fail_recruit_joined_before_launch if {
+	ps := [recruit[2], in_pair(member("hv-4", {"joined_on": "2023-03-07"}), "c4", "helped", "member_recruits_woman")]
+	msgs(t.violation) == {"Cặp c4 (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: 2023-03-07)"} with input as input_with(ps)
+}
+
+test_fail_recruit_join_date_unknown if {
+	ps := [recruit[2], in_pair(member("hv-4", {}), "c4", "helped", "member_recruits_woman")]
+	msgs(t.violation) == {"Cặp c4 (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: chưa ghi)"} with input as input_with(ps)
+}
+
+test_fail_mentor_not_party_member if {
+	ps := [in_pair(cadre("cb-8", false), "c6", "helper", "party_mentors_cadre"), mentor[3]]
+	msgs(t.violation) == {"Cặp c6 (đảng viên kèm cặp cán bộ): người kèm cặp cb-8 không phải đảng viên"} with input as input_with(ps)
+}
+
+test_fail_mentor_helped_not_cadre if {
+	ps := [mentor[0], in_pair(member("hv-6", {}), "c5", "helped", "party_mentors_cadre")]
+	msgs(t.violation) == {"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp hv-6 không phải cán bộ"} with input as input_with(ps)
+}
