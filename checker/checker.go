@@ -1,0 +1,500 @@
+package checker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/rs/zerolog"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// DefaultEvalTimeout is the deadline of one (target, subject) evaluation.
+const DefaultEvalTimeout = 5 * time.Second
+
+// Checker evaluates compiled targets over snapshots. Build it with New; it is
+// safe for concurrent use.
+type Checker struct {
+	policies *Policies
+	workers  int
+	timeout  time.Duration
+	params   map[string]any
+	waivers  []Waiver
+	asOf     string
+	shard    struct{ index, count int }
+	progress func(done, total int)
+	log      zerolog.Logger
+
+	once     sync.Once
+	prepared map[string]*preparedTarget // by target id
+	store    storage.Store
+	initErr  error
+}
+
+type preparedTarget struct {
+	Target
+	query rego.PreparedEvalQuery
+	rules ruleSet
+}
+
+// Option configures a Checker.
+type Option func(*Checker)
+
+// WithWorkers sets the number of evaluating goroutines (default: all CPUs).
+func WithWorkers(n int) Option {
+	return func(c *Checker) {
+		if n > 0 {
+			c.workers = n
+		}
+	}
+}
+
+// WithEvalTimeout sets the deadline of each evaluation (default 5s). An
+// evaluation past it is an error result; the run goes on.
+func WithEvalTimeout(d time.Duration) Option {
+	return func(c *Checker) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithParams sets data.params (the parsed --params file).
+func WithParams(p map[string]any) Option { return func(c *Checker) { c.params = p } }
+
+// WithWaivers sets the waivers and the day they are judged on (YYYY-MM-DD;
+// the snapshot's as-of date when empty). A waiver whose expires is before
+// asOf is expired.
+func WithWaivers(w []Waiver, asOf string) Option {
+	return func(c *Checker) { c.waivers, c.asOf = w, asOf }
+}
+
+// WithShard evaluates only the communes whose FNV-1a hash of the id modulo
+// count is index, and the subjects below them (branches, groups, their
+// models). Province and district subjects are evaluated only when count is 1.
+func WithShard(index, count int) Option {
+	return func(c *Checker) {
+		if count >= 1 && index >= 0 && index < count {
+			c.shard.index, c.shard.count = index, count
+		}
+	}
+}
+
+// WithProgress is called after each subject with the number of evaluations
+// done and the total. Calls never overlap.
+func WithProgress(f func(done, total int)) Option { return func(c *Checker) { c.progress = f } }
+
+// WithLogger sets the logger (default zerolog.Nop()).
+func WithLogger(l zerolog.Logger) Option { return func(c *Checker) { c.log = l } }
+
+// New returns a Checker for the policies.
+func New(p *Policies, opts ...Option) *Checker {
+	c := &Checker{policies: p, workers: runtime.GOMAXPROCS(0), timeout: DefaultEvalTimeout, log: zerolog.Nop()}
+	c.shard.count = 1
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
+// Outcome is the result of one Evaluate.
+type Outcome struct {
+	Targets []Target
+	Results []Result // sorted by target id, then subject id
+	Waivers WaiverReport
+}
+
+func (c *Checker) prepare(ctx context.Context) error {
+	c.once.Do(func() {
+		params := c.params
+		if params == nil {
+			params = map[string]any{}
+		}
+		data, err := ast.InterfaceToValue(map[string]any{"params": params, "vocab": vocabData()})
+		if err != nil {
+			c.initErr = fmt.Errorf("convert params: %w", err)
+			return
+		}
+		c.store = inmem.NewFromObjectWithOpts(map[string]any{}, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+		txn := storage.NewTransactionOrDie(ctx, c.store, storage.WriteParams)
+		for _, k := range []string{"params", "vocab"} {
+			v, _ := data.(ast.Object).Get(ast.StringTerm(k)).Value.(ast.Object)
+			if err := c.store.Write(ctx, txn, storage.AddOp, storage.Path{k}, v); err != nil {
+				c.store.Abort(ctx, txn)
+				c.initErr = fmt.Errorf("store %s: %w", k, err)
+				return
+			}
+		}
+		if err := c.store.Commit(ctx, txn); err != nil {
+			c.initErr = fmt.Errorf("store data: %w", err)
+			return
+		}
+		c.prepared = map[string]*preparedTarget{}
+		for _, t := range c.policies.targets {
+			rs := c.policies.rules[t.Package]
+			q := queryFor(t.Package, rs)
+			pq, err := rego.New(
+				rego.ParsedQuery(q),
+				rego.Compiler(c.policies.compilers[t.Scope]),
+				rego.Store(c.store),
+				rego.StoreReadAST(true),
+				rego.StrictBuiltinErrors(true),
+				rego.Capabilities(Capabilities()),
+			).PrepareForEval(ctx)
+			if err != nil {
+				c.initErr = fmt.Errorf("prepare target %s: %w", t.ID, err)
+				return
+			}
+			c.prepared[t.ID] = &preparedTarget{Target: t, query: pq, rules: rs}
+		}
+	})
+	return c.initErr
+}
+
+// queryFor asks for the rules the package defines, each wrapped so that an
+// undefined rule gives an empty list instead of an undefined query.
+func queryFor(pkg string, rs ruleSet) ast.Body {
+	var parts []string
+	add := func(name string, has bool) {
+		if has {
+			parts = append(parts, fmt.Sprintf("%s := [x | x := data.%s.%s]", name, pkg, name))
+		} else {
+			parts = append(parts, name+" := []")
+		}
+	}
+	add("violation", rs.violation)
+	add("warning", rs.warning)
+	add("skip", rs.skip)
+	return ast.MustParseBodyWithOpts(strings.Join(parts, "; "), ast.ParserOptions{RegoVersion: ast.RegoV1})
+}
+
+// plan is the work of one Evaluate.
+type plan struct {
+	x        *index
+	targets  map[string][]*preparedTarget // by scope
+	subjects []subject
+}
+
+func (c *Checker) inShard(x *index, u int) bool {
+	if c.shard.count <= 1 {
+		return true
+	}
+	commune := -1
+	if x.units[u].level == snapshot.LevelCommune {
+		commune = u
+	} else {
+		for _, a := range x.path[u] {
+			if x.units[a].level == snapshot.LevelCommune {
+				commune = a
+			}
+		}
+	}
+	if commune < 0 {
+		return false
+	}
+	return shardOf(x.units[commune].id, c.shard.count) == c.shard.index
+}
+
+func shardOf(id string, count int) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return int(h.Sum32() % uint32(count))
+}
+
+func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, error) {
+	if err := c.prepare(ctx); err != nil {
+		return nil, err
+	}
+	x, err := buildIndex(snap)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{x: x, targets: map[string][]*preparedTarget{}}
+	modelTypes := map[string]bool{}
+	for _, t := range c.policies.targets {
+		pt := c.prepared[t.ID]
+		p.targets[t.Scope] = append(p.targets[t.Scope], pt)
+		if t.Scope == "model" {
+			modelTypes[t.ModelType] = true
+		}
+	}
+	for u, row := range x.units {
+		if !row.active || len(p.targets[string(row.level)]) == 0 || !c.inShard(x, u) {
+			continue
+		}
+		p.subjects = append(p.subjects, subject{scope: string(row.level), unit: u, model: -1})
+	}
+	for m, row := range x.models {
+		if !row.active || row.unit < 0 || !modelTypes[row.typ] || !x.units[row.unit].active || !c.inShard(x, row.unit) {
+			continue
+		}
+		p.subjects = append(p.subjects, subject{scope: "model", unit: row.unit, model: m})
+	}
+	return p, nil
+}
+
+// Evaluate evaluates every target on every subject of its scope and returns
+// the results sorted by target id, then subject id. The results do not
+// depend on the number of workers.
+func (c *Checker) Evaluate(ctx context.Context, snap *snapshot.Snapshot) (*Outcome, error) {
+	p, err := c.plan(ctx, snap)
+	if err != nil {
+		return nil, err
+	}
+	x := p.x
+	total := 0
+	for _, s := range p.subjects {
+		total += len(p.targets[s.scope])
+	}
+	c.log.Debug().Int("subjects", len(p.subjects)).Int("evaluations", total).Int("workers", c.workers).Msg("evaluate")
+
+	results := make([][]Result, len(p.subjects))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	done := 0
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var firstErr error
+	workers := min(c.workers, max(1, len(p.subjects)))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				s := p.subjects[i]
+				input := x.input(s)
+				rs := make([]Result, 0, len(p.targets[s.scope]))
+				for _, t := range p.targets[s.scope] {
+					r, err := c.evalOne(ctx, x, s, t, input, nil)
+					if err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+						cancel()
+						break
+					}
+					rs = append(rs, r)
+				}
+				results[i] = rs
+				if c.progress != nil {
+					mu.Lock()
+					done += len(rs)
+					c.progress(done, total)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+feed:
+	for i := range p.subjects {
+		select {
+		case jobs <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	out := &Outcome{Targets: c.policies.Targets()}
+	n := 0
+	for _, rs := range results {
+		n += len(rs)
+	}
+	out.Results = make([]Result, 0, n)
+	for _, rs := range results {
+		out.Results = append(out.Results, rs...)
+	}
+	out.Results = append(out.Results, c.notEvaluated(x, p)...)
+	sort.Slice(out.Results, func(i, j int) bool {
+		a, b := out.Results[i], out.Results[j]
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		return a.Subject < b.Subject
+	})
+	asOf := c.asOf
+	if asOf == "" {
+		asOf = snap.Manifest.AsOf
+	}
+	out.Waivers = applyWaivers(out.Results, c.waivers, asOf)
+	return out, nil
+}
+
+// notEvaluated gives a not_evaluated result for each excluded unit or model
+// for every target of its scope.
+func (c *Checker) notEvaluated(x *index, p *plan) []Result {
+	var out []Result
+	excluded := map[string]snapshot.ExcludedUnit{}
+	for _, e := range x.excludedUnits {
+		excluded[e.ID] = e
+	}
+	// pathOf walks up from parent through known and excluded units and
+	// returns the ids root first.
+	pathOf := func(parent string) []string {
+		var rev []string
+		seen := map[string]bool{}
+		for cur := parent; cur != "" && !seen[cur]; {
+			seen[cur] = true
+			if u, ok := x.unitByID[cur]; ok {
+				rev = append(rev, cur)
+				for i := len(x.path[u]) - 1; i >= 0; i-- {
+					rev = append(rev, x.units[x.path[u][i]].id)
+				}
+				break
+			}
+			e, ok := excluded[cur]
+			if !ok {
+				break
+			}
+			rev = append(rev, cur)
+			cur = e.ParentID
+		}
+		for a, b := 0, len(rev)-1; a < b; a, b = a+1, b-1 {
+			rev[a], rev[b] = rev[b], rev[a]
+		}
+		if rev == nil {
+			rev = []string{}
+		}
+		return rev
+	}
+	inShard := func(path []string, self string, level snapshot.Level) bool {
+		if c.shard.count <= 1 {
+			return true
+		}
+		all := append(append([]string(nil), path...), self)
+		for _, id := range all {
+			lv := level
+			if u, ok := x.unitByID[id]; ok {
+				lv = x.units[u].level
+			} else if e, ok := excluded[id]; ok {
+				lv = e.Level
+			}
+			if lv == snapshot.LevelCommune {
+				return shardOf(id, c.shard.count) == c.shard.index
+			}
+		}
+		return false
+	}
+	msg := func(reason string) *string { return &reason }
+	for _, e := range x.excludedUnits {
+		ts := p.targets[string(e.Level)]
+		if len(ts) == 0 {
+			continue
+		}
+		path := pathOf(e.ParentID)
+		if !inShard(path, e.ID, e.Level) {
+			continue
+		}
+		for _, t := range ts {
+			out = append(out, Result{Target: t.ID, Subject: e.ID, SubjectLevel: string(e.Level), SubjectName: e.Name,
+				Path: path, Status: StatusNotEvaluated, Violations: []Violation{}, Warnings: []Violation{}, Error: msg(e.Reason)})
+		}
+	}
+	for _, e := range x.excludedModels {
+		for _, t := range p.targets["model"] {
+			if t.ModelType != e.Type {
+				continue
+			}
+			path := pathOf(e.UnitID)
+			if !inShard(path, "", "") {
+				continue
+			}
+			out = append(out, Result{Target: t.ID, Subject: e.ID, SubjectLevel: "model",
+				Path: path, Status: StatusNotEvaluated, Violations: []Violation{}, Warnings: []Violation{}, Error: msg(e.Reason)})
+		}
+	}
+	return out
+}
+
+// errTimeout marks an evaluation cancelled by its own deadline.
+var errTimeout = errors.New("evaluation deadline exceeded")
+
+// evalOne evaluates one target on one subject. It returns an error only when
+// ctx is done: every policy problem becomes an error result.
+func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, tracer topdown.QueryTracer) (Result, error) {
+	r := c.baseResult(x, s, t.ID)
+	cancel := topdown.NewCancel()
+	var timedOut bool
+	var tmu sync.Mutex
+	timer := time.AfterFunc(c.timeout, func() {
+		tmu.Lock()
+		timedOut = true
+		tmu.Unlock()
+		cancel.Cancel()
+	})
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel)}
+	if tracer != nil {
+		opts = append(opts, rego.EvalQueryTracer(tracer))
+	}
+	rs, err := t.query.Eval(ctx, opts...)
+	timer.Stop()
+	stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			return r, ctx.Err()
+		}
+		tmu.Lock()
+		to := timedOut
+		tmu.Unlock()
+		msg := err.Error()
+		if to {
+			msg = fmt.Sprintf("%s after %s: %v", errTimeout, c.timeout, err)
+		}
+		r.Status = StatusError
+		r.Error = &msg
+		return r, nil
+	}
+	if err := decodeResult(rs, &r); err != nil {
+		msg := err.Error()
+		r.Status = StatusError
+		r.Error = &msg
+		r.Violations, r.Warnings = []Violation{}, []Violation{}
+	}
+	return r, nil
+}
+
+func (c *Checker) baseResult(x *index, s subject, target string) Result {
+	r := Result{Target: target, Violations: []Violation{}, Warnings: []Violation{}}
+	if s.model >= 0 {
+		m := x.models[s.model]
+		r.Subject, r.SubjectLevel = m.id, "model"
+		if n, ok := x.modelNames[s.model]; ok {
+			r.SubjectName = n
+		}
+		r.Path = make([]string, 0, len(x.path[s.unit])+1)
+		for _, a := range x.path[s.unit] {
+			r.Path = append(r.Path, x.units[a].id)
+		}
+		r.Path = append(r.Path, x.units[s.unit].id)
+		return r
+	}
+	u := x.units[s.unit]
+	r.Subject, r.SubjectLevel, r.SubjectName = u.id, string(u.level), u.name
+	r.Path = make([]string, len(x.path[s.unit]))
+	for i, a := range x.path[s.unit] {
+		r.Path[i] = x.units[a].id
+	}
+	return r
+}

@@ -1,0 +1,787 @@
+package checker
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// index holds everything an Evaluate needs, computed once from the Arrow
+// columns: the hierarchy, per-unit lists and the prebuilt ast terms that
+// every subject's input shares.
+type index struct {
+	asOf string
+
+	units    []unitRow
+	unitByID map[string]int
+	children [][]int // sorted by id
+	path     [][]int // ancestors, root first, without the unit
+	unitTerm []*ast.Term
+	ancTerm  []*ast.Term // {id, level, name}
+	// withRatings is unit + its ratings, for resolved participants.
+	withRatings []*ast.Term
+
+	models       []modelRow // sorted by id
+	modelByID    map[string]int
+	modelTerm    []*ast.Term
+	modelsByUnit [][]int // model indexes, ascending (= by id)
+
+	cadreTerm    []*ast.Term // sorted by id
+	cadreByID    map[string]int
+	cadresByUnit [][]int
+
+	ratings    []*ast.Term // per unit: array, nil when none
+	activities []*ast.Term // per unit: array, nil when none
+	stats      []memberStats
+	statsTerm  []*ast.Term
+
+	snapshotTerm *ast.Term
+
+	modelNames     map[int]string
+	excludedUnits  []snapshot.ExcludedUnit
+	excludedModels []snapshot.ExcludedModel
+
+	pending     *pendingModels // participants waiting for member records
+	pendingBase []obj          // model objects without participants
+}
+
+type unitRow struct {
+	id, parent, name, kind string
+	level                  snapshot.Level
+	hasParent, hasKind     bool
+	active                 bool
+}
+
+type modelRow struct {
+	id, unitID, typ string
+	active          bool
+	unit            int // -1 when unknown
+}
+
+type memberStats struct {
+	total, honorary, party, pioneer, hardship, hardshipRecorded, needsRecorded, joined12 int
+	bySpecial                                                                           map[string]int
+}
+
+// Interned key terms shared by every object.
+var (
+	kID, kLevel, kName, kKind, kActive, kParentID = ast.StringTerm("id"), ast.StringTerm("level"), ast.StringTerm("name"), ast.StringTerm("kind"), ast.StringTerm("active"), ast.StringTerm("parent_id")
+	kUnitID, kType, kLaunchedOn, kStatus, kField  = ast.StringTerm("unit_id"), ast.StringTerm("type"), ast.StringTerm("launched_on"), ast.StringTerm("status"), ast.StringTerm("field")
+	kSpecialGroup, kParticipants, kRole, kPair    = ast.StringTerm("special_group"), ast.StringTerm("participants"), ast.StringTerm("role"), ast.StringTerm("pair")
+	kComponent, kUnit, kCadre, kMember            = ast.StringTerm("component"), ast.StringTerm("unit"), ast.StringTerm("cadre"), ast.StringTerm("member")
+	kCompetence, kStrongFields, kMemberID         = ast.StringTerm("competence"), ast.StringTerm("strong_fields"), ast.StringTerm("member_id")
+	kPartyMember, kJoinedOn, kHonorary            = ast.StringTerm("party_member"), ast.StringTerm("joined_on"), ast.StringTerm("honorary")
+	kPioneer, kHardship, kYear, kRating, kScore   = ast.StringTerm("pioneer"), ast.StringTerm("hardship"), ast.StringTerm("year"), ast.StringTerm("rating"), ast.StringTerm("score")
+	kFields, kMonth, kAttendees, kRatings         = ast.StringTerm("fields"), ast.StringTerm("month"), ast.StringTerm("attendees"), ast.StringTerm("ratings")
+	kTitle, kAsOf, kByGroup                       = ast.StringTerm("title"), ast.StringTerm("as_of"), ast.StringTerm("by_special_group")
+	kSubject, kAncestors, kUnits, kModels         = ast.StringTerm("subject"), ast.StringTerm("ancestors"), ast.StringTerm("units"), ast.StringTerm("models")
+	kCadres, kActivities, kMembers, kSnapshot     = ast.StringTerm("cadres"), ast.StringTerm("activities"), ast.StringTerm("members"), ast.StringTerm("snapshot")
+	statsKeyTerms                                 = func() []*ast.Term {
+		ts := make([]*ast.Term, len(statsKeys))
+		for i, k := range statsKeys {
+			ts[i] = ast.StringTerm(k)
+		}
+		return ts
+	}()
+)
+
+// cols gives typed access to one record's columns by name; a missing column
+// reads as all null.
+type cols struct{ rec arrow.Record }
+
+func (c cols) str(name string) snapshot.StringArray {
+	if c.rec == nil {
+		return nil
+	}
+	a := snapshot.Column(c.rec, name)
+	if a == nil {
+		return nil
+	}
+	return snapshot.Strings(a)
+}
+
+func (c cols) arr(name string) arrow.Array {
+	if c.rec == nil {
+		return nil
+	}
+	return snapshot.Column(c.rec, name)
+}
+
+func (c cols) rows() int {
+	if c.rec == nil {
+		return 0
+	}
+	return int(c.rec.NumRows())
+}
+
+func sval(a snapshot.StringArray, i int) (string, bool) {
+	if a == nil || a.IsNull(i) {
+		return "", false
+	}
+	return a.Value(i), true
+}
+
+func bval(a arrow.Array, i int) (bool, bool) {
+	b, ok := a.(*array.Boolean)
+	if !ok || b.IsNull(i) {
+		return false, false
+	}
+	return b.Value(i), true
+}
+
+func dval(a arrow.Array, i int) (string, bool) {
+	d, ok := a.(*array.Date32)
+	if !ok || d.IsNull(i) {
+		return "", false
+	}
+	return d.Value(i).FormattedString(), true
+}
+
+func ival(a arrow.Array, i int) (int64, bool) {
+	d, ok := a.(*array.Int64)
+	if !ok || d.IsNull(i) {
+		return 0, false
+	}
+	return d.Value(i), true
+}
+
+func fval(a arrow.Array, i int) (float64, bool) {
+	d, ok := a.(*array.Float64)
+	if !ok || d.IsNull(i) {
+		return 0, false
+	}
+	return d.Value(i), true
+}
+
+// obj collects the items of an object, skipping absent values.
+type obj []*ast.Term
+
+func (o *obj) s(k *ast.Term, v string, ok bool) {
+	if ok {
+		*o = append(*o, k, ast.StringTerm(v))
+	}
+}
+func (o *obj) b(k *ast.Term, v bool, ok bool) {
+	if ok {
+		*o = append(*o, k, ast.BooleanTerm(v))
+	}
+}
+func (o *obj) so(k *ast.Term) func(string, bool) {
+	return func(v string, ok bool) { o.s(k, v, ok) }
+}
+func (o *obj) bo(k *ast.Term) func(bool, bool) {
+	return func(v bool, ok bool) { o.b(k, v, ok) }
+}
+func (o *obj) t(k, v *ast.Term) {
+	if v != nil {
+		*o = append(*o, k, v)
+	}
+}
+func (o obj) term() *ast.Term {
+	items := make([][2]*ast.Term, 0, len(o)/2)
+	for i := 0; i < len(o); i += 2 {
+		items = append(items, [2]*ast.Term{o[i], o[i+1]})
+	}
+	return ast.NewTerm(ast.NewObject(items...))
+}
+
+func table(snap *snapshot.Snapshot, t snapshot.Table) cols {
+	if snap.Records == nil {
+		return cols{}
+	}
+	return cols{snap.Records[t]}
+}
+
+func buildIndex(snap *snapshot.Snapshot) (*index, error) {
+	x := &index{asOf: snap.Manifest.AsOf, excludedUnits: snap.ExcludedUnits, excludedModels: snap.ExcludedModels,
+		modelNames: map[int]string{}}
+	if err := x.buildUnits(table(snap, snapshot.Units)); err != nil {
+		return nil, err
+	}
+	x.buildRatings(table(snap, snapshot.Ratings))
+	x.buildActivities(table(snap, snapshot.Activities))
+	needed := x.buildModelsAndParticipants(table(snap, snapshot.Models), table(snap, snapshot.Participants), table(snap, snapshot.Cadres))
+	if err := x.buildMembers(table(snap, snapshot.Members), needed); err != nil {
+		return nil, err
+	}
+	x.finishModels()
+	var so obj
+	so.s(kName, snap.Manifest.Name, true)
+	so.s(kTitle, snap.Manifest.Title, snap.Manifest.Title != "")
+	so.s(kAsOf, snap.Manifest.AsOf, true)
+	x.snapshotTerm = so.term()
+	return x, nil
+}
+
+func (x *index) buildUnits(c cols) error {
+	n := c.rows()
+	ids, parents, levels, names, kinds := c.str("unit_id"), c.str("parent_id"), c.str("level"), c.str("name"), c.str("kind")
+	active := c.arr("active")
+	x.units = make([]unitRow, n)
+	x.unitByID = make(map[string]int, n)
+	for i := 0; i < n; i++ {
+		u := unitRow{active: true}
+		u.id, _ = sval(ids, i)
+		u.parent, u.hasParent = sval(parents, i)
+		lv, _ := sval(levels, i)
+		u.level = snapshot.Level(lv)
+		u.name, _ = sval(names, i)
+		u.kind, u.hasKind = sval(kinds, i)
+		if a, ok := bval(active, i); ok {
+			u.active = a
+		}
+		if _, dup := x.unitByID[u.id]; dup {
+			return fmt.Errorf("index units: duplicate unit_id %q", u.id)
+		}
+		x.unitByID[u.id] = i
+		x.units[i] = u
+	}
+	x.children = make([][]int, n)
+	for i, u := range x.units {
+		if !u.hasParent {
+			continue
+		}
+		if p, ok := x.unitByID[u.parent]; ok {
+			x.children[p] = append(x.children[p], i)
+		}
+	}
+	for _, ch := range x.children {
+		sort.Slice(ch, func(a, b int) bool { return x.units[ch[a]].id < x.units[ch[b]].id })
+	}
+	x.path = make([][]int, n)
+	x.unitTerm = make([]*ast.Term, n)
+	x.ancTerm = make([]*ast.Term, n)
+	for i, u := range x.units {
+		var p []int
+		seen := map[int]bool{i: true}
+		for cur := u; cur.hasParent; {
+			pi, ok := x.unitByID[cur.parent]
+			if !ok || seen[pi] {
+				break
+			}
+			seen[pi] = true
+			p = append(p, pi)
+			cur = x.units[pi]
+		}
+		for a, b := 0, len(p)-1; a < b; a, b = a+1, b-1 {
+			p[a], p[b] = p[b], p[a]
+		}
+		x.path[i] = p
+		var o obj
+		o.s(kID, u.id, true)
+		o.s(kLevel, string(u.level), true)
+		o.s(kName, u.name, true)
+		o.s(kKind, u.kind, u.hasKind)
+		o.b(kActive, u.active, true)
+		o.s(kParentID, u.parent, u.hasParent)
+		x.unitTerm[i] = o.term()
+		var a obj
+		a.s(kID, u.id, true)
+		a.s(kLevel, string(u.level), true)
+		a.s(kName, u.name, true)
+		x.ancTerm[i] = a.term()
+	}
+	return nil
+}
+
+func (x *index) buildRatings(c cols) {
+	n := c.rows()
+	units, ratings := c.str("unit_id"), c.str("rating")
+	years, scores := c.arr("year"), c.arr("score")
+	fieldCols := make([]snapshot.StringArray, len(snapshot.Fields))
+	for i, f := range snapshot.Fields {
+		fieldCols[i] = c.str(f)
+	}
+	type row struct {
+		year int64
+		term *ast.Term
+	}
+	per := map[int][]row{}
+	for i := 0; i < n; i++ {
+		uid, _ := sval(units, i)
+		u, ok := x.unitByID[uid]
+		if !ok {
+			continue
+		}
+		year, _ := ival(years, i)
+		var o obj
+		o = append(o, kYear, ast.IntNumberTerm(int(year)))
+		o.so(kRating)(sval(ratings, i))
+		if s, ok := fval(scores, i); ok {
+			o = append(o, kScore, ast.FloatNumberTerm(s))
+		}
+		var f obj
+		for j, name := range snapshot.Fields {
+			v, ok := sval(fieldCols[j], i)
+			f.s(ast.StringTerm(name), v, ok)
+		}
+		o = append(o, kFields, f.term())
+		per[u] = append(per[u], row{year, o.term()})
+	}
+	x.ratings = make([]*ast.Term, len(x.units))
+	x.withRatings = make([]*ast.Term, len(x.units))
+	for u, rows := range per {
+		sort.SliceStable(rows, func(a, b int) bool { return rows[a].year < rows[b].year })
+		ts := make([]*ast.Term, len(rows))
+		for i, r := range rows {
+			ts[i] = r.term
+		}
+		x.ratings[u] = ast.ArrayTerm(ts...)
+	}
+	for u := range x.units {
+		r := x.ratings[u]
+		if r == nil {
+			r = ast.ArrayTerm()
+		}
+		obj := x.unitTerm[u].Value.(ast.Object).Copy()
+		obj.Insert(kRatings, r)
+		x.withRatings[u] = ast.NewTerm(obj)
+	}
+}
+
+func (x *index) buildActivities(c cols) {
+	n := c.rows()
+	units, months, kinds := c.str("unit_id"), c.str("month"), c.str("kind")
+	att := c.arr("attendees")
+	type row struct {
+		month, kind string
+		att         int64
+		term        *ast.Term
+	}
+	per := map[int][]row{}
+	for i := 0; i < n; i++ {
+		uid, _ := sval(units, i)
+		u, ok := x.unitByID[uid]
+		if !ok {
+			continue
+		}
+		var o obj
+		m, mok := sval(months, i)
+		o.s(kMonth, m, mok)
+		k, kok := sval(kinds, i)
+		o.s(kKind, k, kok)
+		a, aok := ival(att, i)
+		if aok {
+			o = append(o, kAttendees, ast.IntNumberTerm(int(a)))
+		} else {
+			a = -1
+		}
+		per[u] = append(per[u], row{m, k, a, o.term()})
+	}
+	x.activities = make([]*ast.Term, len(x.units))
+	for u, rows := range per {
+		sort.SliceStable(rows, func(a, b int) bool {
+			ra, rb := rows[a], rows[b]
+			if ra.month != rb.month {
+				return ra.month < rb.month
+			}
+			if ra.kind != rb.kind {
+				return ra.kind < rb.kind
+			}
+			return ra.att < rb.att
+		})
+		ts := make([]*ast.Term, len(rows))
+		for i, r := range rows {
+			ts[i] = r.term
+		}
+		x.activities[u] = ast.ArrayTerm(ts...)
+	}
+}
+
+// participant rows waiting for member records.
+type partRow struct {
+	model                int
+	id, kind, role, pair string
+	component            string
+	hasRole, hasPair     bool
+	hasComponent         bool
+}
+
+type pendingModels struct {
+	rows   []partRow
+	member map[string]*ast.Term // member_id -> record; filled by buildMembers
+}
+
+func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
+	// Cadres first: participants resolve to them.
+	n := cc.rows()
+	cids, cunits, roles, comps, mids := cc.str("cadre_id"), cc.str("unit_id"), cc.str("role"), cc.str("competence"), cc.str("member_id")
+	sf, party := cc.arr("strong_fields"), cc.arr("party_member")
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		va, _ := sval(cids, order[a])
+		vb, _ := sval(cids, order[b])
+		return va < vb
+	})
+	x.cadreByID = make(map[string]int, n)
+	x.cadresByUnit = make([][]int, len(x.units))
+	list, _ := sf.(*array.List)
+	var listVals snapshot.StringArray
+	if list != nil {
+		listVals = snapshot.Strings(list.ListValues())
+	}
+	for _, i := range order {
+		var o obj
+		id, _ := sval(cids, i)
+		o.s(kID, id, true)
+		uid, _ := sval(cunits, i)
+		o.s(kUnitID, uid, true)
+		o.so(kRole)(sval(roles, i))
+		o.so(kCompetence)(sval(comps, i))
+		if list != nil && !list.IsNull(i) {
+			start, end := list.ValueOffsets(i)
+			ts := make([]*ast.Term, 0, end-start)
+			for j := start; j < end; j++ {
+				if !listVals.IsNull(int(j)) {
+					ts = append(ts, ast.StringTerm(listVals.Value(int(j))))
+				}
+			}
+			o = append(o, kStrongFields, ast.ArrayTerm(ts...))
+		}
+		o.so(kMemberID)(sval(mids, i))
+		o.bo(kPartyMember)(bval(party, i))
+		ci := len(x.cadreTerm)
+		x.cadreTerm = append(x.cadreTerm, o.term())
+		x.cadreByID[id] = ci
+		if u, ok := x.unitByID[uid]; ok {
+			x.cadresByUnit[u] = append(x.cadresByUnit[u], ci)
+		}
+	}
+
+	// Models, sorted by id.
+	n = mc.rows()
+	mIDs, mUnits, types, mNames, statuses, fields, sgs := mc.str("model_id"), mc.str("unit_id"), mc.str("type"), mc.str("name"), mc.str("status"), mc.str("field"), mc.str("special_group")
+	launched := mc.arr("launched_on")
+	order = make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool {
+		va, _ := sval(mIDs, order[a])
+		vb, _ := sval(mIDs, order[b])
+		return va < vb
+	})
+	x.modelByID = make(map[string]int, n)
+	x.modelsByUnit = make([][]int, len(x.units))
+	x.modelTerm = make([]*ast.Term, n)
+	base := make([]obj, n)
+	for k, i := range order {
+		var r modelRow
+		r.id, _ = sval(mIDs, i)
+		r.unitID, _ = sval(mUnits, i)
+		r.typ, _ = sval(types, i)
+		st, ok := sval(statuses, i)
+		if !ok {
+			st = "active"
+		}
+		r.active = st == "active"
+		r.unit = -1
+		if u, ok := x.unitByID[r.unitID]; ok {
+			r.unit = u
+			x.modelsByUnit[u] = append(x.modelsByUnit[u], k)
+		}
+		x.models = append(x.models, r)
+		x.modelByID[r.id] = k
+		var o obj
+		o.s(kID, r.id, true)
+		o.s(kUnitID, r.unitID, true)
+		o.s(kType, r.typ, true)
+		if name, ok := sval(mNames, i); ok {
+			o.s(kName, name, true)
+			x.modelNames[k] = name
+		}
+		o.so(kLaunchedOn)(dval(launched, i))
+		o.s(kStatus, st, true)
+		o.so(kField)(sval(fields, i))
+		o.so(kSpecialGroup)(sval(sgs, i))
+		base[k] = o
+	}
+	x.pendingBase = base
+
+	// Participants.
+	n = pc.rows()
+	pm, pids, kinds, proles, pairs, compsP := pc.str("model_id"), pc.str("participant_id"), pc.str("kind"), pc.str("role"), pc.str("pair"), pc.str("component")
+	pend := &pendingModels{member: map[string]*ast.Term{}}
+	for i := 0; i < n; i++ {
+		mid, _ := sval(pm, i)
+		m, ok := x.modelByID[mid]
+		if !ok {
+			continue
+		}
+		var r partRow
+		r.model = m
+		r.id, _ = sval(pids, i)
+		r.kind, _ = sval(kinds, i)
+		r.role, r.hasRole = sval(proles, i)
+		r.pair, r.hasPair = sval(pairs, i)
+		r.component, r.hasComponent = sval(compsP, i)
+		if r.kind == "member" {
+			pend.member[r.id] = nil
+		}
+		pend.rows = append(pend.rows, r)
+	}
+	x.pending = pend
+	return pend
+}
+
+
+// buildMembers computes member statistics per unit straight from the
+// columns (the dictionary of unit_id is mapped to unit indexes once), rolls
+// them up the hierarchy, and collects the records of members who take part
+// in a model.
+func (x *index) buildMembers(c cols, pend *pendingModels) error {
+	n := c.rows()
+	own := make([]memberStats, len(x.units))
+	asOf, err := time.Parse("2006-01-02", x.asOf)
+	var from, to arrow.Date32
+	haveAsOf := err == nil
+	if haveAsOf {
+		to = arrow.Date32FromTime(asOf)
+		from = arrow.Date32FromTime(asOf.AddDate(-1, 0, 0))
+	}
+	unitCol := c.arr("unit_id")
+	unitOf := func(i int) int { return -1 }
+	if d, ok := unitCol.(*array.Dictionary); ok {
+		dict := snapshot.Strings(d.Dictionary())
+		m := make([]int, dict.Len())
+		for j := range m {
+			m[j] = -1
+			if u, ok := x.unitByID[dict.Value(j)]; ok && !dict.IsNull(j) {
+				m[j] = u
+			}
+		}
+		unitOf = func(i int) int {
+			if d.IsNull(i) {
+				return -1
+			}
+			return m[d.GetValueIndex(i)]
+		}
+	} else if unitCol != nil {
+		s := snapshot.Strings(unitCol)
+		unitOf = func(i int) int {
+			if s.IsNull(i) {
+				return -1
+			}
+			if u, ok := x.unitByID[s.Value(i)]; ok {
+				return u
+			}
+			return -1
+		}
+	}
+	boolCol := func(name string) *array.Boolean {
+		b, _ := c.arr(name).(*array.Boolean)
+		return b
+	}
+	hon, party, pio, hard, needs := boolCol("honorary"), boolCol("party_member"), boolCol("pioneer"), boolCol("hardship"), boolCol("needs_recorded")
+	isTrue := func(b *array.Boolean, i int) bool { return b != nil && b.IsValid(i) && b.Value(i) }
+	joined, _ := c.arr("joined_on").(*array.Date32)
+	var sgIdx func(i int) int
+	var sgNames []string
+	switch sg := c.arr("special_group").(type) {
+	case *array.Dictionary:
+		dict := snapshot.Strings(sg.Dictionary())
+		sgNames = make([]string, dict.Len())
+		for j := range sgNames {
+			sgNames[j] = dict.Value(j)
+		}
+		sgIdx = func(i int) int {
+			if sg.IsNull(i) {
+				return -1
+			}
+			return sg.GetValueIndex(i)
+		}
+	case nil:
+		sgIdx = func(int) int { return -1 }
+	default:
+		s := snapshot.Strings(sg)
+		pos := map[string]int{}
+		sgIdx = func(i int) int {
+			if s.IsNull(i) {
+				return -1
+			}
+			v := s.Value(i)
+			p, ok := pos[v]
+			if !ok {
+				p = len(sgNames)
+				pos[v] = p
+				sgNames = append(sgNames, v)
+			}
+			return p
+		}
+	}
+	sgCounts := make([]map[int]int, len(x.units))
+	for i := 0; i < n; i++ {
+		u := unitOf(i)
+		if u < 0 {
+			continue
+		}
+		s := &own[u]
+		s.total++
+		if isTrue(hon, i) {
+			s.honorary++
+		}
+		if isTrue(party, i) {
+			s.party++
+		}
+		if isTrue(pio, i) {
+			s.pioneer++
+		}
+		if hard != nil && hard.IsValid(i) {
+			s.hardshipRecorded++
+			if hard.Value(i) {
+				s.hardship++
+			}
+		}
+		if isTrue(needs, i) {
+			s.needsRecorded++
+		}
+		if haveAsOf && joined != nil && joined.IsValid(i) {
+			if d := joined.Value(i); d > from && d <= to {
+				s.joined12++
+			}
+		}
+		if g := sgIdx(i); g >= 0 {
+			if sgCounts[u] == nil {
+				sgCounts[u] = map[int]int{}
+			}
+			sgCounts[u][g]++
+		}
+	}
+	for u, m := range sgCounts {
+		if m == nil {
+			continue
+		}
+		own[u].bySpecial = make(map[string]int, len(m))
+		for g, k := range m {
+			own[u].bySpecial[sgNames[g]] += k
+		}
+	}
+	// Roll up: deepest units first.
+	order := make([]int, len(x.units))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return len(x.path[order[a]]) > len(x.path[order[b]]) })
+	x.stats = own
+	for _, u := range order {
+		if len(x.path[u]) == 0 {
+			continue
+		}
+		p := x.path[u][len(x.path[u])-1]
+		s, d := &x.stats[u], &x.stats[p]
+		d.total += s.total
+		d.honorary += s.honorary
+		d.party += s.party
+		d.pioneer += s.pioneer
+		d.hardship += s.hardship
+		d.hardshipRecorded += s.hardshipRecorded
+		d.needsRecorded += s.needsRecorded
+		d.joined12 += s.joined12
+		if len(s.bySpecial) > 0 && d.bySpecial == nil {
+			d.bySpecial = map[string]int{}
+		}
+		for g, k := range s.bySpecial {
+			d.bySpecial[g] += k
+		}
+	}
+	x.statsTerm = make([]*ast.Term, len(x.units))
+	for u, s := range x.stats {
+		vals := []int{s.total, s.honorary, s.party, s.pioneer, s.hardship, s.hardshipRecorded, s.needsRecorded, s.joined12}
+		items := make([][2]*ast.Term, 0, len(vals)+1)
+		for i, v := range vals {
+			items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.IntNumberTerm(v)})
+		}
+		g := make([][2]*ast.Term, 0, len(s.bySpecial))
+		for _, k := range sortedKeys(s.bySpecial) {
+			g = append(g, [2]*ast.Term{ast.StringTerm(k), ast.IntNumberTerm(s.bySpecial[k])})
+		}
+		items = append(items, [2]*ast.Term{kByGroup, ast.NewTerm(ast.NewObject(g...))})
+		x.statsTerm[u] = ast.NewTerm(ast.NewObject(items...))
+	}
+
+	// Member records of participants.
+	if len(pend.member) > 0 {
+		mids := c.str("member_id")
+		var units snapshot.StringArray
+		if unitCol != nil {
+			units = snapshot.Strings(unitCol)
+		}
+		for i := 0; i < n; i++ {
+			id, _ := sval(mids, i)
+			if _, want := pend.member[id]; !want {
+				continue
+			}
+			var o obj
+			o.s(kID, id, true)
+			o.so(kUnitID)(sval(units, i))
+			o.so(kJoinedOn)(dval(c.arr("joined_on"), i))
+			o.bo(kHonorary)(bval(c.arr("honorary"), i))
+			o.bo(kPartyMember)(bval(c.arr("party_member"), i))
+			o.bo(kPioneer)(bval(c.arr("pioneer"), i))
+			o.bo(kHardship)(bval(c.arr("hardship"), i))
+			pend.member[id] = o.term()
+		}
+	}
+	return nil
+}
+
+// finishModels resolves participants and builds each model's term.
+func (x *index) finishModels() {
+	pend := x.pending
+	rows := pend.rows
+	sort.SliceStable(rows, func(a, b int) bool {
+		ra, rb := rows[a], rows[b]
+		if ra.model != rb.model {
+			return ra.model < rb.model
+		}
+		if ra.id != rb.id {
+			return ra.id < rb.id
+		}
+		if ra.kind != rb.kind {
+			return ra.kind < rb.kind
+		}
+		if ra.role != rb.role {
+			return ra.role < rb.role
+		}
+		if ra.pair != rb.pair {
+			return ra.pair < rb.pair
+		}
+		return ra.component < rb.component
+	})
+	parts := make([][]*ast.Term, len(x.models))
+	for _, r := range rows {
+		var o obj
+		o.s(kID, r.id, true)
+		o.s(kKind, r.kind, true)
+		o.s(kRole, r.role, r.hasRole)
+		o.s(kPair, r.pair, r.hasPair)
+		o.s(kComponent, r.component, r.hasComponent)
+		switch r.kind {
+		case "unit":
+			if u, ok := x.unitByID[r.id]; ok {
+				o.t(kUnit, x.withRatings[u])
+			}
+		case "cadre":
+			if c, ok := x.cadreByID[r.id]; ok {
+				o.t(kCadre, x.cadreTerm[c])
+			}
+		case "member":
+			o.t(kMember, pend.member[r.id])
+		}
+		parts[r.model] = append(parts[r.model], o.term())
+	}
+	for k, o := range x.pendingBase {
+		o = append(o, kParticipants, ast.ArrayTerm(parts[k]...))
+		x.modelTerm[k] = o.term()
+	}
+	x.pending, x.pendingBase = nil, nil
+}

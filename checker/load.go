@@ -1,0 +1,432 @@
+package checker
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+)
+
+// Scopes are the scopes a target may declare (spec/policies.md).
+var Scopes = []string{"province", "district", "commune", "branch", "group", "model"}
+
+// Severities are the severities a target may declare; medium is the default.
+var Severities = []string{"high", "medium", "low"}
+
+// PolicyError is one problem found while loading policies, at a place in a
+// .rego file.
+type PolicyError struct {
+	File    string `json:"file"`
+	Row     int    `json:"row"`
+	Col     int    `json:"col"`
+	Message string `json:"message"`
+}
+
+func (e PolicyError) Error() string {
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Row, e.Col, e.Message)
+}
+
+// PolicyErrors lists every problem found while loading policies, sorted by
+// file, row and column. Its Error prints one "file:row:col: message" per line.
+type PolicyErrors []PolicyError
+
+func (es PolicyErrors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (es PolicyErrors) sorted() PolicyErrors {
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Row != b.Row {
+			return a.Row < b.Row
+		}
+		if a.Col != b.Col {
+			return a.Col < b.Col
+		}
+		return a.Message < b.Message
+	})
+	// Drop exact duplicates: compiling per scope may report a library problem
+	// more than once.
+	out := es[:0]
+	for i, e := range es {
+		if i > 0 && e == es[i-1] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// Policies is a compiled, validated set of targets. It is safe for concurrent
+// use and may serve many Checkers.
+type Policies struct {
+	targets []Target
+	// compilers holds one compiler per scope that has targets: the scope's
+	// target packages plus every library package, type-checked against the
+	// scope's input schema.
+	compilers map[string]*ast.Compiler
+	// rules records which of violation, warning and skip each package defines.
+	rules  map[string]ruleSet
+	sha256 string
+}
+
+type ruleSet struct{ violation, warning, skip bool }
+
+// Targets returns the targets sorted by id.
+func (p *Policies) Targets() []Target { return append([]Target(nil), p.targets...) }
+
+// SHA256 is the hex digest of the policy files: for each file, sorted by
+// path, its path, a NUL byte, its content and a NUL byte.
+func (p *Policies) SHA256() string { return p.sha256 }
+
+type policyFile struct {
+	name string
+	src  []byte
+}
+
+// Load compiles every .rego file of fsys (recursively; *_test.rego files are
+// skipped) as Rego v1 in strict mode with the sandbox capabilities, discovers
+// the targets under data.targets and checks their metadata and their use of
+// input against the scope's JSON Schema. On failure the error is a
+// PolicyErrors listing every problem.
+func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
+	var files []policyFile
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		files = append(files, policyFile{name: p, src: b})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("read policies: %w", err)
+	}
+	return compileFiles(files)
+}
+
+// LoadBundle reads an OPA bundle (.tar.gz) and compiles its modules like
+// Load. Data files of the bundle are ignored: targets read data.params and
+// data.vocab, which the checker provides.
+func LoadBundle(ctx context.Context, r io.Reader) (*Policies, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	b, err := bundle.NewCustomReader(bundle.NewTarballLoader(r)).
+		WithRegoVersion(ast.RegoV1).
+		WithSkipBundleVerification(true).
+		Read()
+	if err != nil {
+		return nil, fmt.Errorf("read policy bundle: %w", err)
+	}
+	var files []policyFile
+	for _, m := range b.Modules {
+		name := strings.TrimPrefix(path.Clean("/"+m.Path), "/")
+		if strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		files = append(files, policyFile{name: name, src: m.Raw})
+	}
+	return compileFiles(files)
+}
+
+func hashFiles(files []policyFile) string {
+	h := sha256.New()
+	for _, f := range files {
+		h.Write([]byte(f.name))
+		h.Write([]byte{0})
+		h.Write(f.src)
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+var targetsRoot = ast.MustParseRef("data.targets")
+
+func compileFiles(files []policyFile) (*Policies, error) {
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	var errs PolicyErrors
+	modules := map[string]*ast.Module{}
+	popts := ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1, Capabilities: Capabilities()}
+	for _, f := range files {
+		m, err := ast.ParseModuleWithOpts(f.name, string(bytes.TrimPrefix(f.src, []byte("\ufeff"))), popts)
+		if err != nil {
+			errs = append(errs, astErrors(f.name, err)...)
+			continue
+		}
+		modules[f.name] = m
+	}
+	if len(files) == 0 {
+		errs = append(errs, PolicyError{File: ".", Row: 1, Col: 1, Message: "no .rego files"})
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+
+	// Discover targets: one per package under data.targets.
+	type pkgInfo struct {
+		path  string // "targets.x"
+		files []string
+		anns  []*ast.Annotations
+		loc   *ast.Location
+		rules ruleSet
+	}
+	pkgs := map[string]*pkgInfo{}
+	var pkgOrder []string
+	for _, name := range sortedKeys(modules) {
+		m := modules[name]
+		if !m.Package.Path.HasPrefix(targetsRoot) {
+			continue
+		}
+		p := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		pi := pkgs[p]
+		if pi == nil {
+			pi = &pkgInfo{path: p, loc: m.Package.Location}
+			pkgs[p] = pi
+			pkgOrder = append(pkgOrder, p)
+		}
+		pi.files = append(pi.files, name)
+		for _, a := range m.Annotations {
+			if a.Scope == "package" || a.Scope == "subpackages" {
+				pi.anns = append(pi.anns, a)
+			}
+		}
+		for _, r := range m.Rules {
+			switch r.Head.Ref().String() {
+			case "violation":
+				pi.rules.violation = true
+			case "warning":
+				pi.rules.warning = true
+			case "skip":
+				pi.rules.skip = true
+			}
+		}
+	}
+	sort.Strings(pkgOrder)
+
+	var targets []Target
+	byID := map[string]Target{}
+	rules := map[string]ruleSet{}
+	for _, p := range pkgOrder {
+		pi := pkgs[p]
+		at := func(loc *ast.Location, format string, args ...any) {
+			e := PolicyError{File: pi.files[0], Row: 1, Col: 1, Message: fmt.Sprintf(format, args...)}
+			if loc != nil {
+				e.File, e.Row, e.Col = loc.File, loc.Row, loc.Col
+			}
+			errs = append(errs, e)
+		}
+		if len(pi.anns) == 0 {
+			at(pi.loc, "target package %s has no METADATA block (custom.id, custom.scope and title are required)", p)
+			continue
+		}
+		if len(pi.anns) > 1 {
+			at(pi.anns[1].Location, "target package %s has more than one package METADATA block", p)
+			continue
+		}
+		a := pi.anns[0]
+		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium"}
+		str := func(key string) (string, bool) {
+			v, ok := a.Custom[key]
+			if !ok || v == nil {
+				return "", true
+			}
+			s, isStr := v.(string)
+			if !isStr {
+				at(a.Location, "target %s: custom.%s must be a string, got %v", p, key, v)
+				return "", false
+			}
+			return strings.TrimSpace(s), true
+		}
+		ok := true
+		var good bool
+		if t.ID, good = str("id"); !good {
+			ok = false
+		}
+		if t.Scope, good = str("scope"); !good {
+			ok = false
+		}
+		if t.ModelType, good = str("model_type"); !good {
+			ok = false
+		}
+		if t.TitleEn, good = str("title_en"); !good {
+			ok = false
+		}
+		sev, good := str("severity")
+		if !good {
+			ok = false
+		} else if sev != "" {
+			t.Severity = sev
+		}
+		if t.ID == "" {
+			at(a.Location, "target %s: custom.id is missing", p)
+			ok = false
+		}
+		if strings.TrimSpace(t.Title) == "" {
+			at(a.Location, "target %s: title is missing", p)
+			ok = false
+		}
+		switch {
+		case t.Scope == "":
+			at(a.Location, "target %s: custom.scope is missing (one of %s)", p, strings.Join(Scopes, ", "))
+			ok = false
+		case !contains(Scopes, t.Scope):
+			at(a.Location, "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(Scopes, ", "))
+			ok = false
+		case t.Scope == "model" && !contains(enumValues("models.type"), t.ModelType):
+			at(a.Location, "target %s: scope model needs custom.model_type, one of %s (got %q)", p, strings.Join(enumValues("models.type"), ", "), t.ModelType)
+			ok = false
+		case t.Scope != "model" && t.ModelType != "":
+			at(a.Location, "target %s: custom.model_type is only for scope model", p)
+			ok = false
+		}
+		if !contains(Severities, t.Severity) {
+			at(a.Location, "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
+			ok = false
+		}
+		if !pi.rules.violation && !pi.rules.warning && !pi.rules.skip {
+			at(pi.loc, "target %s defines none of violation, warning, skip", p)
+			ok = false
+		}
+		if prev, dup := byID[t.ID]; dup && t.ID != "" {
+			at(a.Location, "duplicate target id %q (also %s in %s)", t.ID, prev.Package, prev.File)
+			ok = false
+		}
+		if !ok {
+			continue
+		}
+		byID[t.ID] = t
+		targets = append(targets, t)
+		rules[p] = pi.rules
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+
+	// Compile once per scope: that scope's targets plus every non-target
+	// module, with the scope's input schema.
+	scopeOf := map[string]string{}
+	for _, t := range targets {
+		scopeOf[t.Package] = t.Scope
+	}
+	compilers := map[string]*ast.Compiler{}
+	for _, scope := range Scopes {
+		set := map[string]*ast.Module{}
+		has := false
+		for name, m := range modules {
+			if m.Package.Path.HasPrefix(targetsRoot) {
+				if scopeOf[strings.TrimPrefix(m.Package.Path.String(), "data.")] != scope {
+					continue
+				}
+				has = true
+			}
+			set[name] = m.Copy()
+		}
+		if !has {
+			continue
+		}
+		c, err := compile(set, scope)
+		if err != nil {
+			errs = append(errs, astErrors("", err)...)
+			continue
+		}
+		compilers[scope] = c
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	sort.Slice(targets, func(i, j int) bool { return targets[i].ID < targets[j].ID })
+	return &Policies{targets: targets, compilers: compilers, rules: rules, sha256: hashFiles(files)}, nil
+}
+
+func compile(modules map[string]*ast.Module, scope string) (*ast.Compiler, error) {
+	schemas := ast.NewSchemaSet()
+	s, err := loadSchema(scope)
+	if err != nil {
+		return nil, err
+	}
+	schemas.Put(ast.SchemaRootRef, s)
+	c := ast.NewCompiler().
+		WithCapabilities(Capabilities()).
+		WithStrict(true).
+		WithSchemas(schemas).
+		WithUseTypeCheckAnnotations(true).
+		WithEnablePrintStatements(false).
+		WithDefaultRegoVersion(ast.RegoV1)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, c.Errors
+	}
+	return c, nil
+}
+
+func astErrors(file string, err error) PolicyErrors {
+	var out PolicyErrors
+	add := func(e *ast.Error) {
+		pe := PolicyError{File: file, Row: 1, Col: 1, Message: e.Message}
+		if e.Location != nil {
+			pe.Row, pe.Col = e.Location.Row, e.Location.Col
+			if e.Location.File != "" {
+				pe.File = e.Location.File
+			}
+		}
+		if pe.File == "" {
+			pe.File = "."
+		}
+		out = append(out, pe)
+	}
+	switch e := err.(type) {
+	case ast.Errors:
+		for _, x := range e {
+			add(x)
+		}
+	case *ast.Error:
+		add(e)
+	default:
+		out = append(out, PolicyError{File: file, Row: 1, Col: 1, Message: err.Error()})
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

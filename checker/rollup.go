@@ -1,0 +1,292 @@
+package checker
+
+import (
+	"sort"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// Counts are result counts by status. Total counts every result, including
+// not_evaluated ones: Total = Pass + Fail + Waived + Skipped + Error + NotEvaluated.
+type Counts struct {
+	Total        int `json:"total"`
+	Pass         int `json:"pass"`
+	Fail         int `json:"fail"`
+	Waived       int `json:"waived"`
+	Skipped      int `json:"skipped"`
+	Error        int `json:"error"`
+	NotEvaluated int `json:"not_evaluated"`
+}
+
+func (c *Counts) add(s Status) {
+	c.Total++
+	switch s {
+	case StatusPass:
+		c.Pass++
+	case StatusFail:
+		c.Fail++
+	case StatusWaived:
+		c.Waived++
+	case StatusSkipped:
+		c.Skipped++
+	case StatusError:
+		c.Error++
+	case StatusNotEvaluated:
+		c.NotEvaluated++
+	}
+}
+
+// TargetRollup is one target's totals and its by_unit rows (spec/reports.md).
+type TargetRollup struct {
+	Target
+	Total, Pass, Fail, Waived, Skipped, Error, NotEvaluated int
+	ByUnit                                                  []UnitCount
+}
+
+// UnitCount counts the results of the subjects below one unit.
+type UnitCount struct {
+	UnitID       string `json:"unit_id"`
+	Level        string `json:"level"`
+	Name         string `json:"name"`
+	Total        int    `json:"total"`
+	Pass         int    `json:"pass"`
+	Fail         int    `json:"fail"`
+	Waived       int    `json:"waived"`
+	Skipped      int    `json:"skipped"`
+	Error        int    `json:"error"`
+	NotEvaluated int    `json:"not_evaluated"`
+}
+
+type unitInfo struct {
+	level snapshot.Level
+	name  string
+}
+
+func unitInfos(snap *snapshot.Snapshot) map[string]unitInfo {
+	m := map[string]unitInfo{}
+	c := table(snap, snapshot.Units)
+	ids, levels, names := c.str("unit_id"), c.str("level"), c.str("name")
+	for i := 0; i < c.rows(); i++ {
+		id, _ := sval(ids, i)
+		lv, _ := sval(levels, i)
+		n, _ := sval(names, i)
+		m[id] = unitInfo{snapshot.Level(lv), n}
+	}
+	for _, e := range snap.ExcludedUnits {
+		if _, ok := m[e.ID]; !ok {
+			m[e.ID] = unitInfo{e.Level, e.Name}
+		}
+	}
+	return m
+}
+
+// Rollup counts the results of each target, in total and per unit above
+// its subjects (every unit on the subjects' paths: for unit scopes their
+// ancestors, for models also the model's unit). Rows are sorted by level,
+// top first, then unit id. It is a pure function of its arguments, so the
+// merge of shards can call it on the concatenated results.
+func Rollup(snap *snapshot.Snapshot, targets []Target, results []Result) []TargetRollup {
+	info := unitInfos(snap)
+	byTarget := map[string][]int{}
+	for i, r := range results {
+		byTarget[r.Target] = append(byTarget[r.Target], i)
+	}
+	out := make([]TargetRollup, 0, len(targets))
+	ts := append([]Target(nil), targets...)
+	sort.Slice(ts, func(i, j int) bool { return ts[i].ID < ts[j].ID })
+	for _, t := range ts {
+		var tot Counts
+		per := map[string]*Counts{}
+		for _, i := range byTarget[t.ID] {
+			r := results[i]
+			tot.add(r.Status)
+			for _, u := range r.Path {
+				c := per[u]
+				if c == nil {
+					c = &Counts{}
+					per[u] = c
+				}
+				c.add(r.Status)
+			}
+		}
+		tr := TargetRollup{Target: t, Total: tot.Total, Pass: tot.Pass, Fail: tot.Fail, Waived: tot.Waived,
+			Skipped: tot.Skipped, Error: tot.Error, NotEvaluated: tot.NotEvaluated, ByUnit: []UnitCount{}}
+		for id, c := range per {
+			in := info[id]
+			tr.ByUnit = append(tr.ByUnit, UnitCount{UnitID: id, Level: string(in.level), Name: in.name,
+				Total: c.Total, Pass: c.Pass, Fail: c.Fail, Waived: c.Waived, Skipped: c.Skipped, Error: c.Error,
+				NotEvaluated: c.NotEvaluated})
+		}
+		sort.Slice(tr.ByUnit, func(i, j int) bool {
+			a, b := tr.ByUnit[i], tr.ByUnit[j]
+			ra, rb := snapshot.Level(a.Level).Rank(), snapshot.Level(b.Level).Rank()
+			if ra != rb {
+				return ra < rb
+			}
+			return a.UnitID < b.UnitID
+		})
+		out = append(out, tr)
+	}
+	return out
+}
+
+// Inventory is the policy-free part of report.json (spec/reports.md).
+type Inventory struct {
+	Units   map[string]int   `json:"units"`
+	Models  []ModelInventory `json:"models"`
+	Members MembersInventory `json:"members"`
+}
+
+// ModelInventory counts the models of one type and status.
+type ModelInventory struct {
+	Type      string           `json:"type"`
+	Status    string           `json:"status"`
+	Count     int              `json:"count"`
+	UnitsWith UnitsWith        `json:"units_with"`
+	ByUnit    []ModelUnitCount `json:"by_unit"`
+}
+
+// UnitsWith counts communes whose subtree holds at least one such model and
+// branches that built one (the model's unit is the branch or one of its
+// groups).
+type UnitsWith struct {
+	Commune int `json:"commune"`
+	Branch  int `json:"branch"`
+}
+
+// ModelUnitCount is one province or district row of a ModelInventory.
+type ModelUnitCount struct {
+	UnitID       string `json:"unit_id"`
+	Level        string `json:"level"`
+	Count        int    `json:"count"`
+	CommunesWith int    `json:"communes_with"`
+	BranchesWith int    `json:"branches_with"`
+}
+
+// MembersInventory counts members.
+type MembersInventory struct {
+	Total int `json:"total"`
+}
+
+// TakeInventory counts what the snapshot holds, whatever the policies:
+// active units by level (levels with none are left out), models by type and
+// status (in enum order; combinations with none are left out) with the
+// communes and branches that have them, overall and for each province and
+// district, and the members.
+func TakeInventory(snap *snapshot.Snapshot) Inventory {
+	x := &index{}
+	_ = x.buildUnits(table(snap, snapshot.Units))
+	inv := Inventory{Units: map[string]int{}, Models: []ModelInventory{}}
+	for _, u := range x.units {
+		if u.active {
+			inv.Units[string(u.level)]++
+		}
+	}
+	inv.Members.Total = table(snap, snapshot.Members).rows()
+
+	// The commune and branch of each unit (self or ancestor), -1 when none.
+	communeOf := make([]int, len(x.units))
+	branchOf := make([]int, len(x.units))
+	for i := range x.units {
+		communeOf[i], branchOf[i] = -1, -1
+		for _, a := range append(append([]int(nil), x.path[i]...), i) {
+			switch x.units[a].level {
+			case snapshot.LevelCommune:
+				communeOf[i] = a
+			case snapshot.LevelBranch:
+				branchOf[i] = a
+			}
+		}
+	}
+	var tops []int // provinces and districts, sorted by rank then id
+	for i, u := range x.units {
+		if u.level == snapshot.LevelProvince || u.level == snapshot.LevelDistrict {
+			tops = append(tops, i)
+		}
+	}
+	sort.Slice(tops, func(a, b int) bool {
+		ua, ub := x.units[tops[a]], x.units[tops[b]]
+		if ua.level.Rank() != ub.level.Rank() {
+			return ua.level.Rank() < ub.level.Rank()
+		}
+		return ua.id < ub.id
+	})
+
+	type key struct{ typ, status string }
+	type acc struct {
+		count    int
+		communes map[int]bool
+		branches map[int]bool
+		perTop   map[int]int
+	}
+	accs := map[key]*acc{}
+	c := table(snap, snapshot.Models)
+	units, types, statuses := c.str("unit_id"), c.str("type"), c.str("status")
+	for i := 0; i < c.rows(); i++ {
+		uid, _ := sval(units, i)
+		typ, _ := sval(types, i)
+		st, ok := sval(statuses, i)
+		if !ok {
+			st = "active"
+		}
+		k := key{typ, st}
+		a := accs[k]
+		if a == nil {
+			a = &acc{communes: map[int]bool{}, branches: map[int]bool{}, perTop: map[int]int{}}
+			accs[k] = a
+		}
+		a.count++
+		u, ok := x.unitByID[uid]
+		if !ok {
+			continue
+		}
+		if cm := communeOf[u]; cm >= 0 {
+			a.communes[cm] = true
+		}
+		if br := branchOf[u]; br >= 0 {
+			a.branches[br] = true
+		}
+		for _, p := range append(append([]int(nil), x.path[u]...), u) {
+			if lv := x.units[p].level; lv == snapshot.LevelProvince || lv == snapshot.LevelDistrict {
+				a.perTop[p]++
+			}
+		}
+	}
+	below := func(top, u int) bool {
+		if u == top {
+			return true
+		}
+		for _, p := range x.path[u] {
+			if p == top {
+				return true
+			}
+		}
+		return false
+	}
+	for _, typ := range snapshot.Enums["models.type"] {
+		for _, st := range snapshot.Enums["models.status"] {
+			a := accs[key{typ, st}]
+			if a == nil {
+				continue
+			}
+			mi := ModelInventory{Type: typ, Status: st, Count: a.count,
+				UnitsWith: UnitsWith{Commune: len(a.communes), Branch: len(a.branches)}, ByUnit: []ModelUnitCount{}}
+			for _, t := range tops {
+				row := ModelUnitCount{UnitID: x.units[t].id, Level: string(x.units[t].level), Count: a.perTop[t]}
+				for cm := range a.communes {
+					if below(t, cm) {
+						row.CommunesWith++
+					}
+				}
+				for br := range a.branches {
+					if below(t, br) {
+						row.BranchesWith++
+					}
+				}
+				mi.ByUnit = append(mi.ByUnit, row)
+			}
+			inv.Models = append(inv.Models, mi)
+		}
+	}
+	return inv
+}

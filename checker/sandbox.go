@@ -1,0 +1,56 @@
+package checker
+
+import (
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// RefusedBuiltins are the builtins the sandbox removes from the capabilities:
+// everything that reaches outside the process, reads the clock or randomness,
+// or depends on the running OPA. A policy that calls one fails to compile
+// with "undefined function" at the call's file:row:col. Besides these exact
+// names, every builtin under net.* and rand.* and every builtin OPA marks as
+// non-deterministic is refused (see doc.go).
+var RefusedBuiltins = []string{
+	"crypto.x509.parse_and_verify_certificates",
+	"crypto.x509.parse_and_verify_certificates_with_options",
+	"http.send",
+	"io.jwt.decode_verify",
+	"io.jwt.encode_sign",
+	"io.jwt.encode_sign_raw",
+	"json.match_schema",
+	"json.verify_schema",
+	"net.lookup_ip_addr",
+	"opa.runtime",
+	"providers.aws.sign_req",
+	"rand.intn",
+	"time.now_ns",
+	"uuid.rfc4122",
+}
+
+func refused(b *ast.Builtin) bool {
+	if b.Nondeterministic || strings.HasPrefix(b.Name, "net.") || strings.HasPrefix(b.Name, "rand.") {
+		return true
+	}
+	return contains(RefusedBuiltins, b.Name)
+}
+
+var capsOnce = sync.OnceValue(func() *ast.Capabilities {
+	c := ast.CapabilitiesForThisVersion()
+	keep := c.Builtins[:0:0]
+	for _, b := range c.Builtins {
+		if !refused(b) {
+			keep = append(keep, b)
+		}
+	}
+	c.Builtins = keep
+	c.AllowNet = []string{} // no host may be reached, whatever slips through
+	return c
+})
+
+// Capabilities returns the sandbox capabilities policies compile with: this
+// OPA version's builtins minus the refused ones, and no network access.
+// Callers must not modify the result.
+func Capabilities() *ast.Capabilities { return capsOnce() }

@@ -1,0 +1,7 @@
+package lib.helpers
+
+active_models(models, type) := [m |
+	some m in models
+	m.type == type
+	m.status == "active"
+]

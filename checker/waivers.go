@@ -1,0 +1,324 @@
+package checker
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/rego"
+	"gopkg.in/yaml.v3"
+)
+
+// ParseError is a problem in a waivers or params file, at a 1-based line and
+// column (0 when the whole file is concerned).
+type ParseError struct {
+	Line, Column int
+	Msg          string
+}
+
+func (e *ParseError) Error() string {
+	return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg)
+}
+
+// ParseWaivers reads a waivers file (spec/policies.md): a YAML list of
+// {target, unit, reason, expires, approved_by}. target, unit and expires
+// (YYYY-MM-DD) are required; unknown keys are errors. Errors are
+// *ParseError with the line and column.
+func ParseWaivers(b []byte) ([]Waiver, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, yamlError(err)
+	}
+	if len(doc.Content) == 0 {
+		return []Waiver{}, nil
+	}
+	list := doc.Content[0]
+	if list.Kind != yaml.SequenceNode {
+		return nil, &ParseError{list.Line, list.Column, "waivers: want a list of waivers"}
+	}
+	out := make([]Waiver, 0, len(list.Content))
+	var errs []error
+	for _, item := range list.Content {
+		if item.Kind != yaml.MappingNode {
+			errs = append(errs, &ParseError{item.Line, item.Column, "waiver: want a mapping with target, unit, reason, expires, approved_by"})
+			continue
+		}
+		var w Waiver
+		seen := map[string]bool{}
+		for i := 0; i+1 < len(item.Content); i += 2 {
+			k, v := item.Content[i], item.Content[i+1]
+			if v.Kind != yaml.ScalarNode {
+				errs = append(errs, &ParseError{v.Line, v.Column, fmt.Sprintf("waiver %s: want a plain value", k.Value)})
+				continue
+			}
+			seen[k.Value] = true
+			switch k.Value {
+			case "target":
+				w.Target = v.Value
+			case "unit":
+				w.Unit = v.Value
+			case "reason":
+				w.Reason = v.Value
+			case "expires":
+				if _, err := time.Parse("2006-01-02", v.Value); err != nil {
+					errs = append(errs, &ParseError{v.Line, v.Column, fmt.Sprintf("waiver expires %q: want YYYY-MM-DD", v.Value)})
+				}
+				w.Expires = v.Value
+			case "approved_by":
+				w.ApprovedBy = v.Value
+			default:
+				errs = append(errs, &ParseError{k.Line, k.Column, fmt.Sprintf("waiver: unknown key %q", k.Value)})
+			}
+		}
+		for _, req := range []string{"target", "unit", "expires"} {
+			if !seen[req] {
+				errs = append(errs, &ParseError{item.Line, item.Column, fmt.Sprintf("waiver: %s is required", req)})
+			}
+		}
+		out = append(out, w)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// ParseParams reads a params file: a YAML mapping, usually target id ->
+// knobs. It becomes data.params. Errors are *ParseError with the line.
+func ParseParams(b []byte) (map[string]any, error) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return map[string]any{}, nil
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, yamlError(err)
+	}
+	if len(doc.Content) == 0 {
+		return map[string]any{}, nil
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, &ParseError{root.Line, root.Column, "params: want a mapping"}
+	}
+	v, err := nodeValue(root, 0)
+	if err != nil {
+		return nil, err
+	}
+	m, _ := v.(map[string]any)
+	return m, nil
+}
+
+// nodeValue converts a YAML node to the values OPA understands: strings,
+// numbers, bools, lists and string-keyed objects. Timestamps stay text.
+func nodeValue(n *yaml.Node, depth int) (any, error) {
+	if depth > 64 {
+		return nil, &ParseError{n.Line, n.Column, "params: nested too deep"}
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		return nodeValue(n.Alias, depth+1)
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return nil, &ParseError{k.Line, k.Column, "params: keys must be plain text"}
+			}
+			v, err := nodeValue(n.Content[i+1], depth+1)
+			if err != nil {
+				return nil, err
+			}
+			m[k.Value] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		l := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := nodeValue(c, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			l = append(l, v)
+		}
+		return l, nil
+	case yaml.ScalarNode:
+		switch n.Tag {
+		case "!!null":
+			return nil, nil
+		case "!!bool", "!!int", "!!float":
+			var v any
+			if err := n.Decode(&v); err != nil {
+				return nil, &ParseError{n.Line, n.Column, err.Error()}
+			}
+			if f, ok := v.(float64); ok && (f != f || f > 1e308 || f < -1e308) {
+				return nil, &ParseError{n.Line, n.Column, fmt.Sprintf("params: %q is not a finite number", n.Value)}
+			}
+			return v, nil
+		}
+		return n.Value, nil
+	}
+	return nil, &ParseError{n.Line, n.Column, "params: unsupported YAML node"}
+}
+
+func yamlError(err error) error {
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		return &ParseError{0, 0, te.Error()}
+	}
+	// yaml.v3 messages look like "yaml: line 3: ..."
+	var line int
+	var rest string
+	if n, _ := fmt.Sscanf(err.Error(), "yaml: line %d:", &line); n == 1 {
+		rest = err.Error()
+		if i := bytes.IndexByte([]byte(rest), ':'); i >= 0 {
+			if j := bytes.IndexByte([]byte(rest[i+1:]), ':'); j >= 0 {
+				rest = rest[i+1+j+1:]
+			}
+		}
+		return &ParseError{line, 0, trimSpace(rest)}
+	}
+	return &ParseError{0, 0, err.Error()}
+}
+
+func trimSpace(s string) string { return string(bytes.TrimSpace([]byte(s))) }
+
+// applyWaivers turns failing results covered by an unexpired waiver into
+// waived ones and reports expired and unused waivers.
+func applyWaivers(results []Result, waivers []Waiver, asOf string) WaiverReport {
+	rep := WaiverReport{Expired: []Waiver{}, Unused: []Waiver{}}
+	var active []Waiver
+	for _, w := range waivers {
+		if w.Expires < asOf {
+			rep.Expired = append(rep.Expired, w)
+		} else {
+			active = append(active, w)
+		}
+	}
+	used := make([]bool, len(active))
+	byTarget := map[string][]int{}
+	for i, w := range active {
+		byTarget[w.Target] = append(byTarget[w.Target], i)
+	}
+	for ri := range results {
+		r := &results[ri]
+		if r.Status != StatusFail {
+			continue
+		}
+		for _, wi := range byTarget[r.Target] {
+			w := active[wi]
+			if w.Unit != r.Subject && !contains(r.Path, w.Unit) {
+				continue
+			}
+			used[wi] = true
+			r.Status = StatusWaived
+			wc := w
+			r.Waiver = &wc
+			rep.Applied++
+			break
+		}
+	}
+	for i, w := range active {
+		if !used[i] {
+			rep.Unused = append(rep.Unused, w)
+		}
+	}
+	sortWaivers(rep.Expired)
+	sortWaivers(rep.Unused)
+	return rep
+}
+
+func sortWaivers(ws []Waiver) {
+	sort.SliceStable(ws, func(i, j int) bool {
+		a, b := ws[i], ws[j]
+		if a.Target != b.Target {
+			return a.Target < b.Target
+		}
+		if a.Unit != b.Unit {
+			return a.Unit < b.Unit
+		}
+		return a.Expires < b.Expires
+	})
+}
+
+// decodeResult reads the query's bindings into r: status, violations,
+// warnings, skip reason.
+func decodeResult(rs rego.ResultSet, r *Result) error {
+	if len(rs) != 1 {
+		return fmt.Errorf("query gave %d results, want 1", len(rs))
+	}
+	b := rs[0].Bindings
+	var err error
+	if r.Violations, err = decodeSet(b["violation"], "violation"); err != nil {
+		return err
+	}
+	if r.Warnings, err = decodeSet(b["warning"], "warning"); err != nil {
+		return err
+	}
+	r.Status = StatusPass
+	if len(r.Violations) > 0 {
+		r.Status = StatusFail
+	}
+	if skip, _ := b["skip"].([]any); len(skip) == 1 {
+		switch v := skip[0].(type) {
+		case bool:
+			if v {
+				r.Status, r.SkipReason = StatusSkipped, ""
+			}
+		case string:
+			r.Status, r.SkipReason = StatusSkipped, v
+		default:
+			return fmt.Errorf("skip must be true or a string, got %v", v)
+		}
+	}
+	return nil
+}
+
+func decodeSet(v any, rule string) ([]Violation, error) {
+	out := []Violation{}
+	wrap, _ := v.([]any)
+	if len(wrap) == 0 {
+		return out, nil
+	}
+	elems, ok := wrap[0].([]any)
+	if !ok {
+		return nil, fmt.Errorf("%s must be a set of objects, got %T", rule, wrap[0])
+	}
+	for _, e := range elems {
+		m, ok := e.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s element must be an object with msg, got %v", rule, e)
+		}
+		msg, ok := m["msg"].(string)
+		if !ok {
+			return nil, fmt.Errorf("%s element must have a string msg, got %v", rule, e)
+		}
+		viol := Violation{Msg: msg, Refs: []string{}, Details: map[string]any{}}
+		if refs, ok := m["refs"]; ok {
+			list, ok := refs.([]any)
+			if !ok {
+				return nil, fmt.Errorf("%s refs must be a list, got %v", rule, refs)
+			}
+			for _, x := range list {
+				switch y := x.(type) {
+				case string:
+					viol.Refs = append(viol.Refs, y)
+				default:
+					b, _ := json.Marshal(y)
+					viol.Refs = append(viol.Refs, string(b))
+				}
+			}
+		}
+		if d, ok := m["details"]; ok {
+			dm, ok := d.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("%s details must be an object, got %v", rule, d)
+			}
+			viol.Details = dm
+		}
+		out = append(out, viol)
+	}
+	return out, nil
+}
