@@ -32,14 +32,20 @@ test_pass_branch_built_model if {
 }
 
 test_pass_latest_field_judgement_wins if {
-	improved := f.unit_participant("chi-2", "branch", [
-		f.rating(2022, "fair", {"economy": "not_strong"}),
-		f.rating(2023, "good", {"economy": "strong"}),
-	], "xa")
-	slipped := f.unit_participant("chi-1", "branch", [
-		f.rating(2022, "good", {"economy": "strong"}),
-		f.rating(2023, "fair", {"economy": "not_strong", "family": "strong"}),
-	], "xa")
+	improved := f.unit_participant(
+		"chi-2", "branch", [
+			f.rating(2022, "fair", {"economy": "not_strong"}),
+			f.rating(2023, "good", {"economy": "strong"}),
+		],
+		"xa",
+	)
+	slipped := f.unit_participant(
+		"chi-1", "branch", [
+			f.rating(2022, "good", {"economy": "strong"}),
+			f.rating(2023, "fair", {"economy": "not_strong", "family": "strong"}),
+		],
+		"xa",
+	)
 	count(t.violation) == 0 with input as input_with([improved, slipped])
 }
 

@@ -1,0 +1,38 @@
+# METADATA
+# title: Mọi chi hội của cơ sở đã được xếp loại năm trước
+# description: |
+#   Mọi chi hội đang hoạt động của cơ sở hội có xếp loại chất lượng của năm liền
+#   trước năm của ngày số liệu (ngày số liệu 2024-09-30 -> xếp loại năm 2023).
+#   Vi phạm liệt kê các chi hội chưa có xếp loại trong refs.
+# custom:
+#   id: TB-10
+#   scope: commune
+#   model_type: ""
+#   severity: medium
+#   title_en: Every branch of the commune has last year's rating
+package targets.tb10_branch_ratings
+
+import data.lib.vungmanh as lib
+
+year := lib.as_of_year - 1
+
+branches := {u.id | some u in input.units; u.level == "branch"; u.id in lib.active_unit_ids}
+
+rated(id) if {
+	some r in object.get(object.get(input, "ratings", {}), id, [])
+	r.year == year
+}
+
+unrated := sort({id | some id in branches; not rated(id)})
+
+violation contains v if {
+	count(unrated) > 0
+	v := {
+		"msg": sprintf(
+			"%d/%d chi hội của %s chưa có xếp loại năm %d: %s",
+			[count(unrated), count(branches), input.subject.name, year, concat(", ", unrated)],
+		),
+		"refs": unrated,
+		"details": {"year": year, "unrated": count(unrated), "branches": count(branches)},
+	}
+}

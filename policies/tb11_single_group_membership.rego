@@ -1,0 +1,43 @@
+# METADATA
+# title: Mỗi cán bộ, đơn vị chỉ ở một nhóm cùng tiến, đồng hành
+# description: |
+#   Trong cơ sở hội, không cán bộ nào thuộc hơn một nhóm "cán bộ cùng tiến"
+#   (cadres_progress) đang hoạt động, và không chi hội, tổ phụ nữ nào thuộc hơn một
+#   nhóm "đồng hành vượt khó" (accompany) đang hoạt động.
+# custom:
+#   id: TB-11
+#   scope: commune
+#   model_type: ""
+#   severity: medium
+#   title_en: No cadre or unit is in two progress or accompany groups
+package targets.tb11_single_group_membership
+
+import data.lib.vungmanh as lib
+
+checks := {
+	"cadres_progress": {"kind": "cadre", "who": "Cán bộ", "group": "nhóm cán bộ cùng tiến"},
+	"accompany": {"kind": "unit", "who": "Đơn vị", "group": "nhóm đồng hành vượt khó"},
+}
+
+# groups_of[type][id]: the active models of type that id takes part in.
+groups_of[type][id] := ms if {
+	some type, c in checks
+	models := lib.active_models(type)
+	some m in models
+	some p in object.get(m, "participants", [])
+	p.kind == c.kind
+	id := p.id
+	ms := {x.id | some x in models; some q in object.get(x, "participants", []); q.kind == c.kind; q.id == id}
+}
+
+violation contains v if {
+	some type, by_id in groups_of
+	some id, ms in by_id
+	count(ms) > 1
+	c := checks[type]
+	v := {
+		"msg": sprintf("%s %s thuộc %d %s đang hoạt động: %s", [c.who, id, count(ms), c.group, lib.joined(ms)]),
+		"refs": array.concat([id], sort(ms)),
+		"details": {"model_type": type, "groups": count(ms)},
+	}
+}
