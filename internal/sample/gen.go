@@ -165,10 +165,22 @@ type planner struct {
 	usedCadre map[int]bool
 	usedUnit  map[int]bool
 	usedIn    int // commune the used sets are about
+	seen      map[string]int
+}
+
+// failing says whether the next model of typ is built to fail: one in
+// every 1/fail, at a random phase, so that small snapshots get their share.
+func (p *planner) failing(typ string) bool {
+	n, ok := p.seen[typ]
+	if !ok {
+		n = p.r.IntN(int(1 / p.fail))
+	}
+	p.seen[typ] = n + 1
+	return n%int(1/p.fail) == 0
 }
 
 func (w *world) planner(stream uint64) *planner {
-	return &planner{w: w, r: newRand(w.seed, stream), fail: 0.11, usedIn: -1}
+	return &planner{w: w, r: newRand(w.seed, stream), fail: 0.1, usedIn: -1, seen: map[string]int{}}
 }
 
 func (p *planner) launch() time.Time {
@@ -228,7 +240,7 @@ func (p *planner) onePlusOne(ui int) int {
 	r.Shuffle(len(comps), func(i, j int) { comps[i], comps[j] = comps[j], comps[i] })
 	npairs := 1 + r.IntN(3)
 	bad := -1
-	if r.Float64() < p.fail {
+	if p.failing("one_plus_one") {
 		bad = r.IntN(npairs)
 	}
 	ci := w.units[ui].commune
@@ -246,22 +258,34 @@ func (p *planner) onePlusOne(ui int) int {
 		switch comp {
 		case "branch_twinning":
 			bs := w.commune[ci].branches
-			other := bs[r.IntN(len(bs))]
-			for other == bi {
-				other = bs[r.IntN(len(bs))]
+			hu := w.branch[bi].unit
+			hy := w.latestRated(r, hu)
+			if w.rating[hu].rank[hy] == 3 {
+				w.rating[hu].rank[hy] = int8(1 + r.IntN(2))
 			}
-			hu, du := w.branch[bi].unit, w.branch[other].unit
-			hy, dy := w.latestRated(r, hu), w.latestRated(r, du)
 			hr := int(w.rating[hu].rank[hy])
-			if hr == 3 {
-				hr = 1 + r.IntN(2)
-				w.rating[hu].rank[hy] = int8(hr)
+			// Prefer a partner whose rating already fits, so that ratings
+			// other models rely on stay as they are.
+			du := -1
+			for _, j := range r.Perm(len(bs)) {
+				u := w.branch[bs[j]].unit
+				if y := w.rating[u].latest(); bs[j] != bi && y >= 0 && (int(w.rating[u].rank[y]) > hr) != fail {
+					du = u
+					break
+				}
 			}
-			dr := hr + 1 + r.IntN(3-hr)
-			if fail {
-				dr = hr - r.IntN(hr+1) // equal or better: not a stronger helper
+			if du < 0 {
+				other := bs[r.IntN(len(bs))]
+				for other == bi {
+					other = bs[r.IntN(len(bs))]
+				}
+				du = w.branch[other].unit
+				dr := hr + 1 + r.IntN(3-hr)
+				if fail {
+					dr = hr - r.IntN(hr+1) // equal or better: not a stronger helper
+				}
+				w.rating[du].rank[w.latestRated(r, du)] = int8(dr)
 			}
-			w.rating[du].rank[dy] = int8(dr)
 			p.part(mi, w.units[hu].id, "unit", "helper", pair, label)
 			p.part(mi, w.units[du].id, "unit", "helped", pair, label)
 		case "member_recruits_woman":
@@ -349,7 +373,7 @@ func (p *planner) cadresProgress(ci int) int {
 	r.Shuffle(len(others), func(i, j int) { others[i], others[j] = others[j], others[i] })
 	size := 2 + r.IntN(2)
 	variant := 0
-	if r.Float64() < p.fail {
+	if p.failing("cadres_progress") {
 		variant = 1 + r.IntN(3)
 	}
 	var pick []int
@@ -407,7 +431,7 @@ func (p *planner) accompany(ci int) int {
 		r.Shuffle(len(units), func(i, j int) { units[i], units[j] = units[j], units[i] })
 		units = units[:min(2+r.IntN(2), len(units))]
 	}
-	fail := r.Float64() < p.fail
+	fail := p.failing("accompany")
 	for i, u := range units {
 		y := w.latestRated(r, u)
 		w.rating[u].strong[y][f] = i != 0 || fail // fail: every unit strong

@@ -80,14 +80,17 @@ func thaiBinh(w *world) (districts []int, communesOf [][]int) {
 			default:
 				for {
 					name = "Xã " + d.first[r.IntN(len(d.first))] + " " + syllables[r.IntN(len(syllables))]
-					if !used[name] {
+					if !used[slug(name)] {
 						break
 					}
 				}
 				kind = "xã"
 			}
 			name = nfc(name)
-			used[name] = true
+			if used[slug(name)] {
+				panic("sample: duplicate commune " + name)
+			}
+			used[slug(name)] = true
 			ci := w.addCommune(slug(name), did, name, kind)
 			cs = append(cs, ci)
 			urban := kind != "xã"

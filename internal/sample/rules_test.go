@@ -1,0 +1,147 @@
+package sample
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// ruleShares evaluates TB-06, TB-07 and TB-08 (issue 4) on the written
+// files in a plain way and returns the share of models that pass each.
+func ruleShares(t *testing.T, dir string) map[string]float64 {
+	tr := readTree(t, dir)
+	type cadreInfo struct{ unit, role, competence, party string }
+	cadres := map[string]cadreInfo{}
+	for _, c := range readCSV(t, dir, "cadres") {
+		cadres[c["cadre_id"]] = cadreInfo{c["unit_id"], c["role"], c["competence"], c["party_member"]}
+	}
+	members := map[string]map[string]string{}
+	for _, m := range readCSV(t, dir, "members") {
+		members[m["member_id"]] = m
+	}
+	type key struct{ unit, year string }
+	latest := map[string]map[string]string{}
+	for _, r := range readCSV(t, dir, "ratings") {
+		if old, ok := latest[r["unit_id"]]; !ok || old["year"] < r["year"] {
+			latest[r["unit_id"]] = r
+		}
+	}
+	parts := map[string][]map[string]string{}
+	for _, p := range readCSV(t, dir, "participants") {
+		parts[p["model_id"]] = append(parts[p["model_id"]], p)
+	}
+	pass, total := map[string]int{}, map[string]int{}
+	for _, m := range readCSV(t, dir, "models") {
+		if m["status"] != "active" {
+			continue
+		}
+		commune := tr.up(m["unit_id"], "commune")
+		ps := parts[m["model_id"]]
+		ok := true
+		switch m["type"] {
+		case "cadres_progress":
+			goodHead, good, notGood := false, false, false
+			ok = len(ps) >= 2 && len(ps) <= 3
+			for _, p := range ps {
+				c, known := cadres[p["participant_id"]]
+				switch {
+				case p["kind"] != "cadre" || !known:
+					ok = false
+				case c.role != "branch_head" && c.role != "branch_deputy" && c.role != "group_head" && c.role != "group_deputy":
+					ok = false
+				case tr.up(c.unit, "commune") != commune:
+					ok = false
+				}
+				goodHead = goodHead || c.role == "branch_head" && c.competence == "good"
+				good = good || c.competence == "good"
+				notGood = notGood || c.competence == "not_yet_good"
+			}
+			ok = ok && goodHead && good && notGood
+		case "accompany":
+			levels := map[string]bool{}
+			notStrong := 0
+			for _, p := range ps {
+				levels[tr.level[p["participant_id"]]] = true
+				if tr.up(p["participant_id"], "commune") != commune || p["kind"] != "unit" {
+					ok = false
+				}
+				r := latest[p["participant_id"]]
+				switch r[m["field"]] {
+				case "not_strong":
+					notStrong++
+				case "strong":
+				default:
+					ok = false
+				}
+			}
+			n := len(ps)
+			ok = ok && m["field"] != "" && len(levels) == 1 && notStrong == 1 &&
+				(levels["branch"] && n == 2 || levels["group"] && (n == 2 || n == 3))
+		case "one_plus_one":
+			pairs := map[string][]map[string]string{}
+			for _, p := range ps {
+				pairs[p["pair"]] = append(pairs[p["pair"]], p)
+			}
+			ok = len(pairs) > 0
+			for _, pp := range pairs {
+				var helper, helped map[string]string
+				for _, p := range pp {
+					switch p["role"] {
+					case "helper":
+						helper = p
+					case "helped":
+						helped = p
+					}
+				}
+				if len(pp) != 2 || helper == nil || helped == nil || helper["component"] == "" {
+					ok = false
+					continue
+				}
+				switch helper["component"] {
+				case "branch_twinning":
+					h, d := latest[helper["participant_id"]], latest[helped["participant_id"]]
+					ok = ok && h != nil && d != nil && snapshot.RatingRank(h["rating"]) < snapshot.RatingRank(d["rating"])
+				case "cadre_supports_member":
+					ok = ok && helped["kind"] == "member" && members[helped["participant_id"]]["hardship"] == "true"
+				case "member_recruits_woman":
+					ok = ok && helper["kind"] == "member" && (helped["kind"] == "person" ||
+						helped["kind"] == "member" && members[helped["participant_id"]]["joined_on"] >= m["launched_on"])
+				case "party_mentors_cadre":
+					ok = ok && members[helper["participant_id"]]["party_member"] == "true" && helped["kind"] == "cadre"
+				}
+			}
+		default:
+			continue
+		}
+		total[m["type"]]++
+		if ok {
+			pass[m["type"]]++
+		}
+	}
+	shares := map[string]float64{}
+	for k, n := range total {
+		shares[k] = float64(pass[k]) / float64(n)
+	}
+	return shares
+}
+
+// TestRuleMix checks that most cadre groups, accompany groups and "1+1"
+// models follow their rules and a realistic minority does not.
+func TestRuleMix(t *testing.T) {
+	for _, o := range []Options{{Profile: ProfileThaiBinh, Seed: 3}, {Profile: ProfileHungYen, Seed: 3}, {Profile: ProfileNational, Scale: 0.01, Seed: 3}} {
+		t.Run(o.Profile, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := Write(context.Background(), dir, o); err != nil {
+				t.Fatal(err)
+			}
+			shares := ruleShares(t, dir)
+			for _, typ := range []string{"cadres_progress", "accompany", "one_plus_one"} {
+				t.Logf("%s: %.3f pass", typ, shares[typ])
+				if s := shares[typ]; s < 0.75 || s > 0.97 {
+					t.Errorf("%s: %.3f of models pass, want a realistic 0.75-0.97", typ, s)
+				}
+			}
+		})
+	}
+}
