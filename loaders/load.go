@@ -1,0 +1,470 @@
+package loaders
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"io/fs"
+	"sort"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// Load opens the snapshot at url (see OpenFS) and loads it (see LoadFS).
+func Load(ctx context.Context, url string, opts ...Option) (*snapshot.Snapshot, error) {
+	fsys, err := OpenFS(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := LoadFS(ctx, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load snapshot %q: %w", url, err)
+	}
+	return snap, nil
+}
+
+type loader struct {
+	cfg      config
+	fsys     fs.FS
+	man      snapshot.Manifest
+	hash     hash.Hash
+	fatal    []snapshot.Finding
+	fatalErr error
+}
+
+// LoadFS reads snapshot.yaml and every table it lists from fsys, validates
+// them and returns the snapshot. Errors:
+//   - *FatalError: DQ001, the snapshot is unusable;
+//   - *TooManyBadRowsError: a table has more excluded rows than allowed;
+//   - anything else: a transient failure (context cancelled, storage down).
+func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot, error) {
+	l := &loader{cfg: newConfig(opts), fsys: fsys, hash: sha256.New()}
+	data, err := l.readManifest(ctx)
+	if err != nil {
+		return nil, err
+	}
+	man, mfindings := ParseManifest(data)
+	for _, f := range mfindings {
+		if f.Severity == snapshot.SeverityFatal {
+			l.fatal = append(l.fatal, f)
+		}
+	}
+	if len(l.fatal) > 0 {
+		return nil, &FatalError{Findings: l.fatal}
+	}
+	l.man = man
+	l.hash.Write(data)
+
+	raws := map[snapshot.Table]*rawTable{}
+	release := func() {
+		for _, r := range raws {
+			if r.rec != nil {
+				r.rec.Release()
+			}
+		}
+	}
+	for _, t := range snapshot.Tables {
+		src, ok := man.Tables[t]
+		if !ok {
+			continue
+		}
+		raw, err := l.readTable(ctx, t, src)
+		if err != nil {
+			release()
+			return nil, err
+		}
+		if raw != nil {
+			raws[t] = raw
+		}
+	}
+	if len(l.fatal) > 0 {
+		release()
+		sortFindings(l.fatal)
+		return nil, &FatalError{Findings: l.fatal, Err: l.fatalErr}
+	}
+	snap := &snapshot.Snapshot{Manifest: man, SHA256: hex.EncodeToString(l.hash.Sum(nil)),
+		Records: map[snapshot.Table]arrow.Record{}, Stats: map[snapshot.Table]snapshot.TableStats{},
+		IgnoredColumns: map[snapshot.Table][]string{}}
+	snap.Findings = append(snap.Findings, mfindings...)
+	validate(raws, snap)
+
+	var tooMany *TooManyBadRowsError
+	for _, t := range snapshot.Tables {
+		raw := raws[t]
+		if raw == nil {
+			snap.Records[t] = emptyRecord(l.cfg, t)
+			continue
+		}
+		snap.Findings = append(snap.Findings, raw.findings...)
+		if len(raw.ignored) > 0 {
+			snap.IgnoredColumns[t] = raw.ignored
+		}
+		st := snapshot.TableStats{Rows: len(raw.rows)}
+		for _, b := range raw.bad {
+			if b {
+				st.Excluded++
+			}
+		}
+		snap.Stats[t] = st
+		if tooMany == nil && l.cfg.maxBad.Exceeded(st.Excluded, st.Rows) {
+			tooMany = &TooManyBadRowsError{Table: t, Excluded: st.Excluded, Rows: st.Rows, Limit: l.cfg.maxBad}
+		}
+		rec, err := filterRecord(l.cfg, raw)
+		raw.rec.Release()
+		raw.rec = nil
+		if err != nil {
+			release()
+			snap.Release()
+			return nil, fmt.Errorf("filter table %s: %w", t, err)
+		}
+		snap.Records[t] = rec
+	}
+	sortFindings(snap.Findings)
+	if tooMany != nil {
+		tooMany.Findings = snap.Findings
+		snap.Release()
+		return nil, tooMany
+	}
+	return snap, nil
+}
+
+func sortFindings(fs []snapshot.Finding) {
+	order := map[snapshot.Table]int{}
+	for i, t := range snapshot.Tables {
+		order[t] = i + 1
+	}
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if order[a.Table] != order[b.Table] {
+			return order[a.Table] < order[b.Table]
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Row != b.Row {
+			return a.Row < b.Row
+		}
+		if a.Column != b.Column {
+			return a.Column < b.Column
+		}
+		if a.Code != b.Code {
+			return a.Code < b.Code
+		}
+		if a.Value != b.Value {
+			return a.Value < b.Value
+		}
+		return a.Message < b.Message
+	})
+}
+
+func (l *loader) fatalf(t snapshot.Table, file string, row int, column, value, msg string) {
+	l.fatal = append(l.fatal, snapshot.Finding{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal,
+		Table: t, File: file, Row: row, Column: column, Value: clip(value), Message: msg})
+}
+
+func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
+	f, err := l.fsys.Open(ManifestFile)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, &FatalError{Findings: []snapshot.Finding{{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile,
+				Message: "The snapshot folder has no snapshot.yaml: check the folder or bucket path."}}, Err: err}
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &FatalError{Findings: []snapshot.Finding{{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile,
+			Message: "The snapshot description (snapshot.yaml) cannot be opened: " + err.Error()}}, Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(&capReader{r: f, n: DefaultMaxManifestBytes})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &FatalError{Findings: []snapshot.Finding{{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile,
+			Message: "The snapshot description (snapshot.yaml) cannot be read: " + err.Error()}}, Err: err}
+	}
+	return data, nil
+}
+
+// ioTracker remembers an error of the underlying storage, to tell a broken
+// file from a broken network.
+type ioTracker struct {
+	r   io.Reader
+	err error
+}
+
+func (t *ioTracker) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF {
+		t.err = err
+	}
+	return n, err
+}
+
+// noClose hides Close from the parquet reader (we close the file ourselves).
+type noClose struct{ parquet.ReaderAtSeeker }
+
+type readerAtSeeker interface {
+	io.ReaderAt
+	io.ReadSeeker
+}
+
+// readTable reads one table file. A nil error with a nil table means a
+// fatal finding was recorded.
+func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.TableSource) (*rawTable, error) {
+	file := src.Path
+	format, gz, _ := formatOf(file)
+	f, err := l.fsys.Open(file)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if errors.Is(err, fs.ErrNotExist) {
+			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file %s listed for the %s table does not exist.", file, t))
+		} else {
+			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file %s of the %s table cannot be opened (it may point outside the snapshot folder): %v", file, t, err))
+		}
+		l.fatalErr = err
+		return nil, nil
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.IsDir() {
+		l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
+		return nil, nil
+	}
+	_, transient := l.fsys.(*gcsFS)
+	track := &ioTracker{r: f}
+	fail := func(err error) (*rawTable, error) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if transient && track.err != nil {
+			return nil, fmt.Errorf("read %s: %w", file, track.err)
+		}
+		row, col := 0, ""
+		var pe *ParseError
+		if errors.As(err, &pe) {
+			row = pe.Row
+			if pe.Column > 0 {
+				col = fmt.Sprint(pe.Column)
+			}
+			err = pe.Err
+		}
+		msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
+		switch {
+		case errors.Is(err, errTooBig):
+			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed.", t, l.cfg.maxDecompressed)
+		case errors.Is(err, errLineTooLong):
+			msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
+		}
+		l.fatalf(t, file, row, "", col, msg)
+		if l.fatalErr == nil {
+			l.fatalErr = &ParseError{File: file, Row: row, Err: err}
+		}
+		return nil, nil
+	}
+
+	var rr rowReader
+	if format == fmtParquet && !gz {
+		ras, ok := f.(readerAtSeeker)
+		if ok {
+			if _, err := ras.Seek(0, io.SeekStart); err != nil {
+				return fail(err)
+			}
+			track.r = ras
+			if _, err := io.Copy(l.hash, &capReader{r: track, n: l.cfg.maxDecompressed}); err != nil {
+				return fail(err)
+			}
+			if _, err := ras.Seek(0, io.SeekStart); err != nil {
+				return fail(err)
+			}
+			pr, err := newParquetReader(ctx, file, noClose{ras}, l.cfg.mem, func() error { return nil })
+			if err != nil {
+				return fail(err)
+			}
+			rr = pr
+		}
+	}
+	if rr == nil {
+		raw := io.TeeReader(track, l.hash)
+		defer io.Copy(io.Discard, raw) //nolint:errcheck // hash the rest of the file
+		body, closeGz, err := decompress(raw, gz, l.cfg.maxDecompressed)
+		if err != nil {
+			return fail(&ParseError{File: file, Err: err})
+		}
+		defer closeGz() //nolint:errcheck
+		switch format {
+		case fmtCSV, fmtTSV, fmtNDJSON:
+			text, err := decodeText(body, src.Encoding)
+			if err != nil {
+				return fail(&ParseError{File: file, Err: err})
+			}
+			if format == fmtNDJSON {
+				rr, err = newNDJSONReader(file, text, l.cfg.maxLine, func() error { return nil })
+			} else {
+				rr, err = newCSVReader(file, text, src.Delimiter, format == fmtTSV, l.cfg.maxLine, func() error { return nil })
+			}
+			if err != nil {
+				return fail(err)
+			}
+		case fmtXLSX, fmtParquet:
+			// Both need random access: the file is held in memory (bounded).
+			data, err := io.ReadAll(body)
+			if err != nil {
+				return fail(&ParseError{File: file, Err: err})
+			}
+			if format == fmtXLSX {
+				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, l.cfg.maxDecompressed)
+			} else {
+				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, func() error { return nil })
+			}
+			if err != nil {
+				return fail(err)
+			}
+		}
+	}
+	defer rr.close() //nolint:errcheck // read-only
+
+	tl, ok := l.prepare(t, file, src, format, rr)
+	if !ok {
+		return nil, nil
+	}
+	if err := tl.read(rr); err != nil {
+		tl.release()
+		return fail(err)
+	}
+	tl.finish(l.cfg.mem)
+	return tl.out, nil
+}
+
+// prepare maps the file's header onto the table's columns.
+func (l *loader) prepare(t snapshot.Table, file string, src snapshot.TableSource, format format, rr rowReader) (*tableLoader, bool) {
+	hdr := rr.header()
+	if len(hdr) == 0 {
+		l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table is empty: it has no header row with column names.", t))
+		return nil, false
+	}
+	hdrRow := 1
+	if format == fmtParquet {
+		hdrRow = 0
+	}
+	if nd, ok := rr.(*ndjsonReader); ok {
+		hdrRow = nd.line
+	}
+	pos := map[string]int{}
+	ok := true
+	for i, h := range hdr {
+		if h == "" {
+			continue
+		}
+		if _, dup := pos[h]; dup {
+			l.fatalf(t, file, hdrRow, h, "", fmt.Sprintf("The column %q appears twice in the header of the %s table.", h, t))
+			ok = false
+			continue
+		}
+		pos[h] = i
+	}
+	schema := snapshot.Schema(t)
+	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
+		out: &rawTable{table: t, file: file, reason: map[int]string{}}}
+	known := map[string]bool{}
+	var used []int
+	for i, spec := range snapshot.Columns[t] {
+		known[spec.Name] = true
+		c := newColumn(l.cfg.mem, t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
+		c.silent = src.Encoding == "windows-1258"
+		if p, found := pos[spec.Name]; found {
+			c.src = p
+			used = append(used, p)
+		} else if spec.Required {
+			l.fatalf(t, file, hdrRow, spec.Name, "", fmt.Sprintf("The %s table has no column %q, which is required.", t, spec.Name))
+			ok = false
+		}
+		tl.cols = append(tl.cols, c)
+	}
+	if !ok {
+		tl.release()
+		return nil, false
+	}
+	for _, h := range hdr {
+		if h != "" && !known[h] {
+			tl.ignore(h, hdrRow)
+		}
+	}
+	if pr, isPq := rr.(*parquetReader); isPq {
+		sort.Ints(used)
+		if err := pr.selectColumns(used); err != nil {
+			tl.release()
+			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table cannot be read: %v", t, err))
+			return nil, false
+		}
+	}
+	return tl, true
+}
+
+func emptyRecord(cfg config, t snapshot.Table) arrow.Record {
+	b := array.NewRecordBuilder(cfg.mem, snapshot.Schema(t))
+	defer b.Release()
+	return b.NewRecord()
+}
+
+// filterRecord returns the rows of raw that are neither bad nor dropped.
+func filterRecord(cfg config, raw *rawTable) (arrow.Record, error) {
+	keep := func(i int) bool { return !raw.bad[i] && (raw.drop == nil || !raw.drop[i]) }
+	var runs [][2]int
+	n := len(raw.rows)
+	for i := 0; i < n; {
+		if !keep(i) {
+			i++
+			continue
+		}
+		j := i
+		for j < n && keep(j) {
+			j++
+		}
+		runs = append(runs, [2]int{i, j})
+		i = j
+	}
+	if len(runs) == 1 && runs[0] == [2]int{0, n} {
+		raw.rec.Retain()
+		return raw.rec, nil
+	}
+	if len(runs) == 0 {
+		return emptyRecord(cfg, raw.table), nil
+	}
+	cols := make([]arrow.Array, raw.rec.NumCols())
+	total := 0
+	for _, r := range runs {
+		total += r[1] - r[0]
+	}
+	for c := range cols {
+		parts := make([]arrow.Array, len(runs))
+		for k, r := range runs {
+			parts[k] = array.NewSlice(raw.rec.Column(c), int64(r[0]), int64(r[1]))
+		}
+		a, err := array.Concatenate(parts, cfg.mem)
+		for _, p := range parts {
+			p.Release()
+		}
+		if err != nil {
+			for _, done := range cols[:c] {
+				done.Release()
+			}
+			return nil, err
+		}
+		cols[c] = a
+	}
+	rec := array.NewRecord(raw.rec.Schema(), cols, int64(total))
+	for _, a := range cols {
+		a.Release()
+	}
+	return rec, nil
+}

@@ -1,0 +1,220 @@
+package loaders
+
+import (
+	"bytes"
+
+	"path"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"golang.org/x/text/unicode/norm"
+	"gopkg.in/yaml.v3"
+)
+
+// ManifestFile is the name of the manifest in a snapshot folder.
+const ManifestFile = "snapshot.yaml"
+
+var nameRE = regexp.MustCompile(`^[a-z0-9-]{1,63}$`)
+
+type rawManifest struct {
+	APIVersion string                       `yaml:"apiVersion"`
+	Kind       string                       `yaml:"kind"`
+	Name       string                       `yaml:"name"`
+	Title      string                       `yaml:"title"`
+	AsOf       string                       `yaml:"asOf"`
+	Tables     map[string]yaml.Node         `yaml:"tables"`
+	Aliases    map[string]map[string]string `yaml:"aliases"`
+}
+
+type rawSource struct {
+	Path      string `yaml:"path"`
+	Encoding  string `yaml:"encoding"`
+	Delimiter string `yaml:"delimiter"`
+	Sheet     string `yaml:"sheet"`
+}
+
+// ParseManifest parses and validates snapshot.yaml. Problems are returned as
+// findings: DQ001 (fatal) for anything that makes the snapshot unusable,
+// DQ009 (warning) for a table the spec does not know. The manifest is usable
+// when no finding is fatal.
+func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
+	var out []snapshot.Finding
+	fatal := func(field, value, msg string) {
+		out = append(out, snapshot.Finding{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal,
+			File: ManifestFile, Column: field, Value: clip(value), Message: msg})
+	}
+	var raw rawManifest
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&raw); err != nil {
+		fatal("", "", "The snapshot description (snapshot.yaml) cannot be read: "+err.Error())
+		return snapshot.Manifest{}, out
+	}
+	m := snapshot.Manifest{APIVersion: raw.APIVersion, Kind: raw.Kind, Name: raw.Name, Title: norm.NFC.String(strings.TrimSpace(raw.Title)),
+		AsOf: raw.AsOf, Tables: map[snapshot.Table]snapshot.TableSource{}, Aliases: map[string]map[string]string{}}
+	if raw.APIVersion != "vungmanh/v1" {
+		fatal("apiVersion", raw.APIVersion, `The snapshot description must say "apiVersion: vungmanh/v1".`)
+	}
+	if raw.Kind != "Snapshot" {
+		fatal("kind", raw.Kind, `The snapshot description must say "kind: Snapshot".`)
+	}
+	if !nameRE.MatchString(raw.Name) {
+		fatal("name", raw.Name, "The snapshot name must be 1 to 63 lower-case letters, digits or dashes, e.g. thai-binh.")
+	}
+	if _, err := time.Parse(time.DateOnly, raw.AsOf); err != nil {
+		fatal("asOf", raw.AsOf, "The snapshot date (asOf) must be a date written YYYY-MM-DD, e.g. 2024-09-30.")
+	}
+	known := map[snapshot.Table]bool{}
+	for _, t := range snapshot.Tables {
+		known[t] = true
+	}
+	for name, node := range raw.Tables {
+		t := snapshot.Table(name)
+		if !known[t] {
+			out = append(out, snapshot.Finding{Code: snapshot.DQIgnored, Severity: snapshot.SeverityWarning, File: ManifestFile,
+				Column: "tables", Value: clip(name), Message: "This table is not part of the snapshot format; it was ignored."})
+			continue
+		}
+		var src rawSource
+		switch node.Kind {
+		case yaml.ScalarNode:
+			src.Path = node.Value
+		case yaml.MappingNode:
+			if err := node.Decode(&src); err != nil {
+				fatal("tables."+name, "", "The reading options of this table cannot be understood: "+err.Error())
+				continue
+			}
+		default:
+			fatal("tables."+name, "", "A table must be given as a file name or as an object with a path.")
+			continue
+		}
+		if msg := checkTablePath(src.Path); msg != "" {
+			fatal("tables."+name, src.Path, msg)
+			continue
+		}
+		enc := strings.ToLower(strings.TrimSpace(src.Encoding))
+		switch enc {
+		case "", "utf-8", "utf8":
+			enc = ""
+		case "utf-16", "utf16":
+			enc = "utf-16"
+		case "windows-1258", "cp1258":
+			enc = "windows-1258"
+		default:
+			fatal("tables."+name+".encoding", src.Encoding, "The encoding must be utf-8, utf-16 or windows-1258.")
+			continue
+		}
+		switch src.Delimiter {
+		case "", ",", ";", "\t":
+		default:
+			fatal("tables."+name+".delimiter", src.Delimiter, `The delimiter must be ",", ";" or a tab.`)
+			continue
+		}
+		m.Tables[t] = snapshot.TableSource{Path: src.Path, Encoding: enc, Delimiter: src.Delimiter, Sheet: src.Sheet}
+	}
+	if _, ok := m.Tables[snapshot.Units]; !ok && !hasFatal(out, "tables.units") {
+		fatal("tables", "", "The snapshot must list the units table (tables: units: units.csv).")
+	}
+	for key, labels := range raw.Aliases {
+		tbl, column, ok := strings.Cut(key, ".")
+		if !ok || !known[snapshot.Table(tbl)] || columnSpec(snapshot.Table(tbl), column) == nil {
+			fatal("aliases", key, `Aliases must be given per column as "table.column", e.g. ratings.rating.`)
+			continue
+		}
+		mm := make(map[string]string, len(labels))
+		for k, v := range labels {
+			mm[norm.NFC.String(strings.TrimSpace(k))] = strings.TrimSpace(v)
+		}
+		m.Aliases[key] = mm
+	}
+	return m, out
+}
+
+func hasFatal(fs []snapshot.Finding, column string) bool {
+	for _, f := range fs {
+		if f.Column == column {
+			return true
+		}
+	}
+	return false
+}
+
+// checkTablePath returns a message when p is not a safe relative path of a
+// known format.
+func checkTablePath(p string) string {
+	switch {
+	case strings.TrimSpace(p) == "":
+		return "The table has no file name."
+	case strings.HasPrefix(p, "/") || strings.HasPrefix(p, `\`) || (len(p) > 1 && p[1] == ':'):
+		return "The table file must be given relative to snapshot.yaml, not as an absolute path."
+	case strings.Contains(p, `\`):
+		return `The table file name must use "/" between folders.`
+	}
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			return `The table file must be inside the snapshot folder (".." is not allowed).`
+		}
+	}
+	if path.Clean(p) != p {
+		return "The table file name is not a clean path (remove ./ and doubled slashes)."
+	}
+	if _, _, ok := formatOf(p); !ok {
+		return "The table file must end in .csv, .tsv, .parquet, .ndjson, .jsonl or .xlsx (optionally followed by .gz)."
+	}
+	return ""
+}
+
+type format int
+
+const (
+	fmtCSV format = iota
+	fmtTSV
+	fmtParquet
+	fmtNDJSON
+	fmtXLSX
+)
+
+func formatOf(p string) (format, bool, bool) {
+	lower := strings.ToLower(p)
+	gz := strings.HasSuffix(lower, ".gz")
+	lower = strings.TrimSuffix(lower, ".gz")
+	switch path.Ext(lower) {
+	case ".csv":
+		return fmtCSV, gz, true
+	case ".tsv":
+		return fmtTSV, gz, true
+	case ".parquet":
+		return fmtParquet, gz, true
+	case ".ndjson", ".jsonl":
+		return fmtNDJSON, gz, true
+	case ".xlsx":
+		return fmtXLSX, gz, true
+	}
+	return 0, false, false
+}
+
+func columnSpec(t snapshot.Table, name string) *snapshot.ColumnSpec {
+	for i, c := range snapshot.Columns[t] {
+		if c.Name == name {
+			return &snapshot.Columns[t][i]
+		}
+	}
+	return nil
+}
+
+// clip shortens a value quoted in a finding.
+func clip(s string) string {
+	const max = 200
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
+func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }

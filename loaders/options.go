@@ -1,0 +1,122 @@
+package loaders
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// Default limits.
+const (
+	// DefaultMaxDecompressed caps the bytes read from one table file after
+	// decompression (and the size of a whole file held in memory): 4 GiB.
+	DefaultMaxDecompressed int64 = 4 << 30
+	// DefaultMaxLineBytes caps one physical line of a CSV/TSV/NDJSON file and
+	// one XLSX cell: 1 MiB.
+	DefaultMaxLineBytes = 1 << 20
+	// DefaultMaxManifestBytes caps snapshot.yaml: 1 MiB.
+	DefaultMaxManifestBytes = 1 << 20
+)
+
+// Limit is the --max-bad-rows threshold: either a share of a table's rows
+// (ParseLimit("1%")) or a count (ParseLimit("250")).
+type Limit struct {
+	Share   float64 // 0..1, used when IsShare
+	Count   int
+	IsShare bool
+}
+
+// DefaultLimit is 1% of the rows of each table.
+var DefaultLimit = Limit{Share: 0.01, IsShare: true}
+
+// ParseLimit parses "1%", "0.5%" or "250".
+func ParseLimit(s string) (Limit, error) {
+	s = strings.TrimSpace(s)
+	if p, ok := strings.CutSuffix(s, "%"); ok {
+		v, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(v) || v < 0 || v > 100 {
+			return Limit{}, fmt.Errorf("parse bad-rows limit %q: want a share between 0%% and 100%% or a count", s)
+		}
+		return Limit{Share: v / 100, IsShare: true}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return Limit{}, fmt.Errorf("parse bad-rows limit %q: want a share like 1%% or a count like 250", s)
+	}
+	return Limit{Count: n}, nil
+}
+
+// String renders the limit the way ParseLimit reads it.
+func (l Limit) String() string {
+	if l.IsShare {
+		return strconv.FormatFloat(l.Share*100, 'f', -1, 64) + "%"
+	}
+	return strconv.Itoa(l.Count)
+}
+
+// Exceeded reports whether excluded of rows is over the limit.
+func (l Limit) Exceeded(excluded, rows int) bool {
+	if excluded == 0 {
+		return false
+	}
+	if l.IsShare {
+		return float64(excluded) > l.Share*float64(rows)
+	}
+	return excluded > l.Count
+}
+
+type config struct {
+	mem             memory.Allocator
+	maxBad          Limit
+	maxDecompressed int64
+	maxLine         int
+	progress        func(snapshot.Table, int)
+}
+
+func newConfig(opts []Option) config {
+	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit, maxDecompressed: DefaultMaxDecompressed, maxLine: DefaultMaxLineBytes}
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// Option configures Load and LoadFS.
+type Option func(*config)
+
+// WithAllocator sets the Arrow allocator of the records (default
+// memory.DefaultAllocator).
+func WithAllocator(mem memory.Allocator) Option { return func(c *config) { c.mem = mem } }
+
+// WithMaxBadRows sets the --max-bad-rows limit (default 1%).
+func WithMaxBadRows(l Limit) Option { return func(c *config) { c.maxBad = l } }
+
+// WithMaxDecompressed caps the bytes read from one table file after
+// decompression; reaching it is DQ001. Values <= 0 keep the default.
+func WithMaxDecompressed(n int64) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxDecompressed = n
+		}
+	}
+}
+
+// WithMaxLineBytes caps one physical line (CSV/TSV/NDJSON) or one cell
+// (XLSX); reaching it is DQ001. Values <= 0 keep the default.
+func WithMaxLineBytes(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.maxLine = n
+		}
+	}
+}
+
+// WithProgress calls fn after each table is read with the number of data
+// rows read so far (at least once per table, also every 65,536 rows).
+func WithProgress(fn func(table snapshot.Table, rows int)) Option {
+	return func(c *config) { c.progress = fn }
+}

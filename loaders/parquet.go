@@ -1,0 +1,241 @@
+package loaders
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+)
+
+// parquetBatch is the number of rows decoded at a time.
+const parquetBatch = 64 << 10
+
+type parquetReader struct {
+	ctx    context.Context
+	file   string
+	pf     *file.Reader
+	fr     *pqarrow.FileReader
+	rr     pqarrow.RecordReader
+	hdr    []string
+	cols   []arrow.Array // per header index, nil when not read
+	rec    arrow.Record
+	i      int // row within rec
+	base   int // rows before rec
+	closer func() error
+}
+
+func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker, mem memory.Allocator, closer func() error) (p *parquetReader, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p, err = nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %v", r)}
+		}
+	}()
+	pf, err := file.NewParquetReader(r, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	if err != nil {
+		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %w", err)}
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, mem)
+	if err != nil {
+		_ = pf.Close()
+		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
+	}
+	sc, err := fr.Schema()
+	if err != nil {
+		_ = pf.Close()
+		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
+	}
+	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer}
+	for _, f := range sc.Fields() {
+		p.hdr = append(p.hdr, cleanHeader(f.Name))
+	}
+	p.cols = make([]arrow.Array, len(p.hdr))
+	return p, nil
+}
+
+// selectColumns starts the record reader over the top-level fields used.
+func (p *parquetReader) selectColumns(used []int) error {
+	var leaves []int
+	for _, fi := range used {
+		leaves = append(leaves, leafIndices(p.fr.Manifest.Fields[fi])...)
+	}
+	if len(leaves) == 0 { // keep the row count: read the first column
+		if p.pf.MetaData().Schema.NumColumns() == 0 {
+			return nil
+		}
+		leaves = []int{0}
+	}
+	rr, err := p.fr.GetRecordReader(p.ctx, leaves, nil)
+	if err != nil {
+		return &ParseError{File: p.file, Err: fmt.Errorf("read parquet columns: %w", err)}
+	}
+	p.rr = rr
+	return nil
+}
+
+func leafIndices(f pqarrow.SchemaField) []int {
+	if len(f.Children) == 0 {
+		return []int{f.ColIndex}
+	}
+	var out []int
+	for _, c := range f.Children {
+		out = append(out, leafIndices(c)...)
+	}
+	return out
+}
+
+func (p *parquetReader) header() []string { return p.hdr }
+
+func (p *parquetReader) next() (ok bool, err error) {
+	if p.rr == nil {
+		return false, nil
+	}
+	p.i++
+	if p.rec != nil && p.i < int(p.rec.NumRows()) {
+		return true, nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			ok, err = false, &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("decode parquet: %v", r)}
+		}
+	}()
+	for {
+		if p.rec != nil {
+			p.base += int(p.rec.NumRows())
+			p.rec.Release()
+			p.rec = nil
+		}
+		if !p.rr.Next() {
+			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+				return false, &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("decode parquet: %w", err)}
+			}
+			return false, nil
+		}
+		rec := p.rr.Record()
+		rec.Retain()
+		p.rec, p.i = rec, 0
+		if rec.NumRows() == 0 {
+			continue
+		}
+		for i := range p.cols {
+			p.cols[i] = nil
+		}
+		sc := rec.Schema()
+		for c := 0; c < int(rec.NumCols()); c++ {
+			name := cleanHeader(sc.Field(c).Name)
+			for hi, h := range p.hdr {
+				if h == name && p.cols[hi] == nil {
+					p.cols[hi] = rec.Column(c)
+					break
+				}
+			}
+		}
+		return true, nil
+	}
+}
+
+func (p *parquetReader) row() int          { return p.base + p.i + 1 }
+func (p *parquetReader) malformed() string { return "" }
+func (p *parquetReader) width() int        { return -1 }
+func (p *parquetReader) extra() []string   { return nil }
+
+func (p *parquetReader) cell(i int) cell {
+	a := p.cols[i]
+	if a == nil || a.IsNull(p.i) {
+		return cell{}
+	}
+	j := p.i
+	switch c := a.(type) {
+	case *array.String:
+		if v := c.Value(j); v != "" {
+			return cell{k: cellString, s: v}
+		}
+		return cell{}
+	case *array.LargeString:
+		if v := c.Value(j); v != "" {
+			return cell{k: cellString, s: v}
+		}
+		return cell{}
+	case *array.Binary:
+		if v := c.ValueString(j); v != "" {
+			return cell{k: cellString, s: v}
+		}
+		return cell{}
+	case *array.Dictionary:
+		if s, ok := c.Dictionary().(*array.String); ok {
+			if v := s.Value(c.GetValueIndex(j)); v != "" {
+				return cell{k: cellString, s: v}
+			}
+			return cell{}
+		}
+	case *array.Boolean:
+		if c.Value(j) {
+			return cell{k: cellBool, i: 1}
+		}
+		return cell{k: cellBool}
+	case *array.Int8:
+		return cell{k: cellInt, i: int64(c.Value(j))}
+	case *array.Int16:
+		return cell{k: cellInt, i: int64(c.Value(j))}
+	case *array.Int32:
+		return cell{k: cellInt, i: int64(c.Value(j))}
+	case *array.Int64:
+		return cell{k: cellInt, i: c.Value(j)}
+	case *array.Uint8:
+		return cell{k: cellInt, i: int64(c.Value(j))}
+	case *array.Uint16:
+		return cell{k: cellInt, i: int64(c.Value(j))}
+	case *array.Uint32:
+		return cell{k: cellInt, i: int64(c.Value(j))}
+	case *array.Float32:
+		return cell{k: cellFloat, f: float64(c.Value(j))}
+	case *array.Float64:
+		return cell{k: cellFloat, f: c.Value(j)}
+	case *array.Date32:
+		return cell{k: cellDate, i: int64(c.Value(j))}
+	case *array.Date64:
+		return cell{k: cellDate, i: int64(c.Value(j)) / 86400000}
+	case *array.Timestamp:
+		unit := c.DataType().(*arrow.TimestampType).Unit
+		t := c.Value(j).ToTime(unit)
+		return cell{k: cellDate, i: int64(time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400)}
+	case *array.List:
+		if s, ok := c.ListValues().(*array.String); ok {
+			beg, end := c.ValueOffsets(j)
+			var parts []string
+			for k := beg; k < end; k++ {
+				if !s.IsNull(int(k)) {
+					parts = append(parts, s.Value(int(k)))
+				}
+			}
+			if len(parts) == 0 {
+				return cell{}
+			}
+			return cell{k: cellString, s: joinList(parts)}
+		}
+	}
+	return cell{k: cellOther, s: a.ValueStr(j)}
+}
+
+func (p *parquetReader) close() error {
+	if p.rec != nil {
+		p.rec.Release()
+		p.rec = nil
+	}
+	if p.rr != nil {
+		p.rr.Release()
+		p.rr = nil
+	}
+	err := p.pf.Close()
+	if cerr := p.closer(); err == nil {
+		err = cerr
+	}
+	return err
+}

@@ -1,0 +1,453 @@
+package loaders
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
+)
+
+type cellKind uint8
+
+const (
+	cellNull cellKind = iota
+	cellString
+	cellBool
+	cellInt
+	cellFloat
+	cellDate  // i = days since 1970-01-01
+	cellOther // s = a rendering of a value of no usable type (JSON object...)
+)
+
+// cell is one value of a row as the file gave it.
+type cell struct {
+	k cellKind
+	s string
+	i int64
+	f float64
+}
+
+// rowReader reads the rows of one table file.
+type rowReader interface {
+	// header returns the column names of the file, lower-cased and trimmed.
+	header() []string
+	// next advances to the next data row; false at the end. A non-nil error
+	// is fatal and carries a location (*ParseError).
+	next() (bool, error)
+	// row is the location of the current row (see the package doc).
+	row() int
+	// malformed is a non-empty message when the current row cannot be split
+	// into fields (DQ010).
+	malformed() string
+	// width is the number of fields of the current row, -1 when the format
+	// names its fields (NDJSON, Parquet).
+	width() int
+	// cell returns field i of the header for the current row.
+	cell(i int) cell
+	// extra lists names of columns first seen on the current row (NDJSON).
+	extra() []string
+	close() error
+}
+
+func cleanHeader(s string) string {
+	s = strings.TrimSpace(strings.TrimPrefix(s, "\uFEFF"))
+	return strings.ToLower(norm.NFC.String(s))
+}
+
+// ---- CSV / TSV ----
+
+type csvReader struct {
+	file   string
+	lr     *lineReader
+	r      *csv.Reader
+	hdr    []string
+	rec    []string
+	line   int
+	bad    string
+	closer func() error
+}
+
+func detectDelimiter(br *bufio.Reader) rune {
+	head, _ := br.Peek(64 << 10)
+	if i := bytes.IndexByte(head, '\n'); i >= 0 {
+		head = head[:i]
+	}
+	counts := map[rune]int{}
+	inQuote := false
+	for _, b := range head {
+		switch {
+		case b == '"':
+			inQuote = !inQuote
+		case inQuote:
+		case b == ',' || b == ';' || b == '\t':
+			counts[rune(b)]++
+		}
+	}
+	best, n := ',', 0
+	for _, d := range []rune{',', ';', '\t'} {
+		if counts[d] > n {
+			best, n = d, counts[d]
+		}
+	}
+	return best
+}
+
+func newCSVReader(file string, text io.Reader, delim string, tsv bool, maxLine int, closer func() error) (*csvReader, error) {
+	lr := newLineReader(text, maxLine)
+	br := bufio.NewReaderSize(lr, 64<<10)
+	var comma rune
+	switch {
+	case delim != "":
+		comma = rune(delim[0])
+	case tsv:
+		comma = '\t'
+	default:
+		comma = detectDelimiter(br)
+	}
+	r := csv.NewReader(br)
+	r.Comma = comma
+	r.FieldsPerRecord = -1
+	r.ReuseRecord = true
+	c := &csvReader{file: file, lr: lr, r: r, closer: closer}
+	rec, err := r.Read()
+	if err == io.EOF {
+		return c, nil
+	}
+	if err != nil {
+		return nil, c.wrap(err)
+	}
+	for _, h := range rec {
+		c.hdr = append(c.hdr, cleanHeader(h))
+	}
+	return c, nil
+}
+
+func (c *csvReader) wrap(err error) error {
+	var pe *csv.ParseError
+	if errors.As(err, &pe) {
+		return &ParseError{File: c.file, Row: pe.Line, Column: pe.Column, Err: pe.Err}
+	}
+	return &ParseError{File: c.file, Row: c.lr.line, Err: err}
+}
+
+func (c *csvReader) header() []string { return c.hdr }
+
+func (c *csvReader) next() (bool, error) {
+	if c.hdr == nil {
+		return false, nil
+	}
+	c.bad = ""
+	rec, err := c.r.Read()
+	if err == io.EOF {
+		return false, nil
+	}
+	if err != nil {
+		var pe *csv.ParseError
+		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
+			c.rec, c.line = nil, pe.StartLine
+			c.bad = fmt.Sprintf("The row cannot be split into fields: %v (line %d, column %d).", pe.Err, pe.Line, pe.Column)
+			return true, nil
+		}
+		return false, c.wrap(err)
+	}
+	c.rec = rec
+	c.line, _ = c.r.FieldPos(0)
+	return true, nil
+}
+
+func (c *csvReader) row() int          { return c.line }
+func (c *csvReader) malformed() string { return c.bad }
+func (c *csvReader) width() int        { return len(c.rec) }
+func (c *csvReader) extra() []string   { return nil }
+func (c *csvReader) close() error      { return c.closer() }
+
+func (c *csvReader) cell(i int) cell {
+	if i >= len(c.rec) || c.rec[i] == "" {
+		return cell{}
+	}
+	return cell{k: cellString, s: c.rec[i]}
+}
+
+// ---- NDJSON ----
+
+type ndjsonReader struct {
+	file    string
+	sc      *bufio.Scanner
+	line    int
+	hdr     []string
+	index   map[string]int
+	obj     map[string]any
+	bad     string
+	added   []string
+	pending bool // the first object was read by the constructor
+	closer  func() error
+}
+
+func newNDJSONReader(file string, text io.Reader, maxLine int, closer func() error) (*ndjsonReader, error) {
+	sc := bufio.NewScanner(text)
+	sc.Buffer(make([]byte, 0, 64<<10), maxLine+1)
+	n := &ndjsonReader{file: file, sc: sc, index: map[string]int{}, closer: closer}
+	// The header is the keys of the first object (sorted); see the package doc.
+	for {
+		ok, err := n.scan()
+		if err != nil || !ok {
+			return n, err
+		}
+		if n.bad == "" {
+			keys := make([]string, 0, len(n.obj))
+			for k := range n.obj {
+				keys = append(keys, k)
+			}
+			sortStrings(keys)
+			for _, k := range keys {
+				n.index[k] = len(n.hdr)
+				n.hdr = append(n.hdr, k)
+			}
+			n.added = nil
+			n.pending = true
+			return n, nil
+		}
+		n.pending = true
+		return n, nil
+	}
+}
+
+func (n *ndjsonReader) scan() (bool, error) {
+	for n.sc.Scan() {
+		n.line++
+		b := bytes.TrimSpace(n.sc.Bytes())
+		if len(b) == 0 {
+			continue
+		}
+		n.bad, n.obj, n.added = "", nil, nil
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.UseNumber()
+		var raw map[string]any
+		if err := dec.Decode(&raw); err != nil {
+			n.bad = "The line is not a JSON object: " + err.Error()
+			return true, nil
+		}
+		if dec.More() {
+			n.bad = "The line holds more than one JSON value."
+			return true, nil
+		}
+		n.obj = make(map[string]any, len(raw))
+		for k, v := range raw {
+			k = cleanHeader(k)
+			n.obj[k] = v
+			if _, ok := n.index[k]; !ok && n.hdr != nil {
+				n.index[k] = -1
+				n.added = append(n.added, k)
+			}
+		}
+		return true, nil
+	}
+	if err := n.sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			err = errLineTooLong
+		}
+		return false, &ParseError{File: n.file, Row: n.line + 1, Err: err}
+	}
+	return false, nil
+}
+
+func (n *ndjsonReader) header() []string { return n.hdr }
+
+func (n *ndjsonReader) next() (bool, error) {
+	if n.pending {
+		n.pending = false
+		return true, nil
+	}
+	return n.scan()
+}
+
+func (n *ndjsonReader) row() int          { return n.line }
+func (n *ndjsonReader) malformed() string { return n.bad }
+func (n *ndjsonReader) width() int        { return -1 }
+func (n *ndjsonReader) extra() []string   { return n.added }
+func (n *ndjsonReader) close() error      { return n.closer() }
+
+func (n *ndjsonReader) cell(i int) cell {
+	v, ok := n.obj[n.hdr[i]]
+	if !ok {
+		return cell{}
+	}
+	return jsonCell(v)
+}
+
+func jsonCell(v any) cell {
+	switch x := v.(type) {
+	case nil:
+		return cell{}
+	case string:
+		if x == "" {
+			return cell{}
+		}
+		return cell{k: cellString, s: x}
+	case bool:
+		if x {
+			return cell{k: cellBool, i: 1}
+		}
+		return cell{k: cellBool}
+	case json.Number:
+		if i, err := strconv.ParseInt(string(x), 10, 64); err == nil {
+			return cell{k: cellInt, i: i, s: string(x)}
+		}
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return cell{k: cellOther, s: string(x)}
+		}
+		return cell{k: cellFloat, f: f, s: string(x)}
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			s, ok := e.(string)
+			if !ok {
+				b, _ := json.Marshal(x)
+				return cell{k: cellOther, s: string(b)}
+			}
+			parts = append(parts, s)
+		}
+		if len(parts) == 0 {
+			return cell{}
+		}
+		return cell{k: cellString, s: strings.Join(parts, ";")}
+	}
+	b, _ := json.Marshal(v)
+	return cell{k: cellOther, s: string(b)}
+}
+
+// ---- XLSX ----
+
+type xlsxReader struct {
+	file    string
+	f       *excelize.File
+	rows    *excelize.Rows
+	maxCell int
+	hdr     []string
+	rec     []string
+	line    int
+}
+
+func newXLSXReader(file string, data []byte, sheet string, maxCell int, maxBytes int64) (*xlsxReader, error) {
+	xmlLimit := int64(16 << 20)
+	if maxBytes < xmlLimit {
+		xmlLimit = maxBytes
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{RawCellValue: true, UnzipSizeLimit: maxBytes, UnzipXMLSizeLimit: xmlLimit})
+	if err != nil {
+		return nil, &ParseError{File: file, Err: fmt.Errorf("open workbook: %w", err)}
+	}
+	x := &xlsxReader{file: file, f: f, maxCell: maxCell}
+	if sheet == "" {
+		list := f.GetSheetList()
+		if len(list) == 0 {
+			_ = f.Close()
+			return nil, &ParseError{File: file, Err: errors.New("the workbook has no sheet")}
+		}
+		sheet = list[0]
+	}
+	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
+		_ = f.Close()
+		return nil, &ParseError{File: file, Err: fmt.Errorf("the workbook has no sheet named %q", sheet)}
+	}
+	x.rows, err = f.Rows(sheet)
+	if err != nil {
+		_ = f.Close()
+		return nil, &ParseError{File: file, Err: fmt.Errorf("read sheet %q: %w", sheet, err)}
+	}
+	ok, err := x.read()
+	if err != nil {
+		_ = x.close()
+		return nil, err
+	}
+	if ok {
+		for _, h := range x.rec {
+			x.hdr = append(x.hdr, cleanHeader(h))
+		}
+	}
+	return x, nil
+}
+
+func (x *xlsxReader) read() (bool, error) {
+	if !x.rows.Next() {
+		if err := x.rows.Error(); err != nil {
+			return false, &ParseError{File: x.file, Row: x.line + 1, Err: err}
+		}
+		return false, nil
+	}
+	x.line++
+	rec, err := x.rows.Columns()
+	if err != nil {
+		return false, &ParseError{File: x.file, Row: x.line, Err: err}
+	}
+	for i, v := range rec {
+		if len(v) > x.maxCell {
+			return false, &ParseError{File: x.file, Row: x.line, Column: i + 1, Err: errLineTooLong}
+		}
+	}
+	x.rec = rec
+	return true, nil
+}
+
+func (x *xlsxReader) header() []string { return x.hdr }
+
+func (x *xlsxReader) next() (bool, error) {
+	if x.hdr == nil {
+		return false, nil
+	}
+	for {
+		ok, err := x.read()
+		if !ok || err != nil {
+			return false, err
+		}
+		for _, v := range x.rec {
+			if strings.TrimSpace(v) != "" {
+				return true, nil
+			}
+		}
+	}
+}
+
+func (x *xlsxReader) row() int          { return x.line }
+func (x *xlsxReader) malformed() string { return "" }
+func (x *xlsxReader) extra() []string   { return nil }
+
+// width counts fields up to the last non-empty one: a sheet row has no
+// trailing empty cells, so only a row longer than the header is wrong.
+func (x *xlsxReader) width() int {
+	n := len(x.rec)
+	for n > 0 && strings.TrimSpace(x.rec[n-1]) == "" {
+		n--
+	}
+	if n < len(x.hdr) {
+		return len(x.hdr)
+	}
+	return n
+}
+
+func (x *xlsxReader) cell(i int) cell {
+	if i >= len(x.rec) || x.rec[i] == "" {
+		return cell{}
+	}
+	return cell{k: cellString, s: x.rec[i]}
+}
+
+func (x *xlsxReader) close() error {
+	var err error
+	if x.rows != nil {
+		err = x.rows.Close()
+	}
+	if cerr := x.f.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}

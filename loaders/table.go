@@ -1,0 +1,469 @@
+package loaders
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// maxNormalisedFindings caps the DQ008 findings listed per column; the rest
+// is summed up in one finding with row 0.
+const maxNormalisedFindings = 100
+
+// column turns cells into one Arrow column.
+type column struct {
+	spec   snapshot.ColumnSpec
+	src    int // index in the file header, -1 when the file has no such column
+	b      array.Builder
+	alias  map[string]string // NFC label and lower-case label -> code
+	enum   map[string]string // lower-case value -> canonical
+	needs  bool              // members.needs -> needs_recorded
+	nfc    int               // DQ008 seen
+	silent bool              // no DQ008 (windows-1258 decodes to combining marks)
+}
+
+// rawTable is a table as read, bad rows included (with nulls), before the
+// checks across rows and tables.
+type rawTable struct {
+	table    snapshot.Table
+	file     string
+	rec      arrow.Record
+	rows     []int32        // location of each record row
+	bad      []bool         // row has its own error finding
+	drop     []bool         // row left out without a finding of its own
+	reason   map[int]string // first error of a bad row, e.g. "DQ006 on row 12"
+	findings []snapshot.Finding
+	ignored  []string
+}
+
+func (t *rawTable) col(name string) arrow.Array {
+	if t == nil || t.rec == nil {
+		return nil
+	}
+	return snapshot.Column(t.rec, name)
+}
+
+// tableLoader fills the builders of one table from a rowReader.
+type tableLoader struct {
+	t        snapshot.Table
+	file     string
+	xlsx     bool
+	cols     []*column
+	hdrWidth int
+	out      *rawTable
+	progress func(snapshot.Table, int)
+}
+
+func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec, field arrow.Field, aliases map[string]string) *column {
+	c := &column{spec: spec, src: -1, b: array.NewBuilder(mem, field.Type)}
+	if t == snapshot.Members && spec.Name == "needs" {
+		c.needs = true
+	}
+	if len(aliases) > 0 {
+		c.alias = make(map[string]string, 2*len(aliases))
+		for k, v := range aliases {
+			c.alias[strings.ToLower(k)] = v
+		}
+		for k, v := range aliases {
+			c.alias[k] = v
+		}
+	}
+	if spec.Enum != "" {
+		c.enum = map[string]string{}
+		for _, v := range snapshot.Enums[spec.Enum] {
+			c.enum[v] = v
+		}
+	}
+	return c
+}
+
+func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg string) {
+	l.out.findings = append(l.out.findings, snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
+		Table: l.t, File: l.file, Row: row, Column: column, Value: clip(value), Message: msg})
+}
+
+// read loads every row of rr.
+func (l *tableLoader) read(rr rowReader) error {
+	n := 0
+	for {
+		ok, err := rr.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		for _, name := range rr.extra() {
+			l.ignore(name, rr.row())
+		}
+		l.appendRow(rr)
+		n++
+		if l.progress != nil && n%(64<<10) == 0 {
+			l.progress(l.t, n)
+		}
+	}
+	if l.progress != nil {
+		l.progress(l.t, n)
+	}
+	for _, c := range l.cols {
+		if c.nfc > maxNormalisedFindings {
+			l.finding(snapshot.DQNormalised, 0, c.spec.Name, "", fmt.Sprintf("%d more values of this column were changed by Unicode (NFC) normalisation; they are not listed one by one.", c.nfc-maxNormalisedFindings))
+		}
+	}
+	return nil
+}
+
+func (l *tableLoader) ignore(name string, row int) {
+	if name == "" {
+		return
+	}
+	l.out.ignored = append(l.out.ignored, name)
+	l.finding(snapshot.DQIgnored, row, name, "", "This column is not part of the snapshot format; it was not loaded.")
+}
+
+func (l *tableLoader) appendRow(rr rowReader) {
+	row := rr.row()
+	idx := len(l.out.rows)
+	l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
+	bad := ""
+	if m := rr.malformed(); m != "" {
+		l.finding(snapshot.DQFieldCount, row, "", "", m)
+		bad = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+	} else if w := rr.width(); w >= 0 && w != l.hdrWidth {
+		l.finding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth))
+		bad = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+	}
+	if bad != "" {
+		for _, c := range l.cols {
+			if c.needs {
+				c.b.(*array.BooleanBuilder).Append(false)
+			} else {
+				c.b.AppendNull()
+			}
+		}
+	} else {
+		for _, c := range l.cols {
+			var v cell
+			if c.src >= 0 {
+				v = rr.cell(c.src)
+			}
+			if code, val, msg := l.add(c, v, row); code != "" {
+				l.finding(code, row, c.spec.Name, val, msg)
+				if bad == "" {
+					bad = fmt.Sprintf("%s on row %d", code, row)
+				}
+			}
+		}
+	}
+	l.out.bad = append(l.out.bad, bad != "")
+	if bad != "" {
+		l.out.reason[idx] = bad
+	}
+}
+
+// text renders a cell as text for string-like columns.
+func (l *tableLoader) text(c *column, v cell, row int) (s string, code snapshot.Code, val, msg string) {
+	switch v.k {
+	case cellString:
+		out, changed, ok := cleanText(v.s)
+		if !ok {
+			return "", snapshot.DQType, v.s, "The text is not valid UTF-8; check the file's encoding in snapshot.yaml."
+		}
+		if changed && !c.silent {
+			c.nfc++
+			if c.nfc <= maxNormalisedFindings {
+				l.finding(snapshot.DQNormalised, row, c.spec.Name, out, "The text was changed by Unicode (NFC) normalisation.")
+			}
+		}
+		return out, "", "", ""
+	case cellBool:
+		if v.i != 0 {
+			return "true", "", "", ""
+		}
+		return "false", "", "", ""
+	case cellInt:
+		return strconv.FormatInt(v.i, 10), "", "", ""
+	case cellFloat:
+		return strconv.FormatFloat(v.f, 'f', -1, 64), "", "", ""
+	case cellDate:
+		return formatDate(v.i), "", "", ""
+	}
+	return "", snapshot.DQType, v.s, "The value is not text."
+}
+
+func (c *column) mapAlias(s string) string {
+	if c.alias == nil {
+		return s
+	}
+	if v, ok := c.alias[s]; ok {
+		return v
+	}
+	if v, ok := c.alias[strings.ToLower(s)]; ok {
+		return v
+	}
+	return s
+}
+
+func enumMsg(c *column) string {
+	return fmt.Sprintf("The value is not one of %s (after aliases).", strings.Join(snapshot.Enums[c.spec.Enum], ", "))
+}
+
+func requiredMsg(name string) string {
+	return fmt.Sprintf("The required value %s is empty.", name)
+}
+
+// add appends v to c. A non-empty code is an error finding for the row; the
+// column then gets a null.
+func (l *tableLoader) add(c *column, v cell, row int) (code snapshot.Code, val, msg string) {
+	if c.needs {
+		rec := false
+		if v.k != cellNull {
+			rec = v.k != cellString || strings.TrimSpace(v.s) != ""
+		}
+		c.b.(*array.BooleanBuilder).Append(rec)
+		return "", "", ""
+	}
+	defer func() {
+		if code != "" {
+			c.b.AppendNull()
+		}
+	}()
+	if v.k == cellString && strings.TrimSpace(v.s) == "" {
+		v = cell{}
+	}
+	if v.k == cellNull {
+		switch {
+		case c.spec.Required:
+			return snapshot.DQType, "", requiredMsg(c.spec.Name)
+		case l.t == snapshot.Units && c.spec.Name == "active":
+			c.b.(*array.BooleanBuilder).Append(true)
+		case l.t == snapshot.Models && c.spec.Name == "status":
+			c.b.(*array.StringBuilder).Append("active")
+		default:
+			c.b.AppendNull()
+		}
+		return "", "", ""
+	}
+	switch c.spec.Kind {
+	case snapshot.KindString, snapshot.KindEnum:
+		s, code, val, msg := l.text(c, v, row)
+		if code != "" {
+			return code, val, msg
+		}
+		s = c.mapAlias(s)
+		if s == "" {
+			if c.spec.Required {
+				return snapshot.DQType, "", requiredMsg(c.spec.Name)
+			}
+			c.b.AppendNull()
+			return "", "", ""
+		}
+		if c.enum != nil {
+			canon, ok := c.enum[strings.ToLower(s)]
+			if !ok {
+				return snapshot.DQEnum, s, enumMsg(c)
+			}
+			s = canon
+		}
+		switch b := c.b.(type) {
+		case *array.StringBuilder:
+			b.Append(s)
+		case *array.BinaryDictionaryBuilder:
+			if err := b.AppendString(s); err != nil {
+				return snapshot.DQType, s, "The value cannot be stored: " + err.Error()
+			}
+		}
+		return "", "", ""
+	case snapshot.KindBool:
+		b := c.b.(*array.BooleanBuilder)
+		switch v.k {
+		case cellBool:
+			b.Append(v.i != 0)
+			return "", "", ""
+		case cellInt:
+			if v.i == 0 || v.i == 1 {
+				b.Append(v.i == 1)
+				return "", "", ""
+			}
+			return snapshot.DQType, strconv.FormatInt(v.i, 10), "The value is not a yes/no value (true/false, 1/0, yes/no, x, có/không)."
+		case cellString:
+			s, _, _ := cleanText(v.s)
+			if x, ok := parseBool(s); ok {
+				b.Append(x)
+				return "", "", ""
+			}
+			return snapshot.DQType, s, "The value is not a yes/no value (true/false, 1/0, yes/no, x, có/không)."
+		}
+		return snapshot.DQType, v.s, "The value is not a yes/no value (true/false, 1/0, yes/no, x, có/không)."
+	case snapshot.KindDate:
+		b := c.b.(*array.Date32Builder)
+		switch v.k {
+		case cellDate:
+			b.Append(arrow.Date32(v.i))
+			return "", "", ""
+		case cellString:
+			s, _, _ := cleanText(v.s)
+			if d, ok := parseDate(s); ok {
+				b.Append(arrow.Date32(d))
+				return "", "", ""
+			}
+			if l.xlsx {
+				if d, ok := parseSerial(s); ok {
+					b.Append(arrow.Date32(d))
+					return "", "", ""
+				}
+			}
+			return snapshot.DQType, s, "The value is not a date written YYYY-MM-DD or DD/MM/YYYY."
+		}
+		return snapshot.DQType, cellString2(v), "The value is not a date written YYYY-MM-DD or DD/MM/YYYY."
+	case snapshot.KindMonth:
+		b := c.b.(*array.StringBuilder)
+		switch v.k {
+		case cellDate:
+			b.Append(formatDate(v.i)[:7])
+			return "", "", ""
+		case cellString:
+			s, _, _ := cleanText(v.s)
+			if parseMonth(s) {
+				b.Append(s)
+				return "", "", ""
+			}
+			if l.xlsx {
+				if d, ok := parseSerial(s); ok {
+					b.Append(formatDate(int64(d))[:7])
+					return "", "", ""
+				}
+			}
+			return snapshot.DQType, s, "The value is not a month written YYYY-MM."
+		}
+		return snapshot.DQType, cellString2(v), "The value is not a month written YYYY-MM."
+	case snapshot.KindInt:
+		b := c.b.(*array.Int64Builder)
+		var n int64
+		switch v.k {
+		case cellInt:
+			n = v.i
+		case cellFloat:
+			if v.f != math.Trunc(v.f) || math.Abs(v.f) > 1<<53 {
+				return snapshot.DQType, cellString2(v), "The value is not a whole number."
+			}
+			n = int64(v.f)
+		case cellString:
+			s, _, _ := cleanText(v.s)
+			x, err := strconv.ParseInt(s, 10, 64)
+			if err != nil {
+				f, ferr := strconv.ParseFloat(s, 64)
+				if !l.xlsx || ferr != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+					return snapshot.DQType, s, "The value is not a whole number."
+				}
+				x = int64(f)
+			}
+			n = x
+		default:
+			return snapshot.DQType, cellString2(v), "The value is not a whole number."
+		}
+		if l.t == snapshot.Activities && c.spec.Name == "attendees" && n < 0 {
+			return snapshot.DQType, strconv.FormatInt(n, 10), "The number of attendees cannot be negative."
+		}
+		b.Append(n)
+		return "", "", ""
+	case snapshot.KindFloat:
+		b := c.b.(*array.Float64Builder)
+		var f float64
+		switch v.k {
+		case cellInt:
+			f = float64(v.i)
+		case cellFloat:
+			f = v.f
+		case cellString:
+			s, _, _ := cleanText(v.s)
+			x, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
+			if err != nil || math.IsNaN(x) || math.IsInf(x, 0) {
+				return snapshot.DQType, s, "The value is not a number."
+			}
+			f = x
+		default:
+			return snapshot.DQType, cellString2(v), "The value is not a number."
+		}
+		if l.t == snapshot.Ratings && c.spec.Name == "score" && (f < 0 || f > 100) {
+			return snapshot.DQType, strconv.FormatFloat(f, 'f', -1, 64), "The score must be between 0 and 100."
+		}
+		b.Append(f)
+		return "", "", ""
+	case snapshot.KindList:
+		s, code, val, msg := l.text(c, v, row)
+		if code != "" {
+			return code, val, msg
+		}
+		var items []string
+		for _, p := range strings.Split(s, ";") {
+			p = c.mapAlias(strings.TrimSpace(p))
+			if p == "" {
+				continue
+			}
+			if c.enum != nil {
+				canon, ok := c.enum[strings.ToLower(p)]
+				if !ok {
+					return snapshot.DQEnum, p, enumMsg(c)
+				}
+				p = canon
+			}
+			items = append(items, p)
+		}
+		b := c.b.(*array.ListBuilder)
+		if len(items) == 0 {
+			b.AppendNull()
+			return "", "", ""
+		}
+		b.Append(true)
+		vb := b.ValueBuilder().(*array.StringBuilder)
+		for _, it := range items {
+			vb.Append(it)
+		}
+		return "", "", ""
+	}
+	return snapshot.DQType, cellString2(v), "The column has an unknown type."
+}
+
+func cellString2(v cell) string {
+	switch v.k {
+	case cellBool:
+		if v.i != 0 {
+			return "true"
+		}
+		return "false"
+	case cellInt:
+		return strconv.FormatInt(v.i, 10)
+	case cellFloat:
+		return strconv.FormatFloat(v.f, 'f', -1, 64)
+	case cellDate:
+		return formatDate(v.i)
+	}
+	return v.s
+}
+
+// finish builds the record.
+func (l *tableLoader) finish(mem memory.Allocator) {
+	arrs := make([]arrow.Array, len(l.cols))
+	for i, c := range l.cols {
+		arrs[i] = c.b.NewArray()
+		c.b.Release()
+	}
+	l.out.rec = array.NewRecord(snapshot.Schema(l.t), arrs, int64(len(l.out.rows)))
+	for _, a := range arrs {
+		a.Release()
+	}
+	_ = mem
+}
+
+func (l *tableLoader) release() {
+	for _, c := range l.cols {
+		c.b.Release()
+	}
+}

@@ -1,0 +1,411 @@
+package loaders
+
+import (
+	"fmt"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// status of a referenced id.
+type refStatus uint8
+
+const (
+	refUnknown refStatus = iota
+	refOK
+	refExcluded
+)
+
+// checker holds the ids the later tables refer to.
+type crossCheck struct {
+	raws    map[snapshot.Table]*rawTable
+	snap    *snapshot.Snapshot
+	units   map[string]refStatus
+	models  map[string]refStatus
+	members *idIndex // every member id read (first copies)
+	cadres  *idIndex
+}
+
+func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
+	v := &crossCheck{raws: raws, snap: snap, units: map[string]refStatus{}, models: map[string]refStatus{}}
+	v.checkUnits()
+	for _, t := range snapshot.Tables {
+		if raw := raws[t]; raw != nil {
+			if id := snapshot.IDColumn(t); id != "" && t != snapshot.Units {
+				idx := v.duplicates(raw, id)
+				switch t {
+				case snapshot.Members:
+					v.members = idx
+				case snapshot.Cadres:
+					v.cadres = idx
+				}
+			}
+		}
+	}
+	v.checkMembers()
+	v.checkCadres()
+	v.checkModels()
+	v.checkParticipants()
+	v.checkRatings()
+	v.checkSimple(snapshot.Activities)
+	v.checkLineage()
+}
+
+func (r *rawTable) flag(i int, code snapshot.Code, column, value, msg string) {
+	row := int(r.rows[i])
+	r.findings = append(r.findings, snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code), Table: r.table,
+		File: r.file, Row: row, Column: column, Value: clip(value), Message: msg})
+	if !r.bad[i] {
+		r.bad[i] = true
+		r.reason[i] = fmt.Sprintf("%s on row %d", code, row)
+	}
+}
+
+func (r *rawTable) dropRow(i int) {
+	if r.drop == nil {
+		r.drop = make([]bool, len(r.rows))
+	}
+	r.drop[i] = true
+}
+
+// duplicates flags every copy of an id after the first (DQ002) and returns
+// the index of the first copies.
+func (v *crossCheck) duplicates(raw *rawTable, column string) *idIndex {
+	ids := snapshot.Strings(raw.col(column))
+	idx := newIDIndex(ids)
+	for i := 0; i < ids.Len(); i++ {
+		if ids.IsNull(i) {
+			continue
+		}
+		if first := idx.insert(i); first >= 0 {
+			raw.flag(i, snapshot.DQDuplicate, column, ids.Value(i), fmt.Sprintf("The id %s is used again; row %d has it first.", ids.Value(i), raw.rows[first]))
+		}
+	}
+	return idx
+}
+
+type unitRow struct {
+	id, parent, name string
+	level            snapshot.Level
+	row              int // index in raw
+	state            uint8
+	excluded         bool
+	reason           string
+}
+
+func (v *crossCheck) checkUnits() {
+	raw := v.raws[snapshot.Units]
+	if raw == nil {
+		return
+	}
+	ids := snapshot.Strings(raw.col("unit_id"))
+	parents := snapshot.Strings(raw.col("parent_id"))
+	levels := snapshot.Strings(raw.col("level"))
+	names := snapshot.Strings(raw.col("name"))
+	first := map[string]*unitRow{}
+	var all []*unitRow
+	for i := 0; i < ids.Len(); i++ {
+		u := &unitRow{id: ids.Value(i), parent: parents.Value(i), level: snapshot.Level(levels.Value(i)), name: names.Value(i), row: i}
+		all = append(all, u)
+		if ids.IsNull(i) {
+			continue
+		}
+		if f, dup := first[u.id]; dup {
+			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, fmt.Sprintf("The id %s is used again; row %d has it first.", u.id, raw.rows[f.row]))
+			continue
+		}
+		first[u.id] = u
+	}
+	// Cycles (DQ004): follow parents with colours.
+	const (
+		white = iota
+		grey
+		black
+	)
+	for _, u := range first {
+		if u.state != white {
+			continue
+		}
+		var path []*unitRow
+		cur := u
+		for cur != nil && cur.state == white {
+			cur.state = grey
+			path = append(path, cur)
+			cur = first[cur.parent]
+		}
+		if cur != nil && cur.state == grey {
+			onCycle := false
+			for _, p := range path {
+				if p == cur {
+					onCycle = true
+				}
+				if onCycle {
+					raw.flag(p.row, snapshot.DQCycle, "parent_id", p.parent, "The unit is its own ancestor: the parent chain loops back to it.")
+				}
+			}
+		}
+		for _, p := range path {
+			p.state = black
+		}
+	}
+	// Parents (DQ003) and nesting (DQ005).
+	for _, u := range all {
+		if raw.bad[u.row] || first[u.id] != u {
+			continue
+		}
+		if u.parent == "" {
+			if u.level != snapshot.LevelProvince {
+				raw.flag(u.row, snapshot.DQNesting, "parent_id", "", fmt.Sprintf("Only a province may have no parent; this unit is a %s.", u.level))
+			}
+			continue
+		}
+		p := first[u.parent]
+		if p == nil {
+			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, fmt.Sprintf("The parent unit %s is not in the units table.", u.parent))
+			continue
+		}
+		if !nestingOK(p.level, u.level) {
+			raw.flag(u.row, snapshot.DQNesting, "parent_id", u.parent, fmt.Sprintf("A %s cannot be placed under a %s (%s).", u.level, p.level, u.parent))
+		}
+	}
+	// Exclusion cascade: a unit is excluded when its row is bad or an
+	// ancestor is excluded.
+	var resolve func(u *unitRow, depth int) bool
+	resolve = func(u *unitRow, depth int) bool {
+		switch u.state {
+		case 3:
+			return u.excluded
+		case 4:
+			return true // on a chain being resolved: a cycle, already flagged
+		}
+		if raw.bad[u.row] {
+			u.state, u.excluded, u.reason = 3, true, raw.reason[u.row]
+			return true
+		}
+		u.state = 4
+		ex := false
+		if p := first[u.parent]; p != nil && u.parent != "" {
+			if resolve(p, depth+1) {
+				ex, u.reason = true, fmt.Sprintf("ancestor %s excluded", p.id)
+				if p.reason != "" && p.reason[0] == 'a' { // keep the root cause
+					u.reason = p.reason
+				}
+			}
+		}
+		u.state, u.excluded = 3, ex
+		return ex
+	}
+	for _, u := range all {
+		if first[u.id] != u {
+			continue
+		}
+		resolve(u, 0)
+		if u.excluded {
+			v.units[u.id] = refExcluded
+			if !raw.bad[u.row] {
+				raw.dropRow(u.row)
+			}
+			v.snap.ExcludedUnits = append(v.snap.ExcludedUnits, snapshot.ExcludedUnit{ID: u.id, ParentID: u.parent, Level: u.level, Name: u.name, Reason: u.reason})
+		} else {
+			v.units[u.id] = refOK
+		}
+	}
+}
+
+func nestingOK(parent, child snapshot.Level) bool {
+	switch child {
+	case snapshot.LevelDistrict:
+		return parent == snapshot.LevelProvince
+	case snapshot.LevelCommune:
+		return parent == snapshot.LevelDistrict || parent == snapshot.LevelProvince
+	case snapshot.LevelBranch:
+		return parent == snapshot.LevelCommune
+	case snapshot.LevelGroup:
+		return parent == snapshot.LevelBranch
+	}
+	return false
+}
+
+// eachRef calls fn for every row of a string or dictionary column that is
+// not bad, with the status of its value; dictionary values are looked up
+// once.
+func eachRef(raw *rawTable, column string, status func(string) refStatus, fn func(i int, st refStatus, v string)) {
+	a := raw.col(column)
+	if d, ok := a.(*array.Dictionary); ok {
+		dict := d.Dictionary().(*array.String)
+		sts := make([]refStatus, dict.Len())
+		for k := range sts {
+			sts[k] = status(dict.Value(k))
+		}
+		for i := 0; i < d.Len(); i++ {
+			if raw.bad[i] || d.IsNull(i) {
+				continue
+			}
+			k := d.GetValueIndex(i)
+			fn(i, sts[k], dict.Value(k))
+		}
+		return
+	}
+	s := snapshot.Strings(a)
+	for i := 0; i < s.Len(); i++ {
+		if raw.bad[i] || s.IsNull(i) {
+			continue
+		}
+		x := s.Value(i)
+		fn(i, status(x), x)
+	}
+}
+
+func (v *crossCheck) unitStatus(id string) refStatus { return v.units[id] }
+
+// checkUnitRef flags unknown units (DQ003) and drops rows under excluded
+// units.
+func (v *crossCheck) checkUnitRef(raw *rawTable, column string, onExcluded func(i int, id string)) {
+	eachRef(raw, column, v.unitStatus, func(i int, st refStatus, id string) {
+		switch st {
+		case refUnknown:
+			raw.flag(i, snapshot.DQUnknownRef, column, id, fmt.Sprintf("The unit %s is not in the units table.", id))
+		case refExcluded:
+			raw.dropRow(i)
+			if onExcluded != nil {
+				onExcluded(i, id)
+			}
+		}
+	})
+}
+
+func (v *crossCheck) checkSimple(t snapshot.Table) {
+	if raw := v.raws[t]; raw != nil {
+		v.checkUnitRef(raw, "unit_id", nil)
+	}
+}
+
+func (v *crossCheck) checkMembers() { v.checkSimple(snapshot.Members) }
+
+func (v *crossCheck) checkCadres() {
+	raw := v.raws[snapshot.Cadres]
+	if raw == nil {
+		return
+	}
+	v.checkUnitRef(raw, "unit_id", nil)
+	if v.members != nil {
+		eachRef(raw, "member_id", func(id string) refStatus {
+			if v.members.lookup(id) >= 0 {
+				return refOK
+			}
+			return refUnknown
+		}, func(i int, st refStatus, id string) {
+			if st == refUnknown {
+				raw.flag(i, snapshot.DQUnknownRef, "member_id", id, fmt.Sprintf("The member %s is not in the members table.", id))
+			}
+		})
+	}
+}
+
+func (v *crossCheck) checkModels() {
+	raw := v.raws[snapshot.Models]
+	if raw == nil {
+		return
+	}
+	ids := snapshot.Strings(raw.col("model_id"))
+	units := snapshot.Strings(raw.col("unit_id"))
+	types := snapshot.Strings(raw.col("type"))
+	v.checkUnitRef(raw, "unit_id", nil)
+	seen := map[string]bool{}
+	for i := 0; i < ids.Len(); i++ {
+		id := ids.Value(i)
+		if ids.IsNull(i) || seen[id] {
+			continue // duplicates: the first copy decides
+		}
+		seen[id] = true
+		switch {
+		case raw.bad[i]:
+			v.models[id] = refExcluded
+			if !types.IsNull(i) {
+				v.snap.ExcludedModels = append(v.snap.ExcludedModels, snapshot.ExcludedModel{ID: id, UnitID: units.Value(i), Type: types.Value(i), Reason: raw.reason[i]})
+			}
+		case raw.drop != nil && raw.drop[i]:
+			v.models[id] = refExcluded
+			v.snap.ExcludedModels = append(v.snap.ExcludedModels, snapshot.ExcludedModel{ID: id, UnitID: units.Value(i), Type: types.Value(i), Reason: fmt.Sprintf("unit %s excluded", units.Value(i))})
+		default:
+			v.models[id] = refOK
+		}
+	}
+}
+
+func (v *crossCheck) checkParticipants() {
+	raw := v.raws[snapshot.Participants]
+	if raw == nil {
+		return
+	}
+	eachRef(raw, "model_id", func(id string) refStatus { return v.models[id] }, func(i int, st refStatus, id string) {
+		switch st {
+		case refUnknown:
+			raw.flag(i, snapshot.DQUnknownRef, "model_id", id, fmt.Sprintf("The model %s is not in the models table.", id))
+		case refExcluded:
+			raw.dropRow(i)
+		}
+	})
+	kinds := snapshot.Strings(raw.col("kind"))
+	pids := snapshot.Strings(raw.col("participant_id"))
+	for i := 0; i < pids.Len(); i++ {
+		if raw.bad[i] || pids.IsNull(i) {
+			continue
+		}
+		id := pids.Value(i)
+		switch kinds.Value(i) {
+		case "unit":
+			switch v.units[id] {
+			case refUnknown:
+				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The unit %s is not in the units table.", id))
+			case refExcluded:
+				raw.dropRow(i)
+			}
+		case "cadre":
+			if v.cadres != nil && v.cadres.lookup(id) < 0 {
+				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The cadre %s is not in the cadres table.", id))
+			}
+		case "member":
+			if v.members != nil && v.members.lookup(id) < 0 {
+				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The member %s is not in the members table.", id))
+			}
+		}
+	}
+}
+
+func (v *crossCheck) checkRatings() {
+	raw := v.raws[snapshot.Ratings]
+	if raw == nil {
+		return
+	}
+	units := snapshot.Strings(raw.col("unit_id"))
+	years := raw.col("year").(*array.Int64)
+	seen := map[string]int{}
+	for i := 0; i < units.Len(); i++ {
+		if raw.bad[i] {
+			continue
+		}
+		key := fmt.Sprintf("%s\x00%d", units.Value(i), years.Value(i))
+		if f, dup := seen[key]; dup {
+			raw.flag(i, snapshot.DQDuplicate, "year", fmt.Sprint(years.Value(i)), fmt.Sprintf("The unit %s already has a rating for %d on row %d.", units.Value(i), years.Value(i), raw.rows[f]))
+			continue
+		}
+		seen[key] = i
+	}
+	v.checkUnitRef(raw, "unit_id", nil)
+}
+
+func (v *crossCheck) checkLineage() {
+	raw := v.raws[snapshot.Lineage]
+	if raw == nil {
+		return
+	}
+	eachRef(raw, "successor_id", v.unitStatus, func(i int, st refStatus, id string) {
+		if st == refUnknown {
+			raw.flag(i, snapshot.DQUnknownRef, "successor_id", id, fmt.Sprintf("The successor unit %s is not in the units table.", id))
+		}
+	})
+}
+
+var _ arrow.Array = (*array.String)(nil)

@@ -1,0 +1,109 @@
+package loaders
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// cleanText trims s and normalises it to NFC. changed reports that NFC
+// changed the text; ok is false when s is not valid UTF-8.
+func cleanText(s string) (out string, changed, ok bool) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		return s, false, false
+	}
+	if norm.NFC.IsNormalString(s) {
+		return s, false, true
+	}
+	return norm.NFC.String(s), true, true
+}
+
+// parseBool reads the spec's booleans, case-insensitively.
+func parseBool(s string) (v, ok bool) {
+	switch strings.ToLower(s) {
+	case "true", "1", "yes", "x", "có", "co", "y":
+		return true, true
+	case "false", "0", "no", "không", "khong", "n":
+		return false, true
+	}
+	return false, false
+}
+
+func digits(s string) (int, bool) {
+	if s == "" {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, true
+}
+
+func civilDays(y, m, d int) (int32, bool) {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 || d > 31 {
+		return 0, false
+	}
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d || int(t.Month()) != m {
+		return 0, false
+	}
+	return int32(t.Unix() / 86400), true
+}
+
+// parseDate reads YYYY-MM-DD or DD/MM/YYYY (D and M may have one digit).
+func parseDate(s string) (int32, bool) {
+	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
+		y, ok1 := digits(s[:4])
+		m, ok2 := digits(s[5:7])
+		d, ok3 := digits(s[8:])
+		if ok1 && ok2 && ok3 {
+			return civilDays(y, m, d)
+		}
+		return 0, false
+	}
+	parts := strings.Split(s, "/")
+	if len(parts) == 3 && len(parts[2]) == 4 && len(parts[0]) <= 2 && len(parts[1]) <= 2 {
+		d, ok1 := digits(parts[0])
+		m, ok2 := digits(parts[1])
+		y, ok3 := digits(parts[2])
+		if ok1 && ok2 && ok3 {
+			return civilDays(y, m, d)
+		}
+	}
+	return 0, false
+}
+
+// excelEpoch is day 0 of Excel's 1900 date system (after its leap-year bug).
+var excelEpoch = int32(time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+
+// parseSerial reads an Excel date serial ("45565" or "45565.0").
+func parseSerial(s string) (int32, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f < 1 || f > 2958465 || f != float64(int64(f)) {
+		return 0, false
+	}
+	return excelEpoch + int32(f), true
+}
+
+func formatDate(days int64) string {
+	return time.Unix(days*86400, 0).UTC().Format(time.DateOnly)
+}
+
+// parseMonth checks YYYY-MM.
+func parseMonth(s string) bool {
+	if len(s) != 7 || s[4] != '-' {
+		return false
+	}
+	y, ok1 := digits(s[:4])
+	m, ok2 := digits(s[5:])
+	return ok1 && ok2 && y >= 1 && m >= 1 && m <= 12
+}
