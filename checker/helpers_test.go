@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -96,13 +97,22 @@ func newSnap(alloc memory.Allocator, name, asOf string) *snapBuilder {
 func (s *snapBuilder) unit(vals ...any) *snapBuilder { s.tables[snapshot.Units].row(vals...); return s }
 
 // member: id, unit, joined_on, honorary, party_member, pioneer, hardship, needs_recorded, special_group.
-func (s *snapBuilder) member(vals ...any) *snapBuilder { s.tables[snapshot.Members].row(vals...); return s }
+func (s *snapBuilder) member(vals ...any) *snapBuilder {
+	s.tables[snapshot.Members].row(vals...)
+	return s
+}
 
 // cadre: id, unit, role, competence, strong_fields, member_id, party_member.
-func (s *snapBuilder) cadre(vals ...any) *snapBuilder { s.tables[snapshot.Cadres].row(vals...); return s }
+func (s *snapBuilder) cadre(vals ...any) *snapBuilder {
+	s.tables[snapshot.Cadres].row(vals...)
+	return s
+}
 
 // model: id, unit, type, name, launched_on, status, field, special_group.
-func (s *snapBuilder) model(vals ...any) *snapBuilder { s.tables[snapshot.Models].row(vals...); return s }
+func (s *snapBuilder) model(vals ...any) *snapBuilder {
+	s.tables[snapshot.Models].row(vals...)
+	return s
+}
 
 // participant: model, id, kind, role, pair, component.
 func (s *snapBuilder) participant(vals ...any) *snapBuilder {
@@ -111,10 +121,16 @@ func (s *snapBuilder) participant(vals ...any) *snapBuilder {
 }
 
 // rating: unit, year, rating, score, propaganda, family, economy, membership.
-func (s *snapBuilder) rating(vals ...any) *snapBuilder { s.tables[snapshot.Ratings].row(vals...); return s }
+func (s *snapBuilder) rating(vals ...any) *snapBuilder {
+	s.tables[snapshot.Ratings].row(vals...)
+	return s
+}
 
 // activity: unit, month, kind, attendees.
-func (s *snapBuilder) activity(vals ...any) *snapBuilder { s.tables[snapshot.Activities].row(vals...); return s }
+func (s *snapBuilder) activity(vals ...any) *snapBuilder {
+	s.tables[snapshot.Activities].row(vals...)
+	return s
+}
 
 func (s *snapBuilder) build() *snapshot.Snapshot {
 	s.snap.Records = map[snapshot.Table]arrow.Record{}
@@ -222,4 +238,86 @@ func inputBytes(t testing.TB, v ast.Value) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// synthProvince builds a province-sized snapshot: 8 districts, communes,
+// branchesPer branches per commune on average, 3 groups per branch, and
+// membersPer members per branch (spread over the branch and its groups),
+// with cadres, models, participants, ratings and activities. The data is
+// pseudo-random but fixed.
+func synthProvince(alloc memory.Allocator, communes, branchesPer, membersPer int) *snapshot.Snapshot {
+	s := newSnap(alloc, "tong-hop", "2024-09-30")
+	rng := rand.New(rand.NewPCG(1, 2))
+	s.unit("tinh", nil, "province", "Tỉnh Tổng Hợp", "tỉnh", true)
+	for d := 0; d < 8; d++ {
+		s.unit(fmt.Sprintf("h%d", d), "tinh", "district", fmt.Sprintf("Huyện %d", d), "huyện", true)
+	}
+	sgs := []any{nil, nil, nil, nil, "worker", "religious", "ethnic_minority", "migrant", "trader"}
+	ratings := []string{"excellent", "good", "fair", "weak"}
+	strong := []any{"strong", "not_strong", nil}
+	fields := []string{"propaganda", "family", "economy", "membership"}
+	types := []string{"one_plus_one", "three_has_three_knows", "special_members", "cadres_progress", "accompany", "other"}
+	member, model := 0, 0
+	for c := 0; c < communes; c++ {
+		cid := fmt.Sprintf("x%03d", c)
+		s.unit(cid, fmt.Sprintf("h%d", c%8), "commune", "Xã "+cid, "xã", c%50 != 49)
+		s.cadre("cb-"+cid, cid, "commune_chair", "good", []string{fields[c%4]}, nil, true)
+		nb := branchesPer - 1 + rng.IntN(3)
+		var branches []string
+		for b := 0; b < nb; b++ {
+			bid := fmt.Sprintf("%s-c%02d", cid, b)
+			branches = append(branches, bid)
+			s.unit(bid, cid, "branch", "Thôn "+bid, "thôn", true)
+			if rng.IntN(10) > 0 {
+				s.cadre("cb-"+bid, bid, "branch_head", []any{"good", "not_yet_good"}[rng.IntN(2)], []string{fields[rng.IntN(4)]}, nil, rng.IntN(2) == 0)
+			}
+			s.rating(bid, 2023, ratings[rng.IntN(4)], float64(40+rng.IntN(60)), strong[rng.IntN(3)], strong[rng.IntN(3)], strong[rng.IntN(3)], strong[rng.IntN(3)])
+			s.rating(bid, 2022, ratings[rng.IntN(4)], nil, nil, nil, nil, nil)
+			for m := 1; m <= 3; m++ {
+				s.activity(bid, fmt.Sprintf("2024-%02d", m*3), "meeting", 10+rng.IntN(30))
+			}
+			groups := []string{bid}
+			for g := 0; g < 3; g++ {
+				gid := fmt.Sprintf("%s-t%d", bid, g)
+				groups = append(groups, gid)
+				s.unit(gid, bid, "group", "Tổ "+gid, nil, true)
+				if rng.IntN(4) > 0 {
+					s.cadre("cb-"+gid, gid, "group_head", "good", nil, nil, nil)
+				}
+			}
+			for i := 0; i < membersPer; i++ {
+				var hardship any
+				if rng.IntN(3) > 0 {
+					hardship = rng.IntN(8) == 0
+				}
+				joined := fmt.Sprintf("%d-%02d-%02d", 2000+rng.IntN(25), 1+rng.IntN(12), 1+rng.IntN(28))
+				s.member(fmt.Sprintf("hv%07d", member), groups[rng.IntN(len(groups))], joined, rng.IntN(50) == 0,
+					rng.IntN(10) == 0, rng.IntN(6) == 0, hardship, rng.IntN(4) == 0, sgs[rng.IntN(len(sgs))])
+				member++
+			}
+			if rng.IntN(3) == 0 {
+				s.model(fmt.Sprintf("m%06d", model), bid, "three_has_three_knows", nil, "2024-02-01", "active", nil, nil)
+				model++
+			}
+		}
+		for k := 0; k < rng.IntN(4); k++ {
+			typ := types[rng.IntN(len(types))]
+			mid := fmt.Sprintf("m%06d", model)
+			model++
+			st := []any{"active", "active", "inactive", nil}[rng.IntN(4)]
+			var field any
+			if typ == "accompany" || typ == "cadres_progress" {
+				field = fields[rng.IntN(4)]
+			}
+			s.model(mid, cid, typ, "Mô hình "+mid, fmt.Sprintf("2024-%02d-01", 1+rng.IntN(12)), st, field, nil)
+			if len(branches) >= 2 {
+				s.participant(mid, branches[0], "unit", "helper", "p1", "branch_twinning")
+				s.participant(mid, branches[1], "unit", "helped", "p1", "branch_twinning")
+			}
+			s.participant(mid, fmt.Sprintf("hv%07d", rng.IntN(member)), "member", "helper", "p2", "member_recruits_woman")
+			s.participant(mid, "cb-"+cid, "cadre", "helper", "p3", "cadre_supports_member")
+			s.participant(mid, "ng-"+mid, "person", "helped", "p2", "member_recruits_woman")
+		}
+	}
+	return s.build()
 }

@@ -66,7 +66,7 @@ type modelRow struct {
 
 type memberStats struct {
 	total, honorary, party, pioneer, hardship, hardshipRecorded, needsRecorded, joined12 int
-	bySpecial                                                                           map[string]int
+	bySpecial                                                                            map[string]int
 }
 
 // Interned key terms shared by every object.
@@ -532,7 +532,6 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	x.pending = pend
 	return pend
 }
-
 
 // buildMembers computes member statistics per unit straight from the
 // columns (the dictionary of unit_id is mapped to unit indexes once), rolls

@@ -388,7 +388,7 @@ func compile(modules map[string]*ast.Module, scope string) (*ast.Compiler, error
 func astErrors(file string, err error) PolicyErrors {
 	var out PolicyErrors
 	add := func(e *ast.Error) {
-		pe := PolicyError{File: file, Row: 1, Col: 1, Message: e.Message}
+		pe := PolicyError{File: file, Row: 1, Col: 1, Message: e.Code + ": " + e.Message}
 		if e.Location != nil {
 			pe.Row, pe.Col = e.Location.Row, e.Location.Col
 			if e.Location.File != "" {

@@ -33,7 +33,7 @@ func InputSchema(scope string) map[string]any {
 	defs := map[string]any{
 		"unit":     unitSchema(),
 		"ancestor": closed(map[string]any{"id": str(), "level": enumOf("units.level"), "name": str()}, "id", "level", "name"),
-		"cadre": tableObject(snapshot.Cadres, map[string]string{"cadre_id": "id"}, nil),
+		"cadre":    tableObject(snapshot.Cadres, map[string]string{"cadre_id": "id"}, nil),
 		"member": tableObject(snapshot.Members, map[string]string{"member_id": "id"},
 			map[string]bool{"needs": true, "special_group": true}),
 		"rating":   ratingSchema(),

@@ -272,6 +272,10 @@ func decodeResult(rs rego.ResultSet, r *Result) error {
 		default:
 			return fmt.Errorf("skip must be true or a string, got %v", v)
 		}
+		if r.Status == StatusSkipped {
+			// Not applicable: what the rules found does not count.
+			r.Violations, r.Warnings = []Violation{}, []Violation{}
+		}
 	}
 	return nil
 }

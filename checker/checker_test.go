@@ -1,0 +1,350 @@
+package checker
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func loadTestPolicies(t testing.TB, dir string) *Policies {
+	t.Helper()
+	p, err := Load(context.Background(), os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// brief is a result reduced to what the tests below check.
+type brief struct {
+	Target, Subject string
+	Status          Status
+	Path            string
+	Msgs            []string
+	Warnings        []string
+	Skip            string
+	Waiver          string
+}
+
+func briefs(rs []Result) []brief {
+	out := make([]brief, len(rs))
+	for i, r := range rs {
+		b := brief{Target: r.Target, Subject: r.Subject, Status: r.Status, Path: strings.Join(r.Path, "/"), Skip: r.SkipReason}
+		for _, v := range r.Violations {
+			b.Msgs = append(b.Msgs, v.Msg+" "+strings.Join(v.Refs, ",")+fmt.Sprint(v.Details))
+		}
+		for _, v := range r.Warnings {
+			b.Warnings = append(b.Warnings, v.Msg)
+		}
+		if r.Waiver != nil {
+			b.Waiver = r.Waiver.Unit
+		}
+		if r.Error != nil {
+			b.Skip = "error: " + *r.Error
+		}
+		out[i] = b
+	}
+	return out
+}
+
+func TestEvaluate(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := smallSnap(alloc)
+	defer snap.Release()
+	p := loadTestPolicies(t, "testdata/policies")
+	waivers := []Waiver{
+		{Target: "TB-03", Unit: "xa-3", Expires: "2025-01-01"},
+		{Target: "TB-01", Unit: "h-b", Expires: "2024-01-01"},
+		{Target: "TB-06", Unit: "tinh", Expires: "2030-01-01"},
+		{Target: "TB-04", Unit: "h-a", Expires: "2030-01-01"},
+	}
+	out, err := New(p, WithParams(map[string]any{"TB-03": map[string]any{"min_size": 7}}), WithWaivers(waivers, "")).
+		Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	no := []string(nil)
+	want := []brief{
+		{"TB-01", "xa-1", StatusPass, "tinh/h-a", no, no, "", ""},
+		{"TB-01", "xa-2", StatusSkipped, "tinh/h-a", no, no, "thành lập sau hạn", ""},
+		{"TB-01", "xa-3", StatusFail, "tinh/h-b", []string{`chưa có mô hình "1+1" đang hoạt động map[]`}, no, "", ""},
+		{"TB-01", "xa-9", StatusNotEvaluated, "tinh/h-b", no, no, "error: DQ003 on row 12", ""},
+		{"TB-02", "xa-1", StatusFail, "tinh/h-a", []string{`chi hội Thôn 1B chưa có mô hình "3 có, 3 biết" ch-1bmap[members:7]`}, no, "", ""},
+		{"TB-02", "xa-2", StatusFail, "tinh/h-a", []string{`chi hội Thôn 2A chưa có mô hình "3 có, 3 biết" ch-2amap[members:7]`}, []string{"chưa ghi nhận nhu cầu hội viên"}, "", ""},
+		{"TB-02", "xa-3", StatusFail, "tinh/h-b", []string{`chi hội TDP 3B chưa có mô hình "3 có, 3 biết" ch-3bmap[members:8]`, `chi hội TDP 3A chưa có mô hình "3 có, 3 biết" ch-3amap[members:13]`}, no, "", ""},
+		{"TB-02", "xa-9", StatusNotEvaluated, "tinh/h-b", no, no, "error: DQ003 on row 12", ""},
+		{"TB-03", "ch-1a", StatusPass, "tinh/h-a/xa-1", no, no, "", ""},
+		{"TB-03", "ch-1b", StatusFail, "tinh/h-a/xa-1", []string{"không có chi hội trưởng map[]"}, []string{"xếp loại Trung bình năm 2023"}, "", ""},
+		{"TB-03", "ch-2a", StatusFail, "tinh/h-a/xa-2", []string{"không có chi hội trưởng map[]"}, no, "", ""},
+		{"TB-03", "ch-3a", StatusPass, "tinh/h-b/xa-3", no, no, "", ""},
+		{"TB-03", "ch-3b", StatusWaived, "tinh/h-b/xa-3", []string{"không có chi hội trưởng map[]"}, no, "", "xa-3"},
+		{"TB-03", "ch-9a", StatusNotEvaluated, "tinh/h-b/xa-9", no, no, "error: ancestor xa-9 excluded", ""},
+		{"TB-04", "h-a", StatusPass, "tinh", no, []string{"Huyện A: 40 hội viên"}, "", ""},
+		{"TB-04", "h-b", StatusPass, "tinh", no, []string{"Huyện B: 21 hội viên"}, "", ""},
+		{"TB-05", "tinh", StatusFail, "", []string{"ít cơ sở map[communes:4]"}, no, "", ""},
+		{"TB-06", "to-1a1", StatusSkipped, "tinh/h-a/xa-1/ch-1a", no, no, "", ""},
+		{"TB-06", "to-1a2", StatusPass, "tinh/h-a/xa-1/ch-1a", no, no, "", ""},
+		{"TB-06", "to-3a1", StatusWaived, "tinh/h-b/xa-3/ch-3a", []string{"chưa có tổ trưởng map[]"}, no, "", "tinh"},
+		{"TB-07", "m-4", StatusPass, "tinh/h-a/xa-1", no, []string{"mô hình trước ngày cơ sở"}, "", ""},
+		{"TB-07", "m-5", StatusFail, "tinh/h-b/xa-3", []string{"có 3 chi hội, cần 2 ch-3a,ch-3b,ghostmap[]"}, no, "", ""},
+		{"TB-07", "m-9", StatusNotEvaluated, "tinh/h-b/xa-9/ch-9a", no, no, "error: unit excluded", ""},
+	}
+	_ = m
+	if diff := cmp.Diff(want, briefs(out.Results)); diff != "" {
+		t.Errorf("results (-want +got):\n%s", diff)
+	}
+	wantWaivers := WaiverReport{Applied: 2,
+		Expired: []Waiver{{Target: "TB-01", Unit: "h-b", Expires: "2024-01-01"}},
+		Unused:  []Waiver{{Target: "TB-04", Unit: "h-a", Expires: "2030-01-01"}}}
+	if diff := cmp.Diff(wantWaivers, out.Waivers); diff != "" {
+		t.Errorf("waivers (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(p.Targets(), out.Targets); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+}
+
+func TestWorkersIdentical(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := synthProvince(alloc, 24, 6, 20)
+	defer snap.Release()
+	p := loadTestPolicies(t, "testdata/policies")
+	var outs []*Outcome
+	for _, w := range []int{1, 8} {
+		var calls, last int
+		var mu sync.Mutex
+		out, err := New(p, WithWorkers(w), WithProgress(func(done, total int) {
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if done < last || done > total {
+				t.Errorf("progress %d/%d after %d", done, total, last)
+			}
+			last = done
+		})).Evaluate(context.Background(), snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if calls == 0 {
+			t.Errorf("workers %d: progress never called", w)
+		}
+		outs = append(outs, out)
+	}
+	if len(outs[0].Results) < 500 {
+		t.Fatalf("only %d results", len(outs[0].Results))
+	}
+	if diff := cmp.Diff(outs[0], outs[1]); diff != "" {
+		t.Errorf("1 worker vs 8 workers (-1 +8):\n%s", diff)
+	}
+	if !sort.SliceIsSorted(outs[0].Results, func(i, j int) bool {
+		a, b := outs[0].Results[i], outs[0].Results[j]
+		return a.Target < b.Target || a.Target == b.Target && a.Subject < b.Subject
+	}) {
+		t.Errorf("results not sorted by target, subject")
+	}
+}
+
+func TestShards(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := synthProvince(alloc, 30, 3, 5)
+	defer snap.Release()
+	p := loadTestPolicies(t, "testdata/policies")
+	whole, err := New(p).Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var merged []Result
+	const count = 3
+	for i := 0; i < count; i++ {
+		out, err := New(p, WithShard(i, count)).Evaluate(context.Background(), snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(out.Results) == 0 {
+			t.Errorf("shard %d is empty", i)
+		}
+		merged = append(merged, out.Results...)
+	}
+	var want []Result
+	for _, r := range whole.Results {
+		if r.SubjectLevel != "province" && r.SubjectLevel != "district" {
+			want = append(want, r)
+		}
+	}
+	sort.SliceStable(merged, func(i, j int) bool {
+		a, b := merged[i], merged[j]
+		return a.Target < b.Target || a.Target == b.Target && a.Subject < b.Subject
+	})
+	if diff := cmp.Diff(want, merged); diff != "" {
+		t.Errorf("merged shards differ from the whole run without province/district subjects (-whole +merged):\n%s", diff)
+	}
+}
+
+func TestEvalDeadline(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := smallSnap(alloc)
+	defer snap.Release()
+	fsys := fstest.MapFS{}
+	for _, dir := range []string{"testdata/loop", "testdata/policies"} {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(dir + "/" + e.Name())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys[e.Name()] = &fstest.MapFile{Data: b}
+		}
+	}
+	lib, err := os.ReadFile("testdata/policies/lib/helpers.rego")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys["lib/helpers.rego"] = &fstest.MapFile{Data: lib}
+	p, err := Load(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := New(p, WithEvalTimeout(20*time.Millisecond), WithWorkers(2)).Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[Status]int{}
+	for _, r := range out.Results {
+		if r.Target == "LOOP-01" {
+			got[r.Status]++
+			if r.Status == StatusError && !strings.Contains(*r.Error, "deadline") {
+				t.Errorf("%s: error %q does not mention the deadline", r.Subject, *r.Error)
+			}
+		}
+	}
+	if diff := cmp.Diff(map[Status]int{StatusError: 3, StatusNotEvaluated: 1}, got); diff != "" {
+		t.Errorf("LOOP-01 statuses (-want +got):\n%s", diff)
+	}
+	// The other targets ran as usual.
+	n := 0
+	for _, r := range out.Results {
+		if r.Target == "TB-01" && r.Status != StatusError {
+			n++
+		}
+	}
+	if n != 4 {
+		t.Errorf("TB-01 has %d non-error results, want 4", n)
+	}
+}
+
+func TestRuntimeErrors(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := smallSnap(alloc)
+	defer snap.Release()
+	tests := []struct {
+		name, body, want string
+	}{
+		{"strict builtin error", `violation contains {"msg": "x"} if to_number(input.subject.name) > 0`, "to_number: strconv"},
+		{"conflict", "skip := true if input.subject.id\nskip := \"b\" if input.subject.id", "conflict"},
+		{"violation without msg", `violation contains {"text": "x"} if input.subject.id`, "must have a string msg"},
+		{"violation not an object", `violation contains "x" if input.subject.id`, "must be an object"},
+		{"skip of wrong type", `skip := 3 if input.subject.id`, "skip must be true or a string"},
+		{"refs not a list", `violation contains {"msg": "x", "refs": "a"} if input.subject.id`, "refs must be a list"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Load(context.Background(), fstest.MapFS{"a.rego": {Data: []byte(okMeta + tc.body + "\n")}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := New(p).Evaluate(context.Background(), snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range out.Results {
+				if r.Status == StatusNotEvaluated {
+					continue
+				}
+				if r.Status != StatusError || !strings.Contains(*r.Error, tc.want) {
+					e := "<nil>"
+					if r.Error != nil {
+						e = *r.Error
+					}
+					t.Errorf("%s: status %s error %q, want error containing %q", r.Subject, r.Status, e, tc.want)
+				}
+			}
+		})
+	}
+}
+
+func TestEvaluateCancelled(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := smallSnap(alloc)
+	defer snap.Release()
+	p := loadTestPolicies(t, "testdata/policies")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := New(p).Evaluate(ctx, snap); err == nil {
+		t.Fatal("Evaluate with a cancelled context succeeded")
+	}
+}
+
+func TestEvalOne(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := smallSnap(alloc)
+	defer snap.Release()
+	p := loadTestPolicies(t, "testdata/policies")
+	c := New(p, WithWaivers([]Waiver{{Target: "TB-03", Unit: "xa-1", Expires: "2030-01-01"}}, "2024-09-30"))
+	tests := []struct {
+		subject, target string
+		explain         bool
+		want            []string // target status
+		wantErr         string
+	}{
+		{"xa-3", "", false, []string{"TB-01 fail", "TB-02 fail"}, ""},
+		{"xa-3", "TB-02", true, []string{"TB-02 fail"}, ""},
+		{"ch-1b", "", false, []string{"TB-03 waived"}, ""},
+		{"m-5", "", false, []string{"TB-07 fail"}, ""},
+		{"xa-3", "TB-03", false, nil, "scope branch"},
+		{"xa-3", "TB-99", false, nil, "no target"},
+		{"nope", "", false, nil, "no such unit or model"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.subject+"/"+tc.target, func(t *testing.T) {
+			rs, trace, err := c.EvalOne(context.Background(), snap, tc.subject, tc.target, tc.explain)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range rs {
+				got = append(got, r.Target+" "+string(r.Status))
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+			if tc.explain != strings.Contains(trace, "Enter") {
+				t.Errorf("explain %v but trace is %d bytes", tc.explain, len(trace))
+			}
+		})
+	}
+	v, scope, err := c.Input(snap, "m-4")
+	if err != nil || scope != "model" || v == nil {
+		t.Fatalf("Input(m-4) = %v, %q, %v", v, scope, err)
+	}
+}

@@ -1,0 +1,5 @@
+package targets.a
+
+violation contains {"msg": "x"} if {
+	input.x ==
+}

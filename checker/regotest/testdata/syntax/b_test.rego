@@ -1,0 +1,7 @@
+package targets.a_test
+
+test_x if {
+	true
+}
+
+test_y if (

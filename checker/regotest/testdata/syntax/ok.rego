@@ -1,0 +1,3 @@
+package targets.ok
+
+ok := true
