@@ -308,7 +308,11 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 				return fail(&ParseError{File: file, Err: err})
 			}
 			if format == fmtNDJSON {
-				rr, err = newNDJSONReader(file, text, l.cfg.maxLine, func() error { return nil })
+				var names []string
+				for _, c := range snapshot.Columns[t] {
+					names = append(names, c.Name)
+				}
+				rr, err = newNDJSONReader(file, text, names, l.cfg.maxLine, func() error { return nil })
 			} else {
 				rr, err = newCSVReader(file, text, src.Delimiter, format == fmtTSV, l.cfg.maxLine, func() error { return nil })
 			}
@@ -356,7 +360,8 @@ func (l *loader) prepare(t snapshot.Table, file string, src snapshot.TableSource
 	if format == fmtParquet {
 		hdrRow = 0
 	}
-	if nd, ok := rr.(*ndjsonReader); ok {
+	nd, isND := rr.(*ndjsonReader)
+	if isND {
 		hdrRow = nd.line
 	}
 	pos := map[string]int{}
@@ -381,7 +386,7 @@ func (l *loader) prepare(t snapshot.Table, file string, src snapshot.TableSource
 		known[spec.Name] = true
 		c := newColumn(l.cfg.mem, t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
 		c.silent = src.Encoding == "windows-1258"
-		if p, found := pos[spec.Name]; found {
+		if p, found := pos[spec.Name]; found && (!isND || nd.first[spec.Name] || !spec.Required) {
 			c.src = p
 			used = append(used, p)
 		} else if spec.Required {

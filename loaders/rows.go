@@ -188,36 +188,36 @@ type ndjsonReader struct {
 	bad     string
 	added   []string
 	pending bool // the first object was read by the constructor
+	first   map[string]bool
 	closer  func() error
 }
 
-func newNDJSONReader(file string, text io.Reader, maxLine int, closer func() error) (*ndjsonReader, error) {
+// newNDJSONReader reads one JSON object per line. Its header is the spec's
+// columns (cols); keys of other names are reported by extra() on the row
+// where they first appear. first holds the keys of the first object.
+func newNDJSONReader(file string, text io.Reader, cols []string, maxLine int, closer func() error) (*ndjsonReader, error) {
 	sc := bufio.NewScanner(text)
 	sc.Buffer(make([]byte, 0, 64<<10), maxLine+1)
-	n := &ndjsonReader{file: file, sc: sc, index: map[string]int{}, closer: closer}
-	// The header is the keys of the first object (sorted); see the package doc.
-	for {
-		ok, err := n.scan()
-		if err != nil || !ok {
-			return n, err
-		}
-		if n.bad == "" {
-			keys := make([]string, 0, len(n.obj))
-			for k := range n.obj {
-				keys = append(keys, k)
-			}
-			sortStrings(keys)
-			for _, k := range keys {
-				n.index[k] = len(n.hdr)
-				n.hdr = append(n.hdr, k)
-			}
-			n.added = nil
-			n.pending = true
-			return n, nil
-		}
-		n.pending = true
-		return n, nil
+	n := &ndjsonReader{file: file, sc: sc, index: map[string]int{}, closer: closer, first: map[string]bool{}}
+	for _, c := range cols {
+		n.index[c] = len(n.hdr)
+		n.hdr = append(n.hdr, c)
 	}
+	ok, err := n.scan()
+	if err != nil || !ok {
+		n.hdr = nil
+		return n, err
+	}
+	for k := range n.obj {
+		n.first[k] = true
+	}
+	if n.bad != "" { // the first line is broken: do not judge the columns by it
+		for _, c := range cols {
+			n.first[c] = true
+		}
+	}
+	n.pending = true
+	return n, nil
 }
 
 func (n *ndjsonReader) scan() (bool, error) {
@@ -243,7 +243,7 @@ func (n *ndjsonReader) scan() (bool, error) {
 		for k, v := range raw {
 			k = cleanHeader(k)
 			n.obj[k] = v
-			if _, ok := n.index[k]; !ok && n.hdr != nil {
+			if _, ok := n.index[k]; !ok {
 				n.index[k] = -1
 				n.added = append(n.added, k)
 			}
