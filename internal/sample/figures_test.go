@@ -3,9 +3,12 @@ package sample
 import (
 	"context"
 	"encoding/csv"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -15,24 +18,69 @@ import (
 // readCSV reads a written table as maps keyed by header name.
 func readCSV(t *testing.T, dir, table string) []map[string]string {
 	t.Helper()
+	var out []map[string]string
+	eachCSV(t, dir, table, func(m map[string]string) { out = append(out, maps.Clone(m)) })
+	return out
+}
+
+// eachCSV calls fn with each row of a written table; fn must not keep m.
+func eachCSV(t *testing.T, dir, table string, fn func(m map[string]string)) {
+	t.Helper()
 	f, err := os.Open(filepath.Join(dir, table+".csv"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
+	r := csv.NewReader(f)
+	r.ReuseRecord = true
+	head, err := r.Read()
 	if err != nil {
 		t.Fatalf("read %s: %v", table, err)
 	}
-	var out []map[string]string
-	for _, r := range recs[1:] {
-		m := map[string]string{}
-		for i, h := range recs[0] {
-			m[h] = r[i]
+	head = slices.Clone(head)
+	m := map[string]string{}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			return
 		}
-		out = append(out, m)
+		if err != nil {
+			t.Fatalf("read %s: %v", table, err)
+		}
+		for i, h := range head {
+			m[h] = rec[i]
+		}
+		fn(m)
 	}
-	return out
+}
+
+var (
+	thaiBinhOnce sync.Once
+	thaiBinhPath string
+	thaiBinhErr  error
+)
+
+// thaiBinhDir writes thai-binh-2024 (seed 1, csv) once for all tests.
+func thaiBinhDir(t *testing.T) string {
+	t.Helper()
+	thaiBinhOnce.Do(func() {
+		thaiBinhPath, thaiBinhErr = os.MkdirTemp("", "sample-thai-binh-")
+		if thaiBinhErr == nil {
+			_, thaiBinhErr = Write(context.Background(), thaiBinhPath, Options{Profile: ProfileThaiBinh, Seed: 1})
+		}
+	})
+	if thaiBinhErr != nil {
+		t.Fatal(thaiBinhErr)
+	}
+	return thaiBinhPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if thaiBinhPath != "" {
+		os.RemoveAll(thaiBinhPath)
+	}
+	os.Exit(code)
 }
 
 // tree is an independent reading of units.csv.
@@ -74,10 +122,7 @@ func countBy(ids []string, level string, tr tree) (units map[string]int) {
 // TestThaiBinhFigures checks the article's figures on the written files,
 // with a computation of its own that does not use the generator's state.
 func TestThaiBinhFigures(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := Write(context.Background(), dir, Options{Profile: ProfileThaiBinh, Seed: 1}); err != nil {
-		t.Fatal(err)
-	}
+	dir := thaiBinhDir(t)
 	tr := readTree(t, dir)
 	district := map[string]string{} // name -> id
 	levels := map[string]int{}
@@ -128,7 +173,8 @@ func TestThaiBinhFigures(t *testing.T) {
 			both++
 		}
 	}
-	members := len(readCSV(t, dir, "members"))
+	members := 0
+	eachCSV(t, dir, "members", func(map[string]string) { members++ })
 	got := map[string]int{
 		"districts":                 levels["district"],
 		"communes":                  levels["commune"],
@@ -168,15 +214,17 @@ func TestThaiBinhFigures(t *testing.T) {
 	}
 	// No personal columns, and every text NFC.
 	for _, table := range []string{"units", "members", "cadres", "models", "participants", "ratings", "activities"} {
-		for i, row := range readCSV(t, dir, table) {
+		i := 1
+		eachCSV(t, dir, table, func(row map[string]string) {
+			i++
 			for k, v := range row {
 				if slices.Contains([]string{"name", "ho_ten", "phone", "so_dien_thoai"}, k) && table != "units" && table != "models" {
 					t.Fatalf("%s has personal column %q", table, k)
 				}
 				if !norm.NFC.IsNormalString(v) {
-					t.Fatalf("%s row %d column %s not NFC: %q", table, i+2, k, v)
+					t.Fatalf("%s row %d column %s not NFC: %q", table, i, k, v)
 				}
 			}
-		}
+		})
 	}
 }

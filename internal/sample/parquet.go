@@ -18,7 +18,7 @@ import (
 )
 
 // parquetBatch is the number of rows per row group.
-const parquetBatch = 1 << 17
+const parquetBatch = 1 << 16
 
 // parquetWriter writes typed columns (string, bool, date32, int64, float64,
 // list<string>) in row groups of parquetBatch rows. With stringly set every
@@ -34,8 +34,10 @@ type parquetWriter struct {
 
 func newParquetWriter(f io.WriteCloser, t snapshot.Table, cols []string, stringly bool) (*parquetWriter, error) {
 	spec := map[string]snapshot.Kind{}
+	required := map[string]bool{}
 	for _, c := range snapshot.Columns[t] {
 		spec[c.Name] = c.Kind
+		required[c.Name] = c.Required
 	}
 	w := &parquetWriter{f: f}
 	fields := make([]arrow.Field, len(cols))
@@ -45,7 +47,8 @@ func newParquetWriter(f io.WriteCloser, t snapshot.Table, cols []string, stringl
 			k = snapshot.KindString
 		}
 		w.kinds = append(w.kinds, k)
-		f := arrow.Field{Name: name, Nullable: true}
+		// Required columns are never empty: no definition levels to write.
+		f := arrow.Field{Name: name, Nullable: !required[name]}
 		switch k {
 		case snapshot.KindBool:
 			f.Type = arrow.FixedWidthTypes.Boolean
@@ -67,6 +70,9 @@ func newParquetWriter(f io.WriteCloser, t snapshot.Table, cols []string, stringl
 		parquet.WithCompression(compress.Codecs.Snappy),
 		parquet.WithMaxRowGroupLength(parquetBatch),
 		parquet.WithCreatedBy("vungmanh sample"),
+		// V2 pages: the V1 level encoder of arrow v15 reallocates on every
+		// run it writes, which makes big files slow.
+		parquet.WithDataPageVersion(parquet.DataPageV2),
 	)
 	fw, err := pqarrow.NewFileWriter(schema, f, props, pqarrow.NewArrowWriterProperties())
 	if err != nil {

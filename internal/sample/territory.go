@@ -189,7 +189,8 @@ func national(w *world, scale float64, reform bool) {
 	if reform {
 		provs, communes, perCommune = provinces34, 3321.0, [2]int{30, 54}
 	}
-	nc := max(len(provs), int(math.Round(communes*scale)))
+	nc := max(1, int(math.Round(communes*scale)))
+	provs = provs[:min(len(provs), nc)] // tiny scales keep fewer provinces
 	weights := make([]float64, len(provs))
 	sum := 0.0
 	for i := range weights {
