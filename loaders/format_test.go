@@ -5,8 +5,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
-	"time"
 	"testing/fstest"
+	"time"
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"

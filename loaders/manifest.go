@@ -134,7 +134,7 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 
 func hasFatal(fs []snapshot.Finding, column string) bool {
 	for _, f := range fs {
-		if f.Column == column {
+		if strings.HasPrefix(f.Column, column) {
 			return true
 		}
 	}
