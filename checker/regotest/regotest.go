@@ -241,11 +241,21 @@ func parse(fsys fs.FS) (map[string]*ast.Module, error) {
 		})
 		if err != nil {
 			var astErrs ast.Errors
-			if errors.As(err, &astErrs) {
+			var astErr *ast.Error
+			switch {
+			case errors.As(err, &astErrs):
 				problems = append(problems, fromAST(astErrs)...)
-				return nil
+			case errors.As(err, &astErr):
+				problems = append(problems, fromAST(ast.Errors{astErr})...)
+			default:
+				problems = append(problems, Error{File: p, Message: err.Error()})
 			}
-			return fmt.Errorf("parse %s: %w", p, err)
+			for i := range problems {
+				if problems[i].File == "" {
+					problems[i].File = p
+				}
+			}
+			return nil
 		}
 		if m != nil { // nil for a file with nothing but comments
 			modules[p] = m
