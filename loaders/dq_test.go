@@ -45,13 +45,13 @@ func TestDataQuality(t *testing.T) {
 	}{
 		{
 			name: "DQ002 duplicate unit and member", tables: "units: u.csv\nmembers: m.csv",
-			files: files{"u.csv": units + "xa-1,tinh,commune,X1 again\n", "m.csv": "member_id,unit_id\nm1,chi-1\nm1,to-1\nm2,to-1\n"},
+			files:     files{"u.csv": units + "xa-1,tinh,commune,X1 again\n", "m.csv": "member_id,unit_id\nm1,chi-1\nm1,to-1\nm2,to-1\n"},
 			want:      []string{"DQ002 units:6 unit_id xa-1", "DQ002 members:3 member_id m1"},
 			wantUnits: []string{"tinh", "xa-1", "chi-1", "to-1"}, table: snapshot.Members, wantIDs: []string{"m1", "m2"},
 		},
 		{
 			name: "DQ003 unknown parent excludes the subtree", tables: "units: u.csv\nmembers: m.csv",
-			files: files{"u.csv": units + "xa-2,nowhere,commune,X2\nchi-2,xa-2,branch,C2\n", "m.csv": "member_id,unit_id\nm1,chi-2\nm2,chi-1\nm3,ghost\n"},
+			files:        files{"u.csv": units + "xa-2,nowhere,commune,X2\nchi-2,xa-2,branch,C2\n", "m.csv": "member_id,unit_id\nm1,chi-2\nm2,chi-1\nm3,ghost\n"},
 			want:         []string{"DQ003 units:6 parent_id nowhere", "DQ003 members:4 unit_id ghost"},
 			wantUnits:    []string{"tinh", "xa-1", "chi-1", "to-1"},
 			wantExcluded: []string{"chi-2: ancestor xa-2 excluded", "xa-2: DQ003 on row 6"},
@@ -100,9 +100,9 @@ func TestDataQuality(t *testing.T) {
 		{
 			name: "models under an excluded unit; participants follow", tables: "units: u.csv\nmodels: m.csv\nparticipants: p.csv\ncadres: c.csv",
 			files: files{"u.csv": units + "xa-2,ghost,commune,X2\n",
-				"m.csv":  "model_id,unit_id,type\nm1,xa-1,one_plus_one\nm2,xa-2,accompany\nm3,nowhere,other\n",
-				"c.csv":  "cadre_id,unit_id,role,competence,strong_fields\nc1,chi-1,Chi hội trưởng,good,economy;Family\nc2,chi-1,branch_deputy,,sports\n",
-				"p.csv":  "model_id,participant_id,kind,role\nm1,chi-1,unit,helper\nm2,c1,cadre,helper\nm1,c9,cadre,helped\nm1,xa-2,unit,helped\nm7,c1,cadre,helper\n"},
+				"m.csv": "model_id,unit_id,type\nm1,xa-1,one_plus_one\nm2,xa-2,accompany\nm3,nowhere,other\n",
+				"c.csv": "cadre_id,unit_id,role,competence,strong_fields\nc1,chi-1,Chi hội trưởng,good,economy;Family\nc2,chi-1,branch_deputy,,sports\n",
+				"p.csv": "model_id,participant_id,kind,role\nm1,chi-1,unit,helper\nm2,c1,cadre,helper\nm1,c9,cadre,helped\nm1,xa-2,unit,helped\nm7,c1,cadre,helper\n"},
 			extra: "aliases:\n  cadres.role: {\"Chi hội trưởng\": branch_head}\n",
 			want: []string{"DQ003 units:6 parent_id ghost", "DQ006 cadres:3 strong_fields sports", "DQ003 models:4 unit_id nowhere",
 				"DQ003 participants:4 participant_id c9", "DQ003 participants:6 model_id m7"},

@@ -121,3 +121,5 @@ func brief(fs []snapshot.Finding) []string {
 	}
 	return out
 }
+
+func mapFile(b []byte) *fstest.MapFile { return &fstest.MapFile{Data: b} }

@@ -45,11 +45,16 @@ type lineReader struct {
 	max  int
 	cur  int // bytes of the current line so far
 	line int // 1-based line of the last byte read
+	err  error
 }
 
 func newLineReader(r io.Reader, max int) *lineReader { return &lineReader{r: r, max: max, line: 1} }
 
+// Read fails for good once a line is too long (bufio may swallow one error).
 func (l *lineReader) Read(p []byte) (int, error) {
+	if l.err != nil {
+		return 0, l.err
+	}
 	n, err := l.r.Read(p)
 	b := p[:n]
 	for len(b) > 0 {
@@ -59,14 +64,16 @@ func (l *lineReader) Read(p []byte) (int, error) {
 			break
 		}
 		if l.cur+i > l.max {
-			return n, errLineTooLong
+			l.err = errLineTooLong
+			return n, l.err
 		}
 		l.cur = 0
 		l.line++
 		b = b[i+1:]
 	}
 	if l.cur > l.max {
-		return n, errLineTooLong
+		l.err = errLineTooLong
+		return n, l.err
 	}
 	return n, err
 }

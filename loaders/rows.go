@@ -197,7 +197,7 @@ type ndjsonReader struct {
 // where they first appear. first holds the keys of the first object.
 func newNDJSONReader(file string, text io.Reader, cols []string, maxLine int, closer func() error) (*ndjsonReader, error) {
 	sc := bufio.NewScanner(text)
-	sc.Buffer(make([]byte, 0, 64<<10), maxLine+1)
+	sc.Buffer(make([]byte, 0, min(64<<10, maxLine+1)), maxLine+1)
 	n := &ndjsonReader{file: file, sc: sc, index: map[string]int{}, closer: closer, first: map[string]bool{}}
 	for _, c := range cols {
 		n.index[c] = len(n.hdr)
