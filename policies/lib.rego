@@ -89,52 +89,59 @@ latest_field_rating(ratings, field) := v if {
 	v := r.fields[field]
 }
 
-# Đơn vị đang hoạt động của cây đơn vị đang xét (chủ thể và cấp dưới).
-active_unit_ids contains input.subject.id if object.get(input.subject, "active", true)
+# The helpers below that need the input take it as their first argument
+# (inp), so that the library type-checks against the input schema of every
+# scope: the checker compiles it once per scope.
 
-active_unit_ids contains u.id if {
-	some u in input.units
+# active_unit_ids(inp): đơn vị đang hoạt động của cây đơn vị đang xét (chủ thể
+# và cấp dưới; phạm vi đơn vị).
+active_unit_ids(inp) := {id |
+	some u in array.concat([inp.subject], object.get(inp, "units", []))
 	object.get(u, "active", true)
+	id := u.id
 }
 
 # is_active_model(m): mô hình đang hoạt động (status vắng mặt = active).
 is_active_model(m) if object.get(m, "status", "active") == "active"
 
-# active_models(type): mô hình loại type đang hoạt động, do một đơn vị đang
-# hoạt động của cây đơn vị xây dựng.
-active_models(type) := {m |
-	some m in input.models
+# active_models(inp, type): mô hình loại type đang hoạt động, do một đơn vị
+# đang hoạt động của cây đơn vị xây dựng (phạm vi đơn vị).
+active_models(inp, type) := {m |
+	units := active_unit_ids(inp)
+	some m in object.get(inp, "models", [])
 	m.type == type
 	is_active_model(m)
-	m.unit_id in active_unit_ids
+	m.unit_id in units
 }
 
-# inactive_models(type): mô hình loại type không được tính (đã dừng, hoặc
-# đơn vị xây dựng đã ngừng hoạt động).
-inactive_models(type) := {m |
-	some m in input.models
+# inactive_models(inp, type): mô hình loại type không được tính (đã dừng,
+# hoặc đơn vị xây dựng đã ngừng hoạt động).
+inactive_models(inp, type) := {m |
+	active := active_models(inp, type)
+	some m in object.get(inp, "models", [])
 	m.type == type
-	not m in active_models(type)
+	not m in active
 }
 
-# Cơ sở hội của mô hình (phạm vi model): chính đơn vị xây dựng nếu là cơ sở,
-# nếu không thì cấp cơ sở trong input.ancestors.
-model_commune := input.unit.id if input.unit.level == "commune"
+# model_commune(inp): cơ sở hội của mô hình (phạm vi model): chính đơn vị xây
+# dựng nếu là cơ sở, nếu không thì cấp cơ sở trong inp.ancestors.
+model_commune(inp) := inp.unit.id if inp.unit.level == "commune"
 
-model_commune := c.id if {
-	input.unit.level != "commune"
-	some c in input.ancestors
+model_commune(inp) := c.id if {
+	inp.unit.level != "commune"
+	some c in inp.ancestors
 	c.level == "commune"
 }
 
-# model_commune_text: model_commune, or a placeholder for messages when the
-# model's unit is not in any commune.
-default model_commune_text := "(không xác định)"
+# model_commune_text(inp): model_commune, or a placeholder for messages when
+# the model's unit is not in any commune.
+default model_commune_text(_) := "(không xác định)"
 
-model_commune_text := model_commune
+model_commune_text(inp) := model_commune(inp)
 
-# in_model_commune(rec): bản ghi (unit, cadre, member) nằm trong cơ sở của mô hình.
-in_model_commune(rec) if rec.commune_id == model_commune
+# in_model_commune(inp, rec): bản ghi (unit, cadre, member) nằm trong cơ sở
+# hội của mô hình.
+in_model_commune(inp, rec) if rec.commune_id == model_commune(inp)
 
 # param(id, key, default): tham số data.params[id][key], hoặc giá trị mặc định.
 param(id, key, def) := object.get(object.get(params, id, {}), key, def)

@@ -87,15 +87,15 @@ test_latest_field_rating_falls_back_to_older_year if {
 }
 
 test_model_commune_of_branch_model if {
-	lib.model_commune == "xa" with input as model_input({}, unit("chi", "branch", "xa"), [province, district, commune])
+	lib.model_commune(model_input({}, unit("chi", "branch", "xa"), [province, district, commune])) == "xa"
 }
 
 test_model_commune_of_commune_model if {
-	lib.model_commune == "xa" with input as model_input({}, commune, [province, district])
+	lib.model_commune(model_input({}, commune, [province, district])) == "xa"
 }
 
 test_model_commune_without_commune if {
-	not lib.model_commune with input as model_input({}, district, [province])
+	not lib.model_commune(model_input({}, district, [province]))
 }
 
 test_param_defaults if {

@@ -13,11 +13,11 @@ package targets.tb01_one_plus_one
 import data.lib.vungmanh as lib
 
 # Mô hình "1+1" đang hoạt động trong cây đơn vị của chủ thể.
-active := lib.active_models("one_plus_one")
+active := lib.active_models(input, "one_plus_one")
 
 # Mô hình "1+1" có trong số liệu nhưng không được tính (đã dừng, hoặc
 # đơn vị xây dựng đã ngừng hoạt động).
-not_counted := lib.inactive_models("one_plus_one")
+not_counted := lib.inactive_models(input, "one_plus_one")
 
 violation contains v if {
 	count(active) == 0

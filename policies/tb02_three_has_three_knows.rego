@@ -13,11 +13,11 @@ package targets.tb02_three_has_three_knows
 import data.lib.vungmanh as lib
 
 # Mô hình "3 có, 3 biết" đang hoạt động trong cây đơn vị của chủ thể.
-active := lib.active_models("three_has_three_knows")
+active := lib.active_models(input, "three_has_three_knows")
 
 # Mô hình "3 có, 3 biết" có trong số liệu nhưng không được tính (đã dừng, hoặc
 # đơn vị xây dựng đã ngừng hoạt động).
-not_counted := lib.inactive_models("three_has_three_knows")
+not_counted := lib.inactive_models(input, "three_has_three_knows")
 
 violation contains v if {
 	count(active) == 0

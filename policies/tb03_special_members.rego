@@ -13,11 +13,11 @@ package targets.tb03_special_members
 import data.lib.vungmanh as lib
 
 # Mô hình "thu hút hội viên đặc thù" đang hoạt động trong cây đơn vị của chủ thể.
-active := lib.active_models("special_members")
+active := lib.active_models(input, "special_members")
 
 # Mô hình "thu hút hội viên đặc thù" có trong số liệu nhưng không được tính (đã dừng, hoặc
 # đơn vị xây dựng đã ngừng hoạt động).
-not_counted := lib.inactive_models("special_members")
+not_counted := lib.inactive_models(input, "special_members")
 
 violation contains v if {
 	count(active) == 0

@@ -88,11 +88,11 @@ violation contains v if {
 
 violation contains v if {
 	some c in cadres
-	not lib.in_model_commune(c)
+	not lib.in_model_commune(input, c)
 	v := {
 		"msg": sprintf(
 			"Cán bộ %s công tác tại đơn vị %s, không thuộc cơ sở hội %s của nhóm cùng tiến",
-			[c.id, c.unit_id, lib.model_commune_text],
+			[c.id, c.unit_id, lib.model_commune_text(input)],
 		),
 		"refs": [input.subject.id, c.id, c.unit_id],
 	}

@@ -128,11 +128,11 @@ violation contains v if {
 
 violation contains v if {
 	some id, u in units
-	not lib.in_model_commune(u)
+	not lib.in_model_commune(input, u)
 	v := {
 		"msg": sprintf(
 			"Đơn vị %s thuộc cơ sở hội %s, không thuộc cơ sở hội %s của nhóm đồng hành",
-			[id, object.get(u, "commune_id", "(không xác định)"), lib.model_commune_text],
+			[id, object.get(u, "commune_id", "(không xác định)"), lib.model_commune_text(input)],
 		),
 		"refs": [input.subject.id, id],
 	}

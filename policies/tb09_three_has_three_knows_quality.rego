@@ -23,7 +23,7 @@ months := lib.months_before(lib.param("TB-09", "months", 3))
 
 recorded_share := lib.param("TB-09", "recorded_share", 0.9)
 
-applies if count(lib.active_models("three_has_three_knows")) > 0
+applies if count(lib.active_models(input, "three_has_three_knows")) > 0
 
 skip := "chi hội chưa xây dựng mô hình \"3 có, 3 biết\" đang hoạt động" if not applies
 

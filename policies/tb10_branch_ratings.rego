@@ -16,7 +16,7 @@ import data.lib.vungmanh as lib
 
 year := lib.as_of_year - 1
 
-branches := {u.id | some u in input.units; u.level == "branch"; u.id in lib.active_unit_ids}
+branches := {u.id | some u in input.units; u.level == "branch"; u.id in lib.active_unit_ids(input)}
 
 rated(id) if {
 	some r in object.get(object.get(input, "ratings", {}), id, [])

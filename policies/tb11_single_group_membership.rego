@@ -22,7 +22,7 @@ checks := {
 # groups_of[type][id]: the active models of type that id takes part in.
 groups_of[type][id] := ms if {
 	some type, c in checks
-	models := lib.active_models(type)
+	models := lib.active_models(input, type)
 	some m in models
 	some p in object.get(m, "participants", [])
 	p.kind == c.kind
