@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/checker/regotest"
+	"github.com/vungmanh/vungmanh/loaders"
 )
 
 // The exit codes of spec/cli.md.
@@ -47,6 +51,14 @@ func (e *FailOnError) Error() string {
 	return fmt.Sprintf("--fail-on %s: %d result(s) reached the threshold", e.FailOn, e.Count)
 }
 
+// TestsFailedError says that `vungmanh test` found failing or erroring
+// Rego tests.
+type TestsFailedError struct{ Failed, Errored, Total int }
+
+func (e *TestsFailedError) Error() string {
+	return fmt.Sprintf("%d of %d Rego test(s) failed, %d errored", e.Failed, e.Total, e.Errored)
+}
+
 // usageError marks an error that cobra returned before a command ran
 // (unknown command, unknown flag, wrong number of arguments).
 type usageError struct{ err error }
@@ -65,18 +77,23 @@ func exitCode(err error) int {
 		return ExitTransient
 	}
 	var (
-		cfg    *ConfigError
-		usage  usageError
-		failOn *FailOnError
+		cfg       *ConfigError
+		usage     usageError
+		policy    checker.PolicyErrors
+		regoErrs  regotest.Errors
+		testsFail *TestsFailedError
+		fatal     *loaders.FatalError
+		badRows   *loaders.TooManyBadRowsError
+		failOn    *FailOnError
 	)
 	switch {
-	case errors.As(err, &cfg), errors.As(err, &usage):
+	case errors.As(err, &cfg), errors.As(err, &usage),
+		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail):
 		return ExitConfig
+	case errors.As(err, &fatal), errors.As(err, &badRows):
+		return ExitData
 	case errors.As(err, &failOn):
 		return ExitFailOn
-	}
-	if code, ok := stageExitCode(err); ok {
-		return code
 	}
 	// Storage, network and anything unforeseen: retrying may help.
 	return ExitTransient

@@ -1,0 +1,160 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/spf13/cobra"
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/checker/regotest"
+	"github.com/vungmanh/vungmanh/internal/sample"
+)
+
+// test is `vungmanh test [DIR]`.
+func (a *app) test(cmd *cobra.Command, o testOptions) error {
+	ctx := cmd.Context()
+	fsys, bundle, err := policyFS(ctx, o.dir)
+	if err != nil {
+		return err
+	}
+	if bundle != nil {
+		return configErrorf("dir", "%q: vungmanh test runs a policy folder, not a bundle", o.dir)
+	}
+	rep, err := regotest.Run(ctx, fsys, regotest.Options{Coverage: o.coverage, Run: o.run})
+	if err != nil {
+		return fmt.Errorf("test policies %q: %w", orBuiltin(o.dir), err)
+	}
+	if o.verbose {
+		for _, r := range rep.Results {
+			b, _ := json.Marshal(r)
+			fmt.Fprintln(cmd.OutOrStdout(), string(b))
+		}
+	}
+	if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
+		return err
+	}
+	if !rep.OK() {
+		return reportedError{&TestsFailedError{Failed: rep.Failed, Errored: rep.Errored, Total: rep.Total()}}
+	}
+	return nil
+}
+
+// check is `vungmanh check [DIR] [--snapshot S]`.
+func (a *app) check(cmd *cobra.Command, o checkOptions) error {
+	ctx := cmd.Context()
+	pol, err := loadPolicies(ctx, o.dir)
+	var pe checker.PolicyErrors
+	if errors.As(err, &pe) {
+		for _, e := range pe {
+			fmt.Fprintln(cmd.OutOrStdout(), e.Error())
+		}
+		return reportedError{fmt.Errorf("%d policy problem(s): %w", len(pe), err)}
+	}
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	for _, t := range pol.Targets() {
+		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package)
+	}
+	fmt.Fprintf(w, "ok: %d target(s) compiled, metadata, sandbox and input schema checked\n", len(pol.Targets()))
+	if o.snapshot == "" {
+		return nil
+	}
+	snap, err := loadSnapshot(ctx, o.snapshot)
+	if err != nil {
+		return err
+	}
+	defer snap.Release()
+	out, err := checker.New(pol).Evaluate(ctx, snap)
+	if err != nil {
+		return fmt.Errorf("evaluate %q: %w", o.snapshot, err)
+	}
+	counts := countStatuses(out.Results)
+	fmt.Fprintf(w, "evaluated on %s:", o.snapshot)
+	for _, st := range statusOrder {
+		fmt.Fprintf(w, " %s=%d", st, counts[st])
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// eval is `vungmanh eval`.
+func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
+	ctx := cmd.Context()
+	params, err := readParams(ctx, o.params)
+	if err != nil {
+		return err
+	}
+	pol, err := loadPolicies(ctx, o.policies)
+	if err != nil {
+		return err
+	}
+	snap, err := loadSnapshot(ctx, o.snapshot)
+	if err != nil {
+		return err
+	}
+	defer snap.Release()
+	var opts []checker.Option
+	if params != nil {
+		opts = append(opts, checker.WithParams(params))
+	}
+	c := checker.New(pol, opts...)
+	input, scope, err := c.Input(snap, o.subject)
+	if err != nil {
+		return configErrorf("subject", "--subject %q: %v", o.subject, err)
+	}
+	doc, err := ast.JSON(input)
+	if err != nil {
+		return fmt.Errorf("input of %q: %w", o.subject, err)
+	}
+	w := cmd.OutOrStdout()
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	fmt.Fprintf(w, "# input of %s (scope %s)\n", o.subject, scope)
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	results, trace, err := c.EvalOne(ctx, snap, o.subject, o.target, o.explain)
+	if err != nil {
+		return fmt.Errorf("evaluate %q: %w", o.subject, err)
+	}
+	sort.Slice(results, func(i, j int) bool { return results[i].Target < results[j].Target })
+	fmt.Fprintf(w, "# verdicts\n")
+	if err := enc.Encode(results); err != nil {
+		return err
+	}
+	if o.explain && trace != "" {
+		fmt.Fprintf(w, "# trace\n%s", trace)
+		if !strings.HasSuffix(trace, "\n") {
+			fmt.Fprintln(w)
+		}
+	}
+	return nil
+}
+
+// sample is `vungmanh sample`.
+func (a *app) sample(cmd *cobra.Command, o sampleOptions) error {
+	opts := sample.Options{Profile: o.profile, Scale: o.scale, Seed: o.seed, Format: o.format}
+	if err := opts.Validate(); err != nil {
+		return configErrorf("profile", "%v", err)
+	}
+	if err := os.MkdirAll(o.out, 0o755); err != nil {
+		return configErrorf("out", "--out %q: %v", o.out, err)
+	}
+	sum, err := sample.Write(cmd.Context(), o.out, opts)
+	if err != nil {
+		return fmt.Errorf("write sample %q to %q: %w", o.profile, o.out, err)
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "wrote %s (%s, as of %s, %s) to %s:\n", sum.Profile, sum.Name, sum.AsOf, sum.Format, o.out)
+	for _, f := range sum.Files {
+		fmt.Fprintf(w, "  %s\n", f)
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package app
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/loaders"
+)
+
+// runPipeline is `vungmanh run` once its settings are valid:
+//
+//  1. read --params and --waivers (a problem is exit code 2);
+//  2. compile the policies (PolicyErrors: exit code 2) — no data read so far;
+//  3. load the snapshot (FatalError, TooManyBadRowsError: exit code 3);
+//  4. evaluate every target (this shard's subjects with --shard-count);
+//  5. build the report and publish the run folder, then latest.json.
+//
+// Every stage takes ctx: a signal stops it, and nothing after it runs.
+func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
+	s, log := rc.s, rc.log
+	params, err := readParams(ctx, s.Params)
+	if err != nil {
+		return nil, err
+	}
+	waivers, err := readWaivers(ctx, s.Waivers)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := loaders.ParseLimit(s.MaxBadRows)
+	if err != nil {
+		return nil, configErrorf("max-bad-rows", "--max-bad-rows %q: %v", s.MaxBadRows, err)
+	}
+
+	pol, err := loadPolicies(ctx, s.Policies)
+	if err != nil {
+		return nil, err
+	}
+	log.Info().Str("policies", orBuiltin(s.Policies)).Int("targets", len(pol.Targets())).
+		Str("policies_sha256", pol.SHA256()).Msg("policies compiled")
+
+	loadBar := rc.progress.start("loading snapshot", -1)
+	snap, err := loadSnapshot(ctx, s.Snapshot,
+		loaders.WithMaxBadRows(limit),
+		loaders.WithProgress(func(snapshot.Table, int) { loadBar.tick() }))
+	loadBar.finish()
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Release()
+	logSnapshot(rc, snap)
+
+	runID := s.RunID
+	if runID == "" {
+		runID = defaultRunID(rc, snap.SHA256, pol.SHA256())
+	}
+	rc.setRunID(runID)
+
+	evalBar := rc.progress.start("evaluating", 0)
+	opts := []checker.Option{
+		checker.WithWorkers(s.Workers),
+		checker.WithEvalTimeout(s.EvalTimeout),
+		checker.WithLogger(log),
+		checker.WithProgress(func(done, total int) { evalBar.set(done, total) }),
+	}
+	if params != nil {
+		opts = append(opts, checker.WithParams(params))
+	}
+	if waivers != nil {
+		opts = append(opts, checker.WithWaivers(waivers, snap.Manifest.AsOf))
+	}
+	if s.ShardCount > 1 {
+		opts = append(opts, checker.WithShard(s.ShardIndex, s.ShardCount))
+	}
+	out, err := checker.New(pol, opts...).Evaluate(ctx, snap)
+	evalBar.finish()
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	counts := countStatuses(out.Results)
+	log.Info().Int("results", len(out.Results)).Interface("counts", counts).Msg("evaluated")
+
+	report, err := publish(ctx, rc, publishInput{runID: runID, snap: snap, pol: pol, outcome: out})
+	if err != nil {
+		return nil, err
+	}
+	return &runOutcome{RunID: runID, Counts: counts, Report: report}, nil
+}
+
+// defaultRunID is spec/reports.md's run id:
+// <UTC yyyymmddThhmmssZ>-<8 hex of sha256(snapshot+policies)>.
+func defaultRunID(rc *runContext, snapSHA, polSHA string) string {
+	h := sha256.Sum256([]byte(snapSHA + polSHA))
+	return rc.started.UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(h[:])[:8]
+}
+
+func countStatuses(results []checker.Result) map[string]int {
+	counts := map[string]int{}
+	for _, r := range results {
+		counts[string(r.Status)]++
+	}
+	return counts
+}
+
+func logSnapshot(rc *runContext, snap *snapshot.Snapshot) {
+	var fatal, errs, warns int
+	for _, f := range snap.Findings {
+		switch f.Severity {
+		case snapshot.SeverityFatal:
+			fatal++
+		case snapshot.SeverityError:
+			errs++
+		default:
+			warns++
+		}
+	}
+	rows := map[string]int{}
+	for t, st := range snap.Stats {
+		rows[string(t)] = st.Rows
+	}
+	rc.log.Info().Str("snapshot_name", snap.Manifest.Name).Str("as_of", snap.Manifest.AsOf).
+		Str("snapshot_sha256", snap.SHA256).Interface("rows", rows).
+		Int("dq_errors", errs).Int("dq_warnings", warns).Int("excluded_units", len(snap.ExcludedUnits)).
+		Msg("snapshot loaded")
+}

@@ -1,0 +1,197 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"strings"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/sample"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
+	"github.com/vungmanh/vungmanh/loaders"
+	"github.com/vungmanh/vungmanh/policies"
+)
+
+// readSettingFile reads a file named by a setting (params, waivers): a local
+// path, a file:// URL or gs://bucket/path/file.yaml. A file that cannot be
+// read is a *ConfigError naming the setting, unless ctx was cancelled.
+func readSettingFile(ctx context.Context, setting, name string) ([]byte, error) {
+	var (
+		data []byte
+		err  error
+	)
+	switch {
+	case strings.HasPrefix(name, "gs://"):
+		dir, file := path.Split(strings.TrimPrefix(name, "gs://"))
+		if file == "" || strings.Count(dir, "/") < 1 {
+			return nil, configErrorf(setting, "--%s %q: want gs://bucket/path/file.yaml", setting, name)
+		}
+		var b storage.Bucket
+		b, err = storage.Open(ctx, "gs://"+strings.TrimSuffix(dir, "/"))
+		if err == nil {
+			data, err = b.Read(ctx, file)
+			if cerr := b.Close(); err == nil && cerr != nil {
+				err = cerr
+			}
+		}
+	default:
+		data, err = os.ReadFile(strings.TrimPrefix(name, "file://"))
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("read --%s %q: %w", setting, name, ctx.Err())
+		}
+		return nil, configErrorf(setting, "--%s %q cannot be read: %v", setting, name, err)
+	}
+	return data, nil
+}
+
+// readParams reads and parses --params; nil when unset.
+func readParams(ctx context.Context, name string) (map[string]any, error) {
+	if name == "" {
+		return nil, nil
+	}
+	data, err := readSettingFile(ctx, "params", name)
+	if err != nil {
+		return nil, err
+	}
+	p, err := checker.ParseParams(data)
+	if err != nil {
+		return nil, configErrorf("params", "--params %q: %v", name, err)
+	}
+	return p, nil
+}
+
+// readWaivers reads and parses --waivers; nil when unset.
+func readWaivers(ctx context.Context, name string) ([]checker.Waiver, error) {
+	if name == "" {
+		return nil, nil
+	}
+	data, err := readSettingFile(ctx, "waivers", name)
+	if err != nil {
+		return nil, err
+	}
+	w, err := checker.ParseWaivers(data)
+	if err != nil {
+		return nil, configErrorf("waivers", "--waivers %q: %v", name, err)
+	}
+	return w, nil
+}
+
+// policyFS returns the policy folder named by src as an fs.FS (for
+// regotest and checker.Load), or nil and the bundle bytes for a .tar.gz
+// bundle. src "" is the policies built into the binary.
+func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
+	switch {
+	case src == "":
+		return policies.FS, nil, nil
+	case strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz"):
+		data, err := readSettingFile(ctx, "policies", src)
+		return nil, data, err
+	case strings.HasPrefix(src, "gs://"):
+		fsys, err := loaders.OpenFS(ctx, src)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, nil, fmt.Errorf("open policies %q: %w", src, ctx.Err())
+			}
+			return nil, nil, fmt.Errorf("open policies %q: %w", src, err)
+		}
+		return fsys, nil, nil
+	default:
+		dir := strings.TrimPrefix(src, "file://")
+		st, err := os.Stat(dir)
+		if err != nil {
+			return nil, nil, configErrorf("policies", "--policies %q cannot be read: %v", src, err)
+		}
+		if !st.IsDir() {
+			return nil, nil, configErrorf("policies", "--policies %q: want a folder or a .tar.gz bundle", src)
+		}
+		return hideKubeDirs{os.DirFS(dir)}, nil, nil
+	}
+}
+
+// loadPolicies compiles the policies of src. Policy problems come back as
+// checker.PolicyErrors (exit code 2).
+func loadPolicies(ctx context.Context, src string) (*checker.Policies, error) {
+	fsys, bundle, err := policyFS(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if bundle != nil {
+		p, err := checker.LoadBundle(ctx, bytes.NewReader(bundle))
+		if err != nil {
+			return nil, fmt.Errorf("load policy bundle %q: %w", src, err)
+		}
+		return p, nil
+	}
+	p, err := checker.Load(ctx, fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load policies %q: %w", orBuiltin(src), err)
+	}
+	return p, nil
+}
+
+func orBuiltin(src string) string {
+	if src == "" {
+		return "built-in"
+	}
+	return src
+}
+
+// hideKubeDirs hides the "..data" and "..<timestamp>" entries that a
+// Kubernetes ConfigMap volume adds next to its files, so that a policy
+// folder mounted from a ConfigMap is not read twice.
+type hideKubeDirs struct{ fsys fs.FS }
+
+func (h hideKubeDirs) Open(name string) (fs.File, error) {
+	for _, el := range strings.Split(name, "/") {
+		if strings.HasPrefix(el, "..") {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+		}
+	}
+	return h.fsys.Open(name)
+}
+
+func (h hideKubeDirs) ReadDir(name string) ([]fs.DirEntry, error) {
+	es, err := fs.ReadDir(h.fsys, name)
+	out := es[:0]
+	for _, e := range es {
+		if !strings.HasPrefix(e.Name(), "..") {
+			out = append(out, e)
+		}
+	}
+	return out, err
+}
+
+// loadSnapshot loads the snapshot named by url: sample://PROFILE is
+// generated in memory, anything else is read by the loaders.
+func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*snapshot.Snapshot, error) {
+	so, isSample, err := sample.ParseURL(url)
+	if err != nil {
+		return nil, configErrorf("snapshot", "--snapshot %q: %v", url, err)
+	}
+	if isSample {
+		fsys, err := sample.FS(ctx, so)
+		if err != nil {
+			return nil, fmt.Errorf("generate sample %q: %w", url, err)
+		}
+		snap, err := loaders.LoadFS(ctx, fsys, opts...)
+		if err != nil {
+			return nil, fmt.Errorf("load snapshot %q: %w", url, err)
+		}
+		return snap, nil
+	}
+	snap, err := loaders.Load(ctx, url, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load snapshot %q: %w", url, err)
+	}
+	return snap, nil
+}
+
+var errNoSubject = errors.New("no such subject")
