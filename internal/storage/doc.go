@@ -1,0 +1,56 @@
+// Package storage opens a URL as a Bucket: a small, portable set of
+// operations on objects that the report publisher needs, with the same
+// guarantees on a local folder and on Google Cloud Storage.
+//
+// # URLs
+//
+//	./reports, /var/reports       a local folder (created when missing)
+//	file:///var/reports           the same, as a URL
+//	gs://bucket/prefix            a GCS bucket, keys under prefix/
+//
+// For gs:// the real cloud.google.com/go/storage client is used with the
+// ambient credentials (Workload Identity on GKE). STORAGE_EMULATOR_HOST
+// points it at an emulator such as fake-gcs-server.
+//
+// # Contract
+//
+// Keys are clean relative slash paths; no element may start with "." (see
+// CheckKey). Objects are written whole: a reader sees the old bytes or the
+// new bytes, never a part.
+//
+//   - Create(key, data, false) fails with ErrPrecondition when the object
+//     exists: run files are never silently replaced. Create(key, data, true)
+//     replaces it (a retried run with the same run id).
+//   - Swap(key, data, gen) replaces the object only while its generation is
+//     still gen (0: only if absent), else ErrPrecondition. ReadGen returns a
+//     generation to use. This is how latest.json moves without lost updates:
+//     read, decide, swap, and on ErrPrecondition read again.
+//   - Read of an absent object fails with ErrNotExist (errors.Is).
+//
+// # Local folders
+//
+// Writes go to a synced temporary file in the same folder, then a rename
+// (replace) or a hard link (does-not-exist, atomic on POSIX). Generations
+// are a counter in a sidecar file moved under flock(2); see Dir.
+//
+// # GCS
+//
+// Conditional writes use ifGenerationMatch (0 for does-not-exist). Transient
+// failures (408, 429, 5xx, connection resets, EOF) are retried with a
+// bounded exponential backoff: the client's RetryAlways policy for reads and
+// lists, the driver's own loop for writes, recognising its own earlier
+// attempt after a lost answer. See GCS and GCSOptions.
+//
+// # Example
+//
+//	b, err := storage.Open(ctx, "gs://vwu-reports/thai-binh")
+//	if err != nil { return err }
+//	defer b.Close()
+//	if err := b.Create(ctx, "runs/2024-09-30/r1/report.json", data, false); err != nil { return err }
+//	old, gen, err := b.ReadGen(ctx, "latest.json")
+//	...
+//	err = b.Swap(ctx, "latest.json", pointer, gen) // errors.Is(err, storage.ErrPrecondition): re-read
+//
+// The storagetest sub-package runs fake-gcs-server behind a fault-injecting
+// proxy for tests.
+package storage

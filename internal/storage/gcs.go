@@ -1,0 +1,275 @@
+package storage
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"path"
+	"sort"
+	"strings"
+	"time"
+
+	gcs "cloud.google.com/go/storage"
+	"github.com/googleapis/gax-go/v2"
+	"google.golang.org/api/googleapi"
+	"google.golang.org/api/iterator"
+	"google.golang.org/api/option"
+)
+
+// GCSOptions tunes the GCS driver. The zero value is the production setting.
+type GCSOptions struct {
+	// ClientOptions are passed to storage.NewClient (tests set an endpoint
+	// and option.WithoutAuthentication here). STORAGE_EMULATOR_HOST is
+	// honoured by the client itself.
+	ClientOptions []option.ClientOption
+	// Backoff bounds the retry waits; zero fields take 200ms initial,
+	// 10s max, multiplier 2.
+	Backoff gax.Backoff
+	// MaxAttempts is the number of tries of one call (first try included);
+	// 0 means 6.
+	MaxAttempts int
+}
+
+// GCS is a Bucket on gs://bucket/prefix through cloud.google.com/go/storage.
+//
+// Every call retries transient failures (408, 429, 5xx, resets, EOFs):
+// reads and lists through the client's retry under storage.RetryAlways,
+// writes through the driver's own bounded loop (see write). Retrying writes
+// is safe because each is made idempotent by a precondition (does-not-exist,
+// or a generation match) or rewrites the same object on purpose (Create with
+// overwrite, the same run id retried). When a retried conditional write gets
+// 412 because an earlier attempt did land and only its answer was lost, the
+// driver recognises its own write by a random id in the object's metadata
+// and reports success.
+type GCS struct {
+	client   *gcs.Client
+	backoff  gax.Backoff
+	attempts int
+	bucket   *gcs.BucketHandle
+	name     string
+	prefix   string // "" or ends with "/"
+}
+
+// OpenGCS opens gs://bucket/prefix.
+func OpenGCS(ctx context.Context, bucket, prefix string, o GCSOptions) (*GCS, error) {
+	// JSON reads return the generation with the data in one request, and
+	// go through the same endpoint as every other call.
+	copts := append([]option.ClientOption{gcs.WithJSONReads()}, o.ClientOptions...)
+	c, err := gcs.NewClient(ctx, copts...)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %q: %w", "gs://"+bucket, err)
+	}
+	bo := o.Backoff
+	if bo.Initial == 0 {
+		bo.Initial = 200 * time.Millisecond
+	}
+	if bo.Max == 0 {
+		bo.Max = 10 * time.Second
+	}
+	if bo.Multiplier == 0 {
+		bo.Multiplier = 2
+	}
+	attempts := o.MaxAttempts
+	if attempts <= 0 {
+		attempts = 6
+	}
+	c.SetRetry(gcs.WithPolicy(gcs.RetryAlways), gcs.WithBackoff(bo), gcs.WithMaxAttempts(attempts))
+	p := strings.Trim(prefix, "/")
+	if p != "" {
+		p += "/"
+	}
+	return &GCS{client: c, backoff: bo, attempts: attempts, bucket: c.Bucket(bucket), name: bucket, prefix: p}, nil
+}
+
+func (g *GCS) obj(key string) (*gcs.ObjectHandle, error) {
+	if err := CheckKey(key); err != nil {
+		return nil, err
+	}
+	return g.bucket.Object(g.prefix + key), nil
+}
+
+// Read implements Bucket.
+func (g *GCS) Read(ctx context.Context, key string) ([]byte, error) {
+	b, gen, err := g.ReadGen(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if gen == 0 {
+		return nil, fmt.Errorf("read %q: %w", key, ErrNotExist)
+	}
+	return b, nil
+}
+
+// ReadGen implements Bucket.
+func (g *GCS) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
+	o, err := g.obj(key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	r, err := o.NewReader(ctx)
+	if errors.Is(err, gcs.ErrObjectNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	b, err := io.ReadAll(r)
+	if cerr := r.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	return b, r.Attrs.Generation, nil
+}
+
+// Create implements Bucket.
+func (g *GCS) Create(ctx context.Context, key string, data []byte, overwrite bool) error {
+	o, err := g.obj(key)
+	if err != nil {
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	var cond *gcs.Conditions
+	if !overwrite {
+		cond = &gcs.Conditions{DoesNotExist: true}
+	}
+	if err := g.write(ctx, o, cond, key, data); err != nil {
+		if isPrecondition(err) {
+			return fmt.Errorf("create %q: %w", key, ErrPrecondition)
+		}
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	return nil
+}
+
+// Swap implements Bucket.
+func (g *GCS) Swap(ctx context.Context, key string, data []byte, ifGen int64) error {
+	o, err := g.obj(key)
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	cond := &gcs.Conditions{DoesNotExist: true}
+	if ifGen != 0 {
+		cond = &gcs.Conditions{GenerationMatch: ifGen}
+	}
+	if err := g.write(ctx, o, cond, key, data); err != nil {
+		if isPrecondition(err) {
+			return fmt.Errorf("swap %q: %w", key, ErrPrecondition)
+		}
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	return nil
+}
+
+// holds reports whether the object now carries the write id token: an
+// earlier attempt of this very call landed and only its answer was lost.
+func (g *GCS) holds(ctx context.Context, o *gcs.ObjectHandle, token string) bool {
+	a, err := o.Attrs(ctx)
+	return err == nil && a.Metadata[writeIDKey] == token
+}
+
+const writeIDKey = "vungmanh-write-id"
+
+// write uploads data in one request per attempt. The client's own retry of
+// single-request uploads is bounded only by the context, so the driver
+// retries writes itself: up to MaxAttempts tries, on the errors
+// storage.ShouldRetry accepts, with the configured backoff. Each logical
+// write carries a random id in its metadata so that a 412 after a lost
+// answer can be told from a real conflict (see holds).
+func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditions, key string, data []byte) error {
+	w := o
+	if cond != nil {
+		w = o.If(*cond)
+	}
+	token := rand.Text()
+	bo := g.backoff // a copy: gax.Backoff keeps state
+	var err error
+	for attempt := 1; ; attempt++ {
+		err = g.writeOnce(ctx, w, key, data, token)
+		if err == nil {
+			return nil
+		}
+		if isPrecondition(err) {
+			if attempt > 1 && g.holds(ctx, o, token) {
+				return nil
+			}
+			return err
+		}
+		if attempt >= g.attempts || !gcs.ShouldRetry(err) {
+			return err
+		}
+		t := time.NewTimer(bo.Pause())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (after %v)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+func (g *GCS) writeOnce(ctx context.Context, o *gcs.ObjectHandle, key string, data []byte, token string) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel() // aborts the upload when Write fails
+	w := o.NewWriter(ctx)
+	w.ChunkSize = 0 // one request, no internal retry: write retries
+	w.ContentType = contentType(key)
+	w.Metadata = map[string]string{writeIDKey: token}
+	if _, err := w.Write(data); err != nil {
+		_ = w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+// List implements Bucket.
+func (g *GCS) List(ctx context.Context, prefix string) ([]string, error) {
+	it := g.bucket.Objects(ctx, &gcs.Query{Prefix: g.prefix + prefix})
+	var keys []string
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %q: %w", prefix, err)
+		}
+		keys = append(keys, strings.TrimPrefix(a.Name, g.prefix))
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// Close implements Bucket.
+func (g *GCS) Close() error { return g.client.Close() }
+
+// String returns the bucket's URL.
+func (g *GCS) String() string { return "gs://" + g.name + "/" + g.prefix }
+
+func isPrecondition(err error) bool {
+	var e *googleapi.Error
+	return errors.As(err, &e) && e.Code == http.StatusPreconditionFailed
+}
+
+func contentType(key string) string {
+	switch path.Ext(key) {
+	case ".json":
+		return "application/json"
+	case ".html":
+		return "text/html; charset=utf-8"
+	case ".csv":
+		return "text/csv; charset=utf-8"
+	case ".parquet":
+		return "application/vnd.apache.parquet"
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	if t := mime.TypeByExtension(path.Ext(key)); t != "" {
+		return t
+	}
+	return "application/octet-stream"
+}

@@ -1,0 +1,313 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+)
+
+// Dir is a Bucket on a local folder.
+//
+// Every write goes to a temporary file ".tmp-*" in the target's folder,
+// which is synced and then renamed (or hard-linked, for a does-not-exist
+// precondition) into place, so a reader sees the old object or the new one.
+//
+// Generations: each object K written with Swap has a sidecar ".K.gen"
+// holding a decimal counter, and a lock file ".K.lock". Swap takes an
+// exclusive flock(2) on the lock file, compares the counter with ifGen,
+// writes counter+1 to the sidecar and only then renames the new data into
+// place. A crash between the two leaves a bumped counter over the old data:
+// a later Swap against the old generation fails and re-reads, which is safe
+// (never a lost update). ReadGen takes a shared lock so data and counter
+// match. An object written by Create (or by another tool) without a sidecar
+// has generation 1. flock works across processes and across goroutines
+// (each call opens its own descriptor). Files whose names start with "."
+// are the driver's and are never listed.
+type Dir struct {
+	root string
+}
+
+// OpenDir opens (and creates when missing) a local folder as a Bucket.
+func OpenDir(root string) (*Dir, error) {
+	if root == "" {
+		return nil, errors.New("open bucket: empty folder path")
+	}
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %q: %w", root, err)
+	}
+	if err := os.MkdirAll(abs, 0o755); err != nil {
+		return nil, fmt.Errorf("open bucket %q: %w", root, err)
+	}
+	return &Dir{root: abs}, nil
+}
+
+// Root returns the folder's absolute path.
+func (d *Dir) Root() string { return d.root }
+
+func (d *Dir) path(key string) (string, error) {
+	if err := CheckKey(key); err != nil {
+		return "", err
+	}
+	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+}
+
+func sidecar(p, ext string) string {
+	return filepath.Join(filepath.Dir(p), "."+filepath.Base(p)+ext)
+}
+
+// Read implements Bucket.
+func (d *Dir) Read(ctx context.Context, key string) ([]byte, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("read %q: %w", key, err)
+	}
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read %q: %w", key, ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %q: %w", key, err)
+	}
+	return b, nil
+}
+
+// ReadGen implements Bucket.
+func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
+	p, err := d.path(key)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	unlock, err := lock(p, syscall.LOCK_SH)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	defer unlock()
+	b, err := os.ReadFile(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	gen, err := readGen(p)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+	}
+	return b, gen, nil
+}
+
+// Create implements Bucket.
+func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite bool) error {
+	p, err := d.path(key)
+	if err != nil {
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	tmp, err := writeTemp(filepath.Dir(p), data)
+	if err != nil {
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	defer os.Remove(tmp) // after a link or a failure; a no-op after a rename
+	if overwrite {
+		err = os.Rename(tmp, p)
+	} else {
+		err = os.Link(tmp, p) // atomic, fails when p exists
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("create %q: %w", key, ErrPrecondition)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("create %q: %w", key, err)
+	}
+	return syncDir(filepath.Dir(p))
+}
+
+// Swap implements Bucket.
+func (d *Dir) Swap(ctx context.Context, key string, data []byte, ifGen int64) error {
+	p, err := d.path(key)
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	unlock, err := lock(p, syscall.LOCK_EX)
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	defer unlock()
+	var cur int64
+	if _, err := os.Stat(p); err == nil {
+		if cur, err = readGen(p); err != nil {
+			return fmt.Errorf("swap %q: %w", key, err)
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	if cur != ifGen {
+		return fmt.Errorf("swap %q: generation %d, want %d: %w", key, cur, ifGen, ErrPrecondition)
+	}
+	dir := filepath.Dir(p)
+	tmp, err := writeTemp(dir, data)
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	defer os.Remove(tmp)
+	// The counter moves first: see the type's doc.
+	gtmp, err := writeTemp(dir, []byte(strconv.FormatInt(cur+1, 10)))
+	if err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	defer os.Remove(gtmp)
+	if err := os.Rename(gtmp, sidecar(p, ".gen")); err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	if err := os.Rename(tmp, p); err != nil {
+		return fmt.Errorf("swap %q: %w", key, err)
+	}
+	return syncDir(dir)
+}
+
+// List implements Bucket.
+func (d *Dir) List(ctx context.Context, prefix string) ([]string, error) {
+	var keys []string
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p == d.root {
+			return nil
+		}
+		if strings.HasPrefix(e.Name(), ".") {
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if e.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(d.root, p)
+		if err != nil {
+			return err
+		}
+		if k := filepath.ToSlash(rel); strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list %q: %w", prefix, err)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+// Close implements Bucket.
+func (d *Dir) Close() error { return nil }
+
+func readGen(p string) (int64, error) {
+	b, err := os.ReadFile(sidecar(p, ".gen"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return 1, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	g, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("generation file of %s: %w", filepath.Base(p), err)
+	}
+	return g, nil
+}
+
+func lock(p string, how int) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(sidecar(p, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		err = syscall.Flock(int(f.Fd()), how)
+		if !errors.Is(err, syscall.EINTR) {
+			break
+		}
+	}
+	if err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock: %w", err)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		_ = f.Close()
+	}, nil
+}
+
+func writeTemp(dir string, data []byte) (name string, err error) {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	defer func() {
+		if err != nil {
+			os.Remove(f.Name())
+		}
+	}()
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+func syncDir(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = f.Sync()
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, syscall.EINVAL) { // some file systems cannot sync a folder
+		err = nil
+	}
+	return err
+}

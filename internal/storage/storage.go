@@ -1,0 +1,97 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+)
+
+// ErrNotExist is returned (wrapped) when an object does not exist.
+var ErrNotExist = errors.New("object does not exist")
+
+// ErrPrecondition is returned (wrapped) when a write's precondition failed:
+// Create found the object already there, or Swap found another generation.
+var ErrPrecondition = errors.New("precondition failed")
+
+// Bucket is a flat key space of small objects: a folder on disk or a GCS
+// bucket with a prefix. Keys are slash-separated relative paths.
+type Bucket interface {
+	// Read returns the object's bytes; ErrNotExist when absent.
+	Read(ctx context.Context, key string) ([]byte, error)
+	// ReadGen returns the object's bytes and generation. An absent object
+	// gives (nil, 0, nil): generation 0 means "does not exist".
+	ReadGen(ctx context.Context, key string) (data []byte, gen int64, err error)
+	// Create writes an object. Unless overwrite is true the object must not
+	// exist yet (ErrPrecondition otherwise). The object appears whole or not
+	// at all.
+	Create(ctx context.Context, key string, data []byte, overwrite bool) error
+	// Swap replaces an object only if its generation is still ifGen (0: the
+	// object must not exist); ErrPrecondition otherwise.
+	Swap(ctx context.Context, key string, data []byte, ifGen int64) error
+	// List returns the keys that start with prefix, sorted.
+	List(ctx context.Context, prefix string) ([]string, error)
+	// Close releases the bucket's resources.
+	Close() error
+}
+
+// Open opens a bucket from a URL: a local folder path, a file:// URL or
+// gs://bucket/prefix. A local folder is created when missing.
+func Open(ctx context.Context, rawURL string, opts ...Option) (Bucket, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	switch {
+	case strings.HasPrefix(rawURL, "gs://"):
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("open bucket %q: %w", rawURL, err)
+		}
+		if u.Host == "" {
+			return nil, fmt.Errorf("open bucket %q: no bucket name", rawURL)
+		}
+		b, err := OpenGCS(ctx, u.Host, strings.Trim(u.Path, "/"), o.gcs)
+		if err != nil {
+			return nil, err
+		}
+		return b, nil
+	case strings.HasPrefix(rawURL, "file://"):
+		u, err := url.Parse(rawURL)
+		if err != nil {
+			return nil, fmt.Errorf("open bucket %q: %w", rawURL, err)
+		}
+		if u.Host != "" && u.Host != "localhost" {
+			return nil, fmt.Errorf("open bucket %q: file URL with a remote host", rawURL)
+		}
+		return OpenDir(u.Path)
+	case strings.Contains(rawURL, "://"):
+		return nil, fmt.Errorf("open bucket %q: unsupported scheme", rawURL)
+	}
+	return OpenDir(rawURL)
+}
+
+// Option configures Open.
+type Option func(*options)
+
+type options struct{ gcs GCSOptions }
+
+// WithGCSOptions sets the options used when the URL is gs://.
+func WithGCSOptions(g GCSOptions) Option { return func(o *options) { o.gcs = g } }
+
+// CheckKey reports whether key is a valid object key: a clean relative
+// slash path without empty, "." or ".." elements and no element starting
+// with "." (the local driver keeps its own files under such names).
+func CheckKey(key string) error {
+	if key == "" || strings.HasPrefix(key, "/") || path.Clean(key) != key {
+		return fmt.Errorf("invalid key %q", key)
+	}
+	for _, el := range strings.Split(key, "/") {
+		if el == "" || strings.HasPrefix(el, ".") || strings.ContainsAny(el, "\\\x00") {
+			return fmt.Errorf("invalid key %q", key)
+		}
+	}
+	return nil
+}
