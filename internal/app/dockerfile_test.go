@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -121,7 +122,7 @@ func dockerBuild(t *testing.T) string {
 	binOnce.Do(func() {
 		line := goBuildLine(t, dockerStages(t))
 		if !strings.Contains(line, "-o /out/vungmanh") {
-			binErr = errNotWired
+			binErr = errors.New("no -o /out/vungmanh")
 			t.Fatalf("build command %q does not write /out/vungmanh", line)
 		}
 		binDir, binErr = os.MkdirTemp("", "vungmanh-bin-")

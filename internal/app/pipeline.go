@@ -8,6 +8,7 @@ import (
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
 	"github.com/vungmanh/vungmanh/loaders"
 )
 
@@ -39,6 +40,11 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
+	b, err := storage.Open(ctx, s.Out)
+	if err != nil {
+		return nil, fmt.Errorf("open --out %q: %w", s.Out, err)
+	}
+	defer b.Close()
 	log.Info().Str("policies", orBuiltin(s.Policies)).Int("targets", len(pol.Targets())).
 		Str("policies_sha256", pol.SHA256()).Msg("policies compiled")
 
@@ -83,11 +89,21 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	counts := countStatuses(out.Results)
 	log.Info().Int("results", len(out.Results)).Interface("counts", counts).Msg("evaluated")
 
-	report, err := publish(ctx, rc, publishInput{runID: runID, snap: snap, pol: pol, outcome: out})
+	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
+		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != ""}
+	if s.ShardCount > 1 {
+		dir, err := publishShard(ctx, b, s.Out, s.ShardIndex, in, log)
+		if err != nil {
+			return nil, err
+		}
+		return &runOutcome{RunID: runID, Counts: counts, Report: dir}, nil
+	}
+	dir, err := publish(ctx, b, s.Out, in)
 	if err != nil {
 		return nil, err
 	}
-	return &runOutcome{RunID: runID, Counts: counts, Report: report}, nil
+	log.Info().Str("report", dir).Msg("published")
+	return &runOutcome{RunID: runID, Counts: counts, Report: dir}, nil
 }
 
 // defaultRunID is spec/reports.md's run id:

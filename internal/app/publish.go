@@ -2,24 +2,104 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
+	opaversion "github.com/open-policy-agent/opa/v1/version"
 	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/report"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
 // publishInput is what the report stage needs from the run.
 type publishInput struct {
 	runID   string
+	started time.Time
 	snap    *snapshot.Snapshot
-	pol     *checker.Policies
+	polSHA  string
 	outcome *checker.Outcome
+	shards  int
+	formats []string
+	lang    string
+	// overwrite lets a retried run with a given --run-id rewrite its folder.
+	overwrite bool
 }
 
-// publish builds the report and publishes the run folder, then latest.json;
-// it returns the run folder's path or URL.
+// publish builds the report, adds the delta to the previous run of the same
+// snapshot name, renders the formats, writes the run folder and then moves
+// latest.json. It returns the run folder's URL.
+func publish(ctx context.Context, b storage.Bucket, out string, in publishInput) (string, error) {
+	rep := buildReport(in)
+	prev, err := report.Previous(ctx, b, rep.Run.Snapshot.Name)
+	if err != nil {
+		return "", fmt.Errorf("read previous run: %w", err)
+	}
+	rep.Delta = report.Delta(prev, rep)
+	rendered, err := render(rep, in.formats, in.lang)
+	if err != nil {
+		return "", err
+	}
+	var opts []report.PublishOption
+	if in.overwrite {
+		opts = append(opts, report.AllowOverwrite())
+	}
+	dir, err := report.Publish(ctx, b, rep, rendered, opts...)
+	if err != nil {
+		return "", fmt.Errorf("publish run %s: %w", in.runID, err)
+	}
+	return strings.TrimSuffix(out, "/") + "/" + dir, nil
+}
+
+// buildReport adapts the checker's outcome, roll-ups and inventory into
+// report.Inputs.
+func buildReport(in publishInput) *report.Report {
+	m := in.snap.Manifest
+	rollups := checker.Rollup(in.snap, in.outcome.Targets, in.outcome.Results)
+	targets := make([]report.TargetSummary, 0, len(rollups))
+	for _, r := range rollups {
+		ts := report.TargetSummary{
+			ID: r.ID, Package: r.Package, Title: r.Title, TitleEn: r.TitleEn, Description: r.Description,
+			Scope: r.Scope, ModelType: r.ModelType, Severity: r.Severity,
+			Total: r.Total, Pass: r.Pass, Fail: r.Fail, Waived: r.Waived, Skipped: r.Skipped, Error: r.Error,
+			ByUnit: make([]report.UnitCount, 0, len(r.ByUnit)),
+		}
+		for _, u := range r.ByUnit {
+			ts.ByUnit = append(ts.ByUnit, report.UnitCount{UnitID: u.UnitID, Level: u.Level, Name: u.Name,
+				Total: u.Total, Pass: u.Pass, Fail: u.Fail, Waived: u.Waived, Skipped: u.Skipped, Error: u.Error})
+		}
+		targets = append(targets, ts)
+	}
+	return report.Build(report.Inputs{
+		RunID:          in.runID,
+		StartedAt:      in.started,
+		FinishedAt:     time.Now(),
+		ToolVersion:    Version,
+		OPAVersion:     opaversion.Version,
+		Snapshot:       report.SnapshotInfo{Name: m.Name, Title: m.Title, AsOf: m.AsOf, SHA256: in.snap.SHA256},
+		PoliciesSHA256: in.polSHA,
+		Targets:        targets,
+		Results:        in.outcome.Results,
+		Inventory:      checker.TakeInventory(in.snap),
+		DataQuality:    in.snap.Findings,
+		Waivers:        in.outcome.Waivers,
+		Shards:         in.shards,
+	})
+}
+
+// render returns the files of the run folder for the formats asked for.
+// report.json is always written (by report.Publish when absent here).
 //
-// TODO(issue 6): wire internal/report (report.Build, report.Write,
-// report.Publish) once it lands.
-func publish(ctx context.Context, rc *runContext, in publishInput) (string, error) {
-	return "", errNotWired
+// TODO(issue 6): add html, csv, parquet and xlsx once internal/report
+// exports their renderers; until then only report.json and manifest.json
+// are written.
+func render(rep *report.Report, formats []string, lang string) (map[string][]byte, error) {
+	data, err := report.JSON(rep)
+	if err != nil {
+		return nil, fmt.Errorf("render report.json: %w", err)
+	}
+	_ = formats
+	_ = lang
+	return map[string][]byte{report.JSONName: data}, nil
 }

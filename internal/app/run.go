@@ -175,7 +175,7 @@ func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary, logged boo
 		for _, st := range statusOrder {
 			ev = ev.Int(st, sum.Counts[st])
 		}
-		ev.Int("exit_code", sum.Code).Dur("duration", sum.Duration).Str("report", sum.Report)
+		ev.Int("exit_code", sum.Code).Float64("duration_seconds", sum.Duration.Seconds()).Str("report", sum.Report)
 		if sum.Err != nil {
 			ev = ev.AnErr("error", sum.Err)
 		}

@@ -263,6 +263,9 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	if s.ShardIndex < 0 || s.ShardIndex >= s.ShardCount {
 		return configErrorf("shard-index", "--shard-index %d: want 0 to %d (--shard-count %d)", s.ShardIndex, s.ShardCount-1, s.ShardCount)
 	}
+	if s.ShardCount > 1 && s.RunID == "" {
+		return configErrorf("run-id", "--shard-count %d needs --run-id: every shard of a run must use the same run id (the chart passes the Job name)", s.ShardCount)
+	}
 	switch s.LogFormat {
 	case "", "json", "console":
 	default:

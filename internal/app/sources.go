@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -193,5 +192,3 @@ func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*sna
 	}
 	return snap, nil
 }
-
-var errNoSubject = errors.New("no such subject")
