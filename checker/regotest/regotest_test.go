@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -327,4 +328,26 @@ func FuzzRun(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestRunTimeout(t *testing.T) {
+	// 9 million iterations in little memory: far longer than the deadline.
+	src := `package slow_test
+
+test_slow if {
+	some i in numbers.range(1, 3000)
+	some j in numbers.range(1, 3000)
+	i * j == -1
+}
+`
+	rep, err := Run(context.Background(), fstest.MapFS{"slow_test.rego": {Data: []byte(src)}}, Options{Timeout: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(counts{Errored: 1}, countsOf(rep)); diff != "" {
+		t.Fatalf("counts (-want +got):\n%s", diff)
+	}
+	if got := rep.Results[0].Err; !strings.Contains(got, "cancel") && !strings.Contains(got, "deadline") {
+		t.Errorf("error = %q, want a cancellation", got)
+	}
 }
