@@ -98,6 +98,16 @@ func TestRun(t *testing.T) {
 			counts: counts{},
 		},
 		{
+			name: "data-driven tests count once per case, as opa test does",
+			dir:  "cases",
+			want: []brief{
+				{"data.cases_test.test_all_pass", StatusPass, "cases_test.rego:5"},
+				{"data.cases_test.test_one_fails", StatusFail, "cases_test.rego:9"},
+				{"data.cases_test.test_plain", StatusPass, "cases_test.rego:14"},
+			},
+			counts: counts{Passed: 5, Failed: 1}, // `opa test`: PASS: 5/6, FAIL: 1/6
+		},
+		{
 			name: "coverage",
 			dir:  "ok",
 			opts: Options{Coverage: true},
@@ -290,7 +300,7 @@ func TestReportJSONShape(t *testing.T) {
 // FuzzRun feeds arbitrary source as one policy file: Run never panics, and
 // every problem it reports carries a file and a row.
 func FuzzRun(f *testing.F) {
-	for _, dir := range []string{"ok", "failing", "syntax", "compile"} {
+	for _, dir := range []string{"ok", "failing", "syntax", "compile", "cases"} {
 		entries, err := os.ReadDir("testdata/" + dir)
 		if err != nil {
 			f.Fatal(err)
@@ -349,5 +359,30 @@ test_slow if {
 	}
 	if got := rep.Results[0].Err; !strings.Contains(got, "cancel") && !strings.Contains(got, "deadline") {
 		t.Errorf("error = %q, want a cancellation", got)
+	}
+}
+
+func TestRunCases(t *testing.T) {
+	rep, err := Run(context.Background(), os.DirFS("testdata/cases"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []Case
+	for _, r := range rep.Results {
+		got = append(got, r.Cases...)
+	}
+	want := []Case{
+		{"bar", StatusPass}, {"foo", StatusPass}, // test_all_pass
+		{"bar", StatusFail}, {"baz", StatusPass}, {"foo", StatusPass}, // test_one_fails
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("cases (-want +got):\n%s", diff)
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteText(&buf); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "test_one_fails: FAIL") || !strings.Contains(buf.String(), "\n  bar: FAIL\n") {
+		t.Errorf("WriteText does not name the failing case:\n%s", buf.String())
 	}
 }
