@@ -289,11 +289,11 @@ func (p *planner) onePlusOne(ui int) int {
 			p.part(mi, w.units[hu].id, "unit", "helper", pair, label)
 			p.part(mi, w.units[du].id, "unit", "helped", pair, label)
 		case "member_recruits_woman":
-			helper := w.findMember(bi, from, func(memberRow) bool { return true })
+			helper := w.branch[bi].start + from
 			p.part(mi, memberID(helper), "member", "helper", pair, label)
 			var helped int64 = -1
 			if fail {
-				helped = w.findMember(bi, from+1, func(m memberRow) bool { return m.joined < launch })
+				helped = p.memberFor(bi, from, func(m memberRow) bool { return m.joined < launch })
 			} else if r.Float64() < 0.3 {
 				helped = w.findMember(bi, from+1, func(m memberRow) bool { return m.joined >= launch })
 			}
@@ -308,15 +308,30 @@ func (p *planner) onePlusOne(ui int) int {
 			if fail {
 				want = 0
 			}
-			helped := w.findMember(bi, from, func(m memberRow) bool { return m.hardship == want })
+			helped := p.memberFor(bi, from, func(m memberRow) bool { return m.hardship == want })
 			p.part(mi, memberID(helped), "member", "helped", pair, label)
 		case "party_mentors_cadre":
-			helper := w.findMember(bi, from, func(m memberRow) bool { return m.party != fail })
+			helper := p.memberFor(bi, from, func(m memberRow) bool { return m.party != fail })
 			p.part(mi, memberID(helper), "member", "helper", pair, label)
 			p.part(mi, w.cadres[p.cadreIn(ci, true)].id, "cadre", "helped", pair, label)
 		}
 	}
 	return mi
+}
+
+// memberFor returns a member of branch bi for which ok holds, else one of
+// another branch of the same commune, else any member of bi.
+func (p *planner) memberFor(bi int, from int64, ok func(memberRow) bool) int64 {
+	w := p.w
+	if m := w.findMember(bi, from, ok); m >= 0 {
+		return m
+	}
+	for _, other := range w.commune[w.branch[bi].commune].branches {
+		if m := w.findMember(other, 0, ok); m >= 0 {
+			return m
+		}
+	}
+	return w.branch[bi].start + from
 }
 
 // cadreIn picks a cadre of commune ci: a branch or group cadre when

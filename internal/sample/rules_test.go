@@ -1,7 +1,6 @@
 package sample
 
 import (
-	"context"
 	"maps"
 	"testing"
 
@@ -135,12 +134,7 @@ func ruleShares(t *testing.T, dir string) map[string]float64 {
 func TestRuleMix(t *testing.T) {
 	for _, o := range []Options{{Profile: ProfileThaiBinh, Seed: 1}, {Profile: ProfileHungYen, Seed: 3}, {Profile: ProfileNational, Scale: 0.01, Seed: 3}} {
 		t.Run(o.Profile, func(t *testing.T) {
-			dir := t.TempDir()
-			if o.Profile == ProfileThaiBinh {
-				dir = thaiBinhDir(t)
-			} else if _, err := Write(context.Background(), dir, o); err != nil {
-				t.Fatal(err)
-			}
+			dir := fixture(t, o)
 			shares := ruleShares(t, dir)
 			for _, typ := range []string{"cadres_progress", "accompany", "one_plus_one"} {
 				t.Logf("%s: %.3f pass", typ, shares[typ])

@@ -80,7 +80,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 }
 
 func TestManifest(t *testing.T) {
-	fsys, err := FS(context.Background(), Options{Profile: ProfileHungYen})
+	fsys, err := FS(context.Background(), Options{Profile: ProfileNational, Scale: 0.001, Reform: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,8 +90,8 @@ func TestManifest(t *testing.T) {
 	}
 	want := `apiVersion: vungmanh/v1
 kind: Snapshot
-name: hung-yen
-title: Hội LHPN tỉnh Hưng Yên
+name: vietnam
+title: Trung ương Hội LHPN Việt Nam
 asOf: 2026-09-30
 tables:
   units: units.parquet
@@ -101,7 +101,6 @@ tables:
   participants: participants.parquet
   ratings: ratings.parquet
   activities: activities.parquet
-  lineage: lineage.parquet
 `
 	if d := cmp.Diff(want, string(got)); d != "" {
 		t.Errorf("snapshot.yaml (-want +got):\n%s", d)
@@ -191,10 +190,7 @@ func TestXLSX(t *testing.T) {
 }
 
 func TestHungYenStructure(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := Write(context.Background(), dir, Options{Profile: ProfileHungYen}); err != nil {
-		t.Fatal(err)
-	}
+	dir := hungYenDir(t)
 	tr := readTree(t, dir)
 	levels := map[string]int{}
 	for _, l := range tr.level {

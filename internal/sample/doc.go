@@ -1,0 +1,73 @@
+// Package sample writes synthetic snapshots in the format of
+// spec/snapshot.md, for trying the tool, for tests and for benchmarks.
+//
+// # Profiles
+//
+//   - thai-binh-2024: the Thái Bình provincial union on 30/09/2024, as the
+//     article of ../shared/domain.md describes it: 8 district-level units
+//     (TP Thái Bình, Đông Hưng, Hưng Hà, Kiến Xương, Quỳnh Phụ, Thái Thụy,
+//     Tiền Hải, Vũ Thư), 242 communes (Vũ Thư 30), 1,797 branches (Thái
+//     Thụy 254), 2-5 women's groups per branch, about 360,000 members,
+//     cadres, ratings for 2022 and 2023, twelve months of activities and
+//     models. A report on it shows every figure of the article: TB-01
+//     passes for 104 communes with 376 active "1+1" models, TB-02 for 98
+//     with 443 active "3 có, 3 biết" models; in Thái Thụy TB-05 passes for
+//     254/254 branches and TB-04 for 184/254; in Vũ Thư 22 of 30 communes
+//     have both models, 294 models of the two kinds; 230 cadres_progress
+//     groups in 148 communes; 169 accompany groups in 94 communes. About
+//     one cadres_progress, accompany or "1+1" model in ten breaks its rule
+//     (TB-06, TB-07, TB-08), a few branches lack a rating (TB-10) or an
+//     activity (TB-09).
+//   - hung-yen-2026: the same territory on 30/09/2026, after the 2025
+//     reform: no district level, the 242 communes merged into 65 directly
+//     under the province hung-yen, branches kept (same ids) under their new
+//     commune, and a lineage table (old commune, district and province ->
+//     new unit, effective 2025-07-01). Models follow a generic realistic mix.
+//   - national: Vietnam with 63 provinces and their districts, about 10,600
+//     communes, 140,000 branches and 19.9 million members at Scale 1; with
+//     Reform, 34 provinces and 3,321 communes without districts. Scale
+//     multiplies the number of communes (tiny scales keep fewer provinces).
+//
+// Members carry ids only (no names, no phone numbers): a clean sample has
+// no data-quality finding at all. members.needs holds a short text for most
+// members, as exports do; the loaders keep only whether it was recorded.
+//
+// # Formats
+//
+// Format "csv" (default) writes UTF-8 CSV with a header; "parquet" writes
+// typed columns (string, bool, date32, int64, float64, list<string> for
+// cadres.strong_fields) in row groups of 65,536 rows; "xlsx" streams one
+// sheet per file with excelize (at most 1,048,575 rows: national samples
+// above a small scale do not fit and Write says so). Members are generated
+// from their index and written in batches: memory does not grow with the
+// number of members.
+//
+// # Defects
+//
+// Defects > 0 injects, in about that share of rows, the errors the loaders
+// must report: DQ002 duplicate ids, DQ003 unknown references, DQ004 a cycle,
+// DQ005 a branch under a branch, DQ006 unknown enum values, DQ007 bad dates,
+// booleans, years and months, DQ008 NFD text, DQ009 an extra column
+// (units.ghi_chu), DQ010 rows with a missing (CSV) or extra (XLSX) field.
+// Each of them appears at least once. DQ001 is never injected (it would stop
+// every run) and Parquet cannot carry DQ010. With defects, Parquet columns
+// are all strings, as a careless export would write them, so that bad
+// values can be written at all. Summary.Defects counts what was injected.
+//
+// # Determinism
+//
+// The same Options give the same bytes: every draw comes from math/rand/v2
+// PCG streams seeded with Seed (members from a splitmix64 hash of Seed and
+// their index), nothing depends on map order, and the Parquet and XLSX
+// writers store no timestamps.
+//
+// # Example
+//
+//	sum, err := sample.Write(ctx, "./snap", sample.Options{Profile: "thai-binh-2024", Seed: 1})
+//	// ./snap/snapshot.yaml, units.csv, members.csv, ...
+//
+//	opts, ok, err := sample.ParseURL("sample://national?scale=0.01&seed=2")
+//	if ok && err == nil {
+//		fsys, err := sample.FS(ctx, opts) // Parquet in memory, for loaders.LoadFS
+//	}
+package sample
