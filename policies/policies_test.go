@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/policies"
 )
@@ -263,9 +264,13 @@ func TestAgreesWithOPA(t *testing.T) {
 // buildOPA builds the OPA command line at the version go.mod pins, into a
 // temporary folder. `go install module@version` builds it with OPA's own
 // go.mod and go.sum, outside this module, from the module cache when it
-// holds the sources.
+// holds the sources (the checker's tests build it the same way, so the
+// build cache serves both). $VUNGMANH_OPA names an already built binary.
 func buildOPA(t *testing.T) string {
 	t.Helper()
+	if p := os.Getenv("VUNGMANH_OPA"); p != "" {
+		return p
+	}
 	goBin, err := exec.LookPath("go")
 	if err != nil {
 		goBin = filepath.Join(runtime.GOROOT(), "bin", "go")
@@ -278,7 +283,7 @@ func buildOPA(t *testing.T) string {
 	bin := t.TempDir()
 	cmd := exec.Command(goBin, "install", "github.com/open-policy-agent/opa@"+version)
 	cmd.Dir = bin
-	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=", "CGO_ENABLED=0")
+	cmd.Env = append(os.Environ(), "GOBIN="+bin, "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go install opa@%s: %v\n%s", version, err, out)
 	}
@@ -298,4 +303,25 @@ func stderrOf(err error) string {
 		return string(ee.Stderr)
 	}
 	return fmt.Sprint(err)
+}
+
+// The checker loads the pack: strict compile, metadata, sandbox and the
+// type check of every module (the library included) against each scope's
+// input schema.
+func TestLoadsInChecker(t *testing.T) {
+	p, err := checker.Load(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatalf("checker.Load: %v", err)
+	}
+	var got []string
+	for _, tg := range p.Targets() {
+		got = append(got, tg.ID+" "+tg.Package)
+	}
+	var want []string
+	for _, tg := range targets(t) {
+		want = append(want, tg.id+" "+tg.pkg)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
 }
