@@ -1,0 +1,366 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/compress"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/xuri/excelize/v2"
+)
+
+// CSVHeader is the header row of findings.csv.
+var CSVHeader = []string{"target", "subject", "subject_level", "subject_name", "path", "status", "message", "refs", "key"}
+
+// FindingsCSV renders findings.csv: UTF-8 with a byte-order mark (so Excel
+// shows Vietnamese), the header CSVHeader, one row per violation of each
+// finding (one row with the error text or an empty message when a finding
+// has no violation). path is ";"-joined unit ids, refs ";"-joined. A cell
+// that starts with = + - @ is prefixed with ' so that spreadsheet programs
+// do not run it as a formula.
+func FindingsCSV(r *Report) ([]byte, error) {
+	var buf bytes.Buffer
+	buf.WriteString("\ufeff")
+	w := csv.NewWriter(&buf)
+	w.UseCRLF = true
+	row := func(f Finding, msg string, refs []string) error {
+		rec := []string{f.Target, f.Subject, f.SubjectLevel, f.SubjectName, strings.Join(f.Path, ";"),
+			string(f.Status), msg, strings.Join(refs, ";"), f.Key}
+		for i, c := range rec {
+			rec[i] = safeCell(c)
+		}
+		return w.Write(rec)
+	}
+	if err := w.Write(CSVHeader); err != nil {
+		return nil, fmt.Errorf("write findings.csv: %w", err)
+	}
+	for _, f := range r.Findings {
+		var err error
+		switch {
+		case len(f.Violations) > 0:
+			for _, v := range f.Violations {
+				if err = row(f, v.Msg, v.Refs); err != nil {
+					break
+				}
+			}
+		case f.Error != nil:
+			err = row(f, *f.Error, nil)
+		default:
+			err = row(f, "", nil)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("write findings.csv: %w", err)
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return nil, fmt.Errorf("write findings.csv: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func safeCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// ParquetSchema is the schema of results.parquet: one row per result.
+var ParquetSchema = arrow.NewSchema([]arrow.Field{
+	{Name: "target", Type: arrow.BinaryTypes.String},
+	{Name: "subject", Type: arrow.BinaryTypes.String},
+	{Name: "subject_level", Type: arrow.BinaryTypes.String},
+	{Name: "subject_name", Type: arrow.BinaryTypes.String},
+	{Name: "path", Type: arrow.ListOf(arrow.BinaryTypes.String)},
+	{Name: "status", Type: arrow.BinaryTypes.String},
+	{Name: "violations", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "warnings", Type: arrow.PrimitiveTypes.Int32},
+	{Name: "messages", Type: arrow.ListOf(arrow.BinaryTypes.String)},
+	{Name: "skip_reason", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "error", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "waived_until", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "key", Type: arrow.BinaryTypes.String},
+}, nil)
+
+// parquetBatch is the number of rows per record batch and row group.
+const parquetBatch = 64 * 1024
+
+// ResultsParquet renders results.parquet from r.Results (every result,
+// pass included) with pqarrow, zstd-compressed, in batches of 64k rows.
+// key is Key(result) for every row, so analysts can join findings.
+func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byte, error) {
+	if mem == nil {
+		mem = memory.DefaultAllocator
+	}
+	var buf bytes.Buffer
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem),
+		parquet.WithCreatedBy("vungmanh"))
+	fw, err := pqarrow.NewFileWriter(ParquetSchema, &buf, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+	if err != nil {
+		return nil, fmt.Errorf("write results.parquet: %w", err)
+	}
+	b := array.NewRecordBuilder(mem, ParquetSchema)
+	defer b.Release()
+	flush := func() error {
+		rec := b.NewRecord()
+		defer rec.Release()
+		return fw.WriteBuffered(rec)
+	}
+	str := func(i int) *array.StringBuilder { return b.Field(i).(*array.StringBuilder) }
+	list := func(i int, vals []string) {
+		lb := b.Field(i).(*array.ListBuilder)
+		lb.Append(true)
+		vb := lb.ValueBuilder().(*array.StringBuilder)
+		for _, v := range vals {
+			vb.Append(v)
+		}
+	}
+	opt := func(i int, s string) {
+		if s == "" {
+			str(i).AppendNull()
+		} else {
+			str(i).Append(s)
+		}
+	}
+	n := 0
+	for _, res := range r.Results {
+		if n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				_ = fw.Close()
+				return nil, fmt.Errorf("write results.parquet: %w", err)
+			}
+		}
+		str(0).Append(res.Target)
+		str(1).Append(res.Subject)
+		str(2).Append(res.SubjectLevel)
+		str(3).Append(res.SubjectName)
+		list(4, res.Path)
+		str(5).Append(string(res.Status))
+		b.Field(6).(*array.Int32Builder).Append(int32(len(res.Violations)))
+		b.Field(7).(*array.Int32Builder).Append(int32(len(res.Warnings)))
+		msgs := make([]string, 0, len(res.Violations))
+		for _, v := range res.Violations {
+			msgs = append(msgs, v.Msg)
+		}
+		list(8, msgs)
+		opt(9, res.SkipReason)
+		errText := ""
+		if res.Error != nil {
+			errText = *res.Error
+		}
+		opt(10, errText)
+		until := ""
+		if res.Waiver != nil {
+			until = res.Waiver.Expires
+		}
+		opt(11, until)
+		str(12).Append(Key(res))
+		n++
+		if n%parquetBatch == 0 {
+			if err := flush(); err != nil {
+				_ = fw.Close()
+				return nil, fmt.Errorf("write results.parquet: %w", err)
+			}
+			fw.NewBufferedRowGroup()
+		}
+	}
+	if n%parquetBatch != 0 || n == 0 {
+		if err := flush(); err != nil {
+			_ = fw.Close()
+			return nil, fmt.Errorf("write results.parquet: %w", err)
+		}
+	}
+	if err := fw.Close(); err != nil {
+		return nil, fmt.Errorf("write results.parquet: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// XLSX renders report.xlsx: a summary sheet (one row per target, then one
+// per district or commune of its roll-up) and a findings sheet (one row
+// per violation, as findings.csv), with labels in lang.
+func XLSX(r *Report, lang Lang) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	sum, det := lang.T("sheet_summary"), lang.T("sheet_findings")
+	if err := f.SetSheetName("Sheet1", sum); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	if _, err := f.NewSheet(det); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F3E5F5"}, Pattern: 1}})
+	pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	sw, err := f.NewStreamWriter(sum)
+	if err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	_ = sw.SetColWidth(1, 1, 10)
+	_ = sw.SetColWidth(2, 2, 50)
+	head := []any{}
+	for _, k := range []string{"target", "targets", "level", "unit", "total", "pass", "fail", "waived", "skipped", "error", "rate"} {
+		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
+	}
+	row := 1
+	if err := sw.SetRow(cell(1, row), head); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	for _, t := range r.Targets {
+		title := t.Title
+		if lang == English && t.TitleEn != "" {
+			title = t.TitleEn
+		}
+		lines := [][]any{{t.ID, title, "", "", t.Total, t.Pass, t.Fail, t.Waived, t.Skipped, t.Error,
+			excelize.Cell{StyleID: pct, Value: ratio(t.Pass, t.Total-t.Skipped)}}}
+		level := "commune"
+		if slices.ContainsFunc(t.ByUnit, func(u UnitCount) bool { return u.Level == "district" }) {
+			level = "district"
+		}
+		for _, u := range t.ByUnit {
+			if u.Level != level {
+				continue
+			}
+			lines = append(lines, []any{t.ID, "", lang.T("level_" + u.Level), u.Name, u.Total, u.Pass, u.Fail, u.Waived,
+				u.Skipped, u.Error, excelize.Cell{StyleID: pct, Value: ratio(u.Pass, u.Total-u.Skipped)}})
+		}
+		for _, l := range lines {
+			row++
+			if err := sw.SetRow(cell(1, row), l); err != nil {
+				return nil, fmt.Errorf("write report.xlsx: %w", err)
+			}
+		}
+	}
+	if err := sw.Flush(); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	dw, err := f.NewStreamWriter(det)
+	if err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	head = head[:0]
+	for _, k := range []string{"target", "code", "level", "unit", "path", "status", "messages", "code"} {
+		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
+	}
+	head[1] = excelize.Cell{StyleID: bold, Value: "ID"}
+	head[7] = excelize.Cell{StyleID: bold, Value: "key"}
+	if err := dw.SetRow("A1", head); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	names := unitNames(r)
+	row = 1
+	for _, fd := range r.Findings {
+		msgs := findingMessages(fd, lang)
+		if len(msgs) == 0 {
+			msgs = []string{""}
+		}
+		for _, m := range msgs {
+			row++
+			if err := dw.SetRow(cell(1, row), []any{fd.Target, fd.Subject, lang.T("level_" + fd.SubjectLevel),
+				fd.SubjectName, pathNames(fd.Path, names), lang.T(string(fd.Status)), m, fd.Key}); err != nil {
+				return nil, fmt.Errorf("write report.xlsx: %w", err)
+			}
+		}
+	}
+	if err := dw.Flush(); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	var buf bytes.Buffer
+	if _, err := f.WriteTo(&buf); err != nil {
+		return nil, fmt.Errorf("write report.xlsx: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func cell(col, row int) string {
+	c, _ := excelize.CoordinatesToCellName(col, row)
+	return c
+}
+
+// Format names an output file format.
+type Format string
+
+// The formats of --formats; report.json and manifest.json are always written.
+const (
+	FormatJSON    Format = "json"
+	FormatHTML    Format = "html"
+	FormatCSV     Format = "csv"
+	FormatParquet Format = "parquet"
+	FormatXLSX    Format = "xlsx"
+)
+
+// AllFormats is the default of --formats.
+var AllFormats = []Format{FormatJSON, FormatHTML, FormatCSV, FormatParquet, FormatXLSX}
+
+// ParseFormats reads a comma-separated --formats value.
+func ParseFormats(s string) ([]Format, error) {
+	var out []Format
+	for _, p := range strings.Split(s, ",") {
+		p = strings.TrimSpace(strings.ToLower(p))
+		if p == "" {
+			continue
+		}
+		if !slices.Contains(AllFormats, Format(p)) {
+			return nil, fmt.Errorf("unknown format %q (want %s)", p, joinFormats(AllFormats))
+		}
+		if !slices.Contains(out, Format(p)) {
+			out = append(out, Format(p))
+		}
+	}
+	return out, nil
+}
+
+func joinFormats(fs []Format) string {
+	s := make([]string, len(fs))
+	for i, f := range fs {
+		s[i] = strconv.Quote(string(f))
+	}
+	return strings.Join(s, ", ")
+}
+
+// Render renders the report in the given formats (report.json always) and
+// returns file name -> bytes, ready for Publish. mem may be nil.
+func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	j, err := JSON(r)
+	if err != nil {
+		return nil, err
+	}
+	out[JSONName] = j
+	for _, f := range formats {
+		var data []byte
+		var name string
+		switch f {
+		case FormatJSON:
+			continue
+		case FormatHTML:
+			name = HTMLName
+			data, err = HTML(r, lang)
+		case FormatCSV:
+			name = CSVName
+			data, err = FindingsCSV(r)
+		case FormatParquet:
+			name = ParquetName
+			data, err = ResultsParquet(ctx, r, mem)
+		case FormatXLSX:
+			name = XLSXName
+			data, err = XLSX(r, lang)
+		default:
+			return nil, fmt.Errorf("render: unknown format %q", f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		out[name] = data
+	}
+	return out, nil
+}

@@ -1,0 +1,336 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"slices"
+	"strings"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+//go:embed report.html.tmpl
+var htmlSource string
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"f1": func(f float64) string { return fmt.Sprintf("%.1f", f) },
+}).Parse(htmlSource))
+
+// HTMLFindingsPerTarget caps the findings listed per target in report.html;
+// the rest are counted, and all of them are in findings.csv and report.xlsx.
+const HTMLFindingsPerTarget = 200
+
+// WorstUnitsPerTarget is how many units the "needing attention" list shows.
+const WorstUnitsPerTarget = 5
+
+type htmlView struct {
+	L               Lang
+	Title           string
+	Province        string
+	AsOf, RunTime   string
+	RunID           string
+	Overall         string
+	OverallWidth    float64
+	Summary         []kv
+	HasPrevious     bool
+	PoliciesChanged bool
+	Cards           []card
+	WaiversApplied  string
+	WaiversExpired  []waiverRow
+	WaiversUnused   []waiverRow
+	DQ              []kv
+	DQRows          []dqRow
+}
+
+type kv struct{ Label, Value, Class string }
+
+type card struct {
+	ID, Title, Description, Severity string
+	Pass, Eligible, Pct              string
+	Width                            float64
+	Class                            string
+	Change, ChangeClass              string
+	BarsLabel                        string
+	Bars                             []barRow
+	SVGHeight                        int
+	Worst                            []worstRow
+	Findings                         []findingRow
+	FindingsCount                    string
+	More                             string
+}
+
+type barRow struct {
+	Name, Value, Fill string
+	Y, TextY          int
+	Width             float64
+}
+
+type worstRow struct{ Name, Level, Value, Pct string }
+
+type findingRow struct {
+	Subject, Path, Status, StatusClass string
+	Messages                           []string
+}
+
+type waiverRow struct{ Target, Unit, Expires, Reason string }
+
+type dqRow struct{ Code, Severity, Table, Count string }
+
+func ratio(pass, eligible int) float64 {
+	if eligible <= 0 {
+		return 0
+	}
+	return float64(pass) / float64(eligible)
+}
+
+func ratioClass(r float64, eligible int) string {
+	switch {
+	case eligible == 0:
+		return "na"
+	case r >= 0.9:
+		return "good"
+	case r >= 0.5:
+		return "mid"
+	}
+	return "bad"
+}
+
+var fills = map[string]string{"good": "#2e7d32", "mid": "#ef8f00", "bad": "#c62828", "na": "#9e9e9e"}
+
+// HTML renders report.html: one self-contained page (inline CSS and SVG, no
+// script, no external resource). Percentages are pass / (total - skipped).
+func HTML(r *Report, lang Lang) ([]byte, error) {
+	v := htmlView{
+		L:               lang,
+		Title:           lang.T("doc_title"),
+		Province:        cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
+		AsOf:            lang.Date(r.Run.Snapshot.AsOf),
+		RunTime:         lang.DateTime(r.Run.FinishedAt),
+		RunID:           r.Run.ID,
+		HasPrevious:     r.Delta != nil,
+		PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
+		WaiversApplied:  lang.Int(r.Waivers.Applied),
+	}
+	names := unitNames(r)
+	var pass, eligible int
+	for _, t := range r.Targets {
+		pass += t.Pass
+		eligible += t.Total - t.Skipped
+	}
+	ov := ratio(pass, eligible)
+	v.Overall, v.OverallWidth = lang.Percent(ov), 100*ov
+	if eligible == 0 {
+		v.Overall = "–"
+	}
+	s := r.Summary
+	for _, x := range []struct {
+		k     string
+		n     int
+		class string
+	}{{"subjects", s.Subjects, ""}, {"pass", s.Pass, "good"}, {"fail", s.Fail, "bad"}, {"waived", s.Waived, ""},
+		{"skipped", s.Skipped, ""}, {"error", s.Error, "bad"}, {"not_evaluated", s.NotEvaluated, ""}} {
+		if x.n > 0 || x.k == "subjects" || x.k == "pass" || x.k == "fail" {
+			v.Summary = append(v.Summary, kv{lang.T(x.k), lang.Int(x.n), x.class})
+		}
+	}
+	before := map[string]int{}
+	if r.Delta != nil {
+		for _, d := range r.Delta.ByTarget {
+			before[d.ID] = d.PassBefore
+		}
+	}
+	byTarget := map[string][]Finding{}
+	for _, f := range r.Findings {
+		byTarget[f.Target] = append(byTarget[f.Target], f)
+	}
+	for _, t := range r.Targets {
+		v.Cards = append(v.Cards, buildCard(t, lang, r.Delta != nil, before, byTarget[t.ID], names))
+	}
+	for _, w := range r.Waivers.Expired {
+		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, nameOr(names, w.Unit), lang.Date(w.Expires), w.Reason})
+	}
+	for _, w := range r.Waivers.Unused {
+		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, nameOr(names, w.Unit), lang.Date(w.Expires), w.Reason})
+	}
+	dq := r.Summary.DataQuality
+	v.DQ = []kv{{lang.T("dq_fatal"), lang.Int(dq.Fatal), "bad"}, {lang.T("dq_error"), lang.Int(dq.Error), "bad"},
+		{lang.T("dq_warning"), lang.Int(dq.Warning), "mid"}}
+	type dqKey struct {
+		code snapshot.Code
+		sev  snapshot.Severity
+		tab  snapshot.Table
+	}
+	counts := map[dqKey]int{}
+	for _, f := range r.DataQuality {
+		counts[dqKey{f.Code, f.Severity, f.Table}]++
+	}
+	keys := make([]dqKey, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
+	for _, k := range keys {
+		v.DQRows = append(v.DQRows, dqRow{string(k.code), lang.T("dq_" + string(k.sev)), string(k.tab), lang.Int(counts[k])})
+	}
+	var buf bytes.Buffer
+	if err := htmlTemplate.Execute(&buf, v); err != nil {
+		return nil, fmt.Errorf("render report.html: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func buildCard(t TargetSummary, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string) card {
+	el := t.Total - t.Skipped
+	rt := ratio(t.Pass, el)
+	c := card{
+		ID: t.ID, Title: t.Title, Description: t.Description,
+		Pass: lang.Int(t.Pass), Eligible: lang.Int(el), Pct: lang.Percent(rt),
+		Width: 100 * rt, Class: ratioClass(rt, el),
+		Severity:      lang.T("severity_" + cmp.Or(t.Severity, "medium")),
+		FindingsCount: lang.Int(len(fs)),
+	}
+	if lang == English && t.TitleEn != "" {
+		c.Title = t.TitleEn
+	}
+	if el == 0 {
+		c.Pct = "–"
+	}
+	switch {
+	case !hasPrev:
+		c.Change, c.ChangeClass = lang.T("no_previous"), "na"
+	default:
+		d := t.Pass - before[t.ID]
+		switch {
+		case d > 0:
+			c.Change, c.ChangeClass = "▲ +"+lang.Int(d), "good"
+		case d < 0:
+			c.Change, c.ChangeClass = "▼ "+lang.Int(d), "bad"
+		default:
+			c.Change, c.ChangeClass = "= "+lang.T("unchanged"), "na"
+		}
+	}
+	level := ""
+	deepest := -1
+	for _, u := range t.ByUnit {
+		if u.Level == string(snapshot.LevelDistrict) {
+			level = u.Level
+		}
+		deepest = max(deepest, levelRank(u.Level))
+	}
+	if level == "" {
+		level = string(snapshot.LevelCommune)
+	}
+	if level == string(snapshot.LevelDistrict) {
+		c.BarsLabel = lang.T("by_district")
+	} else {
+		c.BarsLabel = lang.T("by_commune")
+	}
+	var rows []UnitCount
+	var worst []UnitCount
+	for _, u := range t.ByUnit {
+		if u.Level == level {
+			rows = append(rows, u)
+		}
+		if levelRank(u.Level) == deepest && u.Fail+u.Error > 0 {
+			worst = append(worst, u)
+		}
+	}
+	slices.SortStableFunc(rows, func(a, b UnitCount) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.UnitID, b.UnitID)) })
+	for i, u := range rows {
+		ue := u.Total - u.Skipped
+		ur := ratio(u.Pass, ue)
+		c.Bars = append(c.Bars, barRow{
+			Name: cmp.Or(u.Name, u.UnitID), Value: lang.Int(u.Pass) + "/" + lang.Int(ue) + " · " + lang.Percent(ur),
+			Fill: fills[ratioClass(ur, ue)], Y: i * 22, TextY: i*22 + 14, Width: 250 * ur,
+		})
+	}
+	c.SVGHeight = len(rows) * 22
+	slices.SortStableFunc(worst, func(a, b UnitCount) int {
+		ra, rb := ratio(a.Pass, a.Total-a.Skipped), ratio(b.Pass, b.Total-b.Skipped)
+		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(b.Fail+b.Error, a.Fail+a.Error), cmp.Compare(a.Name, b.Name), cmp.Compare(a.UnitID, b.UnitID))
+	})
+	for _, u := range worst[:min(len(worst), WorstUnitsPerTarget)] {
+		ue := u.Total - u.Skipped
+		c.Worst = append(c.Worst, worstRow{
+			Name: cmp.Or(u.Name, u.UnitID), Level: lang.T("level_" + u.Level),
+			Value: lang.Int(u.Pass) + "/" + lang.Int(ue), Pct: lang.Percent(ratio(u.Pass, ue)),
+		})
+	}
+	for i, f := range fs {
+		if i == HTMLFindingsPerTarget {
+			c.More = fmt.Sprintf(lang.T("more_findings"), lang.Int(len(fs)-i))
+			break
+		}
+		c.Findings = append(c.Findings, findingRow{
+			Subject:     cmp.Or(f.SubjectName, f.Subject) + " (" + f.Subject + ")",
+			Path:        pathNames(f.Path, names),
+			Status:      lang.T(string(f.Status)),
+			StatusClass: statusClass(f.Status),
+			Messages:    findingMessages(f, lang),
+		})
+	}
+	return c
+}
+
+func statusClass(s checker.Status) string {
+	switch s {
+	case checker.StatusFail, checker.StatusError:
+		return "bad"
+	case checker.StatusWaived:
+		return "mid"
+	}
+	return "na"
+}
+
+func findingMessages(f Finding, lang Lang) []string {
+	var out []string
+	for _, v := range f.Violations {
+		out = append(out, v.Msg)
+	}
+	if f.Error != nil {
+		out = append(out, *f.Error)
+	}
+	if f.Waiver != nil {
+		out = append(out, lang.T("waived")+": "+f.Waiver.Reason+" ("+lang.T("expires")+" "+lang.Date(f.Waiver.Expires)+")")
+	}
+	return out
+}
+
+// unitNames maps unit ids to names from the roll-ups and the findings.
+func unitNames(r *Report) map[string]string {
+	m := map[string]string{}
+	for _, t := range r.Targets {
+		for _, u := range t.ByUnit {
+			if u.Name != "" {
+				m[u.UnitID] = u.Name
+			}
+		}
+	}
+	for _, f := range r.Findings {
+		if f.SubjectName != "" && f.SubjectLevel != "model" {
+			if _, ok := m[f.Subject]; !ok {
+				m[f.Subject] = f.SubjectName
+			}
+		}
+	}
+	return m
+}
+
+func nameOr(m map[string]string, id string) string {
+	if n, ok := m[id]; ok {
+		return n + " (" + id + ")"
+	}
+	return id
+}
+
+func pathNames(path []string, m map[string]string) string {
+	parts := make([]string, 0, len(path))
+	for _, id := range path {
+		parts = append(parts, cmp.Or(m[id], id))
+	}
+	return strings.Join(parts, " › ")
+}

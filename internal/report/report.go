@@ -1,0 +1,426 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// APIVersion and Kind head every report.json.
+const (
+	APIVersion = "vungmanh/v1"
+	Kind       = "ComplianceReport"
+)
+
+// Inputs is everything a report is built from, as plain data: the caller
+// adapts the checker's outcome, roll-ups and inventory into it.
+type Inputs struct {
+	RunID                 string
+	StartedAt, FinishedAt time.Time
+	ToolVersion           string
+	OPAVersion            string
+	Snapshot              SnapshotInfo
+	PoliciesSHA256        string
+	Targets               []TargetSummary
+	Results               []checker.Result
+	// Inventory is marshalled as is (a struct, a map or json.RawMessage);
+	// nil gives {}.
+	Inventory   any
+	DataQuality []snapshot.Finding
+	Waivers     checker.WaiverReport
+	Shards      int // 0 counts as 1
+}
+
+// SnapshotInfo identifies the snapshot a run read.
+type SnapshotInfo struct {
+	Name   string `json:"name"`
+	Title  string `json:"title"`
+	AsOf   string `json:"as_of"` // YYYY-MM-DD
+	SHA256 string `json:"sha256"`
+}
+
+// TargetSummary is one target with its counts: the "targets" element of
+// report.json.
+type TargetSummary struct {
+	ID          string      `json:"id"`
+	Package     string      `json:"package"`
+	Title       string      `json:"title"`
+	TitleEn     string      `json:"title_en"`
+	Description string      `json:"description"`
+	Scope       string      `json:"scope"`
+	ModelType   string      `json:"model_type"`
+	Severity    string      `json:"severity"`
+	Total       int         `json:"total"`
+	Pass        int         `json:"pass"`
+	Fail        int         `json:"fail"`
+	Waived      int         `json:"waived"`
+	Skipped     int         `json:"skipped"`
+	Error       int         `json:"error"`
+	ByUnit      []UnitCount `json:"by_unit"`
+}
+
+// UnitCount is the roll-up of one target under one unit.
+type UnitCount struct {
+	UnitID  string `json:"unit_id"`
+	Level   string `json:"level"`
+	Name    string `json:"name"`
+	Total   int    `json:"total"`
+	Pass    int    `json:"pass"`
+	Fail    int    `json:"fail"`
+	Waived  int    `json:"waived"`
+	Skipped int    `json:"skipped"`
+	Error   int    `json:"error"`
+}
+
+// Report is report.json (spec/reports.md). Results is not part of the JSON:
+// it carries every result to results.parquet.
+type Report struct {
+	APIVersion  string               `json:"apiVersion"`
+	Kind        string               `json:"kind"`
+	Run         Run                  `json:"run"`
+	Summary     Summary              `json:"summary"`
+	Targets     []TargetSummary      `json:"targets"`
+	Findings    []Finding            `json:"findings"`
+	Inventory   json.RawMessage      `json:"inventory"`
+	DataQuality []snapshot.Finding   `json:"data_quality"`
+	Waivers     checker.WaiverReport `json:"waivers"`
+	Delta       *DeltaSection        `json:"delta,omitempty"`
+
+	Results []checker.Result `json:"-"`
+}
+
+// Run is report.json's "run".
+type Run struct {
+	ID          string       `json:"id"`
+	StartedAt   string       `json:"started_at"`
+	FinishedAt  string       `json:"finished_at"`
+	ToolVersion string       `json:"tool_version"`
+	OPAVersion  string       `json:"opa_version"`
+	Snapshot    SnapshotInfo `json:"snapshot"`
+	Policies    Policies     `json:"policies"`
+	Shards      Shards       `json:"shards"`
+}
+
+// Policies identifies the policy set.
+type Policies struct {
+	SHA256  string `json:"sha256"`
+	Targets int    `json:"targets"`
+}
+
+// Shards says how many shards evaluated the run.
+type Shards struct {
+	Count int `json:"count"`
+}
+
+// Summary counts results over every target. Subjects is the number of
+// (target, subject) results; the statuses add up to it.
+type Summary struct {
+	Subjects     int       `json:"subjects"`
+	Pass         int       `json:"pass"`
+	Fail         int       `json:"fail"`
+	Waived       int       `json:"waived"`
+	Skipped      int       `json:"skipped"`
+	Error        int       `json:"error"`
+	NotEvaluated int       `json:"not_evaluated"`
+	DataQuality  DQSummary `json:"data_quality"`
+}
+
+// DQSummary counts data-quality findings by severity.
+type DQSummary struct {
+	Fatal   int `json:"fatal"`
+	Error   int `json:"error"`
+	Warning int `json:"warning"`
+}
+
+// Finding is a result that is neither pass nor skipped.
+type Finding struct {
+	Target       string              `json:"target"`
+	Subject      string              `json:"subject"`
+	SubjectLevel string              `json:"subject_level"`
+	SubjectName  string              `json:"subject_name"`
+	Path         []string            `json:"path"`
+	Status       checker.Status      `json:"status"`
+	Violations   []checker.Violation `json:"violations"`
+	Warnings     []checker.Violation `json:"warnings"`
+	Waiver       *checker.Waiver     `json:"waiver"`
+	Error        *string             `json:"error"`
+	Key          string              `json:"key"`
+}
+
+// TimeFormat is the format of the run's times: RFC 3339 in UTC, seconds.
+const TimeFormat = time.RFC3339
+
+// Build assembles the report. It copies what it keeps, sorts every list,
+// computes the findings with their keys and the summary, and scrubs
+// personal data (see the package doc). Delta is left nil: set it with
+// Delta(prev, rep).
+func Build(in Inputs) *Report {
+	r := &Report{
+		APIVersion: APIVersion,
+		Kind:       Kind,
+		Run: Run{
+			ID:          in.RunID,
+			StartedAt:   in.StartedAt.UTC().Format(TimeFormat),
+			FinishedAt:  in.FinishedAt.UTC().Format(TimeFormat),
+			ToolVersion: in.ToolVersion,
+			OPAVersion:  in.OPAVersion,
+			Snapshot:    in.Snapshot,
+			Policies:    Policies{SHA256: in.PoliciesSHA256, Targets: len(in.Targets)},
+			Shards:      Shards{Count: max(in.Shards, 1)},
+		},
+		Targets:     make([]TargetSummary, 0, len(in.Targets)),
+		Findings:    []Finding{},
+		DataQuality: make([]snapshot.Finding, 0, len(in.DataQuality)),
+		Waivers:     checker.WaiverReport{Applied: in.Waivers.Applied},
+	}
+	for _, t := range in.Targets {
+		t.ByUnit = slices.Clone(t.ByUnit)
+		if t.ByUnit == nil {
+			t.ByUnit = []UnitCount{}
+		}
+		slices.SortFunc(t.ByUnit, func(a, b UnitCount) int {
+			return cmp.Or(cmp.Compare(levelRank(a.Level), levelRank(b.Level)), cmp.Compare(a.UnitID, b.UnitID))
+		})
+		r.Targets = append(r.Targets, t)
+	}
+	slices.SortFunc(r.Targets, func(a, b TargetSummary) int { return cmp.Compare(a.ID, b.ID) })
+
+	r.Results = make([]checker.Result, 0, len(in.Results))
+	for _, res := range in.Results {
+		res = cleanResult(res)
+		r.Results = append(r.Results, res)
+		r.Summary.Subjects++
+		switch res.Status {
+		case checker.StatusPass:
+			r.Summary.Pass++
+		case checker.StatusFail:
+			r.Summary.Fail++
+		case checker.StatusWaived:
+			r.Summary.Waived++
+		case checker.StatusSkipped:
+			r.Summary.Skipped++
+		case checker.StatusError:
+			r.Summary.Error++
+		case checker.StatusNotEvaluated:
+			r.Summary.NotEvaluated++
+		}
+	}
+	slices.SortStableFunc(r.Results, compareResults)
+	for _, res := range r.Results {
+		if res.Status == checker.StatusPass || res.Status == checker.StatusSkipped {
+			continue
+		}
+		r.Findings = append(r.Findings, Finding{
+			Target: res.Target, Subject: res.Subject, SubjectLevel: res.SubjectLevel,
+			SubjectName: res.SubjectName, Path: res.Path, Status: res.Status,
+			Violations: res.Violations, Warnings: res.Warnings, Waiver: res.Waiver,
+			Error: res.Error, Key: Key(res),
+		})
+	}
+
+	for _, f := range in.DataQuality {
+		f = scrubFinding(f)
+		r.DataQuality = append(r.DataQuality, f)
+		switch f.Severity {
+		case snapshot.SeverityFatal:
+			r.Summary.DataQuality.Fatal++
+		case snapshot.SeverityError:
+			r.Summary.DataQuality.Error++
+		case snapshot.SeverityWarning:
+			r.Summary.DataQuality.Warning++
+		}
+	}
+	slices.SortStableFunc(r.DataQuality, func(a, b snapshot.Finding) int {
+		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row),
+			cmp.Compare(a.Column, b.Column), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Message, b.Message))
+	})
+
+	r.Waivers.Expired = sortedWaivers(in.Waivers.Expired)
+	r.Waivers.Unused = sortedWaivers(in.Waivers.Unused)
+
+	r.Inventory = json.RawMessage("{}")
+	if in.Inventory != nil {
+		if raw, err := canonical(in.Inventory); err == nil && !bytes.Equal(raw, []byte("null")) {
+			r.Inventory = raw
+		}
+	}
+	return r
+}
+
+func compareResults(a, b checker.Result) int {
+	return cmp.Or(cmp.Compare(a.Target, b.Target), cmp.Compare(a.Subject, b.Subject))
+}
+
+func levelRank(l string) int {
+	if r := snapshot.Level(l).Rank(); r >= 0 {
+		return r
+	}
+	return len(snapshot.Levels)
+}
+
+func sortedWaivers(ws []checker.Waiver) []checker.Waiver {
+	out := slices.Clone(ws)
+	if out == nil {
+		out = []checker.Waiver{}
+	}
+	slices.SortFunc(out, func(a, b checker.Waiver) int {
+		return cmp.Or(cmp.Compare(a.Target, b.Target), cmp.Compare(a.Unit, b.Unit), cmp.Compare(a.Expires, b.Expires),
+			cmp.Compare(a.Reason, b.Reason), cmp.Compare(a.ApprovedBy, b.ApprovedBy))
+	})
+	return out
+}
+
+// cleanResult returns a copy with no nil lists or maps (the JSON has [] and
+// {}) and with personal keys removed from violation details.
+func cleanResult(r checker.Result) checker.Result {
+	r.Path = nonNil(slices.Clone(r.Path))
+	r.Violations = cleanViolations(r.Violations)
+	r.Warnings = cleanViolations(r.Warnings)
+	return r
+}
+
+func cleanViolations(vs []checker.Violation) []checker.Violation {
+	out := make([]checker.Violation, 0, len(vs))
+	for _, v := range vs {
+		v.Refs = nonNil(slices.Clone(v.Refs))
+		d, _ := scrub(v.Details).(map[string]any)
+		if d == nil {
+			d = map[string]any{}
+		}
+		v.Details = d
+		out = append(out, v)
+	}
+	return out
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// PersonalKeys are detail keys whose values never reach an output, at any
+// depth: a policy that puts a person's name, phone or needs text into
+// details loses it here. Keys compare case-insensitively.
+var PersonalKeys = []string{
+	"name", "full_name", "fullname", "ho_ten", "phone", "phone_number", "mobile", "sdt", "so_dien_thoai",
+	"needs", "nhu_cau", "address", "dia_chi", "email", "birth_date", "date_of_birth", "id_card", "cccd",
+}
+
+func isPersonalKey(k string) bool {
+	k = strings.ToLower(k)
+	return slices.Contains(PersonalKeys, k)
+}
+
+// scrub deep-copies a JSON-like value, dropping personal keys from maps.
+func scrub(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			if !isPersonalKey(k) {
+				out[k] = scrub(e)
+			}
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = scrub(e)
+		}
+		return out
+	}
+	return v
+}
+
+// scrubFinding blanks the offending value of findings about member rows or
+// the needs column: a shifted row can put a name or phone number there.
+func scrubFinding(f snapshot.Finding) snapshot.Finding {
+	if f.Table == snapshot.Members || f.Column == "needs" || isPersonalKey(f.Column) {
+		f.Value = ""
+	}
+	return f
+}
+
+// Key is the stable key of a result's finding: the first 16 hex digits
+// (64 bits) of sha256 over target, subject and the sorted violation
+// messages, NUL-separated. The same problem keeps its key from run to run
+// while its messages stay the same; a collision within one report would
+// need about 2^32 findings.
+func Key(r checker.Result) string {
+	msgs := make([]string, 0, len(r.Violations))
+	for _, v := range r.Violations {
+		msgs = append(msgs, v.Msg)
+	}
+	slices.Sort(msgs)
+	h := sha256.New()
+	h.Write([]byte(r.Target))
+	h.Write([]byte{0})
+	h.Write([]byte(r.Subject))
+	for _, m := range msgs {
+		h.Write([]byte{0})
+		h.Write([]byte(m))
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16]
+}
+
+// JSON returns report.json: indented, HTML characters unescaped, ending in
+// a newline. The same report gives the same bytes.
+func JSON(r *Report) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		return nil, fmt.Errorf("encode report.json: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Parse reads a report.json.
+func Parse(data []byte) (*Report, error) {
+	var r Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("parse report.json: %w", err)
+	}
+	if r.APIVersion != APIVersion || r.Kind != Kind {
+		return nil, fmt.Errorf("parse report.json: apiVersion %q kind %q, want %q %q", r.APIVersion, r.Kind, APIVersion, Kind)
+	}
+	return &r, nil
+}
+
+// canonical marshals v with object keys sorted at every depth (a struct's
+// field order included), so that the same content gives the same bytes.
+func canonical(v any) ([]byte, error) {
+	raw, err := marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var tree any
+	if err := dec.Decode(&tree); err != nil {
+		return nil, err
+	}
+	return marshal(tree)
+}
+
+func marshal(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n"), nil
+}

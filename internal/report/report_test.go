@@ -1,0 +1,327 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/report/schema"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
+
+// built is fixture() with its delta against previous().
+func built() *Report {
+	r := Build(fixture())
+	r.Delta = Delta(previous(), r)
+	return r
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	p := filepath.Join("testdata", name)
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("read golden (run with -update to create): %v", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs from golden (-want +got; -update rewrites):\n%s", name, diff)
+	}
+}
+
+func mustValidate(t *testing.T, data []byte) {
+	t.Helper()
+	if err := schema.Validate(data); err != nil {
+		t.Fatalf("report.json does not match the schema: %v", err)
+	}
+}
+
+func TestGolden(t *testing.T) {
+	r := built()
+	j, err := JSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, j)
+	golden(t, "report.golden.json", j)
+	for _, lang := range []Lang{Vietnamese, English} {
+		h, err := HTML(r, lang)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden(t, "report.golden."+string(lang)+".html", h)
+	}
+}
+
+// The same inputs in any order give the same bytes; only run id and times
+// can differ between two runs.
+func TestBuildDeterministic(t *testing.T) {
+	a, _ := JSON(Build(fixture()))
+	in := fixture()
+	slices.Reverse(in.Results)
+	slices.Reverse(in.Targets)
+	for i := range in.Targets {
+		slices.Reverse(in.Targets[i].ByUnit)
+	}
+	slices.Reverse(in.DataQuality)
+	in.Inventory = map[string]any{"units": map[string]any{"branch": 12, "commune": 4},
+		"models": []any{map[string]any{"type": "one_plus_one", "status": "active", "count": 3,
+			"units_with": map[string]any{"commune": 2, "branch": 3}, "by_unit": []any{}}}, "members": map[string]any{"total": 1234}}
+	in.RunID = "other-run"
+	in.StartedAt = in.StartedAt.Add(time.Hour)
+	in.FinishedAt = in.FinishedAt.Add(time.Hour)
+	b, _ := JSON(Build(in))
+	mustValidate(t, b)
+	norm := func(j []byte) string {
+		s := string(j)
+		for _, x := range []string{"20240930T190000Z-abcdef01", "other-run", "2024-09-30T19:00:00Z", "2024-09-30T20:00:00Z",
+			"2024-09-30T19:01:35Z", "2024-09-30T20:01:35Z"} {
+			s = strings.ReplaceAll(s, x, "X")
+		}
+		return s
+	}
+	if diff := cmp.Diff(norm(a), norm(b)); diff != "" {
+		t.Errorf("reports differ beyond run id and times (-a +b):\n%s", diff)
+	}
+	c, _ := JSON(Build(fixture()))
+	if !bytes.Equal(a, c) {
+		t.Error("two builds of the same inputs differ")
+	}
+}
+
+func TestBuild(t *testing.T) {
+	r := built()
+	want := Summary{Subjects: 11, Pass: 5, Fail: 2, Waived: 1, Skipped: 1, Error: 1, NotEvaluated: 1,
+		DataQuality: DQSummary{Error: 2, Warning: 1}}
+	if diff := cmp.Diff(want, r.Summary); diff != "" {
+		t.Errorf("summary (-want +got):\n%s", diff)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		got = append(got, f.Target+"/"+f.Subject+"/"+string(f.Status))
+	}
+	wantF := []string{"TB-01/xa-tt-2/fail", "TB-01/xa-vt-1/fail", "TB-01/xa-vt-2/waived", "TB-04/mh-1/error", "TB-04/mh-3/not_evaluated"}
+	if diff := cmp.Diff(wantF, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if ids := []string{r.Targets[0].ID, r.Targets[1].ID, r.Targets[2].ID}; !slices.IsSorted(ids) {
+		t.Errorf("targets not sorted: %v", ids)
+	}
+	if lv := r.Targets[0].ByUnit[0].Level; lv != "province" {
+		t.Errorf("by_unit not sorted by level: first is %s", lv)
+	}
+	if d := r.Findings[0].Violations[0].Details; !cmp.Equal(d, map[string]any{"models": 0, "nested": map[string]any{"ok": 1}}) {
+		t.Errorf("details not scrubbed: %v", d)
+	}
+	if r.DataQuality[0].Value != "" {
+		t.Errorf("members finding value kept: %q", r.DataQuality[0].Value)
+	}
+	empty, err := JSON(Build(Inputs{RunID: "r", Snapshot: SnapshotInfo{Name: "x", AsOf: "2025-07-01"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustValidate(t, empty)
+}
+
+func TestKey(t *testing.T) {
+	base := checker.Result{Target: "TB-01", Subject: "xa-1", Violations: []checker.Violation{{Msg: "a"}, {Msg: "b"}}}
+	for _, tc := range []struct {
+		name string
+		r    checker.Result
+		same bool
+	}{
+		{"same", base, true},
+		{"messages reordered", checker.Result{Target: "TB-01", Subject: "xa-1", Violations: []checker.Violation{{Msg: "b"}, {Msg: "a"}}}, true},
+		{"status and refs do not count", checker.Result{Target: "TB-01", Subject: "xa-1", Status: checker.StatusWaived,
+			Violations: []checker.Violation{{Msg: "a", Refs: []string{"x"}}, {Msg: "b"}}}, true},
+		{"other subject", checker.Result{Target: "TB-01", Subject: "xa-2", Violations: base.Violations}, false},
+		{"other message", checker.Result{Target: "TB-01", Subject: "xa-1", Violations: []checker.Violation{{Msg: "a"}}}, false},
+		{"no separator ambiguity", checker.Result{Target: "TB-01x", Subject: "a-1", Violations: base.Violations}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := Key(tc.r) == Key(base); got != tc.same {
+				t.Errorf("Key equal = %v, want %v", got, tc.same)
+			}
+			if len(Key(tc.r)) != 16 {
+				t.Errorf("key length %d", len(Key(tc.r)))
+			}
+		})
+	}
+}
+
+func TestDelta(t *testing.T) {
+	prev, cur := previous(), Build(fixture())
+	d := Delta(prev, cur)
+	keyOf := func(r *Report, target, subject string) string {
+		for _, f := range r.Findings {
+			if f.Target == target && f.Subject == subject {
+				return f.Key
+			}
+		}
+		t.Fatalf("no finding %s/%s", target, subject)
+		return ""
+	}
+	want := &DeltaSection{
+		PreviousRun: "20240831T190000Z-00000001", PreviousAsOf: "2024-08-31",
+		New:      []DeltaFinding{{Key: keyOf(cur, "TB-01", "xa-vt-1"), Target: "TB-01", Subject: "xa-vt-1"}},
+		Resolved: []DeltaFinding{{Key: keyOf(prev, "TB-01", "xa-tt-1"), Target: "TB-01", Subject: "xa-tt-1"}},
+		ByTarget: []DeltaTarget{{ID: "TB-01", PassBefore: 1, PassNow: 1}, {ID: "TB-02", PassBefore: 3, PassNow: 4}, {ID: "TB-04"}},
+	}
+	if diff := cmp.Diff(want, d); diff != "" {
+		t.Errorf("delta (-want +got):\n%s", diff)
+	}
+	for _, tc := range []struct {
+		name string
+		mod  func(p *Report)
+		want bool
+	}{
+		{"same policies", func(*Report) {}, false},
+		{"policies changed", func(p *Report) { p.Run.Policies.SHA256 = "p-old" }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := previous()
+			tc.mod(p)
+			if got := Delta(p, cur).PoliciesChanged; got != tc.want {
+				t.Errorf("policies_changed = %v, want %v", got, tc.want)
+			}
+		})
+	}
+	if Delta(nil, cur) != nil {
+		t.Error("Delta(nil, cur) != nil")
+	}
+	// A target only in the previous run keeps its pass_before.
+	p := previous()
+	p.Targets = append(p.Targets, TargetSummary{ID: "TB-00", Pass: 7})
+	if got := Delta(p, cur).ByTarget[0]; got != (DeltaTarget{ID: "TB-00", PassBefore: 7}) {
+		t.Errorf("removed target = %+v", got)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	for _, tc := range []struct{ name, got, want string }{
+		{"int vi", Vietnamese.Int(1234567), "1.234.567"},
+		{"int vi small", Vietnamese.Int(999), "999"},
+		{"int vi negative", Vietnamese.Int(-1234), "-1.234"},
+		{"int en", English.Int(1234), "1,234"},
+		{"percent vi", Vietnamese.Percent(0.485), "48,5\u00a0%"},
+		{"percent vi whole", Vietnamese.Percent(1), "100,0\u00a0%"},
+		{"percent en", English.Percent(0.4297), "43.0%"},
+		{"date vi", Vietnamese.Date("2024-09-30"), "30/09/2024"},
+		{"date en", English.Date("2024-09-30"), "30 Sep 2024"},
+		{"date bad", Vietnamese.Date("hôm qua"), "hôm qua"},
+		{"datetime vi", Vietnamese.DateTime("2024-09-30T19:01:35Z"), "30/09/2024 19:01 UTC"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.got != tc.want {
+				t.Errorf("got %q, want %q", tc.got, tc.want)
+			}
+		})
+	}
+}
+
+func TestCatalogueComplete(t *testing.T) {
+	for key := range messages[Vietnamese] {
+		if _, ok := messages[English][key]; !ok {
+			t.Errorf("%q has no English label", key)
+		}
+	}
+	for key := range messages[English] {
+		if _, ok := messages[Vietnamese][key]; !ok {
+			t.Errorf("%q has no Vietnamese label", key)
+		}
+	}
+	for _, s := range []string{"pass", "fail", "waived", "skipped", "error", "not_evaluated"} {
+		if Vietnamese.T(s) == s {
+			t.Errorf("status %q has no label", s)
+		}
+	}
+	if _, err := ParseLang("fr"); err == nil {
+		t.Error("ParseLang(fr) accepted")
+	}
+}
+
+func TestFindingsCSV(t *testing.T) {
+	data, err := FindingsCSV(built())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.HasPrefix(data, []byte("\ufeff")) {
+		t.Fatal("no UTF-8 BOM")
+	}
+	recs, err := csv.NewReader(bytes.NewReader(data[3:])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(CSVHeader, recs[0]); diff != "" {
+		t.Errorf("header (-want +got):\n%s", diff)
+	}
+	var got [][]string
+	for _, r := range recs[1:] {
+		got = append(got, []string{r[0], r[1], r[5], r[6]})
+	}
+	want := [][]string{
+		{"TB-01", "xa-tt-2", "fail", "chưa có mô hình \"1+1\" đang hoạt động"},
+		{"TB-01", "xa-tt-2", "fail", "'=thiếu nội dung \"1 hội viên vận động 1 phụ nữ\""},
+		{"TB-01", "xa-vt-1", "fail", "chưa có mô hình \"1+1\" đang hoạt động"},
+		{"TB-01", "xa-vt-2", "waived", "chưa có mô hình \"1+1\" đang hoạt động"},
+		{"TB-04", "mh-1", "error", "eval_conflict_error: complete rules must not produce multiple outputs"},
+		{"TB-04", "mh-3", "not_evaluated", ""},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
+
+func TestRenderFormats(t *testing.T) {
+	for _, tc := range []struct {
+		formats string
+		want    []string
+		wantErr bool
+	}{
+		{"json,html,csv,parquet,xlsx", []string{CSVName, HTMLName, JSONName, XLSXName, ParquetName}, false},
+		{"json", []string{JSONName}, false},
+		{" html , html", []string{HTMLName, JSONName}, false},
+		{"pdf", nil, true},
+	} {
+		t.Run(tc.formats, func(t *testing.T) {
+			fs, err := ParseFormats(tc.formats)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("ParseFormats err = %v", err)
+			}
+			if err != nil {
+				return
+			}
+			files, err := Render(context.Background(), built(), fs, Vietnamese, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for n := range files {
+				names = append(names, n)
+			}
+			slices.Sort(names)
+			if diff := cmp.Diff(tc.want, names); diff != "" {
+				t.Errorf("files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
