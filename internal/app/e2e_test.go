@@ -1,0 +1,279 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/vungmanh/vungmanh/internal/report"
+)
+
+// smallSample is a sample snapshot that loads and evaluates in well under
+// a second.
+const smallSample = "sample://national?scale=0.0005"
+
+func runMain(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["VUNGMANH_TERMINATION_LOG"]; !ok {
+		env["VUNGMANH_TERMINATION_LOG"] = filepath.Join(t.TempDir(), "absent")
+	}
+	var stdout, stderr strings.Builder
+	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(k string) string { return env[k] }, pipeline: runPipeline}
+	code := a.main(context.Background(), args)
+	return code, stdout.String(), stderr.String()
+}
+
+func readLatest(t *testing.T, out, name string) (report.Latest, bool) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, name, "latest.json"))
+	if errors.Is(err, os.ErrNotExist) {
+		return report.Latest{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l report.Latest
+	if err := json.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	return l, true
+}
+
+func readReport(t *testing.T, out string, l report.Latest) *report.Report {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(out, l.Path, "report.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestRunEndToEnd(t *testing.T) {
+	out := t.TempDir()
+	term := filepath.Join(t.TempDir(), "termination-log")
+	if err := os.WriteFile(term, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, map[string]string{"VUNGMANH_TERMINATION_LOG": term},
+		"run", "--snapshot", smallSample, "--out", out, "--workers", "2")
+	if code != ExitOK {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr)
+	}
+	l, ok := readLatest(t, out, "vietnam")
+	if !ok {
+		t.Fatal("latest.json not written")
+	}
+	rep := readReport(t, out, l)
+	if rep.Run.ID != l.RunID || !strings.HasPrefix(rep.Run.ID, time.Now().UTC().Format("20060102")) {
+		t.Errorf("run id %q, latest %q", rep.Run.ID, l.RunID)
+	}
+	msg, _ := os.ReadFile(term)
+	if !strings.HasPrefix(string(msg), "exit 0: run "+l.RunID) || !strings.Contains(string(msg), "report="+filepath.Join(out, l.Path)) {
+		t.Errorf("termination message %q", msg)
+	}
+	for _, line := range logLines(t, stderr) {
+		if line["run_id"] == nil || line["run_id"] == "" {
+			t.Errorf("log line without run_id: %v", line)
+		}
+	}
+
+	t.Run("second run has a delta and --fail-on", func(t *testing.T) {
+		code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "second", "--fail-on", "fail")
+		if code != ExitFailOn {
+			t.Fatalf("exit code %d, want 4; stderr:\n%s", code, stderr)
+		}
+		l2, _ := readLatest(t, out, "vietnam")
+		if l2.RunID != "second" {
+			t.Fatalf("latest.json points at %q, want the second run (a report is published with exit code 4)", l2.RunID)
+		}
+		rep2 := readReport(t, out, l2)
+		if rep2.Delta == nil || rep2.Delta.PreviousRun != l.RunID {
+			t.Errorf("delta %+v, want previous run %q", rep2.Delta, l.RunID)
+		}
+	})
+}
+
+func TestRunExitCodes(t *testing.T) {
+	dir := t.TempDir()
+	badPolicies := filepath.Join(dir, "policies")
+	if err := os.MkdirAll(badPolicies, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rego := "# METADATA\n# title: x\n# custom:\n#   id: X-01\n#   scope: commune\npackage targets.x\n\nviolation contains {\"msg\": \"m\"} if {\n\tinput.subject.nmae == \"a\"\n}\n"
+	if err := os.WriteFile(filepath.Join(badPolicies, "x.rego"), []byte(rego), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	emptySnapshot := filepath.Join(dir, "empty")
+	if err := os.MkdirAll(emptySnapshot, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	badParams := filepath.Join(dir, "params.yaml")
+	if err := os.WriteFile(badParams, []byte("TB-04: [unclosed\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want int
+		msg  string
+	}{
+		{"unreadable params", []string{"--params", filepath.Join(dir, "nope.yaml")}, ExitConfig, "setting params"},
+		{"unparsable params", []string{"--params", badParams}, ExitConfig, "setting params"},
+		{"unreadable waivers", []string{"--waivers", filepath.Join(dir, "nope.yaml")}, ExitConfig, "setting waivers"},
+		{"policy error", []string{"--policies", badPolicies}, ExitConfig, "x.rego:"},
+		{"missing policies folder", []string{"--policies", filepath.Join(dir, "nope")}, ExitConfig, "setting policies"},
+		{"fatal data", []string{"--snapshot", emptySnapshot}, ExitData, "DQ001"},
+		{"too many bad rows", []string{"--snapshot", smallSample + "&defects=0.05", "--max-bad-rows", "0"}, ExitData, "more than the limit of 0"},
+		{"bad sample url", []string{"--snapshot", "sample://atlantis"}, ExitConfig, "setting snapshot"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out := t.TempDir()
+			args := append([]string{"run", "--snapshot", smallSample, "--out", out}, tt.args...)
+			code, _, stderr := runMain(t, nil, args...)
+			if code != tt.want {
+				t.Errorf("exit code %d, want %d; stderr:\n%s", code, tt.want, stderr)
+			}
+			if !strings.Contains(stderr, tt.msg) {
+				t.Errorf("stderr does not contain %q:\n%s", tt.msg, stderr)
+			}
+			if _, ok := readLatest(t, out, "vietnam"); ok {
+				t.Error("latest.json written by a failed run")
+			}
+		})
+	}
+}
+
+// TestShardsMergeToTheUnshardedReport runs the sample in 3 shards: the
+// report that the last shard publishes equals the unsharded one, apart
+// from run id, times and the shard count.
+func TestShardsMergeToTheUnshardedReport(t *testing.T) {
+	out := t.TempDir()
+	if code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "whole"); code != 0 {
+		t.Fatalf("unsharded run: exit %d\n%s", code, stderr)
+	}
+	whole, _ := readLatest(t, out, "vietnam")
+	shardOut := t.TempDir()
+	for i := range 3 {
+		code, _, stderr := runMain(t, map[string]string{"JOB_COMPLETION_INDEX": string(rune('0' + i))},
+			"run", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3")
+		if code != 0 {
+			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
+		}
+		_, published := readLatest(t, shardOut, "vietnam")
+		if published != (i == 2) {
+			t.Errorf("after shard %d: latest.json written = %v", i, published)
+		}
+	}
+	sharded, _ := readLatest(t, shardOut, "vietnam")
+	a, b := readReport(t, out, whole), readReport(t, shardOut, sharded)
+	if b.Run.Shards.Count != 3 {
+		t.Errorf("shards.count = %d", b.Run.Shards.Count)
+	}
+	ignore := cmpopts.IgnoreFields(report.Run{}, "ID", "StartedAt", "FinishedAt", "Shards")
+	if diff := cmp.Diff(a, b, ignore, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("sharded report differs from the unsharded one (-whole +sharded):\n%s", diff)
+	}
+
+	t.Run("merge command", func(t *testing.T) {
+		code, stdout, stderr := runMain(t, nil, "merge", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3")
+		if code != 0 {
+			t.Fatalf("merge: exit %d\n%s", code, stderr)
+		}
+		if !strings.Contains(stdout, "runs/") {
+			t.Errorf("merge printed %q", stdout)
+		}
+		code, _, stderr = runMain(t, nil, "merge", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "4")
+		if code != ExitTransient || !strings.Contains(stderr, "shard-0-of-4.json") {
+			t.Errorf("merge with a missing shard: exit %d, stderr %s", code, stderr)
+		}
+	})
+}
+
+// TestSignal builds the binary with the Dockerfile's command, starts a run
+// on a snapshot that takes seconds, sends SIGTERM while it runs, and
+// expects exit code 1 within 10 seconds with latest.json untouched.
+func TestSignal(t *testing.T) {
+	bin := dockerBuild(t)
+	out := t.TempDir()
+	// A first, quick run publishes latest.json.
+	if b, err := exec.Command(bin, "run", "--snapshot", smallSample, "--out", out, "--run-id", "before", "--termination-log", "").CombinedOutput(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, b)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "vietnam", "latest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
+		t.Run(sig.String(), func(t *testing.T) {
+			term := filepath.Join(t.TempDir(), "termination-log")
+			if err := os.WriteFile(term, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(bin, "run", "--snapshot", "sample://national?scale=0.02", "--out", out, "--run-id", "stopped", "--workers", "1")
+			cmd.Env = append(os.Environ(), "VUNGMANH_TERMINATION_LOG="+term)
+			stderr, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			// Wait until the run is under way (policies compiled: the
+			// snapshot is being generated and loaded), then signal.
+			sc := bufio.NewScanner(stderr)
+			var logs []string
+			for sc.Scan() {
+				logs = append(logs, sc.Text())
+				if strings.Contains(sc.Text(), "policies compiled") {
+					break
+				}
+			}
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			signalled := time.Now()
+			for sc.Scan() {
+				logs = append(logs, sc.Text())
+			}
+			err = cmd.Wait()
+			took := time.Since(signalled)
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+				t.Errorf("exit: %v, want exit code 1\n%s", err, strings.Join(logs, "\n"))
+			}
+			if took > 10*time.Second {
+				t.Errorf("stopped %s after the signal, want within 10s", took)
+			}
+			after, _ := os.ReadFile(filepath.Join(out, "vietnam", "latest.json"))
+			if diff := cmp.Diff(string(before), string(after)); diff != "" {
+				t.Errorf("latest.json changed (-before +after):\n%s", diff)
+			}
+			if _, err := os.Stat(filepath.Join(out, "vietnam", "runs", "2024-09-30", "stopped")); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the stopped run left a run folder: %v", err)
+			}
+			msg, _ := os.ReadFile(term)
+			if !strings.HasPrefix(string(msg), "exit 1: run stopped failed") {
+				t.Errorf("termination message %q", msg)
+			}
+		})
+	}
+}
