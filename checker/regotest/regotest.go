@@ -26,9 +26,9 @@ const DefaultTimeout = 5 * time.Second
 type Options struct {
 	// Coverage computes the share of Rego expressions the tests evaluated.
 	Coverage bool
-	// Run, when set, is a regular expression: only tests whose
-	// "package.rule" (without the "data." prefix) it matches run, as with
-	// `opa test --run`.
+	// Run, when set, is a regular expression: only tests whose full name
+	// ("data.targets.tb06_cadres_progress_test.test_fail_size_four") it
+	// matches run, as with `opa test --run`.
 	Run string
 	// Timeout is the deadline of each test; zero means DefaultTimeout.
 	Timeout time.Duration
