@@ -85,6 +85,17 @@ func TestRunEndToEnd(t *testing.T) {
 	if rep.Run.ID != l.RunID || !strings.HasPrefix(rep.Run.ID, time.Now().UTC().Format("20060102")) {
 		t.Errorf("run id %q, latest %q", rep.Run.ID, l.RunID)
 	}
+	entries, err := os.ReadDir(filepath.Join(out, l.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var files []string
+	for _, e := range entries {
+		files = append(files, e.Name())
+	}
+	if diff := cmp.Diff([]string{"findings.csv", "manifest.json", "report.html", "report.json", "report.xlsx", "results.parquet"}, files); diff != "" {
+		t.Errorf("run folder (-want +got):\n%s", diff)
+	}
 	msg, _ := os.ReadFile(term)
 	if !strings.HasPrefix(string(msg), "exit 0: run "+l.RunID) || !strings.Contains(string(msg), "report="+filepath.Join(out, l.Path)) {
 		t.Errorf("termination message %q", msg)
@@ -96,13 +107,17 @@ func TestRunEndToEnd(t *testing.T) {
 	}
 
 	t.Run("second run has a delta and --fail-on", func(t *testing.T) {
-		code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "second", "--fail-on", "fail")
+		code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "second", "--fail-on", "fail", "--formats", "json,csv", "--lang", "en")
 		if code != ExitFailOn {
 			t.Fatalf("exit code %d, want 4; stderr:\n%s", code, stderr)
 		}
 		l2, _ := readLatest(t, out, "vietnam")
 		if l2.RunID != "second" {
 			t.Fatalf("latest.json points at %q, want the second run (a report is published with exit code 4)", l2.RunID)
+		}
+		entries, _ := os.ReadDir(filepath.Join(out, l2.Path))
+		if len(entries) != 3 {
+			t.Errorf("--formats json,csv wrote %d files, want report.json, findings.csv, manifest.json", len(entries))
 		}
 		rep2 := readReport(t, out, l2)
 		if rep2.Delta == nil || rep2.Delta.PreviousRun != l.RunID {

@@ -37,7 +37,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 		return "", fmt.Errorf("read previous run: %w", err)
 	}
 	rep.Delta = report.Delta(prev, rep)
-	rendered, err := render(rep, in.formats, in.lang)
+	rendered, err := render(ctx, rep, in.formats, in.lang)
 	if err != nil {
 		return "", err
 	}
@@ -88,18 +88,20 @@ func buildReport(in publishInput) *report.Report {
 	})
 }
 
-// render returns the files of the run folder for the formats asked for.
-// report.json is always written (by report.Publish when absent here).
-//
-// TODO(issue 6): add html, csv, parquet and xlsx once internal/report
-// exports their renderers; until then only report.json and manifest.json
-// are written.
-func render(rep *report.Report, formats []string, lang string) (map[string][]byte, error) {
-	data, err := report.JSON(rep)
+// render returns the files of the run folder for the formats asked for
+// (report.json always).
+func render(ctx context.Context, rep *report.Report, formats []string, lang string) (map[string][]byte, error) {
+	fs, err := report.ParseFormats(strings.Join(formats, ","))
 	if err != nil {
-		return nil, fmt.Errorf("render report.json: %w", err)
+		return nil, configErrorf("formats", "--formats: %v", err)
 	}
-	_ = formats
-	_ = lang
-	return map[string][]byte{report.JSONName: data}, nil
+	l, err := report.ParseLang(lang)
+	if err != nil {
+		return nil, configErrorf("lang", "--lang: %v", err)
+	}
+	files, err := report.Render(ctx, rep, fs, l, nil)
+	if err != nil {
+		return nil, fmt.Errorf("render report: %w", err)
+	}
+	return files, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/vungmanh/vungmanh/internal/report"
 	"gopkg.in/yaml.v3"
 )
 
@@ -228,6 +229,12 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 		}
 	}
 	s.Formats = formats
+	if _, err := report.ParseFormats(strings.Join(formats, ",")); err != nil {
+		return configErrorf("formats", "--formats: %v", err)
+	}
+	if _, err := report.ParseLang(s.Lang); err != nil {
+		return configErrorf("lang", "--lang: %v", err)
+	}
 	if s.RunID != "" && !runIDPattern.MatchString(s.RunID) {
 		return configErrorf("run-id", "--run-id %q: use 1-128 letters, digits, '.', '_' or '-', starting with a letter or digit", s.RunID)
 	}
