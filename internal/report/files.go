@@ -68,6 +68,22 @@ func FindingsCSV(r *Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// rowMessages is the message of each row a finding gets in findings.csv
+// and report.xlsx: one per violation, else the error text, else "".
+func rowMessages(f Finding) []string {
+	var out []string
+	for _, v := range f.Violations {
+		out = append(out, v.Msg)
+	}
+	if len(out) == 0 && f.Error != nil {
+		out = append(out, *f.Error)
+	}
+	if len(out) == 0 {
+		out = append(out, "")
+	}
+	return out
+}
+
 func safeCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
@@ -103,7 +119,7 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 		mem = memory.DefaultAllocator
 	}
 	var buf bytes.Buffer
-	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd), parquet.WithAllocator(mem),
+	props := parquet.NewWriterProperties(parquet.WithCompression(compress.Codecs.Zstd),
 		parquet.WithCreatedBy("vungmanh"))
 	fw, err := pqarrow.NewFileWriter(ParquetSchema, &buf, props, pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
@@ -259,11 +275,7 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 	names := unitNames(r)
 	row = 1
 	for _, fd := range r.Findings {
-		msgs := findingMessages(fd, lang)
-		if len(msgs) == 0 {
-			msgs = []string{""}
-		}
-		for _, m := range msgs {
+		for _, m := range rowMessages(fd) {
 			row++
 			if err := dw.SetRow(cell(1, row), []any{fd.Target, fd.Subject, lang.T("level_" + fd.SubjectLevel),
 				fd.SubjectName, pathNames(fd.Path, names), lang.T(string(fd.Status)), m, fd.Key}); err != nil {

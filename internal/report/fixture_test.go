@@ -72,7 +72,7 @@ func fixture() Inputs {
 			{Target: "TB-01", Subject: "xa-vt-2", SubjectLevel: "commune", SubjectName: "Xã Song An",
 				Path: []string{"tb", "dist-vt"}, Status: checker.StatusWaived,
 				Violations: []checker.Violation{{Msg: "chưa có mô hình \"1+1\" đang hoạt động"}},
-				Waiver: &checker.Waiver{Target: "TB-01", Unit: "xa-vt-2", Reason: "sáp nhập xã năm 2024", Expires: "2024-12-31", ApprovedBy: "Ban Thường vụ"}},
+				Waiver:     &checker.Waiver{Target: "TB-01", Unit: "xa-vt-2", Reason: "sáp nhập xã năm 2024", Expires: "2024-12-31", ApprovedBy: "Ban Thường vụ"}},
 			{Target: "TB-02", Subject: "xa-tt-1", SubjectLevel: "commune", SubjectName: "Xã Thụy Hải", Path: []string{"tb", "dist-tt"}, Status: checker.StatusPass},
 			{Target: "TB-02", Subject: "xa-tt-2", SubjectLevel: "commune", SubjectName: "Xã Thụy Trường", Path: []string{"tb", "dist-tt"}, Status: checker.StatusPass},
 			{Target: "TB-02", Subject: "xa-vt-1", SubjectLevel: "commune", SubjectName: "Xã Tam Quang", Path: []string{"tb", "dist-vt"}, Status: checker.StatusPass},

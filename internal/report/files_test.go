@@ -1,0 +1,221 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/file"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
+)
+
+func TestResultsParquet(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := built()
+	data, err := ResultsParquet(context.Background(), r, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(data), file.WithReadProps(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	var gotCols, wantCols []string
+	for i, f := range tbl.Schema().Fields() {
+		gotCols = append(gotCols, f.Name+":"+f.Type.ID().String())
+		w := ParquetSchema.Field(i)
+		wantCols = append(wantCols, w.Name+":"+w.Type.ID().String())
+	}
+	if diff := cmp.Diff(wantCols, gotCols); diff != "" {
+		t.Errorf("columns (-want +got):\n%s", diff)
+	}
+	if tbl.NumRows() != int64(len(r.Results)) {
+		t.Fatalf("rows = %d, want %d", tbl.NumRows(), len(r.Results))
+	}
+	var got []string
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.Record()
+		tg, sub, st := rec.Column(0).(*array.String), rec.Column(1).(*array.String), rec.Column(5).(*array.String)
+		nv := rec.Column(6).(*array.Int32)
+		msgs := rec.Column(8).(*array.List)
+		key := rec.Column(12).(*array.String)
+		for i := 0; i < int(rec.NumRows()); i++ {
+			s, e := msgs.ValueOffsets(i)
+			got = append(got, tg.Value(i)+"/"+sub.Value(i)+"/"+st.Value(i)+"/"+string(rune('0'+nv.Value(i)))+"/"+string(rune('0'+e-s)))
+			if len(key.Value(i)) != 16 {
+				t.Errorf("row %d key %q", i, key.Value(i))
+			}
+		}
+	}
+	want := []string{"TB-01/xa-tt-1/pass/0/0", "TB-01/xa-tt-2/fail/2/2", "TB-01/xa-vt-1/fail/1/1", "TB-01/xa-vt-2/waived/1/1",
+		"TB-02/xa-tt-1/pass/0/0", "TB-02/xa-tt-2/pass/0/0", "TB-02/xa-vt-1/pass/0/0", "TB-02/xa-vt-2/pass/0/0",
+		"TB-04/mh-1/error/0/0", "TB-04/mh-2/skipped/0/0", "TB-04/mh-3/not_evaluated/0/0"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows (-want +got):\n%s", diff)
+	}
+}
+
+// More rows than one batch: several row groups, nothing leaked.
+func TestResultsParquetBatches(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large parquet in -short")
+	}
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := built()
+	one := r.Results[1]
+	r.Results = r.Results[:0]
+	for i := 0; i < parquetBatch+10; i++ {
+		r.Results = append(r.Results, one)
+	}
+	data, err := ResultsParquet(context.Background(), r, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	if pf.NumRows() != int64(parquetBatch+10) || pf.NumRowGroups() != 2 {
+		t.Errorf("rows %d, row groups %d", pf.NumRows(), pf.NumRowGroups())
+	}
+}
+
+func TestXLSX(t *testing.T) {
+	for _, tc := range []struct {
+		lang                 Lang
+		summary, findings    string
+		headerA1, firstTitle string
+	}{
+		{Vietnamese, "Tổng hợp", "Chi tiết", "Chỉ tiêu", "100% cơ sở hội có mô hình \"1+1\""},
+		{English, "Summary", "Findings", "Target", "Every commune union has a \"1+1\" model"},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			data, err := XLSX(built(), tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if diff := cmp.Diff([]string{tc.summary, tc.findings}, f.GetSheetList()); diff != "" {
+				t.Errorf("sheets (-want +got):\n%s", diff)
+			}
+			rows, err := f.GetRows(tc.summary)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rows[0][0] != tc.headerA1 || rows[1][1] != tc.firstTitle {
+				t.Errorf("summary starts %q / %q", rows[0][0], rows[1][1])
+			}
+			// TB-01, its 2 districts, TB-02 and 2 districts, TB-04 and 1 district, plus the header.
+			if len(rows) != 1+3+3+2 {
+				t.Errorf("summary rows = %d", len(rows))
+			}
+			det, _ := f.GetRows(tc.findings)
+			if len(det) != 1+6 {
+				t.Errorf("findings rows = %d, want 7", len(det))
+			}
+		})
+	}
+}
+
+// No planted name, phone or needs text reaches any output file, whatever
+// the format (the XLSX is unzipped, the Parquet read back).
+func TestPrivacy(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := built()
+	for _, lang := range []Lang{Vietnamese, English} {
+		files, err := Render(context.Background(), r, AllFormats, lang, mem)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, data := range files {
+			texts := []string{string(data)}
+			switch name {
+			case XLSXName:
+				texts = unzipAll(t, data)
+			case ParquetName:
+				texts = parquetStrings(t, data, mem)
+			}
+			for _, s := range texts {
+				for _, planted := range []string{plantedName, plantedPhone, plantedNeeds} {
+					if strings.Contains(s, planted) {
+						t.Errorf("%s (%s) contains planted personal data %q", name, lang, planted)
+					}
+				}
+			}
+		}
+	}
+}
+
+func unzipAll(t *testing.T, data []byte) []string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func parquetStrings(t *testing.T, data []byte, mem memory.Allocator) []string {
+	t.Helper()
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	var out []string
+	for i := 0; i < int(tbl.NumCols()); i++ {
+		for _, c := range tbl.Column(i).Data().Chunks() {
+			out = append(out, c.String())
+		}
+	}
+	return out
+}
