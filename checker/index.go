@@ -25,7 +25,7 @@ type index struct {
 	unitTerm []*ast.Term
 	ancTerm  []*ast.Term // {id, level, name}
 	// withRatings is unit + its ratings, for resolved participants.
-	withRatings []*ast.Term
+	withRatings map[int]*ast.Term
 
 	models       []modelRow // sorted by id
 	modelByID    map[string]int
@@ -47,6 +47,8 @@ type index struct {
 	excludedUnits  []snapshot.ExcludedUnit
 	excludedModels []snapshot.ExcludedModel
 
+	interned map[string]*ast.Term // terms of repeated text (enums, kinds, months)
+
 	pending     *pendingModels // participants waiting for member records
 	pendingBase []obj          // model objects without participants
 }
@@ -66,7 +68,6 @@ type modelRow struct {
 
 type memberStats struct {
 	total, honorary, party, pioneer, hardship, hardshipRecorded, needsRecorded, joined12 int
-	bySpecial                                                                            map[string]int
 }
 
 // Interned key terms shared by every object.
@@ -169,9 +170,33 @@ func (o *obj) s(k *ast.Term, v string, ok bool) {
 }
 func (o *obj) b(k *ast.Term, v bool, ok bool) {
 	if ok {
-		*o = append(*o, k, ast.BooleanTerm(v))
+		*o = append(*o, k, ast.InternedTerm(v))
 	}
 }
+
+// in returns a shared term for repeated text (enum values, kinds, months).
+func (x *index) in(s string) *ast.Term {
+	if t, ok := x.interned[s]; ok {
+		return t
+	}
+	if x.interned == nil {
+		x.interned = map[string]*ast.Term{}
+	}
+	t := ast.StringTerm(s)
+	x.interned[s] = t
+	return t
+}
+
+// si adds an interned text value.
+func (o *obj) si(x *index, k *ast.Term, v string, ok bool) {
+	if ok {
+		*o = append(*o, k, x.in(v))
+	}
+}
+func (o *obj) sio(x *index, k *ast.Term) func(string, bool) {
+	return func(v string, ok bool) { o.si(x, k, v, ok) }
+}
+
 func (o *obj) so(k *ast.Term) func(string, bool) {
 	return func(v string, ok bool) { o.s(k, v, ok) }
 }
@@ -273,19 +298,17 @@ func (x *index) buildUnits(c cols) error {
 			p[a], p[b] = p[b], p[a]
 		}
 		x.path[i] = p
-		var o obj
-		o.s(kID, u.id, true)
-		o.s(kLevel, string(u.level), true)
-		o.s(kName, u.name, true)
-		o.s(kKind, u.kind, u.hasKind)
+		id, level, name := ast.StringTerm(u.id), x.in(string(u.level)), ast.StringTerm(u.name)
+		o := obj{kID, id, kLevel, level, kName, name}
+		o.si(x, kKind, u.kind, u.hasKind)
 		o.b(kActive, u.active, true)
-		o.s(kParentID, u.parent, u.hasParent)
+		if u.hasParent {
+			o = append(o, kParentID, x.in(u.parent)) // a parent id repeats for each child
+		}
 		x.unitTerm[i] = o.term()
-		var a obj
-		a.s(kID, u.id, true)
-		a.s(kLevel, string(u.level), true)
-		a.s(kName, u.name, true)
-		x.ancTerm[i] = a.term()
+		if len(x.children[i]) > 0 {
+			x.ancTerm[i] = obj{kID, id, kLevel, level, kName, name}.term()
+		}
 	}
 	return nil
 }
@@ -311,21 +334,20 @@ func (x *index) buildRatings(c cols) {
 		}
 		year, _ := ival(years, i)
 		var o obj
-		o = append(o, kYear, ast.IntNumberTerm(int(year)))
-		o.so(kRating)(sval(ratings, i))
+		o = append(o, kYear, ast.InternedTerm(int(year)))
+		o.sio(x, kRating)(sval(ratings, i))
 		if s, ok := fval(scores, i); ok {
 			o = append(o, kScore, ast.FloatNumberTerm(s))
 		}
 		var f obj
 		for j, name := range snapshot.Fields {
 			v, ok := sval(fieldCols[j], i)
-			f.s(ast.StringTerm(name), v, ok)
+			f.si(x, x.in(name), v, ok)
 		}
 		o = append(o, kFields, f.term())
 		per[u] = append(per[u], row{year, o.term()})
 	}
 	x.ratings = make([]*ast.Term, len(x.units))
-	x.withRatings = make([]*ast.Term, len(x.units))
 	for u, rows := range per {
 		sort.SliceStable(rows, func(a, b int) bool { return rows[a].year < rows[b].year })
 		ts := make([]*ast.Term, len(rows))
@@ -334,15 +356,26 @@ func (x *index) buildRatings(c cols) {
 		}
 		x.ratings[u] = ast.ArrayTerm(ts...)
 	}
-	for u := range x.units {
-		r := x.ratings[u]
-		if r == nil {
-			r = ast.ArrayTerm()
-		}
-		obj := x.unitTerm[u].Value.(ast.Object).Copy()
-		obj.Insert(kRatings, r)
-		x.withRatings[u] = ast.NewTerm(obj)
+}
+
+// unitWithRatings is the unit's object plus its ratings, for resolved
+// participants; built on first use.
+func (x *index) unitWithRatings(u int) *ast.Term {
+	if x.withRatings == nil {
+		x.withRatings = map[int]*ast.Term{}
 	}
+	if t, ok := x.withRatings[u]; ok {
+		return t
+	}
+	r := x.ratings[u]
+	if r == nil {
+		r = ast.ArrayTerm()
+	}
+	obj := x.unitTerm[u].Value.(ast.Object).Copy()
+	obj.Insert(kRatings, r)
+	t := ast.NewTerm(obj)
+	x.withRatings[u] = t
+	return t
 }
 
 func (x *index) buildActivities(c cols) {
@@ -363,12 +396,12 @@ func (x *index) buildActivities(c cols) {
 		}
 		var o obj
 		m, mok := sval(months, i)
-		o.s(kMonth, m, mok)
+		o.si(x, kMonth, m, mok)
 		k, kok := sval(kinds, i)
-		o.s(kKind, k, kok)
+		o.si(x, kKind, k, kok)
 		a, aok := ival(att, i)
 		if aok {
-			o = append(o, kAttendees, ast.IntNumberTerm(int(a)))
+			o = append(o, kAttendees, ast.InternedTerm(int(a)))
 		} else {
 			a = -1
 		}
@@ -434,15 +467,15 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		id, _ := sval(cids, i)
 		o.s(kID, id, true)
 		uid, _ := sval(cunits, i)
-		o.s(kUnitID, uid, true)
-		o.so(kRole)(sval(roles, i))
-		o.so(kCompetence)(sval(comps, i))
+		o.si(x, kUnitID, uid, true)
+		o.sio(x, kRole)(sval(roles, i))
+		o.sio(x, kCompetence)(sval(comps, i))
 		if list != nil && !list.IsNull(i) {
 			start, end := list.ValueOffsets(i)
 			ts := make([]*ast.Term, 0, end-start)
 			for j := start; j < end; j++ {
 				if !listVals.IsNull(int(j)) {
-					ts = append(ts, ast.StringTerm(listVals.Value(int(j))))
+					ts = append(ts, x.in(listVals.Value(int(j))))
 				}
 			}
 			o = append(o, kStrongFields, ast.ArrayTerm(ts...))
@@ -493,16 +526,16 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		x.modelByID[r.id] = k
 		var o obj
 		o.s(kID, r.id, true)
-		o.s(kUnitID, r.unitID, true)
-		o.s(kType, r.typ, true)
+		o.si(x, kUnitID, r.unitID, true)
+		o.si(x, kType, r.typ, true)
 		if name, ok := sval(mNames, i); ok {
 			o.s(kName, name, true)
 			x.modelNames[k] = name
 		}
 		o.so(kLaunchedOn)(dval(launched, i))
-		o.s(kStatus, st, true)
-		o.so(kField)(sval(fields, i))
-		o.so(kSpecialGroup)(sval(sgs, i))
+		o.si(x, kStatus, st, true)
+		o.sio(x, kField)(sval(fields, i))
+		o.sio(x, kSpecialGroup)(sval(sgs, i))
 		base[k] = o
 	}
 	x.pendingBase = base
@@ -583,41 +616,49 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 	hon, party, pio, hard, needs := boolCol("honorary"), boolCol("party_member"), boolCol("pioneer"), boolCol("hardship"), boolCol("needs_recorded")
 	isTrue := func(b *array.Boolean, i int) bool { return b != nil && b.IsValid(i) && b.Value(i) }
 	joined, _ := c.arr("joined_on").(*array.Date32)
-	var sgIdx func(i int) int
+	// Special groups are counted densely: sgOf maps a row to a group
+	// index in sgNames (or -1), counts[u*G+g] per unit.
 	var sgNames []string
+	sgPos := map[string]int{}
+	name := func(v string) int {
+		p, ok := sgPos[v]
+		if !ok {
+			p = len(sgNames)
+			sgPos[v] = p
+			sgNames = append(sgNames, v)
+		}
+		return p
+	}
+	sgOf := func(int) int { return -1 }
 	switch sg := c.arr("special_group").(type) {
 	case *array.Dictionary:
 		dict := snapshot.Strings(sg.Dictionary())
-		sgNames = make([]string, dict.Len())
-		for j := range sgNames {
-			sgNames[j] = dict.Value(j)
+		canon := make([]int, dict.Len())
+		for j := range canon {
+			canon[j] = name(dict.Value(j))
 		}
-		sgIdx = func(i int) int {
+		sgOf = func(i int) int {
 			if sg.IsNull(i) {
 				return -1
 			}
-			return sg.GetValueIndex(i)
+			return canon[sg.GetValueIndex(i)]
 		}
 	case nil:
-		sgIdx = func(int) int { return -1 }
 	default:
 		s := snapshot.Strings(sg)
-		pos := map[string]int{}
-		sgIdx = func(i int) int {
+		sgOf = func(i int) int {
 			if s.IsNull(i) {
 				return -1
 			}
-			v := s.Value(i)
-			p, ok := pos[v]
-			if !ok {
-				p = len(sgNames)
-				pos[v] = p
-				sgNames = append(sgNames, v)
-			}
-			return p
+			return name(s.Value(i))
 		}
 	}
-	sgCounts := make([]map[int]int, len(x.units))
+	rowSG := make([]int32, n)
+	for i := range rowSG {
+		rowSG[i] = int32(sgOf(i))
+	}
+	G := len(sgNames)
+	counts := make([]int, len(x.units)*G)
 	for i := 0; i < n; i++ {
 		u := unitOf(i)
 		if u < 0 {
@@ -648,20 +689,8 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 				s.joined12++
 			}
 		}
-		if g := sgIdx(i); g >= 0 {
-			if sgCounts[u] == nil {
-				sgCounts[u] = map[int]int{}
-			}
-			sgCounts[u][g]++
-		}
-	}
-	for u, m := range sgCounts {
-		if m == nil {
-			continue
-		}
-		own[u].bySpecial = make(map[string]int, len(m))
-		for g, k := range m {
-			own[u].bySpecial[sgNames[g]] += k
+		if g := rowSG[i]; g >= 0 {
+			counts[u*G+int(g)]++
 		}
 	}
 	// Roll up: deepest units first.
@@ -685,23 +714,31 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 		d.hardshipRecorded += s.hardshipRecorded
 		d.needsRecorded += s.needsRecorded
 		d.joined12 += s.joined12
-		if len(s.bySpecial) > 0 && d.bySpecial == nil {
-			d.bySpecial = map[string]int{}
+		for g := 0; g < G; g++ {
+			counts[p*G+g] += counts[u*G+g]
 		}
-		for g, k := range s.bySpecial {
-			d.bySpecial[g] += k
-		}
+	}
+	sgOrder := make([]int, G) // group indexes by name
+	for g := range sgOrder {
+		sgOrder[g] = g
+	}
+	sort.Slice(sgOrder, func(a, b int) bool { return sgNames[sgOrder[a]] < sgNames[sgOrder[b]] })
+	sgTerms := make([]*ast.Term, G)
+	for g, nm := range sgNames {
+		sgTerms[g] = x.in(nm)
 	}
 	x.statsTerm = make([]*ast.Term, len(x.units))
 	for u, s := range x.stats {
-		vals := []int{s.total, s.honorary, s.party, s.pioneer, s.hardship, s.hardshipRecorded, s.needsRecorded, s.joined12}
+		vals := [...]int{s.total, s.honorary, s.party, s.pioneer, s.hardship, s.hardshipRecorded, s.needsRecorded, s.joined12}
 		items := make([][2]*ast.Term, 0, len(vals)+1)
 		for i, v := range vals {
-			items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.IntNumberTerm(v)})
+			items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)})
 		}
-		g := make([][2]*ast.Term, 0, len(s.bySpecial))
-		for _, k := range sortedKeys(s.bySpecial) {
-			g = append(g, [2]*ast.Term{ast.StringTerm(k), ast.IntNumberTerm(s.bySpecial[k])})
+		var g [][2]*ast.Term
+		for _, k := range sgOrder {
+			if c := counts[u*G+k]; c > 0 {
+				g = append(g, [2]*ast.Term{sgTerms[k], ast.InternedTerm(c)})
+			}
 		}
 		items = append(items, [2]*ast.Term{kByGroup, ast.NewTerm(ast.NewObject(g...))})
 		x.statsTerm[u] = ast.NewTerm(ast.NewObject(items...))
@@ -760,14 +797,14 @@ func (x *index) finishModels() {
 	for _, r := range rows {
 		var o obj
 		o.s(kID, r.id, true)
-		o.s(kKind, r.kind, true)
-		o.s(kRole, r.role, r.hasRole)
-		o.s(kPair, r.pair, r.hasPair)
-		o.s(kComponent, r.component, r.hasComponent)
+		o.si(x, kKind, r.kind, true)
+		o.si(x, kRole, r.role, r.hasRole)
+		o.si(x, kPair, r.pair, r.hasPair)
+		o.si(x, kComponent, r.component, r.hasComponent)
 		switch r.kind {
 		case "unit":
 			if u, ok := x.unitByID[r.id]; ok {
-				o.t(kUnit, x.withRatings[u])
+				o.t(kUnit, x.unitWithRatings(u))
 			}
 		case "cadre":
 			if c, ok := x.cadreByID[r.id]; ok {

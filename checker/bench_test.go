@@ -1,0 +1,158 @@
+package checker
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+var (
+	benchOnce sync.Once
+	benchSnap *snapshot.Snapshot
+)
+
+// provinceSnap is the benchmark snapshot: 242 communes, ~1,800 branches,
+// ~7,300 groups, ~360,000 members (built once per test binary; never
+// released, the process ends with it).
+func provinceSnap() *snapshot.Snapshot {
+	benchOnce.Do(func() {
+		benchSnap = synthProvince(memory.NewGoAllocator(), 242, 7, 200)
+	})
+	return benchSnap
+}
+
+func benchPolicies(b *testing.B) map[string]*Policies {
+	out := map[string]*Policies{"testdata": loadTestPolicies(b, "testdata/policies")}
+	// The project's pack, when it is there and compiles.
+	if m, _ := filepath.Glob("../policies/*.rego"); len(m) > 0 {
+		if p, err := Load(context.Background(), os.DirFS("../policies")); err == nil {
+			out["pack"] = p
+		} else {
+			b.Logf("policies pack does not load: %v", err)
+		}
+	}
+	return out
+}
+
+func BenchmarkBuildIndex(b *testing.B) {
+	snap := provinceSnap()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := buildIndex(snap); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkInput(b *testing.B) {
+	snap := provinceSnap()
+	x, err := buildIndex(snap)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, scope := range Scopes {
+		var subjects []subject
+		if scope == "model" {
+			for m, row := range x.models {
+				subjects = append(subjects, subject{scope: scope, unit: row.unit, model: m})
+			}
+		} else {
+			for u, row := range x.units {
+				if string(row.level) == scope {
+					subjects = append(subjects, subject{scope: scope, unit: u, model: -1})
+				}
+			}
+		}
+		b.Run(scope, func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				_ = x.input(subjects[i%len(subjects)])
+			}
+		})
+	}
+}
+
+// BenchmarkEvaluate evaluates one target per scope on every subject of the
+// scope, single-threaded: evals/s is per core.
+func BenchmarkEvaluate(b *testing.B) {
+	snap := provinceSnap()
+	for name, p := range benchPolicies(b) {
+		c := New(p, WithWorkers(1))
+		plan, err := c.plan(context.Background(), snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, t := range p.Targets() {
+			var subjects []subject
+			for _, s := range plan.subjects {
+				if s.scope == t.Scope && (s.model < 0 || plan.x.models[s.model].typ == t.ModelType) {
+					subjects = append(subjects, s)
+				}
+			}
+			if len(subjects) == 0 {
+				continue
+			}
+			inputs := make([]valueT, len(subjects))
+			for i, s := range subjects {
+				inputs[i] = plan.x.input(s)
+			}
+			pt := c.prepared[t.ID]
+			b.Run(name+"/"+t.ID+"-"+t.Scope, func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					k := i % len(subjects)
+					if _, err := c.evalOne(context.Background(), plan.x, subjects[k], pt, inputs[k], nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "evals/s")
+				b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "evals/cpu-s")
+			})
+		}
+	}
+}
+
+// BenchmarkProvince is a whole-province Evaluate with every CPU.
+func BenchmarkProvince(b *testing.B) {
+	snap := provinceSnap()
+	for name, p := range benchPolicies(b) {
+		c := New(p)
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			evals := 0
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				out, err := c.Evaluate(context.Background(), snap)
+				if err != nil {
+					b.Fatal(err)
+				}
+				evals = len(out.Results)
+			}
+			b.ReportMetric(float64(evals), "results")
+			b.ReportMetric(float64(evals)*float64(b.N)/b.Elapsed().Seconds(), "evals/s")
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
+type valueT = ast.Value
+
+// cpuTime is the CPU time (user + system) the process has used: the
+// machine is shared, so wall time alone overstates the cost.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
