@@ -47,6 +47,24 @@
 // more is written, latest.json is not moved, and Main returns 1. If a stage
 // does not return within 8 seconds of the signal, Main returns 1 anyway.
 //
+// # The run pipeline
+//
+// run reads --params and --waivers, compiles the policies (built-in
+// policies.FS, a folder, a .tar.gz bundle or a gs:// URL; a folder mounted
+// from a ConfigMap is read once, its "..data" links ignored), opens --out,
+// loads the snapshot (sample://PROFILE is generated in memory by
+// internal/sample and read by loaders.LoadFS), evaluates, adapts the
+// checker's outcome, roll-ups and inventory into report.Inputs, adds the
+// delta to the previous run, renders the formats and publishes (run folder
+// first, latest.json last).
+//
+// With --shard-count N (which needs --run-id) each shard writes its results
+// to <out>/<name>/shards/<as_of>/<run_id>/shard-<i>-of-<N>.json; the shard
+// that finds all N outputs merges them (results concatenated in the
+// checker's order, waiver reports combined) and publishes the run folder,
+// which equals the folder of an unsharded run apart from run id and times.
+// `vungmanh merge` does the same by hand.
+//
 // Example:
 //
 //	code := app.Main(ctx, []string{"run", "--snapshot", "sample://thai-binh-2024", "--out", dir}, os.Stdin, os.Stdout, os.Stderr)
