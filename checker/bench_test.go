@@ -6,8 +6,8 @@ import (
 	"path/filepath"
 	"sync"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/open-policy-agent/opa/v1/ast"

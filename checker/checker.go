@@ -118,19 +118,15 @@ type Outcome struct {
 
 func (c *Checker) prepare(ctx context.Context) error {
 	c.once.Do(func() {
-		params := c.params
-		if params == nil {
-			params = map[string]any{}
-		}
-		data, err := ast.InterfaceToValue(map[string]any{"params": params, "vocab": vocabData()})
+		data, err := c.storeValue()
 		if err != nil {
-			c.initErr = fmt.Errorf("convert params: %w", err)
+			c.initErr = err
 			return
 		}
 		c.store = inmem.NewFromObjectWithOpts(map[string]any{}, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 		txn := storage.NewTransactionOrDie(ctx, c.store, storage.WriteParams)
 		for _, k := range []string{"params", "vocab"} {
-			v, _ := data.(ast.Object).Get(ast.StringTerm(k)).Value.(ast.Object)
+			v, _ := data.Get(ast.StringTerm(k)).Value.(ast.Object)
 			if err := c.store.Write(ctx, txn, storage.AddOp, storage.Path{k}, v); err != nil {
 				c.store.Abort(ctx, txn)
 				c.initErr = fmt.Errorf("store %s: %w", k, err)
@@ -161,6 +157,19 @@ func (c *Checker) prepare(ctx context.Context) error {
 		}
 	})
 	return c.initErr
+}
+
+// storeValue is the data document: {"params": ..., "vocab": ...}.
+func (c *Checker) storeValue() (ast.Object, error) {
+	params := c.params
+	if params == nil {
+		params = map[string]any{}
+	}
+	v, err := ast.InterfaceToValue(map[string]any{"params": params, "vocab": vocabData()})
+	if err != nil {
+		return nil, fmt.Errorf("convert params: %w", err)
+	}
+	return v.(ast.Object), nil
 }
 
 // queryFor asks for the rules the package defines, each wrapped so that an

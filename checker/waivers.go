@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -47,14 +48,12 @@ func ParseWaivers(b []byte) ([]Waiver, error) {
 			continue
 		}
 		var w Waiver
-		seen := map[string]bool{}
 		for i := 0; i+1 < len(item.Content); i += 2 {
 			k, v := item.Content[i], item.Content[i+1]
 			if v.Kind != yaml.ScalarNode {
 				errs = append(errs, &ParseError{v.Line, v.Column, fmt.Sprintf("waiver %s: want a plain value", k.Value)})
 				continue
 			}
-			seen[k.Value] = true
 			switch k.Value {
 			case "target":
 				w.Target = v.Value
@@ -73,9 +72,11 @@ func ParseWaivers(b []byte) ([]Waiver, error) {
 				errs = append(errs, &ParseError{k.Line, k.Column, fmt.Sprintf("waiver: unknown key %q", k.Value)})
 			}
 		}
-		for _, req := range []string{"target", "unit", "expires"} {
-			if !seen[req] {
-				errs = append(errs, &ParseError{item.Line, item.Column, fmt.Sprintf("waiver: %s is required", req)})
+		for _, req := range []struct {
+			key, val string
+		}{{"target", w.Target}, {"unit", w.Unit}, {"expires", w.Expires}} {
+			if strings.TrimSpace(req.val) == "" {
+				errs = append(errs, &ParseError{item.Line, item.Column, fmt.Sprintf("waiver: %s is required", req.key)})
 			}
 		}
 		out = append(out, w)
