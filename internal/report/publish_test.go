@@ -1,0 +1,284 @@
+package report
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vungmanh/vungmanh/internal/storage"
+	"github.com/vungmanh/vungmanh/internal/storage/storagetest"
+)
+
+// runOf returns the fixture report of a run with the given id and as_of,
+// rendered in every format.
+func runOf(t testing.TB, id, asOf string, finished time.Time) (*Report, map[string][]byte) {
+	t.Helper()
+	in := fixture()
+	in.RunID, in.Snapshot.AsOf, in.FinishedAt = id, asOf, finished
+	r := Build(in)
+	files, err := Render(context.Background(), r, AllFormats, Vietnamese, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, files
+}
+
+func readLatest(t testing.TB, b storage.Bucket) Latest {
+	t.Helper()
+	data, err := b.Read(context.Background(), LatestKey("thai-binh"))
+	if err != nil {
+		t.Fatalf("read latest.json: %v", err)
+	}
+	var l Latest
+	if err := json.Unmarshal(data, &l); err != nil {
+		t.Fatalf("torn latest.json %q: %v", data, err)
+	}
+	return l
+}
+
+// checkRun asserts that every file of the run folder matches manifest.json.
+func checkRun(t testing.TB, b storage.Bucket, dir string, files map[string][]byte) {
+	t.Helper()
+	ctx := context.Background()
+	mj, err := b.Read(ctx, path.Join(dir, ManifestName))
+	if err != nil {
+		t.Fatalf("run %s: %v", dir, err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(mj, &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Files) != len(files) {
+		t.Errorf("manifest lists %d files, want %d", len(m.Files), len(files))
+	}
+	for _, f := range m.Files {
+		data, err := b.Read(ctx, path.Join(dir, f.Name))
+		if err != nil {
+			t.Fatalf("run %s: %v", dir, err)
+		}
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != f.SHA256 || len(data) != f.Size {
+			t.Errorf("%s/%s does not match its manifest entry", dir, f.Name)
+		}
+		if string(data) != string(files[f.Name]) {
+			t.Errorf("%s/%s differs from what was published", dir, f.Name)
+		}
+	}
+}
+
+func localBucket(t *testing.T) storage.Bucket {
+	b, err := storage.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestPublishAndPrevious(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) storage.Bucket{
+		"dir": localBucket,
+		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			b := open(t)
+			if p, err := Previous(ctx, b, "thai-binh"); p != nil || err != nil {
+				t.Fatalf("Previous on empty bucket = %v, %v", p, err)
+			}
+			t0 := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
+			r1, f1 := runOf(t, "run-1", "2024-08-31", t0)
+			dir, err := Publish(ctx, b, r1, f1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if dir != "thai-binh/runs/2024-08-31/run-1" {
+				t.Errorf("dir = %q", dir)
+			}
+			checkRun(t, b, dir, f1)
+			prev, err := Previous(ctx, b, "thai-binh")
+			if err != nil || prev == nil || prev.Run.ID != "run-1" {
+				t.Fatalf("Previous = %v, %v", prev, err)
+			}
+			r2, _ := runOf(t, "run-2", "2024-09-30", t0.AddDate(0, 1, 0))
+			r2.Delta = Delta(prev, r2)
+			f2, err := Render(ctx, r2, AllFormats, Vietnamese, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Publish(ctx, b, r2, f2); err != nil {
+				t.Fatal(err)
+			}
+			want := Latest{RunID: "run-2", AsOf: "2024-09-30", Path: "thai-binh/runs/2024-09-30/run-2", FinishedAt: r2.Run.FinishedAt}
+			if diff := cmp.Diff(want, readLatest(t, b)); diff != "" {
+				t.Errorf("latest (-want +got):\n%s", diff)
+			}
+			// An older run published late leaves latest.json alone.
+			r0, f0 := runOf(t, "run-0", "2024-07-31", t0.AddDate(0, 2, 0))
+			if _, err := Publish(ctx, b, r0, f0); err != nil {
+				t.Fatal(err)
+			}
+			if got := readLatest(t, b).RunID; got != "run-2" {
+				t.Errorf("an older as_of moved latest.json to %s", got)
+			}
+			// The same run id again: identical files are accepted, other
+			// bytes need AllowOverwrite.
+			if _, err := Publish(ctx, b, r2, f2); err != nil {
+				t.Errorf("republishing identical files: %v", err)
+			}
+			f2b := map[string][]byte{JSONName: f2[JSONName], HTMLName: []byte("<p>retried</p>")}
+			if _, err := Publish(ctx, b, r2, f2b); !errors.Is(err, storage.ErrPrecondition) {
+				t.Errorf("republishing other bytes without AllowOverwrite: %v", err)
+			}
+			if _, err := Publish(ctx, b, r2, f2b, AllowOverwrite()); err != nil {
+				t.Errorf("republishing with AllowOverwrite: %v", err)
+			}
+			if _, err := Publish(ctx, b, r2, map[string][]byte{"../x": nil}); err == nil {
+				t.Error("a file name with a path was accepted")
+			}
+		})
+	}
+}
+
+// Two runs race on latest.json: the newer as_of wins whatever the order,
+// and latest.json is always a whole pointer.
+func TestPublishRace(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) storage.Bucket{
+		"dir": localBucket,
+		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+			type run struct {
+				r     *Report
+				files map[string][]byte
+			}
+			var runs []run
+			for i, asOf := range []string{"2024-09-28", "2024-09-30", "2024-09-29", "2024-09-30"} {
+				r, f := runOf(t, fmt.Sprintf("run-%d", i), asOf, t0.Add(time.Duration(i)*time.Second))
+				runs = append(runs, run{r, f})
+			}
+			for round := 0; round < 5; round++ {
+				b := open(t)
+				var wg sync.WaitGroup
+				errs := make([]error, len(runs))
+				for i, r := range runs {
+					wg.Add(1)
+					go func() {
+						defer wg.Done()
+						_, errs[i] = Publish(ctx, b, r.r, r.files)
+					}()
+				}
+				wg.Wait()
+				for i, err := range errs {
+					if err != nil {
+						t.Fatalf("round %d run %d: %v", round, i, err)
+					}
+				}
+				// run-3: as_of 2024-09-30 and the latest finished_at.
+				if got := readLatest(t, b); got.RunID != "run-3" || got.Path != "thai-binh/runs/2024-09-30/run-3" {
+					t.Fatalf("round %d: latest = %+v, want run-3", round, got)
+				}
+			}
+		})
+	}
+}
+
+// For a fault at each request of a publish: a transient fault is retried
+// and the publish succeeds; a persistent one makes Publish fail, and
+// latest.json still points at the previous run, whose files are intact.
+func TestPublishFaults(t *testing.T) {
+	ctx := context.Background()
+	srv := storagetest.NewServer(t, "r")
+	t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+	r1, f1 := runOf(t, "base", "2024-08-31", t0)
+	// Count the requests of one clean publish on a scratch prefix.
+	{
+		b := srv.Open(t, "count")
+		if _, err := Publish(ctx, b, r1, f1); err != nil {
+			t.Fatal(err)
+		}
+		srv.Proxy.SetPlan(nil)
+		r, f := runOf(t, "counted", "2024-09-30", t0.Add(time.Hour))
+		if _, err := Publish(ctx, b, r, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n := len(srv.Proxy.Requests())
+	if n < len(f1)+3 { // run files, manifest, read latest, swap latest
+		t.Fatalf("a publish made only %d requests", n)
+	}
+	t.Logf("a publish makes %d requests: %v", n, srv.Proxy.Requests())
+	faults := storagetest.Faults
+	if testing.Short() {
+		faults = faults[:2]
+	}
+	for _, f := range faults {
+		for i := 0; i < n; i++ {
+			for _, persistent := range []bool{false, true} {
+				name := fmt.Sprintf("%s/request-%d/persistent=%v", f, i, persistent)
+				t.Run(name, func(t *testing.T) {
+					srv.Proxy.SetPlan(nil)
+					prefix := fmt.Sprintf("f-%s-%d-%v", f, i, persistent)
+					b := srv.Open(t, prefix)
+					base, err := Publish(ctx, b, r1, f1)
+					if err != nil {
+						t.Fatal(err)
+					}
+					r2, f2 := runOf(t, "next", "2024-09-30", t0.Add(time.Hour))
+					srv.Proxy.SetPlan(storagetest.FailAt(i, f, persistent))
+					_, err = Publish(ctx, b, r2, f2)
+					srv.Proxy.SetPlan(nil)
+					l := readLatest(t, b)
+					switch {
+					case !persistent && err != nil:
+						t.Fatalf("transient fault not retried: %v", err)
+					case !persistent:
+						if l.RunID != "next" {
+							t.Fatalf("latest = %s after a successful publish", l.RunID)
+						}
+						checkRun(t, b, l.Path, withJSON(f2, r2))
+					case err == nil:
+						// A lost answer on the last request: the write landed.
+						if f != storagetest.FaultLostResponse || l.RunID != "next" {
+							t.Fatalf("Publish succeeded through a persistent %s fault; latest %s", f, l.RunID)
+						}
+					default:
+						if l.RunID == "next" {
+							// Only possible when the swap itself landed and its answer was lost.
+							if f != storagetest.FaultLostResponse {
+								t.Fatalf("failed publish moved latest.json")
+							}
+							return
+						}
+						if l.RunID != "base" || l.Path != base {
+							t.Fatalf("latest = %+v, want the base run", l)
+						}
+						checkRun(t, b, base, withJSON(f1, r1))
+					}
+				})
+			}
+		}
+	}
+}
+
+func withJSON(files map[string][]byte, r *Report) map[string][]byte {
+	if _, ok := files[JSONName]; ok {
+		return files
+	}
+	j, _ := JSON(r)
+	out := map[string][]byte{JSONName: j}
+	for k, v := range files {
+		out[k] = v
+	}
+	return out
+}
