@@ -1,4 +1,132 @@
 // Package checker turns a directory (or bundle) of Rego targets and a loaded
 // snapshot into one result per (target, subject): the contract of
 // spec/policies.md, and the counts of spec/reports.md.
+//
+// # Loading policies
+//
+// Load reads every .rego file of an fs.FS (recursively, *_test.rego files
+// left out) and LoadBundle every module of an OPA bundle (.tar.gz). Both
+// compile as Rego v1 in strict mode and discover the targets: the packages
+// under data.targets, each with a package METADATA block:
+//
+//	# METADATA
+//	# title: Mỗi cơ sở hội có mô hình "1+1"        (required)
+//	# description: ...                              (optional)
+//	# custom:
+//	#   id: TB-01             required, unique
+//	#   scope: commune        required: province | district | commune | branch | group | model
+//	#   model_type: ""        required for scope model (a models.type value), else empty
+//	#   severity: high        high | medium | low; default medium
+//	#   title_en: ...         optional
+//	package targets.one_plus_one
+//
+// A target defines any of violation and warning (sets of objects with msg,
+// optional refs and details) and skip (true or a reason string). Packages
+// outside data.targets are libraries that targets may import.
+//
+// Loading refuses, all at once, as a PolicyErrors (one "file:row:col:
+// message" per line): parse and compile errors, strict-mode errors, missing
+// or duplicate ids, a missing title or scope, an unknown scope or severity,
+// a model target without model_type, calls to refused builtins, and uses of
+// input that do not fit the scope's input schema (input.subject.nmae is
+// "rego_type_error: undefined ref"). Each scope's targets are compiled with
+// the JSON Schema of that scope's input (schemas/<scope>.json, generated from
+// the snapshot model by InputSchema; `go generate ./checker` rewrites them
+// and a test fails when they drift).
+//
+// # The sandbox
+//
+// Policies compile with Capabilities(): this OPA version's builtins minus
+// the refused ones, and no network host. The refused builtins are every
+// builtin under net.* and rand.*, every builtin OPA marks non-deterministic,
+// and these (RefusedBuiltins):
+//
+//	http.send                       outward
+//	net.lookup_ip_addr              outward
+//	opa.runtime                     depends on the running process
+//	rand.intn                       random
+//	uuid.rfc4122                    random
+//	time.now_ns                     clock (use input.snapshot.as_of)
+//	io.jwt.decode_verify            clock
+//	io.jwt.encode_sign              clock, random
+//	io.jwt.encode_sign_raw          clock, random
+//	crypto.x509.parse_and_verify_certificates                clock
+//	crypto.x509.parse_and_verify_certificates_with_options   clock
+//	providers.aws.sign_req          clock
+//	json.match_schema               may fetch remote schemas
+//	json.verify_schema              may fetch remote schemas
+//
+// A call to one is a compile error at its file:row:col ("undefined
+// function http.send"). print statements are erased. Evaluation uses strict
+// builtin errors (to_number("x") is an error, not undefined) and a deadline
+// per evaluation (WithEvalTimeout, default 5s): a policy that runs past it
+// gives an error result for that subject and the run goes on.
+//
+// # Evaluating
+//
+//	p, err := checker.Load(ctx, os.DirFS("policies"))
+//	c := checker.New(p, checker.WithWorkers(8), checker.WithParams(params),
+//		checker.WithWaivers(waivers, ""))
+//	out, err := c.Evaluate(ctx, snap)
+//	rollups := checker.Rollup(snap, out.Targets, out.Results)
+//	inv := checker.TakeInventory(snap)
+//
+// Every target is prepared once. Evaluate indexes the snapshot once from the
+// Arrow columns (children by parent, models, cadres, ratings and activities
+// by unit, participants by model, member statistics per unit computed
+// column by column from the members record, its dictionary-encoded unit_id
+// included, and rolled up the hierarchy), then hands subjects to a pool of
+// workers. A subject's input is built once, as ast.Value (no JSON), and
+// every target of its scope is evaluated on it. Results are sorted by target
+// id, then subject id, so they do not depend on the number of workers.
+//
+// Subjects are the active units of each level that has targets, and the
+// active models (status active, the default) of each model_type that has a
+// model target and whose unit is active. Units and models the loaders
+// excluded (snapshot.ExcludedUnits, ExcludedModels) get a not_evaluated
+// result for every target of their scope, with the reason in Error.
+//
+// The input document follows spec/policies.md: a missing value is an absent
+// key; units.active defaults to true and models.status to "active"; lists
+// are sorted by id (ratings by year, activities by month, kind, attendees);
+// dates are "YYYY-MM-DD". For a model, input.ancestors are the ancestors of
+// the model's unit, root first, without the unit (which is input.unit).
+// Member statistics (input.members) hold one entry for the subject and for
+// every commune, branch and group below it, each counting its own subtree.
+// joined_last_12_months counts members with as_of - 1 year < joined_on <=
+// as_of. by_special_group leaves out groups with no member.
+//
+// data.params is the params file (ParseParams) and data.vocab the canonical
+// enum values with Vietnamese and English labels (Vocab), keyed by
+// "table.column": data.vocab["ratings.rating"].good.vi == "Vững mạnh".
+//
+// # Statuses
+//
+//	pass           no violation (warnings may be present)
+//	fail           at least one violation
+//	waived         fail, covered by an unexpired waiver for the subject or an ancestor
+//	skipped        skip is true or a string (the reason); violations are dropped
+//	error          runtime error, deadline, or a malformed violation/warning/skip
+//	not_evaluated  the subject was excluded by the loaders
+//
+// Waivers (ParseWaivers) with expires before the as-of day (WithWaivers'
+// asOf, else the snapshot's) are not applied and are listed as expired;
+// unexpired waivers that waived nothing are listed as unused.
+//
+// # Sharding
+//
+// WithShard(i, n) evaluates the communes whose FNV-1a 32-bit hash of the id
+// modulo n is i, with the branches, groups and models below them; province
+// and district subjects only when n == 1. Rollup and TakeInventory are pure
+// functions of the snapshot and the results, so a merge step can call them
+// on the concatenated results of every shard (and evaluate the province and
+// district targets itself, with n == 1 and no other subjects, if needed).
+//
+// # For `vungmanh eval`
+//
+// Input returns a subject's input document (ast.JSON turns it into JSON) and
+// EvalOne evaluates one subject with one or every target of its scope, with
+// OPA's pretty trace on explain. The OPA command line, given that input,
+// the policies and {"params", "vocab"} as data, gives the same violations
+// (a test checks it).
 package checker
