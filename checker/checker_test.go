@@ -219,7 +219,7 @@ func TestEvalDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := New(p, WithEvalTimeout(20*time.Millisecond), WithWorkers(2)).Evaluate(context.Background(), snap)
+	out, err := New(p, WithEvalTimeout(300*time.Millisecond), WithWorkers(2)).Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
