@@ -67,7 +67,6 @@ func TestAuthoringCommands(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{"test built-in", []string{"test"}, 0, "PASS", ""},
 		{"test filtered", []string{"test", "--run", "tb01"}, 0, "PASS", ""},
 		{"test failing", []string{"test", failing}, ExitConfig, "FAIL", ""},
 		{"test broken folder", []string{"test", broken}, ExitConfig, "", "y.rego:"},
@@ -75,6 +74,7 @@ func TestAuthoringCommands(t *testing.T) {
 		{"check with snapshot", []string{"check", "--snapshot", smallSample}, 0, "evaluated on", ""},
 		{"check bad folder", []string{"check", bad}, ExitConfig, "x.rego:", ""},
 		{"check configmap volume", []string{"check", cm}, 0, "ok: 1 target(s)", ""},
+		{"eval with trace", []string{"eval", "--snapshot", smallSample, "--subject", "ha-noi-h01-x001", "--target", "TB-03", "--explain"}, 0, "# trace", ""},
 		{"eval unknown subject", []string{"eval", "--snapshot", smallSample, "--subject", "no-such-unit"}, ExitConfig, "", "setting subject"},
 		{"eval without subject", []string{"eval", "--snapshot", smallSample}, ExitConfig, "", "--subject is required"},
 		{"sample", []string{"sample", "--profile", "national", "--scale", "0.0005", "--out", filepath.Join(dir, "snap")}, 0, "snapshot.yaml", ""},

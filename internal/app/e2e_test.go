@@ -20,7 +20,7 @@ import (
 
 // smallSample is a sample snapshot that loads and evaluates in well under
 // a second.
-const smallSample = "sample://national?scale=0.0005"
+const smallSample = "sample://national?scale=0.0002"
 
 func runMain(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
@@ -182,14 +182,14 @@ func TestRunExitCodes(t *testing.T) {
 // from run id, times and the shard count.
 func TestShardsMergeToTheUnshardedReport(t *testing.T) {
 	out := t.TempDir()
-	if code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "whole"); code != 0 {
+	if code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "whole", "--formats", "json"); code != 0 {
 		t.Fatalf("unsharded run: exit %d\n%s", code, stderr)
 	}
 	whole, _ := readLatest(t, out, "vietnam")
 	shardOut := t.TempDir()
 	for i := range 3 {
 		code, _, stderr := runMain(t, map[string]string{"JOB_COMPLETION_INDEX": string(rune('0' + i))},
-			"run", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3")
+			"run", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3", "--formats", "json")
 		if code != 0 {
 			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
 		}
@@ -209,7 +209,7 @@ func TestShardsMergeToTheUnshardedReport(t *testing.T) {
 	}
 
 	t.Run("merge command", func(t *testing.T) {
-		code, stdout, stderr := runMain(t, nil, "merge", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3")
+		code, stdout, stderr := runMain(t, nil, "merge", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3", "--formats", "json")
 		if code != 0 {
 			t.Fatalf("merge: exit %d\n%s", code, stderr)
 		}
