@@ -156,6 +156,12 @@ func TestMissingConfigFile(t *testing.T) {
 // testApp returns an app whose pipeline is pipe, with captured streams.
 func testApp(env map[string]string, pipe func(context.Context, *runContext) (*runOutcome, error)) (*app, *bytes.Buffer, *bytes.Buffer) {
 	var out, errb bytes.Buffer
+	if env == nil {
+		env = map[string]string{}
+	}
+	if _, ok := env["VUNGMANH_TERMINATION_LOG"]; !ok {
+		env["VUNGMANH_TERMINATION_LOG"] = "/nonexistent/termination-log"
+	}
 	if pipe == nil {
 		pipe = func(context.Context, *runContext) (*runOutcome, error) {
 			return nil, errors.New("pipeline must not run")
@@ -195,4 +201,37 @@ func TestBadInputExitsTwoBeforeData(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	for _, seed := range []string{"", "snapshot: s\nformats: [json, csv]\n", "- a", "a: {b: c}", "a: 1\na: 2", "workers: 3", "\t: x", "k: [[1]]"} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data string) {
+		values, err := parseConfig([]byte(data))
+		if err != nil {
+			return
+		}
+		for k := range values {
+			if strings.Contains(k, "_") {
+				t.Errorf("key %q not normalised", k)
+			}
+		}
+		// Whatever parses is applied without panicking.
+		s := &runSettings{}
+		cmd := &cobra.Command{Use: "run"}
+		bindRunFlags(cmd.Flags(), s)
+		p := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Flags().Set("config", p); err != nil {
+			t.Fatal(err)
+		}
+		err = applySources(cmd.Flags(), func(string) string { return "" }, os.ReadFile)
+		var ce *ConfigError
+		if err != nil && !errors.As(err, &ce) {
+			t.Errorf("error %v is not a *ConfigError", err)
+		}
+	})
 }
