@@ -55,28 +55,36 @@ func eachCSV(t *testing.T, dir, table string, fn func(m map[string]string)) {
 	}
 }
 
+type fixtureDir struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
 var fixtures = struct {
 	sync.Mutex
-	dirs map[Options]string
-}{dirs: map[Options]string{}}
+	dirs map[Options]*fixtureDir
+}{dirs: map[Options]*fixtureDir{}}
 
 // fixture writes the sample of o once for all tests and returns its folder.
 func fixture(t *testing.T, o Options) string {
 	t.Helper()
 	fixtures.Lock()
-	defer fixtures.Unlock()
-	if dir, ok := fixtures.dirs[o]; ok {
-		return dir
+	f, ok := fixtures.dirs[o]
+	if !ok {
+		f = &fixtureDir{}
+		fixtures.dirs[o] = f
 	}
-	dir, err := os.MkdirTemp("", "sample-"+o.Profile+"-")
-	if err != nil {
-		t.Fatal(err)
+	fixtures.Unlock()
+	f.once.Do(func() {
+		if f.dir, f.err = os.MkdirTemp("", "sample-"+o.Profile+"-"); f.err == nil {
+			_, f.err = Write(context.Background(), f.dir, o)
+		}
+	})
+	if f.err != nil {
+		t.Fatal(f.err)
 	}
-	fixtures.dirs[o] = dir
-	if _, err := Write(context.Background(), dir, o); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return f.dir
 }
 
 // thaiBinhDir is thai-binh-2024 with seed 1 as CSV.
@@ -87,8 +95,10 @@ func hungYenDir(t *testing.T) string { return fixture(t, Options{Profile: Profil
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	for _, dir := range fixtures.dirs {
-		os.RemoveAll(dir)
+	for _, f := range fixtures.dirs {
+		if f.dir != "" {
+			os.RemoveAll(f.dir)
+		}
 	}
 	os.Exit(code)
 }
@@ -132,6 +142,7 @@ func countBy(ids []string, level string, tr tree) (units map[string]int) {
 // TestThaiBinhFigures checks the article's figures on the written files,
 // with a computation of its own that does not use the generator's state.
 func TestThaiBinhFigures(t *testing.T) {
+	t.Parallel()
 	dir := thaiBinhDir(t)
 	tr := readTree(t, dir)
 	district := map[string]string{} // name -> id

@@ -14,6 +14,7 @@ import (
 // TestLoadClean loads clean samples through the real loaders: no finding
 // at all, and every row kept.
 func TestLoadClean(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
@@ -23,7 +24,7 @@ func TestLoadClean(t *testing.T) {
 		{"thai-binh csv", Options{Profile: ProfileThaiBinh, Seed: 1}, true},
 		{"national parquet FS", Options{Profile: ProfileNational, Scale: 0.003, Seed: 5}, false},
 		{"national csv", Options{Profile: ProfileNational, Scale: 0.01, Seed: 2}, true},
-		{"national reform xlsx", Options{Profile: ProfileNational, Scale: 0.001, Reform: true, Format: FormatXLSX}, true},
+		{"national reform xlsx", Options{Profile: ProfileNational, Scale: 0.0003, Reform: true, Format: FormatXLSX}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
@@ -68,13 +69,14 @@ func TestLoadClean(t *testing.T) {
 
 // TestLoadDefects loads samples with defects: every injected code is found.
 func TestLoadDefects(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, format := range []string{FormatCSV, FormatParquet, FormatXLSX} {
 		t.Run(format, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
 			dir := t.TempDir()
-			sum, err := Write(ctx, dir, Options{Profile: ProfileNational, Scale: 0.001, Seed: 4, Defects: 0.002, Format: format})
+			sum, err := Write(ctx, dir, Options{Profile: ProfileNational, Scale: 0.0003, Seed: 4, Defects: 0.002, Format: format})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -132,6 +132,7 @@ func ruleShares(t *testing.T, dir string) map[string]float64 {
 // TestRuleMix checks that most cadre groups, accompany groups and "1+1"
 // models follow their rules and a realistic minority does not.
 func TestRuleMix(t *testing.T) {
+	t.Parallel()
 	for _, o := range []Options{{Profile: ProfileThaiBinh, Seed: 1}, {Profile: ProfileHungYen, Seed: 3}, {Profile: ProfileNational, Scale: 0.01, Seed: 3}} {
 		t.Run(o.Profile, func(t *testing.T) {
 			dir := fixture(t, o)

@@ -39,6 +39,7 @@ func readDir(t *testing.T, dir string) map[string][]byte {
 }
 
 func TestSameSeedSameBytes(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	for _, tc := range []struct {
 		name string
@@ -46,7 +47,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 	}{
 		{"csv", Options{Profile: ProfileNational, Scale: 0.001, Seed: 9}},
 		{"parquet", Options{Profile: ProfileNational, Scale: 0.001, Seed: 9, Format: FormatParquet}},
-		{"xlsx", Options{Profile: ProfileNational, Scale: 0.001, Seed: 9, Format: FormatXLSX}},
+		{"xlsx", Options{Profile: ProfileNational, Scale: 0.0003, Seed: 9, Format: FormatXLSX}},
 		{"reform defects csv", Options{Profile: ProfileNational, Scale: 0.001, Seed: 9, Reform: true, Defects: 0.001}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -80,6 +81,7 @@ func TestSameSeedSameBytes(t *testing.T) {
 }
 
 func TestManifest(t *testing.T) {
+	t.Parallel()
 	fsys, err := FS(context.Background(), Options{Profile: ProfileNational, Scale: 0.001, Reform: true})
 	if err != nil {
 		t.Fatal(err)
@@ -110,8 +112,9 @@ tables:
 // TestParquetTypes reads the written Parquet files back with a checked
 // allocator: typed columns, row groups, and the row counts of the summary.
 func TestParquetTypes(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	sum, err := Write(context.Background(), dir, Options{Profile: ProfileNational, Scale: 0.01, Format: FormatParquet})
+	sum, err := Write(context.Background(), dir, Options{Profile: ProfileNational, Scale: 0.005, Format: FormatParquet})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,8 +167,9 @@ func TestParquetTypes(t *testing.T) {
 }
 
 func TestXLSX(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	sum, err := Write(context.Background(), dir, Options{Profile: ProfileNational, Scale: 0.001, Format: FormatXLSX})
+	sum, err := Write(context.Background(), dir, Options{Profile: ProfileNational, Scale: 0.0003, Format: FormatXLSX})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,12 +188,13 @@ func TestXLSX(t *testing.T) {
 	if int64(len(rows)-1) != sum.Rows[snapshot.Ratings] {
 		t.Errorf("%d rows, summary says %d", len(rows)-1, sum.Rows[snapshot.Ratings])
 	}
-	if _, err := Write(context.Background(), t.TempDir(), Options{Profile: ProfileNational, Scale: 0.1, Format: FormatXLSX}); err == nil {
-		t.Error("national 0.1 as xlsx: want an error (members do not fit a sheet)")
+	if _, err := Write(context.Background(), t.TempDir(), Options{Profile: ProfileNational, Scale: 0.06, Format: FormatXLSX}); err == nil {
+		t.Error("national 0.06 as xlsx: want an error (members do not fit a sheet)")
 	}
 }
 
 func TestHungYenStructure(t *testing.T) {
+	t.Parallel()
 	dir := hungYenDir(t)
 	tr := readTree(t, dir)
 	levels := map[string]int{}
@@ -215,9 +220,10 @@ func TestHungYenStructure(t *testing.T) {
 }
 
 func TestDefectsSummary(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{FormatCSV, FormatParquet, FormatXLSX} {
 		t.Run(format, func(t *testing.T) {
-			sum, err := Write(context.Background(), t.TempDir(), Options{Profile: ProfileNational, Scale: 0.001, Defects: 0.001, Format: format})
+			sum, err := Write(context.Background(), t.TempDir(), Options{Profile: ProfileNational, Scale: 0.0003, Defects: 0.002, Format: format})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -241,6 +247,7 @@ func injectable(format string) []snapshot.Code {
 }
 
 func TestParseURL(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		url    string
 		want   Options
@@ -290,6 +297,7 @@ func FuzzParseURL(f *testing.F) {
 }
 
 func TestCancel(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := Write(ctx, t.TempDir(), small); err == nil {
