@@ -1,0 +1,66 @@
+// Package report turns a run's results into the run folder of
+// spec/reports.md: report.json, report.html, findings.csv, results.parquet,
+// report.xlsx and manifest.json, and publishes it to a storage.Bucket,
+// moving latest.json last.
+//
+// # Building
+//
+// The caller (internal/app) adapts the checker's outcome, roll-ups and
+// inventory into Inputs, plain data, so this package depends on the
+// checker's result types only:
+//
+//	rep := report.Build(report.Inputs{RunID: id, Snapshot: ..., Targets: ..., Results: ...})
+//	prev, err := report.Previous(ctx, bucket, rep.Run.Snapshot.Name) // nil when none
+//	rep.Delta = report.Delta(prev, rep)                              // nil when prev is nil
+//	files, err := report.Render(ctx, rep, formats, lang, mem)
+//	dir, err := report.Publish(ctx, bucket, rep, files)
+//
+// Build sorts every list (targets by id; by_unit by level then unit id;
+// findings and results by target then subject; data quality by table,
+// file, row, column, code; waivers by target, unit, expiry) and serialises
+// the inventory with sorted keys, so the same inputs give a byte-identical
+// report.json (JSON) apart from run.id, started_at and finished_at. Times
+// are RFC 3339 UTC to the second.
+//
+// Findings are the results that are neither pass nor skipped. Each has a
+// stable Key: 16 hex digits (64 bits) of sha256(target, subject, sorted
+// violation messages). Delta compares keys: a finding whose messages change
+// shows as resolved and new.
+//
+// Summary.subjects counts (target, subject) results. Percentages in the
+// HTML and XLSX are pass / (total - skipped).
+//
+// # Personal data
+//
+// Reports name units and use ids. Build drops, at any depth of violation
+// details, the keys of PersonalKeys (name, phone, needs, address...), and
+// blanks the value of data-quality findings about the members table or a
+// needs/personal column (a shifted row can put a name there). The HTML,
+// CSV and XLSX never show details, data-quality values or waiver approvers.
+//
+// # Formats
+//
+//   - report.json: JSON, validated in tests against schema/report.schema.json
+//     (JSON Schema 2020-12; schema.Validate).
+//   - report.html: HTML, one self-contained page (inline CSS and SVG, no script,
+//     nothing fetched) in Vietnamese (Vietnamese) or English; every label is in
+//     the catalogue of messages.go; numbers 1.234, 48,5 %, dates 30/09/2024;
+//     readable on a phone and printable on A4. At most HTMLFindingsPerTarget
+//     findings per target are listed; the rest are counted.
+//   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
+//   - results.parquet: ResultsParquet, every result, zstd, 64k-row groups.
+//   - report.xlsx: XLSX, summary and findings sheets, labels by language.
+//   - manifest.json: written by Publish with the size and sha256 of each file.
+//
+// # Publishing
+//
+// Publish writes <name>/runs/<as_of>/<run_id>/ file by file, each with a
+// does-not-exist precondition (identical bytes already there are accepted,
+// so a retry of the same run succeeds; AllowOverwrite lets a retried run
+// with an explicit --run-id replace its own files), then manifest.json, and
+// only then moves <name>/latest.json ({run_id, as_of, path, finished_at})
+// under a generation precondition. A newer pointer (later as_of, or same
+// as_of and later finished_at) is left alone. Any error returns before
+// latest.json moves, so readers that follow latest.json never see a partial
+// run. Previous follows latest.json back to the last report.
+package report
