@@ -46,11 +46,13 @@ func benchPolicies(b *testing.B) map[string]*Policies {
 func BenchmarkBuildIndex(b *testing.B) {
 	snap := provinceSnap()
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
 		if _, err := buildIndex(snap); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
 }
 
 func BenchmarkInput(b *testing.B) {
@@ -74,9 +76,11 @@ func BenchmarkInput(b *testing.B) {
 		}
 		b.Run(scope, func(b *testing.B) {
 			b.ReportAllocs()
+			cpu0 := cpuTime()
 			for i := 0; i < b.N; i++ {
 				_ = x.input(subjects[i%len(subjects)])
 			}
+			b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "inputs/cpu-s")
 		})
 	}
 }
