@@ -76,7 +76,7 @@ func writeTerminationLog(path, line string) error {
 		return fmt.Errorf("open termination log %q: %w", path, err)
 	}
 	if len(line) > maxTerminationMessage-1 {
-		line = line[:maxTerminationMessage-1]
+		line = strings.ToValidUTF8(line[:maxTerminationMessage-1], "")
 	}
 	if _, err := f.WriteString(line + "\n"); err != nil {
 		f.Close()
