@@ -7,6 +7,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -159,4 +160,31 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkEvalOverhead measures the checker's and OPA's fixed cost per
+// evaluation: a target that looks at one field of a commune's input.
+func BenchmarkEvalOverhead(b *testing.B) {
+	snap := provinceSnap()
+	p, err := Load(context.Background(), fstest.MapFS{"a.rego": {Data: []byte(okMeta +
+		"violation contains {\"msg\": \"x\"} if input.subject.id == \"none\"\n")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := New(p, WithWorkers(1))
+	plan, err := c.plan(context.Background(), snap)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := plan.subjects[0]
+	input := plan.x.input(s)
+	pt := c.prepared["X-1"]
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		if _, err := c.evalOne(context.Background(), plan.x, s, pt, input, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "evals/cpu-s")
 }
