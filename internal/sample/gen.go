@@ -9,7 +9,7 @@ import (
 
 // build makes the world of a profile: territory, cadres, ratings, models.
 func build(o Options) *world {
-	w := &world{seed: o.Seed, cadresOf: map[int][]int{}}
+	w := &world{seed: o.Seed}
 	switch o.Profile {
 	case ProfileThaiBinh:
 		w.name, w.title, w.asOf = "thai-binh", "Hội LHPN tỉnh Thái Bình", date(2024, 9, 30)
@@ -41,14 +41,18 @@ func build(o Options) *world {
 func (w *world) people() {
 	r := newRand(w.seed, 3)
 	add := func(ui int, role string, member int64, party float64) {
-		c := cadre{id: "cb" + pad(len(w.cadres)+1, 7), unit: ui, role: role, member: member,
-			good: r.Float64() < 0.6, party: r.Float64() < party, competence: true}
-		for _, f := range snapshot.Fields {
+		c := cadre{unit: int32(ui), role: roleOf(role), member: member,
+			good: r.Float64() < 0.6, party: r.Float64() < party}
+		for f := range snapshot.Fields {
 			if r.Float64() < 0.35 {
-				c.strong = append(c.strong, f)
+				c.strong |= 1 << f
 			}
 		}
-		w.cadresOf[ui] = append(w.cadresOf[ui], len(w.cadres))
+		u := &w.units[ui]
+		if u.ncadres == 0 {
+			u.cadre0 = int32(len(w.cadres))
+		}
+		u.ncadres++ // a unit's cadres are added one after the other
 		w.cadres = append(w.cadres, c)
 	}
 	anyMember := func(bi int) int64 { return w.branch[bi].start + int64(r.IntN(int(w.branch[bi].n))) }
@@ -303,7 +307,7 @@ func (p *planner) onePlusOne(ui int) int {
 				p.part(mi, "pn"+pad(len(w.parts)+1, 7), "person", "helped", pair, label)
 			}
 		case "cadre_supports_member":
-			p.part(mi, w.cadres[p.cadreIn(ci, false)].id, "cadre", "helper", pair, label)
+			p.part(mi, cadreID(p.cadreIn(ci, false)), "cadre", "helper", pair, label)
 			want := int8(1)
 			if fail {
 				want = 0
@@ -313,7 +317,7 @@ func (p *planner) onePlusOne(ui int) int {
 		case "party_mentors_cadre":
 			helper := p.memberFor(bi, from, func(m memberRow) bool { return m.party != fail })
 			p.part(mi, memberID(helper), "member", "helper", pair, label)
-			p.part(mi, w.cadres[p.cadreIn(ci, true)].id, "cadre", "helped", pair, label)
+			p.part(mi, cadreID(p.cadreIn(ci, true)), "cadre", "helped", pair, label)
 		}
 	}
 	return mi
@@ -350,8 +354,8 @@ func (p *planner) cadreIn(ci int, grassroots bool) int {
 				ui = b.groups[p.r.IntN(len(b.groups))]
 			}
 		}
-		if cs := w.cadresOf[ui]; len(cs) > 0 {
-			return cs[p.r.IntN(len(cs))]
+		if n := w.units[ui].ncadres; n > 0 {
+			return int(w.units[ui].cadre0) + p.r.IntN(int(n))
 		}
 	}
 }
@@ -372,11 +376,11 @@ func (p *planner) cadresProgress(ci int) int {
 	for _, bi := range w.commune[ci].branches {
 		b := w.branch[bi]
 		for _, ui := range append([]int{b.unit}, b.groups...) {
-			for _, k := range w.cadresOf[ui] {
+			for _, k := range w.cadresOf(ui) {
 				if p.usedCadre[k] {
 					continue
 				}
-				if w.cadres[k].role == "branch_head" {
+				if cadreRoles[w.cadres[k].role] == "branch_head" {
 					heads = append(heads, k)
 				} else {
 					others = append(others, k)
@@ -414,7 +418,7 @@ func (p *planner) cadresProgress(ci int) int {
 	}
 	for _, k := range pick {
 		p.usedCadre[k] = true
-		p.part(mi, w.cadres[k].id, "cadre", "member", "", "")
+		p.part(mi, cadreID(k), "cadre", "member", "", "")
 	}
 	return mi
 }

@@ -24,8 +24,6 @@ type world struct {
 	lineage [][3]string
 	// members is the number of member rows (before defects).
 	members int64
-	// cadresOf lists cadre indexes per unit index.
-	cadresOf map[int][]int
 }
 
 type unit struct {
@@ -34,6 +32,9 @@ type unit struct {
 	name, kind string
 	commune    int // commune index for communes, branches and groups; -1 above
 	branch     int // branch index for branches and groups; -1 otherwise
+	// The unit's cadres are w.cadres[cadre0 : cadre0+ncadres].
+	cadre0  int32
+	ncadres int32
 }
 
 type commune struct {
@@ -51,15 +52,37 @@ type branch struct {
 	quality          float64 // share of members with hardship and needs recorded
 }
 
+// cadre is kept small: the national profile has about a million of them.
 type cadre struct {
-	id         string
-	unit       int
-	role       string
-	good       bool
-	strong     []string
-	member     int64 // member index, -1 when none
-	party      bool
-	competence bool // whether competence is recorded
+	member int64 // member index, -1 when none
+	unit   int32
+	role   uint8 // index into snapshot.Enums["cadres.role"]
+	strong uint8 // bit f set: strong in snapshot.Fields[f]
+	good   bool
+	party  bool
+}
+
+func cadreID(k int) string { return "cb" + pad(k+1, 7) }
+
+var cadreRoles = snapshot.Enums["cadres.role"]
+
+func roleOf(name string) uint8 {
+	for i, r := range cadreRoles {
+		if r == name {
+			return uint8(i)
+		}
+	}
+	panic("sample: unknown cadre role " + name)
+}
+
+// cadresOf returns the cadre indexes of unit ui.
+func (w *world) cadresOf(ui int) []int {
+	u := w.units[ui]
+	out := make([]int, u.ncadres)
+	for i := range out {
+		out[i] = int(u.cadre0) + i
+	}
+	return out
 }
 
 type model struct {

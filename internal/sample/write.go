@@ -201,19 +201,23 @@ func (w *world) rows(t snapshot.Table, d *defecter, out func([]string) error) er
 	case snapshot.Members:
 		return w.memberRows(d, out)
 	case snapshot.Cadres:
-		for _, c := range w.cadres {
-			comp := ""
-			if c.competence {
-				comp = "not_yet_good"
-				if c.good {
-					comp = "good"
-				}
+		var strong []string
+		for k, c := range w.cadres {
+			comp := "not_yet_good"
+			if c.good {
+				comp = "good"
 			}
 			mid := ""
 			if c.member >= 0 {
 				mid = memberID(c.member)
 			}
-			row := []string{c.id, w.units[c.unit].id, c.role, comp, strings.Join(c.strong, ";"), mid, boolText(c.party)}
+			strong = strong[:0]
+			for f, name := range snapshot.Fields {
+				if c.strong&(1<<f) != 0 {
+					strong = append(strong, name)
+				}
+			}
+			row := []string{cadreID(k), w.units[c.unit].id, cadreRoles[c.role], comp, strings.Join(strong, ";"), mid, boolText(c.party)}
 			if err := d.cadre(row, out); err != nil {
 				return err
 			}
