@@ -36,11 +36,11 @@ type Checker struct {
 	shard    struct{ index, count int }
 	progress func(done, total int)
 	log      zerolog.Logger
+	scopes   map[string]bool // nil: every scope
 
-	once     sync.Once
-	prepared map[string]*preparedTarget // by target id
+	mu       sync.Mutex                 // guards what prepare sets
+	prepared map[string]*preparedTarget // by target id; nil until prepared
 	store    storage.Store
-	initErr  error
 }
 
 type preparedTarget struct {
@@ -92,6 +92,18 @@ func WithShard(index, count int) Option {
 	}
 }
 
+// WithScopes evaluates only the targets of these scopes (default: all).
+// With WithShard, a merge step can evaluate the province and district
+// targets that no shard evaluates: New(p, WithScopes("province", "district")).
+func WithScopes(scopes ...string) Option {
+	return func(c *Checker) {
+		c.scopes = map[string]bool{}
+		for _, s := range scopes {
+			c.scopes[s] = true
+		}
+	}
+}
+
 // WithProgress is called after each subject with the number of evaluations
 // done and the total. Calls never overlap.
 func WithProgress(f func(done, total int)) Option { return func(c *Checker) { c.progress = f } }
@@ -117,46 +129,48 @@ type Outcome struct {
 }
 
 func (c *Checker) prepare(ctx context.Context) error {
-	c.once.Do(func() {
-		data, err := c.storeValue()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.prepared != nil {
+		return nil
+	}
+	data, err := c.storeValue()
+	if err != nil {
+		return err
+	}
+	store := inmem.NewFromObjectWithOpts(map[string]any{}, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	txn, err := store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return fmt.Errorf("store data: %w", err)
+	}
+	for _, k := range []string{"params", "vocab"} {
+		v, _ := data.Get(ast.StringTerm(k)).Value.(ast.Object)
+		if err := store.Write(ctx, txn, storage.AddOp, storage.Path{k}, v); err != nil {
+			store.Abort(ctx, txn)
+			return fmt.Errorf("store %s: %w", k, err)
+		}
+	}
+	if err := store.Commit(ctx, txn); err != nil {
+		return fmt.Errorf("store data: %w", err)
+	}
+	prepared := map[string]*preparedTarget{}
+	for _, t := range c.policies.targets {
+		rs := c.policies.rules[t.Package]
+		pq, err := rego.New(
+			rego.ParsedQuery(queryFor(t.Package, rs)),
+			rego.Compiler(c.policies.compilers[t.Scope]),
+			rego.Store(store),
+			rego.StoreReadAST(true),
+			rego.StrictBuiltinErrors(true),
+			rego.Capabilities(Capabilities()),
+		).PrepareForEval(ctx)
 		if err != nil {
-			c.initErr = err
-			return
+			return fmt.Errorf("prepare target %s: %w", t.ID, err)
 		}
-		c.store = inmem.NewFromObjectWithOpts(map[string]any{}, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
-		txn := storage.NewTransactionOrDie(ctx, c.store, storage.WriteParams)
-		for _, k := range []string{"params", "vocab"} {
-			v, _ := data.Get(ast.StringTerm(k)).Value.(ast.Object)
-			if err := c.store.Write(ctx, txn, storage.AddOp, storage.Path{k}, v); err != nil {
-				c.store.Abort(ctx, txn)
-				c.initErr = fmt.Errorf("store %s: %w", k, err)
-				return
-			}
-		}
-		if err := c.store.Commit(ctx, txn); err != nil {
-			c.initErr = fmt.Errorf("store data: %w", err)
-			return
-		}
-		c.prepared = map[string]*preparedTarget{}
-		for _, t := range c.policies.targets {
-			rs := c.policies.rules[t.Package]
-			q := queryFor(t.Package, rs)
-			pq, err := rego.New(
-				rego.ParsedQuery(q),
-				rego.Compiler(c.policies.compilers[t.Scope]),
-				rego.Store(c.store),
-				rego.StoreReadAST(true),
-				rego.StrictBuiltinErrors(true),
-				rego.Capabilities(Capabilities()),
-			).PrepareForEval(ctx)
-			if err != nil {
-				c.initErr = fmt.Errorf("prepare target %s: %w", t.ID, err)
-				return
-			}
-			c.prepared[t.ID] = &preparedTarget{Target: t, query: pq, rules: rs}
-		}
-	})
-	return c.initErr
+		prepared[t.ID] = &preparedTarget{Target: t, query: pq, rules: rs}
+	}
+	c.store, c.prepared = store, prepared
+	return nil
 }
 
 // storeValue is the data document: {"params": ..., "vocab": ...}.
@@ -233,6 +247,9 @@ func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, err
 	p := &plan{x: x, targets: map[string][]*preparedTarget{}}
 	modelTypes := map[string]bool{}
 	for _, t := range c.policies.targets {
+		if c.scopes != nil && !c.scopes[t.Scope] {
+			continue
+		}
 		pt := c.prepared[t.ID]
 		p.targets[t.Scope] = append(p.targets[t.Scope], pt)
 		if t.Scope == "model" {

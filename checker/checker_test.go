@@ -187,6 +187,19 @@ func TestShards(t *testing.T) {
 	if diff := cmp.Diff(want, merged); diff != "" {
 		t.Errorf("merged shards differ from the whole run without province/district subjects (-whole +merged):\n%s", diff)
 	}
+	// The merge step evaluates what no shard does.
+	upper, err := New(p, WithScopes("province", "district")).Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged = append(merged, upper.Results...)
+	sort.SliceStable(merged, func(i, j int) bool {
+		a, b := merged[i], merged[j]
+		return a.Target < b.Target || a.Target == b.Target && a.Subject < b.Subject
+	})
+	if diff := cmp.Diff(whole.Results, merged); diff != "" {
+		t.Errorf("shards + upper scopes differ from the whole run (-whole +merged):\n%s", diff)
+	}
 }
 
 func TestEvalDeadline(t *testing.T) {

@@ -119,8 +119,9 @@
 // modulo n is i, with the branches, groups and models below them; province
 // and district subjects only when n == 1. Rollup and TakeInventory are pure
 // functions of the snapshot and the results, so a merge step can call them
-// on the concatenated results of every shard (and evaluate the province and
-// district targets itself, with n == 1 and no other subjects, if needed).
+// on the concatenated results of every shard. No shard evaluates province
+// and district subjects: the merge step does, with
+// New(p, WithScopes("province", "district")).
 //
 // # For `vungmanh eval`
 //
