@@ -201,6 +201,7 @@ func TestPublishFaults(t *testing.T) {
 	srv := storagetest.NewServer(t, "r")
 	t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
 	r1, f1 := runOf(t, "base", "2024-08-31", t0)
+	r2, f2 := runOf(t, "next", "2024-09-30", t0.Add(time.Hour))
 	// Count the requests of one clean publish on a scratch prefix.
 	{
 		b := srv.Open(t, "count")
@@ -234,7 +235,6 @@ func TestPublishFaults(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					r2, f2 := runOf(t, "next", "2024-09-30", t0.Add(time.Hour))
 					srv.Proxy.SetPlan(storagetest.FailAt(i, f, persistent))
 					_, err = Publish(ctx, b, r2, f2)
 					srv.Proxy.SetPlan(nil)

@@ -325,3 +325,47 @@ func TestRenderFormats(t *testing.T) {
 		})
 	}
 }
+
+func TestHTMLStatic(t *testing.T) {
+	noDistricts := fixture()
+	for i, tg := range noDistricts.Targets {
+		var rows []UnitCount
+		for _, u := range tg.ByUnit {
+			if u.Level != "district" {
+				rows = append(rows, u)
+			}
+		}
+		rows = append(rows, UnitCount{UnitID: "xa-tt-1", Level: "commune", Name: "Xã Thụy Hải", Total: 1, Pass: 1},
+			UnitCount{UnitID: "xa-vt-1", Level: "commune", Name: "Xã Tam Quang", Total: 1, Fail: 1})
+		noDistricts.Targets[i].ByUnit = rows
+	}
+	for _, tc := range []struct {
+		name    string
+		r       *Report
+		lang    Lang
+		want    []string
+		wantNot []string
+	}{
+		{"vi with districts", built(), Vietnamese, []string{`lang="vi"`, "Theo huyện, thành phố", "Thái Thụy", "25,0\u00a0%", "▲ &#43;1", "30/09/2024"}, nil},
+		{"en", built(), English, []string{`lang="en"`, "By district", "25.0%", "30 Sep 2024", "Every commune union has"}, []string{"Tỷ lệ đạt chung"}},
+		{"no districts: a bar per commune", Build(noDistricts), Vietnamese, []string{"Theo cơ sở hội", ">Xã Thụy Hải</text>", ">Xã Tam Quang</text>", "Chưa có lần chạy trước"}, []string{"Theo huyện"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, err := HTML(tc.r, tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := string(h)
+			for _, w := range append([]string{`name="viewport"`, "@page{size:A4", "@media print", "<svg"}, tc.want...) {
+				if !strings.Contains(s, w) {
+					t.Errorf("HTML lacks %q", w)
+				}
+			}
+			for _, w := range append([]string{"<script", "http://", "https://", "<img", "<link", "@import", "url("}, tc.wantNot...) {
+				if strings.Contains(s, w) {
+					t.Errorf("HTML contains %q", w)
+				}
+			}
+		})
+	}
+}
