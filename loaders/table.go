@@ -26,6 +26,35 @@ type column struct {
 	needs  bool              // members.needs -> needs_recorded
 	nfc    int               // DQ008 seen
 	silent bool              // no DQ008 (windows-1258 decodes to combining marks)
+	dict   *dictColumn       // dictionary-encoded: b is its index builder
+}
+
+// dictColumn builds a dictionary<int32, utf8> column with a Go map as the
+// memo table (faster than the Arrow builder's for short, repeated strings).
+type dictColumn struct {
+	typ    *arrow.DictionaryType
+	memo   map[string]int32
+	values []string
+}
+
+func (d *dictColumn) index(s string) int32 {
+	if i, ok := d.memo[s]; ok {
+		return i
+	}
+	s = strings.Clone(s) // s may point into a parquet page
+	i := int32(len(d.values))
+	d.memo[s] = i
+	d.values = append(d.values, s)
+	return i
+}
+
+func (d *dictColumn) array(mem memory.Allocator, idx arrow.Array) arrow.Array {
+	vb := array.NewStringBuilder(mem)
+	defer vb.Release()
+	vb.AppendValues(d.values, nil)
+	vals := vb.NewArray()
+	defer vals.Release()
+	return array.NewDictionaryArray(d.typ, idx, vals)
 }
 
 // rawTable is a table as read, bad rows included (with nulls), before the
@@ -58,10 +87,17 @@ type tableLoader struct {
 	hdrWidth int
 	out      *rawTable
 	progress func(snapshot.Table, int)
+	released bool
 }
 
 func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec, field arrow.Field, aliases map[string]string) *column {
-	c := &column{spec: spec, src: -1, b: array.NewBuilder(mem, field.Type)}
+	c := &column{spec: spec, src: -1}
+	if dt, ok := field.Type.(*arrow.DictionaryType); ok {
+		c.dict = &dictColumn{typ: dt, memo: map[string]int32{}}
+		c.b = array.NewInt32Builder(mem)
+	} else {
+		c.b = array.NewBuilder(mem, field.Type)
+	}
 	if t == snapshot.Members && spec.Name == "needs" {
 		c.needs = true
 	}
@@ -221,6 +257,15 @@ func requiredMsg(name string) string {
 // add appends v to c. A non-empty code is an error finding for the row; the
 // column then gets a null.
 func (l *tableLoader) add(c *column, v cell, row int) (code snapshot.Code, val, msg string) {
+	code, val, msg = l.addValue(c, v, row)
+	if code != "" && !c.needs {
+		c.b.AppendNull()
+	}
+	return code, val, msg
+}
+
+// addValue appends v to c, or nothing when it returns an error code.
+func (l *tableLoader) addValue(c *column, v cell, row int) (code snapshot.Code, val, msg string) {
 	if c.needs {
 		rec := false
 		if v.k != cellNull {
@@ -229,11 +274,6 @@ func (l *tableLoader) add(c *column, v cell, row int) (code snapshot.Code, val, 
 		c.b.(*array.BooleanBuilder).Append(rec)
 		return "", "", ""
 	}
-	defer func() {
-		if code != "" {
-			c.b.AppendNull()
-		}
-	}()
 	if v.k == cellString && strings.TrimSpace(v.s) == "" {
 		v = cell{}
 	}
@@ -271,13 +311,10 @@ func (l *tableLoader) add(c *column, v cell, row int) (code snapshot.Code, val, 
 			}
 			s = canon
 		}
-		switch b := c.b.(type) {
-		case *array.StringBuilder:
-			b.Append(s)
-		case *array.BinaryDictionaryBuilder:
-			if err := b.AppendString(s); err != nil {
-				return snapshot.DQType, s, "The value cannot be stored: " + err.Error()
-			}
+		if c.dict != nil {
+			c.b.(*array.Int32Builder).Append(c.dict.index(s))
+		} else {
+			c.b.(*array.StringBuilder).Append(s)
 		}
 		return "", "", ""
 	case snapshot.KindBool:
@@ -454,15 +491,24 @@ func (l *tableLoader) finish(mem memory.Allocator) {
 	for i, c := range l.cols {
 		arrs[i] = c.b.NewArray()
 		c.b.Release()
+		if c.dict != nil {
+			idx := arrs[i]
+			arrs[i] = c.dict.array(mem, idx)
+			idx.Release()
+		}
 	}
+	l.released = true
 	l.out.rec = array.NewRecord(snapshot.Schema(l.t), arrs, int64(len(l.out.rows)))
 	for _, a := range arrs {
 		a.Release()
 	}
-	_ = mem
 }
 
 func (l *tableLoader) release() {
+	if l.released {
+		return
+	}
+	l.released = true
 	for _, c := range l.cols {
 		c.b.Release()
 	}

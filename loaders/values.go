@@ -12,6 +12,9 @@ import (
 // cleanText trims s and normalises it to NFC. changed reports that NFC
 // changed the text; ok is false when s is not valid UTF-8.
 func cleanText(s string) (out string, changed, ok bool) {
+	if plainASCII(s) {
+		return s, false, true
+	}
 	s = strings.TrimSpace(s)
 	if !utf8.ValidString(s) {
 		return s, false, false
@@ -106,4 +109,18 @@ func parseMonth(s string) bool {
 	y, ok1 := digits(s[:4])
 	m, ok2 := digits(s[5:])
 	return ok1 && ok2 && y >= 1 && m >= 1 && m <= 12
+}
+
+// plainASCII reports whether s is printable-ASCII-only text without
+// surrounding spaces: already trimmed and in NFC (the common case of ids).
+func plainASCII(s string) bool {
+	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x21 && c != ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
