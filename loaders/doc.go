@@ -1,0 +1,97 @@
+// Package loaders reads a province's nightly snapshot (spec/snapshot.md) into
+// Arrow records and data-quality findings: the first stage of a run.
+//
+// # Opening and loading
+//
+//	snap, err := loaders.Load(ctx, "gs://exports/thai-binh/2024-09-30",
+//		loaders.WithMaxBadRows(limit), loaders.WithAllocator(mem))
+//	if err != nil { ... }          // see "Errors" below
+//	defer snap.Release()
+//	units := snap.Table(snapshot.Units)
+//
+// Load is OpenFS followed by LoadFS. OpenFS accepts a local folder, a file://
+// URL or gs://bucket/prefix. Local folders are opened with os.OpenRoot: no
+// name, ".." or symbolic link reaches outside the folder. gs:// uses the
+// Cloud Storage client with Application Default Credentials, or the emulator
+// named by STORAGE_EMULATOR_HOST without authentication; its files support
+// ranged reads (io.ReaderAt). LoadFS reads from any fs.FS, for example an
+// in-memory fstest.MapFS holding a sample snapshot.
+//
+// # What comes back
+//
+// A *snapshot.Snapshot with one arrow.Record per table of snapshot.Tables,
+// each with exactly snapshot.Schema(t); a table the manifest does not list
+// is an empty record. Records hold only rows that passed validation.
+// members.needs is read only to set needs_recorded: the text is never kept,
+// never quoted in a finding. members.unit_id and members.special_group are
+// dictionary<int32, utf8>. Findings (DQ002-DQ010) are sorted by table (in
+// snapshot.Tables order), file, row, column, code, value. Stats counts rows
+// read and rows excluded by their own error finding, per table.
+//
+// Exclusion: a row with an error finding is left out. A unit left out also
+// takes every unit below it (ExcludedUnits lists them all, with the reason:
+// "DQ003 on row 12" or "ancestor xa-1 excluded"); rows of members, cadres,
+// ratings, activities and participants that belong to an excluded unit are
+// left out without a finding of their own; a reference to a unit, model,
+// cadre or member that does not exist is DQ003. ExcludedModels lists models
+// whose row had an error (when the row has an id and a valid type) and the
+// models of excluded units; their participants are left out.
+//
+// # Errors
+//
+//   - *FatalError (DQ001): the manifest is missing or invalid, a required
+//     table or column is missing, a file cannot be read or breaks a limit.
+//     Findings say where, in words a data clerk understands; Unwrap gives
+//     the cause (a *ParseError for located parser errors). Exit code 3.
+//   - *TooManyBadRowsError: a table has more excluded rows than
+//     WithMaxBadRows allows (default 1%; ParseLimit reads "1%" or "250").
+//     Exit code 3.
+//   - any other error is transient (context cancelled, storage failing while
+//     reading gs://): retry.
+//
+// # Formats
+//
+// By extension, each optionally followed by .gz: .csv and .tsv (UTF-8 with
+// or without BOM; UTF-16 with BOM, detected or declared; Windows-1258 when
+// declared; delimiter declared or detected among "," ";" TAB from the header
+// line, TAB by default for .tsv; RFC 4180 quotes with embedded newlines),
+// .parquet (pqarrow, read in batches of 65,536 rows by row group, only the
+// columns of the spec are decoded), .ndjson / .jsonl (one object per line),
+// .xlsx (excelize, first sheet or `sheet:`; raw cell values, so a date cell
+// is read from its serial number). Typed Parquet and JSON values (booleans,
+// integers, floats, date32, date64, timestamps, lists of strings) are taken
+// as they are; strings are parsed as the spec says. Header names are matched
+// case-insensitively after trimming.
+//
+// Row numbers in findings: CSV/TSV the physical line where the record starts
+// (header = 1); NDJSON the physical line (blank lines count); XLSX the sheet
+// row (header = 1); Parquet the 1-based record index (no header).
+//
+// # Limits
+//
+// Every file is read through caps, so that no input can exhaust memory:
+//
+//   - WithMaxDecompressed (default 4 GiB): bytes read from one file after
+//     gzip; also the most an XLSX, a gzipped Parquet or a Parquet from an
+//     fs.File without io.ReaderAt+io.Seeker may hold in memory (those are
+//     read whole, because their readers need random access), and the unzip
+//     limit given to excelize.
+//   - WithMaxLineBytes (default 1 MiB): one physical line of CSV/TSV/NDJSON,
+//     one XLSX cell.
+//   - snapshot.yaml: 1 MiB.
+//
+// Breaking a limit is DQ001 with the file and line.
+//
+// # Text
+//
+// Text is trimmed and normalised to NFC; a value changed by NFC is DQ008 (at
+// most 100 listed per column, then one summary finding). Windows-1258 files
+// are exempt from DQ008: that encoding writes Vietnamese tone marks as
+// combining characters, so NFC always changes them. Aliases of the manifest
+// ("table.column" -> label -> code) apply to any text column, to list items
+// and to enums, matched exactly after NFC or case-insensitively; enums are
+// then matched case-insensitively. Booleans: true/false, 1/0, yes/no, y/n,
+// x, có/không (co/khong), any case; an empty cell is null. Dates YYYY-MM-DD
+// or D/M/YYYY; months YYYY-MM; lists ";"-separated. units.active defaults to
+// true and models.status to active. An empty required value is DQ007.
+package loaders
