@@ -264,11 +264,9 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
 	}
 	head = head[:0]
-	for _, k := range []string{"target", "code", "level", "unit", "path", "status", "messages", "code"} {
+	for _, k := range []string{"target", "subject_id", "level", "unit", "path", "status", "messages", "finding_key"} {
 		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
 	}
-	head[1] = excelize.Cell{StyleID: bold, Value: "ID"}
-	head[7] = excelize.Cell{StyleID: bold, Value: "key"}
 	if err := dw.SetRow("A1", head); err != nil {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
 	}

@@ -282,3 +282,23 @@ func withJSON(files map[string][]byte, r *Report) map[string][]byte {
 	}
 	return out
 }
+
+// A publish stopped midway (SIGTERM cancels the context) leaves
+// latest.json on the previous run.
+func TestPublishCancelled(t *testing.T) {
+	b := localBucket(t)
+	t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+	r1, f1 := runOf(t, "base", "2024-08-31", t0)
+	if _, err := Publish(context.Background(), b, r1, f1); err != nil {
+		t.Fatal(err)
+	}
+	r2, f2 := runOf(t, "next", "2024-09-30", t0.Add(time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Publish(ctx, b, r2, f2); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Publish with a cancelled context: %v", err)
+	}
+	if l := readLatest(t, b); l.RunID != "base" {
+		t.Fatalf("latest = %s, want base", l.RunID)
+	}
+}
