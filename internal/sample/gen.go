@@ -168,6 +168,7 @@ type planner struct {
 	// usedCadre and usedUnit keep groups of one commune disjoint (TB-11).
 	usedCadre map[int]bool
 	usedUnit  map[int]bool
+	usedList  []int // usedCadre in the order used
 	usedIn    int // commune the used sets are about
 	seen      map[string]int
 }
@@ -362,7 +363,7 @@ func (p *planner) cadreIn(ci int, grassroots bool) int {
 
 func (p *planner) resetUsed(ci int) {
 	if p.usedIn != ci {
-		p.usedIn, p.usedCadre, p.usedUnit = ci, map[int]bool{}, map[int]bool{}
+		p.usedIn, p.usedCadre, p.usedUnit, p.usedList = ci, map[int]bool{}, map[int]bool{}, nil
 	}
 }
 
@@ -416,8 +417,14 @@ func (p *planner) cadresProgress(ci int) int {
 	default: // too few cadres left: a group of one
 		pick = heads[:min(1, len(heads))]
 	}
+	// Now and then a cadre already in another group of the commune joins
+	// this one too (TB-11 finds it).
+	if len(pick) == 3 && len(p.usedList) > 0 && p.failing("tb11") {
+		pick[2] = p.usedList[r.IntN(len(p.usedList))]
+	}
 	for _, k := range pick {
 		p.usedCadre[k] = true
+		p.usedList = append(p.usedList, k)
 		p.part(mi, cadreID(k), "cadre", "member", "", "")
 	}
 	return mi
