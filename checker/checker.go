@@ -203,6 +203,18 @@ func queryFor(pkg string, rs ruleSet) ast.Body {
 	return ast.MustParseBodyWithOpts(strings.Join(parts, "; "), ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
+// modelKey is the key of plan.targets for the targets of one model type.
+func modelKey(typ string) string { return "model:" + typ }
+
+// key is the key of plan.targets for the targets that apply to s: the
+// targets of its level, or for a model the targets of its model type.
+func (p *plan) key(s subject) string {
+	if s.model >= 0 {
+		return modelKey(p.x.models[s.model].typ)
+	}
+	return s.scope
+}
+
 // plan is the work of one Evaluate.
 type plan struct {
 	x        *index
@@ -251,7 +263,11 @@ func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, err
 			continue
 		}
 		pt := c.prepared[t.ID]
-		p.targets[t.Scope] = append(p.targets[t.Scope], pt)
+		key := t.Scope
+		if t.Scope == "model" {
+			key = modelKey(t.ModelType)
+		}
+		p.targets[key] = append(p.targets[key], pt)
 		if t.Scope == "model" {
 			modelTypes[t.ModelType] = true
 		}
@@ -282,7 +298,7 @@ func (c *Checker) Evaluate(ctx context.Context, snap *snapshot.Snapshot) (*Outco
 	x := p.x
 	total := 0
 	for _, s := range p.subjects {
-		total += len(p.targets[s.scope])
+		total += len(p.targets[p.key(s)])
 	}
 	c.log.Debug().Int("subjects", len(p.subjects)).Int("evaluations", total).Int("workers", c.workers).Msg("evaluate")
 
@@ -302,8 +318,9 @@ func (c *Checker) Evaluate(ctx context.Context, snap *snapshot.Snapshot) (*Outco
 			for i := range jobs {
 				s := p.subjects[i]
 				input := x.input(s)
-				rs := make([]Result, 0, len(p.targets[s.scope]))
-				for _, t := range p.targets[s.scope] {
+				ts := p.targets[p.key(s)]
+				rs := make([]Result, 0, len(ts))
+				for _, t := range ts {
 					r, err := c.evalOne(ctx, x, s, t, input, nil)
 					if err != nil {
 						mu.Lock()
@@ -438,10 +455,7 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 		}
 	}
 	for _, e := range x.excludedModels {
-		for _, t := range p.targets["model"] {
-			if t.ModelType != e.Type {
-				continue
-			}
+		for _, t := range p.targets[modelKey(e.Type)] {
 			path := pathOf(e.UnitID)
 			if !inShard(path, "", "") {
 				continue

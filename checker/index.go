@@ -78,6 +78,7 @@ var (
 	kComponent, kUnit, kCadre, kMember            = ast.StringTerm("component"), ast.StringTerm("unit"), ast.StringTerm("cadre"), ast.StringTerm("member")
 	kCompetence, kStrongFields, kMemberID         = ast.StringTerm("competence"), ast.StringTerm("strong_fields"), ast.StringTerm("member_id")
 	kPartyMember, kJoinedOn, kHonorary            = ast.StringTerm("party_member"), ast.StringTerm("joined_on"), ast.StringTerm("honorary")
+	kCommuneID                                    = ast.StringTerm("commune_id")
 	kPioneer, kHardship, kYear, kRating, kScore   = ast.StringTerm("pioneer"), ast.StringTerm("hardship"), ast.StringTerm("year"), ast.StringTerm("rating"), ast.StringTerm("score")
 	kFields, kMonth, kAttendees, kRatings         = ast.StringTerm("fields"), ast.StringTerm("month"), ast.StringTerm("attendees"), ast.StringTerm("ratings")
 	kTitle, kAsOf, kByGroup                       = ast.StringTerm("title"), ast.StringTerm("as_of"), ast.StringTerm("by_special_group")
@@ -300,6 +301,9 @@ func (x *index) buildUnits(c cols) error {
 		x.path[i] = p
 		id, level, name := ast.StringTerm(u.id), x.in(string(u.level)), ast.StringTerm(u.name)
 		o := obj{kID, id, kLevel, level, kName, name}
+		if c := x.communeOf(i); c >= 0 {
+			o = append(o, kCommuneID, x.in(x.units[c].id))
+		}
 		o.si(x, kKind, u.kind, u.hasKind)
 		o.b(kActive, u.active, true)
 		if u.hasParent {
@@ -311,6 +315,20 @@ func (x *index) buildUnits(c cols) error {
 		}
 	}
 	return nil
+}
+
+// communeOf is the commune unit u is or sits in, -1 when none (above
+// communes, or a broken parent chain). It needs x.path.
+func (x *index) communeOf(u int) int {
+	if x.units[u].level == snapshot.LevelCommune {
+		return u
+	}
+	for _, a := range x.path[u] {
+		if x.units[a].level == snapshot.LevelCommune {
+			return a
+		}
+	}
+	return -1
 }
 
 func (x *index) buildRatings(c cols) {
@@ -482,6 +500,11 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		}
 		o.so(kMemberID)(sval(mids, i))
 		o.bo(kPartyMember)(bval(party, i))
+		if u, ok := x.unitByID[uid]; ok {
+			if c := x.communeOf(u); c >= 0 {
+				o = append(o, kCommuneID, x.in(x.units[c].id))
+			}
+		}
 		ci := len(x.cadreTerm)
 		x.cadreTerm = append(x.cadreTerm, o.term())
 		x.cadreByID[id] = ci
@@ -758,7 +781,13 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 			}
 			var o obj
 			o.s(kID, id, true)
-			o.so(kUnitID)(sval(units, i))
+			uid, uok := sval(units, i)
+			o.so(kUnitID)(uid, uok)
+			if u, ok := x.unitByID[uid]; ok && uok {
+				if cm := x.communeOf(u); cm >= 0 {
+					o = append(o, kCommuneID, x.in(x.units[cm].id))
+				}
+			}
 			o.so(kJoinedOn)(dval(c.arr("joined_on"), i))
 			o.bo(kHonorary)(bval(c.arr("honorary"), i))
 			o.bo(kPartyMember)(bval(c.arr("party_member"), i))

@@ -33,9 +33,9 @@ func InputSchema(scope string) map[string]any {
 	defs := map[string]any{
 		"unit":     unitSchema(),
 		"ancestor": closed(map[string]any{"id": str(), "level": enumOf("units.level"), "name": str()}, "id", "level", "name"),
-		"cadre":    tableObject(snapshot.Cadres, map[string]string{"cadre_id": "id"}, nil),
-		"member": tableObject(snapshot.Members, map[string]string{"member_id": "id"},
-			map[string]bool{"needs": true, "special_group": true}),
+		"cadre":    withCommune(tableObject(snapshot.Cadres, map[string]string{"cadre_id": "id"}, nil)),
+		"member": withCommune(tableObject(snapshot.Members, map[string]string{"member_id": "id"},
+			map[string]bool{"needs": true, "special_group": true})),
 		"rating":   ratingSchema(),
 		"activity": tableObject(snapshot.Activities, nil, map[string]bool{"unit_id": true}),
 		"stats":    statsSchema(),
@@ -145,8 +145,15 @@ func tableObject(t snapshot.Table, rename map[string]string, omit map[string]boo
 	return closed(props, req...)
 }
 
+// withCommune adds the project's one extension of the input records:
+// commune_id, the commune a unit, cadre or member sits in (or is).
+func withCommune(o map[string]any) map[string]any {
+	o["properties"].(map[string]any)["commune_id"] = str()
+	return o
+}
+
 func unitSchema() map[string]any {
-	o := tableObject(snapshot.Units, map[string]string{"unit_id": "id"}, nil)
+	o := withCommune(tableObject(snapshot.Units, map[string]string{"unit_id": "id"}, nil))
 	o["required"] = append(o["required"].([]string), "active")
 	return o
 }
