@@ -169,7 +169,7 @@ type planner struct {
 	usedCadre map[int]bool
 	usedUnit  map[int]bool
 	usedList  []int // usedCadre in the order used
-	usedIn    int // commune the used sets are about
+	usedIn    int   // commune the used sets are about
 	seen      map[string]int
 }
 
