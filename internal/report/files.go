@@ -108,8 +108,9 @@ var ParquetSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "key", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// parquetBatch is the number of rows per record batch and row group.
-const parquetBatch = 64 * 1024
+// parquetBatch is the number of rows per record batch and row group (a
+// variable so that tests can make it small).
+var parquetBatch = 64 * 1024
 
 // ResultsParquet renders results.parquet from r.Results (every result,
 // pass included) with pqarrow, zstd-compressed, in batches of 64k rows.

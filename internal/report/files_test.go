@@ -77,9 +77,8 @@ func TestResultsParquet(t *testing.T) {
 
 // More rows than one batch: several row groups, nothing leaked.
 func TestResultsParquetBatches(t *testing.T) {
-	if testing.Short() {
-		t.Skip("large parquet in -short")
-	}
+	defer func(n int) { parquetBatch = n }(parquetBatch)
+	parquetBatch = 100
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := built()
