@@ -7,10 +7,10 @@ import (
 )
 
 // idIndex is an open-addressing hash set of the rows of a string column. It
-// keeps row numbers only (4 bytes a slot), the strings stay in Arrow memory.
+// keeps row numbers and hash tags only (8 bytes a slot), the strings stay in Arrow memory.
 type idIndex struct {
 	ids   snapshot.StringArray
-	slots []int32 // row+1; 0 = empty
+	slots []uint64 // hash tag (high 32 bits) | row+1 (low 32 bits); 0 = empty
 	mask  uint64
 	seed  maphash.Seed
 }
@@ -20,20 +20,24 @@ func newIDIndex(ids snapshot.StringArray) *idIndex {
 	for n < 2*ids.Len() {
 		n <<= 1
 	}
-	return &idIndex{ids: ids, slots: make([]int32, n), mask: uint64(n - 1), seed: maphash.MakeSeed()}
+	return &idIndex{ids: ids, slots: make([]uint64, n), mask: uint64(n - 1), seed: maphash.MakeSeed()}
 }
 
 // insert adds row i; it returns the earlier row with the same id, or -1.
 func (x *idIndex) insert(i int) int {
 	s := x.ids.Value(i)
-	for h := maphash.String(x.seed, s) & x.mask; ; h = (h + 1) & x.mask {
-		r := x.slots[h]
-		if r == 0 {
-			x.slots[h] = int32(i + 1)
+	hash := maphash.String(x.seed, s)
+	tag := hash &^ 0xFFFFFFFF
+	for h := hash & x.mask; ; h = (h + 1) & x.mask {
+		e := x.slots[h]
+		if e == 0 {
+			x.slots[h] = tag | uint64(i+1)
 			return -1
 		}
-		if x.ids.Value(int(r-1)) == s {
-			return int(r - 1)
+		if e&^0xFFFFFFFF == tag {
+			if r := int(e&0xFFFFFFFF) - 1; x.ids.Value(r) == s {
+				return r
+			}
 		}
 	}
 }
@@ -43,13 +47,17 @@ func (x *idIndex) lookup(s string) int {
 	if x == nil {
 		return -1
 	}
-	for h := maphash.String(x.seed, s) & x.mask; ; h = (h + 1) & x.mask {
-		r := x.slots[h]
-		if r == 0 {
+	hash := maphash.String(x.seed, s)
+	tag := hash &^ 0xFFFFFFFF
+	for h := hash & x.mask; ; h = (h + 1) & x.mask {
+		e := x.slots[h]
+		if e == 0 {
 			return -1
 		}
-		if x.ids.Value(int(r-1)) == s {
-			return int(r - 1)
+		if e&^0xFFFFFFFF == tag {
+			if r := int(e&0xFFFFFFFF) - 1; x.ids.Value(r) == s {
+				return r
+			}
 		}
 	}
 }

@@ -93,13 +93,19 @@ func leafIndices(f pqarrow.SchemaField) []int {
 
 func (p *parquetReader) header() []string { return p.hdr }
 
-func (p *parquetReader) next() (ok bool, err error) {
+func (p *parquetReader) next() (bool, error) {
+	if p.rec != nil && p.i+1 < int(p.rec.NumRows()) {
+		p.i++
+		return true, nil
+	}
+	return p.nextBatch()
+}
+
+// nextBatch loads the next non-empty record batch and points at its first
+// row; false at the end.
+func (p *parquetReader) nextBatch() (ok bool, err error) {
 	if p.rr == nil {
 		return false, nil
-	}
-	p.i++
-	if p.rec != nil && p.i < int(p.rec.NumRows()) {
-		return true, nil
 	}
 	defer func() {
 		if r := recover(); r != nil {
