@@ -286,7 +286,7 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 			if _, err := ras.Seek(0, io.SeekStart); err != nil {
 				return fail(err)
 			}
-			pr, err := newParquetReader(ctx, file, noClose{ras}, l.cfg.mem, func() error { return nil })
+			pr, err := newParquetReader(ctx, file, noClose{ras}, l.cfg.mem, func() error { return nil }, dictColumns(t)...)
 			if err != nil {
 				return fail(err)
 			}
@@ -328,7 +328,7 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 			if format == fmtXLSX {
 				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, l.cfg.maxDecompressed)
 			} else {
-				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, func() error { return nil })
+				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, func() error { return nil }, dictColumns(t)...)
 			}
 			if err != nil {
 				return fail(err)
@@ -472,4 +472,15 @@ func filterRecord(cfg config, raw *rawTable) (arrow.Record, error) {
 		a.Release()
 	}
 	return rec, nil
+}
+
+// dictColumns lists the dictionary-encoded columns of t's schema.
+func dictColumns(t snapshot.Table) []string {
+	var out []string
+	for _, f := range snapshot.Schema(t).Fields() {
+		if f.Type.ID() == arrow.DICTIONARY {
+			out = append(out, f.Name)
+		}
+	}
+	return out
 }

@@ -30,9 +30,14 @@ type parquetReader struct {
 	i      int // row within rec
 	base   int // rows before rec
 	closer func() error
+	leaves []int
+	rg     int // next row group to open
 }
 
-func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker, mem memory.Allocator, closer func() error) (p *parquetReader, err error) {
+// newParquetReader opens a Parquet file. Top-level byte-array columns named
+// in dictNames are decoded as Arrow dictionaries (cheaper for repeated
+// strings such as members.unit_id).
+func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker, mem memory.Allocator, closer func() error, dictNames ...string) (p *parquetReader, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %v", r)}
@@ -42,7 +47,21 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 	if err != nil {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %w", err)}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{BatchSize: parquetBatch}, mem)
+	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatch}
+	sch := pf.MetaData().Schema
+	for i := 0; i < sch.NumColumns(); i++ {
+		col := sch.Column(i)
+		path := col.ColumnPath()
+		if len(path) != 1 || col.PhysicalType() != parquet.Types.ByteArray {
+			continue
+		}
+		for _, d := range dictNames {
+			if cleanHeader(path[0]) == d {
+				props.SetReadDict(i, true)
+			}
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, props, mem)
 	if err != nil {
 		_ = pf.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
@@ -72,11 +91,30 @@ func (p *parquetReader) selectColumns(used []int) error {
 		}
 		leaves = []int{0}
 	}
-	rr, err := p.fr.GetRecordReader(p.ctx, leaves, nil)
-	if err != nil {
-		return &ParseError{File: p.file, Err: fmt.Errorf("read parquet columns: %w", err)}
+	p.leaves = leaves
+	return p.openRowGroup()
+}
+
+// openRowGroup starts a record reader over the next row group: batches never
+// span two row groups, so a dictionary column keeps one dictionary a batch.
+func (p *parquetReader) openRowGroup() error {
+	if p.rr != nil {
+		p.rr.Release()
+		p.rr = nil
 	}
-	p.rr = rr
+	for p.rg < p.pf.NumRowGroups() {
+		rg := p.rg
+		p.rg++
+		if p.pf.MetaData().RowGroup(rg).NumRows() == 0 {
+			continue
+		}
+		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
+		if err != nil {
+			return &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+		}
+		p.rr = rr
+		return nil
+	}
 	return nil
 }
 
@@ -122,7 +160,13 @@ func (p *parquetReader) nextBatch() (ok bool, err error) {
 			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
 				return false, &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("decode parquet: %w", err)}
 			}
-			return false, nil
+			if err := p.openRowGroup(); err != nil {
+				return false, err
+			}
+			if p.rr == nil {
+				return false, nil
+			}
+			continue
 		}
 		rec := p.rr.Record()
 		rec.Retain()

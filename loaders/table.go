@@ -231,6 +231,34 @@ func (l *tableLoader) readColumns(p *parquetReader) error {
 						c.b.(*array.StringBuilder).Append(v)
 					}
 				}
+			case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
+				da := a.(*array.Dictionary)
+				dv, isStr := da.Dictionary().(*array.String)
+				if !isStr {
+					for i := 0; i < rows; i++ {
+						slow(i)
+					}
+					break
+				}
+				remap := make([]int32, dv.Len())
+				for k := range remap {
+					remap[k] = -1
+					if v := dv.Value(k); !dv.IsNull(k) && plainASCII(v) {
+						remap[k] = c.dict.index(v)
+					}
+				}
+				ib := c.b.(*array.Int32Builder)
+				for i := 0; i < rows; i++ {
+					if da.IsNull(i) {
+						slow(i)
+						continue
+					}
+					if k := remap[da.GetValueIndex(i)]; k >= 0 {
+						ib.Append(k)
+					} else {
+						slow(i)
+					}
+				}
 			case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
 				ba, bb := a.(*array.Boolean), c.b.(*array.BooleanBuilder)
 				for i := 0; i < rows; i++ {
