@@ -64,7 +64,7 @@ func openLocal(dir, url string) (fs.FS, error) {
 		return nil, fmt.Errorf("open snapshot %q: %w", url, err)
 	}
 	// The root's descriptor lives as long as the returned file system; it is
-	// closed by the garbage collector (os.Root has a cleanup).
+	// closed by the garbage collector (os.Root has a finalizer).
 	return root.FS(), nil
 }
 

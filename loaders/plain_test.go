@@ -1,0 +1,54 @@
+package loaders
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// Dictionary decoding of members.unit_id must survive files without
+// dictionary pages and dictionaries that overflow to plain pages.
+func TestParquetPlainPages(t *testing.T) {
+	mem := memory.NewGoAllocator()
+	schema := arrow.NewSchema([]arrow.Field{{Name: "member_id", Type: arrow.BinaryTypes.String}, {Name: "unit_id", Type: arrow.BinaryTypes.String}}, nil)
+	for _, props := range []*parquet.WriterProperties{
+		parquet.NewWriterProperties(parquet.WithDictionaryDefault(false)),
+		parquet.NewWriterProperties(parquet.WithDictionaryPageSizeLimit(64), parquet.WithDataPageSize(64)),
+	} {
+		b := array.NewRecordBuilder(mem, schema)
+		for i := 0; i < 5000; i++ {
+			b.Field(0).(*array.StringBuilder).Append("m" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676)))
+			if i%2 == 0 {
+				b.Field(1).(*array.StringBuilder).Append("chi-1")
+			} else { // high cardinality: the dictionary overflows to plain pages
+				b.Field(1).(*array.StringBuilder).Append("u" + string(rune('a'+i%26)) + string(rune('a'+i/26%26)) + string(rune('a'+i/676)))
+			}
+		}
+		rec := b.NewRecord()
+		b.Release()
+		var buf bytes.Buffer
+		w, _ := pqarrow.NewFileWriter(schema, &buf, props, pqarrow.DefaultWriterProps())
+		if err := w.Write(rec); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		rec.Release()
+		fsys := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.parquet"), "u.csv": unitsCSV})
+		fsys["m.parquet"] = mapFile(buf.Bytes())
+		snap, err := load(t, fsys, WithMaxBadRows(Limit{Share: 1, IsShare: true}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := snap.Table(snapshot.Members).NumRows(); n != 2500 || len(snap.Findings) != 2500 {
+			t.Errorf("rows %d, findings %d; want 2500 and 2500 (DQ003)", n, len(snap.Findings))
+		}
+	}
+}
