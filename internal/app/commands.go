@@ -161,13 +161,23 @@ type sampleOptions struct {
 func (a *app) mergeCommand() *cobra.Command {
 	var o mergeOptions
 	cmd := &cobra.Command{
-		Use:   "merge --out URL --run-id ID --shard-count N",
+		Use:   "merge --snapshot URL --out URL --run-id ID --shard-count N",
 		Short: "Combine the shard outputs of one run into the final run folder and move latest.json",
 		Long: strings.TrimSpace(`
 Merge reads the outputs that "vungmanh run --shard-count N" wrote for each
-shard of one run id, checks that every shard finished, and writes the final
-run folder exactly as one unsharded run would have, then moves latest.json.
-The Helm chart runs it after the shards of an Indexed Job complete.`),
+shard of one run id (<out>/<name>/runs/<as_of>/<run_id>/shards/<i>-of-<N>/),
+checks that every shard is there and was made from this snapshot and these
+policies with the same params and waivers, evaluates the province and
+district targets once, and writes the final run folder exactly as one
+unsharded run would have (every format, the delta), then moves latest.json.
+
+A sharded run normally needs no merge by hand: the shard that completes the
+set takes the merge lock and merges. Use merge when that shard cannot
+finish. Merging a run that is already published writes nothing.
+
+Exit codes: 0 merged (or already merged); 1 a shard output is missing or
+does not belong to the run (the missing indexes are named), or storage
+failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 		Example: "  vungmanh merge --out gs://reports/vungmanh --snapshot gs://exports/thai-binh --run-id vungmanh-28976520 --shard-count 4",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -178,21 +188,29 @@ The Helm chart runs it after the shards of an Indexed Job complete.`),
 			if o.shardCount < 1 {
 				return configErrorf("shard-count", "--shard-count %d: want at least 1", o.shardCount)
 			}
+			switch o.failOn {
+			case "never", "fail", "error":
+			default:
+				return configErrorf("fail-on", "--fail-on %q: want never, fail or error", o.failOn)
+			}
 			return a.merge(cmd, o)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.out, "out", "./reports", "where the shards wrote their output and the run folder goes")
-	f.StringVar(&o.snapshot, "snapshot", "", "the snapshot the shards evaluated")
+	f.StringVar(&o.snapshot, "snapshot", "", "the snapshot the shards evaluated (required)")
+	f.StringVar(&o.policies, "policies", "", "the policies the shards used (default: the built-in policies)")
 	f.StringVar(&o.runID, "run-id", "", "run id of the shards (required)")
-	f.IntVar(&o.shardCount, "shard-count", 1, "number of shards to wait for")
-	f.StringVar(&o.lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
-	f.StringSliceVar(&o.formats, "formats", Formats, "report formats to write")
+	f.IntVar(&o.shardCount, "shard-count", 1, "number of shards of the run")
+	f.IntVar(&o.workers, "workers", 0, "evaluation parallelism for the province and district targets (default: number of CPUs)")
+	f.StringVar(&o.failOn, "fail-on", "never", "never, fail or error: which results make the exit code 4")
+	f.StringVar(&o.lang, "lang", "vi", "language of the HTML and XLSX reports (default: the shards' --lang)")
+	f.StringSliceVar(&o.formats, "formats", Formats, "report formats to write (default: the shards' --formats)")
 	return cmd
 }
 
 type mergeOptions struct {
-	out, snapshot, runID, lang string
-	shardCount                 int
-	formats                    []string
+	out, snapshot, policies, runID, lang, failOn string
+	shardCount, workers                          int
+	formats                                      []string
 }

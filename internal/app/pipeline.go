@@ -79,7 +79,8 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		opts = append(opts, checker.WithWaivers(waivers, snap.Manifest.AsOf))
 	}
 	if s.ShardCount > 1 {
-		opts = append(opts, checker.WithShard(s.ShardIndex, s.ShardCount))
+		// Province and district targets are evaluated once, at the merge.
+		opts = append(opts, checker.WithShard(s.ShardIndex, s.ShardCount), checker.WithScopes(lowerScopes()...))
 	}
 	out, err := checker.New(pol, opts...).Evaluate(ctx, snap)
 	evalBar.finish()
@@ -89,15 +90,11 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	counts := countStatuses(out.Results)
 	log.Info().Int("results", len(out.Results)).Interface("counts", counts).Msg("evaluated")
 
+	if s.ShardCount > 1 {
+		return publishShard(ctx, b, rc, shardRun{runID: runID, snap: snap, pol: pol, params: params, waivers: waivers, outcome: out})
+	}
 	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
 		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != ""}
-	if s.ShardCount > 1 {
-		dir, err := publishShard(ctx, b, s.Out, s.ShardIndex, in, log)
-		if err != nil {
-			return nil, err
-		}
-		return &runOutcome{RunID: runID, Counts: counts, Report: dir}, nil
-	}
 	dir, err := publish(ctx, b, s.Out, in)
 	if err != nil {
 		return nil, err

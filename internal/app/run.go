@@ -25,6 +25,9 @@ type runOutcome struct {
 	RunID  string
 	Counts map[string]int // results per status
 	Report string         // the run folder (path or URL)
+	// Partial: a shard of a sharded run that wrote its output but did not
+	// merge; Counts are the shard's own and --fail-on does not apply.
+	Partial bool
 }
 
 // stopGrace is how long a cancelled run may take to stop before the
@@ -104,7 +107,9 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	sum := summary{Duration: time.Since(started), RunID: hook.id, Err: err}
 	if err == nil {
 		sum.RunID, sum.Counts, sum.Report = out.RunID, out.Counts, out.Report
-		err = failOn(s.FailOn, out.Counts)
+		if !out.Partial {
+			err = failOn(s.FailOn, out.Counts)
+		}
 		sum.Err = err
 	}
 	sum.Code = exitCode(err)

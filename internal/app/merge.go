@@ -1,0 +1,231 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/spf13/cobra"
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/report"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
+)
+
+// mergeInput is what a merge needs besides the shard outputs: the snapshot
+// and policies the shards used (checked against their digests), and
+// optional overrides of the shards' formats and language.
+type mergeInput struct {
+	runID   string
+	count   int
+	snap    *snapshot.Snapshot
+	pol     *checker.Policies
+	workers int
+	formats []string // nil: the shards' formats
+	lang    string   // "": the shards' language
+	log     zerolog.Logger
+}
+
+// mergeResult is what mergeRun did.
+type mergeResult struct {
+	Dir    string         // the run folder's URL
+	Counts map[string]int // results per status of the merged run; nil when already merged
+	Done   bool           // the run was already merged and published: nothing written
+}
+
+// mergeRun merges the shard outputs of m.runID and publishes the run
+// folder, then moves latest.json. It is idempotent: when latest.json already
+// points at the run (or at a newer run, and the run folder's manifest is
+// written) it writes nothing. Missing shard outputs give a
+// *MissingShardsError, foreign ones a *ShardMismatchError.
+func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) (*mergeResult, error) {
+	name, asOf := snapIdent(m.snap)
+	dir := runDir(name, asOf, m.runID)
+	url := strings.TrimSuffix(out, "/") + "/" + dir
+	done, err := alreadyMerged(ctx, b, name, asOf, dir, m.runID)
+	if err != nil {
+		return nil, err
+	}
+	if done {
+		m.log.Info().Str("report", url).Msg("run already merged and published: nothing to do")
+		return &mergeResult{Dir: url, Done: true}, nil
+	}
+	parts, err := readShards(ctx, b, m)
+	if err != nil {
+		return nil, err
+	}
+	set := parts[0].Settings
+	opts := []checker.Option{checker.WithScopes(upperScopes...), checker.WithWorkers(m.workers), checker.WithLogger(m.log)}
+	if d, err := time.ParseDuration(set.EvalTimeout); err == nil && d > 0 {
+		opts = append(opts, checker.WithEvalTimeout(d))
+	}
+	if len(set.Params) > 0 && !bytes.Equal(set.Params, []byte("null")) {
+		dec := json.NewDecoder(bytes.NewReader(set.Params))
+		dec.UseNumber()
+		var p map[string]any
+		if err := dec.Decode(&p); err != nil {
+			return nil, fmt.Errorf("decode the shards' params: %w", err)
+		}
+		opts = append(opts, checker.WithParams(p))
+	}
+	if set.Waivers != nil {
+		opts = append(opts, checker.WithWaivers(set.Waivers, asOf))
+	}
+	upper, err := checker.New(m.pol, opts...).Evaluate(ctx, m.snap)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate province and district targets: %w", err)
+	}
+	waivers := []checker.WaiverReport{upper.Waivers}
+	results := [][]checker.Result{upper.Results}
+	started := parts[0].StartedAt
+	for _, p := range parts {
+		waivers = append(waivers, p.Waivers)
+		results = append(results, p.Results)
+		if p.StartedAt.Before(started) {
+			started = p.StartedAt
+		}
+	}
+	outcome := mergeOutcomes(upper.Targets, waivers, results)
+	formats, lang := set.Formats, set.Lang
+	if m.formats != nil {
+		formats = m.formats
+	}
+	if m.lang != "" {
+		lang = m.lang
+	}
+	in := publishInput{runID: m.runID, started: started, snap: m.snap, polSHA: m.pol.SHA256(), outcome: outcome,
+		shards: m.count, formats: formats, lang: lang, overwrite: true}
+	url, err = publish(ctx, b, out, in)
+	if err != nil {
+		return nil, err
+	}
+	counts := countStatuses(outcome.Results)
+	m.log.Info().Str("report", url).Int("shards", m.count).Interface("counts", counts).Msg("shards merged and published")
+	return &mergeResult{Dir: url, Counts: counts}, nil
+}
+
+// alreadyMerged reports whether the run folder dir of runID is published:
+// latest.json points at it, or its manifest is written and latest.json
+// points at a newer run.
+func alreadyMerged(ctx context.Context, b storage.Bucket, name, asOf, dir, runID string) (bool, error) {
+	data, err := b.Read(ctx, report.LatestKey(name))
+	if errors.Is(err, storage.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read latest.json: %w", err)
+	}
+	var l report.Latest
+	if err := json.Unmarshal(data, &l); err != nil {
+		return false, fmt.Errorf("read latest.json: %w", err)
+	}
+	if l.RunID == runID && l.Path == dir {
+		return true, nil
+	}
+	mj, err := b.Read(ctx, path.Join(dir, report.ManifestName))
+	if errors.Is(err, storage.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read the run's manifest: %w", err)
+	}
+	var man report.Manifest
+	if err := json.Unmarshal(mj, &man); err != nil {
+		return false, nil // a damaged manifest: publish again
+	}
+	if l.AsOf != asOf {
+		return l.AsOf > asOf, nil
+	}
+	lt, err1 := time.Parse(time.RFC3339, l.FinishedAt)
+	mt, err2 := time.Parse(time.RFC3339, man.FinishedAt)
+	return err1 == nil && err2 == nil && lt.After(mt), nil
+}
+
+// readShards reads every shard output of the run and checks that they
+// belong together and to m's snapshot and policies.
+func readShards(ctx context.Context, b storage.Bucket, m *mergeInput) ([]shardOutput, error) {
+	name, asOf := snapIdent(m.snap)
+	parts := make([]shardOutput, 0, m.count)
+	var missing []int
+	for i := range m.count {
+		key := shardKey(name, asOf, m.runID, i, m.count)
+		data, err := b.Read(ctx, key)
+		if errors.Is(err, storage.ErrNotExist) {
+			missing = append(missing, i)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read shard output %q: %w", key, err)
+		}
+		var so shardOutput
+		if err := json.Unmarshal(data, &so); err != nil {
+			return nil, &ShardMismatchError{Key: key, Reason: fmt.Sprintf("not a shard output: %v", err)}
+		}
+		bad := func(format string, args ...any) error {
+			return &ShardMismatchError{Key: key, Reason: fmt.Sprintf(format, args...)}
+		}
+		switch {
+		case so.Kind != "ShardOutput":
+			return nil, bad("kind %q, want ShardOutput", so.Kind)
+		case so.RunID != m.runID || so.Index != i || so.Count != m.count:
+			return nil, bad("holds shard %d of %d of run %q, want %d of %d of run %q", so.Index, so.Count, so.RunID, i, m.count, m.runID)
+		case so.SnapshotSHA256 != m.snap.SHA256:
+			return nil, bad("made from another snapshot (sha256 %s, not %s)", so.SnapshotSHA256, m.snap.SHA256)
+		case so.PoliciesSHA256 != m.pol.SHA256():
+			return nil, bad("made with other policies (sha256 %s, not %s)", so.PoliciesSHA256, m.pol.SHA256())
+		case len(parts) > 0 && !equalJSON(so.Settings, parts[0].Settings):
+			return nil, bad("made with other params, waivers or report settings than shard %d", parts[0].Index)
+		}
+		parts = append(parts, so)
+	}
+	if len(missing) > 0 {
+		return nil, &MissingShardsError{RunID: m.runID, Count: m.count, Missing: missing}
+	}
+	return parts, nil
+}
+
+// merge is `vungmanh merge`: it merges the shard outputs of a run by hand
+// (or again, when the shard that took the merge lock cannot finish).
+func (a *app) merge(cmd *cobra.Command, o mergeOptions) error {
+	ctx := cmd.Context()
+	if o.snapshot == "" {
+		return configErrorf("snapshot", "--snapshot is required (the snapshot the shards evaluated)")
+	}
+	log := newLogger(a.stderr, "json", zerolog.InfoLevel, &runIDHook{id: o.runID})
+	pol, err := loadPolicies(ctx, o.policies)
+	if err != nil {
+		return err
+	}
+	snap, err := loadSnapshot(ctx, o.snapshot)
+	if err != nil {
+		return err
+	}
+	defer snap.Release()
+	b, err := storage.Open(ctx, o.out)
+	if err != nil {
+		return fmt.Errorf("open --out %q: %w", o.out, err)
+	}
+	defer b.Close()
+	m := &mergeInput{runID: o.runID, count: o.shardCount, snap: snap, pol: pol, workers: o.workers, log: log}
+	if cmd.Flags().Changed("formats") {
+		m.formats = o.formats
+	}
+	if cmd.Flags().Changed("lang") {
+		m.lang = o.lang
+	}
+	res, err := mergeRun(ctx, b, o.out, m)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(cmd.OutOrStdout(), res.Dir)
+	if res.Counts != nil {
+		return failOn(o.failOn, res.Counts)
+	}
+	return nil
+}

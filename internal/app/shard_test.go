@@ -1,0 +1,421 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/rs/zerolog"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/report"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
+	"github.com/vungmanh/vungmanh/internal/storage/storagetest"
+	"github.com/vungmanh/vungmanh/loaders"
+)
+
+// The samples of the shard matrix: one with districts, one without (the
+// July 2025 reform removed the district level).
+const (
+	shardSample       = "sample://national?scale=0.001"
+	shardSampleReform = "sample://national?scale=0.001&reform=true"
+)
+
+// shardFixture is a snapshot and the built-in policies, loaded once.
+type shardFixture struct {
+	snap    *snapshot.Snapshot
+	pol     *checker.Policies
+	waivers []checker.Waiver
+}
+
+func loadShardFixture(t *testing.T, url string) *shardFixture {
+	t.Helper()
+	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	t.Cleanup(func() { alloc.AssertSize(t, 0) })
+	ctx := context.Background()
+	snap, err := loadSnapshot(ctx, url, loaders.WithAllocator(alloc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(snap.Release)
+	pol, err := loadPolicies(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &shardFixture{snap: snap, pol: pol}
+	f.waivers = f.testWaivers(t)
+	return f
+}
+
+// testWaivers waives the first failing result of each scope (so that some
+// waivers are used in one shard only, or only by the merge's province and
+// district targets), and adds one waiver that matches nothing and one that
+// has expired.
+func (f *shardFixture) testWaivers(t *testing.T) []checker.Waiver {
+	t.Helper()
+	out, err := checker.New(f.pol, checker.WithWorkers(2)).Evaluate(context.Background(), f.snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := []checker.Waiver{
+		{Target: "TB-01", Unit: "xa-khong-co", Reason: "no such commune", Expires: "2099-12-31", ApprovedBy: "Ban Thường vụ"},
+		{Target: "TB-01", Unit: "xa-het-han", Reason: "expired", Expires: "2000-01-01", ApprovedBy: "Ban Thường vụ"},
+	}
+	seen := map[string]bool{}
+	for _, r := range out.Results {
+		if r.Status != checker.StatusFail || r.SubjectLevel == "model" || seen[r.SubjectLevel] {
+			continue
+		}
+		seen[r.SubjectLevel] = true
+		ws = append(ws, checker.Waiver{Target: r.Target, Unit: r.Subject, Reason: "test", Expires: "2099-12-31", ApprovedBy: "Ban Thường vụ"})
+	}
+	return ws
+}
+
+// whole publishes the unsharded run under out and returns its report.
+func (f *shardFixture) whole(t *testing.T, b storage.Bucket, out string, formats []string) *report.Report {
+	t.Helper()
+	ctx := context.Background()
+	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := publishInput{runID: "whole", started: time.Now(), snap: f.snap, polSHA: f.pol.SHA256(), outcome: o,
+		shards: 1, formats: formats, lang: "vi", overwrite: true}
+	if _, err := publish(ctx, b, out, in); err != nil {
+		t.Fatal(err)
+	}
+	return latestReport(t, b, f.snap.Manifest.Name)
+}
+
+// shard runs shard index of count as `run --shard-count` does, from the
+// evaluation on.
+func (f *shardFixture) shard(ctx context.Context, b storage.Bucket, out, runID string, index, count int, formats []string) (*runOutcome, error) {
+	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
+		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, f.snap)
+	if err != nil {
+		return nil, err
+	}
+	rc := &runContext{log: zerolog.Nop(), started: time.Now(), s: &runSettings{Out: out, RunID: runID,
+		ShardIndex: index, ShardCount: count, Workers: 2, EvalTimeout: checker.DefaultEvalTimeout, Formats: formats, Lang: "vi"}}
+	return publishShard(ctx, b, rc, shardRun{runID: runID, snap: f.snap, pol: f.pol, waivers: f.waivers, outcome: o})
+}
+
+func latestReport(t *testing.T, b storage.Bucket, name string) *report.Report {
+	t.Helper()
+	l, ok := readLatestFrom(t, b, name)
+	if !ok {
+		t.Fatal("latest.json not written")
+	}
+	data, err := b.Read(context.Background(), path.Join(l.Path, report.JSONName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func readLatestFrom(t *testing.T, b storage.Bucket, name string) (report.Latest, bool) {
+	t.Helper()
+	data, err := b.Read(context.Background(), report.LatestKey(name))
+	if errors.Is(err, storage.ErrNotExist) {
+		return report.Latest{}, false
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l report.Latest
+	if err := json.Unmarshal(data, &l); err != nil {
+		t.Fatal(err)
+	}
+	return l, true
+}
+
+// runFiles lists the files of a run folder, shard outputs left out.
+func runFiles(t *testing.T, b storage.Bucket, dir string) []string {
+	t.Helper()
+	keys, err := b.List(context.Background(), dir+"/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, k := range keys {
+		if rel := strings.TrimPrefix(k, dir+"/"); !strings.HasPrefix(rel, "shards/") {
+			names = append(names, rel)
+		}
+	}
+	return names
+}
+
+var ignoreRunIdentity = cmpopts.IgnoreFields(report.Run{}, "ID", "StartedAt", "FinishedAt", "Shards")
+
+// TestShardMatrix: the merged report of N = 1, 2, 3 and 7 shards equals
+// the unsharded report (apart from run id, times and run.shards), with and
+// without a district level, on a local folder and on fake-gcs-server.
+func TestShardMatrix(t *testing.T) {
+	samples := []struct{ name, url string }{
+		{"with districts", shardSample},
+		{"no district level", shardSampleReform},
+	}
+	srv := storagetest.NewServer(t, "reports")
+	stores := []struct {
+		name string
+		open func(t *testing.T, prefix string) (storage.Bucket, string)
+	}{
+		{"local", func(t *testing.T, _ string) (storage.Bucket, string) {
+			dir := t.TempDir()
+			b, err := storage.Open(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b, dir
+		}},
+		{"fake-gcs", func(t *testing.T, prefix string) (storage.Bucket, string) {
+			return srv.Open(t, prefix), srv.URL(prefix)
+		}},
+	}
+	for _, sm := range samples {
+		t.Run(sm.name, func(t *testing.T) {
+			f := loadShardFixture(t, sm.url)
+			units := checker.TakeInventory(f.snap).Units
+			if hasDistricts := units[string(snapshot.LevelDistrict)] > 0; hasDistricts != (sm.url == shardSample) {
+				t.Fatalf("%s: units by level %v", sm.url, units)
+			}
+			for _, st := range stores {
+				t.Run(st.name, func(t *testing.T) {
+					prefix := strings.ReplaceAll(t.Name(), "/", "-")
+					wb, wout := st.open(t, prefix+"-whole")
+					formats := Formats
+					want := f.whole(t, wb, wout, formats)
+					wantFiles := runFiles(t, wb, report.RunDir(want))
+					if want.Waivers.Applied == 0 || len(want.Waivers.Unused) == 0 || len(want.Waivers.Expired) == 0 {
+						t.Errorf("the waivers test nothing: %+v", want.Waivers)
+					}
+					for _, n := range []int{1, 2, 3, 7} {
+						t.Run(fmt.Sprint(n), func(t *testing.T) {
+							b, out := st.open(t, fmt.Sprintf("%s-%d", prefix, n))
+							ctx := context.Background()
+							name := f.snap.Manifest.Name
+							// The shards finish in an order where the last index is not last.
+							order := make([]int, n)
+							for i := range n {
+								order[i] = (i + 1) % n
+							}
+							for k, i := range order {
+								o, err := f.shard(ctx, b, out, "sharded", i, n, formats)
+								if err != nil {
+									t.Fatalf("shard %d: %v", i, err)
+								}
+								last := k == n-1
+								if _, published := readLatestFrom(t, b, name); published != last || o.Partial == last {
+									t.Errorf("after shard %d (%d-th): latest.json written %v, partial %v", i, k+1, published, o.Partial)
+								}
+							}
+							got := latestReport(t, b, name)
+							if got.Run.ID != "sharded" || got.Run.Shards.Count != n {
+								t.Errorf("run id %q, shards.count %d, want sharded and %d", got.Run.ID, got.Run.Shards.Count, n)
+							}
+							if diff := cmp.Diff(want, got, ignoreRunIdentity, cmpopts.EquateEmpty()); diff != "" {
+								t.Errorf("merged report differs from the unsharded one (-whole +merged):\n%s", diff)
+							}
+							if diff := cmp.Diff(wantFiles, runFiles(t, b, report.RunDir(got))); diff != "" {
+								t.Errorf("run folder files (-whole +merged):\n%s", diff)
+							}
+						})
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestMergeChecks: a merge refuses missing and mismatched shard outputs with
+// errors that name them (exit code 1), retried shards replace their own
+// output, the merge lock goes to one shard (or to a retry of the same
+// index), and a second merge writes nothing.
+func TestMergeChecks(t *testing.T) {
+	f := loadShardFixture(t, shardSampleReform)
+	ctx := context.Background()
+	name, asOf := snapIdent(f.snap)
+	open := func(t *testing.T) storage.Bucket {
+		b, err := storage.Open(ctx, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	merge := func(b storage.Bucket, pol *checker.Policies, count int) (*mergeResult, error) {
+		return mergeRun(ctx, b, "out", &mergeInput{runID: "r", count: count, snap: f.snap, pol: pol, workers: 2, log: zerolog.Nop()})
+	}
+
+	t.Run("missing shards are named", func(t *testing.T) {
+		b := open(t)
+		if _, err := f.shard(ctx, b, "out", "r", 1, 4, []string{"json"}); err != nil {
+			t.Fatal(err)
+		}
+		_, err := merge(b, f.pol, 4)
+		var me *MissingShardsError
+		if !errors.As(err, &me) {
+			t.Fatalf("err %v, want *MissingShardsError", err)
+		}
+		if diff := cmp.Diff([]int{0, 2, 3}, me.Missing); diff != "" {
+			t.Errorf("missing (-want +got):\n%s", diff)
+		}
+		if exitCode(err) != ExitTransient || !strings.Contains(err.Error(), "index 0, 2, 3 of 4") {
+			t.Errorf("exit %d, message %q", exitCode(err), err)
+		}
+	})
+
+	t.Run("mismatches", func(t *testing.T) {
+		tests := []struct {
+			name   string
+			change func(so *shardOutput)
+			want   string
+		}{
+			{"other snapshot", func(so *shardOutput) { so.SnapshotSHA256 = "00" }, "another snapshot"},
+			{"other policies", func(so *shardOutput) { so.PoliciesSHA256 = "00" }, "other policies"},
+			{"other params", func(so *shardOutput) { so.Settings.Params = json.RawMessage(`{"TB-04":{"min_size":9}}`) }, "other params"},
+			{"other run", func(so *shardOutput) { so.RunID = "q" }, `run "q"`},
+			{"wrong index", func(so *shardOutput) { so.Index = 0 }, "holds shard 0 of 2"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				b := open(t)
+				if _, err := f.shard(ctx, b, "out", "r", 0, 2, []string{"json"}); err != nil {
+					t.Fatal(err)
+				}
+				so := f.shardOutput(t, 1, 2)
+				tt.change(so)
+				data, _ := json.Marshal(so)
+				if err := b.Create(ctx, shardKey(name, asOf, "r", 1, 2), data, false); err != nil {
+					t.Fatal(err)
+				}
+				_, err := merge(b, f.pol, 2)
+				var me *ShardMismatchError
+				if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "1-of-2") {
+					t.Fatalf("err %v, want a *ShardMismatchError with %q naming 1-of-2", err, tt.want)
+				}
+				if exitCode(err) != ExitTransient {
+					t.Errorf("exit code %d", exitCode(err))
+				}
+				if _, ok := readLatestFrom(t, b, name); ok {
+					t.Error("latest.json moved")
+				}
+			})
+		}
+	})
+
+	t.Run("retried shard replaces its output, not another object", func(t *testing.T) {
+		b := open(t)
+		key := shardKey(name, asOf, "r", 0, 2)
+		for range 2 {
+			if _, err := f.shard(ctx, b, "out", "r", 0, 2, []string{"json"}); err != nil {
+				t.Fatalf("shard 0 retried: %v", err)
+			}
+		}
+		other := open(t)
+		if err := other.Create(ctx, key, []byte(`{"kind":"Other"}`), false); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.shard(ctx, other, "out", "r", 0, 2, []string{"json"}); err == nil || !errors.Is(err, storage.ErrPrecondition) {
+			t.Errorf("shard over a foreign object: err %v, want a precondition error", err)
+		}
+	})
+
+	t.Run("merge lock", func(t *testing.T) {
+		b := open(t)
+		log := zerolog.Nop()
+		got := []bool{}
+		for _, i := range []int{2, 0, 2, 1} {
+			ok, err := takeMergeLock(ctx, b, name, asOf, "r", i, 3, log)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ok)
+		}
+		if diff := cmp.Diff([]bool{true, false, true, false}, got); diff != "" {
+			t.Errorf("lock taken (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("a dead merge is redone by the retried shard", func(t *testing.T) {
+		b := open(t)
+		// Shard 1 completed the set, took the lock and died before publishing.
+		for _, i := range []int{0, 1} {
+			if _, err := writeShard(ctx, b, f.shardOutput(t, i, 2)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if ok, err := takeMergeLock(ctx, b, name, asOf, "r", 1, 2, zerolog.Nop()); !ok || err != nil {
+			t.Fatalf("lock: %v %v", ok, err)
+		}
+		// Shard 0 retried: all present, lock held by 1: it does not merge.
+		if o, err := f.shard(ctx, b, "out", "r", 0, 2, []string{"json"}); err != nil || !o.Partial {
+			t.Fatalf("shard 0: %+v %v", o, err)
+		}
+		if _, ok := readLatestFrom(t, b, name); ok {
+			t.Fatal("shard 0 merged although shard 1 holds the lock")
+		}
+		// Shard 1 retried: takes its lock over and merges.
+		o, err := f.shard(ctx, b, "out", "r", 1, 2, []string{"json"})
+		if err != nil || o.Partial {
+			t.Fatalf("shard 1 retried: %+v %v", o, err)
+		}
+		first, gen1, _ := b.ReadGen(ctx, report.LatestKey(name))
+		rep1, _ := b.Read(ctx, path.Join(runDir(name, asOf, "r"), report.JSONName))
+		// Merged again, by hand and by shard 1 retried once more: nothing moves.
+		if r, err := merge(b, f.pol, 2); err != nil || !r.Done {
+			t.Fatalf("second merge: %+v %v", r, err)
+		}
+		if o, err := f.shard(ctx, b, "out", "r", 1, 2, []string{"json"}); err != nil || o.Report != "out/"+runDir(name, asOf, "r") {
+			t.Fatalf("shard 1 retried after the merge: %+v %v", o, err)
+		}
+		second, gen2, _ := b.ReadGen(ctx, report.LatestKey(name))
+		rep2, _ := b.Read(ctx, path.Join(runDir(name, asOf, "r"), report.JSONName))
+		if gen1 != 1 || gen2 != gen1 || string(first) != string(second) || string(rep1) != string(rep2) {
+			t.Errorf("latest.json generation %d then %d (want 1, 1); latest same %v, report same %v",
+				gen1, gen2, string(first) == string(second), string(rep1) == string(rep2))
+		}
+	})
+}
+
+// shardOutput evaluates shard index of count and returns its output
+// without writing it.
+func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput {
+	t.Helper()
+	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
+		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(context.Background(), f.snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, asOf := snapIdent(f.snap)
+	return &shardOutput{APIVersion: report.APIVersion, Kind: "ShardOutput", RunID: "r", Index: index, Count: count,
+		StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), SnapshotName: name, AsOf: asOf,
+		SnapshotSHA256: f.snap.SHA256, PoliciesSHA256: f.pol.SHA256(),
+		Settings: shardSettings{Params: json.RawMessage("null"), Waivers: f.waivers, EvalTimeout: checker.DefaultEvalTimeout.String(),
+			Formats: []string{"json"}, Lang: "vi"},
+		Targets: o.Targets, Results: o.Results, Waivers: o.Waivers}
+}
+
+func TestLowerScopes(t *testing.T) {
+	all := append(slices.Clone(upperScopes), lowerScopes()...)
+	slices.Sort(all)
+	want := slices.Clone(checker.Scopes)
+	slices.Sort(want)
+	if diff := cmp.Diff(want, all); diff != "" {
+		t.Errorf("upper + lower scopes (-want +got):\n%s", diff)
+	}
+}
