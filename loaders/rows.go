@@ -248,6 +248,7 @@ func (n *ndjsonReader) scan() (bool, error) {
 				n.added = append(n.added, k)
 			}
 		}
+		sortStrings(n.added) // keys come from a map: keep reports stable
 		return true, nil
 	}
 	if err := n.sc.Err(); err != nil {
