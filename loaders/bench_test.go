@@ -176,10 +176,11 @@ func (p *peakAllocator) Reallocate(n int, b []byte) []byte {
 }
 func (p *peakAllocator) Free(b []byte) { p.add(-int64(len(b))); p.Allocator.Free(b) }
 
-// heapSampler records the peak of live heap objects while it runs.
-func heapSampler() (stop func() int64) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
-	var peak atomic.Int64
+// heapSampler records, while it runs, the peak of heap objects (live and
+// garbage not yet collected) and the peak of the heap marked live by a GC.
+func heapSampler() (stop func() (objects, live int64)) {
+	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	var peak, peakLive atomic.Int64
 	done := make(chan struct{})
 	finished := make(chan struct{})
 	go func() {
@@ -191,6 +192,9 @@ func heapSampler() (stop func() int64) {
 			if v := int64(sample[0].Value.Uint64()); v > peak.Load() {
 				peak.Store(v)
 			}
+			if v := int64(sample[1].Value.Uint64()); v > peakLive.Load() {
+				peakLive.Store(v)
+			}
 			select {
 			case <-done:
 				return
@@ -198,7 +202,7 @@ func heapSampler() (stop func() int64) {
 			}
 		}
 	}()
-	return func() int64 { close(done); <-finished; return peak.Load() }
+	return func() (int64, int64) { close(done); <-finished; return peak.Load(), peakLive.Load() }
 }
 
 func cpuTime() time.Duration {
@@ -229,16 +233,16 @@ func benchLoad(b *testing.B, manifestName string) {
 	// folder through os.DirFS for the benchmark.
 	fsys := os.DirFS(sub)
 	ctx := context.Background()
-	var arrowBytes, peakHeap, base int64
+	var arrowBytes, peakHeap, peakLive, base, baseLive int64
 	var cpu time.Duration
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		runtime.GC()
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 		metrics.Read(s)
-		base = int64(s[0].Value.Uint64())
+		base, baseLive = int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
 		mem := &peakAllocator{Allocator: memory.NewGoAllocator()}
 		stop := heapSampler()
 		cpu0 := cpuTime()
@@ -246,7 +250,9 @@ func benchLoad(b *testing.B, manifestName string) {
 		snap, err := LoadFS(ctx, fsys, WithAllocator(mem))
 		b.StopTimer()
 		cpu += cpuTime() - cpu0
-		peakHeap = stop() - base
+		peakHeap, peakLive = stop()
+		peakHeap -= base
+		peakLive -= baseLive
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -266,6 +272,7 @@ func benchLoad(b *testing.B, manifestName string) {
 	b.ReportMetric(float64(arrowBytes)/(1<<20), "arrow-MB")
 	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(peakHeap)/float64(arrowBytes), "peak/arrow")
+	b.ReportMetric(float64(peakLive)/float64(arrowBytes), "live-peak/arrow")
 }
 
 func BenchmarkLoadMembersCSV(b *testing.B)     { benchLoad(b, "csv.yaml") }
