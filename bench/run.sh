@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# bench/run.sh: the benchmark harness (`make bench`). See bench/RESULTS.md.
+#
+# 1. Builds vungmanh and the helper programs (bench/floor, bench/plainopa,
+#    bench/profile) once, into $BENCH_OUT/bin.
+# 2. Generates national samples with `vungmanh sample` (cached in
+#    $BENCH_CACHE, keyed by profile, scale and format) and times
+#    `vungmanh run` end to end on each with /usr/bin/time -v: wall, CPU, peak
+#    RSS, in one table. The thai-binh-2024 sample is timed too (CSV and
+#    Parquet).
+# 3. Writes CPU and heap profiles of loading + evaluation for the largest
+#    case (bench/profile), with the top functions.
+# 4. Baselines on the $BENCH_BASELINE sample, in the same run:
+#    plain OPA (the tables exported as one JSON document, bench/plainopa/
+#    wrapper.rego evaluated by `opa eval`; its verdicts must equal ours) and
+#    the floor (bench/floor: TB-01 + TB-02 by hand from the Arrow columns vs
+#    our checker evaluating just those two targets). Prints the ratios.
+#
+# Settings (environment):
+#   BENCH_PARQUET_SCALES  national scales read from Parquet   (default "0.01"; full: "0.1 0.3 1.0")
+#   BENCH_CSV_SCALES      national scales read from CSV       (default "0.01"; full: "1.0")
+#   BENCH_BASELINE        profile of the baselines' sample    (default thai-binh-2024; or national:SCALE)
+#   BENCH_PLAIN_OPA       1 to run the plain-OPA baseline     (default 1)
+#   BENCH_PROFILE         1 to write profiles of the largest case (default 1)
+#   BENCH_REPEAT          timed repetitions in bench/floor    (default 5)
+#   BENCH_WORKERS         --workers of vungmanh run           (default 2)
+#   BENCH_CACHE           sample cache                        (default bench/cache)
+#   BENCH_OUT             run folders, timings, profiles      (default bench/out)
+#   BENCH_OPA             an opa binary (v1.22.3) to use instead of building one
+#
+# Needs: go, /usr/bin/time (Debian package "time"). Installs nothing itself.
+# Exit status: 0 when every run succeeded and the baselines agree with us.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+cd "$root"
+
+PARQUET_SCALES=${BENCH_PARQUET_SCALES-0.01}
+CSV_SCALES=${BENCH_CSV_SCALES-0.01}
+BASELINE=${BENCH_BASELINE:-thai-binh-2024}
+PLAIN_OPA=${BENCH_PLAIN_OPA:-1}
+PROFILE=${BENCH_PROFILE:-1}
+REPEAT=${BENCH_REPEAT:-5}
+WORKERS=${BENCH_WORKERS:-2}
+CACHE=${BENCH_CACHE:-$root/bench/cache}
+OUT=${BENCH_OUT:-$root/bench/out}
+OPA_VERSION=v1.22.3
+
+die() { echo "bench: $*" >&2; exit 1; }
+
+[ -x /usr/bin/time ] || die "/usr/bin/time not found: install the Debian/Ubuntu package \"time\" (apt-get install -y time)"
+/usr/bin/time -v true 2>/dev/null || die "/usr/bin/time does not support -v (GNU time needed: package \"time\")"
+command -v go >/dev/null || die "go not found on PATH"
+
+mkdir -p "$CACHE" "$OUT/bin" "$OUT/runs" "$OUT/times"
+bin=$OUT/bin
+
+echo "== build"
+CGO_ENABLED=0 go build -trimpath -o "$bin/vungmanh" ./cmd/vungmanh
+go build -o "$bin/floor" ./bench/floor
+go build -o "$bin/plainopa" ./bench/plainopa
+go build -o "$bin/profile" ./bench/profile
+
+# sample PROFILE SCALE FORMAT -> prints the cached snapshot folder.
+sample() {
+	local profile=$1 scale=$2 format=$3 dir
+	if [ "$profile" = national ]; then
+		dir=$CACHE/$profile-$scale-$format
+	else
+		dir=$CACHE/$profile-$format
+	fi
+	if [ ! -f "$dir/.complete" ]; then
+		rm -rf "$dir"
+		local args=(--profile "$profile" --format "$format" --out "$dir.tmp")
+		[ "$profile" = national ] && args+=(--scale "$scale")
+		rm -rf "$dir.tmp"
+		"$bin/vungmanh" sample "${args[@]}" >/dev/null || die "generate $profile $scale $format"
+		touch "$dir.tmp/.complete"
+		mv "$dir.tmp" "$dir"
+	fi
+	echo "$dir"
+}
+
+# seconds H:MM:SS.ss | M:SS.ss -> seconds
+seconds() { awk -F: '{ s = 0; for (i = 1; i <= NF; i++) s = s * 60 + $i; printf "%.2f", s }' <<<"$1"; }
+
+# field FILE "label" -> the value after the label in /usr/bin/time -v output
+field() { sed -n "s/^[[:space:]]*$2: //p" "$1" | tail -1; }
+
+rows=()
+# timed NAME CMD... : runs CMD under /usr/bin/time -v, records a table row.
+timed() {
+	local name=$1; shift
+	local tf=$OUT/times/$name.time log=$OUT/times/$name.log
+	if ! /usr/bin/time -v -o "$tf" "$@" >"$log" 2>&1; then
+		cat "$log" >&2
+		die "$name failed (see $log)"
+	fi
+	local wall user sys rss
+	wall=$(seconds "$(field "$tf" 'Elapsed (wall clock) time (h:mm:ss or m:ss)')")
+	user=$(field "$tf" 'User time (seconds)')
+	sys=$(field "$tf" 'System time (seconds)')
+	rss=$(field "$tf" 'Maximum resident set size (kbytes)')
+	rows+=("$(printf '%-34s %8s %8s %8s %9d' "$name" "$wall" "$user" "$sys" "$((rss / 1024))")")
+	printf -v "T_${name//[^a-zA-Z0-9]/_}" '%s' "$wall"
+}
+
+# run_case NAME SNAPSHOT [extra run flags]: vungmanh run end to end, all formats.
+run_case() {
+	local name=$1 snap=$2; shift 2
+	rm -rf "$OUT/runs/$name"
+	timed "$name" "$bin/vungmanh" run --snapshot "$snap" --out "$OUT/runs/$name" \
+		--workers "$WORKERS" --log-format json --progress=false "$@"
+}
+
+results_of() { ls "$OUT"/runs/"$1"/*/runs/*/*/results.parquet | head -1; }
+
+echo "== samples"
+tb_csv=$(sample thai-binh-2024 1 csv)
+tb_parquet=$(sample thai-binh-2024 1 parquet)
+largest="" largest_scale=0
+for s in $PARQUET_SCALES; do
+	d=$(sample national "$s" parquet)
+	if awk -v a="$s" -v b="$largest_scale" 'BEGIN { exit !(a > b) }'; then largest=$d largest_scale=$s; fi
+done
+for s in $CSV_SCALES; do sample national "$s" csv >/dev/null; done
+
+echo "== end to end (vungmanh run, all formats, workers $WORKERS)"
+run_case thai-binh-2024-csv "$tb_csv"
+run_case thai-binh-2024-parquet "$tb_parquet"
+for s in $PARQUET_SCALES; do run_case "national-$s-parquet" "$CACHE/national-$s-parquet"; done
+for s in $CSV_SCALES; do run_case "national-$s-csv" "$CACHE/national-$s-csv"; done
+
+if [ "$PROFILE" = 1 ] && [ -n "$largest" ]; then
+	echo "== profiles (national $largest_scale, Parquet): $OUT/cpu.prof $OUT/mem.prof"
+	"$bin/profile" -snapshot "$largest" -workers "$WORKERS" -cpuprofile "$OUT/cpu.prof" -memprofile "$OUT/mem.prof" | tee "$OUT/profile.txt"
+	go tool pprof -top -nodecount=25 "$bin/profile" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.top" || true
+	go tool pprof -top -cum -nodecount=25 "$bin/profile" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.cum" || true
+	go tool pprof -sample_index=inuse_space -top -nodecount=15 "$bin/profile" "$OUT/mem.prof" 2>/dev/null | sed -n '1,22p' >"$OUT/mem.top" || true
+fi
+
+echo "== baselines on $BASELINE"
+case $BASELINE in
+national:*) base=$(sample national "${BASELINE#national:}" csv) ;;
+*) base=$(sample "$BASELINE" 1 csv) ;;
+esac
+run_case baseline-ours "$base" --formats json,parquet
+
+floor_line=$("$bin/floor" -snapshot "$base" -repeat "$REPEAT" -workers 1) || die "floor: verdicts differ from ours"
+floor_line2=$("$bin/floor" -snapshot "$base" -repeat "$REPEAT" -workers "$WORKERS") || die "floor: verdicts differ from ours"
+echo "floor (workers 1):        $floor_line"
+echo "floor (workers $WORKERS):        $floor_line2"
+
+plain_ratio=""
+if [ "$PLAIN_OPA" = 1 ]; then
+	"$bin/plainopa" export -snapshot "$base" -out "$OUT/plain-data.json"
+	rm -rf "$OUT/plain-policies"
+	"$bin/plainopa" policies -out "$OUT/plain-policies"
+	opa=${BENCH_OPA:-}
+	if [ -z "$opa" ]; then
+		if [ -x "$bin/opa" ] || GOBIN=$bin GOFLAGS=-mod=mod go install "github.com/open-policy-agent/opa@$OPA_VERSION" >"$OUT/opa-install.log" 2>&1; then
+			opa=$bin/opa
+		fi
+	fi
+	if [ -n "$opa" ]; then
+		echo "plain OPA: $("$opa" version | head -1)"
+		# exec keeps one process, so /usr/bin/time measures opa itself.
+		timed plain-opa bash -c 'out=$1; shift; exec "$@" >"$out"' _ "$OUT/plain-opa.json" \
+			"$opa" eval -f json -d "$OUT/plain-data.json" -d "$OUT/plain-policies" \
+			-d bench/plainopa/wrapper.rego data.plainopa.results
+	else
+		echo "plain OPA: cannot build the opa command line (see $OUT/opa-install.log); using OPA's library in process (same engine)"
+		timed plain-opa "$bin/plainopa" eval -data "$OUT/plain-data.json" -policies "$OUT/plain-policies" \
+			-wrapper bench/plainopa/wrapper.rego -out "$OUT/plain-opa.json"
+	fi
+	"$bin/plainopa" compare -opa "$OUT/plain-opa.json" -results "$(results_of baseline-ours)" || die "plain OPA results differ from ours"
+	plain_ratio=$(awk -v p="$T_plain_opa" -v o="$T_baseline_ours" 'BEGIN { printf "%.1f", p / o }')
+fi
+
+echo
+echo "== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg))"
+printf '%-34s %8s %8s %8s %9s\n' case wall_s user_s sys_s rss_MiB
+printf '%s\n' "${rows[@]}"
+echo
+floor_ratio=$(sed -n 's/.*ratio=\([0-9.]*\).*/\1/p' <<<"$floor_line")
+echo "ours/floor (TB-01 + TB-02, evaluation only, 1 worker each): ${floor_ratio}x slower (target <= 5x)"
+if [ -n "$plain_ratio" ]; then
+	echo "plain-opa/ours (all targets, end to end; ours = run --formats json,parquet): ${plain_ratio}x faster (target >= 20x)"
+	echo "ours/plain-opa: $(awk -v p="$T_plain_opa" -v o="$T_baseline_ours" 'BEGIN { printf "%.3f", o / p }')"
+fi
