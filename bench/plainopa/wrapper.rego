@@ -27,10 +27,12 @@ level_of := {r.unit_id: r.level | some r in tables.units}
 # Every unit is a key of both graphs: graph.reachable only follows keys.
 parent_edges := {r.unit_id: ps | some r in tables.units; ps := [p | p := r.parent_id]}
 
-# children[p]: the unit ids whose parent is p.
-children := {p: cs |
+# children[p]: the unit ids whose parent is p ([] for a leaf).
+children := object.union({r.unit_id: [] | some r in tables.units}, parents_children)
+
+parents_children := {p: cs |
 	some i
-	p := data.plain.tables.units[i].unit_id
+	p := data.plain.tables.units[i].parent_id
 	cs := [c | some j; data.plain.tables.units[j].parent_id == p; c := data.plain.tables.units[j].unit_id]
 }
 
