@@ -183,10 +183,10 @@ func compileFiles(files []policyFile) (*Policies, error) {
 	}
 	if len(files) == 0 {
 		errs = append(errs, PolicyError{File: ".", Row: 1, Col: 1, Message: "no .rego files"})
+		return nil, errs
 	}
-	if len(errs) > 0 {
-		return nil, errs.sorted()
-	}
+	// Parse errors do not stop here: the files that parsed are still checked
+	// and compiled, so that one run lists every problem.
 
 	// Discover targets: one per package under data.targets.
 	type pkgInfo struct {
@@ -324,15 +324,19 @@ func compileFiles(files []policyFile) (*Policies, error) {
 		targets = append(targets, t)
 		rules[p] = pi.rules
 	}
-	if len(errs) > 0 {
-		return nil, errs.sorted()
-	}
 
 	// Compile once per scope: that scope's targets plus every non-target
 	// module, with the scope's input schema.
 	scopeOf := map[string]string{}
 	for _, t := range targets {
 		scopeOf[t.Package] = t.Scope
+	}
+	// A target package whose metadata is wrong is still compiled (with the
+	// commune schema), so that its other problems are listed too.
+	for _, p := range pkgOrder {
+		if _, ok := scopeOf[p]; !ok {
+			scopeOf[p] = "commune"
+		}
 	}
 	compilers := map[string]*ast.Compiler{}
 	for _, scope := range Scopes {
@@ -353,6 +357,10 @@ func compileFiles(files []policyFile) (*Policies, error) {
 		c, err := compile(set, scope)
 		if err != nil {
 			errs = append(errs, astErrors("", err)...)
+			// OPA's compiler stops at the first stage that fails; compile each
+			// target package of the scope on its own too, so that a problem in
+			// one package does not hide the problems of another.
+			errs = append(errs, compileEach(set, scope)...)
 			continue
 		}
 		compilers[scope] = c
@@ -362,6 +370,27 @@ func compileFiles(files []policyFile) (*Policies, error) {
 	}
 	sort.Slice(targets, func(i, j int) bool { return targets[i].ID < targets[j].ID })
 	return &Policies{targets: targets, compilers: compilers, rules: rules, sha256: hashFiles(files)}, nil
+}
+
+// compileEach compiles every target package of set alone with the
+// modules that are not targets, and returns every problem found.
+func compileEach(set map[string]*ast.Module, scope string) PolicyErrors {
+	var errs PolicyErrors
+	for name, m := range set {
+		if !m.Package.Path.HasPrefix(targetsRoot) {
+			continue
+		}
+		one := map[string]*ast.Module{}
+		for n, o := range set {
+			if n == name || !o.Package.Path.HasPrefix(targetsRoot) {
+				one[n] = o.Copy()
+			}
+		}
+		if _, err := compile(one, scope); err != nil {
+			errs = append(errs, astErrors("", err)...)
+		}
+	}
+	return errs
 }
 
 func compile(modules map[string]*ast.Module, scope string) (*ast.Compiler, error) {

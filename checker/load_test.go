@@ -230,3 +230,44 @@ func TestLoadBundle(t *testing.T) {
 		t.Errorf("bundle SHA256 %s != directory SHA256 %s", p.SHA256(), d.SHA256())
 	}
 }
+
+// TestLoadListsEveryProblem puts a syntax error, a duplicate id, a forbidden
+// builtin and an input type error in separate files of one folder: every
+// one of them must be listed, not just the first.
+func TestLoadListsEveryProblem(t *testing.T) {
+	target := func(id, pkg, body string) *fstest.MapFile {
+		return &fstest.MapFile{Data: []byte("# METADATA\n# title: T\n# custom:\n#   id: " + id + "\n#   scope: commune\npackage targets." + pkg + "\n\n" + body + "\n")}
+	}
+	fsys := fstest.MapFS{
+		"a.rego":      target("TB-01", "a", `violation contains {"msg": "x"} if input.subject.nmae == "x"`),
+		"b.rego":      target("TB-01", "b", `violation contains {"msg": "x"} if http.send({"url": "http://x", "method": "get"})`),
+		"c.rego":      target("TB-03", "c", `violation contains {"msg": "x"} if opa.runtime()`),
+		"d.rego":      {Data: []byte("package targets.d\n\nbroken if {\n")},
+		"ok.rego":     target("TB-05", "ok", `violation contains {"msg": "x"} if count(input.models) == 0`),
+		"lib_x.rego":  {Data: []byte("package lib.x\n\nf(v) := v + 1\n")},
+		"a_test.rego": {Data: []byte("package targets.a_test\n\ntest_x if true\n")},
+	}
+	_, err := Load(context.Background(), fsys)
+	var pe PolicyErrors
+	if !errors.As(err, &pe) {
+		t.Fatalf("Load: %v, want PolicyErrors", err)
+	}
+	want := []string{
+		"a.rego:8:", // input.subject.nmae
+		"b.rego:",   // duplicate id
+		"b.rego:8:", // http.send
+		"c.rego:8:", // opa.runtime
+		"d.rego:",   // syntax error
+	}
+	text := pe.Error()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("problems do not mention %q:\n%s", w, text)
+		}
+	}
+	for _, s := range []string{"nmae", "duplicate target id", "http.send", "opa.runtime", "rego_parse_error"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("problems do not mention %q:\n%s", s, text)
+		}
+	}
+}
