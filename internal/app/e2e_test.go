@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/vungmanh/vungmanh/internal/report"
 )
 
@@ -175,52 +174,6 @@ func TestRunExitCodes(t *testing.T) {
 			}
 		})
 	}
-}
-
-// TestShardsMergeToTheUnshardedReport runs the sample in 3 shards: the
-// report that the last shard publishes equals the unsharded one, apart
-// from run id, times and the shard count.
-func TestShardsMergeToTheUnshardedReport(t *testing.T) {
-	out := t.TempDir()
-	if code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", out, "--run-id", "whole", "--formats", "json"); code != 0 {
-		t.Fatalf("unsharded run: exit %d\n%s", code, stderr)
-	}
-	whole, _ := readLatest(t, out, "vietnam")
-	shardOut := t.TempDir()
-	for i := range 3 {
-		code, _, stderr := runMain(t, map[string]string{"JOB_COMPLETION_INDEX": string(rune('0' + i))},
-			"run", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3", "--formats", "json")
-		if code != 0 {
-			t.Fatalf("shard %d: exit %d\n%s", i, code, stderr)
-		}
-		_, published := readLatest(t, shardOut, "vietnam")
-		if published != (i == 2) {
-			t.Errorf("after shard %d: latest.json written = %v", i, published)
-		}
-	}
-	sharded, _ := readLatest(t, shardOut, "vietnam")
-	a, b := readReport(t, out, whole), readReport(t, shardOut, sharded)
-	if b.Run.Shards.Count != 3 {
-		t.Errorf("shards.count = %d", b.Run.Shards.Count)
-	}
-	ignore := cmpopts.IgnoreFields(report.Run{}, "ID", "StartedAt", "FinishedAt", "Shards")
-	if diff := cmp.Diff(a, b, ignore, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("sharded report differs from the unsharded one (-whole +sharded):\n%s", diff)
-	}
-
-	t.Run("merge command", func(t *testing.T) {
-		code, stdout, stderr := runMain(t, nil, "merge", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "3", "--formats", "json")
-		if code != 0 {
-			t.Fatalf("merge: exit %d\n%s", code, stderr)
-		}
-		if !strings.Contains(stdout, "runs/") {
-			t.Errorf("merge printed %q", stdout)
-		}
-		code, _, stderr = runMain(t, nil, "merge", "--snapshot", smallSample, "--out", shardOut, "--run-id", "sharded", "--shard-count", "4")
-		if code != ExitTransient || !strings.Contains(stderr, "shard-0-of-4.json") {
-			t.Errorf("merge with a missing shard: exit %d, stderr %s", code, stderr)
-		}
-	})
 }
 
 // TestSignal builds the binary with the Dockerfile's command, starts a run

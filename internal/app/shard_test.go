@@ -1,13 +1,20 @@
 package app
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -36,6 +43,10 @@ type shardFixture struct {
 	snap    *snapshot.Snapshot
 	pol     *checker.Policies
 	waivers []checker.Waiver
+
+	mu           sync.Mutex
+	outcomes     map[[2]int]*checker.Outcome // by (index, count): evaluated once, published many times
+	wholeOutcome *checker.Outcome
 }
 
 func loadShardFixture(t *testing.T, url string) *shardFixture {
@@ -52,7 +63,7 @@ func loadShardFixture(t *testing.T, url string) *shardFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &shardFixture{snap: snap, pol: pol}
+	f := &shardFixture{snap: snap, pol: pol, outcomes: map[[2]int]*checker.Outcome{}}
 	f.waivers = f.testWaivers(t)
 	return f
 }
@@ -86,10 +97,17 @@ func (f *shardFixture) testWaivers(t *testing.T) []checker.Waiver {
 func (f *shardFixture) whole(t *testing.T, b storage.Bucket, out string, formats []string) *report.Report {
 	t.Helper()
 	ctx := context.Background()
-	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
-	if err != nil {
-		t.Fatal(err)
+	f.mu.Lock()
+	if f.wholeOutcome == nil {
+		o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
+		if err != nil {
+			f.mu.Unlock()
+			t.Fatal(err)
+		}
+		f.wholeOutcome = o
 	}
+	o := f.wholeOutcome
+	f.mu.Unlock()
 	in := publishInput{runID: "whole", started: time.Now(), snap: f.snap, polSHA: f.pol.SHA256(), outcome: o,
 		shards: 1, formats: formats, lang: "vi", overwrite: true}
 	if _, err := publish(ctx, b, out, in); err != nil {
@@ -98,11 +116,27 @@ func (f *shardFixture) whole(t *testing.T, b storage.Bucket, out string, formats
 	return latestReport(t, b, f.snap.Manifest.Name)
 }
 
+// evaluate is a shard's evaluation as `run --shard-count` does it; the
+// outcome is computed once per index and count.
+func (f *shardFixture) evaluate(ctx context.Context, index, count int) (*checker.Outcome, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if o := f.outcomes[[2]int{index, count}]; o != nil {
+		return o, nil
+	}
+	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
+		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, f.snap)
+	if err != nil {
+		return nil, err
+	}
+	f.outcomes[[2]int{index, count}] = o
+	return o, nil
+}
+
 // shard runs shard index of count as `run --shard-count` does, from the
 // evaluation on.
 func (f *shardFixture) shard(ctx context.Context, b storage.Bucket, out, runID string, index, count int, formats []string) (*runOutcome, error) {
-	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
-		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, f.snap)
+	o, err := f.evaluate(ctx, index, count)
 	if err != nil {
 		return nil, err
 	}
@@ -198,8 +232,7 @@ func TestShardMatrix(t *testing.T) {
 				t.Run(st.name, func(t *testing.T) {
 					prefix := strings.ReplaceAll(t.Name(), "/", "-")
 					wb, wout := st.open(t, prefix+"-whole")
-					formats := Formats
-					want := f.whole(t, wb, wout, formats)
+					want := f.whole(t, wb, wout, Formats)
 					wantFiles := runFiles(t, wb, report.RunDir(want))
 					if want.Waivers.Applied == 0 || len(want.Waivers.Unused) == 0 || len(want.Waivers.Expired) == 0 {
 						t.Errorf("the waivers test nothing: %+v", want.Waivers)
@@ -213,6 +246,11 @@ func TestShardMatrix(t *testing.T) {
 							order := make([]int, n)
 							for i := range n {
 								order[i] = (i + 1) % n
+							}
+							// Every format once; report.json (compared below) otherwise.
+							formats := []string{"json"}
+							if n == 3 {
+								formats = Formats
 							}
 							for k, i := range order {
 								o, err := f.shard(ctx, b, out, "sharded", i, n, formats)
@@ -231,8 +269,10 @@ func TestShardMatrix(t *testing.T) {
 							if diff := cmp.Diff(want, got, ignoreRunIdentity, cmpopts.EquateEmpty()); diff != "" {
 								t.Errorf("merged report differs from the unsharded one (-whole +merged):\n%s", diff)
 							}
-							if diff := cmp.Diff(wantFiles, runFiles(t, b, report.RunDir(got))); diff != "" {
-								t.Errorf("run folder files (-whole +merged):\n%s", diff)
+							if n == 3 {
+								if diff := cmp.Diff(wantFiles, runFiles(t, b, report.RunDir(got))); diff != "" {
+									t.Errorf("run folder files (-whole +merged):\n%s", diff)
+								}
 							}
 						})
 					}
@@ -396,8 +436,7 @@ func TestMergeChecks(t *testing.T) {
 // without writing it.
 func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput {
 	t.Helper()
-	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
-		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(context.Background(), f.snap)
+	o, err := f.evaluate(context.Background(), index, count)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -417,5 +456,152 @@ func TestLowerScopes(t *testing.T) {
 	slices.Sort(want)
 	if diff := cmp.Diff(want, all); diff != "" {
 		t.Errorf("upper + lower scopes (-want +got):\n%s", diff)
+	}
+}
+
+// TestShardProcesses runs the shards of one run as separate processes of
+// the binary at the same time, as the pods of an Indexed Job do: shard 1 is
+// killed (SIGKILL) while it evaluates and rerun; the shard that completes
+// the set merges; `vungmanh merge` run twice afterwards writes nothing. The
+// final report equals the unsharded one and latest.json moved once.
+func TestShardProcesses(t *testing.T) {
+	bin := dockerBuild(t)
+	tbDir := filepath.Join(t.TempDir(), "thai-binh")
+	if b, err := exec.Command(bin, "sample", "--profile", "thai-binh-2024", "--format", "parquet", "--out", tbDir).CombinedOutput(); err != nil {
+		t.Fatalf("sample: %v\n%s", err, b)
+	}
+	srv := storagetest.NewServer(t, "reports")
+	emulator := strings.TrimPrefix(srv.Proxy.URL, "http://")
+	var prefixes atomic.Int64
+	tests := []struct {
+		name, snapshot, name2 string
+		out                   func(t *testing.T) (string, storage.Bucket)
+	}{
+		{"thai-binh local", tbDir, "thai-binh", func(t *testing.T) (string, storage.Bucket) {
+			dir := t.TempDir()
+			b, err := storage.OpenDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return dir, b
+		}},
+		{"no district level on fake-gcs", shardSampleReform, "vietnam", func(t *testing.T) (string, storage.Bucket) {
+			prefix := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), prefixes.Add(1))
+			return srv.URL(prefix), srv.Open(t, prefix)
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := append(os.Environ(), "STORAGE_EMULATOR_HOST="+emulator, "VUNGMANH_TERMINATION_LOG=", "VUNGMANH_PROGRESS=false")
+			command := func(extraEnv []string, args ...string) *exec.Cmd {
+				cmd := exec.Command(bin, args...)
+				cmd.Env = append(slices.Clone(env), extraEnv...)
+				return cmd
+			}
+			wholeOut, wb := tt.out(t)
+			if b, err := command(nil, "run", "--snapshot", tt.snapshot, "--out", wholeOut, "--run-id", "whole", "--workers", "1").CombinedOutput(); err != nil {
+				t.Fatalf("unsharded run: %v\n%s", err, b)
+			}
+			want := latestReport(t, wb, tt.name2)
+
+			out, b := tt.out(t)
+			shardArgs := []string{"run", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3", "--workers", "1"}
+			// Shard 1 is killed as soon as its snapshot is loaded.
+			victim := command([]string{"JOB_COMPLETION_INDEX=1"}, shardArgs...)
+			stderr, err := victim.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := victim.Start(); err != nil {
+				t.Fatal(err)
+			}
+			others := make([]*exec.Cmd, 0, 2)
+			outputs := make([]*strings.Builder, 0, 2)
+			for _, i := range []string{"0", "2"} {
+				cmd := command([]string{"JOB_COMPLETION_INDEX=" + i}, shardArgs...)
+				var buf strings.Builder
+				cmd.Stdout, cmd.Stderr = &buf, &buf
+				if err := cmd.Start(); err != nil {
+					t.Fatal(err)
+				}
+				others, outputs = append(others, cmd), append(outputs, &buf)
+			}
+			sc := bufio.NewScanner(stderr)
+			for sc.Scan() {
+				if strings.Contains(sc.Text(), "snapshot loaded") {
+					break
+				}
+			}
+			if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+			for sc.Scan() {
+			}
+			if err := victim.Wait(); err == nil {
+				t.Error("the killed shard exited 0")
+			}
+			for k, cmd := range others {
+				if err := cmd.Wait(); err != nil {
+					t.Fatalf("shard %d: %v\n%s", 2*k, err, outputs[k])
+				}
+			}
+			name, asOf := tt.name2, want.Run.Snapshot.AsOf
+			ctx := context.Background()
+			killedEarly := true
+			if _, err := b.Read(ctx, shardKey(name, asOf, "job-1", 1, 3)); err == nil {
+				killedEarly = false // it wrote its output before the signal landed
+				t.Log("shard 1 wrote its output before it was killed")
+			}
+			if _, published := readLatestFrom(t, b, name); killedEarly && published {
+				t.Fatal("latest.json moved while shard 1 was missing")
+			}
+			if killedEarly {
+				// A merge by hand names the missing shard and exits 1.
+				var buf strings.Builder
+				cmd := command(nil, "merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3")
+				cmd.Stderr = &buf
+				var ee *exec.ExitError
+				if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "missing for index 1 of 3") {
+					t.Errorf("merge without shard 1: %v\n%s", err, buf.String())
+				}
+			}
+			// The retried pod of index 1.
+			if b, err := command([]string{"JOB_COMPLETION_INDEX=1"}, shardArgs...).CombinedOutput(); err != nil {
+				t.Fatalf("shard 1 rerun: %v\n%s", err, b)
+			}
+			latest1, gen1, err := b.ReadGen(ctx, report.LatestKey(name))
+			if err != nil || gen1 == 0 {
+				t.Fatalf("latest.json after the last shard: gen %d, %v", gen1, err)
+			}
+			got := latestReport(t, b, name)
+			for range 2 {
+				stdout, err := command(nil, "merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3").Output()
+				if err != nil {
+					t.Fatalf("merge: %v", err)
+				}
+				if !strings.HasSuffix(strings.TrimSpace(string(stdout)), runDir(name, asOf, "job-1")) {
+					t.Errorf("merge printed %q", stdout)
+				}
+			}
+			latest2, gen2, err := b.ReadGen(ctx, report.LatestKey(name))
+			if err != nil || gen2 != gen1 || string(latest2) != string(latest1) {
+				t.Errorf("latest.json moved again: generation %d -> %d (%v)", gen1, gen2, err)
+			}
+			if again := latestReport(t, b, name); !cmp.Equal(got, again) {
+				t.Error("report.json changed after the merges")
+			}
+			if _, ok := b.(*storage.Dir); ok && gen1 != 1 {
+				t.Errorf("latest.json generation %d, want 1 (moved once)", gen1)
+			}
+			if got.Run.ID != "job-1" || got.Run.Shards.Count != 3 {
+				t.Errorf("run id %q, shards.count %d", got.Run.ID, got.Run.Shards.Count)
+			}
+			if diff := cmp.Diff(want, got, ignoreRunIdentity, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("merged report differs from the unsharded one (-whole +merged):\n%s", diff)
+			}
+			if diff := cmp.Diff(runFiles(t, wb, report.RunDir(want)), runFiles(t, b, report.RunDir(got))); diff != "" {
+				t.Errorf("run folder files (-whole +merged):\n%s", diff)
+			}
+		})
 	}
 }

@@ -81,7 +81,9 @@ type shardSettings struct {
 func runDir(name, asOf, runID string) string { return path.Join(name, "runs", asOf, runID) }
 
 // shardsDir is the folder of a run's shard outputs.
-func shardsDir(name, asOf, runID string) string { return path.Join(runDir(name, asOf, runID), "shards") }
+func shardsDir(name, asOf, runID string) string {
+	return path.Join(runDir(name, asOf, runID), "shards")
+}
 
 // shardKey is the key of shard index's output among count.
 func shardKey(name, asOf, runID string, index, count int) string {
