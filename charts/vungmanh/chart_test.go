@@ -346,13 +346,51 @@ func TestSharding(t *testing.T) {
 		[]any{js.CompletionMode, js.Completions, js.Parallelism}); diff != "" {
 		t.Errorf("completionMode, completions, parallelism (-want +got):\n%s", diff)
 	}
-	args := js.Template.Spec.Containers[0].Args
-	if !slices.Contains(args, "--shard-count=4") {
-		t.Errorf("args %v lack --shard-count=4", args)
+	if js.BackoffLimitPerIndex == nil || *js.BackoffLimitPerIndex != 3 || js.BackoffLimit != nil {
+		t.Errorf("backoffLimitPerIndex %v, backoffLimit %v: want retries counted per index (3), no global limit",
+			js.BackoffLimitPerIndex, js.BackoffLimit)
+	}
+	c := js.Template.Spec.Containers[0]
+	args := c.Args
+	for _, want := range []string{"run", "--shard-count=4", "--run-id=$(JOB_NAME)"} {
+		if !slices.Contains(args, want) {
+			t.Errorf("args %v lack %s", args, want)
+		}
 	}
 	for _, a := range args {
 		if strings.HasPrefix(a, "--shard-index") {
 			t.Errorf("args pass %s; the index must come from JOB_COMPLETION_INDEX", a)
+		}
+	}
+	// Every pod of the Job (every index, every retry) gets the same run id:
+	// the Job's name, through the downward API.
+	var jobName *corev1.EnvVar
+	for i, e := range c.Env {
+		if e.Name == "JOB_NAME" {
+			jobName = &c.Env[i]
+		}
+		if e.Name == "JOB_COMPLETION_INDEX" || e.Name == "VUNGMANH_SHARD_INDEX" {
+			t.Errorf("env sets %s; Kubernetes sets the index", e.Name)
+		}
+	}
+	if jobName == nil || jobName.ValueFrom == nil || jobName.ValueFrom.FieldRef == nil ||
+		jobName.ValueFrom.FieldRef.FieldPath != "metadata.labels['batch.kubernetes.io/job-name']" {
+		t.Errorf("JOB_NAME env %+v, want the job-name label through the downward API", jobName)
+	}
+	if js.Template.Spec.RestartPolicy != corev1.RestartPolicyNever {
+		t.Errorf("restartPolicy %q, want Never (podFailurePolicy needs it)", js.Template.Spec.RestartPolicy)
+	}
+
+	// One shard: a plain Job.
+	one := mustRender(t, required()).cron.Spec.JobTemplate.Spec
+	if one.CompletionMode != nil || one.Completions != nil || one.Parallelism != nil || one.BackoffLimitPerIndex != nil ||
+		one.BackoffLimit == nil || *one.BackoffLimit != 3 {
+		t.Errorf("unsharded job: completionMode %v, completions %v, parallelism %v, backoffLimitPerIndex %v, backoffLimit %v",
+			one.CompletionMode, one.Completions, one.Parallelism, one.BackoffLimitPerIndex, one.BackoffLimit)
+	}
+	for _, a := range one.Template.Spec.Containers[0].Args {
+		if strings.HasPrefix(a, "--shard") {
+			t.Errorf("unsharded job passes %s", a)
 		}
 	}
 }
