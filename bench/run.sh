@@ -19,6 +19,7 @@
 # Settings (environment):
 #   BENCH_PARQUET_SCALES  national scales read from Parquet   (default "0.01"; full: "0.1 0.3 1.0")
 #   BENCH_CSV_SCALES      national scales read from CSV       (default "0.01"; full: "1.0")
+#   BENCH_THAI_BINH       1 to time the thai-binh-2024 sample end to end (default 1)
 #   BENCH_BASELINE        profile of the baselines' sample    (default thai-binh-2024; or national:SCALE)
 #   BENCH_PLAIN_OPA       1 to run the plain-OPA baseline     (default 1)
 #   BENCH_PROFILE         1 to write profiles of the largest case (default 1)
@@ -38,6 +39,7 @@ cd "$root"
 
 PARQUET_SCALES=${BENCH_PARQUET_SCALES-0.01}
 CSV_SCALES=${BENCH_CSV_SCALES-0.01}
+THAI_BINH=${BENCH_THAI_BINH:-1}
 BASELINE=${BENCH_BASELINE:-thai-binh-2024}
 PLAIN_OPA=${BENCH_PLAIN_OPA:-1}
 PROFILE=${BENCH_PROFILE:-1}
@@ -58,9 +60,7 @@ bin=$OUT/bin
 
 echo "== build"
 CGO_ENABLED=0 go build -trimpath -o "$bin/vungmanh" ./cmd/vungmanh
-go build -o "$bin/floor" ./bench/floor
-go build -o "$bin/plainopa" ./bench/plainopa
-go build -o "$bin/profile" ./bench/profile
+go build -o "$bin/" ./bench/floor ./bench/plainopa ./bench/profile
 
 # sample PROFILE SCALE FORMAT -> prints the cached snapshot folder.
 sample() {
@@ -117,8 +117,10 @@ run_case() {
 results_of() { ls "$OUT"/runs/"$1"/*/runs/*/*/results.parquet | head -1; }
 
 echo "== samples"
-tb_csv=$(sample thai-binh-2024 1 csv)
-tb_parquet=$(sample thai-binh-2024 1 parquet)
+if [ "$THAI_BINH" = 1 ]; then
+	tb_csv=$(sample thai-binh-2024 1 csv)
+	tb_parquet=$(sample thai-binh-2024 1 parquet)
+fi
 largest="" largest_scale=0
 for s in $PARQUET_SCALES; do
 	d=$(sample national "$s" parquet)
@@ -127,8 +129,10 @@ done
 for s in $CSV_SCALES; do sample national "$s" csv >/dev/null; done
 
 echo "== end to end (vungmanh run, all formats, workers $WORKERS)"
-run_case thai-binh-2024-csv "$tb_csv"
-run_case thai-binh-2024-parquet "$tb_parquet"
+if [ "$THAI_BINH" = 1 ]; then
+	run_case thai-binh-2024-csv "$tb_csv"
+	run_case thai-binh-2024-parquet "$tb_parquet"
+fi
 for s in $PARQUET_SCALES; do run_case "national-$s-parquet" "$CACHE/national-$s-parquet"; done
 for s in $CSV_SCALES; do run_case "national-$s-csv" "$CACHE/national-$s-csv"; done
 
