@@ -58,12 +58,32 @@
 // delta to the previous run, renders the formats and publishes (run folder
 // first, latest.json last).
 //
-// With --shard-count N (which needs --run-id) each shard writes its results
-// to <out>/<name>/shards/<as_of>/<run_id>/shard-<i>-of-<N>.json; the shard
-// that finds all N outputs merges them (results concatenated in the
-// checker's order, waiver reports combined) and publishes the run folder,
-// which equals the folder of an unsharded run apart from run id and times.
-// `vungmanh merge` does the same by hand.
+// # Sharded runs
+//
+// With --shard-count N (which needs --run-id: every shard of a run uses the
+// same id, the Job's name in Kubernetes) a run evaluates only its shard: the
+// communes that checker.WithShard assigns to --shard-index, with the
+// subjects below them, for the commune, branch, group and model targets. It
+// writes <name>/runs/<as_of>/<run_id>/shards/<I>-of-<N>/shard.json (results,
+// snapshot and policies sha256, index and count, the parsed params and
+// waivers, eval timeout, formats and language) with a does-not-exist
+// precondition, replaced only by the same shard retried, and never touches
+// latest.json.
+//
+// Then it lists the shard outputs. When all N are there it creates
+// shards/merge.lock (create-if-absent, recording its index) and, if it got
+// the lock — or the lock records its own index: an earlier attempt of this
+// shard died while merging — it merges: every output must be present
+// (*MissingShardsError names the missing indexes) and agree with the
+// snapshot, the policies and each other (*ShardMismatchError); the province
+// and district targets are evaluated once with
+// checker.WithScopes("province", "district"); results and waiver reports are
+// combined (a waiver is unused only when no part used it); the report is
+// built, rendered and published exactly as an unsharded run's, with
+// run.shards.count = N, and latest.json moves. A merge of a run that
+// latest.json already points at writes nothing, so latest.json moves once
+// however often the merge runs. `vungmanh merge` does the same by hand.
+// Both errors map to exit code 1: a retry may bring the missing shard.
 //
 // Example:
 //
