@@ -605,3 +605,47 @@ func TestShardProcesses(t *testing.T) {
 		})
 	}
 }
+
+// FuzzShardOutput feeds arbitrary bytes as a shard output to the merge's
+// reader: it never panics, and it either accepts a well-formed output of
+// the run or refuses it with a *ShardMismatchError that names the object.
+func FuzzShardOutput(f *testing.F) {
+	ctx := context.Background()
+	snap, err := loadSnapshot(ctx, smallSample)
+	if err != nil {
+		f.Fatal(err)
+	}
+	defer snap.Release()
+	pol, err := loadPolicies(ctx, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	name, asOf := snapIdent(snap)
+	valid, _ := json.Marshal(shardOutput{APIVersion: report.APIVersion, Kind: "ShardOutput", RunID: "r", Index: 0, Count: 1,
+		SnapshotName: name, AsOf: asOf, SnapshotSHA256: snap.SHA256, PoliciesSHA256: pol.SHA256(),
+		Settings: shardSettings{Params: json.RawMessage("null"), Formats: []string{"json"}, Lang: "vi"}})
+	for _, seed := range []string{string(valid), "", "{}", "null", `{"kind":"ShardOutput","run_id":"r","count":1}`, `{"results":[{"status":1}]}`, "\x00"} {
+		f.Add([]byte(seed))
+	}
+	key := shardKey(name, asOf, "r", 0, 1)
+	f.Fuzz(func(t *testing.T, data []byte) {
+		b, err := storage.OpenDir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Create(ctx, key, data, false); err != nil {
+			t.Fatal(err)
+		}
+		parts, err := readShards(ctx, b, &mergeInput{runID: "r", count: 1, snap: snap, pol: pol, log: zerolog.Nop()})
+		if err != nil {
+			var me *ShardMismatchError
+			if !errors.As(err, &me) || !strings.Contains(err.Error(), key) {
+				t.Fatalf("error %v: want a *ShardMismatchError naming %s", err, key)
+			}
+			return
+		}
+		if len(parts) != 1 || parts[0].RunID != "r" || parts[0].SnapshotSHA256 != snap.SHA256 {
+			t.Fatalf("accepted %+v", parts)
+		}
+	})
+}
