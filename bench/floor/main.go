@@ -5,7 +5,7 @@
 // loaded snapshot. It shows how far the general machinery (input building,
 // Rego evaluation) is from the cost of the work itself.
 //
-//	floor -snapshot DIR [-repeat 5] [-workers 1]
+//	floor -snapshot DIR [-repeat 5] [-workers 1] [-cpuprofile FILE]
 //
 // It loads the snapshot once, then times, -repeat times each, the hand-written
 // computation and our checker evaluating only TB-01 and TB-02 (the pack's
@@ -25,6 +25,7 @@ import (
 	"io/fs"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"testing/fstest"
 	"time"
@@ -55,6 +56,7 @@ func run(ctx context.Context, args []string) error {
 	dir := fl.String("snapshot", "", "snapshot folder")
 	repeat := fl.Int("repeat", 5, "timed runs of each side; the fastest counts")
 	workers := fl.Int("workers", 1, "our checker's workers")
+	cpu := fl.String("cpuprofile", "", "write a CPU profile of our side's runs to this file")
 	if err := fl.Parse(args); err != nil {
 		return err
 	}
@@ -74,6 +76,20 @@ func run(ctx context.Context, args []string) error {
 		start := time.Now()
 		want = Floor(snap)
 		floorBest = min(floorBest, time.Since(start))
+	}
+	if *cpu != "" {
+		f, err := os.Create(*cpu)
+		if err != nil {
+			return fmt.Errorf("create %q: %w", *cpu, err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return fmt.Errorf("start CPU profile: %w", err)
+		}
+		defer func() {
+			pprof.StopCPUProfile()
+			f.Close()
+		}()
 	}
 	var got verdict
 	oursBest := time.Duration(1 << 62)

@@ -8,8 +8,9 @@
 # evaluation (status pass, fail or skipped).
 #
 # It is written the way a careful author would: the per-unit indexes are
-# computed once (grouping comprehensions that OPA indexes), the input of a
-# unit is built once and shared by every target of its level.
+# computed once (grouping comprehensions over the distinct keys, which OPA's
+# comprehension indexing makes linear), the input of a unit is built once and
+# shared by every target of its level.
 #
 #	opa eval -f json -d data.json -d policies/ -d wrapper.rego data.plainopa.results
 package plainopa
@@ -31,8 +32,7 @@ parent_edges := {r.unit_id: ps | some r in tables.units; ps := [p | p := r.paren
 children := object.union({r.unit_id: [] | some r in tables.units}, parents_children)
 
 parents_children := {p: cs |
-	some i
-	p := data.plain.tables.units[i].parent_id
+	some p in {r.parent_id | some r in tables.units}
 	cs := [c | some j; data.plain.tables.units[j].parent_id == p; c := data.plain.tables.units[j].unit_id]
 }
 
@@ -65,8 +65,7 @@ anc_obj(a) := {"id": a, "level": unit_obj[a].level, "name": unit_obj[a].name}
 subtree(u) := graph.reachable(children, {u})
 
 ratings_by_unit := {u: sorted |
-	some i
-	u := data.plain.tables.ratings[i].unit_id
+	some u in {r.unit_id | some r in tables.ratings}
 	rs := [o |
 		some j
 		data.plain.tables.ratings[j].unit_id == u
@@ -80,8 +79,7 @@ ratings_by_unit := {u: sorted |
 }
 
 activities_by_unit := {u: acts |
-	some i
-	u := data.plain.tables.activities[i].unit_id
+	some u in {r.unit_id | some r in tables.activities}
 	acts := [rename(data.plain.tables.activities[j], {"month": "month", "kind": "kind", "attendees": "attendees"}) |
 		some j
 		data.plain.tables.activities[j].unit_id == u
@@ -98,8 +96,7 @@ cadre_obj := {r.cadre_id: o |
 }
 
 cadres_by_unit := {u: cs |
-	some i
-	u := data.plain.tables.cadres[i].unit_id
+	some u in {r.unit_id | some r in tables.cadres}
 	cs := [cadre_obj[data.plain.tables.cadres[j].cadre_id] | some j; data.plain.tables.cadres[j].unit_id == u]
 }
 
@@ -125,8 +122,7 @@ resolved(p) := {"unit": object.union(unit_obj[p.participant_id], {"ratings": obj
 } else := {}
 
 participants_by_model := {m: ps |
-	some i
-	m := data.plain.tables.participants[i].model_id
+	some m in {r.model_id | some r in tables.participants}
 	ps := [o |
 		some j
 		data.plain.tables.participants[j].model_id == m
@@ -146,8 +142,7 @@ model_obj := {r.model_id: o |
 }
 
 models_by_unit := {u: ms |
-	some i
-	u := data.plain.tables.models[i].unit_id
+	some u in {r.unit_id | some r in tables.models}
 	ms := [model_obj[data.plain.tables.models[j].model_id] | some j; data.plain.tables.models[j].unit_id == u]
 }
 
@@ -158,8 +153,7 @@ as_of := data.plain.snapshot.as_of
 year_before := sprintf("%04d%s", [to_number(substring(as_of, 0, 4)) - 1, substring(as_of, 4, -1)])
 
 members_by_unit := {u: ms |
-	some i
-	u := data.plain.tables.members[i].unit_id
+	some u in {r.unit_id | some r in tables.members}
 	ms := [data.plain.tables.members[j] | some j; data.plain.tables.members[j].unit_id == u]
 }
 
