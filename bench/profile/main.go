@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string) error {
 	fl := flag.NewFlagSet("profile", flag.ContinueOnError)
 	dir := fl.String("snapshot", "", "snapshot folder")
 	cpu := fl.String("cpuprofile", "cpu.prof", "CPU profile to write")
-	mem := fl.String("memprofile", "mem.prof", "heap profile to write (taken after evaluation, snapshot still live)")
+	mem := fl.String("memprofile", "mem.prof", "heap profile to write, taken half-way through evaluation (the live peak)")
 	workers := fl.Int("workers", 2, "evaluation workers")
 	if err := fl.Parse(args); err != nil {
 		return err
@@ -64,7 +64,16 @@ func run(ctx context.Context, args []string) error {
 	}
 	defer snap.Release()
 	loaded := time.Now()
-	out, err := checker.New(pols, checker.WithWorkers(*workers)).Evaluate(ctx, snap)
+	var heapErr error
+	heapDone := false
+	half := func(done, total int) { // called under the checker's lock
+		if heapDone || done < total/2 {
+			return
+		}
+		heapDone = true
+		heapErr = writeHeap(*mem)
+	}
+	out, err := checker.New(pols, checker.WithWorkers(*workers), checker.WithProgress(half)).Evaluate(ctx, snap)
 	evaluated := time.Now()
 	pprof.StopCPUProfile()
 	if cerr := f.Close(); cerr != nil && err == nil {
@@ -73,20 +82,27 @@ func run(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("evaluate: %w", err)
 	}
-	h, err := os.Create(*mem)
-	if err != nil {
-		return fmt.Errorf("create %q: %w", *mem, err)
-	}
-	runtime.GC()
-	if err := pprof.WriteHeapProfile(h); err != nil {
-		h.Close()
-		return fmt.Errorf("write %q: %w", *mem, err)
-	}
-	if err := h.Close(); err != nil {
-		return fmt.Errorf("write %q: %w", *mem, err)
+	if heapErr != nil {
+		return heapErr
 	}
 	fmt.Printf("load_seconds=%.3f eval_seconds=%.3f results=%d\n",
 		loaded.Sub(start).Seconds(), evaluated.Sub(loaded).Seconds(), len(out.Results))
 	runtime.KeepAlive(out)
+	return nil
+}
+
+func writeHeap(path string) error {
+	h, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("create %q: %w", path, err)
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(h); err != nil {
+		h.Close()
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	if err := h.Close(); err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
 	return nil
 }
