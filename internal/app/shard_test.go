@@ -200,6 +200,7 @@ var ignoreRunIdentity = cmpopts.IgnoreFields(report.Run{}, "ID", "StartedAt", "F
 // the unsharded report (apart from run id, times and run.shards), with and
 // without a district level, on a local folder and on fake-gcs-server.
 func TestShardMatrix(t *testing.T) {
+	t.Parallel()
 	samples := []struct{ name, url string }{
 		{"with districts", shardSample},
 		{"no district level", shardSampleReform},
@@ -460,6 +461,7 @@ func TestLowerScopes(t *testing.T) {
 // the set merges; `vungmanh merge` run twice afterwards writes nothing. The
 // final report equals the unsharded one and latest.json moved once.
 func TestShardProcesses(t *testing.T) {
+	t.Parallel() // mostly child processes: overlaps with the in-process tests
 	bin := dockerBuild(t)
 	tbDir := filepath.Join(t.TempDir(), "thai-binh")
 	if b, err := exec.Command(bin, "sample", "--profile", "thai-binh-2024", "--format", "parquet", "--out", tbDir).CombinedOutput(); err != nil {
@@ -643,4 +645,51 @@ func FuzzShardOutput(f *testing.F) {
 			t.Fatalf("accepted %+v", parts)
 		}
 	})
+}
+
+// BenchmarkMergeRun measures the merge of 4 shard outputs: reading and
+// checking them, evaluating the province and district targets, combining,
+// rendering report.json and publishing.
+func BenchmarkMergeRun(b *testing.B) {
+	ctx := context.Background()
+	snap, err := loadSnapshot(ctx, shardSample)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer snap.Release()
+	pol, err := loadPolicies(ctx, "")
+	if err != nil {
+		b.Fatal(err)
+	}
+	name, asOf := snapIdent(snap)
+	const count = 4
+	var outputs [][]byte
+	for i := range count {
+		o, err := checker.New(pol, checker.WithShard(i, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data, _ := json.Marshal(shardOutput{APIVersion: report.APIVersion, Kind: "ShardOutput", RunID: "r", Index: i, Count: count,
+			SnapshotName: name, AsOf: asOf, SnapshotSHA256: snap.SHA256, PoliciesSHA256: pol.SHA256(),
+			Settings: shardSettings{Params: json.RawMessage("null"), Formats: []string{"json"}, Lang: "vi"},
+			Targets:  o.Targets, Results: o.Results, Waivers: o.Waivers})
+		outputs = append(outputs, data)
+	}
+	b.ResetTimer()
+	for range b.N {
+		b.StopTimer()
+		bk, err := storage.OpenDir(b.TempDir())
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i, data := range outputs {
+			if err := bk.Create(ctx, shardKey(name, asOf, "r", i, count), data, false); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		if _, err := mergeRun(ctx, bk, "out", &mergeInput{runID: "r", count: count, snap: snap, pol: pol, log: zerolog.Nop()}); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
