@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -29,6 +30,7 @@ import (
 	"github.com/vungmanh/vungmanh/internal/storage"
 	"github.com/vungmanh/vungmanh/internal/storage/storagetest"
 	"github.com/vungmanh/vungmanh/loaders"
+	"github.com/vungmanh/vungmanh/policies"
 )
 
 // The samples of the shard matrix: one with districts, one without (the
@@ -42,6 +44,7 @@ const (
 type shardFixture struct {
 	snap    *snapshot.Snapshot
 	pol     *checker.Policies
+	params  map[string]any
 	waivers []checker.Waiver
 
 	mu           sync.Mutex
@@ -59,13 +62,50 @@ func loadShardFixture(t *testing.T, url string) *shardFixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(snap.Release)
-	pol, err := loadPolicies(ctx, "")
+	pol, err := loadPolicies(ctx, upperPolicyDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &shardFixture{snap: snap, pol: pol, outcomes: map[[2]int]*checker.Outcome{}}
+	params, err := readParams(ctx, upperParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &shardFixture{snap: snap, pol: pol, params: params, outcomes: map[[2]int]*checker.Outcome{}}
 	f.waivers = f.testWaivers(t)
 	return f
+}
+
+// upperParams are the params of the sharding tests (integers and a
+// fraction, read by the province and district targets).
+const upperParams = "testdata/upper-params.yaml"
+
+// upperPolicyDir returns a policy folder: the built-in policies plus a
+// province and a district target (testdata/upper-policies), which only the
+// merge of a sharded run evaluates.
+func upperPolicyDir(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	copyFS := func(fsys fs.FS) {
+		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := fs.ReadFile(fsys, p)
+			if err != nil {
+				return err
+			}
+			if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(p)), 0o755); err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(dir, p), data, 0o644)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyFS(policies.FS)
+	copyFS(os.DirFS("testdata/upper-policies"))
+	return dir
 }
 
 // testWaivers waives the first failing result of each scope (so that some
@@ -74,7 +114,7 @@ func loadShardFixture(t *testing.T, url string) *shardFixture {
 // has expired.
 func (f *shardFixture) testWaivers(t *testing.T) []checker.Waiver {
 	t.Helper()
-	out, err := checker.New(f.pol, checker.WithWorkers(2)).Evaluate(context.Background(), f.snap)
+	out, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params)).Evaluate(context.Background(), f.snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +139,8 @@ func (f *shardFixture) whole(t *testing.T, b storage.Bucket, out string, formats
 	ctx := context.Background()
 	f.mu.Lock()
 	if f.wholeOutcome == nil {
-		o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
+		o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params),
+			checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
 		if err != nil {
 			f.mu.Unlock()
 			t.Fatal(err)
@@ -124,7 +165,7 @@ func (f *shardFixture) evaluate(ctx context.Context, index, count int) (*checker
 	if o := f.outcomes[[2]int{index, count}]; o != nil {
 		return o, nil
 	}
-	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
+	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
 		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, f.snap)
 	if err != nil {
 		return nil, err
@@ -142,7 +183,7 @@ func (f *shardFixture) shard(ctx context.Context, b storage.Bucket, out, runID s
 	}
 	rc := &runContext{log: zerolog.Nop(), started: time.Now(), s: &runSettings{Out: out, RunID: runID,
 		ShardIndex: index, ShardCount: count, Workers: 2, EvalTimeout: checker.DefaultEvalTimeout, Formats: formats, Lang: "vi"}}
-	return publishShard(ctx, b, rc, shardRun{runID: runID, snap: f.snap, pol: f.pol, waivers: f.waivers, outcome: o})
+	return publishShard(ctx, b, rc, shardRun{runID: runID, snap: f.snap, pol: f.pol, params: f.params, waivers: f.waivers, outcome: o})
 }
 
 func latestReport(t *testing.T, b storage.Bucket, name string) *report.Report {
@@ -226,7 +267,8 @@ func TestShardMatrix(t *testing.T) {
 		t.Run(sm.name, func(t *testing.T) {
 			f := loadShardFixture(t, sm.url)
 			units := checker.TakeInventory(f.snap).Units
-			if hasDistricts := units[string(snapshot.LevelDistrict)] > 0; hasDistricts != (sm.url == shardSample) {
+			hasDistricts := units[string(snapshot.LevelDistrict)] > 0
+			if hasDistricts != (sm.url == shardSample) {
 				t.Fatalf("%s: units by level %v", sm.url, units)
 			}
 			for _, st := range stores {
@@ -237,6 +279,15 @@ func TestShardMatrix(t *testing.T) {
 					wantFiles := runFiles(t, wb, report.RunDir(want))
 					if want.Waivers.Applied == 0 || len(want.Waivers.Unused) == 0 || len(want.Waivers.Expired) == 0 {
 						t.Errorf("the waivers test nothing: %+v", want.Waivers)
+					}
+					upper := map[string]int{}
+					for _, tg := range want.Targets {
+						if tg.Scope == "province" || tg.Scope == "district" {
+							upper[tg.Scope] += tg.Fail + tg.Waived
+						}
+					}
+					if upper["province"] == 0 || (upper["district"] == 0) == hasDistricts {
+						t.Errorf("failed or waived results of the merge's own targets: %v (districts: %v)", upper, hasDistricts)
 					}
 					for _, n := range []int{1, 2, 3, 7} {
 						t.Run(fmt.Sprint(n), func(t *testing.T) {
@@ -437,10 +488,14 @@ func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput 
 		t.Fatal(err)
 	}
 	name, asOf := snapIdent(f.snap)
+	params, err := json.Marshal(f.params)
+	if err != nil {
+		t.Fatal(err)
+	}
 	return &shardOutput{APIVersion: report.APIVersion, Kind: "ShardOutput", RunID: "r", Index: index, Count: count,
 		StartedAt: time.Now().UTC(), FinishedAt: time.Now().UTC(), SnapshotName: name, AsOf: asOf,
 		SnapshotSHA256: f.snap.SHA256, PoliciesSHA256: f.pol.SHA256(),
-		Settings: shardSettings{Params: json.RawMessage("null"), Waivers: f.waivers, EvalTimeout: checker.DefaultEvalTimeout.String(),
+		Settings: shardSettings{Params: params, Waivers: f.waivers, EvalTimeout: checker.DefaultEvalTimeout.String(),
 			Formats: []string{"json"}, Lang: "vi"},
 		Targets: o.Targets, Results: o.Results, Waivers: o.Waivers}
 }
@@ -467,6 +522,7 @@ func TestShardProcesses(t *testing.T) {
 	if b, err := exec.Command(bin, "sample", "--profile", "thai-binh-2024", "--format", "parquet", "--out", tbDir).CombinedOutput(); err != nil {
 		t.Fatalf("sample: %v\n%s", err, b)
 	}
+	polDir := upperPolicyDir(t)
 	srv := storagetest.NewServer(t, "reports")
 	emulator := strings.TrimPrefix(srv.Proxy.URL, "http://")
 	var prefixes atomic.Int64
@@ -495,14 +551,19 @@ func TestShardProcesses(t *testing.T) {
 				cmd.Env = append(slices.Clone(env), extraEnv...)
 				return cmd
 			}
+			// The built-in policies plus a province and a district target
+			// (evaluated by the merge only), with params.
+			pol := []string{"--policies", polDir}
+			settings := append(slices.Clone(pol), "--params", upperParams)
 			wholeOut, wb := tt.out(t)
-			if b, err := command(nil, "run", "--snapshot", tt.snapshot, "--out", wholeOut, "--run-id", "whole", "--workers", "1").CombinedOutput(); err != nil {
+			if b, err := command(nil, append([]string{"run", "--snapshot", tt.snapshot, "--out", wholeOut, "--run-id", "whole", "--workers", "1"}, settings...)...).CombinedOutput(); err != nil {
 				t.Fatalf("unsharded run: %v\n%s", err, b)
 			}
 			want := latestReport(t, wb, tt.name2)
 
 			out, b := tt.out(t)
-			shardArgs := []string{"run", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3", "--workers", "1"}
+			shardArgs := append([]string{"run", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3", "--workers", "1"}, settings...)
+			mergeArgs := append([]string{"merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3"}, pol...)
 			// Shard 1 is killed as soon as its snapshot is loaded.
 			victim := command([]string{"JOB_COMPLETION_INDEX=1"}, shardArgs...)
 			stderr, err := victim.StderrPipe()
@@ -555,7 +616,7 @@ func TestShardProcesses(t *testing.T) {
 			if killedEarly {
 				// A merge by hand names the missing shard and exits 1.
 				var buf strings.Builder
-				cmd := command(nil, "merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3")
+				cmd := command(nil, mergeArgs...)
 				cmd.Stderr = &buf
 				var ee *exec.ExitError
 				if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "missing for index 1 of 3") {
@@ -572,7 +633,7 @@ func TestShardProcesses(t *testing.T) {
 			}
 			got := latestReport(t, b, name)
 			for range 2 {
-				stdout, err := command(nil, "merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3").Output()
+				stdout, err := command(nil, mergeArgs...).Output()
 				if err != nil {
 					t.Fatalf("merge: %v", err)
 				}
@@ -595,6 +656,21 @@ func TestShardProcesses(t *testing.T) {
 			}
 			if diff := cmp.Diff(want, got, ignoreRunIdentity, cmpopts.EquateEmpty()); diff != "" {
 				t.Errorf("merged report differs from the unsharded one (-whole +merged):\n%s", diff)
+			}
+			if want.Run.Policies.Targets != 13 {
+				t.Errorf("%d targets, want the 11 built-in ones and the 2 of testdata/upper-policies", want.Run.Policies.Targets)
+			}
+			// A shard made with the built-in policies does not merge with these.
+			if b, err := command([]string{"JOB_COMPLETION_INDEX=0"}, "run", "--snapshot", tt.snapshot, "--out", out,
+				"--run-id", "job-2", "--shard-count", "3", "--formats", "json").CombinedOutput(); err != nil {
+				t.Fatalf("shard of job-2: %v\n%s", err, b)
+			}
+			var buf strings.Builder
+			cmd := command(nil, append([]string{"merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-2", "--shard-count", "3"}, pol...)...)
+			cmd.Stderr = &buf
+			var ee *exec.ExitError
+			if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "0-of-3/shard.json: made with other policies") {
+				t.Errorf("merge with other policies: %v\n%s", err, buf.String())
 			}
 			if diff := cmp.Diff(runFiles(t, wb, report.RunDir(want)), runFiles(t, b, report.RunDir(got))); diff != "" {
 				t.Errorf("run folder files (-whole +merged):\n%s", diff)
