@@ -32,14 +32,23 @@ type index struct {
 	modelTerm    []*ast.Term
 	modelsByUnit [][]int // model indexes, ascending (= by id)
 
-	cadreTerm    []*ast.Term // sorted by id
+	cadreRows    []int32 // cadre index (id order) -> row of the cadres table; cadreTerm builds the record
+	cadreCols    cadreCols
 	cadreByID    map[string]int
 	cadresByUnit [][]int
 
-	ratings    []*ast.Term // per unit: array, nil when none
-	activities []*ast.Term // per unit: array, nil when none
-	stats      []memberStats
-	statsTerm  []*ast.Term
+	// Ratings, activities and member statistics are kept as row numbers
+	// and counts; their terms are built per input (ratingsTerm,
+	// activitiesTerm, statsTerm), so that memory stays near the size of
+	// the Arrow columns on a national snapshot.
+	ratingRows   [][]int32 // per unit: rows of the ratings table, oldest year first
+	ratingCols   ratingCols
+	activityRows [][]int32 // per unit: rows of the activities table, sorted
+	actCols      actCols
+	stats        []memberStats // per unit, its subtree counted
+	sgCounts     []int         // unit*len(sgTerms)+group: members of the subtree in the special group
+	sgOrder      []int         // special group indexes by name
+	sgTerms      []*ast.Term
 
 	snapshotTerm *ast.Term
 
@@ -331,53 +340,93 @@ func (x *index) communeOf(u int) int {
 	return -1
 }
 
+// buildRatings keeps, per unit, the rows of its ratings (oldest year first);
+// ratingsTerm builds the ast array from the columns when an input needs it.
+// Nothing but row numbers stays in memory between inputs: prebuilt terms
+// for every rating of a national snapshot took gigabytes.
 func (x *index) buildRatings(c cols) {
 	n := c.rows()
-	units, ratings := c.str("unit_id"), c.str("rating")
-	years, scores := c.arr("year"), c.arr("score")
-	fieldCols := make([]snapshot.StringArray, len(snapshot.Fields))
+	units := c.str("unit_id")
+	years := c.arr("year")
+	rc := ratingCols{ratings: c.str("rating"), years: years, scores: c.arr("score")}
 	for i, f := range snapshot.Fields {
-		fieldCols[i] = c.str(f)
+		rc.fields[i] = c.str(f)
+		x.in(f)
 	}
-	type row struct {
-		year int64
-		term *ast.Term
+	for _, v := range snapshot.Enums["ratings.rating"] {
+		x.in(v)
 	}
-	per := map[int][]row{}
+	x.in("strong")
+	x.in("not_strong")
+	x.ratingCols = rc
+	x.ratingRows = make([][]int32, len(x.units))
 	for i := 0; i < n; i++ {
 		uid, _ := sval(units, i)
 		u, ok := x.unitByID[uid]
 		if !ok {
 			continue
 		}
-		year, _ := ival(years, i)
-		var o obj
-		o = append(o, kYear, ast.InternedTerm(int(year)))
-		o.sio(x, kRating)(sval(ratings, i))
-		if s, ok := fval(scores, i); ok {
-			o = append(o, kScore, ast.FloatNumberTerm(s))
-		}
-		var f obj
-		for j, name := range snapshot.Fields {
-			v, ok := sval(fieldCols[j], i)
-			f.si(x, x.in(name), v, ok)
-		}
-		o = append(o, kFields, f.term())
-		per[u] = append(per[u], row{year, o.term()})
+		x.ratingRows[u] = append(x.ratingRows[u], int32(i))
 	}
-	x.ratings = make([]*ast.Term, len(x.units))
-	for u, rows := range per {
-		sort.SliceStable(rows, func(a, b int) bool { return rows[a].year < rows[b].year })
-		ts := make([]*ast.Term, len(rows))
-		for i, r := range rows {
-			ts[i] = r.term
-		}
-		x.ratings[u] = ast.ArrayTerm(ts...)
+	for _, rows := range x.ratingRows {
+		sort.SliceStable(rows, func(a, b int) bool {
+			ya, _ := ival(years, int(rows[a]))
+			yb, _ := ival(years, int(rows[b]))
+			return ya < yb
+		})
 	}
 }
 
+// ratingCols are the columns ratingsTerm reads.
+type ratingCols struct {
+	ratings       snapshot.StringArray
+	years, scores arrow.Array
+	fields        [4]snapshot.StringArray // in the order of snapshot.Fields
+}
+
+// ratingsTerm is the array of u's ratings, oldest first; nil when none. It
+// only reads the index, so workers may call it concurrently.
+func (x *index) ratingsTerm(u int) *ast.Term {
+	rows := x.ratingRows[u]
+	if len(rows) == 0 {
+		return nil
+	}
+	c := &x.ratingCols
+	ts := make([]*ast.Term, len(rows))
+	for k, r := range rows {
+		i := int(r)
+		year, _ := ival(c.years, i)
+		o := make(obj, 0, 8)
+		o = append(o, kYear, ast.InternedTerm(int(year)))
+		if v, ok := sval(c.ratings, i); ok {
+			o = append(o, kRating, x.lookup(v))
+		}
+		if sc, ok := fval(c.scores, i); ok {
+			o = append(o, kScore, ast.FloatNumberTerm(sc))
+		}
+		f := make(obj, 0, 8)
+		for j, name := range snapshot.Fields {
+			if v, ok := sval(c.fields[j], i); ok {
+				f = append(f, x.lookup(name), x.lookup(v))
+			}
+		}
+		o = append(o, kFields, f.term())
+		ts[k] = o.term()
+	}
+	return ast.ArrayTerm(ts...)
+}
+
+// lookup is in without the write: the interned term when there is one, a
+// new term otherwise. Safe for concurrent use once the index is built.
+func (x *index) lookup(s string) *ast.Term {
+	if t, ok := x.interned[s]; ok {
+		return t
+	}
+	return ast.StringTerm(s)
+}
+
 // unitWithRatings is the unit's object plus its ratings, for resolved
-// participants; built on first use.
+// participants; built on first use (while the index is built).
 func (x *index) unitWithRatings(u int) *ast.Term {
 	if x.withRatings == nil {
 		x.withRatings = map[int]*ast.Term{}
@@ -385,7 +434,7 @@ func (x *index) unitWithRatings(u int) *ast.Term {
 	if t, ok := x.withRatings[u]; ok {
 		return t
 	}
-	r := x.ratings[u]
+	r := x.ratingsTerm(u)
 	if r == nil {
 		r = ast.ArrayTerm()
 	}
@@ -396,53 +445,85 @@ func (x *index) unitWithRatings(u int) *ast.Term {
 	return t
 }
 
+// buildActivities keeps, per unit, the rows of its activities sorted by
+// month, kind, attendees; activitiesTerm builds the array on demand.
 func (x *index) buildActivities(c cols) {
 	n := c.rows()
 	units, months, kinds := c.str("unit_id"), c.str("month"), c.str("kind")
 	att := c.arr("attendees")
-	type row struct {
-		month, kind string
-		att         int64
-		term        *ast.Term
-	}
-	per := map[int][]row{}
+	x.actCols = actCols{months: months, kinds: kinds, attendees: att}
+	x.activityRows = make([][]int32, len(x.units))
 	for i := 0; i < n; i++ {
 		uid, _ := sval(units, i)
 		u, ok := x.unitByID[uid]
 		if !ok {
 			continue
 		}
-		var o obj
-		m, mok := sval(months, i)
-		o.si(x, kMonth, m, mok)
-		k, kok := sval(kinds, i)
-		o.si(x, kKind, k, kok)
-		a, aok := ival(att, i)
-		if aok {
-			o = append(o, kAttendees, ast.InternedTerm(int(a)))
-		} else {
-			a = -1
+		x.activityRows[u] = append(x.activityRows[u], int32(i))
+		// Months and kinds repeat: intern them now, read-only later.
+		if m, ok := sval(months, i); ok {
+			x.in(m)
 		}
-		per[u] = append(per[u], row{m, k, a, o.term()})
+		if k, ok := sval(kinds, i); ok {
+			x.in(k)
+		}
 	}
-	x.activities = make([]*ast.Term, len(x.units))
-	for u, rows := range per {
+	for _, rows := range x.activityRows {
 		sort.SliceStable(rows, func(a, b int) bool {
-			ra, rb := rows[a], rows[b]
-			if ra.month != rb.month {
-				return ra.month < rb.month
+			ia, ib := int(rows[a]), int(rows[b])
+			ma, _ := sval(months, ia)
+			mb, _ := sval(months, ib)
+			if ma != mb {
+				return ma < mb
 			}
-			if ra.kind != rb.kind {
-				return ra.kind < rb.kind
+			ka, _ := sval(kinds, ia)
+			kb, _ := sval(kinds, ib)
+			if ka != kb {
+				return ka < kb
 			}
-			return ra.att < rb.att
+			aa, ok := ival(att, ia)
+			if !ok {
+				aa = -1
+			}
+			ab, ok := ival(att, ib)
+			if !ok {
+				ab = -1
+			}
+			return aa < ab
 		})
-		ts := make([]*ast.Term, len(rows))
-		for i, r := range rows {
-			ts[i] = r.term
-		}
-		x.activities[u] = ast.ArrayTerm(ts...)
 	}
+}
+
+// actCols are the columns activitiesTerm reads.
+type actCols struct {
+	months, kinds snapshot.StringArray
+	attendees     arrow.Array
+}
+
+// activitiesTerm is the array of u's activities; nil when none. Safe for
+// concurrent use.
+func (x *index) activitiesTerm(u int) *ast.Term {
+	rows := x.activityRows[u]
+	if len(rows) == 0 {
+		return nil
+	}
+	c := &x.actCols
+	ts := make([]*ast.Term, len(rows))
+	for k, r := range rows {
+		i := int(r)
+		o := make(obj, 0, 6)
+		if m, ok := sval(c.months, i); ok {
+			o = append(o, kMonth, x.lookup(m))
+		}
+		if v, ok := sval(c.kinds, i); ok {
+			o = append(o, kKind, x.lookup(v))
+		}
+		if a, ok := ival(c.attendees, i); ok {
+			o = append(o, kAttendees, ast.InternedTerm(int(a)))
+		}
+		ts[k] = o.term()
+	}
+	return ast.ArrayTerm(ts...)
 }
 
 // participant rows waiting for member records.
@@ -457,6 +538,50 @@ type partRow struct {
 type pendingModels struct {
 	rows   []partRow
 	member map[string]*ast.Term // member_id -> record; filled by buildMembers
+}
+
+// cadreCols are the columns cadreTerm reads.
+type cadreCols struct {
+	ids, units, roles, comps, mids snapshot.StringArray
+	list                           *array.List
+	listVals                       snapshot.StringArray
+	party                          arrow.Array
+}
+
+// cadreTerm builds the record of cadre ci (index in id order) from the
+// columns. Safe for concurrent use once the index is built.
+func (x *index) cadreTerm(ci int) *ast.Term {
+	c := &x.cadreCols
+	i := int(x.cadreRows[ci])
+	o := make(obj, 0, 16)
+	id, _ := sval(c.ids, i)
+	o.s(kID, id, true)
+	uid, _ := sval(c.units, i)
+	o = append(o, kUnitID, x.lookup(uid))
+	if v, ok := sval(c.roles, i); ok {
+		o = append(o, kRole, x.lookup(v))
+	}
+	if v, ok := sval(c.comps, i); ok {
+		o = append(o, kCompetence, x.lookup(v))
+	}
+	if c.list != nil && !c.list.IsNull(i) {
+		start, end := c.list.ValueOffsets(i)
+		ts := make([]*ast.Term, 0, end-start)
+		for j := start; j < end; j++ {
+			if !c.listVals.IsNull(int(j)) {
+				ts = append(ts, x.lookup(c.listVals.Value(int(j))))
+			}
+		}
+		o = append(o, kStrongFields, ast.ArrayTerm(ts...))
+	}
+	o.so(kMemberID)(sval(c.mids, i))
+	o.bo(kPartyMember)(bval(c.party, i))
+	if u, ok := x.unitByID[uid]; ok {
+		if cm := x.communeOf(u); cm >= 0 {
+			o = append(o, kCommuneID, x.lookup(x.units[cm].id))
+		}
+	}
+	return o.term()
 }
 
 func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
@@ -480,33 +605,24 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	if list != nil {
 		listVals = snapshot.Strings(list.ListValues())
 	}
+	x.cadreCols = cadreCols{ids: cids, units: cunits, roles: roles, comps: comps, mids: mids,
+		list: list, listVals: listVals, party: party}
+	for _, v := range snapshot.Enums["cadres.role"] {
+		x.in(v)
+	}
+	for _, v := range snapshot.Enums["cadres.competence"] {
+		x.in(v)
+	}
+	for _, v := range snapshot.Enums["cadres.strong_fields"] {
+		x.in(v)
+	}
+	x.cadreRows = make([]int32, 0, n)
 	for _, i := range order {
-		var o obj
 		id, _ := sval(cids, i)
-		o.s(kID, id, true)
 		uid, _ := sval(cunits, i)
-		o.si(x, kUnitID, uid, true)
-		o.sio(x, kRole)(sval(roles, i))
-		o.sio(x, kCompetence)(sval(comps, i))
-		if list != nil && !list.IsNull(i) {
-			start, end := list.ValueOffsets(i)
-			ts := make([]*ast.Term, 0, end-start)
-			for j := start; j < end; j++ {
-				if !listVals.IsNull(int(j)) {
-					ts = append(ts, x.in(listVals.Value(int(j))))
-				}
-			}
-			o = append(o, kStrongFields, ast.ArrayTerm(ts...))
-		}
-		o.so(kMemberID)(sval(mids, i))
-		o.bo(kPartyMember)(bval(party, i))
-		if u, ok := x.unitByID[uid]; ok {
-			if c := x.communeOf(u); c >= 0 {
-				o = append(o, kCommuneID, x.in(x.units[c].id))
-			}
-		}
-		ci := len(x.cadreTerm)
-		x.cadreTerm = append(x.cadreTerm, o.term())
+		x.in(uid)
+		ci := len(x.cadreRows)
+		x.cadreRows = append(x.cadreRows, int32(i))
 		x.cadreByID[id] = ci
 		if u, ok := x.unitByID[uid]; ok {
 			x.cadresByUnit[u] = append(x.cadresByUnit[u], ci)
@@ -750,24 +866,8 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 	for g, nm := range sgNames {
 		sgTerms[g] = x.in(nm)
 	}
-	x.statsTerm = make([]*ast.Term, len(x.units))
-	for u, s := range x.stats {
-		vals := [...]int{s.total, s.honorary, s.party, s.pioneer, s.hardship, s.hardshipRecorded, s.needsRecorded, s.joined12}
-		items := make([][2]*ast.Term, 0, len(vals)+1)
-		for i, v := range vals {
-			items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)})
-		}
-		var g [][2]*ast.Term
-		for _, k := range sgOrder {
-			if c := counts[u*G+k]; c > 0 {
-				g = append(g, [2]*ast.Term{sgTerms[k], ast.InternedTerm(c)})
-			}
-		}
-		items = append(items, [2]*ast.Term{kByGroup, ast.NewTerm(ast.NewObject(g...))})
-		x.statsTerm[u] = ast.NewTerm(ast.NewObject(items...))
-	}
+	x.sgCounts, x.sgOrder, x.sgTerms = counts, sgOrder, sgTerms
 
-	// Member records of participants.
 	if len(pend.member) > 0 {
 		mids := c.str("member_id")
 		var units snapshot.StringArray
@@ -800,6 +900,26 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 }
 
 // finishModels resolves participants and builds each model's term.
+// statsTerm is the member statistics object of u (its whole subtree),
+// built from the rolled-up counts on demand. Safe for concurrent use.
+func (x *index) statsTerm(u int) *ast.Term {
+	s := x.stats[u]
+	vals := [...]int{s.total, s.honorary, s.party, s.pioneer, s.hardship, s.hardshipRecorded, s.needsRecorded, s.joined12}
+	items := make([][2]*ast.Term, 0, len(vals)+1)
+	for i, v := range vals {
+		items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)})
+	}
+	G := len(x.sgTerms)
+	var g [][2]*ast.Term
+	for _, k := range x.sgOrder {
+		if c := x.sgCounts[u*G+k]; c > 0 {
+			g = append(g, [2]*ast.Term{x.sgTerms[k], ast.InternedTerm(c)})
+		}
+	}
+	items = append(items, [2]*ast.Term{kByGroup, ast.NewTerm(ast.NewObject(g...))})
+	return ast.NewTerm(ast.NewObject(items...))
+}
+
 func (x *index) finishModels() {
 	pend := x.pending
 	rows := pend.rows
@@ -837,7 +957,7 @@ func (x *index) finishModels() {
 			}
 		case "cadre":
 			if c, ok := x.cadreByID[r.id]; ok {
-				o.t(kCadre, x.cadreTerm[c])
+				o.t(kCadre, x.cadreTerm(c))
 			}
 		case "member":
 			o.t(kMember, pend.member[r.id])

@@ -61,14 +61,14 @@ func (x *index) unitInput(u int) ast.Value {
 		models = append(models, x.modelsByUnit[v]...)
 		cadres = append(cadres, x.cadresByUnit[v]...)
 		key := ast.StringTerm(x.units[v].id)
-		if r := x.ratings[v]; r != nil {
+		if r := x.ratingsTerm(v); r != nil {
 			ratings = append(ratings, [2]*ast.Term{key, r})
 		}
-		if a := x.activities[v]; a != nil {
+		if a := x.activitiesTerm(v); a != nil {
 			acts = append(acts, [2]*ast.Term{key, a})
 		}
 		if v == u || memberLevels[x.units[v].level] {
-			members = append(members, [2]*ast.Term{key, x.statsTerm[v]})
+			members = append(members, [2]*ast.Term{key, x.statsTerm(v)})
 		}
 	}
 	sort.Ints(models) // model and cadre indexes follow id order
@@ -79,7 +79,7 @@ func (x *index) unitInput(u int) ast.Value {
 	}
 	ct := make([]*ast.Term, len(cadres))
 	for i, c := range cadres {
-		ct[i] = x.cadreTerm[c]
+		ct[i] = x.cadreTerm(c)
 	}
 	return ast.NewObject(
 		[2]*ast.Term{kSubject, x.unitTerm[u]},
