@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 		return nil, err
 	}
 	set := parts[0].Settings
-	opts := []checker.Option{checker.WithScopes(upperScopes...), checker.WithWorkers(m.workers), checker.WithLogger(m.log)}
+	opts := []checker.Option{checker.WithWorkers(m.workers), checker.WithLogger(m.log)}
 	if d, err := time.ParseDuration(set.EvalTimeout); err == nil && d > 0 {
 		opts = append(opts, checker.WithEvalTimeout(d))
 	}
@@ -77,12 +78,24 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 	if set.Waivers != nil {
 		opts = append(opts, checker.WithWaivers(set.Waivers, asOf))
 	}
-	upper, err := checker.New(m.pol, opts...).Evaluate(ctx, m.snap)
+	upper, err := checker.New(m.pol, append(slices.Clone(opts), checker.WithScopes(upperScopes...))...).Evaluate(ctx, m.snap)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate province and district targets: %w", err)
 	}
 	waivers := []checker.WaiverReport{upper.Waivers}
 	results := [][]checker.Result{upper.Results}
+	var strays []checker.Result
+	var strayWaivers *checker.WaiverReport
+	if m.count > 1 { // one shard evaluates every subject of the lower scopes
+		strays, strayWaivers, err = strayResults(ctx, m.snap, m.pol, opts, set.Waivers, asOf)
+		if err != nil {
+			return nil, err
+		}
+	}
+	if strayWaivers != nil {
+		m.log.Info().Int("results", len(strays)).Msg("evaluated the subjects outside every commune")
+		waivers, results = append(waivers, *strayWaivers), append(results, strays)
+	}
 	started := parts[0].StartedAt
 	for _, p := range parts {
 		waivers = append(waivers, p.Waivers)

@@ -57,7 +57,11 @@ func loadShardFixture(t *testing.T, url string) *shardFixture {
 	alloc := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	t.Cleanup(func() { alloc.AssertSize(t, 0) })
 	ctx := context.Background()
-	snap, err := loadSnapshot(ctx, url, loaders.WithAllocator(alloc))
+	limit, err := loaders.ParseLimit("50%") // samples with defects
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := loadSnapshot(ctx, url, loaders.WithAllocator(alloc), loaders.WithMaxBadRows(limit))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,14 +241,46 @@ func runFiles(t *testing.T, b storage.Bucket, dir string) []string {
 
 var ignoreRunIdentity = cmpopts.IgnoreFields(report.Run{}, "ID", "StartedAt", "FinishedAt", "Shards")
 
+// modelsAboveCommunes writes the small national sample as CSV with its
+// first model moved to a district and its second to a province.
+func modelsAboveCommunes(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	if code, _, stderr := runMain(t, nil, "sample", "--profile", "national", "--scale", "0.0005", "--out", dir); code != 0 {
+		t.Fatalf("sample: exit %d\n%s", code, stderr)
+	}
+	p := filepath.Join(dir, "models.csv")
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := strings.Replace(string(data), "mh000001,ha-noi-h01-x001-c01,", "mh000001,ha-noi-h01,", 1)
+	moved = strings.Replace(moved, "mh000002,ha-noi-h01-x001-c02,", "mh000002,ha-noi,", 1)
+	if strings.Count(moved, ",ha-noi-h01,")+strings.Count(moved, ",ha-noi,") != 2 {
+		t.Fatalf("models.csv does not start as expected:\n%.300s", data)
+	}
+	if err := os.WriteFile(p, []byte(moved), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestShardMatrix: the merged report of N = 1, 2, 3 and 7 shards equals
 // the unsharded report (apart from run id, times and run.shards), with and
 // without a district level, on a local folder and on fake-gcs-server.
 func TestShardMatrix(t *testing.T) {
 	t.Parallel()
-	samples := []struct{ name, url string }{
-		{"with districts", shardSample},
-		{"no district level", shardSampleReform},
+	samples := []struct {
+		name, url string
+		local     bool // only on a local folder
+	}{
+		{"with districts", shardSample, false},
+		{"no district level", shardSampleReform, false},
+		// Subjects outside every commune: excluded units (an orphan
+		// group, a cycle), models of a district and of a province. No
+		// shard evaluates them, the merge does.
+		{"data defects", shardSample + "&defects=0.02", true},
+		{"models above communes", modelsAboveCommunes(t), true},
 	}
 	srv := storagetest.NewServer(t, "reports")
 	stores := []struct {
@@ -268,10 +304,13 @@ func TestShardMatrix(t *testing.T) {
 			f := loadShardFixture(t, sm.url)
 			units := checker.TakeInventory(f.snap).Units
 			hasDistricts := units[string(snapshot.LevelDistrict)] > 0
-			if hasDistricts != (sm.url == shardSample) {
+			if hasDistricts != (sm.url != shardSampleReform) {
 				t.Fatalf("%s: units by level %v", sm.url, units)
 			}
 			for _, st := range stores {
+				if sm.local && st.name != "local" {
+					continue
+				}
 				t.Run(st.name, func(t *testing.T) {
 					prefix := strings.ReplaceAll(t.Name(), "/", "-")
 					wb, wout := st.open(t, prefix+"-whole")
