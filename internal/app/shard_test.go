@@ -825,3 +825,27 @@ func BenchmarkMergeRun(b *testing.B) {
 		}
 	}
 }
+
+func TestMergeCommandSettings(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		code int
+		msg  string
+	}{
+		{"no run id", []string{"merge", "--snapshot", smallSample, "--shard-count", "2"}, ExitConfig, "--run-id is required"},
+		{"no snapshot", []string{"merge", "--run-id", "r", "--shard-count", "2"}, ExitConfig, "--snapshot is required"},
+		{"zero shards", []string{"merge", "--snapshot", smallSample, "--run-id", "r", "--shard-count", "0"}, ExitConfig, "want at least 1"},
+		{"bad fail-on", []string{"merge", "--snapshot", smallSample, "--run-id", "r", "--shard-count", "2", "--fail-on", "warn"}, ExitConfig, "--fail-on"},
+		{"bad policies", []string{"merge", "--snapshot", smallSample, "--run-id", "r", "--shard-count", "2", "--policies", "/nonexistent"}, ExitConfig, "policies"},
+		{"nothing to merge", []string{"merge", "--snapshot", smallSample, "--run-id", "r", "--shard-count", "2"}, ExitTransient, "missing for index 0, 1 of 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, _, stderr := runMain(t, nil, append(tt.args, "--out", t.TempDir())...)
+			if code != tt.code || !strings.Contains(stderr, tt.msg) {
+				t.Errorf("exit %d, want %d; stderr lacks %q:\n%s", code, tt.code, tt.msg, stderr)
+			}
+		})
+	}
+}
