@@ -64,7 +64,7 @@
 // same id, the Job's name in Kubernetes) a run evaluates only its shard: the
 // communes that checker.WithShard assigns to --shard-index, with the
 // subjects below them, for the commune, branch, group and model targets. It
-// writes <name>/runs/<as_of>/<run_id>/shards/<I>-of-<N>/shard.json (results,
+// writes <name>/runs/<as_of>/<run_id>/shards/<I>-of-<N>/shard.json.gz (results,
 // snapshot and policies sha256, index and count, the parsed params and
 // waivers, eval timeout, formats and language) with a does-not-exist
 // precondition, replaced only by the same shard retried, and never touches

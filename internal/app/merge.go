@@ -176,10 +176,11 @@ func readShards(ctx context.Context, b storage.Bucket, m *mergeInput) ([]shardOu
 		if err != nil {
 			return nil, fmt.Errorf("read shard output %q: %w", key, err)
 		}
-		var so shardOutput
-		if err := json.Unmarshal(data, &so); err != nil {
+		sop, err := decodeShard(data)
+		if err != nil {
 			return nil, &ShardMismatchError{Key: key, Reason: fmt.Sprintf("not a shard output: %v", err)}
 		}
+		so := *sop
 		bad := func(format string, args ...any) error {
 			return &ShardMismatchError{Key: key, Reason: fmt.Sprintf(format, args...)}
 		}

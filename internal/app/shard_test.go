@@ -2,6 +2,8 @@ package app
 
 import (
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -438,11 +440,14 @@ func TestMergeChecks(t *testing.T) {
 				}
 				so := f.shardOutput(t, 1, 2)
 				tt.change(so)
-				data, _ := json.Marshal(so)
+				data, err := encodeShard(so)
+				if err != nil {
+					t.Fatal(err)
+				}
 				if err := b.Create(ctx, shardKey(name, asOf, "r", 1, 2), data, false); err != nil {
 					t.Fatal(err)
 				}
-				_, err := merge(b, f.pol, 2)
+				_, err = merge(b, f.pol, 2)
 				var me *ShardMismatchError
 				if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "1-of-2") {
 					t.Fatalf("err %v, want a *ShardMismatchError with %q naming 1-of-2", err, tt.want)
@@ -728,7 +733,7 @@ func TestShardProcesses(t *testing.T) {
 			cmd := command(nil, append([]string{"merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-2", "--shard-count", "3"}, pol...)...)
 			cmd.Stderr = &buf
 			var ee *exec.ExitError
-			if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "0-of-3/shard.json: made with other policies") {
+			if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "0-of-3/shard.json.gz: made with other policies") {
 				t.Errorf("merge with other policies: %v\n%s", err, buf.String())
 			}
 		})
@@ -754,13 +759,26 @@ func FuzzShardOutput(f *testing.F) {
 		SnapshotName: name, AsOf: asOf, SnapshotSHA256: snap.SHA256, PoliciesSHA256: pol.SHA256(),
 		Settings: shardSettings{Params: json.RawMessage("null"), Formats: []string{"json"}, Lang: "vi"}})
 	for _, seed := range []string{string(valid), "", "{}", "null", `{"kind":"ShardOutput","run_id":"r","count":1}`, `{"results":[{"status":1}]}`, "\x00"} {
-		f.Add([]byte(seed))
+		f.Add([]byte(seed), true)
 	}
+	f.Add(valid, false)              // not gzipped
+	f.Add([]byte("\x1f\x8b"), false) // a truncated gzip header
 	key := shardKey(name, asOf, "r", 0, 1)
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, data []byte, zip bool) {
 		b, err := storage.OpenDir(t.TempDir())
 		if err != nil {
 			t.Fatal(err)
+		}
+		if zip { // fuzz the JSON inside the gzip stream
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			if _, err := zw.Write(data); err != nil {
+				t.Fatal(err)
+			}
+			if err := zw.Close(); err != nil {
+				t.Fatal(err)
+			}
+			data = buf.Bytes()
 		}
 		if err := b.Create(ctx, key, data, false); err != nil {
 			t.Fatal(err)
@@ -801,7 +819,7 @@ func BenchmarkMergeRun(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		data, _ := json.Marshal(shardOutput{APIVersion: report.APIVersion, Kind: "ShardOutput", RunID: "r", Index: i, Count: count,
+		data, _ := encodeShard(&shardOutput{APIVersion: report.APIVersion, Kind: "ShardOutput", RunID: "r", Index: i, Count: count,
 			SnapshotName: name, AsOf: asOf, SnapshotSHA256: snap.SHA256, PoliciesSHA256: pol.SHA256(),
 			Settings: shardSettings{Params: json.RawMessage("null"), Formats: []string{"json"}, Lang: "vi"},
 			Targets:  o.Targets, Results: o.Results, Waivers: o.Waivers})

@@ -2,10 +2,12 @@ package app
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"slices"
 	"strings"
@@ -22,7 +24,7 @@ import (
 // checker.WithShard assigns to it, with every subject below them, for the
 // targets of the lower scopes, and writes
 //
-//	<name>/runs/<as_of>/<R>/shards/<I>-of-<N>/shard.json
+//	<name>/runs/<as_of>/<R>/shards/<I>-of-<N>/shard.json.gz
 //
 // under a does-not-exist precondition (the same shard retried may replace
 // its own output). The shard that then finds all N outputs takes
@@ -45,7 +47,8 @@ func lowerScopes() []string {
 	return s
 }
 
-// shardOutput is shard.json: one shard's results and everything the merge
+// shardOutput is shard.json.gz (gzipped JSON: about 17 times smaller): one
+// shard's results and everything the merge
 // needs to finish the run as the shards started it.
 type shardOutput struct {
 	APIVersion     string    `json:"apiVersion"`
@@ -87,7 +90,43 @@ func shardsDir(name, asOf, runID string) string {
 
 // shardKey is the key of shard index's output among count.
 func shardKey(name, asOf, runID string, index, count int) string {
-	return path.Join(shardsDir(name, asOf, runID), fmt.Sprintf("%d-of-%d", index, count), "shard.json")
+	return path.Join(shardsDir(name, asOf, runID), fmt.Sprintf("%d-of-%d", index, count), shardFile)
+}
+
+// shardFile is the name of a shard's output in its folder.
+const shardFile = "shard.json.gz"
+
+// encodeShard returns the bytes of shard.json.gz.
+func encodeShard(so *shardOutput) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.NewEncoder(zw).Encode(so); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// decodeShard parses shard.json.gz.
+func decodeShard(data []byte) (*shardOutput, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	var so shardOutput
+	dec := json.NewDecoder(zr)
+	if err := dec.Decode(&so); err != nil {
+		return nil, err
+	}
+	if _, err := io.Copy(io.Discard, zr); err != nil { // checks the gzip trailer
+		return nil, err
+	}
+	return &so, nil
 }
 
 // mergeLockKey is the lock object the merging shard creates.
@@ -136,7 +175,7 @@ func (e *ShardMismatchError) Error() string {
 // replaced, anything else at that key is an error.
 func writeShard(ctx context.Context, b storage.Bucket, so *shardOutput) (string, error) {
 	key := shardKey(so.SnapshotName, so.AsOf, so.RunID, so.Index, so.Count)
-	data, err := json.Marshal(so)
+	data, err := encodeShard(so)
 	if err != nil {
 		return "", fmt.Errorf("encode shard output: %w", err)
 	}
@@ -146,8 +185,8 @@ func writeShard(ctx context.Context, b storage.Bucket, so *shardOutput) (string,
 		if rerr != nil {
 			return "", fmt.Errorf("write shard output %q: %w", key, rerr)
 		}
-		var prev shardOutput
-		if json.Unmarshal(old, &prev) != nil || prev.Kind != "ShardOutput" || prev.RunID != so.RunID ||
+		prev, derr := decodeShard(old)
+		if derr != nil || prev.Kind != "ShardOutput" || prev.RunID != so.RunID ||
 			prev.Index != so.Index || prev.Count != so.Count {
 			return "", fmt.Errorf("write shard output %q: another object is there: %w", key, err)
 		}
