@@ -77,7 +77,10 @@
 // column by column from the members record, its dictionary-encoded unit_id
 // included, and rolled up the hierarchy), then hands subjects to a pool of
 // workers. A subject's input is built once, as ast.Value (no JSON), and
-// every target of its scope is evaluated on it. Results are sorted by target
+// every target of its scope is evaluated on it. Ratings, activities, cadre
+// records and member statistics stay row numbers and counts in the index and
+// become terms only inside the inputs that need them, so that a national
+// snapshot's index stays a fraction of its Arrow columns (bench/RESULTS.md). Results are sorted by target
 // id, then subject id, so they do not depend on the number of workers.
 //
 // Subjects are the active units of each level that has targets, and the
