@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"syscall"
 	"testing"
@@ -187,4 +188,47 @@ func BenchmarkEvalOverhead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.N)/(cpuTime()-cpu0).Seconds(), "evals/cpu-s")
+}
+
+// BenchmarkEvaluateScope evaluates every target of a scope (or model type)
+// on each of its subjects with one query (evalGroup), single-threaded:
+// evals/cpu-s counts (target, subject) evaluations per core.
+func BenchmarkEvaluateScope(b *testing.B) {
+	snap := provinceSnap()
+	for name, p := range benchPolicies(b) {
+		c := New(p, WithWorkers(1))
+		plan, err := c.plan(context.Background(), snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		byKey := map[string][]subject{}
+		var keys []string
+		for _, s := range plan.subjects {
+			k := plan.key(s)
+			if byKey[k] == nil {
+				keys = append(keys, k)
+			}
+			byKey[k] = append(byKey[k], s)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			subjects := byKey[k]
+			inputs := make([]valueT, len(subjects))
+			for i, s := range subjects {
+				inputs[i] = plan.x.input(s)
+			}
+			g := c.groups[k]
+			b.Run(name+"/"+k, func(b *testing.B) {
+				b.ReportAllocs()
+				cpu0 := cpuTime()
+				for i := 0; i < b.N; i++ {
+					j := i % len(subjects)
+					if _, err := c.evalGroup(context.Background(), plan.x, subjects[j], g, inputs[j]); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.ReportMetric(float64(b.N*len(g.targets))/(cpuTime()-cpu0).Seconds(), "evals/cpu-s")
+			})
+		}
+	}
 }

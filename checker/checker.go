@@ -40,7 +40,17 @@ type Checker struct {
 
 	mu       sync.Mutex                 // guards what prepare sets
 	prepared map[string]*preparedTarget // by target id; nil until prepared
+	groups   map[string]*preparedGroup  // by plan key (scope, or model:type), scopes filtered
 	store    storage.Store
+}
+
+// preparedGroup is every target of one plan key (a scope, or a model type)
+// in one query, so that a subject costs one evaluation: the binding names
+// of target i are names[i] (violation, warning, skip).
+type preparedGroup struct {
+	targets []*preparedTarget // sorted by id
+	query   rego.PreparedEvalQuery
+	names   [][3]string
 }
 
 type preparedTarget struct {
@@ -169,8 +179,64 @@ func (c *Checker) prepare(ctx context.Context) error {
 		}
 		prepared[t.ID] = &preparedTarget{Target: t, query: pq, rules: rs}
 	}
-	c.store, c.prepared = store, prepared
+	groups := map[string]*preparedGroup{}
+	var keys []string
+	for _, t := range c.policies.targets {
+		if c.scopes != nil && !c.scopes[t.Scope] {
+			continue
+		}
+		key := t.Scope
+		if t.Scope == "model" {
+			key = modelKey(t.ModelType)
+		}
+		g := groups[key]
+		if g == nil {
+			g = &preparedGroup{}
+			groups[key] = g
+			keys = append(keys, key)
+		}
+		g.targets = append(g.targets, prepared[t.ID])
+	}
+	for _, key := range keys {
+		g := groups[key]
+		if len(g.targets) < 2 {
+			continue // evalOne's query is the group's
+		}
+		body, names := groupQuery(g.targets)
+		pq, err := rego.New(
+			rego.ParsedQuery(body),
+			rego.Compiler(c.policies.compilers[g.targets[0].Scope]),
+			rego.Store(store),
+			rego.StoreReadAST(true),
+			rego.StrictBuiltinErrors(true),
+			rego.Capabilities(Capabilities()),
+		).PrepareForEval(ctx)
+		if err != nil {
+			return fmt.Errorf("prepare targets of %s: %w", key, err)
+		}
+		g.query, g.names = pq, names
+	}
+	c.store, c.prepared, c.groups = store, prepared, groups
 	return nil
+}
+
+// groupQuery is queryFor for several targets in one query: target i binds
+// v<i>, w<i> and s<i>.
+func groupQuery(ts []*preparedTarget) (ast.Body, [][3]string) {
+	var parts []string
+	names := make([][3]string, len(ts))
+	for i, t := range ts {
+		names[i] = [3]string{fmt.Sprintf("v%d", i), fmt.Sprintf("w%d", i), fmt.Sprintf("s%d", i)}
+		for j, rule := range []string{"violation", "warning", "skip"} {
+			has := [3]bool{t.rules.violation, t.rules.warning, t.rules.skip}[j]
+			if has {
+				parts = append(parts, fmt.Sprintf("%s := [x%d_%d | x%d_%d := data.%s.%s]", names[i][j], i, j, i, j, t.Package, rule))
+			} else {
+				parts = append(parts, names[i][j]+" := []")
+			}
+		}
+	}
+	return ast.MustParseBodyWithOpts(strings.Join(parts, "; "), ast.ParserOptions{RegoVersion: ast.RegoV1}), names
 }
 
 // storeValue is the data document: {"params": ..., "vocab": ...}.
@@ -258,17 +324,9 @@ func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, err
 	}
 	p := &plan{x: x, targets: map[string][]*preparedTarget{}}
 	modelTypes := map[string]bool{}
-	for _, t := range c.policies.targets {
-		if c.scopes != nil && !c.scopes[t.Scope] {
-			continue
-		}
-		pt := c.prepared[t.ID]
-		key := t.Scope
-		if t.Scope == "model" {
-			key = modelKey(t.ModelType)
-		}
-		p.targets[key] = append(p.targets[key], pt)
-		if t.Scope == "model" {
+	for key, g := range c.groups {
+		p.targets[key] = g.targets
+		if t := g.targets[0]; t.Scope == "model" {
 			modelTypes[t.ModelType] = true
 		}
 	}
@@ -318,20 +376,14 @@ func (c *Checker) Evaluate(ctx context.Context, snap *snapshot.Snapshot) (*Outco
 			for i := range jobs {
 				s := p.subjects[i]
 				input := x.input(s)
-				ts := p.targets[p.key(s)]
-				rs := make([]Result, 0, len(ts))
-				for _, t := range ts {
-					r, err := c.evalOne(ctx, x, s, t, input, nil)
-					if err != nil {
-						mu.Lock()
-						if firstErr == nil {
-							firstErr = err
-						}
-						mu.Unlock()
-						cancel()
-						break
+				rs, err := c.evalGroup(ctx, x, s, c.groups[p.key(s)], input)
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = err
 					}
-					rs = append(rs, r)
+					mu.Unlock()
+					cancel()
 				}
 				results[i] = rs
 				if c.progress != nil {
@@ -467,13 +519,51 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 	return out
 }
 
-// errTimeout marks an evaluation cancelled by its own deadline.
-var errTimeout = errors.New("evaluation deadline exceeded")
+// evalGroup evaluates every target of g on one subject with one query. When
+// that evaluation fails (a runtime error, a conflict, the deadline), it
+// evaluates the targets one by one, so that only the faulty target gives an
+// error result and every result is what evalOne gives. It returns an error
+// only when ctx is done.
+func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *preparedGroup, input ast.Value) ([]Result, error) {
+	out := make([]Result, 0, len(g.targets))
+	if len(g.targets) > 1 {
+		rs, err := c.eval(ctx, g.query, input, nil)
+		if err == nil && len(rs) == 1 {
+			for i, t := range g.targets {
+				r := c.baseResult(x, s, t.ID)
+				n := g.names[i]
+				if err := decodeBindings(rs[0].Bindings, n[0], n[1], n[2], &r); err != nil {
+					msg := err.Error()
+					r.Status = StatusError
+					r.Error = &msg
+					r.Violations, r.Warnings = []Violation{}, []Violation{}
+				}
+				out = append(out, r)
+			}
+			return out, nil
+		}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+	}
+	for _, t := range g.targets {
+		r, err := c.evalOne(ctx, x, s, t, input, nil)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
 
-// evalOne evaluates one target on one subject. It returns an error only when
-// ctx is done: every policy problem becomes an error result.
-func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, tracer topdown.QueryTracer) (Result, error) {
-	r := c.baseResult(x, s, t.ID)
+// eval runs q on input under the per-evaluation deadline. timedOut tells
+// whether the error came from that deadline.
+func (c *Checker) eval(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, tracer topdown.QueryTracer) (rego.ResultSet, error) {
+	rs, _, err := c.evalTimed(ctx, q, input, tracer)
+	return rs, err
+}
+
+func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, tracer topdown.QueryTracer) (rego.ResultSet, bool, error) {
 	cancel := topdown.NewCancel()
 	var timedOut bool
 	var tmu sync.Mutex
@@ -488,16 +578,27 @@ func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedT
 	if tracer != nil {
 		opts = append(opts, rego.EvalQueryTracer(tracer))
 	}
-	rs, err := t.query.Eval(ctx, opts...)
+	rs, err := q.Eval(ctx, opts...)
 	timer.Stop()
 	stop()
+	tmu.Lock()
+	to := timedOut
+	tmu.Unlock()
+	return rs, to, err
+}
+
+// errTimeout marks an evaluation cancelled by its own deadline.
+var errTimeout = errors.New("evaluation deadline exceeded")
+
+// evalOne evaluates one target on one subject. It returns an error only when
+// ctx is done: every policy problem becomes an error result.
+func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, tracer topdown.QueryTracer) (Result, error) {
+	r := c.baseResult(x, s, t.ID)
+	rs, to, err := c.evalTimed(ctx, t.query, input, tracer)
 	if err != nil {
 		if ctx.Err() != nil {
 			return r, ctx.Err()
 		}
-		tmu.Lock()
-		to := timedOut
-		tmu.Unlock()
 		msg := err.Error()
 		if to {
 			msg = fmt.Sprintf("%s after %s: %v", errTimeout, c.timeout, err)

@@ -361,3 +361,77 @@ func TestEvalOne(t *testing.T) {
 		t.Fatalf("Input(m-4) = %v, %q, %v", v, scope, err)
 	}
 }
+
+// TestGroupMatchesOneByOne checks that one query for every target of a
+// scope gives, for every subject, the results of evaluating the targets one
+// by one, also when some targets of the group fail at run time (the group
+// falls back) or give malformed sets (decoded per target).
+func TestGroupMatchesOneByOne(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := smallSnap(alloc)
+	defer snap.Release()
+	faulty := map[string]string{
+		"strict builtin error":  `violation contains {"msg": "x"} if to_number(input.subject.name) > 0`,
+		"conflict":              "skip := true if input.subject.id\nskip := \"b\" if input.subject.id",
+		"violation without msg": `violation contains {"text": "x"} if input.subject.id`,
+		"skip of wrong type":    `skip := 3 if input.subject.id`,
+		"only on some subjects": `violation contains {"msg": "x"} if to_number(input.subject.id) > 0`,
+	}
+	for name, body := range faulty {
+		t.Run(name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			for _, dir := range []string{"testdata/policies", "testdata/policies/lib"} {
+				entries, err := os.ReadDir(dir)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range entries {
+					if e.IsDir() {
+						continue
+					}
+					b, err := os.ReadFile(dir + "/" + e.Name())
+					if err != nil {
+						t.Fatal(err)
+					}
+					fsys[strings.TrimPrefix(dir, "testdata/policies/")+"/"+e.Name()] = &fstest.MapFile{Data: b}
+				}
+			}
+			fsys["zz.rego"] = &fstest.MapFile{Data: []byte(strings.Replace(okMeta, "X-1", "TB-00", 1) + body + "\n")}
+			p, err := Load(context.Background(), fsys)
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := New(p, WithWorkers(1))
+			pl, err := c.plan(context.Background(), snap)
+			if err != nil {
+				t.Fatal(err)
+			}
+			grouped := 0
+			for _, s := range pl.subjects {
+				g := c.groups[pl.key(s)]
+				if len(g.targets) > 1 {
+					grouped++
+				}
+				input := pl.x.input(s)
+				got, err := c.evalGroup(context.Background(), pl.x, s, g, input)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var want []Result
+				for _, pt := range g.targets {
+					r, err := c.evalOne(context.Background(), pl.x, s, pt, input, nil)
+					if err != nil {
+						t.Fatal(err)
+					}
+					want = append(want, r)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("%s: grouped results differ (-one by one +grouped):\n%s", pl.x.subjectID(s), diff)
+				}
+			}
+			if grouped == 0 {
+				t.Error("no subject had a group of several targets")
+			}
+		})
+	}
+}

@@ -250,19 +250,24 @@ func decodeResult(rs rego.ResultSet, r *Result) error {
 	if len(rs) != 1 {
 		return fmt.Errorf("query gave %d results, want 1", len(rs))
 	}
-	b := rs[0].Bindings
+	return decodeBindings(rs[0].Bindings, "violation", "warning", "skip", r)
+}
+
+// decodeBindings reads one target's rules from the bindings named
+// violation, warning and skip (the variable names of its part of a query).
+func decodeBindings(b rego.Vars, violation, warning, skip string, r *Result) error {
 	var err error
-	if r.Violations, err = decodeSet(b["violation"], "violation"); err != nil {
+	if r.Violations, err = decodeSet(b[violation], "violation"); err != nil {
 		return err
 	}
-	if r.Warnings, err = decodeSet(b["warning"], "warning"); err != nil {
+	if r.Warnings, err = decodeSet(b[warning], "warning"); err != nil {
 		return err
 	}
 	r.Status = StatusPass
 	if len(r.Violations) > 0 {
 		r.Status = StatusFail
 	}
-	if skip, _ := b["skip"].([]any); len(skip) == 1 {
+	if skip, _ := b[skip].([]any); len(skip) == 1 {
 		switch v := skip[0].(type) {
 		case bool:
 			if v {
