@@ -87,6 +87,9 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
+	if rc.evaluated != nil {
+		rc.evaluated()
+	}
 	counts := countStatuses(out.Results)
 	log.Info().Int("results", len(out.Results)).Interface("counts", counts).Msg("evaluated")
 

@@ -18,6 +18,9 @@ type runContext struct {
 	started  time.Time
 	setRunID func(string) // the run id once known (logs carry it from then on)
 	progress *progress
+	// evaluated is called once evaluation has ended (the heap profile is
+	// taken there); may be nil.
+	evaluated func()
 }
 
 // runOutcome is what a published run reports back.
@@ -96,7 +99,18 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 		ctx, cancel = context.WithTimeout(ctx, s.Timeout)
 		defer cancel()
 	}
+	if n, from, err := applyMemoryLimit(s.MemoryLimit, a.getenv, "/"); err == nil && n > 0 {
+		log.Info().Int64("memory_limit_bytes", n).Str("memory_limit_from", from).Msg("soft memory limit set")
+	}
+	prof, err := startProfiles(s.CPUProfile, s.MemProfile)
+	if err != nil {
+		log.Warn().Err(err).Msg("profiles not written")
+	}
+	defer prof.stop(log)
 	rc := &runContext{s: s, log: log, started: started, setRunID: hook.set, progress: newProgress(a.stderr, showProgress)}
+	if s.MemProfile != "" {
+		rc.evaluated = func() { prof.writeHeap(log) }
+	}
 	log.Info().Str("snapshot", s.Snapshot).Str("out", s.Out).Str("version", Version).
 		Int("workers", s.Workers).Int("shard_index", s.ShardIndex).Int("shard_count", s.ShardCount).Msg("run started")
 

@@ -56,6 +56,9 @@ type runSettings struct {
 	LogLevel       string
 	Progress       bool
 	TerminationLog string
+	MemoryLimit    string
+	CPUProfile     string
+	MemProfile     string
 
 	// Set after validation.
 	level zerolog.Level
@@ -84,6 +87,11 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.BoolVar(&s.Progress, "progress", false, "progress bars for loading and evaluation (default: on when stderr is a terminal)")
 	fs.StringVar(&s.TerminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
 	_ = fs.MarkHidden("termination-log")
+	fs.StringVar(&s.MemoryLimit, "memory-limit", "auto", "soft memory limit of the Go heap: auto (80% of the container's memory limit unless GOMEMLIMIT is set), off, or a size such as 3GiB")
+	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
+	fs.StringVar(&s.MemProfile, "memprofile", "", "write a heap profile, taken when evaluation ends (the live peak), to this file")
+	_ = fs.MarkHidden("cpuprofile")
+	_ = fs.MarkHidden("memprofile")
 }
 
 // envName returns the environment variable of a flag.
@@ -272,6 +280,9 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	}
 	if s.ShardCount > 1 && s.RunID == "" {
 		return configErrorf("run-id", "--shard-count %d needs --run-id: every shard of a run must use the same run id (the chart passes the Job name)", s.ShardCount)
+	}
+	if _, err := parseMemoryLimit(s.MemoryLimit); err != nil {
+		return configErrorf("memory-limit", "--memory-limit %q: %v", s.MemoryLimit, err)
 	}
 	switch s.LogFormat {
 	case "", "json", "console":
