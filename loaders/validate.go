@@ -73,6 +73,9 @@ func (r *rawTable) dropRow(i int) {
 // the index of the first copies.
 func (v *crossCheck) duplicates(raw *rawTable, column string) *idIndex {
 	ids := snapshot.Strings(raw.col(column))
+	if idx := sortedIDIndex(ids); idx != nil {
+		return idx // strictly increasing: no duplicates
+	}
 	idx := newIDIndex(ids)
 	for i := 0; i < ids.Len(); i++ {
 		if ids.IsNull(i) {
