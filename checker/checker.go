@@ -314,12 +314,39 @@ func shardOf(id string, count int) int {
 	return int(h.Sum32() % uint32(count))
 }
 
-func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, error) {
-	if err := c.prepare(ctx); err != nil {
-		return nil, err
-	}
+// Index is a snapshot indexed for evaluation: the hierarchy, per-unit
+// lists and member statistics, computed once from the Arrow columns. Build
+// it with Prepare; several Checkers and Evaluate calls may share it
+// (EvaluateIndex), concurrently too.
+//
+// The index reads the members record only while Prepare runs: it keeps
+// counts and its own copies of the records of members who take part in a
+// model, no reference into that record. A caller short of memory may
+// therefore release the members record (snapshot.Members) after Prepare,
+// once it has read what else it needs from it (TakeInventory counts its
+// rows). The other records (units, models, participants, cadres, ratings,
+// activities) must stay alive as long as the Index is used.
+type Index struct{ x *index }
+
+// Prepare indexes snap for EvaluateIndex.
+func Prepare(snap *snapshot.Snapshot) (*Index, error) {
 	x, err := buildIndex(snap)
 	if err != nil {
+		return nil, err
+	}
+	return &Index{x: x}, nil
+}
+
+func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, error) {
+	idx, err := Prepare(snap)
+	if err != nil {
+		return nil, err
+	}
+	return c.planIndex(ctx, idx.x)
+}
+
+func (c *Checker) planIndex(ctx context.Context, x *index) (*plan, error) {
+	if err := c.prepare(ctx); err != nil {
 		return nil, err
 	}
 	p := &plan{x: x, targets: map[string][]*preparedTarget{}}
@@ -349,7 +376,18 @@ func (c *Checker) plan(ctx context.Context, snap *snapshot.Snapshot) (*plan, err
 // the results sorted by target id, then subject id. The results do not
 // depend on the number of workers.
 func (c *Checker) Evaluate(ctx context.Context, snap *snapshot.Snapshot) (*Outcome, error) {
-	p, err := c.plan(ctx, snap)
+	idx, err := Prepare(snap)
+	if err != nil {
+		return nil, err
+	}
+	return c.EvaluateIndex(ctx, idx)
+}
+
+// EvaluateIndex is Evaluate on a snapshot indexed by Prepare: the same
+// results, without indexing the snapshot again (a merge of sharded runs
+// evaluates one snapshot twice), and without reading the members record.
+func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, error) {
+	p, err := c.planIndex(ctx, idx.x)
 	if err != nil {
 		return nil, err
 	}
@@ -430,7 +468,7 @@ feed:
 	})
 	asOf := c.asOf
 	if asOf == "" {
-		asOf = snap.Manifest.AsOf
+		asOf = x.asOf
 	}
 	out.Waivers = applyWaivers(out.Results, c.waivers, asOf)
 	return out, nil

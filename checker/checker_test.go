@@ -11,7 +11,10 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 func loadTestPolicies(t testing.TB, dir string) *Policies {
@@ -433,5 +436,69 @@ func TestGroupMatchesOneByOne(t *testing.T) {
 				t.Error("no subject had a group of several targets")
 			}
 		})
+	}
+}
+
+// poisonAlloc overwrites memory when it is freed, so that a reference kept
+// into a released record reads garbage instead of the old values.
+type poisonAlloc struct{ memory.Allocator }
+
+func (a poisonAlloc) Free(b []byte) {
+	for i := range b {
+		b[i] = 0xA5
+	}
+	a.Allocator.Free(b)
+}
+
+// TestEvaluateIndexWithoutMembers checks that an Index keeps no reference
+// into the members record: released (and overwritten) after Prepare, the
+// results are those of Evaluate on an intact snapshot.
+func TestEvaluateIndexWithoutMembers(t *testing.T) {
+	p := loadTestPolicies(t, "testdata/policies")
+	intactAlloc := checkedAlloc(t)
+	intact := synthProvince(intactAlloc, 12, 5, 20)
+	defer intact.Release()
+	want, err := New(p).Evaluate(context.Background(), intact)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	checked := checkedAlloc(t)
+	snap := synthProvince(poisonAlloc{checked}, 12, 5, 20)
+	defer snap.Release()
+	idx, err := Prepare(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap.Records[snapshot.Members].Release()
+	delete(snap.Records, snapshot.Members)
+	wantIdx, err := Prepare(intact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	terms := func(x *index) map[string]string {
+		out := map[string]string{}
+		for i, m := range x.modelTerm {
+			out[x.models[i].id] = m.String()
+		}
+		for _, g := range x.sgTerms {
+			out["sg:"+g.String()] = g.String()
+		}
+		return out
+	}
+	if n := strings.Count(fmt.Sprint(terms(wantIdx.x)), `"member": {`); n == 0 {
+		t.Fatal("no member takes part in a model")
+	}
+	if diff := cmp.Diff(terms(wantIdx.x), terms(idx.x)); diff != "" {
+		t.Errorf("member terms after releasing members (-intact +released):\n%s", diff)
+	}
+	for _, w := range []int{1, 4} {
+		got, err := New(p, WithWorkers(w)).EvaluateIndex(context.Background(), idx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("workers %d: EvaluateIndex after releasing members differs from Evaluate (-want +got):\n%s", w, diff)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -774,7 +775,7 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 		dict := snapshot.Strings(sg.Dictionary())
 		canon := make([]int, dict.Len())
 		for j := range canon {
-			canon[j] = name(dict.Value(j))
+			canon[j] = name(strings.Clone(dict.Value(j))) // no reference into the members record
 		}
 		sgOf = func(i int) int {
 			if sg.IsNull(i) {
@@ -789,7 +790,7 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 			if s.IsNull(i) {
 				return -1
 			}
-			return name(s.Value(i))
+			return name(strings.Clone(s.Value(i)))
 		}
 	}
 	rowSG := make([]int32, n)
@@ -879,9 +880,13 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 			if _, want := pend.member[id]; !want {
 				continue
 			}
+			// Clones: the index keeps no reference into the members
+			// record, so the caller may release it once the index is built.
+			id = strings.Clone(id)
 			var o obj
 			o.s(kID, id, true)
 			uid, uok := sval(units, i)
+			uid = strings.Clone(uid)
 			o.so(kUnitID)(uid, uok)
 			if u, ok := x.unitByID[uid]; ok && uok {
 				if cm := x.communeOf(u); cm >= 0 {
