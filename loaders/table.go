@@ -631,6 +631,10 @@ func (l *tableLoader) finish(mem memory.Allocator) {
 	for i, c := range l.cols {
 		arrs[i] = c.b.NewArray()
 		c.b.Release()
+		if tight := compactArray(mem, arrs[i]); tight != nil {
+			arrs[i].Release()
+			arrs[i] = tight
+		}
 		if c.dict != nil {
 			idx := arrs[i]
 			arrs[i] = c.dict.array(mem, idx)
