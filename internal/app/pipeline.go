@@ -97,7 +97,8 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		return publishShard(ctx, b, rc, shardRun{runID: runID, snap: snap, pol: pol, params: params, waivers: waivers, outcome: out})
 	}
 	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
-		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != ""}
+		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != "",
+		release: snap.Release}
 	dir, err := publish(ctx, b, s.Out, in)
 	if err != nil {
 		return nil, err

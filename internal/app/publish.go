@@ -25,6 +25,10 @@ type publishInput struct {
 	lang    string
 	// overwrite lets a retried run with a given --run-id rewrite its folder.
 	overwrite bool
+	// release, when set, is called once the report is built: the snapshot
+	// and the outcome are no longer needed, and rendering the formats at
+	// national scale should not hold them (gigabytes of Arrow memory).
+	release func()
 }
 
 // publish builds the report, adds the delta to the previous run of the same
@@ -32,6 +36,10 @@ type publishInput struct {
 // latest.json. It returns the run folder's URL.
 func publish(ctx context.Context, b storage.Bucket, out string, in publishInput) (string, error) {
 	rep := buildReport(in)
+	if in.release != nil {
+		in.release()
+	}
+	in.snap, in.outcome = nil, nil // unreachable from here on
 	prev, err := report.Previous(ctx, b, rep.Run.Snapshot.Name)
 	if err != nil {
 		return "", fmt.Errorf("read previous run: %w", err)
