@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # bench/run.sh: the benchmark harness (`make bench`). See bench/RESULTS.md.
 #
-# 1. Builds vungmanh and the helper programs (bench/floor, bench/plainopa,
-#    bench/profile) once, into $BENCH_OUT/bin.
+# 1. Builds vungmanh and the helper programs (bench/floor, bench/plainopa)
+#    once, into $BENCH_OUT/bin.
 # 2. Generates national samples with `vungmanh sample` (cached in
 #    $BENCH_CACHE, keyed by profile, scale and format) and times
 #    `vungmanh run` end to end on each with /usr/bin/time -v: wall, CPU, peak
 #    RSS, in one table. The thai-binh-2024 sample is timed too (CSV and
 #    Parquet).
-# 3. Writes CPU and heap profiles of loading + evaluation for the largest
-#    case (bench/profile), with the top functions.
+# 3. Writes CPU and heap profiles of the largest Parquet case, from that
+#    same timed run (`vungmanh run --cpuprofile --memprofile`: the CPU
+#    profile covers the whole run, the heap profile is taken when evaluation
+#    ends, the live peak), with the top functions.
 # 4. Baselines on the $BENCH_BASELINE sample, in the same run:
 #    plain OPA (the tables exported as one JSON document, bench/plainopa/
 #    wrapper.rego evaluated by `opa eval`; its verdicts must equal ours) and
@@ -60,7 +62,7 @@ bin=$OUT/bin
 
 echo "== build"
 CGO_ENABLED=0 go build -trimpath -o "$bin/vungmanh" ./cmd/vungmanh
-go build -o "$bin/" ./bench/floor ./bench/plainopa ./bench/profile
+go build -o "$bin/" ./bench/floor ./bench/plainopa
 
 # sample PROFILE SCALE FORMAT -> prints the cached snapshot folder.
 sample() {
@@ -133,15 +135,21 @@ if [ "$THAI_BINH" = 1 ]; then
 	run_case thai-binh-2024-csv "$tb_csv"
 	run_case thai-binh-2024-parquet "$tb_parquet"
 fi
-for s in $PARQUET_SCALES; do run_case "national-$s-parquet" "$CACHE/national-$s-parquet"; done
+for s in $PARQUET_SCALES; do
+	prof=()
+	if [ "$PROFILE" = 1 ] && [ "$s" = "$largest_scale" ]; then
+		prof=(--cpuprofile "$OUT/cpu.prof" --memprofile "$OUT/mem.prof")
+	fi
+	run_case "national-$s-parquet" "$CACHE/national-$s-parquet" "${prof[@]}"
+done
 for s in $CSV_SCALES; do run_case "national-$s-csv" "$CACHE/national-$s-csv"; done
 
 if [ "$PROFILE" = 1 ] && [ -n "$largest" ]; then
-	echo "== profiles (national $largest_scale, Parquet): $OUT/cpu.prof $OUT/mem.prof"
-	"$bin/profile" -snapshot "$largest" -workers "$WORKERS" -cpuprofile "$OUT/cpu.prof" -memprofile "$OUT/mem.prof" | tee "$OUT/profile.txt"
-	go tool pprof -top -nodecount=25 "$bin/profile" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.top" || true
-	go tool pprof -top -cum -nodecount=25 "$bin/profile" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.cum" || true
-	go tool pprof -sample_index=inuse_space -top -nodecount=15 "$bin/profile" "$OUT/mem.prof" 2>/dev/null | sed -n '1,22p' >"$OUT/mem.top" || true
+	echo "== profiles (national $largest_scale, Parquet, from its timed run): $OUT/cpu.prof $OUT/mem.prof"
+	go tool pprof -top -nodecount=25 "$bin/vungmanh" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.top" || true
+	go tool pprof -top -cum -nodecount=25 "$bin/vungmanh" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.cum" || true
+	go tool pprof -sample_index=inuse_space -top -nodecount=15 "$bin/vungmanh" "$OUT/mem.prof" 2>/dev/null | sed -n '1,22p' >"$OUT/mem.top" || true
+	head -12 "$OUT/cpu.cum" || true
 fi
 
 echo "== baselines on $BASELINE"
