@@ -32,7 +32,7 @@ func provinceSnap() *snapshot.Snapshot {
 	return benchSnap
 }
 
-func benchPolicies(b *testing.B) map[string]*Policies {
+func benchPolicies(b testing.TB) map[string]*Policies {
 	out := map[string]*Policies{"testdata": loadTestPolicies(b, "testdata/policies")}
 	// The project's pack, when it is there and compiles.
 	if m, _ := filepath.Glob("../policies/*.rego"); len(m) > 0 {

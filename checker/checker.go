@@ -288,6 +288,28 @@ type plan struct {
 	subjects []subject
 }
 
+// batches splits the subjects into the jobs of the workers: the unit
+// subjects of one commune's subtree (the commune, its branches and groups)
+// form one job, whose inputs share the per-unit terms (termCache); every
+// other subject is a job of its own. Results do not depend on the split.
+func (p *plan) batches() [][]int {
+	var out [][]int
+	byCommune := map[int]int{} // commune -> index in out
+	for i, s := range p.subjects {
+		if s.model < 0 {
+			if cm := p.x.communeOf(s.unit); cm >= 0 {
+				if k, ok := byCommune[cm]; ok {
+					out[k] = append(out[k], i)
+					continue
+				}
+				byCommune[cm] = len(out)
+			}
+		}
+		out = append(out, []int{i})
+	}
+	return out
+}
+
 func (c *Checker) inShard(x *index, u int) bool {
 	if c.shard.count <= 1 {
 		return true
@@ -399,7 +421,8 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 	c.log.Debug().Int("subjects", len(p.subjects)).Int("evaluations", total).Int("workers", c.workers).Msg("evaluate")
 
 	results := make([][]Result, len(p.subjects))
-	jobs := make(chan int)
+	batches := p.batches()
+	jobs := make(chan []int)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
@@ -411,32 +434,39 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := range jobs {
-				s := p.subjects[i]
-				input := x.input(s)
-				rs, err := c.evalGroup(ctx, x, s, c.groups[p.key(s)], input)
-				if err != nil {
-					mu.Lock()
-					if firstErr == nil {
-						firstErr = err
-					}
-					mu.Unlock()
-					cancel()
+			for batch := range jobs {
+				var tc *termCache
+				if len(batch) > 1 {
+					tc = newTermCache()
 				}
-				results[i] = rs
-				if c.progress != nil {
-					mu.Lock()
-					done += len(rs)
-					c.progress(done, total)
-					mu.Unlock()
+				for _, i := range batch {
+					s := p.subjects[i]
+					input := x.inputCached(s, tc)
+					rs, err := c.evalGroup(ctx, x, s, c.groups[p.key(s)], input)
+					if err != nil {
+						mu.Lock()
+						if firstErr == nil {
+							firstErr = err
+						}
+						mu.Unlock()
+						cancel()
+						break
+					}
+					results[i] = rs
+					if c.progress != nil {
+						mu.Lock()
+						done += len(rs)
+						c.progress(done, total)
+						mu.Unlock()
+					}
 				}
 			}
 		}()
 	}
 feed:
-	for i := range p.subjects {
+	for _, b := range batches {
 		select {
-		case jobs <- i:
+		case jobs <- b:
 		case <-ctx.Done():
 			break feed
 		}

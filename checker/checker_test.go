@@ -502,3 +502,41 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchInputs checks that the inputs of a commune's batch, built with
+// shared per-unit terms, are the inputs built one by one, and that every
+// subject is in exactly one batch.
+func TestBatchInputs(t *testing.T) {
+	alloc := checkedAlloc(t)
+	snap := synthProvince(alloc, 6, 4, 10)
+	defer snap.Release()
+	c := New(loadTestPolicies(t, "testdata/policies"))
+	pl, err := c.plan(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := make([]int, len(pl.subjects))
+	shared := 0
+	for _, b := range pl.batches() {
+		tc := newTermCache()
+		for _, i := range b {
+			seen[i]++
+			s := pl.subjects[i]
+			got, want := pl.x.inputCached(s, tc), pl.x.input(s)
+			if got.Compare(want) != 0 {
+				t.Errorf("%s: input with shared terms differs:\n got %v\nwant %v", pl.x.subjectID(s), got, want)
+			}
+		}
+		if len(b) > 1 {
+			shared++
+		}
+	}
+	for i, n := range seen {
+		if n != 1 {
+			t.Errorf("subject %s is in %d batches", pl.x.subjectID(pl.subjects[i]), n)
+		}
+	}
+	if shared == 0 {
+		t.Error("no batch of several subjects")
+	}
+}

@@ -42,8 +42,45 @@ func (x *index) ancestors(u int) *ast.Term {
 
 var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot.LevelBranch: true, snapshot.LevelGroup: true}
 
+// termCache keeps the per-unit terms (ratings, activities, member
+// statistics, cadre records) built for one group of inputs: a commune's
+// input and those of the branches and groups below it share them, instead
+// of building a branch's terms again for each input that contains it. A nil
+// *termCache builds every term afresh. Terms are immutable once built, so
+// inputs may share them. Not safe for concurrent use: one per worker job.
+type termCache struct {
+	ratings, acts, stats, cadres map[int]*ast.Term
+}
+
+func newTermCache() *termCache {
+	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}}
+}
+
+// get returns m[k], building it with f (which may return nil) the first time.
+func (tc *termCache) get(m map[int]*ast.Term, k int, f func(int) *ast.Term) *ast.Term {
+	if tc == nil {
+		return f(k)
+	}
+	if t, ok := m[k]; ok {
+		return t
+	}
+	t := f(k)
+	m[k] = t
+	return t
+}
+
+func (tc *termCache) mapOf(which int) map[int]*ast.Term {
+	if tc == nil {
+		return nil
+	}
+	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres}[which]
+}
+
 // unitInput builds input for a unit subject (spec/policies.md).
-func (x *index) unitInput(u int) ast.Value {
+func (x *index) unitInput(u int) ast.Value { return x.unitInputCached(u, nil) }
+
+// unitInputCached is unitInput taking per-unit terms from tc.
+func (x *index) unitInputCached(u int, tc *termCache) ast.Value {
 	desc := x.descendants(u)
 	all := make([]int, 0, len(desc)+1)
 	all = append(all, u)
@@ -61,14 +98,14 @@ func (x *index) unitInput(u int) ast.Value {
 		models = append(models, x.modelsByUnit[v]...)
 		cadres = append(cadres, x.cadresByUnit[v]...)
 		key := ast.StringTerm(x.units[v].id)
-		if r := x.ratingsTerm(v); r != nil {
+		if r := tc.get(tc.mapOf(0), v, x.ratingsTerm); r != nil {
 			ratings = append(ratings, [2]*ast.Term{key, r})
 		}
-		if a := x.activitiesTerm(v); a != nil {
+		if a := tc.get(tc.mapOf(1), v, x.activitiesTerm); a != nil {
 			acts = append(acts, [2]*ast.Term{key, a})
 		}
 		if v == u || memberLevels[x.units[v].level] {
-			members = append(members, [2]*ast.Term{key, x.statsTerm(v)})
+			members = append(members, [2]*ast.Term{key, tc.get(tc.mapOf(2), v, x.statsTerm)})
 		}
 	}
 	sort.Ints(models) // model and cadre indexes follow id order
@@ -79,7 +116,7 @@ func (x *index) unitInput(u int) ast.Value {
 	}
 	ct := make([]*ast.Term, len(cadres))
 	for i, c := range cadres {
-		ct[i] = x.cadreTerm(c)
+		ct[i] = tc.get(tc.mapOf(3), c, x.cadreTerm)
 	}
 	return ast.NewObject(
 		[2]*ast.Term{kSubject, x.unitTerm[u]},
@@ -106,11 +143,14 @@ func (x *index) modelInput(m int) ast.Value {
 	)
 }
 
-func (x *index) input(s subject) ast.Value {
+func (x *index) input(s subject) ast.Value { return x.inputCached(s, nil) }
+
+// inputCached is input taking per-unit terms from tc (nil: none).
+func (x *index) inputCached(s subject, tc *termCache) ast.Value {
 	if s.model >= 0 {
 		return x.modelInput(s.model)
 	}
-	return x.unitInput(s.unit)
+	return x.unitInputCached(s.unit, tc)
 }
 
 func (x *index) subjectID(s subject) string {
