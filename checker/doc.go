@@ -76,12 +76,37 @@
 // by unit, participants by model, member statistics per unit computed
 // column by column from the members record, its dictionary-encoded unit_id
 // included, and rolled up the hierarchy), then hands subjects to a pool of
-// workers. A subject's input is built once, as ast.Value (no JSON), and
-// every target of its scope is evaluated on it. Ratings, activities, cadre
-// records and member statistics stay row numbers and counts in the index and
-// become terms only inside the inputs that need them, so that a national
-// snapshot's index stays a fraction of its Arrow columns (bench/RESULTS.md). Results are sorted by target
-// id, then subject id, so they do not depend on the number of workers.
+// workers. A subject's input is built once, as ast.Value (no JSON). Ratings,
+// activities, cadre records and member statistics stay row numbers and
+// counts in the index and become terms only inside the inputs that need
+// them, so that a national snapshot's index stays a fraction of its Arrow
+// columns (bench/RESULTS.md); a worker takes a commune's whole subtree (the
+// commune, its branches and groups) as one job, so those inputs share the
+// terms of the units they have in common. Results are sorted by target id,
+// then subject id, so they do not depend on the number of workers.
+//
+// Every target of a subject's scope (or model type) is evaluated in one
+// query, each target's violation, warning and skip bound to its own
+// variables. Should that query fail (a run-time error, a conflict, the
+// deadline), the subject's targets are evaluated again one by one, each
+// with its own deadline, so that only the faulty target gives an error
+// result: the results are exactly those of one evaluation per target. The
+// price is that a subject whose target loops costs two deadlines.
+//
+// Prepare and EvaluateIndex split Evaluate in two: index once, evaluate
+// many times (several Checkers, e.g. the shards' merge step, may share one
+// Index, concurrently too). The Index reads the members record only inside
+// Prepare and keeps its own copies of what it needs from it, so a caller
+// short of memory may release that record after Prepare (the other records
+// must stay alive while the Index is used; TakeInventory counts the member
+// rows, so call it first or count them yourself):
+//
+//	idx, err := checker.Prepare(snap)
+//	inv := checker.TakeInventory(snap)
+//	snap.Records[snapshot.Members].Release()
+//	delete(snap.Records, snapshot.Members)
+//	out, err := c.EvaluateIndex(ctx, idx)
+//	rollups := checker.Rollup(snap, out.Targets, out.Results) // does not read members
 //
 // Subjects are the active units of each level that has targets, and the
 // active models (status active, the default) of each model_type that has a
