@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 	"github.com/vungmanh/vungmanh/internal/storage"
@@ -82,7 +85,23 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		// Province and district targets are evaluated once, at the merge.
 		opts = append(opts, checker.WithShard(s.ShardIndex, s.ShardCount), checker.WithScopes(lowerScopes()...))
 	}
-	out, err := checker.New(pol, opts...).Evaluate(ctx, snap)
+	var out *checker.Outcome
+	var inv *checker.Inventory
+	if s.ShardCount > 1 {
+		out, err = checker.New(pol, opts...).Evaluate(ctx, snap)
+	} else {
+		// Index, count, then let the members table go: the index keeps its
+		// own counts and copies, and members are most of the snapshot's
+		// memory (80% at national scale) for the whole evaluation.
+		var idx *checker.Index
+		idx, err = checker.Prepare(snap)
+		if err == nil {
+			i := checker.TakeInventory(snap)
+			inv = &i
+			releaseTable(snap, snapshot.Members)
+			out, err = checker.New(pol, opts...).EvaluateIndex(ctx, idx)
+		}
+	}
 	evalBar.finish()
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
@@ -98,13 +117,26 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	}
 	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
 		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != "",
-		release: snap.Release}
+		release: snap.Release, inventory: inv}
 	dir, err := publish(ctx, b, s.Out, in)
 	if err != nil {
 		return nil, err
 	}
 	log.Info().Str("report", dir).Msg("published")
 	return &runOutcome{RunID: runID, Counts: counts, Report: dir}, nil
+}
+
+// releaseTable replaces a table of snap with an empty record of its schema
+// and releases the loaded one (its memory goes at the next GC).
+func releaseTable(snap *snapshot.Snapshot, t snapshot.Table) {
+	rec := snap.Records[t]
+	if rec == nil {
+		return
+	}
+	b := array.NewRecordBuilder(memory.DefaultAllocator, snapshot.Schema(t))
+	defer b.Release()
+	snap.Records[t] = b.NewRecord()
+	rec.Release()
 }
 
 // defaultRunID is spec/reports.md's run id:

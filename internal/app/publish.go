@@ -29,6 +29,9 @@ type publishInput struct {
 	// and the outcome are no longer needed, and rendering the formats at
 	// national scale should not hold them (gigabytes of Arrow memory).
 	release func()
+	// inventory, when set, is the snapshot's inventory taken earlier (the
+	// pipeline takes it before it lets the members table go).
+	inventory *checker.Inventory
 }
 
 // publish builds the report, adds the delta to the previous run of the same
@@ -79,6 +82,11 @@ func buildReport(in publishInput) *report.Report {
 		}
 		targets = append(targets, ts)
 	}
+	inv := in.inventory
+	if inv == nil {
+		i := checker.TakeInventory(in.snap)
+		inv = &i
+	}
 	return report.Build(report.Inputs{
 		RunID:          in.runID,
 		StartedAt:      in.started,
@@ -89,7 +97,7 @@ func buildReport(in publishInput) *report.Report {
 		PoliciesSHA256: in.polSHA,
 		Targets:        targets,
 		Results:        in.outcome.Results,
-		Inventory:      checker.TakeInventory(in.snap),
+		Inventory:      inv,
 		DataQuality:    in.snap.Findings,
 		Waivers:        in.outcome.Waivers,
 		Shards:         in.shards,
