@@ -37,6 +37,18 @@
 // whose row had an error (when the row has an id and a valid type) and the
 // models of excluded units; their participants are left out.
 //
+// # Memory and speed
+//
+// Parquet columns are decoded batch by batch (64k rows) straight into Arrow
+// builders; a finished string column is copied once to buffers of its exact
+// size (builders grow by doubling and would otherwise keep up to twice the
+// bytes for the whole run). The duplicate-id check (DQ002) costs nothing
+// when a table's ids are already strictly increasing, as exports sorted by
+// their key are: one pass of comparisons, and later lookups (cadres and
+// participants naming a member) are binary searches; otherwise it is an
+// open-addressing hash set of row numbers (8 bytes a slot), dropped when
+// Load returns. Nothing but the records and the findings outlives Load.
+//
 // # Errors
 //
 //   - *FatalError (DQ001): the manifest is missing or invalid, a required
