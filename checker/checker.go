@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
@@ -642,7 +643,7 @@ func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input
 		cancel.Cancel()
 	})
 	stop := context.AfterFunc(ctx, cancel.Cancel)
-	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel)}
+	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel), rego.EvalMetrics(noMetrics)}
 	if tracer != nil {
 		opts = append(opts, rego.EvalQueryTracer(tracer))
 	}
@@ -654,6 +655,9 @@ func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input
 	tmu.Unlock()
 	return rs, to, err
 }
+
+// noMetrics spares every evaluation the timers OPA keeps by default.
+var noMetrics = metrics.NoOp()
 
 // errTimeout marks an evaluation cancelled by its own deadline.
 var errTimeout = errors.New("evaluation deadline exceeded")
