@@ -21,9 +21,8 @@ type index struct {
 
 	units    []unitRow
 	unitByID map[string]int
-	children [][]int // sorted by id
-	path     [][]int // ancestors, root first, without the unit
-	unitTerm []*ast.Term
+	children [][]int     // sorted by id
+	path     [][]int     // ancestors, root first, without the unit
 	ancTerm  []*ast.Term // {id, level, name}
 	// withRatings is unit + its ratings, for resolved participants.
 	withRatings map[int]*ast.Term
@@ -291,7 +290,6 @@ func (x *index) buildUnits(c cols) error {
 		sort.Slice(ch, func(a, b int) bool { return x.units[ch[a]].id < x.units[ch[b]].id })
 	}
 	x.path = make([][]int, n)
-	x.unitTerm = make([]*ast.Term, n)
 	x.ancTerm = make([]*ast.Term, n)
 	for i, u := range x.units {
 		var p []int
@@ -309,22 +307,43 @@ func (x *index) buildUnits(c cols) error {
 			p[a], p[b] = p[b], p[a]
 		}
 		x.path[i] = p
-		id, level, name := ast.StringTerm(u.id), x.in(string(u.level)), ast.StringTerm(u.name)
-		o := obj{kID, id, kLevel, level, kName, name}
+		// The texts unitTerm shares: interned now, read-only afterwards.
+		level := x.in(string(u.level))
 		if c := x.communeOf(i); c >= 0 {
-			o = append(o, kCommuneID, x.in(x.units[c].id))
+			x.in(x.units[c].id)
 		}
-		o.si(x, kKind, u.kind, u.hasKind)
-		o.b(kActive, u.active, true)
+		if u.hasKind {
+			x.in(u.kind)
+		}
 		if u.hasParent {
-			o = append(o, kParentID, x.in(u.parent)) // a parent id repeats for each child
+			x.in(u.parent) // a parent id repeats for each child
 		}
-		x.unitTerm[i] = o.term()
 		if len(x.children[i]) > 0 {
-			x.ancTerm[i] = obj{kID, id, kLevel, level, kName, name}.term()
+			x.ancTerm[i] = obj{kID, ast.StringTerm(u.id), kLevel, level, kName, ast.StringTerm(u.name)}.term()
 		}
 	}
 	return nil
+}
+
+// unitTerm builds the record of unit u (input.subject, input.units[_],
+// input.unit). It is built per input, not kept in the index: a national
+// snapshot's unit records took half a gigabyte of live heap. Safe for
+// concurrent use once the index is built.
+func (x *index) unitTerm(u int) *ast.Term {
+	r := &x.units[u]
+	o := make(obj, 0, 14)
+	o = append(o, kID, ast.StringTerm(r.id), kLevel, x.lookup(string(r.level)), kName, ast.StringTerm(r.name))
+	if c := x.communeOf(u); c >= 0 {
+		o = append(o, kCommuneID, x.lookup(x.units[c].id))
+	}
+	if r.hasKind {
+		o = append(o, kKind, x.lookup(r.kind))
+	}
+	o.b(kActive, r.active, true)
+	if r.hasParent {
+		o = append(o, kParentID, x.lookup(r.parent))
+	}
+	return o.term()
 }
 
 // communeOf is the commune unit u is or sits in, -1 when none (above
@@ -439,7 +458,7 @@ func (x *index) unitWithRatings(u int) *ast.Term {
 	if r == nil {
 		r = ast.ArrayTerm()
 	}
-	obj := x.unitTerm[u].Value.(ast.Object).Copy()
+	obj := x.unitTerm(u).Value.(ast.Object)
 	obj.Insert(kRatings, r)
 	t := ast.NewTerm(obj)
 	x.withRatings[u] = t

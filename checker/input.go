@@ -44,16 +44,17 @@ var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot
 
 // termCache keeps the per-unit terms (ratings, activities, member
 // statistics, cadre records) built for one group of inputs: a commune's
-// input and those of the branches and groups below it share them, instead
+// input and those of the branches and groups below it share them (and the
+// unit records), instead
 // of building a branch's terms again for each input that contains it. A nil
 // *termCache builds every term afresh. Terms are immutable once built, so
 // inputs may share them. Not safe for concurrent use: one per worker job.
 type termCache struct {
-	ratings, acts, stats, cadres map[int]*ast.Term
+	ratings, acts, stats, cadres, units map[int]*ast.Term
 }
 
 func newTermCache() *termCache {
-	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}}
+	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}}
 }
 
 // get returns m[k], building it with f (which may return nil) the first time.
@@ -73,7 +74,7 @@ func (tc *termCache) mapOf(which int) map[int]*ast.Term {
 	if tc == nil {
 		return nil
 	}
-	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres}[which]
+	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units}[which]
 }
 
 // unitInput builds input for a unit subject (spec/policies.md).
@@ -88,7 +89,7 @@ func (x *index) unitInputCached(u int, tc *termCache) ast.Value {
 
 	units := make([]*ast.Term, len(desc))
 	for i, d := range desc {
-		units[i] = x.unitTerm[d]
+		units[i] = tc.get(tc.mapOf(4), d, x.unitTerm)
 	}
 	var models, cadres []int
 	ratings := make([][2]*ast.Term, 0, len(all))
@@ -119,7 +120,7 @@ func (x *index) unitInputCached(u int, tc *termCache) ast.Value {
 		ct[i] = tc.get(tc.mapOf(3), c, x.cadreTerm)
 	}
 	return ast.NewObject(
-		[2]*ast.Term{kSubject, x.unitTerm[u]},
+		[2]*ast.Term{kSubject, tc.get(tc.mapOf(4), u, x.unitTerm)},
 		[2]*ast.Term{kAncestors, x.ancestors(u)},
 		[2]*ast.Term{kUnits, ast.ArrayTerm(units...)},
 		[2]*ast.Term{kModels, ast.ArrayTerm(mt...)},
@@ -137,7 +138,7 @@ func (x *index) modelInput(m int) ast.Value {
 	u := x.models[m].unit
 	return ast.NewObject(
 		[2]*ast.Term{kSubject, x.modelTerm[m]},
-		[2]*ast.Term{kUnit, x.unitTerm[u]},
+		[2]*ast.Term{kUnit, x.unitTerm(u)},
 		[2]*ast.Term{kAncestors, x.ancestors(u)},
 		[2]*ast.Term{kSnapshot, x.snapshotTerm},
 	)
