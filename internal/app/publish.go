@@ -68,20 +68,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 func buildReport(in publishInput) *report.Report {
 	m := in.snap.Manifest
 	rollups := checker.Rollup(in.snap, in.outcome.Targets, in.outcome.Results)
-	targets := make([]report.TargetSummary, 0, len(rollups))
-	for _, r := range rollups {
-		ts := report.TargetSummary{
-			ID: r.ID, Package: r.Package, Title: r.Title, TitleEn: r.TitleEn, Description: r.Description,
-			Scope: r.Scope, ModelType: r.ModelType, Severity: r.Severity,
-			Total: r.Total, Pass: r.Pass, Fail: r.Fail, Waived: r.Waived, Skipped: r.Skipped, Error: r.Error,
-			ByUnit: make([]report.UnitCount, 0, len(r.ByUnit)),
-		}
-		for _, u := range r.ByUnit {
-			ts.ByUnit = append(ts.ByUnit, report.UnitCount{UnitID: u.UnitID, Level: u.Level, Name: u.Name,
-				Total: u.Total, Pass: u.Pass, Fail: u.Fail, Waived: u.Waived, Skipped: u.Skipped, Error: u.Error})
-		}
-		targets = append(targets, ts)
-	}
+	targets := report.Summaries(rollups)
 	inv := in.inventory
 	if inv == nil {
 		i := checker.TakeInventory(in.snap)

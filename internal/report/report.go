@@ -69,6 +69,27 @@ type TargetSummary struct {
 	ByUnit      []UnitCount `json:"by_unit"`
 }
 
+// Summaries turns the checker's roll-ups into the "targets" of report.json.
+// report.json's rows leave out not_evaluated (spec/reports.md lists the
+// other counts only), which is why UnitCount is not checker.UnitCount.
+func Summaries(rollups []checker.TargetRollup) []TargetSummary {
+	out := make([]TargetSummary, 0, len(rollups))
+	for _, r := range rollups {
+		ts := TargetSummary{
+			ID: r.ID, Package: r.Package, Title: r.Title, TitleEn: r.TitleEn, Description: r.Description,
+			Scope: r.Scope, ModelType: r.ModelType, Severity: r.Severity,
+			Total: r.Total, Pass: r.Pass, Fail: r.Fail, Waived: r.Waived, Skipped: r.Skipped, Error: r.Error,
+			ByUnit: make([]UnitCount, 0, len(r.ByUnit)),
+		}
+		for _, u := range r.ByUnit {
+			ts.ByUnit = append(ts.ByUnit, UnitCount{UnitID: u.UnitID, Level: u.Level, Name: u.Name,
+				Total: u.Total, Pass: u.Pass, Fail: u.Fail, Waived: u.Waived, Skipped: u.Skipped, Error: u.Error})
+		}
+		out = append(out, ts)
+	}
+	return out
+}
+
 // UnitCount is the roll-up of one target under one unit.
 type UnitCount struct {
 	UnitID  string `json:"unit_id"`
