@@ -209,28 +209,7 @@ func TestEvalDeadline(t *testing.T) {
 	alloc := checkedAlloc(t)
 	snap := smallSnap(alloc)
 	defer snap.Release()
-	fsys := fstest.MapFS{}
-	for _, dir := range []string{"testdata/loop", "testdata/policies"} {
-		entries, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range entries {
-			if e.IsDir() {
-				continue
-			}
-			b, err := os.ReadFile(dir + "/" + e.Name())
-			if err != nil {
-				t.Fatal(err)
-			}
-			fsys[e.Name()] = &fstest.MapFile{Data: b}
-		}
-	}
-	lib, err := os.ReadFile("testdata/policies/lib/helpers.rego")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys["lib/helpers.rego"] = &fstest.MapFile{Data: lib}
+	fsys := policyFS(t, map[string]string{"testdata/loop": "", "testdata/policies": "", "testdata/policies/lib": "lib/"})
 	p, err := Load(context.Background(), fsys)
 	if err != nil {
 		t.Fatal(err)
@@ -382,23 +361,7 @@ func TestGroupMatchesOneByOne(t *testing.T) {
 	}
 	for name, body := range faulty {
 		t.Run(name, func(t *testing.T) {
-			fsys := fstest.MapFS{}
-			for _, dir := range []string{"testdata/policies", "testdata/policies/lib"} {
-				entries, err := os.ReadDir(dir)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range entries {
-					if e.IsDir() {
-						continue
-					}
-					b, err := os.ReadFile(dir + "/" + e.Name())
-					if err != nil {
-						t.Fatal(err)
-					}
-					fsys[strings.TrimPrefix(dir, "testdata/policies/")+"/"+e.Name()] = &fstest.MapFile{Data: b}
-				}
-			}
+			fsys := policyFS(t, map[string]string{"testdata/policies": "", "testdata/policies/lib": "lib/"})
 			fsys["zz.rego"] = &fstest.MapFile{Data: []byte(strings.Replace(okMeta, "X-1", "TB-00", 1) + body + "\n")}
 			p, err := Load(context.Background(), fsys)
 			if err != nil {

@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -320,4 +323,28 @@ func synthProvince(alloc memory.Allocator, communes, branchesPer, membersPer int
 		}
 	}
 	return s.build()
+}
+
+// policyFS reads the files of each folder (not its subfolders) into one
+// MapFS, each under the prefix given for its folder.
+func policyFS(t testing.TB, dirs map[string]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for dir, prefix := range dirs {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range entries {
+			if e.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			fsys[prefix+e.Name()] = &fstest.MapFile{Data: b}
+		}
+	}
+	return fsys
 }
