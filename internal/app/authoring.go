@@ -140,7 +140,7 @@ func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
 
 // sample is `vungmanh sample`.
 func (a *app) sample(cmd *cobra.Command, o sampleOptions) error {
-	opts := sample.Options{Profile: o.profile, Scale: o.scale, Seed: o.seed, Format: o.format}
+	opts := sample.Options{Profile: o.profile, Scale: o.scale, Seed: o.seed, Format: o.format, Defects: o.defects, Reform: o.reform}
 	if err := opts.Validate(); err != nil {
 		return configErrorf("profile", "%v", err)
 	}

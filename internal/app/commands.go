@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/vungmanh/vungmanh/internal/sample"
 )
 
 func (a *app) testCommand() *cobra.Command {
@@ -127,15 +129,20 @@ numbers are made up.
 
 The run command accepts sample://PROFILE (e.g. sample://thai-binh-2024 or
 sample://national?scale=0.01) as a snapshot, generated in memory.`),
-		Example: "  vungmanh sample --profile thai-binh-2024 --out ./snapshot\n  vungmanh sample --profile national --scale 0.1 --format parquet --out /tmp/national",
+		Example: "  vungmanh sample --profile thai-binh-2024 --out ./snapshot\n  vungmanh sample --profile national --scale 0.1 --format parquet --out /tmp/national\n  vungmanh sample --profile hung-yen-2026 --format xlsx --defects 0.01 --out /tmp/hung-yen",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
 			if o.out == "" {
 				return configErrorf("out", "--out is required (the folder to write the snapshot to)")
 			}
-			if o.format != "csv" && o.format != "parquet" {
-				return configErrorf("format", "--format %q: want csv or parquet", o.format)
+			switch o.format {
+			case sample.FormatCSV, sample.FormatParquet, sample.FormatXLSX:
+			default:
+				return configErrorf("format", "--format %q: want csv, parquet or xlsx", o.format)
+			}
+			if o.defects < 0 || o.defects > 0.5 {
+				return configErrorf("defects", "--defects %g: want a share between 0 and 0.5", o.defects)
 			}
 			if o.scale <= 0 {
 				return configErrorf("scale", "--scale %g: want a positive number", o.scale)
@@ -147,15 +154,18 @@ sample://national?scale=0.01) as a snapshot, generated in memory.`),
 	f.StringVar(&o.profile, "profile", "thai-binh-2024", "thai-binh-2024, hung-yen-2026 or national")
 	f.Float64Var(&o.scale, "scale", 1, "size factor applied to the profile")
 	f.Int64Var(&o.seed, "seed", 1, "random seed")
-	f.StringVar(&o.format, "format", "csv", "table file format: csv or parquet")
+	f.StringVar(&o.format, "format", "csv", "table file format: csv, parquet or xlsx")
+	f.Float64Var(&o.defects, "defects", 0, "share of rows given a realistic data error of each DQ code (0 = clean data)")
+	f.BoolVar(&o.reform, "reform", false, "national: the structure after the July 2025 reform (no districts, 3,321 communes)")
 	f.StringVar(&o.out, "out", "", "folder to write (required)")
 	return cmd
 }
 
 type sampleOptions struct {
 	profile, format, out string
-	scale                float64
+	scale, defects       float64
 	seed                 int64
+	reform               bool
 }
 
 func (a *app) mergeCommand() *cobra.Command {

@@ -78,7 +78,9 @@ func TestAuthoringCommands(t *testing.T) {
 		{"eval unknown subject", []string{"eval", "--snapshot", smallSample, "--subject", "no-such-unit"}, ExitConfig, "", "setting subject"},
 		{"eval without subject", []string{"eval", "--snapshot", smallSample}, ExitConfig, "", "--subject is required"},
 		{"sample", []string{"sample", "--profile", "national", "--scale", "0.0005", "--out", filepath.Join(dir, "snap")}, 0, "snapshot.yaml", ""},
+		{"sample xlsx, reform, defects", []string{"sample", "--profile", "national", "--scale", "0.0005", "--reform", "--defects", "0.01", "--format", "xlsx", "--out", filepath.Join(dir, "snap-xlsx")}, 0, "units.xlsx", ""},
 		{"sample bad format", []string{"sample", "--format", "xml", "--out", dir}, ExitConfig, "", "--format"},
+		{"sample bad defects", []string{"sample", "--defects", "0.9", "--out", dir}, ExitConfig, "", "--defects"},
 		{"version", []string{"version"}, 0, "opa:", ""},
 	}
 	for _, tt := range tests {
@@ -95,6 +97,15 @@ func TestAuthoringCommands(t *testing.T) {
 			}
 		})
 	}
+	t.Run("xlsx sample with defects runs", func(t *testing.T) {
+		code, _, stderr := runMain(t, nil, "run", "--snapshot", filepath.Join(dir, "snap-xlsx"), "--out", filepath.Join(dir, "out-xlsx"), "--formats", "json", "--max-bad-rows", "50%")
+		if code != 0 {
+			t.Errorf("run on the written xlsx sample: exit %d\n%s", code, stderr)
+		}
+		if !strings.Contains(stderr, `"dq_errors":`) || strings.Contains(stderr, `"dq_errors":0`) {
+			t.Errorf("the defects were not found as data-quality errors:\n%s", stderr)
+		}
+	})
 	t.Run("sample snapshot runs", func(t *testing.T) {
 		code, _, stderr := runMain(t, nil, "run", "--snapshot", filepath.Join(dir, "snap"), "--out", filepath.Join(dir, "out"), "--formats", "json")
 		if code != 0 {
