@@ -232,3 +232,13 @@ func BenchmarkEvaluateScope(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTakeInventory counts the province's units and models by type,
+// status and province or district (linear in units and models).
+func BenchmarkTakeInventory(b *testing.B) {
+	snap := provinceSnap()
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		_ = TakeInventory(snap)
+	}
+}

@@ -252,16 +252,18 @@ func TakeInventory(snap *snapshot.Snapshot) Inventory {
 			}
 		}
 	}
-	below := func(top, u int) bool {
-		if u == top {
-			return true
-		}
-		for _, p := range x.path[u] {
-			if p == top {
-				return true
+	// tally[t] counts the members of set (communes or branches) in the subtree
+	// of each province or district t: one walk up each member's path, so the
+	// work is linear in the set, not set × tops.
+	tally := func(set map[int]bool) map[int]int {
+		n := map[int]int{}
+		for u := range set {
+			n[u]++
+			for _, p := range x.path[u] {
+				n[p]++
 			}
 		}
-		return false
+		return n
 	}
 	for _, typ := range snapshot.Enums["models.type"] {
 		for _, st := range snapshot.Enums["models.status"] {
@@ -271,19 +273,10 @@ func TakeInventory(snap *snapshot.Snapshot) Inventory {
 			}
 			mi := ModelInventory{Type: typ, Status: st, Count: a.count,
 				UnitsWith: UnitsWith{Commune: len(a.communes), Branch: len(a.branches)}, ByUnit: []ModelUnitCount{}}
+			communes, branches := tally(a.communes), tally(a.branches)
 			for _, t := range tops {
-				row := ModelUnitCount{UnitID: x.units[t].id, Level: string(x.units[t].level), Count: a.perTop[t]}
-				for cm := range a.communes {
-					if below(t, cm) {
-						row.CommunesWith++
-					}
-				}
-				for br := range a.branches {
-					if below(t, br) {
-						row.BranchesWith++
-					}
-				}
-				mi.ByUnit = append(mi.ByUnit, row)
+				mi.ByUnit = append(mi.ByUnit, ModelUnitCount{UnitID: x.units[t].id, Level: string(x.units[t].level),
+					Count: a.perTop[t], CommunesWith: communes[t], BranchesWith: branches[t]})
 			}
 			inv.Models = append(inv.Models, mi)
 		}

@@ -47,7 +47,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 	if err != nil {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %w", err)}
 	}
-	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatch}
+	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatch, Parallel: true}
 	sch := pf.MetaData().Schema
 	for i := 0; i < sch.NumColumns(); i++ {
 		col := sch.Column(i)
