@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/sync/errgroup"
 )
 
 // CSVHeader is the header row of findings.csv.
@@ -339,39 +341,56 @@ func joinFormats(fs []Format) string {
 }
 
 // Render renders the report in the given formats (report.json always) and
-// returns file name -> bytes, ready for Publish. mem may be nil.
+// returns file name -> bytes, ready for Publish. mem may be nil. The formats
+// are rendered concurrently, at most GOMAXPROCS at a time (each reads r
+// only); the first error in the order of formats is returned.
 func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator) (map[string][]byte, error) {
-	out := map[string][]byte{}
-	j, err := JSON(r)
-	if err != nil {
-		return nil, err
-	}
-	out[JSONName] = j
+	todo := []Format{FormatJSON}
 	for _, f := range formats {
-		var data []byte
-		var name string
-		switch f {
-		case FormatJSON:
-			continue
-		case FormatHTML:
-			name = HTMLName
-			data, err = HTML(r, lang)
-		case FormatCSV:
-			name = CSVName
-			data, err = FindingsCSV(r)
-		case FormatParquet:
-			name = ParquetName
-			data, err = ResultsParquet(ctx, r, mem)
-		case FormatXLSX:
-			name = XLSXName
-			data, err = XLSX(r, lang)
-		default:
-			return nil, fmt.Errorf("render: unknown format %q", f)
+		if f != FormatJSON && !slices.Contains(todo, f) {
+			todo = append(todo, f)
 		}
-		if err != nil {
-			return nil, err
+	}
+	names := make([]string, len(todo))
+	data := make([][]byte, len(todo))
+	errs := make([]error, len(todo))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, f := range todo {
+		g.Go(func() error {
+			names[i], data[i], errs[i] = renderOne(ctx, r, f, lang, mem)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	out := make(map[string][]byte, len(todo))
+	for i := range todo {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		out[name] = data
+		out[names[i]] = data[i]
 	}
 	return out, nil
+}
+
+// renderOne renders one format: its file name and bytes.
+func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.Allocator) (string, []byte, error) {
+	switch f {
+	case FormatJSON:
+		b, err := JSON(r)
+		return JSONName, b, err
+	case FormatHTML:
+		b, err := HTML(r, lang)
+		return HTMLName, b, err
+	case FormatCSV:
+		b, err := FindingsCSV(r)
+		return CSVName, b, err
+	case FormatParquet:
+		b, err := ResultsParquet(ctx, r, mem)
+		return ParquetName, b, err
+	case FormatXLSX:
+		b, err := XLSX(r, lang)
+		return XLSXName, b, err
+	}
+	return "", nil, fmt.Errorf("render: unknown format %q", f)
 }
