@@ -289,15 +289,16 @@ type plan struct {
 	subjects []subject
 }
 
-// batches splits the subjects into the jobs of the workers: the unit
-// subjects of one commune's subtree (the commune, its branches and groups)
-// form one job, whose inputs share the per-unit terms (termCache); every
-// other subject is a job of its own. Results do not depend on the split.
+// batches splits the subjects into the jobs of the workers: the subjects of
+// one commune's subtree (the commune, its branches and groups, and the
+// models they built) form one job, whose inputs share the per-unit and
+// per-model terms (termCache); every other subject is a job of its own.
+// Results do not depend on the split.
 func (p *plan) batches() [][]int {
 	var out [][]int
 	byCommune := map[int]int{} // commune -> index in out
 	for i, s := range p.subjects {
-		if s.model < 0 {
+		if s.unit >= 0 {
 			if cm := p.x.communeOf(s.unit); cm >= 0 {
 				if k, ok := byCommune[cm]; ok {
 					out[k] = append(out[k], i)

@@ -441,8 +441,8 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 	}
 	terms := func(x *index) map[string]string {
 		out := map[string]string{}
-		for i, m := range x.modelTerm {
-			out[x.models[i].id] = m.String()
+		for i := range x.models {
+			out[x.models[i].id] = x.modelTerm(i).String()
 		}
 		for _, g := range x.sgTerms {
 			out["sg:"+g.String()] = g.String()

@@ -24,12 +24,12 @@ type index struct {
 	children [][]int     // sorted by id
 	path     [][]int     // ancestors, root first, without the unit
 	ancTerm  []*ast.Term // {id, level, name}
-	// withRatings is unit + its ratings, for resolved participants.
-	withRatings map[int]*ast.Term
 
 	models       []modelRow // sorted by id
 	modelByID    map[string]int
-	modelTerm    []*ast.Term
+	modelBase    []obj       // per model: its fields without participants (modelTerm adds them)
+	modelParts   [][]partRow // per model: its participants, sorted
+	memberRec    map[string]*ast.Term
 	modelsByUnit [][]int // model indexes, ascending (= by id)
 
 	cadreRows    []int32 // cadre index (id order) -> row of the cadres table; cadreTerm builds the record
@@ -58,8 +58,7 @@ type index struct {
 
 	interned map[string]*ast.Term // terms of repeated text (enums, kinds, months)
 
-	pending     *pendingModels // participants waiting for member records
-	pendingBase []obj          // model objects without participants
+	pending *pendingModels // participants waiting for member records
 }
 
 type unitRow struct {
@@ -446,23 +445,15 @@ func (x *index) lookup(s string) *ast.Term {
 }
 
 // unitWithRatings is the unit's object plus its ratings, for resolved
-// participants; built on first use (while the index is built).
+// participants. Safe for concurrent use once the index is built.
 func (x *index) unitWithRatings(u int) *ast.Term {
-	if x.withRatings == nil {
-		x.withRatings = map[int]*ast.Term{}
-	}
-	if t, ok := x.withRatings[u]; ok {
-		return t
-	}
 	r := x.ratingsTerm(u)
 	if r == nil {
 		r = ast.ArrayTerm()
 	}
 	obj := x.unitTerm(u).Value.(ast.Object)
 	obj.Insert(kRatings, r)
-	t := ast.NewTerm(obj)
-	x.withRatings[u] = t
-	return t
+	return ast.NewTerm(obj)
 }
 
 // buildActivities keeps, per unit, the rows of its activities sorted by
@@ -664,7 +655,6 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	})
 	x.modelByID = make(map[string]int, n)
 	x.modelsByUnit = make([][]int, len(x.units))
-	x.modelTerm = make([]*ast.Term, n)
 	base := make([]obj, n)
 	for k, i := range order {
 		var r modelRow
@@ -697,7 +687,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		o.sio(x, kSpecialGroup)(sval(sgs, i))
 		base[k] = o
 	}
-	x.pendingBase = base
+	x.modelBase = base
 
 	// Participants.
 	n = pc.rows()
@@ -966,14 +956,38 @@ func (x *index) finishModels() {
 		}
 		return ra.component < rb.component
 	})
-	parts := make([][]*ast.Term, len(x.models))
+	// Terms are built per input (modelTerm): at national scale the resolved
+	// participants of every model would hold hundreds of MB for the whole
+	// evaluation.
+	x.modelParts = make([][]partRow, len(x.models))
 	for _, r := range rows {
-		var o obj
+		x.in(r.kind) // repeated text: interned now, read-only later
+		x.in(r.role)
+		x.in(r.pair)
+		x.in(r.component)
+		x.modelParts[r.model] = append(x.modelParts[r.model], r)
+	}
+	x.memberRec = pend.member
+	x.pending = nil
+}
+
+// modelTerm builds the object of model m with its participants resolved.
+// Safe for concurrent use once the index is built.
+func (x *index) modelTerm(m int) *ast.Term {
+	parts := make([]*ast.Term, 0, len(x.modelParts[m]))
+	for _, r := range x.modelParts[m] {
+		o := make(obj, 0, 12)
 		o.s(kID, r.id, true)
-		o.si(x, kKind, r.kind, true)
-		o.si(x, kRole, r.role, r.hasRole)
-		o.si(x, kPair, r.pair, r.hasPair)
-		o.si(x, kComponent, r.component, r.hasComponent)
+		o = append(o, kKind, x.lookup(r.kind))
+		if r.hasRole {
+			o = append(o, kRole, x.lookup(r.role))
+		}
+		if r.hasPair {
+			o = append(o, kPair, x.lookup(r.pair))
+		}
+		if r.hasComponent {
+			o = append(o, kComponent, x.lookup(r.component))
+		}
 		switch r.kind {
 		case "unit":
 			if u, ok := x.unitByID[r.id]; ok {
@@ -984,13 +998,13 @@ func (x *index) finishModels() {
 				o.t(kCadre, x.cadreTerm(c))
 			}
 		case "member":
-			o.t(kMember, pend.member[r.id])
+			o.t(kMember, x.memberRec[r.id])
 		}
-		parts[r.model] = append(parts[r.model], o.term())
+		parts = append(parts, o.term())
 	}
-	for k, o := range x.pendingBase {
-		o = append(o, kParticipants, ast.ArrayTerm(parts[k]...))
-		x.modelTerm[k] = o.term()
-	}
-	x.pending, x.pendingBase = nil, nil
+	base := x.modelBase[m]
+	o := make(obj, len(base), len(base)+2)
+	copy(o, base)
+	o = append(o, kParticipants, ast.ArrayTerm(parts...))
+	return o.term()
 }

@@ -43,18 +43,18 @@ func (x *index) ancestors(u int) *ast.Term {
 var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot.LevelBranch: true, snapshot.LevelGroup: true}
 
 // termCache keeps the per-unit terms (ratings, activities, member
-// statistics, cadre records) built for one group of inputs: a commune's
-// input and those of the branches and groups below it share them (and the
-// unit records), instead
-// of building a branch's terms again for each input that contains it. A nil
+// statistics, cadre records, unit and model records) built for one group of
+// inputs: a commune's input and those of the branches, groups and models
+// below it share them, instead of building a branch's terms again for each
+// input that contains it. A nil
 // *termCache builds every term afresh. Terms are immutable once built, so
 // inputs may share them. Not safe for concurrent use: one per worker job.
 type termCache struct {
-	ratings, acts, stats, cadres, units map[int]*ast.Term
+	ratings, acts, stats, cadres, units, models map[int]*ast.Term
 }
 
 func newTermCache() *termCache {
-	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}}
+	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}, models: map[int]*ast.Term{}}
 }
 
 // get returns m[k], building it with f (which may return nil) the first time.
@@ -74,7 +74,7 @@ func (tc *termCache) mapOf(which int) map[int]*ast.Term {
 	if tc == nil {
 		return nil
 	}
-	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units}[which]
+	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units, tc.models}[which]
 }
 
 // unitInput builds input for a unit subject (spec/policies.md).
@@ -113,7 +113,7 @@ func (x *index) unitInputCached(u int, tc *termCache) ast.Value {
 	sort.Ints(cadres)
 	mt := make([]*ast.Term, len(models))
 	for i, m := range models {
-		mt[i] = x.modelTerm[m]
+		mt[i] = tc.get(tc.mapOf(5), m, x.modelTerm)
 	}
 	ct := make([]*ast.Term, len(cadres))
 	for i, c := range cadres {
@@ -133,12 +133,12 @@ func (x *index) unitInputCached(u int, tc *termCache) ast.Value {
 }
 
 // modelInput builds input for a model subject: the model, its unit and the
-// unit's ancestors (root first, without the unit).
-func (x *index) modelInput(m int) ast.Value {
+// unit's ancestors (root first, without the unit); terms come from tc.
+func (x *index) modelInput(m int, tc *termCache) ast.Value {
 	u := x.models[m].unit
 	return ast.NewObject(
-		[2]*ast.Term{kSubject, x.modelTerm[m]},
-		[2]*ast.Term{kUnit, x.unitTerm(u)},
+		[2]*ast.Term{kSubject, tc.get(tc.mapOf(5), m, x.modelTerm)},
+		[2]*ast.Term{kUnit, tc.get(tc.mapOf(4), u, x.unitTerm)},
 		[2]*ast.Term{kAncestors, x.ancestors(u)},
 		[2]*ast.Term{kSnapshot, x.snapshotTerm},
 	)
@@ -149,7 +149,7 @@ func (x *index) input(s subject) ast.Value { return x.inputCached(s, nil) }
 // inputCached is input taking per-unit terms from tc (nil: none).
 func (x *index) inputCached(s subject, tc *termCache) ast.Value {
 	if s.model >= 0 {
-		return x.modelInput(s.model)
+		return x.modelInput(s.model, tc)
 	}
 	return x.unitInputCached(s.unit, tc)
 }
