@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -57,6 +58,7 @@ type index struct {
 	excludedModels []snapshot.ExcludedModel
 
 	interned map[string]*ast.Term // terms of repeated text (enums, kinds, months)
+	internMu sync.Mutex
 
 	pending *pendingModels // participants waiting for member records
 }
@@ -184,7 +186,11 @@ func (o *obj) b(k *ast.Term, v bool, ok bool) {
 }
 
 // in returns a shared term for repeated text (enum values, kinds, months).
+// Safe for concurrent use (buildIndex builds tables in parallel); lookup,
+// used once the index is built, reads without the lock.
 func (x *index) in(s string) *ast.Term {
+	x.internMu.Lock()
+	defer x.internMu.Unlock()
 	if t, ok := x.interned[s]; ok {
 		return t
 	}
@@ -238,10 +244,19 @@ func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 	if err := x.buildUnits(table(snap, snapshot.Units)); err != nil {
 		return nil, err
 	}
-	x.buildRatings(table(snap, snapshot.Ratings))
-	x.buildActivities(table(snap, snapshot.Activities))
+	// Ratings and activities are indexed while models, participants and
+	// members are (the two touch disjoint fields; interning is locked).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		x.buildRatings(table(snap, snapshot.Ratings))
+		x.buildActivities(table(snap, snapshot.Activities))
+	}()
 	needed := x.buildModelsAndParticipants(table(snap, snapshot.Models), table(snap, snapshot.Participants), table(snap, snapshot.Cadres))
-	if err := x.buildMembers(table(snap, snapshot.Members), needed); err != nil {
+	err := x.buildMembers(table(snap, snapshot.Members), needed)
+	wg.Wait()
+	if err != nil {
 		return nil, err
 	}
 	x.finishModels()
