@@ -77,12 +77,14 @@
 // column by column from the members record, its dictionary-encoded unit_id
 // included, and rolled up the hierarchy), then hands subjects to a pool of
 // workers. A subject's input is built once, as ast.Value (no JSON). Ratings,
-// activities, cadre records and member statistics stay row numbers and
-// counts in the index and become terms only inside the inputs that need
-// them, so that a national snapshot's index stays a fraction of its Arrow
-// columns (bench/RESULTS.md); a worker takes a commune's whole subtree (the
-// commune, its branches and groups) as one job, so those inputs share the
-// terms of the units they have in common. Results are sorted by target id,
+// activities, cadre records, member statistics and model records (with
+// their resolved participants) stay row numbers and counts in the index and
+// become terms only inside the inputs that need them, so that a national
+// snapshot's index stays a fraction of its Arrow columns
+// (bench/RESULTS.md); a worker takes a commune's whole subtree (the
+// commune, its branches and groups, and the models they built) as one job,
+// so those inputs share the terms of the units and models they have in
+// common. Results are sorted by target id,
 // then subject id, so they do not depend on the number of workers.
 //
 // Every target of a subject's scope (or model type) is evaluated in one
