@@ -277,3 +277,50 @@ func benchLoad(b *testing.B, manifestName string) {
 
 func BenchmarkLoadMembersCSV(b *testing.B)     { benchLoad(b, "csv.yaml") }
 func BenchmarkLoadMembersParquet(b *testing.B) { benchLoad(b, "parquet.yaml") }
+
+// BenchmarkLoadFolder loads the snapshot folder named by
+// VUNGMANH_BENCH_SNAPSHOT (for example bench/cache/national-0.3-parquet),
+// every table of it; skipped when the variable is not set. cpu/wall above 1
+// is the parallelism of the load.
+func BenchmarkLoadFolder(b *testing.B) {
+	dir := os.Getenv("VUNGMANH_BENCH_SNAPSHOT")
+	if dir == "" {
+		b.Skip("VUNGMANH_BENCH_SNAPSHOT is not set")
+	}
+	ctx := context.Background()
+	var rows int
+	var peakHeap, peakLive int64
+	var cpu time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+		metrics.Read(s)
+		base, baseLive := int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
+		stop := heapSampler()
+		cpu0 := cpuTime()
+		b.StartTimer()
+		snap, err := Load(ctx, dir)
+		b.StopTimer()
+		cpu += cpuTime() - cpu0
+		peak, live := stop()
+		if err != nil {
+			b.Fatal(err)
+		}
+		peakHeap, peakLive = max(peakHeap, peak-base), max(peakLive, live-baseLive)
+		rows = 0
+		for _, st := range snap.Stats {
+			rows += st.Rows
+		}
+		snap.Release()
+		b.StartTimer()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64(rows)*float64(b.N)/cpu.Seconds(), "rows/cpu-s")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/op")
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cpu/wall")
+	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
+	b.ReportMetric(float64(peakLive)/(1<<20), "live-peak-MB")
+}

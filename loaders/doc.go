@@ -39,6 +39,18 @@
 //
 // # Memory and speed
 //
+// The table files are read at the same time, up to runtime.GOMAXPROCS(0)
+// of them (members, the largest, while the others are read); the checks
+// across tables run once all are read. The result does not depend on the
+// order in which the reads finish: findings are merged in snapshot.Tables
+// order, and an error is the one of the first failing table in that order
+// (a failure stops the reads of the tables after it; LoadFS releases every
+// record read). The other tables are then held while members is still being
+// built, so the peak is higher than a one-by-one load by about their size.
+// Snapshot.SHA256 is sha256 over snapshot.yaml followed by the
+// sha256 of each listed file in snapshot.Tables order (docs/snapshot-format.md).
+// The WithProgress callback is never called twice at once.
+//
 // Parquet columns are decoded batch by batch (64k rows) straight into Arrow
 // builders; a finished string column is copied once to buffers of its exact
 // size (builders grow by doubling and would otherwise keep up to twice the

@@ -44,6 +44,15 @@ func OpenFS(ctx context.Context, url string) (fs.FS, error) {
 	return openLocal(url, url)
 }
 
+// openFile opens name in fsys. A gs:// file system makes the requests for
+// the file with ctx.
+func openFile(ctx context.Context, fsys fs.FS, name string) (fs.File, error) {
+	if g, ok := fsys.(*gcsFS); ok {
+		return g.openContext(ctx, name)
+	}
+	return fsys.Open(name)
+}
+
 func fileURLPath(raw string) (string, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
@@ -92,26 +101,33 @@ func openGCS(ctx context.Context, raw string) (fs.FS, error) {
 }
 
 // gcsFS is an fs.FS over the objects under a prefix. fs.FS has no context
-// parameter, so the context of OpenFS is kept for the requests.
+// parameter, so the context of OpenFS is kept for the requests of Open; the
+// loader opens its table files with openContext and the table's context.
+// The storage client is safe for concurrent use: files may be read from
+// several goroutines at once (one goroutine per file).
 type gcsFS struct {
 	ctx    context.Context
 	bucket *storage.BucketHandle
 	prefix string
 }
 
-func (g *gcsFS) Open(name string) (fs.File, error) {
+func (g *gcsFS) Open(name string) (fs.File, error) { return g.openContext(g.ctx, name) }
+
+// openContext is Open with the requests for the file made with ctx, so that
+// one file's reads can be stopped without stopping the others'.
+func (g *gcsFS) openContext(ctx context.Context, name string) (fs.File, error) {
 	if !fs.ValidPath(name) || name == "." {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
 	obj := g.bucket.Object(path.Join(g.prefix, name))
-	attrs, err := obj.Attrs(g.ctx)
+	attrs, err := obj.Attrs(ctx)
 	if err != nil {
 		if errors.Is(err, storage.ErrObjectNotExist) {
 			err = fs.ErrNotExist
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	return &gcsFile{ctx: g.ctx, obj: obj.Generation(attrs.Generation), name: name, size: attrs.Size, mod: attrs.Updated}, nil
+	return &gcsFile{ctx: ctx, obj: obj.Generation(attrs.Generation), name: name, size: attrs.Size, mod: attrs.Updated}, nil
 }
 
 type gcsFile struct {

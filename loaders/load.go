@@ -9,12 +9,15 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"runtime"
 	"sort"
+	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"golang.org/x/sync/errgroup"
 )
 
 // Load opens the snapshot at url (see OpenFS) and loads it (see LoadFS).
@@ -30,13 +33,26 @@ func Load(ctx context.Context, url string, opts ...Option) (*snapshot.Snapshot, 
 	return snap, nil
 }
 
+// loader holds what every table read shares; it is read-only once the
+// tables are being read.
 type loader struct {
-	cfg      config
-	fsys     fs.FS
-	man      snapshot.Manifest
-	hash     hash.Hash
-	fatal    []snapshot.Finding
-	fatalErr error
+	cfg  config
+	fsys fs.FS
+	man  snapshot.Manifest
+}
+
+// tableRead is the reading of one table file. Each goroutine of readTables
+// owns one, so nothing in it is shared.
+type tableRead struct {
+	*loader
+	t        snapshot.Table
+	src      snapshot.TableSource
+	hash     hash.Hash          // sha256 of the file's stored bytes
+	raw      *rawTable          // nil after a fatal finding or an error
+	err      error              // transient failure (context, storage)
+	fatal    []snapshot.Finding // DQ001 findings of this file
+	fatalErr error              // their cause, if any
+	openErr  bool               // fatalErr is an open error: it replaces the causes of earlier tables
 }
 
 // LoadFS reads snapshot.yaml and every table it lists from fsys, validates
@@ -44,25 +60,55 @@ type loader struct {
 //   - *FatalError: DQ001, the snapshot is unusable;
 //   - *TooManyBadRowsError: a table has more excluded rows than allowed;
 //   - anything else: a transient failure (context cancelled, storage down).
+//
+// The tables are read concurrently (up to runtime.GOMAXPROCS(0) files at a
+// time); the result, findings and errors are the same as if they were read
+// one after another in snapshot.Tables order.
 func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot, error) {
-	l := &loader{cfg: newConfig(opts), fsys: fsys, hash: sha256.New()}
+	l := &loader{cfg: newConfig(opts), fsys: fsys}
 	data, err := l.readManifest(ctx)
 	if err != nil {
 		return nil, err
 	}
 	man, mfindings := ParseManifest(data)
+	var fatal []snapshot.Finding
 	for _, f := range mfindings {
 		if f.Severity == snapshot.SeverityFatal {
-			l.fatal = append(l.fatal, f)
+			fatal = append(fatal, f)
 		}
 	}
-	if len(l.fatal) > 0 {
-		return nil, &FatalError{Findings: l.fatal}
+	if len(fatal) > 0 {
+		return nil, &FatalError{Findings: fatal}
 	}
 	l.man = man
-	l.hash.Write(data)
+	if fn := l.cfg.progress; fn != nil {
+		var mu sync.Mutex
+		l.cfg.progress = func(t snapshot.Table, rows int) {
+			mu.Lock()
+			defer mu.Unlock()
+			fn(t, rows)
+		}
+	}
 
+	reads, err := l.readTables(ctx)
+	if err != nil {
+		return nil, err
+	}
+	// Merge in table order, as the sequential loop did.
 	raws := map[snapshot.Table]*rawTable{}
+	var fatalErr error
+	digest := sha256.New()
+	digest.Write(data)
+	for _, r := range reads {
+		fatal = append(fatal, r.fatal...)
+		if r.fatalErr != nil && (r.openErr || fatalErr == nil) {
+			fatalErr = r.fatalErr
+		}
+		if r.raw != nil {
+			raws[r.t] = r.raw
+		}
+		digest.Write(r.hash.Sum(nil))
+	}
 	release := func() {
 		for _, r := range raws {
 			if r.rec != nil {
@@ -70,26 +116,12 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 			}
 		}
 	}
-	for _, t := range snapshot.Tables {
-		src, ok := man.Tables[t]
-		if !ok {
-			continue
-		}
-		raw, err := l.readTable(ctx, t, src)
-		if err != nil {
-			release()
-			return nil, err
-		}
-		if raw != nil {
-			raws[t] = raw
-		}
-	}
-	if len(l.fatal) > 0 {
+	if len(fatal) > 0 {
 		release()
-		sortFindings(l.fatal)
-		return nil, &FatalError{Findings: l.fatal, Err: l.fatalErr}
+		sortFindings(fatal)
+		return nil, &FatalError{Findings: fatal, Err: fatalErr}
 	}
-	snap := &snapshot.Snapshot{Manifest: man, SHA256: hex.EncodeToString(l.hash.Sum(nil)),
+	snap := &snapshot.Snapshot{Manifest: man, SHA256: hex.EncodeToString(digest.Sum(nil)),
 		Records: map[snapshot.Table]arrow.Record{}, Stats: map[snapshot.Table]snapshot.TableStats{},
 		IgnoredColumns: map[snapshot.Table][]string{}}
 	snap.Findings = append(snap.Findings, mfindings...)
@@ -164,7 +196,68 @@ func sortFindings(fs []snapshot.Finding) {
 	})
 }
 
-func (l *loader) fatalf(t snapshot.Table, file string, row int, column, value, msg string) {
+// readTables reads the tables the manifest lists, up to GOMAXPROCS files at
+// a time, and returns one tableRead per listed table in snapshot.Tables
+// order. The error is the one a sequential loop would return: that of the
+// first table in snapshot.Tables order that fails. A failure stops the reads
+// of the tables after it at once; the tables before it read on, because one
+// of them may fail too, and its error comes first. On error every record read
+// is released.
+func (l *loader) readTables(ctx context.Context) ([]*tableRead, error) {
+	var reads []*tableRead
+	for _, t := range snapshot.Tables {
+		if src, ok := l.man.Tables[t]; ok {
+			reads = append(reads, &tableRead{loader: l, t: t, src: src, hash: sha256.New()})
+		}
+	}
+	ctxs := make([]context.Context, len(reads))
+	cancels := make([]context.CancelFunc, len(reads))
+	for i := range reads {
+		ctxs[i], cancels[i] = context.WithCancel(ctx)
+	}
+	defer func() {
+		for _, cancel := range cancels {
+			cancel()
+		}
+	}()
+	limit := l.cfg.readers
+	if limit <= 0 {
+		limit = runtime.GOMAXPROCS(0)
+	}
+	var g errgroup.Group
+	g.SetLimit(limit)
+	for i, r := range reads {
+		g.Go(func() error {
+			if err := ctxs[i].Err(); err != nil {
+				r.err = err
+				return nil
+			}
+			r.raw, r.err = r.readTable(ctxs[i])
+			if r.err != nil {
+				for _, cancel := range cancels[i+1:] {
+					cancel()
+				}
+			}
+			return nil
+		})
+	}
+	_ = g.Wait() // the goroutines return no error: each is kept in its tableRead
+	for _, r := range reads {
+		if r.err == nil {
+			continue
+		}
+		for _, r := range reads {
+			if r.raw != nil && r.raw.rec != nil {
+				r.raw.rec.Release()
+			}
+			r.raw = nil
+		}
+		return nil, r.err
+	}
+	return reads, nil
+}
+
+func (l *tableRead) fatalf(t snapshot.Table, file string, row int, column, value, msg string) {
 	l.fatal = append(l.fatal, snapshot.Finding{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal,
 		Table: t, File: file, Row: row, Column: column, Value: clip(value), Message: msg})
 }
@@ -195,13 +288,19 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 }
 
 // ioTracker remembers an error of the underlying storage, to tell a broken
-// file from a broken network.
+// file from a broken network. Once ctx is done it reads no more: io.Reader
+// has no context parameter, so the reader keeps the table's context.
 type ioTracker struct {
+	ctx context.Context
 	r   io.Reader
 	err error
 }
 
 func (t *ioTracker) Read(p []byte) (int, error) {
+	if err := t.ctx.Err(); err != nil {
+		t.err = err
+		return 0, err
+	}
 	n, err := t.r.Read(p)
 	if err != nil && err != io.EOF {
 		t.err = err
@@ -217,12 +316,13 @@ type readerAtSeeker interface {
 	io.ReadSeeker
 }
 
-// readTable reads one table file. A nil error with a nil table means a
-// fatal finding was recorded.
-func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.TableSource) (*rawTable, error) {
+// readTable reads the table file of l. A nil error with a nil table means a
+// fatal finding was recorded. l.hash gets the file's stored bytes.
+func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
+	t, src := l.t, l.src
 	file := src.Path
 	format, gz, _ := formatOf(file)
-	f, err := l.fsys.Open(file)
+	f, err := openFile(ctx, l.fsys, file)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -232,7 +332,7 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 		} else {
 			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file %s of the %s table cannot be opened (it may point outside the snapshot folder): %v", file, t, err))
 		}
-		l.fatalErr = err
+		l.fatalErr, l.openErr = err, true
 		return nil, nil
 	}
 	defer f.Close()
@@ -241,7 +341,7 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 		return nil, nil
 	}
 	_, transient := l.fsys.(*gcsFS)
-	track := &ioTracker{r: f}
+	track := &ioTracker{ctx: ctx, r: f}
 	fail := func(err error) (*rawTable, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -341,7 +441,7 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 	if !ok {
 		return nil, nil
 	}
-	if err := tl.read(rr); err != nil {
+	if err := tl.read(ctx, rr); err != nil {
 		tl.release()
 		return fail(err)
 	}
@@ -350,7 +450,7 @@ func (l *loader) readTable(ctx context.Context, t snapshot.Table, src snapshot.T
 }
 
 // prepare maps the file's header onto the table's columns.
-func (l *loader) prepare(t snapshot.Table, file string, src snapshot.TableSource, format format, rr rowReader) (*tableLoader, bool) {
+func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSource, format format, rr rowReader) (*tableLoader, bool) {
 	hdr := rr.header()
 	if len(hdr) == 0 {
 		l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table is empty: it has no header row with column names.", t))

@@ -75,6 +75,7 @@ type config struct {
 	maxDecompressed int64
 	maxLine         int
 	progress        func(snapshot.Table, int)
+	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
 }
 
 func newConfig(opts []Option) config {
@@ -115,8 +116,11 @@ func WithMaxLineBytes(n int) Option {
 	}
 }
 
-// WithProgress calls fn after each table is read with the number of data
-// rows read so far (at least once per table, also every 65,536 rows).
+// WithProgress calls fn with the number of data rows of a table read so far
+// (at least once per table, when it is read, and every 65,536 rows). Tables
+// are read concurrently, so fn is called from several goroutines and the
+// calls of different tables interleave; LoadFS serialises them: two calls of
+// fn never overlap, and fn need not be safe for concurrent use.
 func WithProgress(fn func(table snapshot.Table, rows int)) Option {
 	return func(c *config) { c.progress = fn }
 }

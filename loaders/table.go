@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -124,10 +125,10 @@ func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg st
 		Table: l.t, File: l.file, Row: row, Column: column, Value: clip(value), Message: msg})
 }
 
-// read loads every row of rr.
-func (l *tableLoader) read(rr rowReader) error {
+// read loads every row of rr; it stops with ctx's error once ctx is done.
+func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 	if p, ok := rr.(*parquetReader); ok {
-		return l.readColumns(p)
+		return l.readColumns(ctx, p)
 	}
 	n := 0
 	for {
@@ -143,8 +144,13 @@ func (l *tableLoader) read(rr rowReader) error {
 		}
 		l.appendRow(rr)
 		n++
-		if l.progress != nil && n%(64<<10) == 0 {
-			l.progress(l.t, n)
+		if n%(64<<10) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if l.progress != nil {
+				l.progress(l.t, n)
+			}
 		}
 	}
 	if l.progress != nil {
@@ -165,7 +171,7 @@ func (l *tableLoader) summarise() {
 // readColumns loads a Parquet file batch by batch, column by column: each
 // column gets one value per row whatever happens, so the rows line up, and
 // the common typed cases skip the per-cell conversion.
-func (l *tableLoader) readColumns(p *parquetReader) error {
+func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	if total := p.pf.NumRows(); total > 0 && total < math.MaxInt32 {
 		l.out.rows = make([]int32, 0, total)
 		l.out.bad = make([]bool, 0, total)
@@ -175,6 +181,9 @@ func (l *tableLoader) readColumns(p *parquetReader) error {
 	}
 	n := 0
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		ok, err := p.nextBatch()
 		if err != nil {
 			return err
