@@ -18,6 +18,11 @@ import (
 // parquetBatch is the number of rows decoded at a time.
 const parquetBatch = 64 << 10
 
+// prefetchRows is the file size (rows) above which batches are decoded one
+// ahead in a goroutine (parquetReader.prefetch): below it, the goroutine
+// costs more than the overlap gains. A variable for tests.
+var prefetchRows = 2 * parquetBatch
+
 type parquetReader struct {
 	ctx    context.Context
 	file   string
@@ -32,6 +37,9 @@ type parquetReader struct {
 	closer func() error
 	leaves []int
 	rg     int // next row group to open
+
+	decoded int            // rows decoded so far (decode's error rows)
+	batches <-chan pqBatch // set by prefetch
 }
 
 // newParquetReader opens a Parquet file. Top-level byte-array columns named
@@ -142,54 +150,112 @@ func (p *parquetReader) next() (bool, error) {
 }
 
 // nextBatch loads the next non-empty record batch and points at its first
-// row; false at the end.
-func (p *parquetReader) nextBatch() (ok bool, err error) {
-	if p.rr == nil {
-		return false, nil
+// row; false at the end. After prefetch, batches come from its goroutine.
+func (p *parquetReader) nextBatch() (bool, error) {
+	if p.rec != nil {
+		p.base += int(p.rec.NumRows())
+		p.rec.Release()
+		p.rec = nil
 	}
+	var b pqBatch
+	if p.batches != nil {
+		var ok bool
+		if b, ok = <-p.batches; !ok {
+			return false, nil
+		}
+	} else {
+		b = p.decode()
+	}
+	if b.err != nil || b.rec == nil {
+		return false, b.err
+	}
+	p.rec, p.cols, p.i = b.rec, b.cols, 0
+	return true, nil
+}
+
+// pqBatch is one decoded record batch with its columns by header index; a
+// nil rec is the end (or err).
+type pqBatch struct {
+	rec  arrow.Record
+	cols []arrow.Array
+	err  error
+}
+
+// decode reads the next non-empty record batch from the file. It touches
+// only the decoding state (rr, rg, decoded), so that prefetch can run it
+// while the caller reads the previous batch; a panic of the Parquet library
+// on a malformed file becomes an error.
+func (p *parquetReader) decode() (b pqBatch) {
 	defer func() {
 		if r := recover(); r != nil {
-			ok, err = false, &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("decode parquet: %v", r)}
+			b = pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %v", r)}}
 		}
 	}()
-	for {
-		if p.rec != nil {
-			p.base += int(p.rec.NumRows())
-			p.rec.Release()
-			p.rec = nil
-		}
+	for p.rr != nil {
 		if !p.rr.Next() {
 			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-				return false, &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("decode parquet: %w", err)}
+				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
 			}
 			if err := p.openRowGroup(); err != nil {
-				return false, err
-			}
-			if p.rr == nil {
-				return false, nil
+				return pqBatch{err: err}
 			}
 			continue
 		}
 		rec := p.rr.Record()
-		rec.Retain()
-		p.rec, p.i = rec, 0
 		if rec.NumRows() == 0 {
 			continue
 		}
-		for i := range p.cols {
-			p.cols[i] = nil
-		}
+		rec.Retain()
+		cols := make([]arrow.Array, len(p.hdr))
 		sc := rec.Schema()
 		for c := 0; c < int(rec.NumCols()); c++ {
 			name := cleanHeader(sc.Field(c).Name)
 			for hi, h := range p.hdr {
-				if h == name && p.cols[hi] == nil {
-					p.cols[hi] = rec.Column(c)
+				if h == name && cols[hi] == nil {
+					cols[hi] = rec.Column(c)
 					break
 				}
 			}
 		}
-		return true, nil
+		p.decoded += int(rec.NumRows())
+		return pqBatch{rec: rec, cols: cols}
+	}
+	return pqBatch{}
+}
+
+// prefetch decodes batches in a goroutine, one ahead of nextBatch, so that
+// decoding the next batch overlaps reading the current one. The returned
+// stop ends the goroutine and releases what it decoded; call it before
+// close.
+func (p *parquetReader) prefetch() (stop func()) {
+	ch := make(chan pqBatch, 1)
+	done := make(chan struct{})
+	go func() {
+		defer close(ch)
+		for {
+			b := p.decode()
+			select {
+			case ch <- b:
+			case <-done:
+				if b.rec != nil {
+					b.rec.Release()
+				}
+				return
+			}
+			if b.rec == nil {
+				return
+			}
+		}
+	}()
+	p.batches = ch
+	return func() {
+		close(done)
+		for b := range ch {
+			if b.rec != nil {
+				b.rec.Release()
+			}
+		}
+		p.batches = nil
 	}
 }
 

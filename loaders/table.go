@@ -179,6 +179,10 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 			c.b.Reserve(int(total))
 		}
 	}
+	if p.pf.NumRows() > int64(prefetchRows) {
+		stop := p.prefetch()
+		defer stop()
+	}
 	n := 0
 	for {
 		if err := ctx.Err(); err != nil {
