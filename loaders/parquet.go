@@ -38,6 +38,7 @@ type parquetReader struct {
 	leaves []int
 	rg     int // next row group to open
 
+	size    int64          // bytes of the file (0: unknown)
 	decoded int            // rows decoded so far (decode's error rows)
 	batches <-chan pqBatch // set by prefetch
 }
@@ -82,6 +83,9 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
 	}
 	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer}
+	if n, err := r.Seek(0, io.SeekEnd); err == nil {
+		p.size = n
+	}
 	for _, f := range sc.Fields() {
 		p.hdr = append(p.hdr, cleanHeader(f.Name))
 	}

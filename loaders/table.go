@@ -172,7 +172,10 @@ func (l *tableLoader) summarise() {
 // column gets one value per row whatever happens, so the rows line up, and
 // the common typed cases skip the per-cell conversion.
 func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
-	if total := p.pf.NumRows(); total > 0 && total < math.MaxInt32 {
+	// Reserve the rows the footer announces, unless a damaged footer claims
+	// more than the file could hold (64 rows a byte is far above any real
+	// encoding): reserving 2^31 rows per column would exhaust memory.
+	if total := p.pf.NumRows(); total > 0 && total < math.MaxInt32 && total <= 64*p.size {
 		l.out.rows = make([]int32, 0, total)
 		l.out.bad = make([]bool, 0, total)
 		for _, c := range l.cols {
