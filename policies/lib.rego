@@ -51,38 +51,44 @@ label(m, k) := object.get(m, k, k)
 # better(a, b): xếp loại a tốt hơn hẳn xếp loại b.
 better(a, b) if rating_rank[a] < rating_rank[b]
 
-# Năm của ngày số liệu (as_of), và tháng "YYYY-MM" của nó.
+# Năm của ngày số liệu (as_of).
 as_of_year := to_number(substring(input.snapshot.as_of, 0, 4))
 
-as_of_month := substring(input.snapshot.as_of, 0, 7)
-
-# month_index("2024-09") = 2024*12 + 8: tháng đếm liên tục để cộng trừ.
-month_index(month) := ((to_number(substring(month, 0, 4)) * 12) + to_number(substring(month, 5, 2))) - 1
-
-month_of_index(i) := sprintf("%04d-%02d", [floor(i / 12), (i % 12) + 1])
+# Chỉ số tháng của as_of, tháng đếm liên tục để cộng trừ: năm*12 + tháng - 1
+# (as_of 2024-09-30 -> 2024*12 + 8). Tính một lần cho mỗi lần đánh giá.
+as_of_month_index := ((as_of_year * 12) + to_number(substring(input.snapshot.as_of, 5, 2))) - 1
 
 # months_before(n): n tháng dương lịch liền trước tháng của as_of (không gồm
 # tháng của as_of), cũ nhất trước. as_of 2024-09-30, n 3 -> 2024-06, 2024-07, 2024-08.
-months_before(n) := [month_of_index(i) |
+# Tháng có chỉ số i là "YYYY-MM", năm floor(i / 12), tháng (i % 12) + 1. Với
+# i >= 0, năm được tính bằng phép chia hết (i - i % 12) / 12: cùng kết quả,
+# nhưng chỉ dùng số nguyên (i / 12 không chia hết thì OPA tính bằng số thực,
+# chậm hơn nhiều; các tháng này được tính lại cho mỗi chi hội).
+months_before(n) := [sprintf("%04d-%02d", [(i - r) / 12, r + 1]) |
 	n > 0
-	some i in numbers.range(month_index(as_of_month) - n, month_index(as_of_month) - 1)
-]
+	some i in numbers.range(as_of_month_index - n, as_of_month_index - 1)
+	r := i % 12
+] if as_of_month_index >= n
 
-# Xếp loại tính đến năm của as_of (bỏ các năm sau ngày số liệu).
-ratings_until_as_of(ratings) := [r | some r in ratings; r.year <= as_of_year]
+# Các tháng trước năm 0 (i < 0; chỉ khi n rất lớn): giữ cách tính floor(i / 12).
+months_before(n) := [sprintf("%04d-%02d", [floor(i / 12), (i % 12) + 1]) |
+	n > 0
+	some i in numbers.range(as_of_month_index - n, as_of_month_index - 1)
+] if as_of_month_index < n
 
-# latest_rating(ratings): bản ghi xếp loại năm gần nhất (không quá năm của as_of).
+# latest_rating(ratings): bản ghi xếp loại năm gần nhất, bỏ các năm sau năm
+# của as_of (năm y đã không quá năm của as_of, nên bản ghi có năm y cũng vậy).
 latest_rating(ratings) := r if {
-	rs := ratings_until_as_of(ratings)
-	y := max([x.year | some x in rs])
-	some r in rs
+	y := max([x.year | some x in ratings; x.year <= as_of_year])
+	some r in ratings
 	r.year == y
 }
 
 # latest_field_rating(ratings, field): đánh giá "strong"/"not_strong" của
-# lĩnh vực field trong năm gần nhất có đánh giá lĩnh vực đó.
+# lĩnh vực field trong năm gần nhất (không quá năm của as_of) có đánh giá lĩnh
+# vực đó.
 latest_field_rating(ratings, field) := v if {
-	rs := [r | some r in ratings_until_as_of(ratings); object.get(object.get(r, "fields", {}), field, "") != ""]
+	rs := [r | some r in ratings; r.year <= as_of_year; object.get(object.get(r, "fields", {}), field, "") != ""]
 	y := max([x.year | some x in rs])
 	some r in rs
 	r.year == y
@@ -101,27 +107,21 @@ active_unit_ids(inp) := {id |
 	id := u.id
 }
 
-# is_active_model(m): mô hình đang hoạt động (status vắng mặt = active).
-is_active_model(m) if object.get(m, "status", "active") == "active"
-
-# active_models(inp, type): mô hình loại type đang hoạt động, do một đơn vị
-# đang hoạt động của cây đơn vị xây dựng (phạm vi đơn vị).
+# active_models(inp, type): mô hình loại type đang hoạt động (status vắng mặt
+# = active), do một đơn vị đang hoạt động của cây đơn vị xây dựng (phạm vi
+# đơn vị).
 active_models(inp, type) := {m |
 	units := active_unit_ids(inp)
 	some m in object.get(inp, "models", [])
 	m.type == type
-	is_active_model(m)
+	object.get(m, "status", "active") == "active"
 	m.unit_id in units
 }
 
 # inactive_models(inp, type): mô hình loại type không được tính (đã dừng,
-# hoặc đơn vị xây dựng đã ngừng hoạt động).
-inactive_models(inp, type) := {m |
-	active := active_models(inp, type)
-	some m in object.get(inp, "models", [])
-	m.type == type
-	not m in active
-}
+# hoặc đơn vị xây dựng đã ngừng hoạt động): mọi mô hình loại type trừ các mô
+# hình đang hoạt động.
+inactive_models(inp, type) := {m | some m in object.get(inp, "models", []); m.type == type} - active_models(inp, type)
 
 # model_commune(inp): cơ sở hội của mô hình (phạm vi model): chính đơn vị xây
 # dựng nếu là cơ sở, nếu không thì cấp cơ sở trong inp.ancestors.

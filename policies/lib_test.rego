@@ -62,6 +62,20 @@ test_months_before if {
 	lib.months_before(3) == ["2023-11", "2023-12", "2024-01"] with input.snapshot.as_of as "2024-02-10"
 	lib.months_before(1) == ["2023-12"] with input.snapshot.as_of as "2024-01-01"
 	lib.months_before(0) == [] with input.snapshot as snapshot
+	lib.months_before(14) == [
+		"2023-07", "2023-08", "2023-09", "2023-10", "2023-11", "2023-12", "2024-01",
+		"2024-02", "2024-03", "2024-04", "2024-05", "2024-06", "2024-07", "2024-08",
+	] with input.snapshot as snapshot
+}
+
+# Tháng trước năm 0 (chỉ số tháng âm): kết quả của floor(i / 12) trong OPA,
+# giữ nguyên như trước khi tối ưu hóa months_before.
+test_months_before_year_zero if {
+	lib.months_before(2) == ["0000--1", "0000-00"] with input.snapshot.as_of as "0000-01-15"
+	lib.months_before(14) == [
+		"-001-01", "0000--10", "0000--9", "0000--8", "0000--7", "0000--6", "0000--5",
+		"0000--4", "0000--3", "0000--2", "0000--1", "0000-00", "0000-01", "0000-02",
+	] with input.snapshot.as_of as "0000-03-15"
 }
 
 test_latest_rating_skips_future_years if {
@@ -102,6 +116,11 @@ test_param_defaults if {
 	lib.param("TB-06", "min_size", 2) == 2 with data.params as {}
 	lib.param("TB-06", "min_size", 2) == 1 with data.params as {"TB-06": {"min_size": 1}}
 	lib.param("TB-06", "max_size", 3) == 3 with data.params as {"TB-06": {"min_size": 1}}
+}
+
+test_ids if {
+	lib.ids([{"id": "b"}, {"id": "a"}, {"id": "b"}]) == ["a", "b"]
+	lib.ids([]) == []
 }
 
 test_labels if {

@@ -19,14 +19,19 @@ active := lib.active_models(input, "one_plus_one")
 # đơn vị xây dựng đã ngừng hoạt động).
 not_counted := lib.inactive_models(input, "one_plus_one")
 
+# (Nhãn cấp và danh sách id viết thẳng bằng object.get và sort thay cho
+# lib.label và lib.ids: chỉ tiêu này được đánh giá cho mọi đơn vị, mỗi lời gọi
+# hàm đều có chi phí.)
 violation contains v if {
 	count(active) == 0
+	n := count(not_counted)
+	level := input.subject.level
 	v := {
 		"msg": sprintf(
 			"%s %s chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; %d mô hình đã dừng hoặc thuộc đơn vị ngừng hoạt động)",
-			[lib.label(lib.level_label, input.subject.level), input.subject.name, count(not_counted)],
+			[object.get(lib.level_label, level, level), input.subject.name, n],
 		),
-		"refs": array.concat([input.subject.id], lib.ids(not_counted)),
-		"details": {"active": 0, "not_counted": count(not_counted)},
+		"refs": array.concat([input.subject.id], sort({m.id | some m in not_counted})),
+		"details": {"active": 0, "not_counted": n},
 	}
 }

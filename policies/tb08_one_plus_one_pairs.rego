@@ -28,28 +28,46 @@ participants := object.get(input.subject, "participants", [])
 
 pairs := {p.pair | some p in participants; p.pair}
 
+# members_of(k), with_role(k, role), components(k): thành viên, thành viên có
+# vai trò role, và các nội dung giúp đỡ của cặp k. Chỉ dùng cho cặp không
+# đúng dạng (malformed), khi báo vi phạm.
 members_of(k) := [p | some p in participants; object.get(p, "pair", "") == k]
 
 with_role(k, role) := [p | some p in members_of(k); object.get(p, "role", "") == role]
 
 components(k) := {p.component | some p in members_of(k); p.component}
 
-# well_formed[k]: the pair k has one helper, one helped and one component.
+# well_formed[k]: cặp k có đúng một người giúp đỡ (helper), một người được
+# giúp đỡ (helped) và một nội dung (component). Mỗi cặp đúng dạng có người
+# giúp đỡ, nên chỉ cần xét cặp của từng người giúp đỡ; thành viên ms của cặp
+# k được lọc thẳng từ participants như members_of(k), không qua lời gọi hàm.
+# Cả bộ well_formed được tính một lần cho mỗi lần đánh giá; các quy tắc dưới
+# đây chỉ tra cứu nó.
 well_formed[k] := {"helper": h, "helped": x, "component": c} if {
-	some k in pairs
-	[h] := with_role(k, "helper")
-	[x] := with_role(k, "helped")
-	[c] := [c | some c in components(k)]
+	some h in participants
+	h.role == "helper"
+	k := object.get(h, "pair", "")
+	k in pairs
+	ms := [p | some p in participants; object.get(p, "pair", "") == k]
+	count([p | some p in ms; p.role == "helper"]) == 1
+	[x] := [p | some p in ms; p.role == "helped"]
+	[c] := [c | some c in {p.component | some p in ms; p.component}]
 }
+
+# malformed: các cặp không đúng dạng; ba vi phạm về số người giúp đỡ, được
+# giúp đỡ và nội dung chỉ cần xét các cặp này.
+malformed := pairs - object.keys(well_formed)
 
 violation contains v if {
 	count(pairs) == 0
 	v := {"msg": sprintf("Mô hình \"1+1\" %s chưa có cặp nào", [mid]), "refs": [mid]}
 }
 
+# (object.get(p, "pair", false) == false: thành viên không có pair, như
+# "not p.pair" nhưng không cần phép phủ định, rẻ hơn khi duyệt từng thành viên.)
 violation contains v if {
 	some p in participants
-	not p.pair
+	object.get(p, "pair", false) == false
 	v := {
 		"msg": sprintf("Thành viên %s của mô hình \"1+1\" %s chưa được ghép cặp", [p.id, mid]),
 		"refs": [mid, p.id],
@@ -57,7 +75,7 @@ violation contains v if {
 }
 
 violation contains v if {
-	some k in pairs
+	some k in malformed
 	some role, name in {"helper": "người giúp đỡ", "helped": "người được giúp đỡ"}
 	n := count(with_role(k, role))
 	n != 1
@@ -67,10 +85,14 @@ violation contains v if {
 	}
 }
 
+# Thành viên của một cặp có vai trò khác helper, helped (role_ok == false
+# thay cho phép phủ định, như trên).
 violation contains v if {
-	some k in pairs
-	some p in members_of(k)
-	not object.get(p, "role", "") in {"helper", "helped"}
+	some p in participants
+	role_ok := object.get(p, "role", "") in {"helper", "helped"}
+	role_ok == false
+	k := object.get(p, "pair", "")
+	k in pairs
 	v := {
 		"msg": sprintf("Thành viên %s của cặp %s không có vai trò người giúp đỡ hay người được giúp đỡ", [p.id, k]),
 		"refs": [mid, p.id],
@@ -78,7 +100,7 @@ violation contains v if {
 }
 
 violation contains v if {
-	some k in pairs
+	some k in malformed
 	count(components(k)) == 0
 	v := {
 		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s chưa ghi nội dung giúp đỡ (component)", [k, mid]),
@@ -87,7 +109,7 @@ violation contains v if {
 }
 
 violation contains v if {
-	some k in pairs
+	some k in malformed
 	cs := components(k)
 	count(cs) > 1
 	v := {

@@ -66,11 +66,12 @@ violation contains v if {
 	total > 0
 	some key, what in {"hardship_recorded": "hoàn cảnh", "needs_recorded": "nhu cầu"}
 	n := object.get(stats, key, 0)
-	n / total < recorded_share
+	share := n / total
+	share < recorded_share
 	v := {
 		"msg": sprintf(
 			"Chi hội %s mới nắm %s của %d/%d hội viên (%v%%), dưới mức %v%%",
-			[sid, what, n, total, percent(n / total), percent(recorded_share)],
+			[sid, what, n, total, percent(share), percent(recorded_share)],
 		),
 		"refs": [sid],
 		"details": {key: n, "total": total},

@@ -16,14 +16,22 @@ import data.lib.vungmanh as lib
 
 year := lib.as_of_year - 1
 
-branches := {u.id | some u in input.units; u.level == "branch"; u.id in lib.active_unit_ids(input)}
+branches := {u.id |
+	active := lib.active_unit_ids(input)
+	some u in input.units
+	u.level == "branch"
+	u.id in active
+}
 
-rated(id) if {
-	some r in object.get(object.get(input, "ratings", {}), id, [])
+# Chi hội đã có xếp loại năm year.
+rated := {id |
+	ratings := object.get(input, "ratings", {})
+	some id in branches
+	some r in object.get(ratings, id, [])
 	r.year == year
 }
 
-unrated := sort({id | some id in branches; not rated(id)})
+unrated := sort(branches - rated)
 
 violation contains v if {
 	count(unrated) > 0
