@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -43,6 +44,10 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 		in.release()
 	}
 	in.snap, in.outcome = nil, nil // unreachable from here on
+	// Collect the index, snapshot and results now: the heap's next goal then
+	// follows the report alone, instead of letting rendering allocate on top
+	// of the evaluation's garbage (the run's peak memory at national scale).
+	runtime.GC()
 	prev, err := report.Previous(ctx, b, rep.Run.Snapshot.Name)
 	if err != nil {
 		return "", fmt.Errorf("read previous run: %w", err)
