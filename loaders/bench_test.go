@@ -239,10 +239,7 @@ func benchLoad(b *testing.B, manifestName string) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		runtime.GC()
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		base, baseLive = int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
+		base, baseLive = heapBaseline()
 		mem := &peakAllocator{Allocator: memory.NewGoAllocator()}
 		stop := heapSampler()
 		cpu0 := cpuTime()
@@ -294,10 +291,7 @@ func BenchmarkLoadFolder(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		runtime.GC()
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		base, baseLive := int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
+		base, baseLive := heapBaseline()
 		stop := heapSampler()
 		cpu0 := cpuTime()
 		b.StartTimer()
@@ -323,4 +317,13 @@ func BenchmarkLoadFolder(b *testing.B) {
 	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cpu/wall")
 	b.ReportMetric(float64(peakHeap)/(1<<20), "peak-heap-MB")
 	b.ReportMetric(float64(peakLive)/(1<<20), "live-peak-MB")
+}
+
+// heapBaseline collects garbage and returns the heap's object bytes and live
+// bytes: the zero of a benchmark's peak figures.
+func heapBaseline() (objects, live int64) {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	return int64(s[0].Value.Uint64()), int64(s[1].Value.Uint64())
 }
