@@ -167,14 +167,7 @@ func (c *Checker) prepare(ctx context.Context) error {
 	prepared := map[string]*preparedTarget{}
 	for _, t := range c.policies.targets {
 		rs := c.policies.rules[t.Package]
-		pq, err := rego.New(
-			rego.ParsedQuery(queryFor(t.Package, rs)),
-			rego.Compiler(c.policies.compilers[t.Scope]),
-			rego.Store(store),
-			rego.StoreReadAST(true),
-			rego.StrictBuiltinErrors(true),
-			rego.Capabilities(Capabilities()),
-		).PrepareForEval(ctx)
+		pq, err := c.prepareQuery(ctx, store, queryFor(t.Package, rs), t.Scope)
 		if err != nil {
 			return fmt.Errorf("prepare target %s: %w", t.ID, err)
 		}
@@ -204,14 +197,7 @@ func (c *Checker) prepare(ctx context.Context) error {
 			continue // evalOne's query is the group's
 		}
 		body, names := groupQuery(g.targets)
-		pq, err := rego.New(
-			rego.ParsedQuery(body),
-			rego.Compiler(c.policies.compilers[g.targets[0].Scope]),
-			rego.Store(store),
-			rego.StoreReadAST(true),
-			rego.StrictBuiltinErrors(true),
-			rego.Capabilities(Capabilities()),
-		).PrepareForEval(ctx)
+		pq, err := c.prepareQuery(ctx, store, body, g.targets[0].Scope)
 		if err != nil {
 			return fmt.Errorf("prepare targets of %s: %w", key, err)
 		}
@@ -219,6 +205,20 @@ func (c *Checker) prepare(ctx context.Context) error {
 	}
 	c.store, c.prepared, c.groups = store, prepared, groups
 	return nil
+}
+
+// prepareQuery prepares query against the compiled policies of scope and
+// the data in store, in the sandbox (Capabilities) with strict builtin
+// errors.
+func (c *Checker) prepareQuery(ctx context.Context, store storage.Store, query ast.Body, scope string) (rego.PreparedEvalQuery, error) {
+	return rego.New(
+		rego.ParsedQuery(query),
+		rego.Compiler(c.policies.compilers[scope]),
+		rego.Store(store),
+		rego.StoreReadAST(true),
+		rego.StrictBuiltinErrors(true),
+		rego.Capabilities(Capabilities()),
+	).PrepareForEval(ctx)
 }
 
 // groupQuery is queryFor for several targets in one query: target i binds
