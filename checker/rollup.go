@@ -176,6 +176,14 @@ type MembersInventory struct {
 func TakeInventory(snap *snapshot.Snapshot) Inventory {
 	x := &index{}
 	_ = x.buildUnits(table(snap, snapshot.Units))
+	return x.inventory(snap)
+}
+
+// Inventory is TakeInventory on the units idx has indexed already (snap is
+// the snapshot Prepare indexed, its members record not yet released).
+func (idx *Index) Inventory(snap *snapshot.Snapshot) Inventory { return idx.x.inventory(snap) }
+
+func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 	inv := Inventory{Units: map[string]int{}, Models: []ModelInventory{}}
 	for _, u := range x.units {
 		if u.active {

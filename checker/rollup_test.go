@@ -65,6 +65,13 @@ func TestTakeInventory(t *testing.T) {
 	snap := smallSnap(alloc)
 	defer snap.Release()
 	got := TakeInventory(snap)
+	idx, err := Prepare(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(got, idx.Inventory(snap)); diff != "" {
+		t.Errorf("Index.Inventory differs from TakeInventory (-take +index):\n%s", diff)
+	}
 	b, err := json.Marshal(got)
 	if err != nil {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		// memory (80% at national scale) for the whole evaluation.
 		idx, err = checker.Prepare(snap)
 		if err == nil {
-			i := checker.TakeInventory(snap)
+			i := idx.Inventory(snap)
 			inv = &i
 			releaseTable(snap, snapshot.Members)
 			out, err = checker.New(pol, opts...).EvaluateIndex(ctx, idx)
