@@ -77,15 +77,29 @@
 // column by column from the members record, its dictionary-encoded unit_id
 // included, and rolled up the hierarchy), then hands subjects to a pool of
 // workers. A subject's input is built once, as ast.Value (no JSON). Ratings,
-// activities, cadre records, member statistics and model records (with
-// their resolved participants) stay row numbers and counts in the index and
-// become terms only inside the inputs that need them, so that a national
-// snapshot's index stays a fraction of its Arrow columns
-// (bench/RESULTS.md); a worker takes a commune's whole subtree (the
-// commune, its branches and groups, and the models they built) as one job,
-// so those inputs share the terms of the units and models they have in
-// common. Results are sorted by target id,
-// then subject id, so they do not depend on the number of workers.
+// cadre records, member statistics and model records (with their resolved
+// participants) stay row numbers and counts in the index and become terms
+// only inside the inputs that need them, so that a national snapshot's
+// index stays a fraction of its Arrow columns (bench/RESULTS.md); the few
+// distinct activity records and rating fields objects are built once and
+// shared. A worker takes a commune's whole subtree (the commune, its
+// branches and groups, and the models they built) as one job, so those
+// inputs share the terms of the units and models they have in common.
+// Results are sorted by target id, then subject id, so they do not depend
+// on the number of workers.
+//
+// An input holds only the keys that the rules of its scope can read: Load
+// walks the compiled rules of each scope and its libraries for refs rooted
+// at input, following input into the functions that receive it
+// (lib.active_models(input, t)) and through the variables bound to it. As
+// soon as one rule reads input whole or by a computed key (walk(input),
+// json.marshal(input), input[k], object.get(input, k, d), `with input`),
+// every input of that scope is whole. A key no rule reads cannot change a
+// result, so the results are those of the whole input (a test compares
+// them); Input and EvalOne, which serve `vungmanh eval`, always build the
+// whole document. With the Thái Bình pack, commune inputs leave out
+// ancestors, cadres, activities and members, and branch inputs ancestors,
+// cadres and ratings.
 //
 // Every target of a subject's scope (or model type) is evaluated in one
 // query, each target's violation, warning and skip bound to its own

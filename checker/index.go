@@ -38,14 +38,18 @@ type index struct {
 	cadreByID    map[string]int
 	cadresByUnit [][]int
 
-	// Ratings, activities and member statistics are kept as row numbers
-	// and counts; their terms are built per input (ratingsTerm,
-	// activitiesTerm, statsTerm), so that memory stays near the size of
-	// the Arrow columns on a national snapshot.
+	// Ratings and member statistics are kept as row numbers and counts;
+	// their terms are built per input (ratingsTerm, statsTerm), so that
+	// memory stays near the size of the Arrow columns on a national
+	// snapshot. Activity records and rating fields objects take few
+	// distinct values: those are built once (buildActivities,
+	// buildRatings) and shared.
 	ratingRows   [][]int32 // per unit: rows of the ratings table, oldest year first
 	ratingCols   ratingCols
-	activityRows [][]int32 // per unit: rows of the activities table, sorted
-	actCols      actCols
+	ratingFields []int32       // per row of the ratings table: its fields object in fieldTerms
+	fieldTerms   []*ast.Term   // the distinct fields objects ({propaganda, family, ...})
+	activityRows [][]int32     // per unit: its activities, indexes into actTerms, sorted
+	actTerms     []*ast.Term   // the distinct activity records {month, kind, attendees}
 	stats        []memberStats // per unit, its subtree counted
 	sgCounts     []int         // unit*len(sgTerms)+group: members of the subtree in the special group
 	sgOrder      []int         // special group indexes by name
@@ -383,8 +387,9 @@ func (x *index) buildRatings(c cols) {
 	units := c.str("unit_id")
 	years := c.arr("year")
 	rc := ratingCols{ratings: c.str("rating"), years: years, scores: c.arr("score")}
+	var fields [4]snapshot.StringArray // in the order of snapshot.Fields
 	for i, f := range snapshot.Fields {
-		rc.fields[i] = c.str(f)
+		fields[i] = c.str(f)
 		x.in(f)
 	}
 	for _, v := range snapshot.Enums["ratings.rating"] {
@@ -394,6 +399,15 @@ func (x *index) buildRatings(c cols) {
 	x.in("not_strong")
 	x.ratingCols = rc
 	x.ratingRows = make([][]int32, len(x.units))
+	// A rating's fields object takes a few values (strong or not_strong for
+	// each of 4 fields): each distinct one is built once and shared by
+	// every rating and input that has it.
+	type fieldsKey struct {
+		v   [4]string
+		has [4]bool
+	}
+	fieldsOf := map[fieldsKey]int32{}
+	x.ratingFields = make([]int32, n)
 	for i := 0; i < n; i++ {
 		uid, _ := sval(units, i)
 		u, ok := x.unitByID[uid]
@@ -401,6 +415,23 @@ func (x *index) buildRatings(c cols) {
 			continue
 		}
 		x.ratingRows[u] = append(x.ratingRows[u], int32(i))
+		var k fieldsKey
+		for j := range snapshot.Fields {
+			k.v[j], k.has[j] = sval(fields[j], i)
+		}
+		f, ok := fieldsOf[k]
+		if !ok {
+			o := make(obj, 0, 8)
+			for j, name := range snapshot.Fields {
+				if k.has[j] {
+					o = append(o, x.in(name), x.in(k.v[j]))
+				}
+			}
+			f = int32(len(x.fieldTerms))
+			x.fieldTerms = append(x.fieldTerms, o.term())
+			fieldsOf[k] = f
+		}
+		x.ratingFields[i] = f
 	}
 	for _, rows := range x.ratingRows {
 		sort.SliceStable(rows, func(a, b int) bool {
@@ -415,7 +446,6 @@ func (x *index) buildRatings(c cols) {
 type ratingCols struct {
 	ratings       snapshot.StringArray
 	years, scores arrow.Array
-	fields        [4]snapshot.StringArray // in the order of snapshot.Fields
 }
 
 // ratingsTerm is the array of u's ratings, oldest first; nil when none. It
@@ -438,13 +468,7 @@ func (x *index) ratingsTerm(u int) *ast.Term {
 		if sc, ok := fval(c.scores, i); ok {
 			o = append(o, kScore, ast.FloatNumberTerm(sc))
 		}
-		f := make(obj, 0, 8)
-		for j, name := range snapshot.Fields {
-			if v, ok := sval(c.fields[j], i); ok {
-				f = append(f, x.lookup(name), x.lookup(v))
-			}
-		}
-		o = append(o, kFields, f.term())
+		o = append(o, kFields, x.fieldTerms[x.ratingFields[i]])
 		ts[k] = o.term()
 	}
 	return ast.ArrayTerm(ts...)
@@ -471,13 +495,15 @@ func (x *index) unitWithRatings(u int) *ast.Term {
 	return ast.NewTerm(obj)
 }
 
-// buildActivities keeps, per unit, the rows of its activities sorted by
-// month, kind, attendees; activitiesTerm builds the array on demand.
+// buildActivities keeps, per unit, its activities sorted by month, kind,
+// attendees; activitiesTerm builds the array on demand. The records repeat
+// (a province's 23 k activities are 3.4 k distinct month, kind and
+// attendees): each distinct record is built once, here, and shared, and
+// the units keep indexes into actTerms.
 func (x *index) buildActivities(c cols) {
 	n := c.rows()
 	units, months, kinds := c.str("unit_id"), c.str("month"), c.str("kind")
 	att := c.arr("attendees")
-	x.actCols = actCols{months: months, kinds: kinds, attendees: att}
 	x.activityRows = make([][]int32, len(x.units))
 	for i := 0; i < n; i++ {
 		uid, _ := sval(units, i)
@@ -518,12 +544,38 @@ func (x *index) buildActivities(c cols) {
 			return aa < ab
 		})
 	}
-}
-
-// actCols are the columns activitiesTerm reads.
-type actCols struct {
-	months, kinds snapshot.StringArray
-	attendees     arrow.Array
+	type actKey struct {
+		month, kind         string
+		attendees           int64
+		hasM, hasK, hasAtts bool
+	}
+	recOf := map[actKey]int32{}
+	for _, rows := range x.activityRows {
+		for k, r := range rows {
+			i := int(r)
+			var key actKey
+			key.month, key.hasM = sval(months, i)
+			key.kind, key.hasK = sval(kinds, i)
+			key.attendees, key.hasAtts = ival(att, i)
+			t, ok := recOf[key]
+			if !ok {
+				o := make(obj, 0, 6)
+				if key.hasM {
+					o = append(o, kMonth, x.in(key.month))
+				}
+				if key.hasK {
+					o = append(o, kKind, x.in(key.kind))
+				}
+				if key.hasAtts {
+					o = append(o, kAttendees, ast.InternedTerm(int(key.attendees)))
+				}
+				t = int32(len(x.actTerms))
+				x.actTerms = append(x.actTerms, o.term())
+				recOf[key] = t
+			}
+			rows[k] = t
+		}
+	}
 }
 
 // activitiesTerm is the array of u's activities; nil when none. Safe for
@@ -533,21 +585,9 @@ func (x *index) activitiesTerm(u int) *ast.Term {
 	if len(rows) == 0 {
 		return nil
 	}
-	c := &x.actCols
 	ts := make([]*ast.Term, len(rows))
 	for k, r := range rows {
-		i := int(r)
-		o := make(obj, 0, 6)
-		if m, ok := sval(c.months, i); ok {
-			o = append(o, kMonth, x.lookup(m))
-		}
-		if v, ok := sval(c.kinds, i); ok {
-			o = append(o, kKind, x.lookup(v))
-		}
-		if a, ok := ival(c.attendees, i); ok {
-			o = append(o, kAttendees, ast.InternedTerm(int(a)))
-		}
-		ts[k] = o.term()
+		ts[k] = x.actTerms[r]
 	}
 	return ast.ArrayTerm(ts...)
 }

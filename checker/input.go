@@ -78,80 +78,135 @@ func (tc *termCache) mapOf(which int) map[int]*ast.Term {
 }
 
 // unitInput builds input for a unit subject (spec/policies.md).
-func (x *index) unitInput(u int) ast.Value { return x.unitInputCached(u, nil) }
+func (x *index) unitInput(u int) ast.Value { return x.unitInputCached(u, nil, allInputKeys) }
 
-// unitInputCached is unitInput taking per-unit terms from tc.
-func (x *index) unitInputCached(u int, tc *termCache) ast.Value {
+// unitInputCached is unitInput taking per-unit terms from tc, with only the
+// keys in keys: a list whose key is left out is not built at all.
+func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value {
+	items := make([][2]*ast.Term, 0, 9)
+	if keys&inSubject != 0 {
+		items = append(items, [2]*ast.Term{kSubject, tc.get(tc.mapOf(4), u, x.unitTerm)})
+	}
+	if keys&inAncestors != 0 {
+		items = append(items, [2]*ast.Term{kAncestors, x.ancestors(u)})
+	}
+	if keys&inSnapshot != 0 {
+		items = append(items, [2]*ast.Term{kSnapshot, x.snapshotTerm})
+	}
+	if keys&(inUnits|inModels|inCadres|inRatings|inActivities|inMembers) == 0 {
+		return ast.NewObject(items...)
+	}
 	desc := x.descendants(u)
 	all := make([]int, 0, len(desc)+1)
 	all = append(all, u)
 	all = append(all, desc...) // the subject first; the object keys are sorted anyway
 
-	units := make([]*ast.Term, len(desc))
-	for i, d := range desc {
-		units[i] = tc.get(tc.mapOf(4), d, x.unitTerm)
+	if keys&inUnits != 0 {
+		units := make([]*ast.Term, len(desc))
+		for i, d := range desc {
+			units[i] = tc.get(tc.mapOf(4), d, x.unitTerm)
+		}
+		items = append(items, [2]*ast.Term{kUnits, ast.ArrayTerm(units...)})
 	}
 	var models, cadres []int
-	ratings := make([][2]*ast.Term, 0, len(all))
-	acts := make([][2]*ast.Term, 0, len(all))
-	members := make([][2]*ast.Term, 0, len(all))
+	var ratings, acts, members [][2]*ast.Term
+	if keys&inRatings != 0 {
+		ratings = make([][2]*ast.Term, 0, len(all))
+	}
+	if keys&inActivities != 0 {
+		acts = make([][2]*ast.Term, 0, len(all))
+	}
+	if keys&inMembers != 0 {
+		members = make([][2]*ast.Term, 0, len(all))
+	}
 	for _, v := range all {
-		models = append(models, x.modelsByUnit[v]...)
-		cadres = append(cadres, x.cadresByUnit[v]...)
+		if keys&inModels != 0 {
+			models = append(models, x.modelsByUnit[v]...)
+		}
+		if keys&inCadres != 0 {
+			cadres = append(cadres, x.cadresByUnit[v]...)
+		}
+		if keys&(inRatings|inActivities|inMembers) == 0 {
+			continue
+		}
 		key := ast.StringTerm(x.units[v].id)
-		if r := tc.get(tc.mapOf(0), v, x.ratingsTerm); r != nil {
-			ratings = append(ratings, [2]*ast.Term{key, r})
+		if keys&inRatings != 0 {
+			if r := tc.get(tc.mapOf(0), v, x.ratingsTerm); r != nil {
+				ratings = append(ratings, [2]*ast.Term{key, r})
+			}
 		}
-		if a := tc.get(tc.mapOf(1), v, x.activitiesTerm); a != nil {
-			acts = append(acts, [2]*ast.Term{key, a})
+		if keys&inActivities != 0 {
+			if a := tc.get(tc.mapOf(1), v, x.activitiesTerm); a != nil {
+				acts = append(acts, [2]*ast.Term{key, a})
+			}
 		}
-		if v == u || memberLevels[x.units[v].level] {
+		if keys&inMembers != 0 && (v == u || memberLevels[x.units[v].level]) {
 			members = append(members, [2]*ast.Term{key, tc.get(tc.mapOf(2), v, x.statsTerm)})
 		}
 	}
-	sort.Ints(models) // model and cadre indexes follow id order
-	sort.Ints(cadres)
-	mt := make([]*ast.Term, len(models))
-	for i, m := range models {
-		mt[i] = tc.get(tc.mapOf(5), m, x.modelTerm)
+	if keys&inModels != 0 {
+		sort.Ints(models) // model indexes follow id order
+		mt := make([]*ast.Term, len(models))
+		for i, m := range models {
+			mt[i] = tc.get(tc.mapOf(5), m, x.modelTerm)
+		}
+		items = append(items, [2]*ast.Term{kModels, ast.ArrayTerm(mt...)})
 	}
-	ct := make([]*ast.Term, len(cadres))
-	for i, c := range cadres {
-		ct[i] = tc.get(tc.mapOf(3), c, x.cadreTerm)
+	if keys&inCadres != 0 {
+		sort.Ints(cadres) // cadre indexes follow id order
+		ct := make([]*ast.Term, len(cadres))
+		for i, c := range cadres {
+			ct[i] = tc.get(tc.mapOf(3), c, x.cadreTerm)
+		}
+		items = append(items, [2]*ast.Term{kCadres, ast.ArrayTerm(ct...)})
 	}
-	return ast.NewObject(
-		[2]*ast.Term{kSubject, tc.get(tc.mapOf(4), u, x.unitTerm)},
-		[2]*ast.Term{kAncestors, x.ancestors(u)},
-		[2]*ast.Term{kUnits, ast.ArrayTerm(units...)},
-		[2]*ast.Term{kModels, ast.ArrayTerm(mt...)},
-		[2]*ast.Term{kCadres, ast.ArrayTerm(ct...)},
-		[2]*ast.Term{kRatings, ast.NewTerm(ast.NewObject(ratings...))},
-		[2]*ast.Term{kActivities, ast.NewTerm(ast.NewObject(acts...))},
-		[2]*ast.Term{kMembers, ast.NewTerm(ast.NewObject(members...))},
-		[2]*ast.Term{kSnapshot, x.snapshotTerm},
-	)
+	if keys&inRatings != 0 {
+		items = append(items, [2]*ast.Term{kRatings, ast.NewTerm(ast.NewObject(ratings...))})
+	}
+	if keys&inActivities != 0 {
+		items = append(items, [2]*ast.Term{kActivities, ast.NewTerm(ast.NewObject(acts...))})
+	}
+	if keys&inMembers != 0 {
+		items = append(items, [2]*ast.Term{kMembers, ast.NewTerm(ast.NewObject(members...))})
+	}
+	return ast.NewObject(items...)
 }
 
 // modelInput builds input for a model subject: the model, its unit and the
-// unit's ancestors (root first, without the unit); terms come from tc.
-func (x *index) modelInput(m int, tc *termCache) ast.Value {
+// unit's ancestors (root first, without the unit), with only the keys in
+// keys; terms come from tc.
+func (x *index) modelInput(m int, tc *termCache, keys inputKeys) ast.Value {
 	u := x.models[m].unit
-	return ast.NewObject(
-		[2]*ast.Term{kSubject, tc.get(tc.mapOf(5), m, x.modelTerm)},
-		[2]*ast.Term{kUnit, tc.get(tc.mapOf(4), u, x.unitTerm)},
-		[2]*ast.Term{kAncestors, x.ancestors(u)},
-		[2]*ast.Term{kSnapshot, x.snapshotTerm},
-	)
+	items := make([][2]*ast.Term, 0, 4)
+	if keys&inSubject != 0 {
+		items = append(items, [2]*ast.Term{kSubject, tc.get(tc.mapOf(5), m, x.modelTerm)})
+	}
+	if keys&inUnit != 0 {
+		items = append(items, [2]*ast.Term{kUnit, tc.get(tc.mapOf(4), u, x.unitTerm)})
+	}
+	if keys&inAncestors != 0 {
+		items = append(items, [2]*ast.Term{kAncestors, x.ancestors(u)})
+	}
+	if keys&inSnapshot != 0 {
+		items = append(items, [2]*ast.Term{kSnapshot, x.snapshotTerm})
+	}
+	return ast.NewObject(items...)
 }
 
+// input is the whole input document of s, as `vungmanh eval` prints it.
 func (x *index) input(s subject) ast.Value { return x.inputCached(s, nil) }
 
 // inputCached is input taking per-unit terms from tc (nil: none).
 func (x *index) inputCached(s subject, tc *termCache) ast.Value {
+	return x.inputKeys(s, tc, allInputKeys)
+}
+
+// inputKeys is inputCached with only the keys in keys.
+func (x *index) inputKeys(s subject, tc *termCache, keys inputKeys) ast.Value {
 	if s.model >= 0 {
-		return x.modelInput(s.model, tc)
+		return x.modelInput(s.model, tc, keys)
 	}
-	return x.unitInputCached(s.unit, tc)
+	return x.unitInputCached(s.unit, tc, keys)
 }
 
 func (x *index) subjectID(s subject) string {

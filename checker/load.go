@@ -81,6 +81,9 @@ type Policies struct {
 	// target packages plus every library package, type-checked against the
 	// scope's input schema.
 	compilers map[string]*ast.Compiler
+	// inputKeys holds, per scope, the keys of input its compiler's rules
+	// can read (readInputKeys): the inputs of that scope hold only these.
+	inputKeys map[string]inputKeys
 	// rules records which of violation, warning and skip each package defines.
 	rules  map[string]ruleSet
 	sha256 string
@@ -369,7 +372,11 @@ func compileFiles(files []policyFile) (*Policies, error) {
 		return nil, errs.sorted()
 	}
 	sort.Slice(targets, func(i, j int) bool { return targets[i].ID < targets[j].ID })
-	return &Policies{targets: targets, compilers: compilers, rules: rules, sha256: hashFiles(files)}, nil
+	keys := map[string]inputKeys{}
+	for scope, c := range compilers {
+		keys[scope] = readInputKeys(c)
+	}
+	return &Policies{targets: targets, compilers: compilers, inputKeys: keys, rules: rules, sha256: hashFiles(files)}, nil
 }
 
 // compileEach compiles every target package of set alone with the

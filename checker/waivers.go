@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"gopkg.in/yaml.v3"
 )
@@ -267,7 +268,11 @@ func decodeBindings(b rego.Vars, violation, warning, skip string, r *Result) err
 	if len(r.Violations) > 0 {
 		r.Status = StatusFail
 	}
-	if skip, _ := b[skip].([]any); len(skip) == 1 {
+	sv, err := jsonOf(b[skip])
+	if err != nil {
+		return fmt.Errorf("skip: %w", err)
+	}
+	if skip, _ := sv.([]any); len(skip) == 1 {
 		switch v := skip[0].(type) {
 		case bool:
 			if v {
@@ -286,7 +291,105 @@ func decodeBindings(b rego.Vars, violation, warning, skip string, r *Result) err
 	return nil
 }
 
+// jsonOf is v as OPA's default result conversion gives it (ast.JSON), when v
+// is a term kept by keepTerm; other values are returned as they are.
+func jsonOf(v any) (any, error) {
+	if t, ok := v.(*ast.Term); ok {
+		return ast.JSON(t.Value)
+	}
+	return v, nil
+}
+
+// decodeSetTerm decodes the binding of a violation or warning rule kept as
+// a term, [] or [set], when every element has the usual shape: an object
+// with string keys, a string msg, refs a list of strings, details an
+// object. It reports false for anything else, which decodeSet then decodes
+// from the JSON conversion, so that errors and odd values come out exactly
+// as before.
+func decodeSetTerm(t *ast.Term) ([]Violation, bool) {
+	wrap, ok := t.Value.(*ast.Array)
+	if !ok || wrap.Len() > 1 {
+		return nil, false
+	}
+	out := []Violation{}
+	if wrap.Len() == 0 {
+		return out, true
+	}
+	set, ok := wrap.Elem(0).Value.(ast.Set)
+	if !ok {
+		return nil, false
+	}
+	good := true
+	set.Foreach(func(e *ast.Term) { // in the order of ast.JSON
+		if !good {
+			return
+		}
+		obj, ok := e.Value.(ast.Object)
+		if !ok {
+			good = false
+			return
+		}
+		viol := Violation{Refs: []string{}, Details: map[string]any{}}
+		hasMsg := false
+		obj.Foreach(func(k, v *ast.Term) {
+			key, ok := k.Value.(ast.String)
+			if !ok {
+				good = false
+				return
+			}
+			switch key {
+			case "msg":
+				msg, ok := v.Value.(ast.String)
+				viol.Msg, hasMsg, good = string(msg), ok, good && ok
+			case "refs":
+				list, ok := v.Value.(*ast.Array)
+				if !ok {
+					good = false
+					return
+				}
+				for i := 0; i < list.Len(); i++ {
+					ref, ok := list.Elem(i).Value.(ast.String)
+					if !ok {
+						good = false
+						return
+					}
+					viol.Refs = append(viol.Refs, string(ref))
+				}
+			case "details":
+				if _, ok := v.Value.(ast.Object); !ok {
+					good = false
+					return
+				}
+				d, err := ast.JSON(v.Value)
+				if err != nil {
+					good = false
+					return
+				}
+				viol.Details = d.(map[string]any)
+			}
+		})
+		if good && !hasMsg {
+			good = false
+		}
+		out = append(out, viol)
+	})
+	if !good {
+		return nil, false
+	}
+	return out, true
+}
+
 func decodeSet(v any, rule string) ([]Violation, error) {
+	if t, ok := v.(*ast.Term); ok {
+		if out, ok := decodeSetTerm(t); ok {
+			return out, nil
+		}
+		j, err := ast.JSON(t.Value)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", rule, err)
+		}
+		v = j
+	}
 	out := []Violation{}
 	wrap, _ := v.([]any)
 	if len(wrap) == 0 {
