@@ -60,21 +60,43 @@ as_of_month_index := ((as_of_year * 12) + to_number(substring(input.snapshot.as_
 
 # months_before(n): n tháng dương lịch liền trước tháng của as_of (không gồm
 # tháng của as_of), cũ nhất trước. as_of 2024-09-30, n 3 -> 2024-06, 2024-07, 2024-08.
-# Tháng có chỉ số i là "YYYY-MM", năm floor(i / 12), tháng (i % 12) + 1. Với
-# i >= 0, năm được tính bằng phép chia hết (i - i % 12) / 12: cùng kết quả,
-# nhưng chỉ dùng số nguyên (i / 12 không chia hết thì OPA tính bằng số thực,
-# chậm hơn nhiều; các tháng này được tính lại cho mỗi chi hội).
-months_before(n) := [sprintf("%04d-%02d", [(i - r) / 12, r + 1]) |
+# Tháng có chỉ số i là "YYYY-MM", năm floor(i / 12), tháng (i % 12) + 1.
+#
+# Thường gặp nhất (TB-09, mặc định 3 tháng, as_of từ tháng 4 trở đi): mọi
+# tháng cùng năm với as_of. Khi đó "YYYY-" được định dạng một lần và mỗi
+# tháng chỉ là một phép tra bảng month_text, thay cho bốn phép tính và một
+# sprintf mỗi tháng; hàm này được tính cho mỗi chi hội.
+months_before(n) := [concat("", [year_text, month_text[k]]) | some k in numbers.range((m - n) - 1, m - 2)] if {
+	n > 0
+	m := to_number(substring(input.snapshot.as_of, 5, 2))
+	m > n
+	m <= 12
+	as_of_year >= 0
+	year_text := sprintf("%04d-", [as_of_year])
+}
+
+# Các tháng sang năm trước, từ năm 0 trở đi (i >= 0): năm được tính bằng
+# phép chia hết (i - i % 12) / 12, cùng kết quả với floor(i / 12) nhưng chỉ
+# dùng số nguyên (i / 12 không chia hết thì OPA tính bằng số thực, chậm hơn
+# nhiều).
+else := [sprintf("%04d-%02d", [(i - r) / 12, r + 1]) |
 	n > 0
 	some i in numbers.range(as_of_month_index - n, as_of_month_index - 1)
 	r := i % 12
-] if as_of_month_index >= n
+] if {
+	as_of_month_index >= n
+}
 
 # Các tháng trước năm 0 (i < 0; chỉ khi n rất lớn): giữ cách tính floor(i / 12).
-months_before(n) := [sprintf("%04d-%02d", [floor(i / 12), (i % 12) + 1]) |
+else := [sprintf("%04d-%02d", [floor(i / 12), (i % 12) + 1]) |
 	n > 0
 	some i in numbers.range(as_of_month_index - n, as_of_month_index - 1)
-] if as_of_month_index < n
+] if {
+	as_of_month_index < n
+}
+
+# month_text[k]: tháng k + 1 viết hai chữ số ("01" ... "12").
+month_text := ["01", "02", "03", "04", "05", "06", "07", "08", "09", "10", "11", "12"]
 
 # latest_rating(ratings): bản ghi xếp loại năm gần nhất, bỏ các năm sau năm
 # của as_of (năm y đã không quá năm của as_of, nên bản ghi có năm y cũng vậy).
@@ -116,6 +138,17 @@ active_models(inp, type) := {m |
 	m.type == type
 	object.get(m, "status", "active") == "active"
 	m.unit_id in units
+}
+
+# has_active_model(inp, type): active_models(inp, type) không rỗng. Không
+# dựng tập mô hình: việc đánh giá dừng ở mô hình đang hoạt động đầu tiên, và
+# active_unit_ids(inp) chỉ được tính khi có mô hình loại type đang hoạt động
+# (một lần cho mỗi lần đánh giá: OPA lưu kết quả của lời gọi hàm).
+has_active_model(inp, type) if {
+	some m in object.get(inp, "models", [])
+	m.type == type
+	object.get(m, "status", "active") == "active"
+	m.unit_id in active_unit_ids(inp)
 }
 
 # inactive_models(inp, type): mô hình loại type không được tính (đã dừng,

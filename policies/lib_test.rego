@@ -68,6 +68,24 @@ test_months_before if {
 	] with input.snapshot as snapshot
 }
 
+# Biên của đường tắt "mọi tháng cùng năm với as_of": tháng của as_of lớn hơn
+# n (tháng 1 trở đi của cùng năm, kể cả năm 0) thì dùng bảng month_text, bằng
+# n thì sang năm trước (cách tính chung); cả hai cho cùng kết quả như trước.
+test_months_before_same_year_boundary if {
+	lib.months_before(3) == ["2024-01", "2024-02", "2024-03"] with input.snapshot.as_of as "2024-04-15"
+	lib.months_before(4) == ["2023-12", "2024-01", "2024-02", "2024-03"] with input.snapshot.as_of as "2024-04-15"
+	lib.months_before(11) == [
+		"2024-01", "2024-02", "2024-03", "2024-04", "2024-05", "2024-06",
+		"2024-07", "2024-08", "2024-09", "2024-10", "2024-11",
+	] with input.snapshot.as_of as "2024-12-31"
+	lib.months_before(2) == ["0000-01", "0000-02"] with input.snapshot.as_of as "0000-03-15"
+	lib.months_before(1) == ["0999-11"] with input.snapshot.as_of as "0999-12-01"
+
+	# Không phải ngày hợp lệ (bộ nạp không để lọt), nhưng đường tắt chỉ áp dụng
+	# cho tháng 1-12: tháng 14 vẫn theo cách tính chung, sang năm sau.
+	lib.months_before(3) == ["2024-11", "2024-12", "2025-01"] with input.snapshot.as_of as "2024-14-01"
+}
+
 # Tháng trước năm 0 (chỉ số tháng âm): kết quả của floor(i / 12) trong OPA,
 # giữ nguyên như trước khi tối ưu hóa months_before.
 test_months_before_year_zero if {
@@ -98,6 +116,51 @@ test_latest_field_rating_falls_back_to_older_year if {
 	lib.latest_field_rating(rs, "economy") == "not_strong" with input.snapshot as snapshot
 	lib.latest_field_rating(rs, "family") == "strong" with input.snapshot as snapshot
 	not lib.latest_field_rating(rs, "propaganda") with input.snapshot as snapshot
+}
+
+# Mô hình của cây đơn vị "xa": m1 đang hoạt động, m2 đã dừng, m3 vắng
+# status (đang hoạt động), m4 của tổ đã ngừng hoạt động, m5 loại khác.
+tree_models := [
+	model("m1", "xa", "one_plus_one", "active"),
+	model("m2", "chi", "one_plus_one", "inactive"),
+	object.remove(model("m3", "chi", "three_has_three_knows", "active"), ["status"]),
+	model("m4", "to", "three_has_three_knows", "active"),
+	model("m5", "chi", "other", "active"),
+]
+
+tree_input := unit_input(commune, [unit("chi", "branch", "xa"), inactive_unit("to", "group", "chi")], tree_models)
+
+test_active_and_inactive_models if {
+	{m.id | some m in lib.active_models(tree_input, "one_plus_one")} == {"m1"}
+	{m.id | some m in lib.inactive_models(tree_input, "one_plus_one")} == {"m2"}
+	{m.id | some m in lib.active_models(tree_input, "three_has_three_knows")} == {"m3"}
+	{m.id | some m in lib.inactive_models(tree_input, "three_has_three_knows")} == {"m4"}
+	lib.active_models(tree_input, "special_members") == set()
+	lib.inactive_models(tree_input, "special_members") == set()
+}
+
+# has_active_model(inp, type) là count(active_models(inp, type)) > 0.
+test_has_active_model_matches_active_models if {
+	inputs := [
+		tree_input,
+		unit_input(commune, [], []),
+		unit_input(inactive_unit("xa", "commune", "huyen"), [], [model("m1", "xa", "one_plus_one", "active")]),
+		object.remove(tree_input, ["models", "units"]),
+		unit_input(commune, [], [model("m2", "xa", "one_plus_one", "inactive")]),
+	]
+	every inp in inputs {
+		every type in ["one_plus_one", "three_has_three_knows", "special_members", "other"] {
+			count({true | lib.has_active_model(inp, type)}) == count({true | count(lib.active_models(inp, type)) > 0})
+		}
+	}
+}
+
+test_in_model_commune if {
+	inp := model_input({}, unit("chi", "branch", "xa"), [province, district, commune])
+	lib.in_model_commune(inp, {"id": "to", "commune_id": "xa"})
+	not lib.in_model_commune(inp, {"id": "to", "commune_id": "xa-khac"})
+	not lib.in_model_commune(inp, {"id": "huyen"})
+	not lib.in_model_commune(model_input({}, district, [province]), {"id": "to", "commune_id": "xa"})
 }
 
 test_model_commune_of_branch_model if {

@@ -12,18 +12,17 @@ package targets.tb04_branch_one_plus_one
 
 import data.lib.vungmanh as lib
 
-# Mô hình "1+1" đang hoạt động trong cây đơn vị của chủ thể.
-active := lib.active_models(input, "one_plus_one")
-
-# Mô hình "1+1" có trong số liệu nhưng không được tính (đã dừng, hoặc
-# đơn vị xây dựng đã ngừng hoạt động).
-not_counted := lib.inactive_models(input, "one_plus_one")
-
-# (Nhãn cấp và danh sách id viết thẳng bằng object.get và sort thay cho
-# lib.label và lib.ids: chỉ tiêu này được đánh giá cho mọi đơn vị, mỗi lời gọi
-# hàm đều có chi phí.)
+# Chủ thể không đạt khi cây đơn vị không có mô hình "1+1" nào đang hoạt động
+# (lib.has_active_model, dừng ở mô hình đầu tiên tìm được). Khi đó mọi mô hình
+# "1+1" trong số liệu đều là mô hình không được tính (đã dừng, hoặc đơn vị xây
+# dựng đã ngừng hoạt động): not_counted chỉ cần lọc theo loại, không cần
+# lib.inactive_models (thêm một tập hợp và một phép trừ tập hợp). Nhãn cấp và
+# danh sách id viết thẳng bằng object.get và sort thay cho lib.label và
+# lib.ids: chỉ tiêu này được đánh giá cho mọi đơn vị, mỗi lời gọi hàm đều có
+# chi phí.
 violation contains v if {
-	count(active) == 0
+	not lib.has_active_model(input, "one_plus_one")
+	not_counted := {m | some m in object.get(input, "models", []); m.type == "one_plus_one"}
 	n := count(not_counted)
 	level := input.subject.level
 	v := {

@@ -24,6 +24,12 @@ branch_group_roles := {"branch_head", "branch_deputy", "group_head", "group_depu
 
 participants := object.get(input.subject, "participants", [])
 
+# Cơ sở hội của mô hình, tính một lần cho mỗi lần đánh giá: "not x.commune_id
+# == commune" là "not lib.in_model_commune(input, x)" mà không cần một lời gọi
+# hàm cho mỗi thành viên (không xác định khi mô hình không thuộc cơ sở nào:
+# khi đó mọi thành viên đều vi phạm, như với lib.in_model_commune).
+commune := lib.model_commune(input)
+
 people := {p.id | some p in participants}
 
 # Cán bộ đã xác định được (kind cadre, có bản ghi cán bộ).
@@ -35,12 +41,16 @@ not_yet_good := {c.id | some c in cadres; object.get(c, "competence", "") == "no
 
 good_branch_heads := {c.id | some c in cadres; c.role == "branch_head"; c.id in good}
 
+# refs của các vi phạm về cả nhóm: id của mô hình rồi id của mọi thành viên,
+# sắp xếp một lần cho mỗi lần đánh giá dù có mấy vi phạm.
+refs_all := array.concat([input.subject.id], sort(people))
+
 violation contains v if {
 	n := count(people)
 	not n >= min_size
 	v := {
 		"msg": sprintf("Nhóm cùng tiến %s có %d người, ít hơn mức tối thiểu %d người", [input.subject.id, n, min_size]),
-		"refs": array.concat([input.subject.id], sort(people)),
+		"refs": refs_all,
 		"details": {"size": n, "min_size": min_size, "max_size": max_size},
 	}
 }
@@ -50,7 +60,7 @@ violation contains v if {
 	n > max_size
 	v := {
 		"msg": sprintf("Nhóm cùng tiến %s có %d người, nhiều hơn mức tối đa %d người", [input.subject.id, n, max_size]),
-		"refs": array.concat([input.subject.id], sort(people)),
+		"refs": refs_all,
 		"details": {"size": n, "min_size": min_size, "max_size": max_size},
 	}
 }
@@ -80,7 +90,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cán bộ %s (%s) không phải cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội phó, tổ trưởng, tổ phó)",
-			[c.id, lib.label(lib.role_label, c.role)],
+			[c.id, object.get(lib.role_label, c.role, c.role)],
 		),
 		"refs": [input.subject.id, c.id],
 	}
@@ -88,7 +98,7 @@ violation contains v if {
 
 violation contains v if {
 	some c in cadres
-	not lib.in_model_commune(input, c)
+	not c.commune_id == commune
 	v := {
 		"msg": sprintf(
 			"Cán bộ %s công tác tại đơn vị %s, không thuộc cơ sở hội %s của nhóm cùng tiến",
@@ -102,7 +112,7 @@ violation contains v if {
 	count(good_branch_heads) == 0
 	v := {
 		"msg": sprintf("Nhóm cùng tiến %s chưa có chi hội trưởng nào được đánh giá giỏi", [input.subject.id]),
-		"refs": array.concat([input.subject.id], sort(people)),
+		"refs": refs_all,
 	}
 }
 
@@ -121,6 +131,6 @@ mix_violation := {
 		"Nhóm cùng tiến %s phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có %d giỏi, %d chưa giỏi)",
 		[input.subject.id, count(good), count(not_yet_good)],
 	),
-	"refs": array.concat([input.subject.id], sort(people)),
+	"refs": refs_all,
 	"details": {"good": count(good), "not_yet_good": count(not_yet_good)},
 }

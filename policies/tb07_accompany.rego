@@ -25,6 +25,12 @@ group_max_size := lib.param("TB-07", "group_max_size", 3)
 
 participants := object.get(input.subject, "participants", [])
 
+# Cơ sở hội của mô hình, tính một lần cho mỗi lần đánh giá: "not x.commune_id
+# == commune" là "not lib.in_model_commune(input, x)" mà không cần một lời gọi
+# hàm cho mỗi thành viên (không xác định khi mô hình không thuộc cơ sở nào:
+# khi đó mọi thành viên đều vi phạm, như với lib.in_model_commune).
+commune := lib.model_commune(input)
+
 # Đơn vị đã xác định được (kind unit, có bản ghi đơn vị), theo id.
 units := {p.id: p.unit | some p in participants; p.kind == "unit"; p.unit}
 
@@ -128,7 +134,7 @@ violation contains v if {
 
 violation contains v if {
 	some id, u in units
-	not lib.in_model_commune(input, u)
+	not u.commune_id == commune
 	v := {
 		"msg": sprintf(
 			"Đơn vị %s thuộc cơ sở hội %s, không thuộc cơ sở hội %s của nhóm đồng hành",

@@ -28,35 +28,40 @@ participants := object.get(input.subject, "participants", [])
 
 pairs := {p.pair | some p in participants; p.pair}
 
-# members_of(k), with_role(k, role), components(k): thành viên, thành viên có
-# vai trò role, và các nội dung giúp đỡ của cặp k. Chỉ dùng cho cặp không
-# đúng dạng (malformed), khi báo vi phạm.
-members_of(k) := [p | some p in participants; object.get(p, "pair", "") == k]
-
-with_role(k, role) := [p | some p in members_of(k); object.get(p, "role", "") == role]
-
-components(k) := {p.component | some p in members_of(k); p.component}
+# by_pair[k]: thành viên của cặp k, lọc một lần cho mỗi lần đánh giá và dùng
+# chung cho well_formed và malformed_pairs.
+by_pair := {k: ms | some k in pairs; ms := [p | some p in participants; object.get(p, "pair", "") == k]}
 
 # well_formed[k]: cặp k có đúng một người giúp đỡ (helper), một người được
 # giúp đỡ (helped) và một nội dung (component). Mỗi cặp đúng dạng có người
-# giúp đỡ, nên chỉ cần xét cặp của từng người giúp đỡ; thành viên ms của cặp
-# k được lọc thẳng từ participants như members_of(k), không qua lời gọi hàm.
-# Cả bộ well_formed được tính một lần cho mỗi lần đánh giá; các quy tắc dưới
-# đây chỉ tra cứu nó.
+# giúp đỡ, nên chỉ cần xét cặp của từng người giúp đỡ; ms là các thành viên
+# của cặp k. Cả bộ well_formed được tính một lần cho mỗi lần đánh giá; các
+# quy tắc dưới đây chỉ tra cứu nó.
 well_formed[k] := {"helper": h, "helped": x, "component": c} if {
 	some h in participants
 	h.role == "helper"
 	k := object.get(h, "pair", "")
-	k in pairs
-	ms := [p | some p in participants; object.get(p, "pair", "") == k]
+	ms := by_pair[k]
 	count([p | some p in ms; p.role == "helper"]) == 1
 	[x] := [p | some p in ms; p.role == "helped"]
-	[c] := [c | some c in {p.component | some p in ms; p.component}]
+	cs := {p.component | some p in ms; p.component}
+	count(cs) == 1
+	some c in cs
 }
 
 # malformed: các cặp không đúng dạng; ba vi phạm về số người giúp đỡ, được
 # giúp đỡ và nội dung chỉ cần xét các cặp này.
 malformed := pairs - object.keys(well_formed)
+
+# malformed_pairs[k]: thành viên (members), id đã sắp xếp (ids) và các nội
+# dung giúp đỡ (components) của cặp không đúng dạng k, tính một lần cho mỗi
+# cặp. Mỗi cặp không đúng dạng có ít nhất một vi phạm dưới đây, và các vi
+# phạm của một cặp dùng chung ids (refs) và components.
+malformed_pairs[k] := {"members": ms, "ids": sort({p.id | some p in ms}), "components": cs} if {
+	some k in malformed
+	ms := by_pair[k]
+	cs := {p.component | some p in ms; p.component}
+}
 
 violation contains v if {
 	count(pairs) == 0
@@ -75,13 +80,13 @@ violation contains v if {
 }
 
 violation contains v if {
-	some k in malformed
+	some k, pr in malformed_pairs
 	some role, name in {"helper": "người giúp đỡ", "helped": "người được giúp đỡ"}
-	n := count(with_role(k, role))
+	n := count([p | some p in pr.members; object.get(p, "role", "") == role])
 	n != 1
 	v := {
 		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s có %d %s; quy định đúng 1", [k, mid, n, name]),
-		"refs": array.concat([mid], sort({p.id | some p in members_of(k)})),
+		"refs": array.concat([mid], pr.ids),
 	}
 }
 
@@ -100,21 +105,20 @@ violation contains v if {
 }
 
 violation contains v if {
-	some k in malformed
-	count(components(k)) == 0
+	some k, pr in malformed_pairs
+	count(pr.components) == 0
 	v := {
 		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s chưa ghi nội dung giúp đỡ (component)", [k, mid]),
-		"refs": array.concat([mid], sort({p.id | some p in members_of(k)})),
+		"refs": array.concat([mid], pr.ids),
 	}
 }
 
 violation contains v if {
-	some k in malformed
-	cs := components(k)
-	count(cs) > 1
+	some k, pr in malformed_pairs
+	count(pr.components) > 1
 	v := {
-		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s ghi nhiều nội dung khác nhau: %s", [k, mid, lib.joined(cs)]),
-		"refs": array.concat([mid], sort({p.id | some p in members_of(k)})),
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s ghi nhiều nội dung khác nhau: %s", [k, mid, lib.joined(pr.components)]),
+		"refs": array.concat([mid], pr.ids),
 	}
 }
 
@@ -149,6 +153,8 @@ violation contains v if {
 	}
 }
 
+# (lib.better và lib.label viết thẳng bằng lib.rating_rank và object.get:
+# không lời gọi hàm nào cho mỗi cặp.)
 violation contains v if {
 	some k, pr in well_formed
 	pr.component == "branch_twinning"
@@ -156,11 +162,11 @@ violation contains v if {
 	is_branch(pr.helped)
 	h := lib.latest_rating(object.get(pr.helper.unit, "ratings", []))
 	x := lib.latest_rating(object.get(pr.helped.unit, "ratings", []))
-	not lib.better(h.rating, x.rating)
+	not lib.rating_rank[h.rating] < lib.rating_rank[x.rating]
 	v := {
 		"msg": sprintf(
 			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ %s (%s, năm %d) không cao hơn chi hội được giúp đỡ %s (%s, năm %d)",
-			[k, pr.helper.id, lib.label(lib.rating_label, h.rating), h.year, pr.helped.id, lib.label(lib.rating_label, x.rating), x.year],
+			[k, pr.helper.id, object.get(lib.rating_label, h.rating, h.rating), h.year, pr.helped.id, object.get(lib.rating_label, x.rating, x.rating), x.year],
 		),
 		"refs": [mid, pr.helper.id, pr.helped.id],
 		"details": {"helper_rating": h.rating, "helped_rating": x.rating},

@@ -23,7 +23,9 @@ months := lib.months_before(lib.param("TB-09", "months", 3))
 
 recorded_share := lib.param("TB-09", "recorded_share", 0.9)
 
-applies if count(lib.active_models(input, "three_has_three_knows")) > 0
+# (lib.has_active_model với cùng đối số như TB-05: khi hai chỉ tiêu được
+# đánh giá trong một truy vấn, kết quả được tính một lần.)
+applies if lib.has_active_model(input, "three_has_three_knows")
 
 skip := "chi hội chưa xây dựng mô hình \"3 có, 3 biết\" đang hoạt động" if not applies
 
@@ -71,12 +73,17 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Chi hội %s mới nắm %s của %d/%d hội viên (%v%%), dưới mức %v%%",
-			[sid, what, n, total, percent(share), percent(recorded_share)],
+			[sid, what, n, total, percent(share), recorded_percent],
 		),
 		"refs": [sid],
 		"details": {key: n, "total": total},
 	}
 }
+
+# recorded_percent: recorded_share as a percentage, computed once per
+# evaluation (three operations on decimal numbers, which OPA does in
+# arbitrary precision) instead of once per violation.
+recorded_percent := percent(recorded_share)
 
 # percent(x): x as a percentage with one decimal, e.g. 0.8571 -> 85.7.
 percent(x) := round(x * 1000) / 10

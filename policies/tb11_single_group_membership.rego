@@ -19,10 +19,14 @@ checks := {
 	"accompany": {"kind": "unit", "who": "Đơn vị", "group": "nhóm đồng hành vượt khó"},
 }
 
-# groups_of[type][id]: the active models of type that id takes part in.
+# groups_of[type][id]: the active models of type that id takes part in,
+# when there are at least two (with one model or none, nobody can be in two:
+# most communes have at most one of each type, so their participants are
+# never visited).
 groups_of[type][id] := ms if {
 	some type, c in checks
 	models := lib.active_models(input, type)
+	count(models) > 1
 	some m in models
 	some p in object.get(m, "participants", [])
 	p.kind == c.kind
