@@ -46,12 +46,12 @@ type Checker struct {
 }
 
 // preparedGroup is every target of one plan key (a scope, or a model type)
-// in one query, so that a subject costs one evaluation: the binding names
-// of target i are names[i] (violation, warning, skip).
+// in one query, so that a subject costs one evaluation: the query binds r to
+// a list of three entries per target, in target order: its violation,
+// warning and skip (groupQuery).
 type preparedGroup struct {
 	targets []*preparedTarget // sorted by id
 	query   rego.PreparedEvalQuery
-	names   [][3]string
 	keys    inputKeys // the keys of input the scope's rules can read
 }
 
@@ -200,12 +200,11 @@ func (c *Checker) prepare(ctx context.Context) error {
 		if len(g.targets) < 2 {
 			continue // evalOne's query is the group's
 		}
-		body, names := groupQuery(g.targets)
-		pq, err := c.prepareQuery(ctx, store, body, g.targets[0].Scope)
+		pq, err := c.prepareQuery(ctx, store, groupQuery(g.targets), g.targets[0].Scope)
 		if err != nil {
 			return fmt.Errorf("prepare targets of %s: %w", key, err)
 		}
-		g.query, g.names = pq, names
+		g.query = pq
 	}
 	c.store, c.prepared, c.groups = store, prepared, groups
 	return nil
@@ -225,23 +224,24 @@ func (c *Checker) prepareQuery(ctx context.Context, store storage.Store, query a
 	).PrepareForEval(ctx)
 }
 
-// groupQuery is queryFor for several targets in one query: target i binds
-// v<i>, w<i> and s<i>.
-func groupQuery(ts []*preparedTarget) (ast.Body, [][3]string) {
+// groupQuery is queryFor for several targets in one query with one
+// binding: r is a list of three entries per target (violation, warning,
+// skip), each [] when the rule is undefined and [value] otherwise. One
+// binding and one expression instead of three per target spare OPA's result
+// building a map entry and an expression value per rule and subject.
+func groupQuery(ts []*preparedTarget) ast.Body {
 	var parts []string
-	names := make([][3]string, len(ts))
 	for i, t := range ts {
-		names[i] = [3]string{fmt.Sprintf("v%d", i), fmt.Sprintf("w%d", i), fmt.Sprintf("s%d", i)}
 		for j, rule := range []string{"violation", "warning", "skip"} {
 			has := [3]bool{t.rules.violation, t.rules.warning, t.rules.skip}[j]
 			if has {
-				parts = append(parts, fmt.Sprintf("%s := [x%d_%d | x%d_%d := data.%s.%s]", names[i][j], i, j, i, j, t.Package, rule))
+				parts = append(parts, fmt.Sprintf("[x%d_%d | x%d_%d := data.%s.%s]", i, j, i, j, t.Package, rule))
 			} else {
-				parts = append(parts, names[i][j]+" := []")
+				parts = append(parts, "[]")
 			}
 		}
 	}
-	return ast.MustParseBodyWithOpts(strings.Join(parts, "; "), ast.ParserOptions{RegoVersion: ast.RegoV1}), names
+	return ast.MustParseBodyWithOpts("r := ["+strings.Join(parts, ", ")+"]", ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
 // storeValue is the data document: {"params": ..., "vocab": ...}.
@@ -603,11 +603,16 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 	out := make([]Result, 0, len(g.targets))
 	if len(g.targets) > 1 {
 		rs, err := c.eval(ctx, g.query, input, nil)
+		var all *ast.Array
 		if err == nil && len(rs) == 1 {
+			if t, ok := rs[0].Bindings["r"].(*ast.Term); ok {
+				all, _ = t.Value.(*ast.Array)
+			}
+		}
+		if all != nil && all.Len() == 3*len(g.targets) {
 			for i, t := range g.targets {
 				r := c.baseResult(x, s, t.ID)
-				n := g.names[i]
-				if err := decodeBindings(rs[0].Bindings, n[0], n[1], n[2], &r); err != nil {
+				if err := decodeRules(all.Elem(3*i), all.Elem(3*i+1), all.Elem(3*i+2), &r); err != nil {
 					msg := err.Error()
 					r.Status = StatusError
 					r.Error = &msg

@@ -102,8 +102,8 @@
 // cadres and ratings.
 //
 // Every target of a subject's scope (or model type) is evaluated in one
-// query, each target's violation, warning and skip bound to its own
-// variables. Should that query fail (a run-time error, a conflict, the
+// query, which binds one list: each target's violation, warning and skip in
+// turn. Should that query fail (a run-time error, a conflict, the
 // deadline), the subject's targets are evaluated again one by one, each
 // with its own deadline, so that only the faulty target gives an error
 // result: the results are exactly those of one evaluation per target. The

@@ -255,20 +255,27 @@ func decodeResult(rs rego.ResultSet, r *Result) error {
 }
 
 // decodeBindings reads one target's rules from the bindings named
-// violation, warning and skip (the variable names of its part of a query).
+// violation, warning and skip (the variable names of its query).
 func decodeBindings(b rego.Vars, violation, warning, skip string, r *Result) error {
+	return decodeRules(b[violation], b[warning], b[skip], r)
+}
+
+// decodeRules reads one target's rules from the values of its violation,
+// warning and skip ([] when undefined, [value] otherwise), as JSON or as
+// terms (keepTerm).
+func decodeRules(violation, warning, skip any, r *Result) error {
 	var err error
-	if r.Violations, err = decodeSet(b[violation], "violation"); err != nil {
+	if r.Violations, err = decodeSet(violation, "violation"); err != nil {
 		return err
 	}
-	if r.Warnings, err = decodeSet(b[warning], "warning"); err != nil {
+	if r.Warnings, err = decodeSet(warning, "warning"); err != nil {
 		return err
 	}
 	r.Status = StatusPass
 	if len(r.Violations) > 0 {
 		r.Status = StatusFail
 	}
-	sv, err := jsonOf(b[skip])
+	sv, err := jsonOf(skip)
 	if err != nil {
 		return fmt.Errorf("skip: %w", err)
 	}
