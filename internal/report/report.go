@@ -200,7 +200,6 @@ func Build(in Inputs) *Report {
 			Shards:      Shards{Count: max(in.Shards, 1)},
 		},
 		Targets:     make([]TargetSummary, 0, len(in.Targets)),
-		Findings:    []Finding{},
 		DataQuality: make([]snapshot.Finding, 0, len(in.DataQuality)),
 		Waivers:     checker.WaiverReport{Applied: in.Waivers.Applied},
 	}
@@ -209,16 +208,31 @@ func Build(in Inputs) *Report {
 		if t.ByUnit == nil {
 			t.ByUnit = []UnitCount{}
 		}
-		slices.SortFunc(t.ByUnit, func(a, b UnitCount) int {
-			return cmp.Or(cmp.Compare(levelRank(a.Level), levelRank(b.Level)), cmp.Compare(a.UnitID, b.UnitID))
-		})
+		// checker.Rollup sorts its rows the same way: skip the sort when
+		// the rows are in strictly increasing order already (strictly, so
+		// that skipping cannot keep an order of equal rows that the
+		// unstable sort would have changed).
+		if !strictlySorted(t.ByUnit, compareUnits) {
+			slices.SortFunc(t.ByUnit, compareUnits)
+		}
 		r.Targets = append(r.Targets, t)
 	}
 	slices.SortFunc(r.Targets, func(a, b TargetSummary) int { return cmp.Compare(a.ID, b.ID) })
 
 	r.Results = make([]checker.Result, 0, len(in.Results))
+	// Every result's path is copied into one backing array (each a
+	// full slice expression, so that an append to one path cannot reach
+	// the next): one allocation instead of one per result.
+	npath := 0
+	for i := range in.Results {
+		npath += len(in.Results[i].Path)
+	}
+	paths := make([]string, 0, npath)
+	nfind := 0
 	for _, res := range in.Results {
-		res = cleanResult(res)
+		start := len(paths)
+		paths = append(paths, res.Path...)
+		res = cleanResult(res, paths[start:len(paths):len(paths)])
 		r.Results = append(r.Results, res)
 		r.Summary.Subjects++
 		switch res.Status {
@@ -235,17 +249,27 @@ func Build(in Inputs) *Report {
 		case checker.StatusNotEvaluated:
 			r.Summary.NotEvaluated++
 		}
+		if isFinding(res.Status) {
+			nfind++
+		}
 	}
-	slices.SortStableFunc(r.Results, compareResults)
-	for _, res := range r.Results {
-		if res.Status == checker.StatusPass || res.Status == checker.StatusSkipped {
+	// The checker returns its results sorted already. Checking that is
+	// one pass; a stable sort makes several even over sorted input, and
+	// leaves sorted input as it is, so skipping it changes nothing.
+	if !slices.IsSortedFunc(r.Results, compareResults) {
+		slices.SortStableFunc(r.Results, compareResults)
+	}
+	r.Findings = make([]Finding, 0, nfind)
+	for i := range r.Results {
+		res := &r.Results[i]
+		if !isFinding(res.Status) {
 			continue
 		}
 		r.Findings = append(r.Findings, Finding{
 			Target: res.Target, Subject: res.Subject, SubjectLevel: res.SubjectLevel,
 			SubjectName: res.SubjectName, Path: res.Path, Status: res.Status,
 			Violations: res.Violations, Warnings: res.Warnings, Waiver: res.Waiver,
-			Error: res.Error, Key: Key(res),
+			Error: res.Error, Key: Key(*res),
 		})
 	}
 
@@ -261,10 +285,10 @@ func Build(in Inputs) *Report {
 			r.Summary.DataQuality.Warning++
 		}
 	}
-	slices.SortStableFunc(r.DataQuality, func(a, b snapshot.Finding) int {
-		return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row),
-			cmp.Compare(a.Column, b.Column), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Message, b.Message))
-	})
+	// Skipped when sorted already, as above.
+	if !slices.IsSortedFunc(r.DataQuality, compareDQ) {
+		slices.SortStableFunc(r.DataQuality, compareDQ)
+	}
 
 	r.Waivers.Expired = sortedWaivers(in.Waivers.Expired)
 	r.Waivers.Unused = sortedWaivers(in.Waivers.Unused)
@@ -276,6 +300,32 @@ func Build(in Inputs) *Report {
 		}
 	}
 	return r
+}
+
+func compareUnits(a, b UnitCount) int {
+	return cmp.Or(cmp.Compare(levelRank(a.Level), levelRank(b.Level)), cmp.Compare(a.UnitID, b.UnitID))
+}
+
+func compareDQ(a, b snapshot.Finding) int {
+	return cmp.Or(cmp.Compare(a.Table, b.Table), cmp.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row),
+		cmp.Compare(a.Column, b.Column), cmp.Compare(a.Code, b.Code), cmp.Compare(a.Message, b.Message))
+}
+
+// strictlySorted reports whether every element of s compares less than
+// the next.
+func strictlySorted[T any](s []T, compare func(a, b T) int) bool {
+	for i := 1; i < len(s); i++ {
+		if compare(s[i-1], s[i]) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// isFinding reports whether a result with status s is a finding: neither
+// pass nor skipped.
+func isFinding(s checker.Status) bool {
+	return s != checker.StatusPass && s != checker.StatusSkipped
 }
 
 func compareResults(a, b checker.Result) int {
@@ -302,9 +352,10 @@ func sortedWaivers(ws []checker.Waiver) []checker.Waiver {
 }
 
 // cleanResult returns a copy with no nil lists or maps (the JSON has [] and
-// {}) and with personal keys removed from violation details.
-func cleanResult(r checker.Result) checker.Result {
-	r.Path = nonNil(slices.Clone(r.Path))
+// {}) and with personal keys removed from violation details. path is the
+// copy of r.Path to keep.
+func cleanResult(r checker.Result, path []string) checker.Result {
+	r.Path = nonNil(path)
 	r.Violations = cleanViolations(r.Violations)
 	r.Warnings = cleanViolations(r.Warnings)
 	return r
@@ -380,53 +431,81 @@ func scrubFinding(f snapshot.Finding) snapshot.Finding {
 // while its messages stay the same; a collision within one report would
 // need about 2^32 findings.
 func Key(r checker.Result) string {
-	msgs := make([]string, 0, len(r.Violations))
-	for _, v := range r.Violations {
-		msgs = append(msgs, v.Msg)
+	// Hashed in one call over a buffer on the stack, with no copy of the
+	// messages unless there are several to sort: Build and ResultsParquet
+	// compute a key for every finding and every result.
+	var msgs []string
+	switch len(r.Violations) {
+	case 0:
+	case 1:
+		msgs = []string{r.Violations[0].Msg}
+	default:
+		msgs = make([]string, 0, len(r.Violations))
+		for _, v := range r.Violations {
+			msgs = append(msgs, v.Msg)
+		}
+		slices.Sort(msgs)
 	}
-	slices.Sort(msgs)
-	h := sha256.New()
-	h.Write([]byte(r.Target))
-	h.Write([]byte{0})
-	h.Write([]byte(r.Subject))
+	var stack [512]byte
+	buf := append(stack[:0], r.Target...)
+	buf = append(buf, 0)
+	buf = append(buf, r.Subject...)
 	for _, m := range msgs {
-		h.Write([]byte{0})
-		h.Write([]byte(m))
+		buf = append(buf, 0)
+		buf = append(buf, m...)
 	}
-	return hex.EncodeToString(h.Sum(nil))[:16]
+	sum := sha256.Sum256(buf)
+	var key [16]byte
+	hex.Encode(key[:], sum[:8])
+	return string(key[:])
 }
 
 // JSON returns report.json: compact (one line: at national scale it holds
 // hundreds of thousands of findings, and indentation would add 40% to the
 // bytes and the time), HTML characters unescaped, ending in a newline. The
-// same report gives the same bytes. Use `jq .` to read it.
+// same report gives the same bytes: those encoding/json gives for the
+// Report (see jsonenc.go, which writes them without reflection). Use
+// `jq .` to read it.
 func JSON(r *Report) ([]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(jsonSizeHint(r))
-	if err := WriteJSON(&buf, r); err != nil {
-		return nil, err
+	b, err := appendReport(make([]byte, 0, jsonSizeHint(r)), r)
+	if err != nil {
+		return nil, fmt.Errorf("encode report.json: %w", err)
 	}
-	return buf.Bytes(), nil
+	return append(b, '\n'), nil
 }
 
 // WriteJSON writes report.json (the bytes JSON returns) to w.
 func WriteJSON(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(r); err != nil {
-		return fmt.Errorf("encode report.json: %w", err)
+	b, err := JSON(r)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(b); err != nil {
+		return fmt.Errorf("write report.json: %w", err)
 	}
 	return nil
 }
 
 // jsonSizeHint guesses the size of report.json so that its buffer grows
-// once instead of doubling (and copying) a dozen times.
+// once at most instead of doubling (and copying) a dozen times: a fixed
+// part for the header, targets and inventory, plus each finding's
+// strings and punctuation.
 func jsonSizeHint(r *Report) int {
-	n := 64 << 10
-	for _, f := range r.Findings {
-		n += 300 + len(f.SubjectName)
+	n := 64<<10 + len(r.Inventory) + 256*len(r.DataQuality)
+	for i := range r.Targets {
+		n += 512 + 160*len(r.Targets[i].ByUnit)
+	}
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		n += 220 + len(f.Target) + len(f.Subject) + len(f.SubjectLevel) + len(f.SubjectName)
+		for _, p := range f.Path {
+			n += 3 + len(p)
+		}
 		for _, v := range f.Violations {
-			n += 64 + len(v.Msg)
+			n += 48 + len(v.Msg) + 24*len(v.Details)
+			for _, ref := range v.Refs {
+				n += 3 + len(ref)
+			}
 		}
 	}
 	return n

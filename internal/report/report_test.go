@@ -369,3 +369,30 @@ func TestHTMLStatic(t *testing.T) {
 		})
 	}
 }
+
+// Build keeps copies of the paths: changing the inputs afterwards, or
+// appending to one result's path, changes no other result.
+func TestBuildCopiesPaths(t *testing.T) {
+	in := fixture()
+	r := Build(in)
+	before, err := JSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range in.Results {
+		for j := range in.Results[i].Path {
+			in.Results[i].Path[j] = "changed"
+		}
+	}
+	_ = append(r.Results[0].Path, "appended")
+	after, err := JSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(string(before), string(after)); diff != "" {
+		t.Errorf("report changed with its inputs (-before +after):\n%s", diff)
+	}
+	if got := r.Results[1].Path; !slices.Equal(got, []string{"tb", "dist-tt"}) {
+		t.Errorf("second result's path = %v", got)
+	}
+}
