@@ -48,7 +48,7 @@
 //     readable on a phone and printable on A4. At most HTMLFindingsPerTarget
 //     findings per target are listed; the rest are counted.
 //   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
-//   - results.parquet: ResultsParquet, every result, zstd, 64k-row groups.
+//   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
 //   - report.xlsx: XLSX, summary and findings sheets, labels by language.
 //   - manifest.json: written by Publish with the size and sha256 of each file.
 //

@@ -10,6 +10,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/apache/arrow/go/v15/parquet/file"
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/google/go-cmp/cmp"
@@ -217,4 +218,115 @@ func parquetStrings(t *testing.T, data []byte, mem memory.Allocator) []string {
 		}
 	}
 	return out
+}
+
+// parquetRow is one row of results.parquet as a reader sees it.
+type parquetRow struct {
+	Target, Subject, Level, Name string
+	Path                         []string
+	Status                       string
+	Violations, Warnings         int32
+	Messages                     []string
+	SkipReason, Error, Until     *string
+	Key                          string
+}
+
+// Every column of every row reads back as the result it came from, and
+// the writer settings of parquetProperties are the ones in the file: zstd
+// on every column, no dictionary on the columns that are unique per row.
+func TestResultsParquetRoundTrip(t *testing.T) {
+	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
+	defer mem.AssertSize(t, 0)
+	r := Build(nationalish(500))
+	fx := built()
+	r.Results = append(r.Results, fx.Results...)
+	var want []parquetRow
+	opt := func(s string) *string {
+		if s == "" {
+			return nil
+		}
+		return &s
+	}
+	for _, res := range r.Results {
+		row := parquetRow{Target: res.Target, Subject: res.Subject, Level: res.SubjectLevel, Name: res.SubjectName,
+			Path: res.Path, Status: string(res.Status), Violations: int32(len(res.Violations)), Warnings: int32(len(res.Warnings)),
+			Messages: []string{}, SkipReason: opt(res.SkipReason), Key: Key(res)}
+		for _, v := range res.Violations {
+			row.Messages = append(row.Messages, v.Msg)
+		}
+		if res.Error != nil {
+			row.Error = opt(*res.Error)
+		}
+		if res.Waiver != nil {
+			row.Until = opt(res.Waiver.Expires)
+		}
+		want = append(want, row)
+	}
+	data, err := ResultsParquet(context.Background(), r, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	noDict := map[string]bool{"subject": true, "subject_name": true, "messages.list.element": true, "key": true}
+	for g := 0; g < pf.NumRowGroups(); g++ {
+		md := pf.RowGroup(g).MetaData()
+		for c := 0; c < md.NumColumns(); c++ {
+			cc, err := md.ColumnChunk(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := cc.PathInSchema().String()
+			if cc.Compression() != compress.Codecs.Zstd {
+				t.Errorf("column %s: compression %v, want zstd", name, cc.Compression())
+			}
+			if cc.HasDictionaryPage() == noDict[name] {
+				t.Errorf("column %s: dictionary %v, want %v", name, cc.HasDictionaryPage(), !noDict[name])
+			}
+		}
+	}
+	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tbl, err := fr.ReadTable(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tbl.Release()
+	var got []parquetRow
+	tr := array.NewTableReader(tbl, 0)
+	defer tr.Release()
+	for tr.Next() {
+		rec := tr.Record()
+		str := func(c, i int) string { return rec.Column(c).(*array.String).Value(i) }
+		ptr := func(c, i int) *string {
+			if rec.Column(c).IsNull(i) {
+				return nil
+			}
+			s := str(c, i)
+			return &s
+		}
+		list := func(c, i int) []string {
+			l := rec.Column(c).(*array.List)
+			vals := l.ListValues().(*array.String)
+			s, e := l.ValueOffsets(i)
+			out := []string{}
+			for j := s; j < e; j++ {
+				out = append(out, vals.Value(int(j)))
+			}
+			return out
+		}
+		for i := 0; i < int(rec.NumRows()); i++ {
+			got = append(got, parquetRow{Target: str(0, i), Subject: str(1, i), Level: str(2, i), Name: str(3, i), Path: list(4, i),
+				Status: str(5, i), Violations: rec.Column(6).(*array.Int32).Value(i), Warnings: rec.Column(7).(*array.Int32).Value(i),
+				Messages: list(8, i), SkipReason: ptr(9, i), Error: ptr(10, i), Until: ptr(11, i), Key: str(12, i)})
+		}
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("rows read back (-want +got):\n%s", diff)
+	}
 }
