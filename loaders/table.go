@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -132,6 +133,13 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 	}
 	n := 0
 	for {
+		if c, ok := rr.(*csvReader); ok && n == aheadRows {
+			// A large CSV file: from here on its records are split in a
+			// goroutine while this one converts them.
+			a := c.readAhead(l.used())
+			defer a.stop()
+			rr = a
+		}
 		ok, err := rr.next()
 		if err != nil {
 			return err
@@ -158,6 +166,18 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 	}
 	l.summarise()
 	return nil
+}
+
+// used lists the header indices the columns read, in increasing order.
+func (l *tableLoader) used() []int {
+	var out []int
+	for _, c := range l.cols {
+		if c.src >= 0 {
+			out = append(out, c.src)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 func (l *tableLoader) summarise() {
