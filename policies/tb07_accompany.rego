@@ -36,12 +36,11 @@ units := {p.id: p.unit | some p in participants; p.kind == "unit"; p.unit}
 
 levels := {u.level | some u in units}
 
-field := input.subject.field
-
-# Đánh giá lĩnh vực của từng đơn vị có xếp loại lĩnh vực đó.
+# Đánh giá lĩnh vực (input.subject.field, viết thẳng thay cho một quy tắc
+# riêng) của từng đơn vị có xếp loại lĩnh vực đó.
 judgement := {id: j |
 	some id, u in units
-	j := lib.latest_field_rating(object.get(u, "ratings", []), field)
+	j := lib.latest_field_rating(object.get(u, "ratings", []), input.subject.field)
 }
 
 unrated := {id | some id, _ in units; not judgement[id]}
@@ -149,7 +148,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Đơn vị %s chưa có xếp loại lĩnh vực %s, không xác định được mạnh hay chưa mạnh",
-			[id, lib.label(lib.field_label, field)],
+			[id, object.get(lib.field_label, input.subject.field, input.subject.field)],
 		),
 		"refs": [input.subject.id, id],
 	}
@@ -162,7 +161,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Nhóm đồng hành %s phải có đúng 1 đơn vị chưa mạnh về %s, các đơn vị còn lại mạnh; hiện có %d chưa mạnh, %d mạnh",
-			[input.subject.id, lib.label(lib.field_label, field), count(weak), count(units) - count(weak)],
+			[input.subject.id, object.get(lib.field_label, input.subject.field, input.subject.field), count(weak), count(units) - count(weak)],
 		),
 		"refs": array.concat([input.subject.id], sort(weak)),
 		"details": {"not_strong": count(weak), "strong": count(units) - count(weak)},

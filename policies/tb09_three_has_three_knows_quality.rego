@@ -17,32 +17,25 @@ package targets.tb09_three_has_three_knows_quality
 
 import data.lib.vungmanh as lib
 
-sid := input.subject.id
-
-months := lib.months_before(lib.param("TB-09", "months", 3))
-
-recorded_share := lib.param("TB-09", "recorded_share", 0.9)
-
 # (lib.has_active_model với cùng đối số như TB-05: khi hai chỉ tiêu được
 # đánh giá trong một truy vấn, kết quả được tính một lần.)
 applies if lib.has_active_model(input, "three_has_three_knows")
 
 skip := "chi hội chưa xây dựng mô hình \"3 có, 3 biết\" đang hoạt động" if not applies
 
-stats := object.get(object.get(input, "members", {}), sid, {})
-
-total := object.get(stats, "total", 0)
-
-active_months := {a.month |
-	some _, acts in object.get(input, "activities", {})
-	some a in acts
-}
-
-missing_months := [m | some m in months; not m in active_months]
+# Các giá trị trung gian (id, thống kê hội viên, các tháng, tỷ lệ phần trăm)
+# được tính ngay trong thân của từng vi phạm thay vì trong các quy tắc riêng:
+# mỗi quy tắc được tham chiếu có chi phí (tra cây quy tắc, bộ nhớ đệm), lớn
+# hơn việc tính lại vài object.get; stats cần cho hai vi phạm, các giá trị
+# khác chỉ cho một. percent(x) = round(x * 1000) / 10: x theo phần trăm, một
+# chữ số thập phân (0.8571 -> 85.7).
 
 violation contains v if {
 	applies
+	sid := input.subject.id
+	stats := object.get(object.get(input, "members", {}), sid, {})
 	object.get(stats, "pioneer", 0) == 0
+	total := object.get(stats, "total", 0)
 	v := {
 		"msg": sprintf("Chi hội %s chưa có hội viên tiên phong, nòng cốt (0/%d hội viên)", [sid, total]),
 		"refs": [sid],
@@ -52,7 +45,14 @@ violation contains v if {
 
 violation contains v if {
 	applies
+	months := lib.months_before(lib.param("TB-09", "months", 3))
+	active_months := {a.month |
+		some _, acts in object.get(input, "activities", {})
+		some a in acts
+	}
+	missing_months := [m | some m in months; not m in active_months]
 	count(missing_months) > 0
+	sid := input.subject.id
 	v := {
 		"msg": sprintf(
 			"Chi hội %s không có sinh hoạt trong %d/%d tháng trước ngày số liệu: %s",
@@ -65,7 +65,11 @@ violation contains v if {
 
 violation contains v if {
 	applies
+	sid := input.subject.id
+	stats := object.get(object.get(input, "members", {}), sid, {})
+	total := object.get(stats, "total", 0)
 	total > 0
+	recorded_share := lib.param("TB-09", "recorded_share", 0.9)
 	some key, what in {"hardship_recorded": "hoàn cảnh", "needs_recorded": "nhu cầu"}
 	n := object.get(stats, key, 0)
 	share := n / total
@@ -73,17 +77,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Chi hội %s mới nắm %s của %d/%d hội viên (%v%%), dưới mức %v%%",
-			[sid, what, n, total, percent(share), recorded_percent],
+			[sid, what, n, total, round(share * 1000) / 10, round(recorded_share * 1000) / 10],
 		),
 		"refs": [sid],
 		"details": {key: n, "total": total},
 	}
 }
-
-# recorded_percent: recorded_share as a percentage, computed once per
-# evaluation (three operations on decimal numbers, which OPA does in
-# arbitrary precision) instead of once per violation.
-recorded_percent := percent(recorded_share)
-
-# percent(x): x as a percentage with one decimal, e.g. 0.8571 -> 85.7.
-percent(x) := round(x * 1000) / 10

@@ -14,27 +14,19 @@ package targets.tb10_branch_ratings
 
 import data.lib.vungmanh as lib
 
-year := lib.as_of_year - 1
-
-branches := {u.id |
-	active := lib.active_unit_ids(input)
-	some u in input.units
-	u.level == "branch"
-	u.id in active
-}
-
-# Chi hội đã có xếp loại năm year.
-rated := {id |
-	ratings := object.get(input, "ratings", {})
-	some id in branches
-	some r in object.get(ratings, id, [])
-	r.year == year
-}
-
-unrated := sort(branches - rated)
-
+# Chi hội đang hoạt động (branches), chi hội đã có xếp loại năm year (rated)
+# và chi hội chưa có (unrated) được tính trong thân của vi phạm, không trong
+# các quy tắc riêng (mỗi quy tắc được tham chiếu có chi phí); rated là tập
+# con của branches, nên "đủ xếp loại" là count(rated) == count(branches), và
+# phép trừ tập hợp, sort chỉ làm khi có chi hội chưa xếp loại.
 violation contains v if {
-	count(unrated) > 0
+	year := lib.as_of_year - 1
+	active := lib.active_unit_ids(input)
+	branches := {u.id | some u in input.units; u.level == "branch"; u.id in active}
+	ratings := object.get(input, "ratings", {})
+	rated := {id | some id in branches; some r in object.get(ratings, id, []); r.year == year}
+	count(rated) < count(branches)
+	unrated := sort(branches - rated)
 	v := {
 		"msg": sprintf(
 			"%d/%d chi hội của %s chưa có xếp loại năm %d: %s",

@@ -19,11 +19,12 @@ checks := {
 	"accompany": {"kind": "unit", "who": "Đơn vị", "group": "nhóm đồng hành vượt khó"},
 }
 
-# groups_of[type][id]: the active models of type that id takes part in,
-# when there are at least two (with one model or none, nobody can be in two:
-# most communes have at most one of each type, so their participants are
-# never visited).
-groups_of[type][id] := ms if {
+# ms: the active models of type that id takes part in. Only types with at
+# least two active models are looked at (with one model or none, nobody can
+# be in two: most communes have at most one of each type, so their
+# participants are never visited). The same (type, id) found through several
+# models gives the same violation, which the set keeps once.
+violation contains v if {
 	some type, c in checks
 	models := lib.active_models(input, type)
 	count(models) > 1
@@ -32,13 +33,7 @@ groups_of[type][id] := ms if {
 	p.kind == c.kind
 	id := p.id
 	ms := {x.id | some x in models; some q in object.get(x, "participants", []); q.kind == c.kind; q.id == id}
-}
-
-violation contains v if {
-	some type, by_id in groups_of
-	some id, ms in by_id
 	count(ms) > 1
-	c := checks[type]
 	v := {
 		"msg": sprintf("%s %s thuộc %d %s đang hoạt động: %s", [c.who, id, count(ms), c.group, lib.joined(ms)]),
 		"refs": array.concat([id], sort(ms)),
