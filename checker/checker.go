@@ -225,18 +225,27 @@ func (c *Checker) prepareQuery(ctx context.Context, store storage.Store, query a
 }
 
 // groupQuery is queryFor for several targets in one query with one
-// binding: r is a list of three entries per target (violation, warning,
-// skip), each [] when the rule is undefined and [value] otherwise. One
-// binding and one expression instead of three per target spare OPA's result
-// building a map entry and an expression value per rule and subject.
+// binding: r is a list of three entries per target: its violation and
+// warning sets ([] when the package has no such rule), and its skip ([] when
+// undefined, [value] otherwise). One binding and one expression instead of
+// three per target spare OPA's result building a map entry and an
+// expression value per rule and subject; reading a partial set without a
+// comprehension spares one comprehension per rule. A violation or warning
+// that is not a partial set and is undefined makes the whole query
+// undefined: evalGroup then evaluates the targets one by one.
 func groupQuery(ts []*preparedTarget) ast.Body {
 	var parts []string
 	for i, t := range ts {
 		for j, rule := range []string{"violation", "warning", "skip"} {
 			has := [3]bool{t.rules.violation, t.rules.warning, t.rules.skip}[j]
-			if has {
+			switch {
+			case has && rule != "skip":
+				// A partial set is never undefined (empty at worst): no
+				// comprehension needed.
+				parts = append(parts, fmt.Sprintf("data.%s.%s", t.Package, rule))
+			case has:
 				parts = append(parts, fmt.Sprintf("[x%d_%d | x%d_%d := data.%s.%s]", i, j, i, j, t.Package, rule))
-			} else {
+			default:
 				parts = append(parts, "[]")
 			}
 		}

@@ -346,8 +346,9 @@ func TestEvalOne(t *testing.T) {
 
 // TestGroupMatchesOneByOne checks that one query for every target of a
 // scope gives, for every subject, the results of evaluating the targets one
-// by one, also when some targets of the group fail at run time (the group
-// falls back) or give malformed sets (decoded per target).
+// by one, also when some targets of the group fail at run time or leave
+// violation undefined (the group falls back) or give malformed sets
+// (decoded per target).
 func TestGroupMatchesOneByOne(t *testing.T) {
 	alloc := checkedAlloc(t)
 	snap := smallSnap(alloc)
@@ -358,6 +359,7 @@ func TestGroupMatchesOneByOne(t *testing.T) {
 		"violation without msg": `violation contains {"text": "x"} if input.subject.id`,
 		"skip of wrong type":    `skip := 3 if input.subject.id`,
 		"only on some subjects": `violation contains {"msg": "x"} if to_number(input.subject.id) > 0`,
+		"violation undefined":   `violation := {{"msg": "x"}} if input.subject.id == "xa-1"`,
 	}
 	for name, body := range faulty {
 		t.Run(name, func(t *testing.T) {

@@ -46,6 +46,19 @@ func TestDecodeSetTerm(t *testing.T) {
 			if _, ok := decodeSetTerm(term); ok != fast[name] {
 				t.Errorf("decoded from the term: %v, want %v", ok, fast[name])
 			}
+			// A group query binds a partial set itself, not [set]: the same
+			// violations and errors.
+			if arr, ok := term.Value.(*ast.Array); ok && arr.Len() == 1 {
+				if _, ok := arr.Elem(0).Value.(ast.Set); ok {
+					bare, bareErr := decodeSet(arr.Elem(0), "violation")
+					if diff := cmp.Diff(fmt.Sprint(wantErr), fmt.Sprint(bareErr)); diff != "" {
+						t.Errorf("error of the bare set (-json +term):\n%s", diff)
+					}
+					if diff := cmp.Diff(want, bare); diff != "" {
+						t.Errorf("violations of the bare set (-json +term):\n%s", diff)
+					}
+				}
+			}
 		})
 	}
 }

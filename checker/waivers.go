@@ -261,8 +261,9 @@ func decodeBindings(b rego.Vars, violation, warning, skip string, r *Result) err
 }
 
 // decodeRules reads one target's rules from the values of its violation,
-// warning and skip ([] when undefined, [value] otherwise), as JSON or as
-// terms (keepTerm).
+// warning and skip ([] when undefined, [value] otherwise; a violation or
+// warning set may also come as the set itself), as JSON or as terms
+// (keepTerm).
 func decodeRules(violation, warning, skip any, r *Result) error {
 	var err error
 	if r.Violations, err = decodeSet(violation, "violation"); err != nil {
@@ -308,24 +309,33 @@ func jsonOf(v any) (any, error) {
 }
 
 // decodeSetTerm decodes the binding of a violation or warning rule kept as
-// a term, [] or [set], when every element has the usual shape: an object
+// a term, [], [set] or the set itself, when every element has the usual shape: an object
 // with string keys, a string msg, refs a list of strings, details an
 // object. It reports false for anything else, which decodeSet then decodes
 // from the JSON conversion, so that errors and odd values come out exactly
 // as before.
 func decodeSetTerm(t *ast.Term) ([]Violation, bool) {
+	if set, ok := t.Value.(ast.Set); ok {
+		return decodeElems(set)
+	}
 	wrap, ok := t.Value.(*ast.Array)
 	if !ok || wrap.Len() > 1 {
 		return nil, false
 	}
-	out := []Violation{}
 	if wrap.Len() == 0 {
-		return out, true
+		return []Violation{}, true
 	}
 	set, ok := wrap.Elem(0).Value.(ast.Set)
 	if !ok {
 		return nil, false
 	}
+	return decodeElems(set)
+}
+
+// decodeElems decodes the elements of a violation or warning set when they
+// all have the usual shape (decodeSetTerm).
+func decodeElems(set ast.Set) ([]Violation, bool) {
+	out := []Violation{}
 	good := true
 	set.Foreach(func(e *ast.Term) { // in the order of ast.JSON
 		if !good {
@@ -396,6 +406,9 @@ func decodeSet(v any, rule string) ([]Violation, error) {
 			return nil, fmt.Errorf("%s: %w", rule, err)
 		}
 		v = j
+		if _, ok := t.Value.(ast.Set); ok {
+			v = []any{j} // the set itself: as the list of one value below
+		}
 	}
 	out := []Violation{}
 	wrap, _ := v.([]any)
