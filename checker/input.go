@@ -1,7 +1,9 @@
 package checker
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -27,7 +29,7 @@ func (x *index) descendants(u int) []int {
 		out = append(out, v)
 		stack = append(stack, x.children[v]...)
 	}
-	sort.Slice(out, func(a, b int) bool { return x.units[out[a]].id < x.units[out[b]].id })
+	slices.SortFunc(out, func(a, b int) int { return strings.Compare(x.units[a].id, x.units[b].id) })
 	return out
 }
 
@@ -129,7 +131,7 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 		if keys&(inRatings|inActivities|inMembers) == 0 {
 			continue
 		}
-		key := ast.StringTerm(x.units[v].id)
+		key := x.lookup(x.units[v].id) // interned for every unit with children
 		if keys&inRatings != 0 {
 			if r := tc.get(tc.mapOf(0), v, x.ratingsTerm); r != nil {
 				ratings = append(ratings, [2]*ast.Term{key, r})
