@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"runtime/metrics"
 	"strings"
 	"time"
 
@@ -47,7 +48,10 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	// Collect the index, snapshot and results now: the heap's next goal then
 	// follows the report alone, instead of letting rendering allocate on top
 	// of the evaluation's garbage (the run's peak memory at national scale).
-	runtime.GC()
+	// A small heap (a province) is not worth the pause.
+	if heapBytes() > collectBeforeRenderBytes {
+		runtime.GC()
+	}
 	prev, err := report.Previous(ctx, b, rep.Run.Snapshot.Name)
 	if err != nil {
 		return "", fmt.Errorf("read previous run: %w", err)
@@ -66,6 +70,21 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 		return "", fmt.Errorf("publish run %s: %w", in.runID, err)
 	}
 	return strings.TrimSuffix(out, "/") + "/" + dir, nil
+}
+
+// collectBeforeRenderBytes is the heap size above which publish collects
+// the evaluation's garbage before rendering.
+const collectBeforeRenderBytes = 512 << 20
+
+// heapBytes is the memory the heap's objects hold now, live or not yet
+// collected.
+func heapBytes() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
 }
 
 // buildReport adapts the checker's outcome, roll-ups and inventory into
