@@ -44,11 +44,13 @@ func TestHarnessTiny(t *testing.T) {
 	}{
 		{"table header", `(?m)^case\s+wall_s\s+user_s\s+sys_s\s+rss_MiB$`},
 		{"baseline row", `(?m)^baseline-ours\s+[0-9.]+\s`},
+		{"Parquet baseline row", `(?m)^baseline-ours-parquet\s+[0-9.]+\s`},
 		{"plain OPA row", `(?m)^plain-opa\s+[0-9.]+\s`},
 		{"national parquet row", `(?m)^national-0\.002-parquet\s+[0-9.]+\s`},
 		{"national csv row", `(?m)^national-0\.002-csv\s+[0-9.]+\s`},
 		{"plain OPA agrees", `plain OPA results match ours: [1-9][0-9]* results`},
 		{"plain OPA ratio", `(?m)^plain-opa/ours .*: [0-9.]+x faster`},
+		{"plain OPA ratio from Parquet", `(?m)^plain-opa/ours from Parquet .*: [0-9.]+x faster`},
 		{"floor ratio", `(?m)^ours/floor .*: [0-9.]+x slower`},
 		{"floor bound", `evaluation alone [0-9.]+x; one empty Rego evaluation per subject \(the bound\) [0-9.]+x`},
 	}
