@@ -11,12 +11,14 @@ import (
 // aim for. With the default GOGC=100 the goal is twice the live heap, so a
 // province-sized run (a live heap of 15–40 MB) collects while the policies
 // are evaluated, and every worker pays the collector's write barriers and
-// assists; letting the heap grow to 256 MiB first saves 7–9% of the run's
-// CPU on thai-binh-2024 for about 150 MiB more peak memory. At national
+// assists; letting the heap grow to 128 MiB first saves 8–10% of the run's
+// CPU on thai-binh-2024 for about 90 MiB more peak memory. (256 MiB saved no
+// more CPU, for 180 MiB: every page touched also costs a page fault and
+// its share of the process's exit, about 10 ms per 100 MB here.) At national
 // scale the live heap is gigabytes, far above the floor, and GOGC stays
 // 100: the floor changes nothing there (nor under a soft memory limit,
 // which the runtime enforces whatever GOGC is).
-const heapFloorBytes = 256 << 20
+const heapFloorBytes = 128 << 20
 
 // maxFloorGCPercent caps the GOGC the floor sets while the live heap is
 // tiny (a few MB at start-up), so a burst of allocation right after a
