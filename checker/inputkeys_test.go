@@ -63,6 +63,11 @@ func TestReadInputKeys(t *testing.T) {
 		{"function given part of input", `violation contains {"msg": data.lib.t.marshal(input.subject)} if true`, []string{"subject"}},
 		{"function with else", `violation contains {"msg": "x"} if data.lib.t.twice(input) == []`, []string{"activities", "ratings", "subject"}},
 		{"library rule", `violation contains {"msg": "x"} if input.subject.id == "a"`, []string{"snapshot", "subject"}},
+		{"in an array", "violation contains {\"msg\": \"x\"} if {\n\tx := [input]\n\tcount(x[0].cadres) == 0\n}", []string{"all"}},
+		{"in an object", "violation contains {\"msg\": \"x\"} if {\n\tx := {\"i\": input}\n\tcount(x.i.cadres) == 0\n}", []string{"all"}},
+		{"in a comprehension", "violation contains {\"msg\": \"x\"} if {\n\tx := [y | some y in [input]]\n\tcount(x[0].cadres) == 0\n}", []string{"all"}},
+		{"unified", "violation contains {\"msg\": \"x\"} if {\n\t[x] = [input]\n\tcount(x.cadres) == 0\n}", []string{"all"}},
+		{"rule value", "inp := input\n\nviolation contains {\"msg\": \"x\"} if count(inp.cadres) == 0", []string{"all"}},
 	}
 	// Every rule of the libraries counts, called or not.
 	extra := map[string]string{"library rule": "as_of := input.snapshot.as_of\n"}
