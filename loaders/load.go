@@ -311,6 +311,40 @@ func (t *ioTracker) Read(p []byte) (int, error) {
 // noClose hides Close from the parquet reader (we close the file ourselves).
 type noClose struct{ parquet.ReaderAtSeeker }
 
+// atTracker records the first storage error of the reads a Parquet reader
+// makes by offset (from the table's goroutine and its prefetch goroutine),
+// so that a Cloud Storage failure while decoding is reported as the
+// transient error it is, not as a broken file. Reads past the end (io.EOF)
+// and invalid offsets (a damaged footer) are the file's problem, not the
+// storage's.
+type atTracker struct {
+	readerAtSeeker
+	mu  sync.Mutex
+	err error
+}
+
+func (t *atTracker) ReadAt(p []byte, off int64) (int, error) {
+	n, err := t.readerAtSeeker.ReadAt(p, off)
+	if err != nil && err != io.EOF && !errors.Is(err, fs.ErrInvalid) {
+		t.mu.Lock()
+		if t.err == nil {
+			t.err = err
+		}
+		t.mu.Unlock()
+	}
+	return n, err
+}
+
+// failed is the first storage error of ReadAt, or nil.
+func (t *atTracker) failed() error {
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.err
+}
+
 type readerAtSeeker interface {
 	io.ReaderAt
 	io.ReadSeeker
@@ -342,12 +376,16 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	}
 	_, transient := l.fsys.(*gcsFS)
 	track := &ioTracker{ctx: ctx, r: f}
+	var at *atTracker // the Parquet reader's reads by offset
 	fail := func(err error) (*rawTable, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if transient && track.err != nil {
 			return nil, fmt.Errorf("read %s: %w", file, track.err)
+		}
+		if err := at.failed(); transient && err != nil {
+			return nil, fmt.Errorf("read %s: %w", file, err)
 		}
 		row, col := 0, ""
 		var pe *ParseError
@@ -386,7 +424,8 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 			if _, err := ras.Seek(0, io.SeekStart); err != nil {
 				return fail(err)
 			}
-			pr, err := newParquetReader(ctx, file, noClose{ras}, l.cfg.mem, func() error { return nil }, dictColumns(t)...)
+			at = &atTracker{readerAtSeeker: ras}
+			pr, err := newParquetReader(ctx, file, noClose{at}, l.cfg.mem, func() error { return nil }, dictColumns(t)...)
 			if err != nil {
 				return fail(err)
 			}
