@@ -153,7 +153,7 @@ sample://national?scale=0.01) as a snapshot, generated in memory.`),
 	f := cmd.Flags()
 	f.StringVar(&o.profile, "profile", "thai-binh-2024", "thai-binh-2024, hung-yen-2026 or national")
 	f.Float64Var(&o.scale, "scale", 1, "size factor applied to the profile")
-	f.Int64Var(&o.seed, "seed", 1, "random seed")
+	f.Int64Var(&o.seed, "seed", sample.DefaultSeed, "random seed")
 	f.StringVar(&o.format, "format", "csv", "table file format: csv, parquet or xlsx")
 	f.Float64Var(&o.defects, "defects", 0, "share of rows given a realistic data error of each DQ code (0 = clean data)")
 	f.BoolVar(&o.reform, "reform", false, "national: the structure after the July 2025 reform (no districts, 3,321 communes)")

@@ -127,6 +127,11 @@ func FS(ctx context.Context, opts Options) (fs.FS, error) {
 	return m, nil
 }
 
+// DefaultSeed is the seed of `vungmanh sample` without --seed and of a
+// sample:// URL without ?seed=, so that sample://thai-binh-2024 is the
+// snapshot `vungmanh sample --profile thai-binh-2024` writes.
+const DefaultSeed = 1
+
 // ParseURL parses "sample://PROFILE?scale=0.1&seed=2&defects=0.01&reform=true&format=csv".
 // The bool is false (and the error nil) when u is not a sample URL.
 func ParseURL(u string) (Options, bool, error) {
@@ -137,7 +142,7 @@ func ParseURL(u string) (Options, bool, error) {
 	if err != nil {
 		return Options{}, true, fmt.Errorf("parse sample URL %q: %w", u, err)
 	}
-	o := Options{Profile: p.Host + strings.TrimSuffix(p.Path, "/")}
+	o := Options{Profile: p.Host + strings.TrimSuffix(p.Path, "/"), Seed: DefaultSeed}
 	for k, vs := range p.Query() {
 		v := vs[len(vs)-1]
 		var err error

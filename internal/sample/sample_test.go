@@ -256,10 +256,10 @@ func TestParseURL(t *testing.T) {
 	}{
 		{url: "gs://bucket/prefix"},
 		{url: "./snap"},
-		{url: "sample://thai-binh-2024", want: Options{Profile: ProfileThaiBinh}, sample: true},
+		{url: "sample://thai-binh-2024", want: Options{Profile: ProfileThaiBinh, Seed: DefaultSeed}, sample: true},
 		{url: "SAMPLE://hung-yen-2026?seed=4", want: Options{Profile: ProfileHungYen, Seed: 4}, sample: true},
 		{url: "sample://national?scale=0.1&seed=2&defects=0.01", want: Options{Profile: ProfileNational, Scale: 0.1, Seed: 2, Defects: 0.01}, sample: true},
-		{url: "sample://national?reform=true&format=parquet", want: Options{Profile: ProfileNational, Reform: true, Format: FormatParquet}, sample: true},
+		{url: "sample://national?reform=true&format=parquet", want: Options{Profile: ProfileNational, Reform: true, Format: FormatParquet, Seed: DefaultSeed}, sample: true},
 		{url: "sample://nowhere", sample: true, err: true},
 		{url: "sample://national?scale=x", sample: true, err: true},
 		{url: "sample://national?scale=-1", sample: true, err: true},
