@@ -11,6 +11,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -341,7 +342,15 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			scopeOf[p] = "commune"
 		}
 	}
-	compilers := map[string]*ast.Compiler{}
+	// The scopes are compiled concurrently (each compiler has its own copy
+	// of the modules): most of `run`'s start-up before any data is read.
+	type scopeCompile struct {
+		scope string
+		set   map[string]*ast.Module
+		c     *ast.Compiler
+		errs  PolicyErrors
+	}
+	var work []*scopeCompile
 	for _, scope := range Scopes {
 		set := map[string]*ast.Module{}
 		has := false
@@ -354,19 +363,34 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			}
 			set[name] = m.Copy()
 		}
-		if !has {
-			continue
+		if has {
+			work = append(work, &scopeCompile{scope: scope, set: set})
 		}
-		c, err := compile(set, scope)
-		if err != nil {
-			errs = append(errs, astErrors("", err)...)
-			// OPA's compiler stops at the first stage that fails; compile each
-			// target package of the scope on its own too, so that a problem in
-			// one package does not hide the problems of another.
-			errs = append(errs, compileEach(set, scope)...)
-			continue
+	}
+	var wg sync.WaitGroup
+	for _, w := range work {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c, err := compile(w.set, w.scope)
+			if err != nil {
+				w.errs = astErrors("", err)
+				// OPA's compiler stops at the first stage that fails; compile
+				// each target package of the scope on its own too, so that a
+				// problem in one package does not hide the problems of another.
+				w.errs = append(w.errs, compileEach(w.set, w.scope)...)
+				return
+			}
+			w.c = c
+		}()
+	}
+	wg.Wait()
+	compilers := map[string]*ast.Compiler{}
+	for _, w := range work {
+		errs = append(errs, w.errs...)
+		if w.c != nil {
+			compilers[w.scope] = w.c
 		}
-		compilers[scope] = c
 	}
 	if len(errs) > 0 {
 		return nil, errs.sorted()
