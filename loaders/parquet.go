@@ -124,7 +124,9 @@ func (p *parquetReader) openRowGroup() error {
 		}
 		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
 		if err != nil {
-			return &ParseError{File: p.file, Row: p.base + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+			// decoded, not base: openRowGroup is decoding state, which the
+			// prefetch goroutine runs while the caller moves base.
+			return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
 		}
 		p.rr = rr
 		return nil
