@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"runtime"
 	"strings"
 	"sync"
@@ -403,38 +400,24 @@ func TestCSVReadAheadGCSFailure(t *testing.T) {
 		{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "exports", Name: "tb/units.csv"}, Content: []byte(unitsCSV)},
 		{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "exports", Name: "tb/members.csv"}, Content: content},
 	}
-	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{InitialObjects: objects, Scheme: "http", Host: "127.0.0.1", Port: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	target, _ := url.Parse(srv.URL())
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	var mu sync.Mutex
 	served := 0 // downloads of members.csv
-	front := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Query().Get("alt") == "media" && strings.HasSuffix(r.URL.Path, "members.csv") {
-			mu.Lock()
-			served++
-			first := served%2 == 1
-			mu.Unlock()
-			if !first { // the client's retry after the broken download
-				http.Error(w, "gone", http.StatusNotFound)
-				return
-			}
-			// Half of the file, then the connection drops.
-			proxy.ServeHTTP(&cutWriter{ResponseWriter: w, left: len(content) / 2}, r)
-			return
+	gcsFront(t, objects, func(w http.ResponseWriter, r *http.Request, server http.Handler) bool {
+		if r.URL.Query().Get("alt") != "media" || !strings.HasSuffix(r.URL.Path, "members.csv") {
+			return false
 		}
-		proxy.ServeHTTP(w, r)
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go front.Serve(ln) //nolint:errcheck // closed by Cleanup
-	t.Cleanup(func() { _ = front.Close() })
-	t.Setenv("STORAGE_EMULATOR_HOST", ln.Addr().String())
+		mu.Lock()
+		served++
+		first := served%2 == 1
+		mu.Unlock()
+		if !first { // the client's retry after the broken download
+			http.Error(w, "gone", http.StatusNotFound)
+			return true
+		}
+		// Half of the file, then the connection drops.
+		server.ServeHTTP(&cutWriter{ResponseWriter: w, left: len(content) / 2}, r)
+		return true
+	})
 
 	var want string
 	for _, ahead := range []int{noAhead, 0, 1000} {

@@ -4,10 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -32,37 +29,23 @@ func TestParquetGCSFailureWhileDecoding(t *testing.T) {
 		{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "exports", Name: "tb/units.csv"}, Content: []byte(unitsCSV)},
 		{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "exports", Name: "tb/models.parquet"}, Content: content},
 	}
-	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{InitialObjects: objects, Scheme: "http", Host: "127.0.0.1", Port: 0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Stop)
-	target, _ := url.Parse(srv.URL())
-	proxy := httputil.NewSingleHostReverseProxy(target)
 	var mu sync.Mutex
 	allowed, reads := -1, 0 // reads by offset of models.parquet allowed (-1: all), made
-	front := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	gcsFront(t, objects, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
 		rng := r.Header.Get("Range")
-		if r.URL.Query().Get("alt") == "media" && strings.HasSuffix(r.URL.Path, "models.parquet") &&
-			rng != "" && !strings.HasPrefix(rng, "bytes=0-") {
-			mu.Lock()
-			reads++
-			fail := allowed >= 0 && reads > allowed
-			mu.Unlock()
-			if fail { // the object went away, or the storage is down
-				http.Error(w, "unavailable", http.StatusNotFound)
-				return
-			}
+		if r.URL.Query().Get("alt") != "media" || !strings.HasSuffix(r.URL.Path, "models.parquet") ||
+			rng == "" || strings.HasPrefix(rng, "bytes=0-") {
+			return false
 		}
-		proxy.ServeHTTP(w, r)
-	})}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go front.Serve(ln) //nolint:errcheck // closed by Cleanup
-	t.Cleanup(func() { _ = front.Close() })
-	t.Setenv("STORAGE_EMULATOR_HOST", ln.Addr().String())
+		mu.Lock()
+		reads++
+		fail := allowed >= 0 && reads > allowed
+		mu.Unlock()
+		if fail { // the object went away, or the storage is down
+			http.Error(w, "unavailable", http.StatusNotFound)
+		}
+		return fail
+	})
 
 	saved := prefetchRows
 	t.Cleanup(func() { prefetchRows = saved })

@@ -205,10 +205,11 @@ func TestLoadConcurrentSameAsSequential(t *testing.T) {
 	}
 }
 
-// brokenGCS serves the objects through fake-gcs-server, except the downloads
-// named in fail (answered 404 once ready is closed) and in hang (never
-// answered: the handler waits for the client to give up).
-func brokenGCS(t *testing.T, objects []fakestorage.Object, fail map[string]<-chan struct{}, hang map[string]bool, failed func(name string)) {
+// gcsFront serves objects through fake-gcs-server behind an HTTP front
+// and points the Cloud Storage client at the front (STORAGE_EMULATOR_HOST):
+// intercept sees every request first and answers it itself when it returns
+// true; the rest go to the server.
+func gcsFront(t *testing.T, objects []fakestorage.Object, intercept func(w http.ResponseWriter, r *http.Request, server http.Handler) bool) {
 	t.Helper()
 	srv, err := fakestorage.NewServerWithOptions(fakestorage.Options{InitialObjects: objects, Scheme: "http", Host: "127.0.0.1", Port: 0})
 	if err != nil {
@@ -218,24 +219,9 @@ func brokenGCS(t *testing.T, objects []fakestorage.Object, fail map[string]<-cha
 	target, _ := url.Parse(srv.URL())
 	proxy := httputil.NewSingleHostReverseProxy(target)
 	front := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-		if r.URL.Query().Get("alt") == "media" {
-			if ready, ok := fail[name]; ok {
-				select {
-				case <-ready:
-				case <-r.Context().Done():
-					return
-				}
-				http.Error(w, "gone", http.StatusNotFound)
-				failed(name)
-				return
-			}
-			if hang[name] {
-				<-r.Context().Done()
-				return
-			}
+		if !intercept(w, r, proxy) {
+			proxy.ServeHTTP(w, r)
 		}
-		proxy.ServeHTTP(w, r)
 	})}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -244,6 +230,34 @@ func brokenGCS(t *testing.T, objects []fakestorage.Object, fail map[string]<-cha
 	go front.Serve(ln) //nolint:errcheck // closed by Cleanup
 	t.Cleanup(func() { _ = front.Close() })
 	t.Setenv("STORAGE_EMULATOR_HOST", ln.Addr().String())
+}
+
+// brokenGCS serves the objects through fake-gcs-server, except the downloads
+// named in fail (answered 404 once ready is closed) and in hang (never
+// answered: the handler waits for the client to give up).
+func brokenGCS(t *testing.T, objects []fakestorage.Object, fail map[string]<-chan struct{}, hang map[string]bool, failed func(name string)) {
+	t.Helper()
+	gcsFront(t, objects, func(w http.ResponseWriter, r *http.Request, _ http.Handler) bool {
+		name := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
+		if r.URL.Query().Get("alt") != "media" {
+			return false
+		}
+		if ready, ok := fail[name]; ok {
+			select {
+			case <-ready:
+			case <-r.Context().Done():
+				return true
+			}
+			http.Error(w, "gone", http.StatusNotFound)
+			failed(name)
+			return true
+		}
+		if hang[name] {
+			<-r.Context().Done()
+			return true
+		}
+		return false
+	})
 }
 
 // A storage failure in a table stops the reads of the tables after it; the
