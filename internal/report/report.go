@@ -463,25 +463,22 @@ func Key(r checker.Result) string {
 // JSON returns report.json: compact (one line: at national scale it holds
 // hundreds of thousands of findings, and indentation would add 40% to the
 // bytes and the time), HTML characters unescaped, ending in a newline. The
-// same report gives the same bytes: those encoding/json gives for the
-// Report (see jsonenc.go, which writes them without reflection). Use
-// `jq .` to read it.
+// same report gives the same bytes. Use `jq .` to read it.
 func JSON(r *Report) ([]byte, error) {
-	b, err := appendReport(make([]byte, 0, jsonSizeHint(r)), r)
-	if err != nil {
-		return nil, fmt.Errorf("encode report.json: %w", err)
+	var buf bytes.Buffer
+	buf.Grow(jsonSizeHint(r))
+	if err := WriteJSON(&buf, r); err != nil {
+		return nil, err
 	}
-	return append(b, '\n'), nil
+	return buf.Bytes(), nil
 }
 
 // WriteJSON writes report.json (the bytes JSON returns) to w.
 func WriteJSON(w io.Writer, r *Report) error {
-	b, err := JSON(r)
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(b); err != nil {
-		return fmt.Errorf("write report.json: %w", err)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(r); err != nil {
+		return fmt.Errorf("encode report.json: %w", err)
 	}
 	return nil
 }
