@@ -72,6 +72,19 @@ func (tc *termCache) get(m map[int]*ast.Term, k int, f func(int) *ast.Term) *ast
 	return t
 }
 
+// sortedArray is the array of the records at indexes idx (sorted in place:
+// model and cadre indexes follow id order), each built by f once per cache
+// (which: see mapOf).
+func (tc *termCache) sortedArray(idx []int, which int, f func(int) *ast.Term) *ast.Term {
+	sort.Ints(idx)
+	ts := make([]*ast.Term, len(idx))
+	m := tc.mapOf(which)
+	for i, k := range idx {
+		ts[i] = tc.get(m, k, f)
+	}
+	return ast.ArrayTerm(ts...)
+}
+
 func (tc *termCache) mapOf(which int) map[int]*ast.Term {
 	if tc == nil {
 		return nil
@@ -147,20 +160,10 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 		}
 	}
 	if keys&inModels != 0 {
-		sort.Ints(models) // model indexes follow id order
-		mt := make([]*ast.Term, len(models))
-		for i, m := range models {
-			mt[i] = tc.get(tc.mapOf(5), m, x.modelTerm)
-		}
-		items = append(items, [2]*ast.Term{kModels, ast.ArrayTerm(mt...)})
+		items = append(items, [2]*ast.Term{kModels, tc.sortedArray(models, 5, x.modelTerm)})
 	}
 	if keys&inCadres != 0 {
-		sort.Ints(cadres) // cadre indexes follow id order
-		ct := make([]*ast.Term, len(cadres))
-		for i, c := range cadres {
-			ct[i] = tc.get(tc.mapOf(3), c, x.cadreTerm)
-		}
-		items = append(items, [2]*ast.Term{kCadres, ast.ArrayTerm(ct...)})
+		items = append(items, [2]*ast.Term{kCadres, tc.sortedArray(cadres, 3, x.cadreTerm)})
 	}
 	if keys&inRatings != 0 {
 		items = append(items, [2]*ast.Term{kRatings, ast.NewTerm(ast.NewObject(ratings...))})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet/compress"
@@ -195,13 +196,10 @@ func unzipAll(t *testing.T, data []byte) []string {
 	return out
 }
 
-func parquetStrings(t *testing.T, data []byte, mem memory.Allocator) []string {
+// readTable reads the whole Parquet file into an Arrow table (the caller
+// releases it).
+func readTable(t *testing.T, pf *file.Reader, mem memory.Allocator) arrow.Table {
 	t.Helper()
-	pf, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
 		t.Fatal(err)
@@ -210,6 +208,17 @@ func parquetStrings(t *testing.T, data []byte, mem memory.Allocator) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tbl
+}
+
+func parquetStrings(t *testing.T, data []byte, mem memory.Allocator) []string {
+	t.Helper()
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	tbl := readTable(t, pf, mem)
 	defer tbl.Release()
 	var out []string
 	for i := 0; i < int(tbl.NumCols()); i++ {
@@ -288,14 +297,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 			}
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tbl, err := fr.ReadTable(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	tbl := readTable(t, pf, mem)
 	defer tbl.Release()
 	var got []parquetRow
 	tr := array.NewTableReader(tbl, 0)
