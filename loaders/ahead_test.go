@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/google/go-cmp/cmp"
@@ -244,6 +245,21 @@ func contains(s []int, v int) bool {
 }
 
 // aheadGoroutines counts the goroutines reading a CSV file ahead.
+// aheadGoroutinesAfter waits until no more than want goroutines read ahead
+// (up to 5 s) and returns how many do. stop returns once run has closed the
+// batches channel, which run does in a deferred call: for a moment after
+// stop the goroutine is still on its way out of run, reading nothing.
+func aheadGoroutinesAfter(want int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := aheadGoroutines()
+		if n <= want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
 func aheadGoroutines() int {
 	buf := make([]byte, 1<<20)
 	for {
@@ -282,7 +298,7 @@ func TestCSVReadAheadCancel(t *testing.T) {
 	if during != before+1 {
 		t.Errorf("%d goroutines reading ahead while loading, want %d", during, before+1)
 	}
-	if after := aheadGoroutines(); after != before {
+	if after := aheadGoroutinesAfter(before); after != before {
 		t.Errorf("%d goroutines reading ahead after LoadFS returned, want %d", after, before)
 	}
 }
@@ -322,7 +338,7 @@ func TestCSVAheadStopWaits(t *testing.T) {
 	if !br.returned.Load() {
 		t.Error("stop returned while the goroutine was still reading")
 	}
-	if n := aheadGoroutines(); n != before {
+	if n := aheadGoroutinesAfter(before); n != before {
 		t.Errorf("%d goroutines reading ahead after stop, want %d", n, before)
 	}
 }
