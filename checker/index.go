@@ -857,45 +857,76 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 			return name(strings.Clone(s.Value(i)))
 		}
 	}
-	rowSG := make([]int32, n)
-	for i := range rowSG {
-		rowSG[i] = int32(sgOf(i))
+	// A plain special_group column names its groups row by row (name is
+	// not safe for concurrent use): those rows are mapped first. A
+	// dictionary's groups are named above, and sgOf only reads.
+	if _, dict := c.arr("special_group").(*array.Dictionary); !dict && c.arr("special_group") != nil {
+		rowSG := make([]int32, n)
+		for i := range rowSG {
+			rowSG[i] = int32(sgOf(i))
+		}
+		sgOf = func(i int) int { return int(rowSG[i]) }
 	}
 	G := len(sgNames)
+	// Each half of the rows is counted by its own goroutine into its own
+	// arrays, summed afterwards; the members that models name are found in
+	// a third goroutine meanwhile (findPendingMembers).
+	count := func(lo, hi int, own []memberStats, counts []int) {
+		for i := lo; i < hi; i++ {
+			u := unitOf(i)
+			if u < 0 {
+				continue
+			}
+			s := &own[u]
+			s.total++
+			if isTrue(hon, i) {
+				s.honorary++
+			}
+			if isTrue(party, i) {
+				s.party++
+			}
+			if isTrue(pio, i) {
+				s.pioneer++
+			}
+			if hard != nil && hard.IsValid(i) {
+				s.hardshipRecorded++
+				if hard.Value(i) {
+					s.hardship++
+				}
+			}
+			if isTrue(needs, i) {
+				s.needsRecorded++
+			}
+			if haveAsOf && joined != nil && joined.IsValid(i) {
+				if d := joined.Value(i); d > from && d <= to {
+					s.joined12++
+				}
+			}
+			if g := sgOf(i); g >= 0 {
+				counts[u*G+g]++
+			}
+		}
+	}
 	counts := make([]int, len(x.units)*G)
-	for i := 0; i < n; i++ {
-		u := unitOf(i)
-		if u < 0 {
-			continue
-		}
-		s := &own[u]
-		s.total++
-		if isTrue(hon, i) {
-			s.honorary++
-		}
-		if isTrue(party, i) {
-			s.party++
-		}
-		if isTrue(pio, i) {
-			s.pioneer++
-		}
-		if hard != nil && hard.IsValid(i) {
-			s.hardshipRecorded++
-			if hard.Value(i) {
-				s.hardship++
-			}
-		}
-		if isTrue(needs, i) {
-			s.needsRecorded++
-		}
-		if haveAsOf && joined != nil && joined.IsValid(i) {
-			if d := joined.Value(i); d > from && d <= to {
-				s.joined12++
-			}
-		}
-		if g := rowSG[i]; g >= 0 {
-			counts[u*G+int(g)]++
-		}
+	own2, counts2 := make([]memberStats, len(x.units)), make([]int, len(counts))
+	var wg sync.WaitGroup
+	wg.Go(func() { count(n/2, n, own2, counts2) })
+	wg.Go(func() { x.findPendingMembers(c, unitCol, pend) })
+	count(0, n/2, own, counts)
+	wg.Wait()
+	for u := range own {
+		s, d := &own2[u], &own[u]
+		d.total += s.total
+		d.honorary += s.honorary
+		d.party += s.party
+		d.pioneer += s.pioneer
+		d.hardship += s.hardship
+		d.hardshipRecorded += s.hardshipRecorded
+		d.needsRecorded += s.needsRecorded
+		d.joined12 += s.joined12
+	}
+	for k, v := range counts2 {
+		counts[k] += v
 	}
 	// Roll up: deepest units first.
 	order := make([]int, len(x.units))
@@ -933,7 +964,13 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 	}
 	x.sgCounts, x.sgOrder, x.sgTerms = counts, sgOrder, sgTerms
 
-	if len(pend.member) > 0 {
+	return nil
+}
+
+// findPendingMembers builds the term of every member that a model's
+// participants name (pend.member's keys), from the members table.
+func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingModels) {
+	if n := c.rows(); len(pend.member) > 0 {
 		mids := c.str("member_id")
 		var units snapshot.StringArray
 		if unitCol != nil {
@@ -965,7 +1002,6 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 			pend.member[id] = o.term()
 		}
 	}
-	return nil
 }
 
 // finishModels resolves participants and builds each model's term.

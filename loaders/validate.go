@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"fmt"
+	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -29,27 +30,41 @@ type crossCheck struct {
 
 func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
 	v := &crossCheck{raws: raws, snap: snap, units: map[string]refStatus{}, models: map[string]refStatus{}}
+	// The units come first: every other table refers to them. Then each
+	// table's duplicate ids, side by side (each flags only its own table).
 	v.checkUnits()
+	var wg sync.WaitGroup
 	for _, t := range snapshot.Tables {
-		if raw := raws[t]; raw != nil {
-			if id := snapshot.IDColumn(t); id != "" && t != snapshot.Units {
-				idx := v.duplicates(raw, id)
-				switch t {
-				case snapshot.Members:
-					v.members = idx
-				case snapshot.Cadres:
-					v.cadres = idx
-				}
-			}
+		raw := raws[t]
+		id := snapshot.IDColumn(t)
+		if raw == nil || id == "" || t == snapshot.Units {
+			continue
 		}
+		wg.Go(func() {
+			idx := v.duplicates(raw, id)
+			switch t {
+			case snapshot.Members:
+				v.members = idx
+			case snapshot.Cadres:
+				v.cadres = idx
+			}
+		})
 	}
-	v.checkMembers()
-	v.checkCadres()
-	v.checkModels()
-	v.checkParticipants()
-	v.checkRatings()
-	v.checkSimple(snapshot.Activities)
-	v.checkLineage()
+	wg.Wait()
+	// The references, side by side: each check flags only its own table and
+	// reads what the steps above built; the participants follow the models
+	// (they refer to them) in one goroutine.
+	for _, check := range []func(){
+		v.checkMembers,
+		v.checkCadres,
+		func() { v.checkModels(); v.checkParticipants() },
+		v.checkRatings,
+		func() { v.checkSimple(snapshot.Activities) },
+		v.checkLineage,
+	} {
+		wg.Go(check)
+	}
+	wg.Wait()
 }
 
 func (r *rawTable) flag(i int, code snapshot.Code, column, value, msg string) {
@@ -384,12 +399,16 @@ func (v *crossCheck) checkRatings() {
 	}
 	units := snapshot.Strings(raw.col("unit_id"))
 	years := raw.col("year").(*array.Int64)
-	seen := map[string]int{}
+	type unitYear struct {
+		unit string
+		year int64
+	}
+	seen := make(map[unitYear]int, units.Len())
 	for i := 0; i < units.Len(); i++ {
 		if raw.bad[i] {
 			continue
 		}
-		key := fmt.Sprintf("%s\x00%d", units.Value(i), years.Value(i))
+		key := unitYear{units.Value(i), years.Value(i)}
 		if f, dup := seen[key]; dup {
 			raw.flag(i, snapshot.DQDuplicate, "year", fmt.Sprint(years.Value(i)), fmt.Sprintf("The unit %s already has a rating for %d on row %d.", units.Value(i), years.Value(i), raw.rows[f]))
 			continue
