@@ -10,6 +10,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
@@ -67,12 +68,24 @@ func cleanHeader(s string) string {
 type csvReader struct {
 	file   string
 	lr     *lineReader
+	br     *bufio.Reader // under r: the fast path reads whole lines from it
 	r      *csv.Reader
 	hdr    []string
 	rec    []string
 	line   int
 	bad    string
 	closer func() error
+
+	// The fast path (nextFast) splits a line without quotes itself;
+	// encoding/csv reads every other record. fast is false when the
+	// delimiter is not one byte. fastLines counts the lines the fast path
+	// read (encoding/csv's line numbers leave them out); last is the line
+	// number of the last line read.
+	fast      bool
+	comma     byte
+	fastLines int
+	last      int
+	fastRec   []string
 }
 
 func detectDelimiter(br *bufio.Reader) rune {
@@ -116,7 +129,10 @@ func newCSVReader(file string, text io.Reader, delim string, tsv bool, maxLine i
 	r.Comma = comma
 	r.FieldsPerRecord = -1
 	r.ReuseRecord = true
-	c := &csvReader{file: file, lr: lr, r: r, closer: closer}
+	c := &csvReader{file: file, lr: lr, br: br, r: r, closer: closer}
+	if comma > 0 && comma < utf8.RuneSelf {
+		c.fast, c.comma = true, byte(comma)
+	}
 	rec, err := r.Read()
 	if err == io.EOF {
 		return c, nil
@@ -124,6 +140,7 @@ func newCSVReader(file string, text io.Reader, delim string, tsv bool, maxLine i
 	if err != nil {
 		return nil, c.wrap(err)
 	}
+	c.last = c.endLine(rec)
 	for _, h := range rec {
 		c.hdr = append(c.hdr, cleanHeader(h))
 	}
@@ -133,7 +150,7 @@ func newCSVReader(file string, text io.Reader, delim string, tsv bool, maxLine i
 func (c *csvReader) wrap(err error) error {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
-		return &ParseError{File: c.file, Row: pe.Line, Column: pe.Column, Err: pe.Err}
+		return &ParseError{File: c.file, Row: pe.Line + c.fastLines, Column: pe.Column, Err: pe.Err}
 	}
 	return &ParseError{File: c.file, Row: c.lr.line, Err: err}
 }
@@ -145,6 +162,9 @@ func (c *csvReader) next() (bool, error) {
 		return false, nil
 	}
 	c.bad = ""
+	if c.fast && c.nextFast() {
+		return true, nil
+	}
 	rec, err := c.r.Read()
 	if err == io.EOF {
 		return false, nil
@@ -152,15 +172,69 @@ func (c *csvReader) next() (bool, error) {
 	if err != nil {
 		var pe *csv.ParseError
 		if errors.As(err, &pe) && (errors.Is(pe.Err, csv.ErrBareQuote) || errors.Is(pe.Err, csv.ErrQuote)) {
-			c.rec, c.line = nil, pe.StartLine
-			c.bad = fmt.Sprintf("The row cannot be split into fields: %v (line %d, column %d).", pe.Err, pe.Line, pe.Column)
+			c.rec, c.line, c.last = nil, pe.StartLine+c.fastLines, pe.Line+c.fastLines
+			c.bad = fmt.Sprintf("The row cannot be split into fields: %v (line %d, column %d).", pe.Err, pe.Line+c.fastLines, pe.Column)
 			return true, nil
 		}
 		return false, c.wrap(err)
 	}
 	c.rec = rec
 	c.line, _ = c.r.FieldPos(0)
+	c.line += c.fastLines
+	c.last = c.endLine(rec)
 	return true, nil
+}
+
+// endLine is the line number of the last line of rec, which encoding/csv
+// has just read: the line where its last field starts, plus the line
+// breaks inside that field (a quoted field may span lines; encoding/csv
+// turns each \r\n inside it into \n).
+func (c *csvReader) endLine(rec []string) int {
+	if len(rec) == 0 {
+		return c.last
+	}
+	line, _ := c.r.FieldPos(len(rec) - 1)
+	return line + c.fastLines + strings.Count(rec[len(rec)-1], "\n")
+}
+
+// nextFast reads the next record when it is one line, already buffered,
+// with no quote and no carriage return but the one before its line feed:
+// such a line is the record, and its fields are the text between the
+// delimiters, exactly as encoding/csv reads them (the record's string is
+// made once and the fields are sliced from it, as encoding/csv does). Any
+// other line (empty, quoted, unfinished in the buffer) is left to
+// encoding/csv: false. It never reads from the file (Peek of what is
+// buffered only), so the errors stay encoding/csv's.
+func (c *csvReader) nextFast() bool {
+	buf, _ := c.br.Peek(c.br.Buffered())
+	n := bytes.IndexByte(buf, '\n')
+	if n <= 0 {
+		return false
+	}
+	line := buf[:n]
+	if line[n-1] == '\r' {
+		line = line[:n-1]
+	}
+	if len(line) == 0 || bytes.IndexByte(line, '"') >= 0 || bytes.IndexByte(line, '\r') >= 0 {
+		return false
+	}
+	s := string(line)
+	rec := c.fastRec[:0]
+	for {
+		i := strings.IndexByte(s, c.comma)
+		if i < 0 {
+			rec = append(rec, s)
+			break
+		}
+		rec = append(rec, s[:i])
+		s = s[i+1:]
+	}
+	c.br.Discard(n + 1)
+	c.fastRec, c.rec = rec, rec
+	c.fastLines++
+	c.last++
+	c.line = c.last
+	return true
 }
 
 func (c *csvReader) row() int          { return c.line }
