@@ -154,6 +154,9 @@ func TestRunExitCodes(t *testing.T) {
 		{"unreadable waivers", []string{"--waivers", filepath.Join(dir, "nope.yaml")}, ExitConfig, "setting waivers"},
 		{"policy error", []string{"--policies", badPolicies}, ExitConfig, "x.rego:"},
 		{"missing policies folder", []string{"--policies", filepath.Join(dir, "nope")}, ExitConfig, "setting policies"},
+		// The policies compile while the snapshot loads: their error still
+		// wins over the snapshot's.
+		{"policy error and fatal data", []string{"--policies", badPolicies, "--snapshot", emptySnapshot}, ExitConfig, "x.rego:"},
 		{"fatal data", []string{"--snapshot", emptySnapshot}, ExitData, "DQ001"},
 		{"too many bad rows", []string{"--snapshot", smallSample + "&defects=0.05", "--max-bad-rows", "0"}, ExitData, "more than the limit of 0"},
 		{"bad sample url", []string{"--snapshot", "sample://atlantis"}, ExitConfig, "setting snapshot"},

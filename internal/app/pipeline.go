@@ -19,8 +19,9 @@ import (
 // runPipeline is `vungmanh run` once its settings are valid:
 //
 //  1. read --params and --waivers (a problem is exit code 2);
-//  2. compile the policies (PolicyErrors: exit code 2) — no data read so far;
-//  3. load the snapshot (FatalError, TooManyBadRowsError: exit code 3);
+//  2. compile the policies (PolicyErrors: exit code 2) while
+//  3. loading the snapshot (FatalError, TooManyBadRowsError: exit code 3);
+//     a policy error wins over a load error and cancels the load;
 //  4. evaluate every target (this shard's subjects with --shard-count);
 //  5. build the report and publish the run folder, then latest.json.
 //
@@ -40,23 +41,50 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		return nil, configErrorf("max-bad-rows", "--max-bad-rows %q: %v", s.MaxBadRows, err)
 	}
 
-	pol, err := loadPolicies(ctx, s.Policies)
-	if err != nil {
-		return nil, err
+	// The policies compile while the snapshot loads (both take CPU, and
+	// neither needs the other); a policy error still wins over any error
+	// after it (exit code 2), and stops the load.
+	loadCtx, stopLoad := context.WithCancel(ctx)
+	defer stopLoad()
+	polDone := make(chan struct{})
+	var pol *checker.Policies
+	var polErr error
+	go func() {
+		defer close(polDone)
+		pol, polErr = loadPolicies(ctx, s.Policies)
+		if polErr != nil {
+			stopLoad()
+		}
+	}()
+	policies := func() error {
+		<-polDone
+		if polErr != nil {
+			return polErr
+		}
+		log.Info().Str("policies", orBuiltin(s.Policies)).Int("targets", len(pol.Targets())).
+			Str("policies_sha256", pol.SHA256()).Msg("policies compiled")
+		return nil
 	}
 	b, err := storage.Open(ctx, s.Out)
 	if err != nil {
+		if perr := policies(); perr != nil {
+			return nil, perr
+		}
 		return nil, fmt.Errorf("open --out %q: %w", s.Out, err)
 	}
 	defer b.Close()
-	log.Info().Str("policies", orBuiltin(s.Policies)).Int("targets", len(pol.Targets())).
-		Str("policies_sha256", pol.SHA256()).Msg("policies compiled")
 
 	loadBar := rc.progress.start("loading snapshot", -1)
-	snap, err := loadSnapshot(ctx, s.Snapshot,
+	snap, err := loadSnapshot(loadCtx, s.Snapshot,
 		loaders.WithMaxBadRows(limit),
 		loaders.WithProgress(func(snapshot.Table, int) { loadBar.tick() }))
 	loadBar.finish()
+	if perr := policies(); perr != nil {
+		if err == nil {
+			snap.Release()
+		}
+		return nil, perr
+	}
 	if err != nil {
 		return nil, err
 	}
