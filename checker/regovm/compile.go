@@ -70,6 +70,7 @@ type compiler struct {
 	kinds    []blockKind
 	maxLocal int
 	inFunc   *ir.Func // function being compiled (nil for a plan)
+	compObjs map[ir.Local]int // objects of the object comprehensions being compiled
 	nmemo    int
 }
 
@@ -84,7 +85,7 @@ var refusedBuiltins = map[string]string{
 }
 
 func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
-	c := &compiler{policy: policy, funcs: map[string]*function{}, irFuncs: map[string]*ir.Func{}, root: &dynNode{}, unsup: unsupported{}}
+	c := &compiler{policy: policy, funcs: map[string]*function{}, irFuncs: map[string]*ir.Func{}, root: &dynNode{}, unsup: unsupported{}, compObjs: map[ir.Local]int{}}
 	if policy.Static != nil {
 		for _, s := range policy.Static.Strings {
 			c.strs = append(c.strs, ast.StringTerm(s.Value))
@@ -278,9 +279,22 @@ func (c *compiler) loc(st ir.Stmt) *ast.Location {
 func (c *compiler) block(b *ir.Block, kind blockKind) block {
 	c.kinds = append(c.kinds, kind)
 	out := make(block, 0, len(b.Stmts))
-	for _, st := range b.Stmts {
+	for i, st := range b.Stmts {
+		// An object comprehension is MakeObjectStmt then the BlockStmt of
+		// its body: inside, an equal value for a key replaces the first
+		// (topdown), where a partial object rule keeps the first.
+		var comp ir.Local = -1
+		if _, ok := st.(*ir.BlockStmt); ok && i > 0 {
+			if mo, ok := b.Stmts[i-1].(*ir.MakeObjectStmt); ok {
+				comp = mo.Target
+				c.compObjs[comp]++
+			}
+		}
 		if f := c.stmt(st); f != nil {
 			out = append(out, f)
+		}
+		if comp >= 0 {
+			c.compObjs[comp]--
 		}
 	}
 	c.kinds = c.kinds[:len(c.kinds)-1]
@@ -390,8 +404,11 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 		loc, msg := c.loc(st), c.conflictMessage()
 		return func(s *state, l []*ast.Term) int {
 			v := src.get(l)
-			if cur := l[t]; cur != nil && v != nil && !equal(cur, v) {
-				return s.fail(&topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc})
+			if cur := l[t]; cur != nil && v != nil {
+				if !equal(cur, v) {
+					return s.fail(&topdown.Error{Code: topdown.ConflictErr, Message: msg, Location: loc})
+				}
+				return 0 // the first of equal values stays (Wasm, topdown)
 			}
 			l[t] = v
 			return 0
@@ -560,6 +577,7 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 	case *ir.ObjectInsertOnceStmt:
 		k, v, o := c.opnd(x.Key), c.opnd(x.Value), c.local(x.Object)
 		loc := c.loc(st)
+		replace := c.compObjs[x.Object] > 0
 		return func(s *state, l []*ast.Term) int {
 			obj, ok := l[o].Value.(ast.Object)
 			kt, vt := k.get(l), v.get(l)
@@ -570,7 +588,9 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 				if !equal(cur, vt) {
 					return s.fail(&topdown.Error{Code: topdown.ConflictErr, Message: "object keys must be unique", Location: loc})
 				}
-				return 0
+				if !replace {
+					return 0
+				}
 			}
 			obj.Insert(kt, vt)
 			return 0
@@ -587,8 +607,17 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 			return 0
 		}
 	case *ir.ObjectMergeStmt:
-		c.unsup.add("statement ObjectMergeStmt (base and virtual documents under one path)")
-		return nil
+		// The extent of a path with both base documents (A) and rules (B):
+		// topdown's evalTree.extent merges them with merge (eval.go).
+		a, b, t := c.local(x.A), c.local(x.B), c.local(x.Target)
+		return func(s *state, l []*ast.Term) int {
+			va, vb := l[a], l[b]
+			if va == nil || vb == nil {
+				return 1
+			}
+			l[t] = ast.NewTerm(merge(va.Value, vb.Value))
+			return 0
+		}
 	case *ir.WithStmt:
 		c.unsup.add("statement WithStmt (with)")
 		return nil
@@ -784,4 +813,35 @@ func (c *compiler) callDynamic(x *ir.CallDynamicStmt) stmt {
 // and the == builtin).
 func equal(a, b *ast.Term) bool {
 	return a == b || ast.ValueEqual(a.Value, b.Value)
+}
+
+// merge is topdown's merge of a base document (a) with the virtual document
+// (b) at the same path: objects merge recursively, otherwise a wins.
+func merge(a, b ast.Value) ast.Value {
+	oa, ok1 := a.(ast.Object)
+	ob, ok2 := b.(ast.Object)
+	if !ok1 || !ok2 {
+		return a
+	}
+	result := ast.NewObjectWithCapacity(oa.Len() + ob.Len())
+	oa.Foreach(func(k, v *ast.Term) {
+		v2 := ob.Get(k)
+		if v2 == nil {
+			result.Insert(k, v)
+			return
+		}
+		o1, ok1 := v.Value.(ast.Object)
+		o2, ok2 := v2.Value.(ast.Object)
+		if !ok1 || !ok2 {
+			result.Insert(k, v)
+			return
+		}
+		result.Insert(k, ast.NewTerm(merge(o1, o2)))
+	})
+	ob.Foreach(func(k, v *ast.Term) {
+		if oa.Get(k) == nil {
+			result.Insert(k, v)
+		}
+	})
+	return result
 }

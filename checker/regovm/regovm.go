@@ -51,6 +51,7 @@ type Program struct {
 	nmemo       int
 	maxLocals   int
 	pool        sync.Pool // *state
+	fallback    *fallback
 }
 
 // Entrypoints returns the entrypoints of p, in the order of Eval's results.
@@ -63,11 +64,21 @@ func (p *Program) Entrypoints() []string { return append([]string(nil), p.entryp
 // uses a statement or a builtin the evaluator cannot run exactly as topdown
 // does.
 func Plan(ctx context.Context, modules map[string]*ast.Module, entrypoints []string, caps *ast.Capabilities) (*Program, error) {
+	if caps == nil {
+		caps = ast.CapabilitiesForThisVersion()
+	}
 	policy, err := planPolicy(ctx, modules, entrypoints, caps)
 	if err != nil {
 		return nil, err
 	}
-	return compileProgram(policy, entrypoints)
+	p, err := compileProgram(policy, entrypoints)
+	if err != nil {
+		return nil, err
+	}
+	if p.fallback, err = newFallback(modules, entrypoints, caps); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // planPolicy runs OPA's planner (compile target "plan") and decodes the IR.
@@ -130,10 +141,29 @@ func PlanText(ctx context.Context, modules map[string]*ast.Module, entrypoints [
 // It returns one value per entrypoint, in order, nil when that entrypoint is
 // undefined. A builtin error is an error (as topdown with strict builtin
 // errors), as are conflicts (a complete rule or a function with two values,
-// an object key with two values). Eval checks cancel (may be nil) and ctx
-// regularly and returns an error when either is done. input and data may be
-// nil (undefined). Safe for concurrent use.
+// an object key with two values): when the plan meets one, Eval evaluates
+// the entrypoints again with topdown and returns topdown's outcome, values or
+// error (see fallback.go). Eval checks cancel (may be nil) and ctx regularly
+// and returns an error when either is done. input and data may be nil
+// (undefined). Safe for concurrent use.
 func (p *Program) Eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
+	out, err := p.eval(ctx, input, data, cancel)
+	if err != nil && !isCancel(err) && ctx.Err() == nil && (cancel == nil || !cancel.Cancelled()) {
+		return p.fallback.eval(ctx, len(p.plans), input, data, cancel)
+	}
+	return out, err
+}
+
+// EvalPlan is Eval without the topdown fallback: an error is the plan's
+// (for tests and benchmarks).
+func (p *Program) EvalPlan(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
+	return p.eval(ctx, input, data, cancel)
+}
+
+func (p *Program) eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	s := p.getState(ctx, cancel)
 	defer p.putState(s)
 	var in, dt *ast.Term
