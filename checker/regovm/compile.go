@@ -69,7 +69,7 @@ type compiler struct {
 	unsup    unsupported
 	kinds    []blockKind
 	maxLocal int
-	inFunc   *ir.Func // function being compiled (nil for a plan)
+	inFunc   *ir.Func         // function being compiled (nil for a plan)
 	compObjs map[ir.Local]int // objects of the object comprehensions being compiled
 	nmemo    int
 }
