@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"os"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -19,6 +21,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/rs/zerolog"
 
+	"github.com/vungmanh/vungmanh/checker/regovm"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -39,10 +42,15 @@ type Checker struct {
 	log      zerolog.Logger
 	scopes   map[string]bool // nil: every scope
 
-	mu       sync.Mutex                 // guards what prepare sets
-	prepared map[string]*preparedTarget // by target id; nil until prepared
-	groups   map[string]*preparedGroup  // by plan key (scope, or model:type), scopes filtered
-	store    storage.Store
+	mu        sync.Mutex                 // guards what prepare sets
+	prepared  map[string]*preparedTarget // by target id; nil until prepared
+	groups    map[string]*preparedGroup  // by plan key (scope, or model:type), scopes filtered
+	store     storage.Store
+	data      ast.Value         // the store's data, for regovm
+	unplanned map[string]string // plan keys left to topdown, with regovm's reason
+
+	topdownOnly bool         // tests: evaluate with topdown only
+	fallbacks   atomic.Int64 // subjects regovm gave no usable result for
 }
 
 // preparedGroup is every target of one plan key (a scope, or a model type)
@@ -52,7 +60,8 @@ type Checker struct {
 type preparedGroup struct {
 	targets []*preparedTarget // sorted by id
 	query   rego.PreparedEvalQuery
-	keys    inputKeys // the keys of input the scope's rules can read
+	keys    inputKeys       // the keys of input the scope's rules can read
+	vm      *regovm.Program // nil: topdown only
 }
 
 type preparedTarget struct {
@@ -175,6 +184,7 @@ func (c *Checker) prepare(ctx context.Context) error {
 		prepared[t.ID] = &preparedTarget{Target: t, query: pq, rules: rs}
 	}
 	groups := map[string]*preparedGroup{}
+	unplanned := map[string]string{}
 	var keys []string
 	for _, t := range c.policies.targets {
 		if c.scopes != nil && !c.scopes[t.Scope] {
@@ -197,6 +207,13 @@ func (c *Checker) prepare(ctx context.Context) error {
 	}
 	for _, key := range keys {
 		g := groups[key]
+		if !c.topdownOnly && !strings.EqualFold(os.Getenv(EngineEnv), "topdown") {
+			vm, err := c.planVM(ctx, store, g)
+			if err != nil {
+				unplanned[key] = err.Error()
+			}
+			g.vm = vm
+		}
 		if len(g.targets) < 2 {
 			continue // evalOne's query is the group's
 		}
@@ -206,7 +223,7 @@ func (c *Checker) prepare(ctx context.Context) error {
 		}
 		g.query = pq
 	}
-	c.store, c.prepared, c.groups = store, prepared, groups
+	c.store, c.prepared, c.groups, c.data, c.unplanned = store, prepared, groups, data, unplanned
 	return nil
 }
 
@@ -233,7 +250,10 @@ func (c *Checker) prepareQuery(ctx context.Context, store storage.Store, query a
 // comprehension spares one comprehension per rule. A violation or warning
 // that is not a partial set and is undefined makes the whole query
 // undefined: evalGroup then evaluates the targets one by one.
-func groupQuery(ts []*preparedTarget) ast.Body {
+func groupQuery(ts []*preparedTarget) ast.Body { return groupQueryAs(ts, "r") }
+
+// groupQueryAs is groupQuery binding the list to name.
+func groupQueryAs(ts []*preparedTarget, name string) ast.Body {
 	var parts []string
 	for i, t := range ts {
 		for j, rule := range []string{"violation", "warning", "skip"} {
@@ -250,7 +270,7 @@ func groupQuery(ts []*preparedTarget) ast.Body {
 			}
 		}
 	}
-	return ast.MustParseBodyWithOpts("r := ["+strings.Join(parts, ", ")+"]", ast.ParserOptions{RegoVersion: ast.RegoV1})
+	return ast.MustParseBodyWithOpts(name+" := ["+strings.Join(parts, ", ")+"]", ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
 // storeValue is the data document: {"params": ..., "vocab": ...}.
@@ -434,6 +454,11 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 		total += len(p.targets[p.key(s)])
 	}
 	c.log.Debug().Int("subjects", len(p.subjects)).Int("evaluations", total).Int("workers", c.workers).Msg("evaluate")
+	c.logEngine()
+	fallbacks0 := c.fallbacks.Load()
+	defer func() {
+		c.log.Debug().Int64("subjects", c.fallbacks.Load()-fallbacks0).Msg("regovm gave no usable result: evaluated with topdown")
+	}()
 
 	results := make([][]Result, len(p.subjects))
 	batches := p.batches()
@@ -603,37 +628,50 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 	return out
 }
 
-// evalGroup evaluates every target of g on one subject with one query. When
-// that evaluation fails (a runtime error, a conflict, the deadline), it
-// evaluates the targets one by one, so that only the faulty target gives an
-// error result and every result is what evalOne gives. It returns an error
-// only when ctx is done.
+// evalGroup evaluates every target of g on one subject with one regovm
+// evaluation (engine.go) or, without a regovm program, one topdown query.
+// When that evaluation fails (a runtime error, a conflict, the deadline),
+// it evaluates the targets one by one with topdown, so that only the faulty
+// target gives an error result and every result is what evalOne gives. It
+// returns an error only when ctx is done.
 func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *preparedGroup, input ast.Value) ([]Result, error) {
-	out := make([]Result, 0, len(g.targets))
-	if len(g.targets) > 1 {
+	var all *ast.Array
+	if g.vm != nil {
+		if all = c.evalVM(ctx, g.vm, input); all == nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			// Where regovm fails (an error, the deadline, an undefined
+			// rule), topdown evaluates the targets one by one: their
+			// results are topdown's, error or not (topdown's rule index
+			// may skip a rule body before the statement that failed in
+			// the plan).
+			c.fallbacks.Add(1)
+		}
+	} else if len(g.targets) > 1 {
 		rs, err := c.eval(ctx, g.query, input, nil)
-		var all *ast.Array
 		if err == nil && len(rs) == 1 {
 			if t, ok := rs[0].Bindings["r"].(*ast.Term); ok {
 				all, _ = t.Value.(*ast.Array)
 			}
 		}
-		if all != nil && all.Len() == 3*len(g.targets) {
-			for i, t := range g.targets {
-				r := c.baseResult(x, s, t.ID)
-				if err := decodeRules(all.Elem(3*i), all.Elem(3*i+1), all.Elem(3*i+2), &r); err != nil {
-					msg := err.Error()
-					r.Status = StatusError
-					r.Error = &msg
-					r.Violations, r.Warnings = []Violation{}, []Violation{}
-				}
-				out = append(out, r)
-			}
-			return out, nil
-		}
-		if ctx.Err() != nil {
+		if all == nil && ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+	}
+	out := make([]Result, 0, len(g.targets))
+	if all != nil && all.Len() == 3*len(g.targets) {
+		for i, t := range g.targets {
+			r := c.baseResult(x, s, t.ID)
+			if err := decodeRules(all.Elem(3*i), all.Elem(3*i+1), all.Elem(3*i+2), &r); err != nil {
+				msg := err.Error()
+				r.Status = StatusError
+				r.Error = &msg
+				r.Violations, r.Warnings = []Violation{}, []Violation{}
+			}
+			out = append(out, r)
+		}
+		return out, nil
 	}
 	for _, t := range g.targets {
 		r, err := c.evalOne(ctx, x, s, t, input, nil)

@@ -1,0 +1,114 @@
+package checker
+
+import (
+	"context"
+	"errors"
+	"sort"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/ir"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/vungmanh/vungmanh/checker/regovm"
+)
+
+// EngineEnv names the environment variable that picks the Rego evaluator.
+// "topdown" evaluates every target with OPA's topdown evaluator only.
+// Anything else (the default) evaluates each group of targets (a scope, or
+// a model type) with regovm: OPA's planner plans the group's query from the
+// modules the scope's compiler has compiled (the plan OPA's Wasm target
+// uses), and regovm runs that plan. A group regovm cannot plan, and a
+// subject regovm fails on (an error, a conflict, the deadline, an undefined
+// violation or warning), are evaluated by topdown, which gives exactly
+// topdown's results.
+const EngineEnv = "VUNGMANH_REGO_ENGINE"
+
+// vmTarget is the name of the rego target plugin through which the rego
+// package hands the planned query to regovm.
+const vmTarget = "vungmanh-regovm"
+
+// vmPlugin receives the plan of a query prepared with rego.Target(vmTarget)
+// and keeps it in the planSlot of the context: the checker runs it with
+// regovm itself, not through the rego package's evaluation.
+type vmPlugin struct{}
+
+type planSlotKey struct{}
+
+func (vmPlugin) IsTarget(t string) bool { return t == vmTarget }
+
+func (vmPlugin) PrepareForEval(ctx context.Context, p *ir.Policy, _ ...rego.PrepareOption) (rego.TargetPluginEval, error) {
+	slot, ok := ctx.Value(planSlotKey{}).(**ir.Policy)
+	if !ok {
+		return nil, errors.New("regovm: no plan slot in the context")
+	}
+	*slot = p
+	return noEval{}, nil
+}
+
+// noEval is never called: the checker evaluates the plan with regovm.
+type noEval struct{}
+
+func (noEval) Eval(context.Context, *rego.EvalContext, ast.Value) (ast.Value, error) {
+	return nil, errors.New("regovm: evaluate through the checker")
+}
+
+func init() { rego.RegisterPlugin(vmTarget, vmPlugin{}) }
+
+// planVM plans g's query (groupQueryAs, bound to "result") from the scope's
+// compiled modules and prepares regovm for it.
+func (c *Checker) planVM(ctx context.Context, store storage.Store, g *preparedGroup) (*regovm.Program, error) {
+	var policy *ir.Policy
+	_, err := rego.New(
+		rego.ParsedQuery(groupQueryAs(g.targets, "result")),
+		rego.Compiler(c.policies.compilers[g.targets[0].Scope]),
+		rego.Store(store),
+		rego.StoreReadAST(true),
+		rego.StrictBuiltinErrors(true),
+		rego.Capabilities(Capabilities()),
+		rego.Target(vmTarget),
+	).PrepareForEval(context.WithValue(ctx, planSlotKey{}, &policy))
+	if err != nil {
+		return nil, err
+	}
+	if policy == nil || policy.Plans == nil || len(policy.Plans.Plans) != 1 {
+		return nil, errors.New("regovm: the planner gave no plan")
+	}
+	return regovm.FromPolicy(policy, []string{policy.Plans.Plans[0].Name})
+}
+
+// evalVM evaluates g's query on input with regovm: the list groupQuery
+// describes, or nil when regovm gave none (an error, the deadline, an
+// undefined query).
+func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value) *ast.Array {
+	cancel := topdown.NewCancel()
+	timer := time.AfterFunc(c.timeout, cancel.Cancel)
+	stop := context.AfterFunc(ctx, cancel.Cancel)
+	vals, err := prog.EvalPlan(ctx, input, c.data, cancel)
+	timer.Stop()
+	stop()
+	if err != nil || len(vals) != 1 {
+		return nil
+	}
+	all, _ := vals[0].(*ast.Array)
+	return all
+}
+
+// logEngine logs, at debug level, which plan keys regovm evaluates and why
+// the others are left to topdown.
+func (c *Checker) logEngine() {
+	var vm []string
+	for k, g := range c.groups {
+		if g.vm != nil {
+			vm = append(vm, k)
+		}
+	}
+	sort.Strings(vm)
+	ev := c.log.Debug().Strs("regovm", vm)
+	if len(c.unplanned) > 0 {
+		ev = ev.Interface("topdown", c.unplanned)
+	}
+	ev.Msg("rego engines")
+}

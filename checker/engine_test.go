@@ -1,0 +1,172 @@
+package checker
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+
+	"github.com/vungmanh/vungmanh/internal/sample"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/loaders"
+	"github.com/vungmanh/vungmanh/policies"
+)
+
+// sampleSnap generates and loads a sample snapshot.
+func sampleSnap(t *testing.T, opts sample.Options) *snapshot.Snapshot {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := sample.Write(context.Background(), dir, opts); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := loaders.Load(context.Background(), dir, loaders.WithMaxBadRows(loaders.Limit{Share: 1, IsShare: true}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(snap.Release)
+	return snap
+}
+
+// TestEnginesAgree evaluates the pack on generated provinces (clean and
+// with defects, several seeds and parameter sets) with regovm and with
+// topdown alone: every result must be the same, and regovm must have
+// evaluated every subject itself (no fallback) on every group.
+func TestEnginesAgree(t *testing.T) {
+	pols, err := Load(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snaps := map[string]*snapshot.Snapshot{
+		"hung-yen seed 1":           sampleSnap(t, sample.Options{Profile: sample.ProfileHungYen, Seed: 1}),
+		"hung-yen seed 7, defects":  sampleSnap(t, sample.Options{Profile: sample.ProfileHungYen, Seed: 7, Defects: 0.05}),
+		"national 0.002":            sampleSnap(t, sample.Options{Profile: sample.ProfileNational, Scale: 0.002, Seed: 3}),
+		"national 0.002, defects":   sampleSnap(t, sample.Options{Profile: sample.ProfileNational, Scale: 0.002, Seed: 4, Defects: 0.1}),
+		"synthetic province 40x3x5": synthProvince(memory.NewGoAllocator(), 40, 3, 5),
+	}
+	paramSets := []map[string]any{
+		nil,
+		{"TB-06": map[string]any{"min_size": 3, "max_size": 4}, "TB-07": map[string]any{"branch_size": 1, "group_min_size": 1, "group_max_size": 5}},
+		{"TB-09": map[string]any{"months": 14, "recorded_share": 0.5}},
+		{"TB-09": map[string]any{"months": 0}, "TB-06": map[string]any{"min_size": "two"}},
+	}
+	for name, snap := range snaps {
+		for i, params := range paramSets {
+			t.Run(fmt.Sprintf("%s/params %d", name, i), func(t *testing.T) {
+				vm := New(pols, WithParams(params), WithWorkers(2))
+				td := New(pols, WithParams(params), WithWorkers(2))
+				td.topdownOnly = true
+				got, err := vm.Evaluate(context.Background(), snap)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want, err := td.Evaluate(context.Background(), snap)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(vm.unplanned) > 0 {
+					t.Fatalf("regovm does not plan some groups of the pack: %v", vm.unplanned)
+				}
+				for k, g := range vm.groups {
+					if g.vm == nil {
+						t.Fatalf("group %s of the pack has no regovm program", k)
+					}
+				}
+				if len(got.Results) != len(want.Results) {
+					t.Fatalf("%d results with regovm, %d with topdown", len(got.Results), len(want.Results))
+				}
+				diffs := 0
+				for k := range want.Results {
+					if !reflect.DeepEqual(got.Results[k], want.Results[k]) {
+						if diffs++; diffs <= 5 {
+							t.Errorf("result %d differs:\nregovm:  %+v\ntopdown: %+v", k, got.Results[k], want.Results[k])
+						}
+					}
+				}
+				if diffs > 0 {
+					t.Fatalf("%d of %d results differ", diffs, len(want.Results))
+				}
+				// Errors (a parameter of the wrong type) come from topdown,
+				// after regovm failed; everything else from regovm.
+				errs := 0
+				for _, r := range want.Results {
+					if r.Status == StatusError {
+						errs++
+					}
+				}
+				if n := vm.fallbacks.Load(); errs == 0 && n > 0 {
+					t.Errorf("regovm fell back to topdown on %d subjects without an error result", n)
+				}
+			})
+		}
+	}
+}
+
+// TestEngineFallback: where regovm fails (a conflict, a builtin error, the
+// deadline), the subject's results are topdown's, target by target.
+func TestEngineFallback(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	policies := func(slow bool) *Policies {
+		fsys := fstest.MapFS{}
+		bodies := []string{`violation contains {"msg": "ok"} if true
+x := 1 if input.subject.id
+x := 2 if input.subject.level
+warning contains {"msg": sprintf("%d", [x])} if true`,
+			`violation contains {"msg": "n"} if to_number(input.subject.name) > 0`,
+			`violation contains {"msg": input.subject.id} if true`,
+		}
+		if slow {
+			bodies = append(bodies, `violation contains {"msg": "never"} if {
+	some i in numbers.range(1, 300)
+	some j in numbers.range(1, 300)
+	some k in numbers.range(1, 300)
+	i + j + k < 0
+}`)
+		}
+		for i, body := range bodies {
+			meta := strings.NewReplacer("X-1", fmt.Sprintf("X-%d", i), "targets.x", fmt.Sprintf("targets.x%d", i)).Replace(okMeta)
+			fsys[fmt.Sprintf("x%d.rego", i)] = &fstest.MapFile{Data: []byte(meta + body + "\n")}
+		}
+		p, err := Load(context.Background(), fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, timeout := range []time.Duration{DefaultEvalTimeout, time.Millisecond} {
+		pols := policies(timeout == time.Millisecond)
+		vm := New(pols, WithEvalTimeout(timeout))
+		td := New(pols, WithEvalTimeout(timeout))
+		td.topdownOnly = true
+		got, err := vm.Evaluate(context.Background(), snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := td.Evaluate(context.Background(), snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		statuses := map[Status]int{}
+		for k := range want.Results {
+			statuses[want.Results[k].Status]++
+			w, g := want.Results[k], got.Results[k]
+			if timeout == time.Millisecond && w.Status == StatusError && g.Status == StatusError {
+				continue // which evaluation hits a 1 ms deadline is not fixed
+			}
+			if !reflect.DeepEqual(g, w) {
+				t.Errorf("timeout %v: result %d differs:\nregovm:  %+v\ntopdown: %+v", timeout, k, g, w)
+			}
+		}
+		if statuses[StatusError] == 0 || statuses[StatusFail] == 0 {
+			t.Errorf("timeout %v: statuses %v: the policies should give both errors and failures", timeout, statuses)
+		}
+		if vm.fallbacks.Load() == 0 {
+			t.Errorf("timeout %v: regovm never fell back", timeout)
+		}
+	}
+}
