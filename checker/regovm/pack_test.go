@@ -310,7 +310,6 @@ func TestPlanPack(t *testing.T) {
 	}
 }
 
-var _ = topdown.NewCancel
 
 // paramSets are data.params variations: the defaults, other numbers, and
 // values of the wrong type (builtin errors, comparisons across types).
@@ -396,4 +395,43 @@ func TestDifferentialPack(t *testing.T) {
 		}
 	}
 	t.Logf("compared %d evaluations (%d entrypoint values, %d evaluations where both engines erred)", st.subjects, st.comparisons, st.errorsBoth)
+}
+
+// TestConcurrentEval evaluates one program from several goroutines at once:
+// each gets the values of a lone evaluation.
+func TestConcurrentEval(t *testing.T) {
+	pk := loadPack(t)
+	ctx := context.Background()
+	inputs := sampleInputs(t, pk, sample.Options{Profile: sample.ProfileNational, Scale: 0.002, Seed: 5}, 15)
+	data := dataValue(t, nil)
+	for _, g := range pk.groups {
+		prog := g.program(t, pk)
+		in := inputs[g.key]
+		want := make([][]ast.Value, len(in))
+		for i, s := range in {
+			v, err := prog.Eval(ctx, s.input, data, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want[i] = v
+		}
+		var wg sync.WaitGroup
+		for w := 0; w < 4; w++ {
+			wg.Go(func() {
+				for i, s := range in {
+					got, err := prog.Eval(ctx, s.input, data, topdown.NewCancel())
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					for j := range got {
+						if !sameValue(got[j], want[i][j]) {
+							t.Errorf("%s %s: concurrent value %v, alone %v", g.key, s.id, got[j], want[i][j])
+						}
+					}
+				}
+			})
+		}
+		wg.Wait()
+	}
 }
