@@ -310,7 +310,6 @@ func TestPlanPack(t *testing.T) {
 	}
 }
 
-
 // paramSets are data.params variations: the defaults, other numbers, and
 // values of the wrong type (builtin errors, comparisons across types).
 var paramSets = []map[string]any{
@@ -373,11 +372,11 @@ func TestDifferentialPack(t *testing.T) {
 	}
 	samples := []sample.Options{
 		{Profile: sample.ProfileThaiBinh, Seed: 1},
-		{Profile: sample.ProfileThaiBinh, Seed: 2, Defects: 0.02},
+		{Profile: sample.ProfileThaiBinh, Seed: 2, Defects: 0.005},
 		{Profile: sample.ProfileNational, Scale: 0.002, Seed: 3},
-		{Profile: sample.ProfileNational, Scale: 0.002, Seed: 4, Reform: true, Defects: 0.05},
+		{Profile: sample.ProfileNational, Scale: 0.002, Seed: 4, Reform: true, Defects: 0.005},
 	}
-	limit := 400
+	limit := 200
 	if testing.Short() {
 		samples, limit = samples[:1], 60
 	}
