@@ -143,12 +143,13 @@ func PlanText(ctx context.Context, modules map[string]*ast.Module, entrypoints [
 // errors), as are conflicts (a complete rule or a function with two values,
 // an object key with two values): when the plan meets one, Eval evaluates
 // the entrypoints again with topdown and returns topdown's outcome, values or
-// error (see fallback.go). Eval checks cancel (may be nil) and ctx regularly
+// error (see fallback.go; a Program made by FromPolicy has no fallback and
+// returns the plan's error). Eval checks cancel (may be nil) and ctx regularly
 // and returns an error when either is done. input and data may be nil
 // (undefined). Safe for concurrent use.
 func (p *Program) Eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
 	out, err := p.eval(ctx, input, data, cancel)
-	if err != nil && !isCancel(err) && ctx.Err() == nil && (cancel == nil || !cancel.Cancelled()) {
+	if err != nil && p.fallback != nil && !isCancel(err) && (ctx == nil || ctx.Err() == nil) && (cancel == nil || !cancel.Cancelled()) {
 		return p.fallback.eval(ctx, len(p.plans), input, data, cancel)
 	}
 	return out, err
