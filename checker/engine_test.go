@@ -175,3 +175,32 @@ warning contains {"msg": sprintf("%d", [x])} if true`,
 		}
 	}
 }
+
+// TestEngineUnplanned: a group whose plan regovm cannot run (here `with`)
+// is evaluated by topdown, with topdown's results.
+func TestEngineUnplanned(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	body := `violation contains {"msg": "x"} if { is_named with input.subject.name as "" }
+is_named if input.subject.name != ""`
+	pols, err := Load(context.Background(), fstest.MapFS{"x.rego": {Data: []byte(okMeta + body + "\n")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vm, td := New(pols), New(pols)
+	td.topdownOnly = true
+	got, err := vm.Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := td.Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Results, want.Results) || len(want.Results) == 0 {
+		t.Errorf("results differ:\nregovm: %+v\ntopdown: %+v", got.Results, want.Results)
+	}
+	if why := vm.unplanned["commune"]; !strings.Contains(why, "unsupported") || vm.groups["commune"].vm != nil {
+		t.Errorf("the commune group should be left to topdown as unsupported; unplanned: %v", vm.unplanned)
+	}
+}
