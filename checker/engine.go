@@ -83,12 +83,8 @@ func (c *Checker) planVM(ctx context.Context, store storage.Store, g *preparedGr
 // describes, or nil when regovm gave none (an error, the deadline, an
 // undefined query).
 func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value) *ast.Array {
-	cancel := topdown.NewCancel()
-	timer := time.AfterFunc(c.timeout, cancel.Cancel)
-	stop := context.AfterFunc(ctx, cancel.Cancel)
-	vals, err := prog.EvalPlan(ctx, input, c.data, cancel)
-	timer.Stop()
-	stop()
+	// regovm checks ctx and the deadline itself as it goes: no timer.
+	vals, err := prog.EvalPlan(ctx, input, c.data, &deadline{at: time.Now().Add(c.timeout)})
 	if err != nil || len(vals) != 1 {
 		return nil
 	}
@@ -112,3 +108,11 @@ func (c *Checker) logEngine() {
 	}
 	ev.Msg("rego engines")
 }
+
+// deadline is a topdown.Cancel that is cancelled once its time has come.
+type deadline struct{ at time.Time }
+
+func (d *deadline) Cancel()         { d.at = time.Time{} }
+func (d *deadline) Cancelled() bool { return !time.Now().Before(d.at) }
+
+var _ topdown.Cancel = (*deadline)(nil)
