@@ -214,3 +214,29 @@ func (a *csvAhead) close() error {
 	a.stop()
 	return a.c.close()
 }
+
+// nextBatch hands over the next batch read ahead whole, or nil at the end
+// of the file; the batch's err, if any, comes after its records. The
+// caller gives it back with release. It does not mix with next.
+func (a *csvAhead) nextBatch() *csvBatch {
+	b, ok := <-a.batches
+	if !ok {
+		return nil
+	}
+	return b
+}
+
+// release gives a batch from nextBatch back for the goroutine to refill.
+func (a *csvAhead) release(b *csvBatch) { a.free <- b } // never blocks: room for every batch
+
+// field is the cell of header index i in record r of b.
+func (a *csvAhead) field(b *csvBatch, r, i int) cell {
+	if i < 0 || i >= len(a.slot) || a.slot[i] < 0 {
+		return cell{}
+	}
+	s := b.fields[r*len(a.used)+a.slot[i]]
+	if s == "" {
+		return cell{}
+	}
+	return cell{k: cellString, s: s}
+}

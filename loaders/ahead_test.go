@@ -70,6 +70,8 @@ func modelsCSV(n int, sep, eol string) string {
 			f[3], f[6], f[7] = "1+1", "INACTIVE", " economy " // alias, case, spaces
 		case i%43 == 16:
 			f[1], f[8] = "", "dân tộc" // empty unknown column, special group
+		case i%41 == 17:
+			f[2], f[7] = "", "bogus" // DQ007 and DQ006: the row's reason is the first column's (unit_id)
 		}
 		row(f...)
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -135,10 +136,10 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 	for {
 		if c, ok := rr.(*csvReader); ok && n == aheadRows {
 			// A large CSV file: from here on its records are split in a
-			// goroutine while this one converts them.
+			// goroutine while this one converts them, a batch at a time.
 			a := c.readAhead(l.used())
 			defer a.stop()
-			rr = a
+			return l.readBatches(ctx, a, n)
 		}
 		ok, err := rr.next()
 		if err != nil {
@@ -153,6 +154,126 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 		l.appendRow(rr)
 		n++
 		if n%(64<<10) == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if l.progress != nil {
+				l.progress(l.t, n)
+			}
+		}
+	}
+	if l.progress != nil {
+		l.progress(l.t, n)
+	}
+	l.summarise()
+	return nil
+}
+
+// readBatches loads the batches a reads ahead, after the n rows read
+// before. Each batch's rows are recorded here (row numbers, records that
+// cannot be split, wrong field counts), then its columns are converted by
+// two goroutines, each owning half of the columns (their builders,
+// dictionaries and counters) and collecting its own findings; a row's
+// first error is the one of its first column in table order, as appendRow
+// gives it. The findings are sorted when the snapshot is assembled.
+func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error {
+	var halves [2][]int // column indexes of each goroutine, alternating
+	for i := range l.cols {
+		halves[i%2] = append(halves[i%2], i)
+	}
+	type half struct {
+		findings []snapshot.Finding
+		firstCol []int32 // per row of the batch: first failing column, or -1
+		reason   []string
+	}
+	var hs [2]half
+	var rowBad []string
+	for {
+		b := a.nextBatch()
+		if b == nil {
+			break
+		}
+		rows := len(b.recs)
+		start := len(l.out.rows)
+		rowBad = append(rowBad[:0], make([]string, rows)...)
+		nb := 0
+		for r := 0; r < rows; r++ {
+			row := b.recs[r].line
+			l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
+			l.out.bad = append(l.out.bad, false)
+			if nb < len(b.bad) && b.bad[nb].rec == r {
+				l.finding(snapshot.DQFieldCount, row, "", "", b.bad[nb].msg)
+				rowBad[r] = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+				nb++
+			} else if w := b.recs[r].width; w != l.hdrWidth {
+				l.finding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth))
+				rowBad[r] = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+			}
+		}
+		convert := func(h *half, cols []int) {
+			lh := *l
+			lh.out = &rawTable{findings: h.findings[:0]}
+			h.firstCol = append(h.firstCol[:0], make([]int32, rows)...)
+			h.reason = append(h.reason[:0], make([]string, rows)...)
+			for r := range h.firstCol {
+				h.firstCol[r] = -1
+			}
+			for _, ci := range cols {
+				c := l.cols[ci]
+				for r := 0; r < rows; r++ {
+					if rowBad[r] != "" {
+						if c.needs {
+							c.b.(*array.BooleanBuilder).Append(false)
+						} else {
+							c.b.AppendNull()
+						}
+						continue
+					}
+					var v cell
+					if c.src >= 0 {
+						v = a.field(b, r, c.src)
+					}
+					row := b.recs[r].line
+					if code, val, msg := lh.add(c, v, row); code != "" {
+						lh.finding(code, row, c.spec.Name, val, msg)
+						if h.firstCol[r] < 0 {
+							h.firstCol[r] = int32(ci)
+							h.reason[r] = fmt.Sprintf("%s on row %d", code, row)
+						}
+					}
+				}
+			}
+			h.findings = lh.out.findings
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { convert(&hs[1], halves[1]) })
+		convert(&hs[0], halves[0])
+		wg.Wait()
+		for r := 0; r < rows; r++ {
+			reason := rowBad[r]
+			if reason == "" {
+				f0, f1 := hs[0].firstCol[r], hs[1].firstCol[r]
+				switch {
+				case f0 >= 0 && (f1 < 0 || f0 < f1):
+					reason = hs[0].reason[r]
+				case f1 >= 0:
+					reason = hs[1].reason[r]
+				}
+			}
+			if reason != "" {
+				l.out.bad[start+r] = true
+				l.out.reason[start+r] = reason
+			}
+		}
+		l.out.findings = append(append(l.out.findings, hs[0].findings...), hs[1].findings...)
+		err := b.err
+		a.release(b)
+		if err != nil {
+			return err
+		}
+		before := n
+		n += rows
+		if n/(64<<10) != before/(64<<10) {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
