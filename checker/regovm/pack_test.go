@@ -283,8 +283,15 @@ func sampleInputs(t testing.TB, pk *pack, opts sample.Options, limit int) map[st
 	for i := 0; i < mid.Len(); i++ {
 		add("model:"+typ.Value(i), mid.Value(i))
 	}
+	wanted := map[string]bool{}
+	for _, g := range pk.groups {
+		wanted[g.key] = true
+	}
 	out := map[string][]subjectInput{}
 	for _, key := range keys {
+		if !wanted[key] {
+			continue // no group evaluates these subjects
+		}
 		ids := byKey[key]
 		step := 1
 		if limit > 0 && len(ids) > limit {
@@ -327,14 +334,17 @@ type diffStats struct {
 	subjects, comparisons, errorsBoth int
 }
 
-func diffGroup(t *testing.T, ctx context.Context, comp *ast.Compiler, pk *pack, g *group, params map[string]any, inputs []subjectInput, st *diffStats) {
+// diffQuery is the reference query of a group with one parameter set, and
+// the data document regovm gets, prepared once for every sample.
+type diffQuery struct {
+	td   *topdownQuery
+	data ast.Value
+}
+
+func diffGroup(t *testing.T, ctx context.Context, pk *pack, g *group, q diffQuery, params map[string]any, inputs []subjectInput, st *diffStats) {
 	t.Helper()
 	prog := g.program(t, pk)
-	td, err := newTopdown(ctx, comp, g.entrypoints, dataDoc(params))
-	if err != nil {
-		t.Fatalf("%s: topdown: %v", g.key, err)
-	}
-	data := dataValue(t, params)
+	td, data := q.td, q.data
 	for _, in := range inputs {
 		want, werr := td.eval(ctx, in.input)
 		got, gerr := prog.Eval(ctx, in.input, data, nil)
@@ -376,20 +386,38 @@ func TestDifferentialPack(t *testing.T) {
 		{Profile: sample.ProfileNational, Scale: 0.002, Seed: 3},
 		{Profile: sample.ProfileNational, Scale: 0.002, Seed: 4, Reform: true, Defects: 0.005},
 	}
-	limit := 200
-	if testing.Short() {
-		samples, limit = samples[:1], 60
+	// limit subjects per group and sample with the default parameters,
+	// paramLimit (the first of those) with each other parameter set.
+	limit, paramLimit := 200, 50
+	switch {
+	case testing.Short():
+		samples, limit, paramLimit = samples[:1], 60, 15
+	case raceEnabled:
+		limit, paramLimit = 5, 2
+	}
+	queries := make([][]diffQuery, len(pk.groups)) // by group, parameter set
+	for gi, g := range pk.groups {
+		for _, params := range paramSets {
+			td, err := newTopdown(ctx, comp, g.entrypoints, dataDoc(params))
+			if err != nil {
+				t.Fatalf("%s: topdown: %v", g.key, err)
+			}
+			queries[gi] = append(queries[gi], diffQuery{td: td, data: dataValue(t, params)})
+		}
 	}
 	var st diffStats
 	for _, opts := range samples {
 		inputs := sampleInputs(t, pk, opts, limit)
-		for _, g := range pk.groups {
+		for gi, g := range pk.groups {
+			if len(inputs[g.key]) == 0 {
+				t.Errorf("sample %+v: no subject for group %s", opts, g.key)
+			}
 			for pi, params := range paramSets {
 				in := inputs[g.key]
-				if pi > 0 && len(in) > limit/4 {
-					in = in[:limit/4]
+				if pi > 0 && len(in) > paramLimit {
+					in = in[:paramLimit]
 				}
-				diffGroup(t, ctx, comp, pk, g, params, in, &st)
+				diffGroup(t, ctx, pk, g, queries[gi][pi], params, in, &st)
 			}
 		}
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package regovm_test
+
+const raceEnabled = false
