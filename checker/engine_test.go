@@ -32,6 +32,23 @@ func sampleSnap(t *testing.T, opts sample.Options) *snapshot.Snapshot {
 	return snap
 }
 
+// evaluateBoth evaluates snap with regovm (the checker returned) and with
+// topdown alone.
+func evaluateBoth(t *testing.T, pols *Policies, snap *snapshot.Snapshot, opts ...Option) (vm *Checker, got, want *Outcome) {
+	t.Helper()
+	vm, td := New(pols, opts...), New(pols, opts...)
+	td.topdownOnly = true
+	got, err := vm.Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err = td.Evaluate(context.Background(), snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return vm, got, want
+}
+
 // TestEnginesAgree evaluates the pack on generated provinces (clean and
 // with defects, several seeds and parameter sets) with regovm and with
 // topdown alone: every result must be the same, and regovm must have
@@ -62,17 +79,7 @@ func TestEnginesAgree(t *testing.T) {
 				continue // under the race detector, a province with the defaults only
 			}
 			t.Run(fmt.Sprintf("%s/params %d", name, i), func(t *testing.T) {
-				vm := New(pols, WithParams(params), WithWorkers(2))
-				td := New(pols, WithParams(params), WithWorkers(2))
-				td.topdownOnly = true
-				got, err := vm.Evaluate(context.Background(), snap)
-				if err != nil {
-					t.Fatal(err)
-				}
-				want, err := td.Evaluate(context.Background(), snap)
-				if err != nil {
-					t.Fatal(err)
-				}
+				vm, got, want := evaluateBoth(t, pols, snap, WithParams(params), WithWorkers(2))
 				if len(vm.unplanned) > 0 {
 					t.Fatalf("regovm does not plan some groups of the pack: %v", vm.unplanned)
 				}
@@ -145,17 +152,7 @@ warning contains {"msg": sprintf("%d", [x])} if true`,
 	}
 	for _, timeout := range []time.Duration{DefaultEvalTimeout, time.Millisecond} {
 		pols := policies(timeout == time.Millisecond)
-		vm := New(pols, WithEvalTimeout(timeout))
-		td := New(pols, WithEvalTimeout(timeout))
-		td.topdownOnly = true
-		got, err := vm.Evaluate(context.Background(), snap)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := td.Evaluate(context.Background(), snap)
-		if err != nil {
-			t.Fatal(err)
-		}
+		vm, got, want := evaluateBoth(t, pols, snap, WithEvalTimeout(timeout))
 		statuses := map[Status]int{}
 		for k := range want.Results {
 			statuses[want.Results[k].Status]++
@@ -187,16 +184,7 @@ is_named if input.subject.name != ""`
 	if err != nil {
 		t.Fatal(err)
 	}
-	vm, td := New(pols), New(pols)
-	td.topdownOnly = true
-	got, err := vm.Evaluate(context.Background(), snap)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := td.Evaluate(context.Background(), snap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	vm, got, want := evaluateBoth(t, pols, snap)
 	if !reflect.DeepEqual(got.Results, want.Results) || len(want.Results) == 0 {
 		t.Errorf("results differ:\nregovm: %+v\ntopdown: %+v", got.Results, want.Results)
 	}

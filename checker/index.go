@@ -84,6 +84,18 @@ type memberStats struct {
 	total, honorary, party, pioneer, hardship, hardshipRecorded, needsRecorded, joined12 int
 }
 
+// add adds the counts of s to d.
+func (d *memberStats) add(s *memberStats) {
+	d.total += s.total
+	d.honorary += s.honorary
+	d.party += s.party
+	d.pioneer += s.pioneer
+	d.hardship += s.hardship
+	d.hardshipRecorded += s.hardshipRecorded
+	d.needsRecorded += s.needsRecorded
+	d.joined12 += s.joined12
+}
+
 // Interned key terms shared by every object.
 var (
 	kID, kLevel, kName, kKind, kActive, kParentID = ast.StringTerm("id"), ast.StringTerm("level"), ast.StringTerm("name"), ast.StringTerm("kind"), ast.StringTerm("active"), ast.StringTerm("parent_id")
@@ -915,15 +927,7 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 	count(0, n/2, own, counts)
 	wg.Wait()
 	for u := range own {
-		s, d := &own2[u], &own[u]
-		d.total += s.total
-		d.honorary += s.honorary
-		d.party += s.party
-		d.pioneer += s.pioneer
-		d.hardship += s.hardship
-		d.hardshipRecorded += s.hardshipRecorded
-		d.needsRecorded += s.needsRecorded
-		d.joined12 += s.joined12
+		own[u].add(&own2[u])
 	}
 	for k, v := range counts2 {
 		counts[k] += v
@@ -940,15 +944,7 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 			continue
 		}
 		p := x.path[u][len(x.path[u])-1]
-		s, d := &x.stats[u], &x.stats[p]
-		d.total += s.total
-		d.honorary += s.honorary
-		d.party += s.party
-		d.pioneer += s.pioneer
-		d.hardship += s.hardship
-		d.hardshipRecorded += s.hardshipRecorded
-		d.needsRecorded += s.needsRecorded
-		d.joined12 += s.joined12
+		x.stats[p].add(&x.stats[u])
 		for g := 0; g < G; g++ {
 			counts[p*G+g] += counts[u*G+g]
 		}

@@ -153,20 +153,35 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 		}
 		l.appendRow(rr)
 		n++
-		if n%(64<<10) == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if l.progress != nil {
-				l.progress(l.t, n)
-			}
+		if err := l.advanced(ctx, n-1, n); err != nil {
+			return err
 		}
+	}
+	l.done(n)
+	return nil
+}
+
+// advanced checks ctx and reports progress each time the rows read, from
+// before to n, pass a multiple of 64 Ki.
+func (l *tableLoader) advanced(ctx context.Context, before, n int) error {
+	if n/(64<<10) == before/(64<<10) {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	if l.progress != nil {
 		l.progress(l.t, n)
 	}
-	l.summarise()
 	return nil
+}
+
+// done reports the n rows read and sums up the findings left unlisted.
+func (l *tableLoader) done(n int) {
+	if l.progress != nil {
+		l.progress(l.t, n)
+	}
+	l.summarise()
 }
 
 // readBatches loads the batches a reads ahead, after the n rows read
@@ -271,21 +286,12 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 		if err != nil {
 			return err
 		}
-		before := n
 		n += rows
-		if n/(64<<10) != before/(64<<10) {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if l.progress != nil {
-				l.progress(l.t, n)
-			}
+		if err := l.advanced(ctx, n-rows, n); err != nil {
+			return err
 		}
 	}
-	if l.progress != nil {
-		l.progress(l.t, n)
-	}
-	l.summarise()
+	l.done(n)
 	return nil
 }
 
