@@ -42,6 +42,7 @@ type function struct {
 	nlocals int
 	blocks  []block
 	memo    int // memo slot when the only parameters are input and data, else -1
+	id      int32
 }
 
 type blockKind uint8
@@ -72,6 +73,7 @@ type compiler struct {
 	inFunc   *ir.Func         // function being compiled (nil for a plan)
 	compObjs map[ir.Local]int // objects of the object comprehensions being compiled
 	nmemo    int
+	maxArgs  int // of a builtin call
 }
 
 // refusedBuiltins are builtins that topdown implements with more than the
@@ -100,7 +102,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 	// Declare every function first: calls may come before the callee.
 	if policy.Funcs != nil {
 		for _, f := range policy.Funcs.Funcs {
-			fn := &function{name: f.Name, memo: -1}
+			fn := &function{name: f.Name, memo: -1, id: int32(len(c.funcs))}
 			for _, p := range f.Params {
 				fn.params = append(fn.params, int32(p))
 			}
@@ -170,6 +172,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 		return nil, err
 	}
 	prog.nmemo = c.nmemo
+	prog.maxArgs = c.maxArgs
 	prog.maxLocals = maxLocals
 	return prog, nil
 }
@@ -279,7 +282,12 @@ func (c *compiler) loc(st ir.Stmt) *ast.Location {
 func (c *compiler) block(b *ir.Block, kind blockKind) block {
 	c.kinds = append(c.kinds, kind)
 	out := make(block, 0, len(b.Stmts))
-	for i, st := range b.Stmts {
+	for i := 0; i < len(b.Stmts); i++ {
+		st := b.Stmts[i]
+		if f := c.planResult(b.Stmts[i:]); f != nil {
+			out = append(out, f)
+			break
+		}
 		// An object comprehension is MakeObjectStmt then the BlockStmt of
 		// its body: inside, an equal value for a key replaces the first
 		// (topdown), where a partial object rule keeps the first.
@@ -299,6 +307,38 @@ func (c *compiler) block(b *ir.Block, kind blockKind) block {
 	}
 	c.kinds = c.kinds[:len(c.kinds)-1]
 	return out
+}
+
+// planResult compiles the statements that end a block of a plan, if they
+// are MakeObjectStmt{T}, ObjectInsertStmt{"result", V, T},
+// ResultSetAddStmt{T}: the planner's way of adding {"result": V} to the
+// result set. The fused statement records V itself (runPlan reads the
+// "result" of the first result), without making the object T, which no
+// other statement reads (it is made last thing in the block).
+func (c *compiler) planResult(stmts []ir.Stmt) stmt {
+	if c.inFunc != nil || len(stmts) != 3 {
+		return nil
+	}
+	mo, ok1 := stmts[0].(*ir.MakeObjectStmt)
+	oi, ok2 := stmts[1].(*ir.ObjectInsertStmt)
+	ra, ok3 := stmts[2].(*ir.ResultSetAddStmt)
+	if !ok1 || !ok2 || !ok3 || oi.Object != mo.Target || ra.Value != mo.Target {
+		return nil
+	}
+	key := c.opnd(oi.Key)
+	if key.c == nil || !key.c.Equal(resultKey) {
+		return nil
+	}
+	c.local(mo.Target)
+	v := c.opnd(oi.Value)
+	return func(s *state, l []*ast.Term) int {
+		t := v.get(l)
+		if t == nil {
+			return 1
+		}
+		s.results = append(s.results, planResult{t: t, direct: true})
+		return 0
+	}
 }
 
 // checkBreak refuses a jump out of n+1 blocks that would leave a scan body
@@ -336,7 +376,7 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 		v := c.local(x.Value)
 		return func(s *state, l []*ast.Term) int {
 			if t := l[v]; t != nil {
-				s.results = append(s.results, t)
+				s.results = append(s.results, planResult{t: t})
 			}
 			return 0
 		}
@@ -722,6 +762,7 @@ func (c *compiler) call(x *ir.CallStmt) stmt {
 		return nil // reported by checkBuiltin
 	}
 	loc := c.loc(x)
+	c.maxArgs = max(c.maxArgs, len(args))
 	if decl.Relation {
 		return func(s *state, l []*ast.Term) int {
 			ops, ok := s.operands(l, args)

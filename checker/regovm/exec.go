@@ -19,10 +19,18 @@ type state struct {
 	memo    []*ast.Term
 	err     error
 	ret     *ast.Term
-	results []*ast.Term
+	results []planResult
 	ticks   uint32
 
+	// functions with arguments, memoized by their values: fmemo maps the
+	// hash of a call to the index+1 of its last entry.
+	fmemo    map[int]int32
+	fentries []memoEntry
+	fargs    []*ast.Term // the arguments of the entries
+	argBuf   []*ast.Term
+
 	// builtin calls
+	ops        []*ast.Term // operands, reused from call to call
 	bctx       topdown.BuiltinContext
 	iter       func(*ast.Term) error
 	res        *ast.Term
@@ -34,7 +42,7 @@ type state struct {
 var undefinedMemo = &ast.Term{Value: ast.Null{}}
 
 func newState(p *Program) *state {
-	s := &state{p: p, stack: make([]*ast.Term, max(256, 8*p.maxLocals)), memo: make([]*ast.Term, p.nmemo)}
+	s := &state{p: p, stack: make([]*ast.Term, max(256, 8*p.maxLocals)), memo: make([]*ast.Term, p.nmemo), ops: make([]*ast.Term, p.maxArgs)}
 	s.iter = s.onResult
 	return s
 }
@@ -64,6 +72,13 @@ func (s *state) reset(ctx context.Context, cancel topdown.Cancel) {
 func (s *state) release() {
 	clear(s.stack)
 	clear(s.memo)
+	clear(s.fmemo)
+	clear(s.fentries)
+	s.fentries = s.fentries[:0]
+	clear(s.fargs)
+	s.fargs = s.fargs[:0]
+	clear(s.argBuf)
+	clear(s.ops)
 	clear(s.results)
 	s.results = s.results[:0]
 	s.ctx, s.cancel, s.err, s.ret, s.res, s.collected = nil, nil, nil, nil, nil, nil
@@ -99,10 +114,13 @@ func (s *state) tick() bool {
 	return false
 }
 
-// operands reads the arguments of a builtin call into a fresh slice (a
-// builtin may keep it).
+// operands reads the arguments of a builtin call into s.ops, which the
+// next call overwrites: no builtin that regovm runs keeps its operands
+// slice (topdown's builtins read their operands, and may return one of the
+// terms, never the slice), and no builtin call starts before the previous
+// one has returned (a builtin's iter only records its result).
 func (s *state) operands(l []*ast.Term, args []opnd) ([]*ast.Term, bool) {
-	ops := make([]*ast.Term, len(args))
+	ops := s.ops[:len(args)]
 	for i, a := range args {
 		v := a.get(l)
 		if v == nil {
@@ -137,6 +155,22 @@ func (s *state) call(fn *function, l []*ast.Term, args []opnd) *ast.Term {
 			return v
 		}
 	}
+	var h int
+	if fn.memo < 0 {
+		// Topdown caches a function's value by its arguments.
+		s.argBuf = s.argBuf[:0]
+		for _, a := range args {
+			v := a.get(l)
+			s.argBuf = append(s.argBuf, v)
+			h = h*31 + v.Hash()
+		}
+		if v, ok := s.memoGet(fn, h, s.argBuf); ok {
+			if v == undefinedMemo {
+				return nil
+			}
+			return v
+		}
+	}
 	if s.tick() {
 		return nil
 	}
@@ -157,14 +191,62 @@ func (s *state) call(fn *function, l []*ast.Term, args []opnd) *ast.Term {
 	if s.err != nil {
 		return nil
 	}
+	memoRes := res
+	if memoRes == nil {
+		memoRes = undefinedMemo
+	}
 	if fn.memo >= 0 {
-		if res == nil {
-			s.memo[fn.memo] = undefinedMemo
-		} else {
-			s.memo[fn.memo] = res
-		}
+		s.memo[fn.memo] = memoRes
+	} else {
+		s.memoPut(fn, h, l, args, memoRes)
 	}
 	return res
+}
+
+// memoEntry is the value of a function for some arguments.
+type memoEntry struct {
+	fn   int32
+	next int32 // index+1 of the previous entry with the same hash, 0: none
+	args int32 // offset of the arguments in state.fargs
+	res  *ast.Term
+}
+
+// memoGet returns the memoized value of fn for args (undefinedMemo:
+// undefined), h being the hash of args.
+func (s *state) memoGet(fn *function, h int, args []*ast.Term) (*ast.Term, bool) {
+	i := s.fmemo[h]
+	for i > 0 {
+		e := &s.fentries[i-1]
+		if e.fn == fn.id {
+			stored := s.fargs[e.args : int(e.args)+len(args)]
+			same := true
+			for j, a := range args {
+				if !stored[j].Equal(a) {
+					same = false
+					break
+				}
+			}
+			if same {
+				return e.res, true
+			}
+		}
+		i = e.next
+	}
+	return nil, false
+}
+
+// memoPut records res as the value of fn for args read from the caller's
+// locals l, h being their hash.
+func (s *state) memoPut(fn *function, h int, l []*ast.Term, args []opnd, res *ast.Term) {
+	if s.fmemo == nil {
+		s.fmemo = map[int]int32{}
+	}
+	off := int32(len(s.fargs))
+	for _, a := range args {
+		s.fargs = append(s.fargs, a.get(l))
+	}
+	s.fentries = append(s.fentries, memoEntry{fn: fn.id, next: s.fmemo[h], args: off, res: res})
+	s.fmemo[h] = int32(len(s.fentries))
 }
 
 // runPlan runs an entrypoint's plan and returns the value of its result
@@ -184,7 +266,11 @@ func (s *state) runPlan(pl *function, input, data *ast.Term) (*ast.Term, error) 
 	}
 	var out *ast.Term
 	for _, r := range s.results {
-		obj, ok := r.Value.(ast.Object)
+		if r.direct {
+			out = r.t
+			break
+		}
+		obj, ok := r.t.Value.(ast.Object)
 		if !ok {
 			continue
 		}
@@ -197,3 +283,10 @@ func (s *state) runPlan(pl *function, input, data *ast.Term) (*ast.Term, error) 
 }
 
 var resultKey = ast.StringTerm("result")
+
+// planResult is a term added to the result set of a plan, or (direct) the
+// value of the "result" key of one.
+type planResult struct {
+	t      *ast.Term
+	direct bool
+}

@@ -110,6 +110,14 @@ p contains "false" if false`},
 q := count(input.xs)
 r := q + 1
 p := [q, r, q * r]`},
+	{name: "memo-args", src: `
+f(x) := sprintf("%v", [x])
+g(x) := {y | some y in x; y != 1}
+h(x) := [x, f(x)] if x != 2
+p := [f(1), f(1.0), f(input.n), f(input.xs), g(input.xs), g(input.xs), [h(x) | some x in input.xs], [h(x) | some x in input.xs], f(1e0), f(10), f(1e1)]`},
+	{name: "memo-args-order", src: `
+f(x) := sprintf("%v", [x])
+p := [f(input.n), f(1.0), f(1), f(input.x), [f(x) | some x in input.xs]]`},
 	{name: "numbers-range", src: `p := [numbers.range(1, min([input.n, 5])), array.concat(input.xs, [1]), array.slice(input.xs, 1, 2)]`},
 	{name: "walk", src: `p := [path | walk(input, [path, v]); is_number(v)]`},
 	{name: "walk-ground", src: `p := [v | walk(input, [["xs", 0], v])]`},

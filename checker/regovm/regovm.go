@@ -16,7 +16,10 @@
 // that is undefined leaves the innermost block; BreakStmt{Index: n} leaves
 // n+1 blocks; a ScanStmt body that is left goes on with the next element; a
 // function whose only parameters are input and data is memoized for the
-// duration of one Eval. Where Wasm and topdown differ, topdown wins: sets and
+// duration of one Eval. Other functions are memoized too, by the values of
+// their arguments, as topdown caches a function's value by its arguments
+// (the first value computed for arguments equal by ast.Term.Equal is
+// returned for equal ones). Where Wasm and topdown differ, topdown wins: sets and
 // objects are scanned in topdown's (sorted) order.
 package regovm
 
@@ -49,6 +52,7 @@ type Program struct {
 	plans       []*function // one per entrypoint, in order
 	funcs       []*function
 	nmemo       int
+	maxArgs     int // of a builtin call
 	maxLocals   int
 	pool        sync.Pool // *state
 	fallback    *fallback
