@@ -43,6 +43,7 @@ type function struct {
 	blocks  []block
 	memo    int // memo slot when the only parameters are input and data, else -1
 	id      int32
+	cslot   int // slot of Program.consts for a constant function, else -1
 }
 
 type blockKind uint8
@@ -100,15 +101,21 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 		}
 	}
 	// Declare every function first: calls may come before the callee.
+	consts := constantFuncs(policy)
+	nconsts := 0
 	if policy.Funcs != nil {
 		for _, f := range policy.Funcs.Funcs {
-			fn := &function{name: f.Name, memo: -1, id: int32(len(c.funcs))}
+			fn := &function{name: f.Name, memo: -1, id: int32(len(c.funcs)), cslot: -1}
 			for _, p := range f.Params {
 				fn.params = append(fn.params, int32(p))
 			}
 			if len(f.Params) == 2 {
 				fn.memo = c.nmemo
 				c.nmemo++
+				if consts[f.Name] {
+					fn.cslot = nconsts
+					nconsts++
+				}
 			}
 			c.funcs[f.Name] = fn
 			c.irFuncs[f.Name] = f
@@ -159,7 +166,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 		if p == nil {
 			return nil, fmt.Errorf("regovm: no plan for entrypoint %q", ep)
 		}
-		fn := &function{name: ep, params: []int32{int32(ir.Input), int32(ir.Data)}, memo: -1}
+		fn := &function{name: ep, params: []int32{int32(ir.Input), int32(ir.Data)}, memo: -1, cslot: -1}
 		c.maxLocal = int(ir.Data)
 		for _, b := range p.Blocks {
 			fn.blocks = append(fn.blocks, c.block(b, kindTop))
@@ -172,6 +179,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 		return nil, err
 	}
 	prog.nmemo = c.nmemo
+	prog.consts = make([]constSlot, nconsts)
 	prog.maxArgs = c.maxArgs
 	prog.maxLocals = maxLocals
 	return prog, nil

@@ -148,7 +148,13 @@ func (s *state) frame(n int) ([]*ast.Term, int) {
 // result is undefined or an error occurred (s.err).
 func (s *state) call(fn *function, l []*ast.Term, args []opnd) *ast.Term {
 	if fn.memo >= 0 {
-		if v := s.memo[fn.memo]; v != nil {
+		v := s.memo[fn.memo]
+		if v == nil && fn.cslot >= 0 {
+			if v = s.p.consts[fn.cslot].Load(); v != nil {
+				s.memo[fn.memo] = v
+			}
+		}
+		if v != nil {
 			if v == undefinedMemo {
 				return nil
 			}
@@ -197,6 +203,9 @@ func (s *state) call(fn *function, l []*ast.Term, args []opnd) *ast.Term {
 	}
 	if fn.memo >= 0 {
 		s.memo[fn.memo] = memoRes
+		if fn.cslot >= 0 {
+			s.p.consts[fn.cslot].CompareAndSwap(nil, memoRes)
+		}
 	} else {
 		s.memoPut(fn, h, l, args, memoRes)
 	}

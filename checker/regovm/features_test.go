@@ -118,6 +118,16 @@ p := [f(1), f(1.0), f(input.n), f(input.xs), g(input.xs), g(input.xs), [h(x) | s
 	{name: "memo-args-order", src: `
 f(x) := sprintf("%v", [x])
 p := [f(input.n), f(1.0), f(1), f(input.x), [f(x) | some x in input.xs]]`},
+	{name: "constant-functions", src: `
+labels := {"a": "A", "b": {"c": [1, 2]}}
+table := [k | some k, _ in labels]
+bad := to_number("x") if count(labels) > 5
+bad := 1 if count(labels) <= 5
+uses := [labels, table, bad, input.x]
+p := [object.get(labels, input.k, "none"), table, uses, bad]`},
+	{name: "constant-function-error", src: `
+bad := to_number("x")
+p := [bad, input.x]`},
 	{name: "numbers-range", src: `p := [numbers.range(1, min([input.n, 5])), array.concat(input.xs, [1]), array.slice(input.xs, 1, 2)]`},
 	{name: "walk", src: `p := [path | walk(input, [path, v]); is_number(v)]`},
 	{name: "walk-ground", src: `p := [v | walk(input, [["xs", 0], v])]`},

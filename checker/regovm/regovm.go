@@ -52,7 +52,8 @@ type Program struct {
 	plans       []*function // one per entrypoint, in order
 	funcs       []*function
 	nmemo       int
-	maxArgs     int // of a builtin call
+	consts      []constSlot // values of the constant functions (const.go)
+	maxArgs     int         // of a builtin call
 	maxLocals   int
 	pool        sync.Pool // *state
 	fallback    *fallback
