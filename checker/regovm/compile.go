@@ -789,6 +789,30 @@ func (c *compiler) call(x *ir.CallStmt) stmt {
 			return 0
 		}
 	}
+	if fast := native[x.Func]; fast != nil {
+		return func(s *state, l []*ast.Term) int {
+			ops, ok := s.operands(l, args)
+			if !ok {
+				return 1
+			}
+			if r, ok := fast(ops); ok {
+				l[t] = r
+				return 0
+			}
+			s.res = nil
+			s.bctx.Location = loc
+			if err := bi(s.bctx, ops, s.iter); err != nil {
+				return s.fail(err)
+			}
+			r := s.res
+			if r == nil {
+				return 1
+			}
+			s.res = nil
+			l[t] = r
+			return 0
+		}
+	}
 	return func(s *state, l []*ast.Term) int {
 		ops, ok := s.operands(l, args)
 		if !ok {

@@ -128,6 +128,15 @@ p := [object.get(labels, input.k, "none"), table, uses, bad]`},
 	{name: "constant-function-error", src: `
 bad := to_number("x")
 p := [bad, input.x]`},
+	{name: "native-builtins", src: `
+p := [
+	object.get(input.o, "a", "d"), object.get(input.o, ["a", 0], "d"), object.get(input.o, [], "d"), object.get({"1": 1, "a": {"b": 2}}, ["a", "b"], 0),
+	object.get(input.obj, input.k, null), count(input.xs), count(input.s), count("héé"), count(input.obj),
+	input.n in input.xs, input.x in input.obj, 1 in {1.0}, 1.0 in [1], input.k in "abc",
+	[[x > y, x >= y, x < y, x <= y, x == y, x != y] | some x in input.xs; some y in [1, 1.0, "1", null, [1], {"a": 1}]],
+]`},
+	{name: "native-object-get-error", src: `p := object.get(input.xs, "a", 1)`},
+	{name: "native-count-error", src: `p := count(input.n)`},
 	{name: "numbers-range", src: `p := [numbers.range(1, min([input.n, 5])), array.concat(input.xs, [1]), array.slice(input.xs, 1, 2)]`},
 	{name: "walk", src: `p := [path | walk(input, [path, v]); is_number(v)]`},
 	{name: "walk-ground", src: `p := [v | walk(input, [["xs", 0], v])]`},

@@ -1,0 +1,85 @@
+package regovm
+
+import (
+	"cmp"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+)
+
+// native are builtins that regovm runs itself in the common case, with the
+// very code of topdown's implementation (topdown/object.go, aggregates.go,
+// comparison.go, v1.22.3), without the builtin wrapper, the copies of the
+// builtin context and the result callback. A native function returns false
+// when topdown's builtin must run instead (an operand of a type that is an
+// error, whose message topdown makes).
+var native = map[string]func(ops []*ast.Term) (*ast.Term, bool){
+	ast.ObjectGet.Name: nativeObjectGet,
+	ast.Count.Name:     nativeCount,
+	ast.Member.Name:    nativeMember,
+	ast.GreaterThan.Name: func(ops []*ast.Term) (*ast.Term, bool) {
+		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) > 0), true
+	},
+	ast.GreaterThanEq.Name: func(ops []*ast.Term) (*ast.Term, bool) {
+		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) >= 0), true
+	},
+	ast.LessThan.Name: func(ops []*ast.Term) (*ast.Term, bool) {
+		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) < 0), true
+	},
+	ast.LessThanEq.Name: func(ops []*ast.Term) (*ast.Term, bool) {
+		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) <= 0), true
+	},
+	ast.NotEqual.Name: func(ops []*ast.Term) (*ast.Term, bool) {
+		return ast.InternedTerm(!ops[0].Equal(ops[1])), true
+	},
+	ast.Equal.Name: func(ops []*ast.Term) (*ast.Term, bool) {
+		return ast.InternedTerm(ops[0].Equal(ops[1])), true
+	},
+}
+
+// nativeObjectGet is builtinObjectGet for an object operand.
+func nativeObjectGet(ops []*ast.Term) (*ast.Term, bool) {
+	defaultValue, path, curr := ops[2], ops[1], ops[0]
+	object, ok := curr.Value.(ast.Object)
+	if !ok {
+		return nil, false
+	}
+	arr, ok := path.Value.(*ast.Array)
+	if !ok {
+		return cmp.Or(object.Get(path), defaultValue), true
+	}
+	for i := range arr.Len() {
+		if curr = curr.Get(arr.Elem(i)); curr == nil {
+			break
+		}
+	}
+	return cmp.Or(curr, defaultValue), true
+}
+
+// nativeCount is builtinCount.
+func nativeCount(ops []*ast.Term) (*ast.Term, bool) {
+	switch a := ops[0].Value.(type) {
+	case *ast.Array:
+		return ast.InternedTerm(a.Len()), true
+	case ast.Object:
+		return ast.InternedTerm(a.Len()), true
+	case ast.Set:
+		return ast.InternedTerm(a.Len()), true
+	case ast.String:
+		return ast.InternedTerm(len([]rune(a))), true
+	}
+	return nil, false
+}
+
+// nativeMember is builtinMember (internal.member_2).
+func nativeMember(ops []*ast.Term) (*ast.Term, bool) {
+	switch c := ops[1].Value.(type) {
+	case ast.Set:
+		return ast.InternedTerm(c.Contains(ops[0])), true
+	case *ast.Array:
+		return ast.InternedTerm(c.Until(ops[0].Equal)), true
+	case ast.Object:
+		x := ops[0]
+		return ast.InternedTerm(c.Until(func(_, v *ast.Term) bool { return x.Equal(v) })), true
+	}
+	return ast.InternedTerm(false), true
+}
