@@ -799,18 +799,7 @@ func (c *compiler) call(x *ir.CallStmt) stmt {
 				l[t] = r
 				return 0
 			}
-			s.res = nil
-			s.bctx.Location = loc
-			if err := bi(s.bctx, ops, s.iter); err != nil {
-				return s.fail(err)
-			}
-			r := s.res
-			if r == nil {
-				return 1
-			}
-			s.res = nil
-			l[t] = r
-			return 0
+			return s.builtin(bi, loc, ops, l, t)
 		}
 	}
 	return func(s *state, l []*ast.Term) int {
@@ -818,19 +807,25 @@ func (c *compiler) call(x *ir.CallStmt) stmt {
 		if !ok {
 			return 1
 		}
-		s.res = nil
-		s.bctx.Location = loc
-		if err := bi(s.bctx, ops, s.iter); err != nil {
-			return s.fail(err)
-		}
-		r := s.res
-		if r == nil {
-			return 1
-		}
-		s.res = nil
-		l[t] = r
-		return 0
+		return s.builtin(bi, loc, ops, l, t)
 	}
+}
+
+// builtin calls topdown's builtin bi on ops and puts its result in local
+// t: 0, or 1 when it is undefined, or the error's unwinding.
+func (s *state) builtin(bi topdown.BuiltinFunc, loc *ast.Location, ops, l []*ast.Term, t int32) int {
+	s.res = nil
+	s.bctx.Location = loc
+	if err := bi(s.bctx, ops, s.iter); err != nil {
+		return s.fail(err)
+	}
+	r := s.res
+	if r == nil {
+		return 1
+	}
+	s.res = nil
+	l[t] = r
+	return 0
 }
 
 func (c *compiler) callDynamic(x *ir.CallDynamicStmt) stmt {
