@@ -149,6 +149,19 @@ func checkedAlloc(t testing.TB) *memory.CheckedAllocator {
 	return alloc
 }
 
+// smallIndex indexes smallSnap, with the snapshot released and its memory
+// checked when the test ends.
+func smallIndex(t *testing.T) *index {
+	t.Helper()
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	x, err := buildIndex(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
 // smallSnap is a hand-made province: 2 districts, 4 communes, branches,
 // groups, members, cadres, models with participants, ratings, activities.
 func smallSnap(alloc memory.Allocator) *snapshot.Snapshot {

@@ -168,13 +168,7 @@ func TestPrunedInputsSameResults(t *testing.T) {
 // fields objects and activity records are built once per distinct value in
 // the index and shared, and must read as if built per row.
 func TestSharedRecords(t *testing.T) {
-	alloc := checkedAlloc(t)
-	snap := smallSnap(alloc)
-	defer snap.Release()
-	x, err := buildIndex(snap)
-	if err != nil {
-		t.Fatal(err)
-	}
+	x := smallIndex(t)
 	doc := inputBytes(t, x.input(subject{scope: "province", unit: x.unitByID["tinh"], model: -1}))
 	var got struct {
 		Ratings, Activities any

@@ -22,15 +22,7 @@ func TestResultsParquet(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := built()
-	data, err := ResultsParquet(context.Background(), r, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := file.NewParquetReader(bytes.NewReader(data), file.WithReadProps(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
+	pf := resultsParquet(t, r, mem)
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
 		t.Fatal(err)
@@ -89,15 +81,7 @@ func TestResultsParquetBatches(t *testing.T) {
 	for i := 0; i < parquetBatch+10; i++ {
 		r.Results = append(r.Results, one)
 	}
-	data, err := ResultsParquet(context.Background(), r, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
+	pf := resultsParquet(t, r, mem)
 	if pf.NumRows() != int64(parquetBatch+10) || pf.NumRowGroups() != 2 {
 		t.Errorf("rows %d, row groups %d", pf.NumRows(), pf.NumRowGroups())
 	}
@@ -211,6 +195,22 @@ func readTable(t *testing.T, pf *file.Reader, mem memory.Allocator) arrow.Table 
 	return tbl
 }
 
+// resultsParquet renders r's results.parquet and opens it (closed when the
+// test ends).
+func resultsParquet(t *testing.T, r *Report, mem memory.Allocator) *file.Reader {
+	t.Helper()
+	data, err := ResultsParquet(context.Background(), r, mem)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pf, err := file.NewParquetReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pf.Close() })
+	return pf
+}
+
 func parquetStrings(t *testing.T, data []byte, mem memory.Allocator) []string {
 	t.Helper()
 	pf, err := file.NewParquetReader(bytes.NewReader(data))
@@ -271,15 +271,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 		}
 		want = append(want, row)
 	}
-	data, err := ResultsParquet(context.Background(), r, mem)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pf, err := file.NewParquetReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pf.Close()
+	pf := resultsParquet(t, r, mem)
 	noDict := map[string]bool{"subject": true, "subject_name": true, "messages.list.element": true, "key": true}
 	for g := 0; g < pf.NumRowGroups(); g++ {
 		md := pf.RowGroup(g).MetaData()
