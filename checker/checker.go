@@ -214,8 +214,10 @@ func (c *Checker) prepare(ctx context.Context) error {
 			}
 			g.vm = vm
 		}
-		if len(g.targets) < 2 {
-			continue // evalOne's query is the group's
+		if len(g.targets) < 2 || g.vm != nil {
+			// One target: evalOne's query is the group's. With regovm,
+			// topdown only ever evaluates target by target (evalGroup).
+			continue
 		}
 		pq, err := c.prepareQuery(ctx, store, groupQuery(g.targets), g.targets[0].Scope)
 		if err != nil {
