@@ -665,7 +665,7 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 	if all != nil && all.Len() == 3*len(g.targets) {
 		for i, t := range g.targets {
 			r := c.baseResult(x, s, t.ID)
-			if err := decodeRules(all.Elem(3*i), all.Elem(3*i+1), all.Elem(3*i+2), &r); err != nil {
+			if err := decodeRules(ruleValue(all.Elem(3*i)), ruleValue(all.Elem(3*i+1)), all.Elem(3*i+2), &r); err != nil {
 				msg := err.Error()
 				r.Status = StatusError
 				r.Error = &msg
@@ -683,6 +683,19 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 		out = append(out, r)
 	}
 	return out, nil
+}
+
+// ruleValue is the value of a violation or warning rule in a group's list
+// (groupQueryAs: the rule itself, defined whatever it holds when it is a
+// partial set) as decodeRules reads it: the set itself, or [value] for
+// anything else, as evalOne's query gives it. A complete rule that holds
+// true, an object or an array is thus an error or a failure as with evalOne,
+// never an empty list that passes.
+func ruleValue(t *ast.Term) *ast.Term {
+	if _, ok := t.Value.(ast.Set); ok {
+		return t
+	}
+	return ast.ArrayTerm(t)
 }
 
 // eval runs q on input under the per-evaluation deadline. timedOut tells

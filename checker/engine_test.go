@@ -192,3 +192,74 @@ is_named if input.subject.name != ""`
 		t.Errorf("the commune group should be left to topdown as unsupported; unplanned: %v", vm.unplanned)
 	}
 }
+
+// TestRuleShapesAgree evaluates targets whose violation or warning is not a
+// partial set (a complete rule giving a boolean, an object, a string, a
+// number, null, an array) together with an ordinary target, so that both
+// engines evaluate them as a group: every result must be what the target
+// alone gives with topdown (evalOne, as `vungmanh eval`), a value that is not
+// a set never passing silently.
+func TestRuleShapesAgree(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	load := func(bodies ...string) *Policies {
+		t.Helper()
+		fsys := fstest.MapFS{}
+		for i, body := range bodies {
+			meta := strings.NewReplacer("X-1", fmt.Sprintf("X-%d", i), "targets.x", fmt.Sprintf("targets.x%d", i)).Replace(okMeta)
+			fsys[fmt.Sprintf("x%d.rego", i)] = &fstest.MapFile{Data: []byte(meta + body + "\n")}
+		}
+		p, err := Load(context.Background(), fsys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	shapes := []string{
+		`violation := true`,
+		`violation := false`,
+		`violation := {"msg": "an object"}`,
+		`violation := "a string"`,
+		`violation := 0`,
+		`violation := null`,
+		`violation := [{"msg": "an array"}]`,
+		`violation := {{"msg": "a complete set"}}`,
+		`violation := {"a string in a set"}`,
+		`violation := true if input.subject.id == "none"`,
+		`warning := true`,
+		`warning := {"msg": "an object"}`,
+		`warning := [{"msg": "an array"}]`,
+	}
+	ordinary := `violation contains {"msg": input.subject.id} if true`
+	for _, shape := range shapes {
+		alone := New(load(shape))
+		alone.topdownOnly = true
+		want, err := alone.Evaluate(context.Background(), snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want.Results) == 0 {
+			t.Fatalf("%s: no results", shape)
+		}
+		for _, r := range want.Results {
+			if r.Status == StatusPass && strings.HasPrefix(shape, "violation") && !strings.Contains(shape, "none") {
+				t.Errorf("%s alone: %s passes", shape, r.Subject)
+			}
+		}
+		vm, got, td := evaluateBoth(t, load(shape, ordinary), snap)
+		if vm.groups["commune"].vm == nil {
+			t.Fatalf("%s: regovm did not plan the group: %v", shape, vm.unplanned)
+		}
+		for name, out := range map[string]*Outcome{"regovm": got, "topdown group": td} {
+			var mine []Result
+			for _, r := range out.Results {
+				if r.Target == "X-0" {
+					mine = append(mine, r)
+				}
+			}
+			if !reflect.DeepEqual(mine, want.Results) {
+				t.Errorf("%s with %s:\n got %+v\nwant %+v", shape, name, mine, want.Results)
+			}
+		}
+	}
+}
