@@ -720,12 +720,20 @@ func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input
 	if tracer != nil {
 		opts = append(opts, rego.EvalQueryTracer(tracer))
 	}
+	start := time.Now()
 	rs, err := q.Eval(ctx, opts...)
+	elapsed := time.Since(start)
 	timer.Stop()
 	stop()
 	tmu.Lock()
 	to := timedOut
 	tmu.Unlock()
+	if err == nil && elapsed > c.timeout {
+		// topdown looks at its cancel every so often: a query that
+		// finished past the deadline before it looked ran too long all the
+		// same (spec/policies.md: a target that runs past it is an error).
+		return nil, true, fmt.Errorf("finished after %s", elapsed)
+	}
 	return rs, to, err
 }
 

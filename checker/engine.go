@@ -84,8 +84,12 @@ func (c *Checker) planVM(ctx context.Context, store storage.Store, g *preparedGr
 // undefined query).
 func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value) *ast.Array {
 	// regovm checks ctx and the deadline itself as it goes: no timer.
-	vals, err := prog.EvalPlan(ctx, input, c.data, &deadline{at: time.Now().Add(c.timeout)})
-	if err != nil || len(vals) != 1 {
+	at := time.Now().Add(c.timeout)
+	vals, err := prog.EvalPlan(ctx, input, c.data, &deadline{at: at})
+	// regovm looks at the deadline every so often, not after every
+	// statement: an evaluation that finished past it ran too long all the
+	// same (topdown then gives each target its own deadline).
+	if err != nil || len(vals) != 1 || time.Now().After(at) {
 		return nil
 	}
 	all, _ := vals[0].(*ast.Array)

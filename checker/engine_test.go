@@ -263,3 +263,29 @@ func TestRuleShapesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestTinyEvalTimeout: with a deadline shorter than any evaluation, every
+// result is an error with both engines, although neither engine looks at
+// its deadline before it has done some work.
+func TestTinyEvalTimeout(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	pols, err := Load(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, got, want := evaluateBoth(t, pols, snap, WithEvalTimeout(time.Nanosecond))
+	for name, out := range map[string]*Outcome{"regovm": got, "topdown": want} {
+		if len(out.Results) == 0 {
+			t.Fatalf("%s: no results", name)
+		}
+		for _, r := range out.Results {
+			if r.Status == StatusNotEvaluated {
+				continue // a subject excluded by a data-quality finding
+			}
+			if r.Status != StatusError || r.Error == nil || !strings.Contains(*r.Error, errTimeout.Error()) {
+				t.Errorf("%s: %s %s is %s (%v), want a deadline error", name, r.Target, r.Subject, r.Status, r.Error)
+			}
+		}
+	}
+}
