@@ -46,7 +46,11 @@
 //     nothing fetched) in Vietnamese (Vietnamese) or English; every label is in
 //     the catalogue of messages.go; numbers 1.234, 48,5 %, dates 30/09/2024;
 //     readable on a phone and printable on A4. At most HTMLFindingsPerTarget
-//     findings per target are listed; the rest are counted.
+//     findings per target are listed; the rest are counted. Each card has a
+//     bar per district, or per commune where there are no districts: in
+//     such a province a commune-scope target's by_unit holds the province
+//     only, so its commune bars (and its worst units) are counted from the
+//     target's results; report.xlsx does the same for its summary rows.
 //   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
 //   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
 //   - report.xlsx: XLSX, summary and findings sheets, labels by language.

@@ -275,11 +275,12 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		}
 		lines := [][]any{{t.ID, title, "", "", t.Total, t.Pass, t.Fail, t.Waived, t.Skipped, t.Error,
 			excelize.Cell{StyleID: pct, Value: ratio(t.Pass, t.Total-t.Skipped)}}}
+		units := unitRows(t, targetResults(r, t.ID))
 		level := "commune"
-		if slices.ContainsFunc(t.ByUnit, func(u UnitCount) bool { return u.Level == "district" }) {
+		if slices.ContainsFunc(units, func(u UnitCount) bool { return u.Level == "district" }) {
 			level = "district"
 		}
-		for _, u := range t.ByUnit {
+		for _, u := range units {
 			if u.Level != level {
 				continue
 			}

@@ -324,3 +324,34 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 		t.Errorf("rows read back (-want +got):\n%s", diff)
 	}
 }
+
+// In a province without districts, the summary sheet has a row per commune
+// under a commune-scope target, as the HTML has a bar per commune.
+func TestXLSXCommuneRowsWithoutDistricts(t *testing.T) {
+	data, err := XLSX(Build(noDistrictsInputs()), Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(Vietnamese.T("sheet_summary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, r := range rows[1:] {
+		got = append(got, r[:4])
+	}
+	want := [][]string{
+		{"TB-01", `100% cơ sở hội có mô hình "1+1"`, "", ""},
+		{"TB-01", "", "Cơ sở", "Xã An Thi"},
+		{"TB-01", "", "Cơ sở", "Xã Bãi Sậy"},
+		{"TB-01", "", "Cơ sở", "Xã Chí Minh"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("summary rows (-want +got):\n%s", diff)
+	}
+}

@@ -148,7 +148,8 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 		byTarget[f.Target] = append(byTarget[f.Target], f)
 	}
 	for _, t := range r.Targets {
-		v.Cards = append(v.Cards, buildCard(t, lang, r.Delta != nil, before, byTarget[t.ID], names))
+		units := unitRows(t, targetResults(r, t.ID))
+		v.Cards = append(v.Cards, buildCard(t, units, lang, r.Delta != nil, before, byTarget[t.ID], names))
 	}
 	for _, w := range r.Waivers.Expired {
 		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, nameOr(names, w.Unit), lang.Date(w.Expires), w.Reason})
@@ -183,7 +184,62 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func buildCard(t TargetSummary, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string) card {
+// targetResults returns the results of target id: r.Results is sorted by
+// target, then subject (Build).
+func targetResults(r *Report, id string) []checker.Result {
+	lo, _ := slices.BinarySearchFunc(r.Results, id, func(res checker.Result, id string) int { return cmp.Compare(res.Target, id) })
+	hi := lo
+	for hi < len(r.Results) && r.Results[hi].Target == id {
+		hi++
+	}
+	return r.Results[lo:hi]
+}
+
+// unitRows returns the roll-up rows of target t that the HTML and XLSX
+// show: t.ByUnit, plus one row per commune subject when t.ByUnit has
+// neither district nor commune rows. That is a commune-scope target in a
+// province without districts: by_unit holds the units above the subjects
+// (the province only), and spec/reports.md wants a bar per commune there,
+// so those rows are counted from the target's results (results, sorted by
+// subject).
+func unitRows(t TargetSummary, results []checker.Result) []UnitCount {
+	if slices.ContainsFunc(t.ByUnit, func(u UnitCount) bool {
+		return u.Level == string(snapshot.LevelDistrict) || u.Level == string(snapshot.LevelCommune)
+	}) {
+		return t.ByUnit
+	}
+	var communes []UnitCount
+	for _, res := range results {
+		if res.SubjectLevel != string(snapshot.LevelCommune) {
+			continue
+		}
+		if n := len(communes); n == 0 || communes[n-1].UnitID != res.Subject {
+			communes = append(communes, UnitCount{UnitID: res.Subject, Level: res.SubjectLevel, Name: res.SubjectName})
+		}
+		u := &communes[len(communes)-1]
+		// As checker.Rollup counts: not_evaluated adds to the total only.
+		u.Total++
+		switch res.Status {
+		case checker.StatusPass:
+			u.Pass++
+		case checker.StatusFail:
+			u.Fail++
+		case checker.StatusWaived:
+			u.Waived++
+		case checker.StatusSkipped:
+			u.Skipped++
+		case checker.StatusError:
+			u.Error++
+		}
+	}
+	if communes == nil {
+		return t.ByUnit
+	}
+	return append(slices.Clip(t.ByUnit), communes...)
+}
+
+// buildCard builds the card of target t; units are its rows (unitRows).
+func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string) card {
 	el := t.Total - t.Skipped
 	rt := ratio(t.Pass, el)
 	c := card{
@@ -215,7 +271,7 @@ func buildCard(t TargetSummary, lang Lang, hasPrev bool, before map[string]int, 
 	}
 	level := ""
 	deepest := -1
-	for _, u := range t.ByUnit {
+	for _, u := range units {
 		if u.Level == string(snapshot.LevelDistrict) {
 			level = u.Level
 		}
@@ -231,7 +287,7 @@ func buildCard(t TargetSummary, lang Lang, hasPrev bool, before map[string]int, 
 	}
 	var rows []UnitCount
 	var worst []UnitCount
-	for _, u := range t.ByUnit {
+	for _, u := range units {
 		if u.Level == level {
 			rows = append(rows, u)
 		}
