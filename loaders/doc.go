@@ -28,6 +28,13 @@
 // snapshot.Tables order), file, row, column, code, value. Stats counts rows
 // read and rows excluded by their own error finding, per table.
 //
+// Personal data: a finding about members, cadres or participants never
+// quotes a cell, in Value or in Message (exports of these tables carry names
+// and phone numbers, and a shifted row can put them in any column, ids
+// included); file, row, column and code say which cell is wrong. Findings
+// about the other tables quote the offending value as the file has it
+// (before aliases).
+//
 // Exclusion: a row with an error finding is left out. A unit left out also
 // takes every unit below it (ExcludedUnits lists them all, with the reason:
 // "DQ003 on row 12" or "ancestor xa-1 excluded"); rows of members, cadres,

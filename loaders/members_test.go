@@ -54,7 +54,7 @@ func TestMembersColumns(t *testing.T) {
 			if row == "" {
 				row = "5"
 			}
-			if d := cmp.Diff([]string{"DQ008 members:" + row + " special_group Thái"}, brief(snap.Findings)); d != "" {
+			if d := cmp.Diff([]string{"DQ008 members:" + row + " special_group "}, brief(snap.Findings)); d != "" {
 				t.Errorf("findings (-want +got):\n%s", d)
 			}
 			if !snap.Table(snapshot.Members).Schema().Equal(snapshot.Schema(snapshot.Members)) {

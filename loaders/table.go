@@ -124,7 +124,7 @@ func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec,
 
 func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg string) {
 	l.out.findings = append(l.out.findings, snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
-		Table: l.t, File: l.file, Row: row, Column: column, Value: clip(value), Message: msg})
+		Table: l.t, File: l.file, Row: row, Column: column, Value: quote(l.t, value), Message: msg})
 }
 
 // read loads every row of rr; it stops with ctx's error once ctx is done.
@@ -599,6 +599,7 @@ func (l *tableLoader) addValue(c *column, v cell, row int) (code snapshot.Code, 
 		if code != "" {
 			return code, val, msg
 		}
+		orig := s // the file's text, quoted when the enum check fails
 		s = c.mapAlias(s)
 		if s == "" {
 			if c.spec.Required {
@@ -610,7 +611,7 @@ func (l *tableLoader) addValue(c *column, v cell, row int) (code snapshot.Code, 
 		if c.enum != nil {
 			canon, ok := c.enum[strings.ToLower(s)]
 			if !ok {
-				return snapshot.DQEnum, s, enumMsg(c)
+				return snapshot.DQEnum, orig, enumMsg(c)
 			}
 			s = canon
 		}
@@ -742,15 +743,16 @@ func (l *tableLoader) addValue(c *column, v cell, row int) (code snapshot.Code, 
 			return code, val, msg
 		}
 		var items []string
-		for _, p := range strings.Split(s, ";") {
-			p = c.mapAlias(strings.TrimSpace(p))
+		for _, item := range strings.Split(s, ";") {
+			item = strings.TrimSpace(item)
+			p := c.mapAlias(item)
 			if p == "" {
 				continue
 			}
 			if c.enum != nil {
 				canon, ok := c.enum[strings.ToLower(p)]
 				if !ok {
-					return snapshot.DQEnum, p, enumMsg(c)
+					return snapshot.DQEnum, item, enumMsg(c)
 				}
 				p = canon
 			}

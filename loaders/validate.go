@@ -70,11 +70,19 @@ func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
 func (r *rawTable) flag(i int, code snapshot.Code, column, value, msg string) {
 	row := int(r.rows[i])
 	r.findings = append(r.findings, snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code), Table: r.table,
-		File: r.file, Row: row, Column: column, Value: clip(value), Message: msg})
+		File: r.file, Row: row, Column: column, Value: quote(r.table, value), Message: msg})
 	if !r.bad[i] {
 		r.bad[i] = true
 		r.reason[i] = fmt.Sprintf("%s on row %d", code, row)
 	}
+}
+
+// dupMsg says that id is used again, first on row first.
+func dupMsg(t snapshot.Table, id string, first int) string {
+	if personal(t) {
+		return fmt.Sprintf("The id is used again; row %d has it first.", first)
+	}
+	return fmt.Sprintf("The id %s is used again; row %d has it first.", id, first)
 }
 
 func (r *rawTable) dropRow(i int) {
@@ -97,7 +105,7 @@ func (v *crossCheck) duplicates(raw *rawTable, column string) *idIndex {
 			continue
 		}
 		if first := idx.insert(i); first >= 0 {
-			raw.flag(i, snapshot.DQDuplicate, column, ids.Value(i), fmt.Sprintf("The id %s is used again; row %d has it first.", ids.Value(i), raw.rows[first]))
+			raw.flag(i, snapshot.DQDuplicate, column, ids.Value(i), dupMsg(raw.table, ids.Value(i), int(raw.rows[first])))
 		}
 	}
 	return idx
@@ -283,7 +291,7 @@ func (v *crossCheck) checkUnitRef(raw *rawTable, column string, onExcluded func(
 	eachRef(raw, column, v.unitStatus, func(i int, st refStatus, id string) {
 		switch st {
 		case refUnknown:
-			raw.flag(i, snapshot.DQUnknownRef, column, id, fmt.Sprintf("The unit %s is not in the units table.", id))
+			raw.flag(i, snapshot.DQUnknownRef, column, id, fmt.Sprintf("The %s is not in the units table.", ref(raw.table, "unit", id)))
 		case refExcluded:
 			raw.dropRow(i)
 			if onExcluded != nil {
@@ -315,7 +323,7 @@ func (v *crossCheck) checkCadres() {
 			return refUnknown
 		}, func(i int, st refStatus, id string) {
 			if st == refUnknown {
-				raw.flag(i, snapshot.DQUnknownRef, "member_id", id, fmt.Sprintf("The member %s is not in the members table.", id))
+				raw.flag(i, snapshot.DQUnknownRef, "member_id", id, fmt.Sprintf("The %s is not in the members table.", ref(raw.table, "member", id)))
 			}
 		})
 	}
@@ -360,7 +368,7 @@ func (v *crossCheck) checkParticipants() {
 	eachRef(raw, "model_id", func(id string) refStatus { return v.models[id] }, func(i int, st refStatus, id string) {
 		switch st {
 		case refUnknown:
-			raw.flag(i, snapshot.DQUnknownRef, "model_id", id, fmt.Sprintf("The model %s is not in the models table.", id))
+			raw.flag(i, snapshot.DQUnknownRef, "model_id", id, fmt.Sprintf("The %s is not in the models table.", ref(raw.table, "model", id)))
 		case refExcluded:
 			raw.dropRow(i)
 		}
@@ -376,17 +384,17 @@ func (v *crossCheck) checkParticipants() {
 		case "unit":
 			switch v.units[id] {
 			case refUnknown:
-				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The unit %s is not in the units table.", id))
+				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The %s is not in the units table.", ref(raw.table, "unit", id)))
 			case refExcluded:
 				raw.dropRow(i)
 			}
 		case "cadre":
 			if v.cadres != nil && v.cadres.lookup(id) < 0 {
-				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The cadre %s is not in the cadres table.", id))
+				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The %s is not in the cadres table.", ref(raw.table, "cadre", id)))
 			}
 		case "member":
 			if v.members != nil && v.members.lookup(id) < 0 {
-				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The member %s is not in the members table.", id))
+				raw.flag(i, snapshot.DQUnknownRef, "participant_id", id, fmt.Sprintf("The %s is not in the members table.", ref(raw.table, "member", id)))
 			}
 		}
 	}
