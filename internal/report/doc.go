@@ -51,6 +51,11 @@
 //     such a province a commune-scope target's by_unit holds the province
 //     only, so its commune bars (and its worst units) are counted from the
 //     target's results; report.xlsx does the same for its summary rows.
+//     Bars and those rows are in Vietnamese alphabetical order
+//     (golang.org/x/text/collate: "Dương Kinh", "Đông Hưng", "Thái Thụy").
+//     Each worst unit shows its parent's name when the parent is not the
+//     province (many branches have a "Tổ phụ nữ số 2"), and its id too when
+//     name and parent still coincide.
 //   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
 //   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
 //   - report.xlsx: XLSX, summary and findings sheets, labels by language.

@@ -264,6 +264,7 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 	for _, k := range []string{"target", "targets", "level", "unit", "total", "pass", "fail", "waived", "skipped", "error", "rate"} {
 		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
 	}
+	col := newCollator() // this rendering's own: see HTML
 	row := 1
 	if err := sw.SetRow(cell(1, row), head); err != nil {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
@@ -280,10 +281,14 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		if slices.ContainsFunc(units, func(u UnitCount) bool { return u.Level == "district" }) {
 			level = "district"
 		}
+		var rows []UnitCount
 		for _, u := range units {
-			if u.Level != level {
-				continue
+			if u.Level == level {
+				rows = append(rows, u)
 			}
+		}
+		slices.SortStableFunc(rows, func(a, b UnitCount) int { return compareUnitNames(col, a, b) })
+		for _, u := range rows {
 			lines = append(lines, []any{t.ID, "", lang.T("level_" + u.Level), u.Name, u.Total, u.Pass, u.Fail, u.Waived,
 				u.Skipped, u.Error, excelize.Cell{StyleID: pct, Value: ratio(u.Pass, u.Total-u.Skipped)}})
 		}

@@ -9,6 +9,9 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/text/collate"
+	"golang.org/x/text/language"
+
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -69,7 +72,14 @@ type barRow struct {
 	Width             float64
 }
 
-type worstRow struct{ Name, Level, Value, Pct string }
+// worstRow is a unit of the "needing attention" list. Where is the name
+// of its parent when that is not the province, so that two units of the
+// same name (every branch has a "Tổ phụ nữ số 2") can be told apart; when
+// name and parent still coincide, Name carries the unit id as well.
+type worstRow struct {
+	Name, Level, Where, Value, Pct string
+	id                             string
+}
 
 type findingRow struct {
 	Subject, Path, Status, StatusClass string
@@ -147,9 +157,14 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	for _, f := range r.Findings {
 		byTarget[f.Target] = append(byTarget[f.Target], f)
 	}
+	// One collator per rendering: a collate.Collator is not safe for
+	// concurrent use, and Render renders the HTML and XLSX concurrently.
+	col := newCollator()
 	for _, t := range r.Targets {
-		units := unitRows(t, targetResults(r, t.ID))
-		v.Cards = append(v.Cards, buildCard(t, units, lang, r.Delta != nil, before, byTarget[t.ID], names))
+		results := targetResults(r, t.ID)
+		c := buildCard(t, unitRows(t, results), lang, r.Delta != nil, before, byTarget[t.ID], names, col)
+		c.Worst = placeWorst(c.Worst, results, names)
+		v.Cards = append(v.Cards, c)
 	}
 	for _, w := range r.Waivers.Expired {
 		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, nameOr(names, w.Unit), lang.Date(w.Expires), w.Reason})
@@ -239,7 +254,7 @@ func unitRows(t TargetSummary, results []checker.Result) []UnitCount {
 }
 
 // buildCard builds the card of target t; units are its rows (unitRows).
-func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string) card {
+func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string, col *collate.Collator) card {
 	el := t.Total - t.Skipped
 	rt := ratio(t.Pass, el)
 	c := card{
@@ -295,7 +310,7 @@ func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, befo
 			worst = append(worst, u)
 		}
 	}
-	slices.SortStableFunc(rows, func(a, b UnitCount) int { return cmp.Or(cmp.Compare(a.Name, b.Name), cmp.Compare(a.UnitID, b.UnitID)) })
+	slices.SortStableFunc(rows, func(a, b UnitCount) int { return compareUnitNames(col, a, b) })
 	for i, u := range rows {
 		ue := u.Total - u.Skipped
 		ur := ratio(u.Pass, ue)
@@ -307,12 +322,12 @@ func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, befo
 	c.SVGHeight = len(rows) * 22
 	slices.SortStableFunc(worst, func(a, b UnitCount) int {
 		ra, rb := ratio(a.Pass, a.Total-a.Skipped), ratio(b.Pass, b.Total-b.Skipped)
-		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(b.Fail+b.Error, a.Fail+a.Error), cmp.Compare(a.Name, b.Name), cmp.Compare(a.UnitID, b.UnitID))
+		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(b.Fail+b.Error, a.Fail+a.Error), compareUnitNames(col, a, b))
 	})
 	for _, u := range worst[:min(len(worst), WorstUnitsPerTarget)] {
 		ue := u.Total - u.Skipped
 		c.Worst = append(c.Worst, worstRow{
-			Name: cmp.Or(u.Name, u.UnitID), Level: lang.T("level_" + u.Level),
+			Name: cmp.Or(u.Name, u.UnitID), id: u.UnitID, Level: lang.T("level_" + u.Level),
 			Value: lang.Int(u.Pass) + "/" + lang.Int(ue), Pct: lang.Percent(ratio(u.Pass, ue)),
 		})
 	}
@@ -354,6 +369,74 @@ func findingMessages(f Finding, lang Lang) []string {
 		out = append(out, lang.T("waived")+": "+f.Waiver.Reason+" ("+lang.T("expires")+" "+lang.Date(f.Waiver.Expires)+")")
 	}
 	return out
+}
+
+// newCollator returns a collator of Vietnamese: "Đông Hưng" sorts after
+// "Dương" and before "Vũ Thư", "Ân Thi" after "An Lão" (byte order puts
+// every accented capital after Z).
+func newCollator() *collate.Collator { return collate.New(language.Vietnamese) }
+
+// compareUnitNames orders units by their shown name in Vietnamese order,
+// then by unit id.
+func compareUnitNames(col *collate.Collator, a, b UnitCount) int {
+	return cmp.Or(col.CompareString(cmp.Or(a.Name, a.UnitID), cmp.Or(b.Name, b.UnitID)), cmp.Compare(a.UnitID, b.UnitID))
+}
+
+// placeWorst sets each row's Where to the name of the unit's parent, taken
+// from the paths of the target's results, when that parent is not the root
+// (the province). Rows whose name and parent still coincide get their unit
+// id after the name.
+func placeWorst(rows []worstRow, results []checker.Result, names map[string]string) []worstRow {
+	if len(rows) == 0 {
+		return rows
+	}
+	type place struct {
+		parent string // "" when the parent is the root
+		known  bool
+	}
+	parent := make(map[string]place, len(rows))
+	for _, w := range rows {
+		parent[w.id] = place{}
+	}
+	found := 0
+	for i := 0; i < len(results) && found < len(parent); i++ {
+		res := &results[i]
+		if len(res.Path) > 0 {
+			if p, ok := parent[res.Path[0]]; ok && !p.known {
+				parent[res.Path[0]] = place{known: true}
+				found++
+			}
+		}
+		// The units of the path below the root, then the subject: the
+		// parent of the one at k is at k-1.
+		for k := 1; k <= len(res.Path); k++ {
+			id := res.Subject
+			if k < len(res.Path) {
+				id = res.Path[k]
+			}
+			if p, ok := parent[id]; ok && !p.known {
+				p.known = true
+				if k > 1 {
+					p.parent = res.Path[k-1]
+				}
+				parent[id] = p
+				found++
+			}
+		}
+	}
+	seen := map[[2]string]int{}
+	for i := range rows {
+		if p := parent[rows[i].id].parent; p != "" {
+			rows[i].Where = cmp.Or(names[p], p)
+		}
+		seen[[2]string{rows[i].Name, rows[i].Where}]++
+	}
+	for i := range rows {
+		if seen[[2]string{rows[i].Name, rows[i].Where}] > 1 {
+			rows[i].Name += " (" + rows[i].id + ")"
+		}
+	}
+	return rows
 }
 
 // unitNames maps unit ids to names from the roll-ups and the findings.

@@ -1,11 +1,13 @@
 package report
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/xuri/excelize/v2"
 
 	"github.com/vungmanh/vungmanh/checker"
 )
@@ -81,5 +83,94 @@ func TestHTMLBarsPerCommuneWithoutDistricts(t *testing.T) {
 	}
 	if got := r.Targets[0].ByUnit; len(got) != 1 || got[0].Level != "province" {
 		t.Errorf("report.json by_unit changed: %+v", got)
+	}
+}
+
+// Bars and the XLSX rows follow Vietnamese alphabetical order (d < đ, a <
+// â), not byte order, which puts every accented capital after Z.
+func TestHTMLVietnameseOrder(t *testing.T) {
+	in := fixture()
+	in.Targets = in.Targets[:1] // TB-02
+	in.Targets[0].ByUnit = []UnitCount{
+		{UnitID: "d1", Level: "district", Name: "Vũ Thư", Total: 1, Pass: 1},
+		{UnitID: "d2", Level: "district", Name: "Đông Hưng", Total: 1, Pass: 1},
+		{UnitID: "d3", Level: "district", Name: "Thái Thụy", Total: 1, Pass: 1},
+		{UnitID: "d4", Level: "district", Name: "Dương Kinh", Total: 1, Pass: 1},
+		{UnitID: "d5", Level: "district", Name: "Ân Thi", Total: 1, Pass: 1},
+		{UnitID: "d6", Level: "district", Name: "An Lão", Total: 1, Pass: 1},
+	}
+	want := []string{"An Lão", "Ân Thi", "Dương Kinh", "Đông Hưng", "Thái Thụy", "Vũ Thư"}
+	r := Build(in)
+	page, err := HTML(r, Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, matches(barName, cardHTML(t, page, "TB-02"))); diff != "" {
+		t.Errorf("bars (-want +got):\n%s", diff)
+	}
+	data, err := XLSX(r, Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(Vietnamese.T("sheet_summary"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows[2:] {
+		got = append(got, r[3])
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("XLSX rows (-want +got):\n%s", diff)
+	}
+}
+
+// Units of the same name in the worst-units list can be told apart: each
+// shows its parent's name (unless the parent is the province), and those
+// whose name and parent both coincide also show their id.
+func TestHTMLWorstUnitsDistinct(t *testing.T) {
+	in := fixture()
+	in.Targets = []TargetSummary{{ID: "TB-08", Title: "Tổ phụ nữ có mô hình đồng hành", Scope: "model", Severity: "medium", Total: 4, Fail: 4,
+		ByUnit: []UnitCount{
+			{UnitID: "tb", Level: "province", Name: "Thái Bình", Total: 4, Fail: 4},
+			{UnitID: "dist-tt", Level: "district", Name: "Thái Thụy", Total: 4, Fail: 4},
+			{UnitID: "xa-1", Level: "commune", Name: "Xã Thụy Hải", Total: 3, Fail: 3},
+			{UnitID: "xa-2", Level: "commune", Name: "Xã Thụy Trường", Total: 1, Fail: 1},
+			{UnitID: "xa-1-ch1", Level: "branch", Name: "Thôn Đông", Total: 1, Fail: 1},
+			{UnitID: "xa-1-ch2", Level: "branch", Name: "Thôn Tây", Total: 2, Fail: 2},
+			{UnitID: "xa-2-ch1", Level: "branch", Name: "Thôn Đông", Total: 1, Fail: 1},
+			{UnitID: "xa-1-ch1-t2", Level: "group", Name: "Tổ phụ nữ số 2", Total: 1, Fail: 1},
+			{UnitID: "xa-1-ch2-t1", Level: "group", Name: "Tổ phụ nữ số 1", Total: 1, Fail: 1},
+			{UnitID: "xa-1-ch2-t2", Level: "group", Name: "Tổ phụ nữ số 2", Total: 1, Fail: 1},
+			{UnitID: "xa-2-ch1-t2", Level: "group", Name: "Tổ phụ nữ số 2", Total: 1, Fail: 1},
+		}}}
+	in.Results = nil
+	for i, g := range []string{"xa-1-ch1-t2", "xa-1-ch2-t1", "xa-1-ch2-t2", "xa-2-ch1-t2"} {
+		in.Results = append(in.Results, checker.Result{Target: "TB-08", Subject: "mh-" + string(rune('a'+i)), SubjectLevel: "model",
+			SubjectName: "Mô hình", Path: []string{"tb", "dist-tt", g[:4], g[:8], g}, Status: checker.StatusFail,
+			Violations: []checker.Violation{{Msg: "chưa đạt"}}})
+	}
+	page, err := HTML(Build(in), Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worstRow := regexp.MustCompile(`<tr><td>([^<]*) <span class="small">([^<]*)</span>`)
+	var got []string
+	for _, m := range worstRow.FindAllStringSubmatch(cardHTML(t, page, "TB-08"), -1) {
+		got = append(got, m[1]+" | "+m[2])
+	}
+	want := []string{
+		"Tổ phụ nữ số 1 | Tổ phụ nữ · thuộc Thôn Tây",
+		"Tổ phụ nữ số 2 (xa-1-ch1-t2) | Tổ phụ nữ · thuộc Thôn Đông",
+		"Tổ phụ nữ số 2 | Tổ phụ nữ · thuộc Thôn Tây",
+		"Tổ phụ nữ số 2 (xa-2-ch1-t2) | Tổ phụ nữ · thuộc Thôn Đông",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("worst units (-want +got):\n%s", diff)
 	}
 }
