@@ -32,7 +32,11 @@
 // "rego_type_error: undefined ref"). Each scope's targets are compiled with
 // the JSON Schema of that scope's input (schemas/<scope>.json, generated from
 // the snapshot model by InputSchema; `go generate ./checker` rewrites them
-// and a test fails when they drift).
+// and a test fails when they drift). OPA's checker types the values of the
+// map-valued inputs (members, ratings, activities) as any and does not
+// compare the operands of >, >=, <, <=, !=: a second compile, lintTypes,
+// reports the key typos under the maps and the comparisons of two scalars
+// of different types.
 //
 // # The sandbox
 //

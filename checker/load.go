@@ -347,12 +347,13 @@ func compileFiles(files []policyFile) (*Policies, error) {
 	type scopeCompile struct {
 		scope string
 		set   map[string]*ast.Module
+		lint  map[string]*ast.Module // another copy, for lintTypes
 		c     *ast.Compiler
 		errs  PolicyErrors
 	}
 	var work []*scopeCompile
 	for _, scope := range Scopes {
-		set := map[string]*ast.Module{}
+		set, lint := map[string]*ast.Module{}, map[string]*ast.Module{}
 		has := false
 		for name, m := range modules {
 			if m.Package.Path.HasPrefix(targetsRoot) {
@@ -362,9 +363,10 @@ func compileFiles(files []policyFile) (*Policies, error) {
 				has = true
 			}
 			set[name] = m.Copy()
+			lint[name] = m.Copy()
 		}
 		if has {
-			work = append(work, &scopeCompile{scope: scope, set: set})
+			work = append(work, &scopeCompile{scope: scope, set: set, lint: lint})
 		}
 	}
 	var wg sync.WaitGroup
@@ -382,6 +384,9 @@ func compileFiles(files []policyFile) (*Policies, error) {
 				return
 			}
 			w.c = c
+			// What OPA's checker cannot see with the schema as it is
+			// (map-valued inputs, comparisons of a number with a string).
+			w.errs = lintTypes(w.lint, w.scope)
 		}()
 	}
 	wg.Wait()
@@ -425,24 +430,30 @@ func compileEach(set map[string]*ast.Module, scope string) PolicyErrors {
 }
 
 func compile(modules map[string]*ast.Module, scope string) (*ast.Compiler, error) {
-	schemas := ast.NewSchemaSet()
 	s, err := loadSchema(scope)
 	if err != nil {
 		return nil, err
 	}
-	schemas.Put(ast.SchemaRootRef, s)
-	c := ast.NewCompiler().
+	c := newCompiler(s)
+	c.Compile(modules)
+	if c.Failed() {
+		return nil, c.Errors
+	}
+	return c, nil
+}
+
+// newCompiler is a compiler of policies (strict, Rego v1, the sandbox
+// capabilities) that type-checks input against schema.
+func newCompiler(schema any) *ast.Compiler {
+	schemas := ast.NewSchemaSet()
+	schemas.Put(ast.SchemaRootRef, schema)
+	return ast.NewCompiler().
 		WithCapabilities(Capabilities()).
 		WithStrict(true).
 		WithSchemas(schemas).
 		WithUseTypeCheckAnnotations(true).
 		WithEnablePrintStatements(false).
 		WithDefaultRegoVersion(ast.RegoV1)
-	c.Compile(modules)
-	if c.Failed() {
-		return nil, c.Errors
-	}
-	return c, nil
 }
 
 func astErrors(file string, err error) PolicyErrors {

@@ -4,6 +4,10 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/types"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -202,4 +206,200 @@ func modelSchema() map[string]any {
 	o["properties"].(map[string]any)["participants"] = arrayOf(ref("participant"))
 	o["required"] = append(o["required"].([]string), "status", "participants")
 	return o
+}
+
+// mapKey is the one property lintSchema gives every map-valued object of
+// the input schema (input.members, input.ratings, input.activities,
+// by_special_group): a key no input has, standing for "any key".
+const mapKey = "<any key>"
+
+// lintSchema is the scope's input schema as the lint compile reads it.
+//
+// OPA converts a JSON Schema object with properties into a closed object
+// type and any other object, whatever its additionalProperties, into
+// object[any: any]; patternProperties and format are not read either. The
+// values of input.members, input.ratings and input.activities are thus of
+// type any in the real compile, and no typo under them is found. Here every
+// object that has an additionalProperties schema and no properties gets the
+// single property mapKey with that schema: a lookup with a variable key,
+// `some k, v in input.members` or `input.members[_]`, then has the value's
+// type. A constant key (input.members["u1"]) is reported by OPA as missing
+// from the object: lintTypes drops those reports.
+func lintSchema(scope string) (any, error) {
+	s, err := loadSchema(scope)
+	if err != nil {
+		return nil, err
+	}
+	return withMapKeys(s), nil
+}
+
+func withMapKeys(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = withMapKeys(e)
+		}
+		if ap, ok := x["additionalProperties"].(map[string]any); ok && x["properties"] == nil {
+			x["properties"] = map[string]any{mapKey: ap}
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = withMapKeys(e)
+		}
+	}
+	return v
+}
+
+// comparisonOps are the builtins OPA declares as (any, any) => boolean, so
+// that its checker never compares their operands' types; the values are
+// their infix spellings. == is not here: the compiler rewrites it into
+// unification, whose operands the checker does compare.
+var comparisonOps = map[string]string{
+	ast.GreaterThan.Name: ">", ast.GreaterThanEq.Name: ">=",
+	ast.LessThan.Name: "<", ast.LessThanEq.Name: "<=", ast.NotEqual.Name: "!=",
+}
+
+// lintTypes compiles modules (copies no other compiler uses) a second time,
+// for the type errors OPA's checker misses with the scope's input schema as
+// it is, and returns them; the real compile of the same modules must have
+// succeeded. Two things differ from the real compile:
+//
+//   - the input schema is lintSchema's, so that the values of map-valued
+//     inputs have their types;
+//   - just before type checking, every comparison a > b, a >= b, a < b,
+//     a <= b, a != b (the compiler has already moved nested calls out of
+//     it, so a and b are terms) becomes the unification a = b, which the
+//     checker does type: it reports "match error" with both types when
+//     their types cannot hold the same value.
+//
+// Of what this compile reports, only errors that are sound are kept: a
+// reference through a key that the object cannot have (but not a lookup of
+// a constant key on a map: only mapKey is known), a reference into a scalar,
+// a builtin argument of the wrong type, a unification of two operands whose
+// known types have no value in common, and a rewritten comparison only when
+// both operands are scalars of two different types (number, string,
+// boolean, null): its result then depends on the types alone. An operand of
+// type any, or of a type that is partly unknown, is never reported.
+func lintTypes(modules map[string]*ast.Module, scope string) PolicyErrors {
+	schema, err := lintSchema(scope)
+	if err != nil {
+		return PolicyErrors{{File: ".", Row: 1, Col: 1, Message: err.Error()}}
+	}
+	// Each rewritten comparison, by the location of its expression (which
+	// the checker's error carries).
+	rewritten := map[*ast.Location]string{}
+	eq := ast.Equality.Ref()
+	c := newCompiler(schema).
+		SetErrorLimit(0).
+		WithStageAfterID(ast.StageCheckRecursion, ast.CompilerStageDefinition{
+			Name:       "vungmanh_rewrite_comparisons",
+			MetricName: "vungmanh_rewrite_comparisons",
+			Stage: func(c *ast.Compiler) *ast.Error {
+				for _, m := range c.Modules {
+					ast.WalkExprs(m, func(e *ast.Expr) bool {
+						terms, ok := e.Terms.([]*ast.Term)
+						if !ok || len(terms) != 3 || e.Location == nil {
+							return false
+						}
+						op, ok := comparisonOps[e.Operator().String()]
+						if !ok {
+							return false
+						}
+						terms[0] = ast.NewTerm(eq).SetLocation(terms[0].Location)
+						rewritten[e.Location] = op
+						return false
+					})
+				}
+				return nil
+			},
+		})
+	c.Compile(modules)
+	var out PolicyErrors
+	for _, e := range c.Errors {
+		msg, ok := lintMessage(e, rewritten)
+		if !ok {
+			continue
+		}
+		for _, pe := range astErrors("", e) {
+			pe.Message = msg
+			out = append(out, pe)
+		}
+	}
+	return out
+}
+
+// lintMessage is the message of a lint compile's error, and whether to
+// report it at all (see lintTypes).
+func lintMessage(e *ast.Error, rewritten map[*ast.Location]string) (string, bool) {
+	if e.Code != ast.TypeErr {
+		return "", false
+	}
+	withDetails := func() string {
+		lines := e.Details.Lines()
+		switch e.Details.(type) {
+		case *ast.RefErrInvalidDetail, *ast.RefErrUnsupportedDetail:
+			lines = lines[2:] // the ref again, and a caret under it
+		}
+		for i, l := range lines {
+			lines[i] = strings.Join(strings.Fields(l), " ")
+		}
+		return e.Code + ": " + e.Message + " (" + strings.Join(lines, "; ") + ")"
+	}
+	switch d := e.Details.(type) {
+	case *ast.RefErrInvalidDetail:
+		for _, k := range d.OneOf {
+			if s, ok := k.(ast.String); ok && string(s) == mapKey {
+				// A key looked up on a map: any key may be there.
+				return "", false
+			}
+		}
+		if types.Nil(d.Have) && d.Have != nil {
+			return "", false
+		}
+		return withDetails(), true
+	case *ast.RefErrUnsupportedDetail:
+		if types.Nil(d.Have) {
+			return "", false
+		}
+		return withDetails(), true
+	case *ast.ArgErrDetail:
+		for _, t := range d.Have {
+			if types.Nil(t) {
+				return "", false
+			}
+		}
+		return withDetails(), true
+	case *ast.UnificationErrDetail:
+		if types.Nil(d.Left) || types.Nil(d.Right) {
+			return "", false
+		}
+		op, cmp := rewritten[e.Location]
+		if !cmp {
+			return withDetails(), true
+		}
+		l, r := scalarType(d.Left), scalarType(d.Right)
+		if l == "" || r == "" || l == r {
+			return "", false
+		}
+		return fmt.Sprintf("%s: %s compares a %s with a %s: its result is the same whatever the input", e.Code, op, l, r), true
+	}
+	return "", false
+}
+
+// scalarType names t when it is exactly one scalar type, else "".
+func scalarType(t types.Type) string {
+	if n, ok := t.(*types.NamedType); ok {
+		t = n.Type
+	}
+	switch t.(type) {
+	case types.Number:
+		return "number"
+	case types.String:
+		return "string"
+	case types.Boolean:
+		return "boolean"
+	case types.Null:
+		return "null"
+	}
+	return ""
 }
