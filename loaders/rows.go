@@ -268,7 +268,8 @@ type ndjsonReader struct {
 
 // newNDJSONReader reads one JSON object per line. Its header is the spec's
 // columns (cols); keys of other names are reported by extra() on the row
-// where they first appear. first holds the keys of the first object.
+// where they first appear. first holds the keys of the first object (every
+// column when there is no object: a file with no record is an empty table).
 func newNDJSONReader(file string, text io.Reader, cols []string, maxLine int, closer func() error) (*ndjsonReader, error) {
 	sc := bufio.NewScanner(text)
 	sc.Buffer(make([]byte, 0, min(64<<10, maxLine+1)), maxLine+1)
@@ -278,9 +279,18 @@ func newNDJSONReader(file string, text io.Reader, cols []string, maxLine int, cl
 		n.hdr = append(n.hdr, c)
 	}
 	ok, err := n.scan()
-	if err != nil || !ok {
+	if err != nil {
 		n.hdr = nil
 		return n, err
+	}
+	if !ok {
+		// No record at all (an empty file, or blank lines only): NDJSON has
+		// no header row, so this is an empty table, not a missing header;
+		// no column is missing.
+		for _, c := range cols {
+			n.first[c] = true
+		}
+		return n, nil
 	}
 	for k := range n.obj {
 		n.first[k] = true
