@@ -14,6 +14,8 @@ import (
 
 	"cloud.google.com/go/storage"
 	"google.golang.org/api/option"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 // OpenFS opens the snapshot folder named by url as a read-only fs.FS:
@@ -69,6 +71,11 @@ func fileURLPath(raw string) (string, error) {
 
 func openLocal(dir, url string) (fs.FS, error) {
 	root, err := os.OpenRoot(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		// As a folder without snapshot.yaml: the snapshot is missing.
+		return nil, &FatalError{Findings: []snapshot.Finding{{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile,
+			Message: fmt.Sprintf("The snapshot folder %s does not exist: check the folder path.", dir)}}, Err: err}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open snapshot %q: %w", url, err)
 	}

@@ -45,6 +45,12 @@ func (a *app) main(ctx context.Context, args []string) int {
 		err = usageError{err}
 	}
 	code := exitCode(err)
+	if _, ok := err.(usageError); ok {
+		if cmd, _, ferr := root.Find(args); ferr == nil && cmd.Name() == "run" {
+			a.usageFailed(err)
+			return code
+		}
+	}
 	var reported reportedError
 	if err != nil && !errors.As(err, &reported) {
 		msg := strings.Join(strings.Fields(err.Error()), " ")

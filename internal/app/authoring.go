@@ -13,6 +13,7 @@ import (
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/internal/sample"
+	"github.com/vungmanh/vungmanh/loaders"
 )
 
 // test is `vungmanh test [DIR]`.
@@ -95,7 +96,11 @@ func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
 	if err != nil {
 		return err
 	}
-	snap, err := loadSnapshot(ctx, o.snapshot)
+	limit, err := loaders.ParseLimit(o.maxBadRows)
+	if err != nil {
+		return configErrorf("max-bad-rows", "--max-bad-rows %q: %v", o.maxBadRows, err)
+	}
+	snap, err := loadSnapshot(ctx, o.snapshot, loaders.WithMaxBadRows(limit))
 	if err != nil {
 		return err
 	}
@@ -108,6 +113,9 @@ func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
 	input, scope, err := c.Input(snap, o.subject)
 	if err != nil {
 		return configErrorf("subject", "--subject %q: %v", o.subject, err)
+	}
+	if err := checkEvalTarget(pol, o.target, o.subject, scope); err != nil {
+		return err
 	}
 	doc, err := ast.JSON(input)
 	if err != nil {
@@ -122,7 +130,7 @@ func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
 	}
 	results, trace, err := c.EvalOne(ctx, snap, o.subject, o.target, o.explain)
 	if err != nil {
-		return fmt.Errorf("evaluate %q: %w", o.subject, err)
+		return err // EvalOne's errors name the subject
 	}
 	sort.Slice(results, func(i, j int) bool { return results[i].Target < results[j].Target })
 	fmt.Fprintf(w, "# verdicts\n")
@@ -136,6 +144,26 @@ func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
 		}
 	}
 	return nil
+}
+
+// checkEvalTarget checks eval's --target (empty: every target of the
+// subject's scope) before anything is printed: an unknown id, or a target
+// of another scope, is a setting error (exit code 2).
+func checkEvalTarget(pol *checker.Policies, target, subject, scope string) error {
+	if target == "" {
+		return nil
+	}
+	var ids []string
+	for _, t := range pol.Targets() {
+		if t.ID == target {
+			if t.Scope != scope {
+				return configErrorf("target", "--target %s has scope %s; the subject %q is a %s", target, t.Scope, subject, scope)
+			}
+			return nil
+		}
+		ids = append(ids, t.ID)
+	}
+	return configErrorf("target", "--target %q: no such target (the policies have %s)", target, strings.Join(ids, ", "))
 }
 
 // sample is `vungmanh sample`.

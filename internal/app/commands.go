@@ -105,12 +105,13 @@ statistics only.`),
 	f.StringVar(&o.target, "target", "", "only this target id")
 	f.BoolVar(&o.explain, "explain", false, "print the evaluation trace")
 	f.StringVar(&o.params, "params", "", "YAML file of target parameters")
+	f.StringVar(&o.maxBadRows, "max-bad-rows", "100%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops eval (default: none; run's default is 1%)")
 	return cmd
 }
 
 type evalOptions struct {
-	snapshot, policies, subject, target, params string
-	explain                                     bool
+	snapshot, policies, subject, target, params, maxBadRows string
+	explain                                                 bool
 }
 
 func (a *app) sampleCommand() *cobra.Command {

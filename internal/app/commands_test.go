@@ -77,6 +77,12 @@ func TestAuthoringCommands(t *testing.T) {
 		{"eval with trace", []string{"eval", "--snapshot", smallSample, "--subject", "ha-noi-h01-x001", "--target", "TB-03", "--explain"}, 0, "# trace", ""},
 		{"eval unknown subject", []string{"eval", "--snapshot", smallSample, "--subject", "no-such-unit"}, ExitConfig, "", "setting subject"},
 		{"eval without subject", []string{"eval", "--snapshot", smallSample}, ExitConfig, "", "--subject is required"},
+		// A wrong --target is a setting error found before the input is printed.
+		{"eval unknown target", []string{"eval", "--snapshot", smallSample, "--subject", "ha-noi-h01-x001", "--target", "NOPE"}, ExitConfig, "", "setting target: --target \"NOPE\": no such target"},
+		{"eval target of another scope", []string{"eval", "--snapshot", smallSample, "--subject", "ha-noi-h01-x001", "--target", "TB-04"}, ExitConfig, "", "setting target: --target TB-04 has scope branch"},
+		// eval reads a snapshot with many bad rows (it stops at none by default).
+		{"eval on bad rows", []string{"eval", "--snapshot", smallSample + "&defects=0.05", "--subject", "ha-noi-h01-x001"}, 0, "# verdicts", ""},
+		{"eval with a row limit", []string{"eval", "--snapshot", smallSample + "&defects=0.05", "--subject", "ha-noi-h01-x001", "--max-bad-rows", "0"}, ExitData, "", "more than the limit of 0"},
 		{"sample", []string{"sample", "--profile", "national", "--scale", "0.0005", "--out", filepath.Join(dir, "snap")}, 0, "snapshot.yaml", ""},
 		{"sample xlsx, reform, defects", []string{"sample", "--profile", "national", "--scale", "0.0005", "--reform", "--defects", "0.01", "--format", "xlsx", "--out", filepath.Join(dir, "snap-xlsx")}, 0, "units.xlsx", ""},
 		{"sample bad format", []string{"sample", "--format", "xml", "--out", dir}, ExitConfig, "", "--format"},
@@ -94,6 +100,9 @@ func TestAuthoringCommands(t *testing.T) {
 			}
 			if !strings.Contains(stderr, tt.wantStderr) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.wantStderr, stderr)
+			}
+			if tt.want == ExitConfig && tt.args[0] == "eval" && stdout != "" {
+				t.Errorf("eval printed before its setting error:\n%s", stdout)
 			}
 		})
 	}

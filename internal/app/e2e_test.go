@@ -99,10 +99,20 @@ func TestRunEndToEnd(t *testing.T) {
 	if !strings.HasPrefix(string(msg), "exit 0: run "+l.RunID) || !strings.Contains(string(msg), "report="+filepath.Join(out, l.Path)) {
 		t.Errorf("termination message %q", msg)
 	}
+	// Until the default run id is known, lines carry the start time it
+	// begins with; from then on, the run id.
+	known := false
 	for _, line := range logLines(t, stderr) {
-		if line["run_id"] == nil || line["run_id"] == "" {
-			t.Errorf("log line without run_id: %v", line)
+		switch {
+		case line["run_id"] == l.RunID:
+			known = true
+		case !known && line["run_id"] == nil && line["run_started"] != nil && strings.HasPrefix(l.RunID, line["run_started"].(string)+"-"):
+		default:
+			t.Errorf("log line without run_id %s (or, before it is known, its start time): %v", l.RunID, line)
 		}
+	}
+	if !known {
+		t.Errorf("no log line with run_id %s", l.RunID)
 	}
 
 	t.Run("second run has a delta and --fail-on", func(t *testing.T) {
@@ -158,6 +168,12 @@ func TestRunExitCodes(t *testing.T) {
 		// wins over the snapshot's.
 		{"policy error and fatal data", []string{"--policies", badPolicies, "--snapshot", emptySnapshot}, ExitConfig, "x.rego:"},
 		{"fatal data", []string{"--snapshot", emptySnapshot}, ExitData, "DQ001"},
+		{"missing snapshot folder", []string{"--snapshot", filepath.Join(dir, "nope")}, ExitData, "DQ001"},
+		{"snapshot.yaml instead of its folder", []string{"--snapshot", badParams}, ExitConfig, "setting snapshot"},
+		{"snapshot scheme", []string{"--snapshot", "s3://bucket/x"}, ExitConfig, "setting snapshot"},
+		{"out scheme", []string{"--out", "s3://bucket/x"}, ExitConfig, "setting out"},
+		{"out is a file", []string{"--out", badParams}, ExitConfig, "setting out"},
+		{"gs without bucket", []string{"--out", "gs:///x"}, ExitConfig, "setting out"},
 		{"too many bad rows", []string{"--snapshot", smallSample + "&defects=0.05", "--max-bad-rows", "0"}, ExitData, "more than the limit of 0"},
 		{"bad sample url", []string{"--snapshot", "sample://atlantis"}, ExitConfig, "setting snapshot"},
 	}

@@ -16,19 +16,26 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
-// runIDHook adds run_id to every log line. The default run id depends on
-// the snapshot's and the policies' digests, known only once both are
-// loaded; until then lines carry the provisional id (the start time part of
-// the final id, or the --run-id given).
+// runIDHook adds run_id to every log line once the run id is known: from
+// the start when --run-id is given (the chart passes the Job name), else
+// once the snapshot and the policies are read (the default run id ends with
+// their digest). Until then lines carry run_started, the start time that
+// the default run id begins with, and no run_id that the run would never
+// have.
 type runIDHook struct {
-	mu sync.Mutex
-	id string
+	mu      sync.Mutex
+	id      string
+	started string
 }
 
 func (h *runIDHook) Run(e *zerolog.Event, _ zerolog.Level, _ string) {
 	h.mu.Lock()
 	id := h.id
 	h.mu.Unlock()
+	if id == "" {
+		e.Str("run_started", h.started)
+		return
+	}
 	e.Str("run_id", id)
 }
 
@@ -36,6 +43,12 @@ func (h *runIDHook) set(id string) {
 	h.mu.Lock()
 	h.id = id
 	h.mu.Unlock()
+}
+
+func (h *runIDHook) get() string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.id
 }
 
 // newLogger builds the one logger of a command: JSON lines to w, or the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -82,13 +83,10 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	ctx := cmd.Context()
 	started := time.Now()
 	if err := settingsFromCommand(cmd, s, a.getenv); err != nil {
-		a.finish(zerolog.Nop(), s, summary{Code: exitCode(err), Err: err, Duration: time.Since(started)}, false)
+		a.finish(settingsLogger(a.stderr, s), s, summary{Code: exitCode(err), Err: err, Duration: time.Since(started)})
 		return reportedError{err}
 	}
-	hook := &runIDHook{id: s.RunID}
-	if hook.id == "" {
-		hook.id = started.UTC().Format("20060102T150405Z")
-	}
+	hook := &runIDHook{id: s.RunID, started: started.UTC().Format("20060102T150405Z")}
 	log := newLogger(a.stderr, s.LogFormat, s.level, hook)
 	showProgress := s.Progress
 	if !cmd.Flags().Changed("progress") {
@@ -119,8 +117,9 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("run stopped (%w): %v", ctx.Err(), err)
 	}
-	sum := summary{Duration: time.Since(started), RunID: hook.id, Err: err}
+	sum := summary{Duration: time.Since(started), RunID: hook.get(), Err: err}
 	if err == nil {
+		hook.set(out.RunID)
 		sum.RunID, sum.Counts, sum.Report = out.RunID, out.Counts, out.Report
 		if !out.Partial {
 			err = failOn(s.FailOn, out.Counts)
@@ -128,7 +127,7 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 		sum.Err = err
 	}
 	sum.Code = exitCode(err)
-	a.finish(log, s, sum, true)
+	a.finish(log, s, sum)
 	if err != nil {
 		return reportedError{err}
 	}
@@ -185,24 +184,23 @@ func failOn(mode string, counts map[string]int) error {
 }
 
 // finish logs the summary line once and writes it to the termination log.
-func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary, logged bool) {
+func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary) {
 	line := sum.String()
-	if logged {
-		ev := log.Info()
-		if sum.Code != ExitOK {
-			ev = log.Error()
-		}
-		for _, st := range statusOrder {
-			ev = ev.Int(st, sum.Counts[st])
-		}
-		ev.Int("exit_code", sum.Code).Float64("duration_seconds", sum.Duration.Seconds()).Str("report", sum.Report)
-		if sum.Err != nil {
-			ev = ev.AnErr("error", sum.Err)
-		}
-		ev.Msg(line)
-	} else {
-		fmt.Fprintf(a.stderr, "vungmanh: %s\n", sum.Err)
+	// The summary is logged whatever --log-level says: a success at info
+	// level (shown as such) even when only warnings and errors are.
+	ev := log.Log().Str(zerolog.LevelFieldName, zerolog.LevelInfoValue)
+	if sum.Code != ExitOK {
+		ev = log.Log().Str(zerolog.LevelFieldName, zerolog.LevelErrorValue)
 	}
+	counts := zerolog.Dict()
+	for _, st := range statusOrder {
+		counts = counts.Int(st, sum.Counts[st])
+	}
+	ev.Dict("counts", counts).Int("exit_code", sum.Code).Float64("duration_seconds", sum.Duration.Seconds()).Str("report", sum.Report)
+	if sum.Err != nil {
+		ev = ev.AnErr("error", sum.Err)
+	}
+	ev.Msg(line)
 	path := s.TerminationLog
 	if path == "" {
 		path = DefaultTerminationLog
@@ -210,4 +208,23 @@ func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary, logged boo
 	if err := writeTerminationLog(path, line); err != nil {
 		log.Warn().Err(err).Msg("termination log not written")
 	}
+}
+
+// settingsLogger is the logger of a run whose settings are not valid: their
+// --log-format when it is one, JSON otherwise (console on a terminal).
+func settingsLogger(w io.Writer, s *runSettings) zerolog.Logger {
+	format := s.LogFormat
+	if format != "json" && format != "console" {
+		format = ""
+	}
+	return newLogger(w, format, zerolog.InfoLevel, nil)
+}
+
+// usageFailed ends a `run` whose command line did not parse (an unknown
+// flag, a value of the wrong type, an argument): the summary goes to the
+// log and to the termination log (--termination-log did not parse either:
+// VUNGMANH_TERMINATION_LOG or the default) like any other exit code 2.
+func (a *app) usageFailed(err error) {
+	s := &runSettings{LogFormat: a.getenv(envName("log-format")), TerminationLog: a.getenv(envName("termination-log"))}
+	a.finish(settingsLogger(a.stderr, s), s, summary{Code: exitCode(err), Err: err})
 }

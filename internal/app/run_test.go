@@ -140,6 +140,14 @@ func TestRunSummary(t *testing.T) {
 			wantLine: "exit 4: run r2 finished in D: pass=1 fail=2 waived=0 skipped=0 error=0 not_evaluated=0 report=x; --fail-on fail: 2 result(s) reached the threshold",
 		},
 		{
+			// The summary is logged whatever the level.
+			name:     "published, log level error",
+			args:     []string{"--log-level", "error"},
+			out:      &runOutcome{RunID: "r3", Counts: map[string]int{"pass": 1}, Report: "y"},
+			wantCode: ExitOK,
+			wantLine: "exit 0: run r3 finished in D: pass=1 fail=0 waived=0 skipped=0 error=0 not_evaluated=0 report=y",
+		},
+		{
 			name:     "storage failure",
 			args:     []string{"--run-id", "job-1"},
 			err:      errors.New("open bucket: permission denied"),
@@ -175,10 +183,14 @@ func TestRunSummary(t *testing.T) {
 			lines := logLines(t, stderr.String())
 			var summaries int
 			for _, l := range lines {
-				if _, ok := l["run_id"]; !ok {
-					t.Errorf("log line without run_id: %v", l)
+				_, id := l["run_id"]
+				if _, started := l["run_started"]; !id && !started {
+					t.Errorf("log line without run_id or run_started: %v", l)
 				}
 				if _, ok := l["exit_code"]; ok {
+					if !id {
+						t.Errorf("summary without run_id: %v", l)
+					}
 					summaries++
 					if durationRE(l["message"].(string)) != tt.wantLine {
 						t.Errorf("summary log %q, want %q", l["message"], tt.wantLine)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"regexp"
 	"runtime"
@@ -207,6 +208,42 @@ func parseConfig(data []byte) (map[string]string, error) {
 	return out, nil
 }
 
+// checkLocation checks the form of --snapshot or --out (setting): a local
+// folder, file:///path, gs://bucket[/prefix], or for --snapshot
+// sample://PROFILE; a local path that exists must be a folder. A wrong
+// location is a setting error (exit code 2): retrying would not help. A
+// snapshot folder that does not exist is left to the loader (DQ001, exit
+// code 3, as a folder without snapshot.yaml); an --out folder is created.
+func checkLocation(setting, v string) error {
+	want := "a folder, file:///path or gs://bucket/prefix"
+	if setting == "snapshot" {
+		want = "the folder that holds snapshot.yaml: a folder, file:///path, gs://bucket/prefix or sample://PROFILE"
+	}
+	dir := v
+	switch {
+	case strings.HasPrefix(v, "sample://") && setting == "snapshot":
+		return nil // sample.ParseURL checks the profile
+	case strings.HasPrefix(v, "gs://"):
+		u, err := url.Parse(v)
+		if err != nil || u.Host == "" {
+			return configErrorf(setting, "--%s %q: no bucket name (want %s)", setting, v, want)
+		}
+		return nil
+	case strings.HasPrefix(v, "file://"):
+		u, err := url.Parse(v)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return configErrorf(setting, "--%s %q: want file:///absolute/path (want %s)", setting, v, want)
+		}
+		dir = u.Path
+	case strings.Contains(v, "://"):
+		return configErrorf(setting, "--%s %q: unsupported scheme (want %s)", setting, v, want)
+	}
+	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
+		return configErrorf(setting, "--%s %q is a file (want %s)", setting, v, want)
+	}
+	return nil
+}
+
 var runIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$`)
 
 // validate checks the merged settings. It reads no data: files named by
@@ -217,6 +254,12 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	}
 	if s.Out == "" {
 		return configErrorf("out", "--out must not be empty")
+	}
+	if err := checkLocation("snapshot", s.Snapshot); err != nil {
+		return err
+	}
+	if err := checkLocation("out", s.Out); err != nil {
+		return err
 	}
 	if s.Lang != "vi" && s.Lang != "en" {
 		return configErrorf("lang", "--lang %q: want vi or en", s.Lang)

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -188,13 +189,37 @@ func TestBadInputExitsTwoBeforeData(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			a, _, stderr := testApp(tt.env, nil)
+			term := filepath.Join(t.TempDir(), "termination-log")
+			if err := os.WriteFile(term, nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := map[string]string{"VUNGMANH_TERMINATION_LOG": term}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			a, _, stderr := testApp(env, nil)
 			code := a.main(context.Background(), tt.args)
+			// run's summary reaches the termination log, flag errors included.
+			if got, _ := os.ReadFile(term); tt.args[0] == "run" && !strings.HasPrefix(string(got), "exit 2: run - failed") {
+				t.Errorf("termination log %q, want run's exit 2 summary", got)
+			}
 			if code != ExitConfig {
 				t.Errorf("exit code = %d, want %d; stderr:\n%s", code, ExitConfig, stderr)
 			}
-			if !strings.Contains(stderr.String(), tt.want) {
-				t.Errorf("stderr %q does not contain %q", stderr, tt.want)
+			msg := stderr.String()
+			if tt.args[0] == "run" {
+				// run logs its summary as a JSON line, flag errors included.
+				var line struct {
+					Message  string `json:"message"`
+					ExitCode int    `json:"exit_code"`
+				}
+				if err := json.Unmarshal(stderr.Bytes(), &line); err != nil || line.ExitCode != ExitConfig {
+					t.Fatalf("stderr is not run's summary line with exit_code 2 (%v): %s", err, stderr)
+				}
+				msg = line.Message
+			}
+			if !strings.Contains(msg, tt.want) {
+				t.Errorf("stderr %q does not contain %q", msg, tt.want)
 			}
 			if n := strings.Count(strings.TrimSpace(stderr.String()), "\n"); n != 0 {
 				t.Errorf("stderr has %d lines, want one:\n%s", n+1, stderr)

@@ -186,9 +186,9 @@ func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*sna
 		}
 		return snap, nil
 	}
-	snap, err := loaders.Load(ctx, url, opts...)
+	snap, err := loaders.Load(ctx, url, opts...) // its errors name the snapshot
 	if err != nil {
-		return nil, fmt.Errorf("load snapshot %q: %w", url, err)
+		return nil, err
 	}
 	return snap, nil
 }
