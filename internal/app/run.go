@@ -63,10 +63,10 @@ Exit codes: 0 published; 1 transient (storage, network, timeout, signal),
 nothing published; 2 configuration or policy error; 3 data unusable (fatal
 data-quality finding or too many bad rows), nothing published; 4 --fail-on
 threshold reached, report published.`),
-		Example: strings.TrimSpace(`
+		Example: strings.Trim(`
   vungmanh run --snapshot sample://thai-binh-2024 --out ./reports
   vungmanh run --snapshot gs://exports/thai-binh --out gs://reports/vungmanh --params params.yaml --fail-on error
-  VUNGMANH_SNAPSHOT=./snapshot vungmanh run --config run.yaml`),
+  VUNGMANH_SNAPSHOT=./snapshot vungmanh run --config run.yaml`, "\n"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()

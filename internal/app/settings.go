@@ -82,7 +82,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.DurationVar(&s.EvalTimeout, "eval-timeout", 5*time.Second, "deadline of one evaluation of one target for one subject")
 	fs.DurationVar(&s.Timeout, "timeout", 0, "deadline of the whole run (0: none)")
 	fs.IntVar(&s.ShardIndex, "shard-index", 0, "this shard's index, 0-based (default: $JOB_COMPLETION_INDEX, else 0)")
-	fs.IntVar(&s.ShardCount, "shard-count", 1, "number of shards; above 1 the run writes shard output for `vungmanh merge`")
+	fs.IntVar(&s.ShardCount, "shard-count", 1, "number of shards; above 1 the run writes shard output for \"vungmanh merge\"")
 	fs.StringVar(&s.LogFormat, "log-format", "", "log format: json or console (default: console on a terminal, json otherwise)")
 	fs.StringVar(&s.LogLevel, "log-level", "info", "log level: debug, info, warn, error")
 	fs.BoolVar(&s.Progress, "progress", false, "progress bars for loading and evaluation (default: on when stderr is a terminal)")

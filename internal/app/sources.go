@@ -106,10 +106,10 @@ func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
 		dir := strings.TrimPrefix(src, "file://")
 		st, err := os.Stat(dir)
 		if err != nil {
-			return nil, nil, configErrorf("policies", "--policies %q cannot be read: %v", src, err)
+			return nil, nil, configErrorf("policies", "policy folder %q cannot be read: %v", src, err)
 		}
 		if !st.IsDir() {
-			return nil, nil, configErrorf("policies", "--policies %q: want a folder or a .tar.gz bundle", src)
+			return nil, nil, configErrorf("policies", "policies %q: want a folder or a .tar.gz bundle", src)
 		}
 		return hideKubeDirs{os.DirFS(dir)}, nil, nil
 	}
