@@ -264,3 +264,29 @@ func TestSignal(t *testing.T) {
 		})
 	}
 }
+
+// TestTooManyBadRowsLogsFindings: a run stopped for too many bad rows (exit
+// code 3) lists the findings in its log, counted and one by one with their
+// file, row and column, so that the export can be fixed from the log.
+func TestTooManyBadRowsLogsFindings(t *testing.T) {
+	code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample+"&defects=0.05", "--out", t.TempDir(), "--max-bad-rows", "0")
+	if code != ExitData {
+		t.Fatalf("exit code %d, want %d:\n%s", code, ExitData, stderr)
+	}
+	var counted, located int
+	for _, l := range logLines(t, stderr) {
+		code, _ := l["code"].(string)
+		if !strings.HasPrefix(code, "DQ") {
+			continue
+		}
+		if l["message"] == "data-quality findings" && l["findings"].(float64) > 0 {
+			counted++
+		}
+		if row, ok := l["row"].(float64); ok && row > 0 && l["file"] != "" && l["table"] != "" {
+			located++
+		}
+	}
+	if counted == 0 || located == 0 {
+		t.Errorf("%d counts and %d located findings in the log, want some of each:\n%s", counted, located, stderr)
+	}
+}

@@ -10,6 +10,9 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/loaders"
 )
 
 // runContext is what the stages of `run` receive.
@@ -114,6 +117,10 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 		Int("workers", s.Workers).Int("shard_index", s.ShardIndex).Int("shard_count", s.ShardCount).Msg("run started")
 
 	out, err := a.runStopping(ctx, rc)
+	var tooMany *loaders.TooManyBadRowsError
+	if errors.As(err, &tooMany) {
+		logFindings(log, tooMany.Findings)
+	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("run stopped (%w): %v", ctx.Err(), err)
 	}
@@ -227,4 +234,49 @@ func settingsLogger(w io.Writer, s *runSettings) zerolog.Logger {
 func (a *app) usageFailed(err error) {
 	s := &runSettings{LogFormat: a.getenv(envName("log-format")), TerminationLog: a.getenv(envName("termination-log"))}
 	a.finish(settingsLogger(a.stderr, s), s, summary{Code: exitCode(err), Err: err})
+}
+
+// maxLoggedFindings bounds the findings logged one by one when a run stops
+// for too many bad rows; the rest are counted per code, table and column.
+const maxLoggedFindings = 50
+
+// logFindings logs the data-quality findings of a snapshot that was not
+// used (exit code 3): a count per code, table and column, then the first
+// maxLoggedFindings findings with their file, row and column, so that the
+// export can be fixed from the log alone. Findings about people quote no
+// cell (the loaders leave their value empty).
+func logFindings(log zerolog.Logger, findings []snapshot.Finding) {
+	type key struct {
+		code   snapshot.Code
+		sev    snapshot.Severity
+		table  snapshot.Table
+		column string
+	}
+	level := func(s snapshot.Severity) zerolog.Level {
+		if s == snapshot.SeverityWarning {
+			return zerolog.WarnLevel
+		}
+		return zerolog.ErrorLevel
+	}
+	counts := map[key]int{}
+	var keys []key
+	for _, f := range findings {
+		k := key{f.Code, f.Severity, f.Table, f.Column}
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	for _, k := range keys {
+		log.WithLevel(level(k.sev)).Str("code", string(k.code)).Str("table", string(k.table)).Str("column", k.column).
+			Int("findings", counts[k]).Msg("data-quality findings")
+	}
+	for i, f := range findings {
+		if i == maxLoggedFindings {
+			log.Error().Int("not_logged", len(findings)-i).Msg("more data-quality findings: fix the ones above and run again")
+			break
+		}
+		log.WithLevel(level(f.Severity)).Str("code", string(f.Code)).Str("table", string(f.Table)).Str("file", f.File).Int("row", f.Row).
+			Str("column", f.Column).Str("value", f.Value).Msg(f.Message)
+	}
 }
