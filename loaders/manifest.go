@@ -2,8 +2,10 @@ package loaders
 
 import (
 	"bytes"
-
+	"fmt"
 	"path"
+	"reflect"
+	"slices"
 	"regexp"
 	"strings"
 	"time"
@@ -28,6 +30,35 @@ type rawManifest struct {
 	Aliases    map[string]map[string]string `yaml:"aliases"`
 }
 
+// manifestKeys are the top-level keys of snapshot.yaml, in rawManifest's
+// order.
+var manifestKeys = func() []string {
+	var keys []string
+	typ := reflect.TypeFor[rawManifest]()
+	for i := range typ.NumField() {
+		keys = append(keys, typ.Field(i).Tag.Get("yaml"))
+	}
+	return keys
+}()
+
+// unknownKeys returns the top-level keys of the manifest that are not
+// manifestKeys; nil when data is not a YAML mapping (the decoder then says
+// what is wrong).
+func unknownKeys(data []byte) []*yaml.Node {
+	var doc yaml.Node
+	if yaml.Unmarshal(data, &doc) != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil
+	}
+	var out []*yaml.Node
+	m := doc.Content[0]
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; !slices.Contains(manifestKeys, k.Value) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 type rawSource struct {
 	Path      string `yaml:"path"`
 	Encoding  string `yaml:"encoding"`
@@ -44,6 +75,13 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 	fatal := func(field, value, msg string) {
 		out = append(out, snapshot.Finding{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal,
 			File: ManifestFile, Column: field, Value: clip(value), Message: msg})
+	}
+	if unknown := unknownKeys(data); len(unknown) > 0 {
+		for _, k := range unknown {
+			fatal(k.Value, "", fmt.Sprintf("The snapshot description (snapshot.yaml) has an unknown key %s on line %d; the known keys are %s.",
+				k.Value, k.Line, strings.Join(manifestKeys, ", ")))
+		}
+		return snapshot.Manifest{}, out
 	}
 	var raw rawManifest
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -119,8 +157,24 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 	}
 	for key, labels := range raw.Aliases {
 		tbl, column, ok := strings.Cut(key, ".")
-		if !ok || !known[snapshot.Table(tbl)] || columnSpec(snapshot.Table(tbl), column) == nil {
+		if !ok {
 			fatal("aliases", key, `Aliases must be given per column as "table.column", e.g. ratings.rating.`)
+			continue
+		}
+		if !known[snapshot.Table(tbl)] {
+			var tables []string
+			for _, t := range snapshot.Tables {
+				tables = append(tables, string(t))
+			}
+			fatal("aliases", key, fmt.Sprintf("There is no table %s; the tables are %s.", tbl, strings.Join(tables, ", ")))
+			continue
+		}
+		if columnSpec(snapshot.Table(tbl), column) == nil {
+			var cols []string
+			for _, c := range snapshot.Columns[snapshot.Table(tbl)] {
+				cols = append(cols, c.Name)
+			}
+			fatal("aliases", key, fmt.Sprintf("The %s table has no column %s; its columns are %s.", tbl, column, strings.Join(cols, ", ")))
 			continue
 		}
 		mm := make(map[string]string, len(labels))

@@ -50,12 +50,21 @@ func ParseLimit(s string) (Limit, error) {
 	return Limit{Count: n}, nil
 }
 
-// String renders the limit the way ParseLimit reads it.
+// String renders the limit the way ParseLimit reads it, with the fewest
+// decimals that give the same limit back ("52.9%", not the
+// "52.900000000000006%" of Share*100).
 func (l Limit) String() string {
-	if l.IsShare {
-		return strconv.FormatFloat(l.Share*100, 'f', -1, 64) + "%"
+	if !l.IsShare {
+		return strconv.Itoa(l.Count)
 	}
-	return strconv.Itoa(l.Count)
+	pct := l.Share * 100
+	for prec := 0; prec <= 17; prec++ {
+		s := strconv.FormatFloat(pct, 'f', prec, 64)
+		if v, err := strconv.ParseFloat(s, 64); err == nil && v/100 == l.Share {
+			return s + "%"
+		}
+	}
+	return strconv.FormatFloat(pct, 'g', -1, 64) + "%"
 }
 
 // Exceeded reports whether excluded of rows is over the limit.

@@ -314,13 +314,18 @@ func (n *ndjsonReader) scan() (bool, error) {
 		n.bad, n.obj, n.added = "", nil, nil
 		dec := json.NewDecoder(bytes.NewReader(b))
 		dec.UseNumber()
-		var raw map[string]any
-		if err := dec.Decode(&raw); err != nil {
-			n.bad = "The line is not a JSON object: " + err.Error()
+		var v any
+		if err := dec.Decode(&v); err != nil {
+			n.bad = "The line is not valid JSON: " + err.Error()
 			return true, nil
 		}
 		if dec.More() {
 			n.bad = "The line holds more than one JSON value."
+			return true, nil
+		}
+		raw, ok := v.(map[string]any)
+		if !ok {
+			n.bad = fmt.Sprintf("The line is %s, not a JSON object ({\"column\": value, ...}).", jsonKind(v))
 			return true, nil
 		}
 		n.obj = make(map[string]any, len(raw))
@@ -342,6 +347,23 @@ func (n *ndjsonReader) scan() (bool, error) {
 		return false, &ParseError{File: n.file, Row: n.line + 1, Err: err}
 	}
 	return false, nil
+}
+
+// jsonKind names the kind of a decoded JSON value that is not an object.
+func jsonKind(v any) string {
+	switch v.(type) {
+	case []any:
+		return "a JSON array"
+	case string:
+		return "a JSON string"
+	case json.Number:
+		return "a JSON number"
+	case bool:
+		return "a JSON true or false"
+	case nil:
+		return "JSON null"
+	}
+	return "not a JSON object"
 }
 
 func (n *ndjsonReader) header() []string { return n.hdr }
