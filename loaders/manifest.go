@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"path"
 	"reflect"
-	"slices"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
