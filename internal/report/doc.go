@@ -10,10 +10,10 @@
 // checker's result types only:
 //
 //	rep := report.Build(report.Inputs{RunID: id, Snapshot: ..., Targets: ..., Results: ...})
-//	prev, err := report.Previous(ctx, bucket, rep.Run.Snapshot.Name) // nil when none
-//	rep.Delta = report.Delta(prev, rep)                              // nil when prev is nil
+//	prev, err := report.Previous(ctx, bucket, rep) // nil when none
+//	rep.Delta = report.Delta(prev, rep)            // nil when prev is nil
 //	files, err := report.Render(ctx, rep, formats, lang, mem)
-//	dir, err := report.Publish(ctx, bucket, rep, files)
+//	published, err := report.Publish(ctx, bucket, rep, files)
 //
 // Build sorts every list (targets by id; by_unit by level then unit id;
 // findings and results by target then subject; data quality by table,
@@ -57,6 +57,16 @@
 //     province (many branches have a "Tổ phụ nữ số 2"), and its id too when
 //     name and parent still coincide.
 //   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
+//
+// report.json keeps machine values: a not-evaluated result's error is the
+// loader's text ("DQ007 on row 5124", "ancestor xa-1 excluded", "unit
+// xa-1 excluded") and data-quality tables are table names. The HTML and
+// XLSX word that reason through the catalogue in their language ("Dữ liệu
+// lỗi DQ007 (giá trị sai kiểu dữ liệu) ở dòng 5124 của tệp units.csv, cột
+// active", with the file and column of the matching data-quality finding
+// and unit names for ids), findings.csv in Vietnamese whatever --lang says
+// (its messages are the policies' Vietnamese), and the HTML's
+// data-quality table names each table ("Đơn vị (units)").
 //   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
 //   - report.xlsx: XLSX, summary and findings sheets, labels by language.
 //   - manifest.json: written by Publish with the size and sha256 of each file.
@@ -64,12 +74,17 @@
 // # Publishing
 //
 // Publish writes <name>/runs/<as_of>/<run_id>/ file by file, each with a
-// does-not-exist precondition (identical bytes already there are accepted,
-// so a retry of the same run succeeds; AllowOverwrite lets a retried run
-// with an explicit --run-id replace its own files), then manifest.json, and
-// only then moves <name>/latest.json ({run_id, as_of, path, finished_at})
-// under a generation precondition. A newer pointer (later as_of, or same
-// as_of and later finished_at) is left alone. Any error returns before
-// latest.json moves, so readers that follow latest.json never see a partial
-// run. Previous follows latest.json back to the last report.
+// does-not-exist precondition (identical bytes already there are accepted;
+// AllowOverwrite lets a retried run with an explicit --run-id replace the
+// files of its own incomplete folder), then manifest.json, and only then
+// moves <name>/latest.json ({run_id, as_of, path, finished_at}) under a
+// generation precondition. A newer pointer (later as_of, or same as_of and
+// later finished_at) is left alone, and Published says so. Any error
+// returns before latest.json moves, so readers that follow latest.json
+// never see a partial run. A folder with a manifest.json is complete and is
+// never rewritten: the same run again (same report.json apart from run
+// times and delta, same files) stands as it is, anything else is a
+// *RunExistsError before any write. Previous finds the run to compare with:
+// the newest complete run that is neither the run itself (a retry) nor
+// newer (a backfilled as_of).
 package report

@@ -29,10 +29,13 @@ var CSVHeader = []string{"target", "subject", "subject_level", "subject_name", "
 // FindingsCSV renders findings.csv: UTF-8 with a byte-order mark (so Excel
 // shows Vietnamese), the header CSVHeader, one row per violation of each
 // finding (one row with the error text or an empty message when a finding
-// has no violation). path is ";"-joined unit ids, refs ";"-joined. A cell
-// that starts with = + - @ is prefixed with ' so that spreadsheet programs
-// do not run it as a formula.
-func FindingsCSV(r *Report) ([]byte, error) {
+// has no violation). The error text of a not-evaluated result is worded in
+// lang (report.json keeps the loader's "DQ007 on row 12"; Render passes
+// Vietnamese whatever --lang says); the other columns are machine values. path is ";"-joined unit ids, refs
+// ";"-joined. A cell that starts with = + - @ is prefixed with ' so that
+// spreadsheet programs do not run it as a formula.
+func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
+	why := newReasons(lang, r, nil)
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff")
 	w := csv.NewWriter(&buf)
@@ -58,7 +61,7 @@ func FindingsCSV(r *Report) ([]byte, error) {
 				}
 			}
 		case f.Error != nil:
-			err = row(f, *f.Error, nil)
+			err = row(f, why.text(f), nil)
 		default:
 			err = row(f, "", nil)
 		}
@@ -73,15 +76,16 @@ func FindingsCSV(r *Report) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// rowMessages is the message of each row a finding gets in findings.csv
-// and report.xlsx: one per violation, else the error text, else "".
-func rowMessages(f Finding) []string {
+// rowMessages is the message of each row a finding gets in report.xlsx
+// (as in findings.csv): one per violation, else the error text (worded by
+// why), else "".
+func rowMessages(f Finding, why *reasons) []string {
 	var out []string
 	for _, v := range f.Violations {
 		out = append(out, v.Msg)
 	}
 	if len(out) == 0 && f.Error != nil {
-		out = append(out, *f.Error)
+		out = append(out, why.text(f))
 	}
 	if len(out) == 0 {
 		out = append(out, "")
@@ -314,9 +318,10 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
 	}
 	names := unitNames(r)
+	why := newReasons(lang, r, names)
 	row = 1
 	for _, fd := range r.Findings {
-		for _, m := range rowMessages(fd) {
+		for _, m := range rowMessages(fd, why) {
 			row++
 			if err := dw.SetRow(cell(1, row), []any{fd.Target, fd.Subject, lang.T("level_" + fd.SubjectLevel),
 				fd.SubjectName, pathNames(fd.Path, names), lang.T(string(fd.Status)), m, fd.Key}); err != nil {
@@ -436,7 +441,9 @@ func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.A
 		b, err := HTML(r, lang)
 		return HTMLName, b, err
 	case FormatCSV:
-		b, err := FindingsCSV(r)
+		// --lang is for the HTML and XLSX (spec/cli.md): findings.csv,
+		// whose messages are the policies' Vietnamese, stays Vietnamese.
+		b, err := FindingsCSV(r, Vietnamese)
 		return CSVName, b, err
 	case FormatParquet:
 		b, err := ResultsParquet(ctx, r, mem)

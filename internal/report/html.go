@@ -160,9 +160,10 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	// One collator per rendering: a collate.Collator is not safe for
 	// concurrent use, and Render renders the HTML and XLSX concurrently.
 	col := newCollator()
+	why := newReasons(lang, r, names)
 	for _, t := range r.Targets {
 		results := targetResults(r, t.ID)
-		c := buildCard(t, unitRows(t, results), lang, r.Delta != nil, before, byTarget[t.ID], names, col)
+		c := buildCard(t, unitRows(t, results), lang, r.Delta != nil, before, byTarget[t.ID], names, col, why)
 		c.Worst = placeWorst(c.Worst, results, names)
 		v.Cards = append(v.Cards, c)
 	}
@@ -190,7 +191,7 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	}
 	slices.SortFunc(keys, func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
 	for _, k := range keys {
-		v.DQRows = append(v.DQRows, dqRow{string(k.code), lang.T("dq_" + string(k.sev)), string(k.tab), lang.Int(counts[k])})
+		v.DQRows = append(v.DQRows, dqRow{string(k.code), lang.T("dq_" + string(k.sev)), lang.TableName(k.tab), lang.Int(counts[k])})
 	}
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, v); err != nil {
@@ -254,7 +255,7 @@ func unitRows(t TargetSummary, results []checker.Result) []UnitCount {
 }
 
 // buildCard builds the card of target t; units are its rows (unitRows).
-func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string, col *collate.Collator) card {
+func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string, col *collate.Collator, why *reasons) card {
 	el := t.Total - t.Skipped
 	rt := ratio(t.Pass, el)
 	c := card{
@@ -341,7 +342,7 @@ func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, befo
 			Path:        pathNames(f.Path, names),
 			Status:      lang.T(string(f.Status)),
 			StatusClass: statusClass(f.Status),
-			Messages:    findingMessages(f, lang),
+			Messages:    findingMessages(f, lang, why),
 		})
 	}
 	return c
@@ -357,13 +358,13 @@ func statusClass(s checker.Status) string {
 	return "na"
 }
 
-func findingMessages(f Finding, lang Lang) []string {
+func findingMessages(f Finding, lang Lang, why *reasons) []string {
 	var out []string
 	for _, v := range f.Violations {
 		out = append(out, v.Msg)
 	}
 	if f.Error != nil {
-		out = append(out, *f.Error)
+		out = append(out, why.text(f))
 	}
 	if f.Waiver != nil {
 		out = append(out, lang.T("waived")+": "+f.Waiver.Reason+" ("+lang.T("expires")+" "+lang.Date(f.Waiver.Expires)+")")

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"html"
 	"regexp"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 // noDistrictsInputs is a province without districts (Hưng Yên since 2025):
@@ -172,5 +174,98 @@ func TestHTMLWorstUnitsDistinct(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("worst units (-want +got):\n%s", diff)
+	}
+}
+
+// notEvaluatedInputs has results left out for data errors: a commune whose
+// units row is bad and two models below it; their
+// error text is the loader's machine text (report.json keeps it).
+func notEvaluatedInputs() Inputs {
+	in := fixture()
+	in.Results = append(in.Results,
+		checker.Result{Target: "TB-02", Subject: "xa-tx", SubjectLevel: "commune", SubjectName: "Xã Thái Xuyên",
+			Path: []string{"tb", "dist-tt"}, Status: checker.StatusNotEvaluated, Error: strp("DQ007 on row 5124")},
+		checker.Result{Target: "TB-04", Subject: "mh-9", SubjectLevel: "model", SubjectName: "Nhóm 9",
+			Path: []string{"tb", "dist-tt", "xa-tx", "xa-tx-ch01"}, Status: checker.StatusNotEvaluated, Error: strp("unit xa-tx-ch01 excluded")},
+		checker.Result{Target: "TB-04", Subject: "mh-8", SubjectLevel: "model", SubjectName: "Nhóm 8",
+			Path: []string{"tb", "dist-tt", "xa-tx"}, Status: checker.StatusNotEvaluated, Error: strp("ancestor xa-tx excluded")},
+	)
+	in.DataQuality = append(in.DataQuality, snapshot.Finding{Code: snapshot.DQType, Severity: snapshot.SeverityError,
+		Table: snapshot.Units, File: "units.csv", Row: 5124, Column: "active", Value: "maybe", Message: "not a boolean"})
+	return in
+}
+
+// The reason a result was not evaluated reads in the report's language in
+// the HTML, the XLSX and findings.csv (no "DQ007 on row 5124"), and table
+// names are translated; report.json keeps its machine values.
+func TestNotEvaluatedWorded(t *testing.T) {
+	r := Build(notEvaluatedInputs())
+	want := map[Lang][]string{
+		Vietnamese: {
+			"Dữ liệu lỗi DQ007 (giá trị sai kiểu dữ liệu) ở dòng 5124 của tệp units.csv, cột active",
+			"Đơn vị cấp trên Xã Thái Xuyên (xa-tx) không được đánh giá vì có lỗi dữ liệu",
+			"Đơn vị xa-tx-ch01 của mô hình không được đánh giá vì có lỗi dữ liệu",
+		},
+		English: {
+			"Data error DQ007 (value not parseable as its type) on row 5124 of units.csv, column active",
+			"The unit above, Xã Thái Xuyên (xa-tx), is not evaluated: it has a data error",
+			"The model's unit xa-tx-ch01 is not evaluated: it has a data error",
+		},
+	}
+	machine := []string{"DQ007 on row 5124", "unit xa-tx-ch01 excluded", "ancestor xa-tx excluded"}
+	for _, lang := range []Lang{Vietnamese, English} {
+		t.Run(string(lang), func(t *testing.T) {
+			page, err := HTML(r, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			csvData, err := FindingsCSV(r, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			xlsx, err := XLSX(r, lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(xlsx))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			rows, err := f.GetRows(lang.T("sheet_findings"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sheet strings.Builder
+			for _, row := range rows {
+				sheet.WriteString(strings.Join(row, "\t") + "\n")
+			}
+			for name, text := range map[string]string{"report.html": html.UnescapeString(string(page)),
+				"findings.csv": string(csvData), "report.xlsx": sheet.String()} {
+				for _, w := range want[lang] {
+					if !strings.Contains(text, w) {
+						t.Errorf("%s lacks %q", name, w)
+					}
+				}
+				for _, m := range machine {
+					if strings.Contains(text, m) {
+						t.Errorf("%s shows the machine text %q", name, m)
+					}
+				}
+			}
+			table := map[Lang]string{Vietnamese: "<td>Đơn vị (units)</td>", English: "<td>Units</td>"}[lang]
+			if !strings.Contains(string(page), table) {
+				t.Errorf("data-quality table lacks %q", table)
+			}
+		})
+	}
+	j, err := JSON(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range append(machine, `"table":"units"`) {
+		if !bytes.Contains(j, []byte(m)) {
+			t.Errorf("report.json lacks its machine value %q", m)
+		}
 	}
 }

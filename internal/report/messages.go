@@ -3,9 +3,13 @@ package report
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 // Lang is the language of the HTML and XLSX reports.
@@ -32,128 +36,174 @@ func ParseLang(s string) (Lang, error) {
 // reports. Every key exists in every language (a test checks).
 var messages = map[Lang]map[string]string{
 	Vietnamese: {
-		"doc_title":        "Báo cáo kết quả thực hiện chỉ tiêu",
-		"as_of":            "Số liệu đến ngày",
-		"run_time":         "Thời điểm chạy",
-		"overall":          "Tỷ lệ đạt chung",
-		"targets":          "Chỉ tiêu",
-		"target":           "Chỉ tiêu",
-		"pass":             "Đạt",
-		"fail":             "Chưa đạt",
-		"waived":           "Miễn trừ",
-		"skipped":          "Không áp dụng",
-		"error":            "Lỗi đánh giá",
-		"not_evaluated":    "Chưa đánh giá",
-		"total":            "Tổng số",
-		"rate":             "Tỷ lệ",
-		"subjects":         "Đối tượng đánh giá",
-		"by_district":      "Theo huyện, thành phố",
-		"by_commune":       "Theo cơ sở hội",
-		"change":           "So với lần trước",
-		"no_previous":      "Chưa có lần chạy trước",
-		"unchanged":        "không đổi",
-		"policies_changed": "Bộ chỉ tiêu đã thay đổi so với lần trước",
-		"worst_units":      "Đơn vị cần quan tâm",
-		"none":             "Không có",
-		"waivers":          "Miễn trừ",
-		"waivers_applied":  "Số trường hợp được miễn trừ",
-		"waivers_expired":  "Miễn trừ đã hết hạn",
-		"waivers_unused":   "Miễn trừ không được dùng",
-		"unit":             "Đơn vị",
-		"expires":          "Hết hạn",
-		"reason":           "Lý do",
-		"data_quality":     "Chất lượng dữ liệu",
-		"dq_fatal":         "Nghiêm trọng",
-		"dq_error":         "Lỗi",
-		"dq_warning":       "Cảnh báo",
-		"code":             "Mã",
-		"table":            "Bảng",
-		"count":            "Số lượng",
-		"findings":         "Chi tiết chưa đạt",
-		"path":             "Thuộc",
-		"under":            "thuộc",
-		"status":           "Trạng thái",
-		"messages":         "Nội dung",
-		"more_findings":    "… và %s trường hợp khác (xem findings.csv)",
-		"severity_high":    "Mức độ: cao",
-		"severity_medium":  "Mức độ: trung bình",
-		"severity_low":     "Mức độ: thấp",
-		"level":            "Cấp",
-		"level_province":   "Tỉnh",
-		"level_district":   "Huyện",
-		"level_commune":    "Cơ sở",
-		"level_branch":     "Chi hội",
-		"level_group":      "Tổ phụ nữ",
-		"level_model":      "Mô hình",
-		"sheet_summary":    "Tổng hợp",
-		"sheet_findings":   "Chi tiết",
-		"footer":           "Báo cáo tạo tự động bởi vungmanh; chỉ ghi mã hội viên, không ghi thông tin cá nhân.",
-		"run_id":           "Mã lần chạy",
-		"subject_id":       "Mã đối tượng",
-		"severity":         "Mức độ",
-		"finding_key":      "Mã phát hiện",
+		"doc_title":          "Báo cáo kết quả thực hiện chỉ tiêu",
+		"as_of":              "Số liệu đến ngày",
+		"run_time":           "Thời điểm chạy",
+		"overall":            "Tỷ lệ đạt chung",
+		"targets":            "Chỉ tiêu",
+		"target":             "Chỉ tiêu",
+		"pass":               "Đạt",
+		"fail":               "Chưa đạt",
+		"waived":             "Miễn trừ",
+		"skipped":            "Không áp dụng",
+		"error":              "Lỗi đánh giá",
+		"not_evaluated":      "Chưa đánh giá",
+		"total":              "Tổng số",
+		"rate":               "Tỷ lệ",
+		"subjects":           "Đối tượng đánh giá",
+		"by_district":        "Theo huyện, thành phố",
+		"by_commune":         "Theo cơ sở hội",
+		"change":             "So với lần trước",
+		"no_previous":        "Chưa có lần chạy trước",
+		"unchanged":          "không đổi",
+		"policies_changed":   "Bộ chỉ tiêu đã thay đổi so với lần trước",
+		"worst_units":        "Đơn vị cần quan tâm",
+		"none":               "Không có",
+		"waivers":            "Miễn trừ",
+		"waivers_applied":    "Số trường hợp được miễn trừ",
+		"waivers_expired":    "Miễn trừ đã hết hạn",
+		"waivers_unused":     "Miễn trừ không được dùng",
+		"unit":               "Đơn vị",
+		"expires":            "Hết hạn",
+		"reason":             "Lý do",
+		"data_quality":       "Chất lượng dữ liệu",
+		"dq_fatal":           "Nghiêm trọng",
+		"dq_error":           "Lỗi",
+		"dq_warning":         "Cảnh báo",
+		"code":               "Mã",
+		"table":              "Bảng",
+		"count":              "Số lượng",
+		"findings":           "Chi tiết chưa đạt",
+		"path":               "Thuộc",
+		"under":              "thuộc",
+		"status":             "Trạng thái",
+		"messages":           "Nội dung",
+		"more_findings":      "… và %s trường hợp khác (xem findings.csv)",
+		"severity_high":      "Mức độ: cao",
+		"severity_medium":    "Mức độ: trung bình",
+		"severity_low":       "Mức độ: thấp",
+		"level":              "Cấp",
+		"level_province":     "Tỉnh",
+		"level_district":     "Huyện",
+		"level_commune":      "Cơ sở",
+		"level_branch":       "Chi hội",
+		"level_group":        "Tổ phụ nữ",
+		"level_model":        "Mô hình",
+		"sheet_summary":      "Tổng hợp",
+		"sheet_findings":     "Chi tiết",
+		"footer":             "Báo cáo tạo tự động bởi vungmanh; chỉ ghi mã hội viên, không ghi thông tin cá nhân.",
+		"run_id":             "Mã lần chạy",
+		"subject_id":         "Mã đối tượng",
+		"severity":           "Mức độ",
+		"finding_key":        "Mã phát hiện",
+		"table_units":        "Đơn vị",
+		"table_members":      "Hội viên",
+		"table_cadres":       "Cán bộ",
+		"table_models":       "Mô hình",
+		"table_participants": "Thành viên mô hình",
+		"table_ratings":      "Xếp loại",
+		"table_activities":   "Hoạt động",
+		"table_lineage":      "Sáp nhập",
+		"dq_DQ001":           "thiếu tệp khai báo, bảng hoặc cột bắt buộc, hoặc tệp không đọc được",
+		"dq_DQ002":           "mã bị trùng",
+		"dq_DQ003":           "tham chiếu tới mã không có",
+		"dq_DQ004":           "vòng lặp trong cây đơn vị",
+		"dq_DQ005":           "sai cấp đơn vị",
+		"dq_DQ006":           "giá trị không có trong danh mục",
+		"dq_DQ007":           "giá trị sai kiểu dữ liệu",
+		"dq_DQ008":           "văn bản được chuẩn hóa Unicode",
+		"dq_DQ009":           "cột không có trong quy định, bị bỏ qua",
+		"dq_DQ010":           "dòng có số trường không đúng",
+		"reason_row":         "Dữ liệu lỗi %s (%s) ở dòng %s",
+		"reason_file":        " của tệp %s",
+		"reason_column":      ", cột %s",
+		"reason_ancestor":    "Đơn vị cấp trên %s không được đánh giá vì có lỗi dữ liệu",
+		"reason_unit":        "Đơn vị %s của mô hình không được đánh giá vì có lỗi dữ liệu",
 	},
 	English: {
-		"doc_title":        "Target compliance report",
-		"as_of":            "Data as of",
-		"run_time":         "Run time",
-		"overall":          "Overall compliance",
-		"targets":          "Targets",
-		"target":           "Target",
-		"pass":             "Pass",
-		"fail":             "Fail",
-		"waived":           "Waived",
-		"skipped":          "Not applicable",
-		"error":            "Evaluation error",
-		"not_evaluated":    "Not evaluated",
-		"total":            "Total",
-		"rate":             "Rate",
-		"subjects":         "Subjects evaluated",
-		"by_district":      "By district",
-		"by_commune":       "By commune",
-		"change":           "Since previous run",
-		"no_previous":      "No previous run",
-		"unchanged":        "unchanged",
-		"policies_changed": "The targets changed since the previous run",
-		"worst_units":      "Units needing attention",
-		"none":             "None",
-		"waivers":          "Waivers",
-		"waivers_applied":  "Results waived",
-		"waivers_expired":  "Expired waivers",
-		"waivers_unused":   "Unused waivers",
-		"unit":             "Unit",
-		"expires":          "Expires",
-		"reason":           "Reason",
-		"data_quality":     "Data quality",
-		"dq_fatal":         "Fatal",
-		"dq_error":         "Error",
-		"dq_warning":       "Warning",
-		"code":             "Code",
-		"table":            "Table",
-		"count":            "Count",
-		"findings":         "Findings",
-		"path":             "Under",
-		"under":            "under",
-		"status":           "Status",
-		"messages":         "Messages",
-		"more_findings":    "… and %s more (see findings.csv)",
-		"severity_high":    "Severity: high",
-		"severity_medium":  "Severity: medium",
-		"severity_low":     "Severity: low",
-		"level":            "Level",
-		"level_province":   "Province",
-		"level_district":   "District",
-		"level_commune":    "Commune",
-		"level_branch":     "Branch",
-		"level_group":      "Women's group",
-		"level_model":      "Model",
-		"sheet_summary":    "Summary",
-		"sheet_findings":   "Findings",
-		"footer":           "Generated by vungmanh; member ids only, no personal data.",
-		"run_id":           "Run id",
-		"subject_id":       "Subject id",
-		"severity":         "Severity",
-		"finding_key":      "Finding key",
+		"doc_title":          "Target compliance report",
+		"as_of":              "Data as of",
+		"run_time":           "Run time",
+		"overall":            "Overall compliance",
+		"targets":            "Targets",
+		"target":             "Target",
+		"pass":               "Pass",
+		"fail":               "Fail",
+		"waived":             "Waived",
+		"skipped":            "Not applicable",
+		"error":              "Evaluation error",
+		"not_evaluated":      "Not evaluated",
+		"total":              "Total",
+		"rate":               "Rate",
+		"subjects":           "Subjects evaluated",
+		"by_district":        "By district",
+		"by_commune":         "By commune",
+		"change":             "Since previous run",
+		"no_previous":        "No previous run",
+		"unchanged":          "unchanged",
+		"policies_changed":   "The targets changed since the previous run",
+		"worst_units":        "Units needing attention",
+		"none":               "None",
+		"waivers":            "Waivers",
+		"waivers_applied":    "Results waived",
+		"waivers_expired":    "Expired waivers",
+		"waivers_unused":     "Unused waivers",
+		"unit":               "Unit",
+		"expires":            "Expires",
+		"reason":             "Reason",
+		"data_quality":       "Data quality",
+		"dq_fatal":           "Fatal",
+		"dq_error":           "Error",
+		"dq_warning":         "Warning",
+		"code":               "Code",
+		"table":              "Table",
+		"count":              "Count",
+		"findings":           "Findings",
+		"path":               "Under",
+		"under":              "under",
+		"status":             "Status",
+		"messages":           "Messages",
+		"more_findings":      "… and %s more (see findings.csv)",
+		"severity_high":      "Severity: high",
+		"severity_medium":    "Severity: medium",
+		"severity_low":       "Severity: low",
+		"level":              "Level",
+		"level_province":     "Province",
+		"level_district":     "District",
+		"level_commune":      "Commune",
+		"level_branch":       "Branch",
+		"level_group":        "Women's group",
+		"level_model":        "Model",
+		"sheet_summary":      "Summary",
+		"sheet_findings":     "Findings",
+		"footer":             "Generated by vungmanh; member ids only, no personal data.",
+		"run_id":             "Run id",
+		"subject_id":         "Subject id",
+		"severity":           "Severity",
+		"finding_key":        "Finding key",
+		"table_units":        "Units",
+		"table_members":      "Members",
+		"table_cadres":       "Cadres",
+		"table_models":       "Models",
+		"table_participants": "Participants",
+		"table_ratings":      "Ratings",
+		"table_activities":   "Activities",
+		"table_lineage":      "Lineage",
+		"dq_DQ001":           "manifest, required table or column missing, or file unreadable",
+		"dq_DQ002":           "duplicate id",
+		"dq_DQ003":           "reference to an unknown id",
+		"dq_DQ004":           "cycle in the unit hierarchy",
+		"dq_DQ005":           "level nesting broken",
+		"dq_DQ006":           "value not in the enum",
+		"dq_DQ007":           "value not parseable as its type",
+		"dq_DQ008":           "text changed by NFC normalisation",
+		"dq_DQ009":           "column ignored",
+		"dq_DQ010":           "wrong number of fields",
+		"reason_row":         "Data error %s (%s) on row %s",
+		"reason_file":        " of %s",
+		"reason_column":      ", column %s",
+		"reason_ancestor":    "The unit above, %s, is not evaluated: it has a data error",
+		"reason_unit":        "The model's unit %s is not evaluated: it has a data error",
 	},
 }
 
@@ -168,6 +218,113 @@ func (l Lang) T(key string) string {
 		return s
 	}
 	return key
+}
+
+// TableName is the label of a snapshot table, with the table's own name
+// in brackets where the label differs: "Đơn vị (units)", "Units".
+func (l Lang) TableName(t snapshot.Table) string {
+	label := l.T("table_" + string(t))
+	switch {
+	case label == "table_"+string(t):
+		return string(t)
+	case strings.EqualFold(label, string(t)):
+		return label
+	}
+	return label + " (" + string(t) + ")"
+}
+
+// reasons words the reason of a not-evaluated result for the HTML, XLSX
+// and CSV. report.json keeps the loader's machine text ("DQ007 on row
+// 5124", "ancestor xa-1 excluded", "unit xa-1 excluded", see
+// snapshot.ExcludedUnit); here it becomes a sentence of the catalogue,
+// with the file and column of the data-quality finding of that code and
+// row when exactly one matches, and unit names for ids.
+type reasons struct {
+	lang  Lang
+	r     *Report
+	names map[string]string
+	rows  map[dqRowKey]dqPlace // built on first use
+}
+
+type dqRowKey struct {
+	code snapshot.Code
+	row  int
+}
+
+type dqPlace struct {
+	file, column string // "" when several findings of the key disagree
+}
+
+var (
+	reasonRow      = regexp.MustCompile(`^(DQ\d{3}) on row (\d+)$`)
+	reasonAncestor = regexp.MustCompile(`^ancestor (\S+) excluded$`)
+	reasonUnit     = regexp.MustCompile(`^unit (\S+) excluded$`)
+)
+
+func newReasons(lang Lang, r *Report, names map[string]string) *reasons {
+	return &reasons{lang: lang, r: r, names: names}
+}
+
+// text returns f's error text as shown: the worded reason of a
+// not-evaluated result, any other error as it is.
+func (x *reasons) text(f Finding) string {
+	if f.Error == nil {
+		return ""
+	}
+	s := *f.Error
+	if f.Status != checker.StatusNotEvaluated {
+		return s
+	}
+	if m := reasonRow.FindStringSubmatch(s); m != nil {
+		row, err := strconv.Atoi(m[2])
+		if err != nil {
+			return s
+		}
+		code := snapshot.Code(m[1])
+		out := fmt.Sprintf(x.lang.T("reason_row"), code, x.lang.T("dq_"+m[1]), m[2])
+		p := x.place(code, row)
+		if p.file != "" {
+			out += fmt.Sprintf(x.lang.T("reason_file"), p.file)
+		}
+		if p.column != "" {
+			out += fmt.Sprintf(x.lang.T("reason_column"), p.column)
+		}
+		return out
+	}
+	if m := reasonAncestor.FindStringSubmatch(s); m != nil {
+		return fmt.Sprintf(x.lang.T("reason_ancestor"), x.unit(m[1]))
+	}
+	if m := reasonUnit.FindStringSubmatch(s); m != nil {
+		return fmt.Sprintf(x.lang.T("reason_unit"), x.unit(m[1]))
+	}
+	return s
+}
+
+func (x *reasons) unit(id string) string {
+	if x.names == nil {
+		x.names = unitNames(x.r)
+	}
+	return nameOr(x.names, id)
+}
+
+func (x *reasons) place(code snapshot.Code, row int) dqPlace {
+	if x.rows == nil {
+		x.rows = map[dqRowKey]dqPlace{}
+		for _, f := range x.r.DataQuality {
+			k := dqRowKey{f.Code, f.Row}
+			p, ok := x.rows[k]
+			switch {
+			case !ok:
+				p = dqPlace{f.File, f.Column}
+			case p.file != f.File:
+				p = dqPlace{}
+			case p.column != f.Column:
+				p.column = ""
+			}
+			x.rows[k] = p
+		}
+	}
+	return x.rows[dqRowKey{code, row}]
 }
 
 // Int formats n with a thousands separator: 1.234 (vi), 1,234 (en).

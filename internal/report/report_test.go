@@ -260,7 +260,7 @@ func TestCatalogueComplete(t *testing.T) {
 }
 
 func TestFindingsCSV(t *testing.T) {
-	data, err := FindingsCSV(built())
+	data, err := FindingsCSV(built(), Vietnamese)
 	if err != nil {
 		t.Fatal(err)
 	}
