@@ -36,26 +36,20 @@ type mergeInput struct {
 // mergeResult is what mergeRun did.
 type mergeResult struct {
 	Dir    string         // the run folder's URL
-	Counts map[string]int // results per status of the merged run; nil when already merged
+	Counts map[string]int // results per status of the merged run (as published, when Done)
 	Done   bool           // the run was already merged and published: nothing written
 }
 
 // mergeRun merges the shard outputs of m.runID and publishes the run
-// folder, then moves latest.json. It is idempotent: when latest.json already
-// points at the run (or at a newer run, and the run folder's manifest is
-// written) it writes nothing. Missing shard outputs give a
+// folder, then moves latest.json. It is idempotent: when the run is already
+// merged and published (see publishedMerge) it writes nothing and returns
+// the published report's counts. Missing shard outputs give a
 // *MissingShardsError, foreign ones a *ShardMismatchError.
 func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) (*mergeResult, error) {
-	name, asOf := snapIdent(m.snap)
-	dir := runDir(name, asOf, m.runID)
-	url := strings.TrimSuffix(out, "/") + "/" + dir
-	done, err := alreadyMerged(ctx, b, name, asOf, dir, m.runID)
-	if err != nil {
-		return nil, err
-	}
-	if done {
-		m.log.Info().Str("report", url).Msg("run already merged and published: nothing to do")
-		return &mergeResult{Dir: url, Done: true}, nil
+	_, asOf := snapIdent(m.snap)
+	done, err := publishedMerge(ctx, b, out, m)
+	if err != nil || done != nil {
+		return done, err
 	}
 	parts, err := readShards(ctx, b, m)
 	if err != nil {
@@ -113,14 +107,59 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 		lang = m.lang
 	}
 	in := publishInput{runID: m.runID, started: started, snap: m.snap, polSHA: m.pol.SHA256(), outcome: outcome,
-		shards: m.count, formats: formats, lang: lang, overwrite: true}
-	url, err = publish(ctx, b, out, in)
+		shards: m.count, formats: formats, lang: lang, overwrite: true, log: m.log}
+	url, err := publish(ctx, b, out, in)
 	if err != nil {
 		return nil, err
 	}
 	counts := countStatuses(outcome.Results)
 	m.log.Info().Str("report", url).Int("shards", m.count).Interface("counts", counts).Msg("shards merged and published")
 	return &mergeResult{Dir: url, Counts: counts}, nil
+}
+
+// publishedMerge returns the result of run m.runID when it is already
+// merged and published (see alreadyMerged), with the counts of the
+// published report; nil when it is not. A published run made from another
+// snapshot or with other policies than m's is refused (a *ConfigError on
+// run-id around a *report.RunExistsError): it is never rewritten, and its
+// counts are not this command's.
+func publishedMerge(ctx context.Context, b storage.Bucket, out string, m *mergeInput) (*mergeResult, error) {
+	name, asOf := snapIdent(m.snap)
+	dir := runDir(name, asOf, m.runID)
+	done, err := alreadyMerged(ctx, b, name, asOf, dir, m.runID)
+	if err != nil || !done {
+		return nil, err
+	}
+	data, err := b.Read(ctx, path.Join(dir, report.JSONName))
+	if err != nil {
+		return nil, fmt.Errorf("read the published report: %w", err)
+	}
+	rep, err := report.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("read the published report %s: %w", dir, err)
+	}
+	var reason string
+	switch {
+	case rep.Run.Snapshot.SHA256 != m.snap.SHA256:
+		reason = fmt.Sprintf("made from another snapshot (sha256 %s, not %s)", rep.Run.Snapshot.SHA256, m.snap.SHA256)
+	case rep.Run.Policies.SHA256 != m.pol.SHA256():
+		reason = fmt.Sprintf("made with other policies (sha256 %s, not %s)", rep.Run.Policies.SHA256, m.pol.SHA256())
+	}
+	if reason != "" {
+		return nil, &ConfigError{Setting: "run-id", Err: &report.RunExistsError{Dir: dir, Reason: reason}}
+	}
+	url := strings.TrimSuffix(out, "/") + "/" + dir
+	counts := reportCounts(rep)
+	m.log.Info().Str("report", url).Interface("counts", counts).Msg("run already merged and published: nothing to do")
+	return &mergeResult{Dir: url, Counts: counts, Done: true}, nil
+}
+
+// reportCounts returns the results per status of a published report, as
+// countStatuses counts them.
+func reportCounts(r *report.Report) map[string]int {
+	s := r.Summary
+	return map[string]int{"pass": s.Pass, "fail": s.Fail, "waived": s.Waived, "skipped": s.Skipped,
+		"error": s.Error, "not_evaluated": s.NotEvaluated}
 }
 
 // alreadyMerged reports whether the run folder dir of runID is published:
@@ -238,8 +277,5 @@ func (a *app) merge(cmd *cobra.Command, o mergeOptions) error {
 		return err
 	}
 	fmt.Fprintln(cmd.OutOrStdout(), res.Dir)
-	if res.Counts != nil {
-		return failOn(o.failOn, res.Counts)
-	}
-	return nil
+	return failOn(o.failOn, res.Counts)
 }

@@ -147,7 +147,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	}
 	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
 		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != "",
-		release: snap.Release, inventory: inv}
+		release: snap.Release, inventory: inv, log: log}
 	dir, err := publish(ctx, b, s.Out, in)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/metrics"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	opaversion "github.com/open-policy-agent/opa/v1/version"
+	"github.com/rs/zerolog"
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/report"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -34,6 +36,8 @@ type publishInput struct {
 	// inventory, when set, is the snapshot's inventory taken earlier (the
 	// pipeline takes it before it lets the members table go).
 	inventory *checker.Inventory
+	// log receives what publishing decided (zero value: nothing).
+	log zerolog.Logger
 }
 
 // publish builds the report, adds the delta to the previous run of the same
@@ -52,7 +56,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if heapBytes() > collectBeforeRenderBytes {
 		runtime.GC()
 	}
-	prev, err := report.Previous(ctx, b, rep.Run.Snapshot.Name)
+	prev, err := report.Previous(ctx, b, rep)
 	if err != nil {
 		return "", fmt.Errorf("read previous run: %w", err)
 	}
@@ -65,11 +69,35 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if in.overwrite {
 		opts = append(opts, report.AllowOverwrite())
 	}
-	dir, err := report.Publish(ctx, b, rep, rendered, opts...)
+	p, err := report.Publish(ctx, b, rep, rendered, opts...)
+	var exists *report.RunExistsError
+	if errors.As(err, &exists) {
+		// Retrying cannot help: the run id is taken by another run.
+		return "", &ConfigError{Setting: "run-id", Err: fmt.Errorf("publish run %s: %w", in.runID, err)}
+	}
 	if err != nil {
 		return "", fmt.Errorf("publish run %s: %w", in.runID, err)
 	}
-	return strings.TrimSuffix(out, "/") + "/" + dir, nil
+	logPublished(in.log, p)
+	return strings.TrimSuffix(out, "/") + "/" + p.Dir, nil
+}
+
+// logPublished logs what Publish decided beyond writing the run: that the
+// folder already held this run, and why latest.json did not move.
+func logPublished(log zerolog.Logger, p *report.Published) {
+	if p.Existing {
+		log.Info().Str("run_folder", p.Dir).Str("finished_at", p.Report.Run.FinishedAt).
+			Msg("the run folder already holds this run, complete (same report apart from its times): nothing rewritten")
+	}
+	if p.Moved || p.Latest.Path == p.Dir {
+		return
+	}
+	why := "it points at a run of the same as_of that finished later"
+	if p.Latest.AsOf != p.Report.Run.Snapshot.AsOf {
+		why = "it points at a run of a later as_of"
+	}
+	log.Info().Str("latest_run_id", p.Latest.RunID).Str("latest_as_of", p.Latest.AsOf).Str("latest_path", p.Latest.Path).
+		Msg("latest.json not moved: " + why)
 }
 
 // collectBeforeRenderBytes is the heap size above which publish collects

@@ -256,7 +256,17 @@ type shardResult struct {
 
 // runShard writes this shard's output and, when every shard of the run is
 // there and the merge lock is this shard's, merges and publishes.
+//
+// When the run is already merged and published (a shard rerun after the
+// merge) it writes nothing and returns the published run (see
+// publishedMerge): its counts, not this shard's, decide the exit code.
 func runShard(ctx context.Context, b storage.Bucket, out string, so *shardOutput, m *mergeInput, log zerolog.Logger) (*shardResult, error) {
+	if done, err := publishedMerge(ctx, b, out, m); err != nil || done != nil {
+		if done == nil {
+			return nil, err
+		}
+		return &shardResult{Merged: done}, nil
+	}
 	key, err := writeShard(ctx, b, so)
 	if err != nil {
 		return nil, err
@@ -370,11 +380,8 @@ func publishShard(ctx context.Context, b storage.Bucket, rc *runContext, r shard
 	if err != nil {
 		return nil, err
 	}
-	if res.Merged != nil && res.Merged.Counts != nil {
+	if res.Merged != nil { // merged now, or earlier: the published run's counts
 		return &runOutcome{RunID: r.runID, Counts: res.Merged.Counts, Report: res.Merged.Dir}, nil
-	}
-	if res.Merged != nil {
-		return &runOutcome{RunID: r.runID, Counts: countStatuses(r.outcome.Results), Report: res.Merged.Dir, Partial: true}, nil
 	}
 	return &runOutcome{RunID: r.runID, Counts: countStatuses(r.outcome.Results),
 		Report: strings.TrimSuffix(s.Out, "/") + "/" + res.Key, Partial: true}, nil

@@ -1,14 +1,17 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vungmanh/vungmanh/internal/storage"
@@ -59,43 +62,82 @@ type publishOptions struct {
 	maxSwapTries int
 }
 
-// AllowOverwrite lets Publish rewrite files of an existing run folder: use
-// it when the run id was given (--run-id), so a retried Job rewrites its own
-// folder. Without it a file that exists with other bytes is an error.
+// AllowOverwrite lets Publish rewrite the files of an incomplete run folder
+// (no manifest.json: an earlier attempt of the same run id stopped before
+// the end): use it when the run id was given (--run-id), so a retried Job
+// rewrites its own folder. Without it a file that exists with other bytes
+// is an error. A complete folder is never rewritten, with or without it.
 func AllowOverwrite() PublishOption { return func(o *publishOptions) { o.overwrite = true } }
+
+// Published is what Publish did.
+type Published struct {
+	Dir string // the run folder's key
+	// Existing: the folder already held this run, complete (manifest.json
+	// written) with the same report.json apart from run times and delta, and
+	// the same files: nothing was written, and Report is the report found
+	// there (a retry after the files were written, or the same run again).
+	Existing bool
+	// Report is the run's report as published: rep, or the one found there.
+	Report *Report
+	// Latest is latest.json after the publish. Moved says whether this
+	// publish wrote it: false when it already pointed at the run, or when
+	// a newer run holds it.
+	Latest Latest
+	Moved  bool
+}
+
+// RunExistsError says that the run folder already holds a complete run
+// (manifest.json written) that is not the one being published: other
+// results, other files, or a folder that cannot be read as a run. A
+// published run folder is never rewritten, so nothing was written.
+type RunExistsError struct {
+	Dir    string
+	Reason string
+}
+
+func (e *RunExistsError) Error() string {
+	return fmt.Sprintf("run folder %s already holds a complete run of this run id %s; a complete run folder is never rewritten: give another run id", e.Dir, e.Reason)
+}
 
 // Publish writes a run folder and then moves latest.json to it.
 //
-// Order: every file of rendered (plus report.json from rep when rendered
+// First it reads the folder's manifest.json. When there is one the folder
+// holds a complete run, which is never rewritten: if that run has the same
+// report.json (apart from run.started_at, run.finished_at and delta) and
+// the same files as rep and rendered, nothing is written and latest.json is
+// moved to it (Published.Existing); otherwise Publish returns a
+// *RunExistsError and writes nothing.
+//
+// Otherwise every file of rendered (plus report.json from rep when rendered
 // lacks it) is written, one after the other in name order, each with a
 // does-not-exist precondition (an existing file with identical bytes is
-// accepted; see AllowOverwrite); then manifest.json; then latest.json,
-// under a generation precondition. If latest.json already points at a newer
-// run (a later as_of, or the same as_of and a later finished_at, then a
-// greater run id) it is left alone: the newer run wins and Publish still
-// succeeds. When the precondition fails because another run moved the
-// pointer meanwhile, Publish re-reads it and decides again. Any error leaves
-// latest.json where it was. It returns the run folder's key.
-func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[string][]byte, opts ...PublishOption) (string, error) {
+// accepted; see AllowOverwrite); then manifest.json, with a does-not-exist
+// precondition; then latest.json, under a generation precondition. If
+// latest.json already points at a newer run (a later as_of, or the same
+// as_of and a later finished_at, then a greater run id) it is left alone:
+// the newer run wins and Publish still succeeds. When the precondition
+// fails because another run moved the pointer meanwhile, Publish re-reads
+// it and decides again. Any error leaves latest.json where it was.
+func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[string][]byte, opts ...PublishOption) (*Published, error) {
 	o := publishOptions{maxSwapTries: 20}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if err := checkPublishable(rep); err != nil {
-		return "", err
+		return nil, err
 	}
 	dir := RunDir(rep)
 	files := make(map[string][]byte, len(rendered)+1)
 	for k, v := range rendered {
 		if k == ManifestName || path.Base(k) != k {
-			return "", fmt.Errorf("publish %s: invalid file name %q", dir, k)
+			return nil, fmt.Errorf("publish %s: invalid file name %q", dir, k)
 		}
 		files[k] = v
 	}
 	if _, ok := files[JSONName]; !ok {
 		j, err := JSON(rep)
 		if err != nil {
-			return "", fmt.Errorf("publish %s: %w", dir, err)
+			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
 		files[JSONName] = j
 	}
@@ -104,6 +146,21 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 		names = append(names, k)
 	}
 	slices.Sort(names)
+	existing, err := existingRun(ctx, b, dir, files, names)
+	var exists *RunExistsError
+	if errors.As(err, &exists) {
+		return nil, err // names the folder
+	}
+	if err != nil {
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
+	}
+	if existing != nil {
+		p := &Published{Dir: dir, Existing: true, Report: existing}
+		if p.Latest, p.Moved, err = moveLatest(ctx, b, existing, dir, o.maxSwapTries); err != nil {
+			return nil, fmt.Errorf("publish %s: %w", dir, err)
+		}
+		return p, nil
+	}
 	man := Manifest{
 		APIVersion: APIVersion, Kind: "RunManifest", RunID: rep.Run.ID, Snapshot: rep.Run.Snapshot,
 		Policies: rep.Run.Policies, StartedAt: rep.Run.StartedAt, FinishedAt: rep.Run.FinishedAt,
@@ -111,22 +168,110 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 	}
 	for _, n := range names {
 		if err := put(ctx, b, path.Join(dir, n), files[n], o.overwrite); err != nil {
-			return "", fmt.Errorf("publish %s: %w", dir, err)
+			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
 		sum := sha256.Sum256(files[n])
 		man.Files = append(man.Files, ManifestFile{Name: n, Size: len(files[n]), SHA256: hex.EncodeToString(sum[:])})
 	}
 	mj, err := json.MarshalIndent(man, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("publish %s: %w", dir, err)
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
-	if err := put(ctx, b, path.Join(dir, ManifestName), append(mj, '\n'), o.overwrite); err != nil {
-		return "", fmt.Errorf("publish %s: %w", dir, err)
+	// Never over another attempt's manifest: that folder is complete.
+	if err := put(ctx, b, path.Join(dir, ManifestName), append(mj, '\n'), false); err != nil {
+		return nil, fmt.Errorf("publish %s: another attempt of the run completed the folder meanwhile: %w", dir, err)
 	}
-	if err := moveLatest(ctx, b, rep, dir, o.maxSwapTries); err != nil {
-		return "", fmt.Errorf("publish %s: %w", dir, err)
+	p := &Published{Dir: dir, Report: rep}
+	if p.Latest, p.Moved, err = moveLatest(ctx, b, rep, dir, o.maxSwapTries); err != nil {
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
-	return dir, nil
+	return p, nil
+}
+
+// existingRun reads the run folder's manifest.json. It returns nil when
+// there is none (no run, or an incomplete one), the report found there
+// when the folder holds the same run (same report.json apart from run
+// times and delta, same files), and a *RunExistsError otherwise.
+func existingRun(ctx context.Context, b storage.Bucket, dir string, files map[string][]byte, names []string) (*Report, error) {
+	mj, err := b.Read(ctx, path.Join(dir, ManifestName))
+	if errors.Is(err, storage.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the run folder's manifest: %w", err)
+	}
+	var man Manifest
+	if err := json.Unmarshal(mj, &man); err != nil {
+		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("(its %s does not parse: %v)", ManifestName, err)}
+	}
+	have := make([]string, len(man.Files))
+	for i, f := range man.Files {
+		have[i] = f.Name
+	}
+	slices.Sort(have)
+	if !slices.Equal(have, names) {
+		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("with other files (%s, where this run writes %s)",
+			strings.Join(have, ", "), strings.Join(names, ", "))}
+	}
+	rj, err := b.Read(ctx, path.Join(dir, JSONName))
+	if errors.Is(err, storage.ErrNotExist) {
+		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("(its %s is missing)", JSONName)}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read the run folder's %s: %w", JSONName, err)
+	}
+	old, err := Parse(rj)
+	if err != nil {
+		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("(%v)", err)}
+	}
+	cur, err := Parse(files[JSONName])
+	if err != nil {
+		return nil, fmt.Errorf("read the %s to publish: %w", JSONName, err)
+	}
+	switch {
+	case old.Run.Snapshot.SHA256 != cur.Run.Snapshot.SHA256:
+		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("made from another snapshot (sha256 %s, not %s)", old.Run.Snapshot.SHA256, cur.Run.Snapshot.SHA256)}
+	case old.Run.Policies.SHA256 != cur.Run.Policies.SHA256:
+		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("made with other policies (sha256 %s, not %s)", old.Run.Policies.SHA256, cur.Run.Policies.SHA256)}
+	}
+	same, err := sameReport(rj, files[JSONName])
+	if err != nil {
+		return nil, fmt.Errorf("compare with the run folder's %s: %w", JSONName, err)
+	}
+	if !same {
+		return nil, &RunExistsError{Dir: dir, Reason: "with other results (other params, waivers, shards or tool version?)"}
+	}
+	return old, nil
+}
+
+// sameReport reports whether two report.json documents are equal apart
+// from run.started_at, run.finished_at and delta. Numbers are compared as
+// written.
+func sameReport(a, b []byte) (bool, error) {
+	na, err := normalReport(a)
+	if err != nil {
+		return false, err
+	}
+	nb, err := normalReport(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(na, nb), nil
+}
+
+func normalReport(data []byte) ([]byte, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var doc map[string]any
+	if err := dec.Decode(&doc); err != nil {
+		return nil, err
+	}
+	delete(doc, "delta")
+	if run, ok := doc["run"].(map[string]any); ok {
+		delete(run, "started_at")
+		delete(run, "finished_at")
+	}
+	return json.Marshal(doc)
 }
 
 // The file names of a run folder.
@@ -163,39 +308,44 @@ func put(ctx context.Context, b storage.Bucket, key string, data []byte, overwri
 	return b.Create(ctx, key, data, true)
 }
 
-func moveLatest(ctx context.Context, b storage.Bucket, rep *Report, dir string, tries int) error {
+// moveLatest points latest.json at the run of rep in dir unless it already
+// points there or at a newer run. It returns latest.json as it is after the
+// call and whether this call wrote it.
+func moveLatest(ctx context.Context, b storage.Bucket, rep *Report, dir string, tries int) (Latest, bool, error) {
 	key := LatestKey(rep.Run.Snapshot.Name)
 	mine := Latest{RunID: rep.Run.ID, AsOf: rep.Run.Snapshot.AsOf, Path: dir, FinishedAt: rep.Run.FinishedAt}
 	data, err := json.MarshalIndent(mine, "", "  ")
 	if err != nil {
-		return err
+		return Latest{}, false, err
 	}
 	data = append(data, '\n')
 	for i := 0; ; i++ {
 		cur, gen, err := b.ReadGen(ctx, key)
 		if err != nil {
-			return err
+			return Latest{}, false, err
 		}
 		if gen != 0 {
 			var l Latest
-			if json.Unmarshal(cur, &l) == nil && newer(l, mine) {
-				return nil // a newer run already published: it wins
+			if json.Unmarshal(cur, &l) == nil && (l == mine || newer(l, mine)) {
+				return l, false, nil // already there, or a newer run published: it wins
 			}
 		}
 		err = b.Swap(ctx, key, data, gen)
 		if err == nil {
-			return nil
+			return mine, true, nil
 		}
 		if !errors.Is(err, storage.ErrPrecondition) || i+1 >= tries {
-			return fmt.Errorf("move %s: %w", key, err)
+			return Latest{}, false, fmt.Errorf("move %s: %w", key, err)
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return Latest{}, false, err
 		}
 	}
 }
 
-// newer reports whether a is strictly newer than b.
+// newer reports whether the run a points at is strictly newer than b's:
+// a later as_of; for the same as_of a later finished_at; then a greater
+// run id. latest.json only ever moves to a newer run.
 func newer(a, b Latest) bool {
 	if a.AsOf != b.AsOf {
 		return a.AsOf > b.AsOf
@@ -208,9 +358,22 @@ func newer(a, b Latest) bool {
 	return a.RunID > b.RunID
 }
 
-// Previous returns the report latest.json of name points at, or nil when
+// pointer returns the latest.json entry that would point at rep.
+func pointer(rep *Report) Latest {
+	return Latest{RunID: rep.Run.ID, AsOf: rep.Run.Snapshot.AsOf, Path: RunDir(rep), FinishedAt: rep.Run.FinishedAt}
+}
+
+// Previous returns the report of the run cur is compared with: the newest
+// complete run of the same snapshot name that is another run than cur (its
+// folder differs) and not newer than cur (an earlier as_of, or the same
+// as_of and an earlier finished_at). It is the run latest.json points at
+// when that one qualifies; otherwise (latest.json points at cur itself, or
+// at a newer run because cur backfills an older as_of) the run folders are
+// searched, newest as_of first, among those with a manifest.json. nil when
 // there is none.
-func Previous(ctx context.Context, b storage.Bucket, name string) (*Report, error) {
+func Previous(ctx context.Context, b storage.Bucket, cur *Report) (*Report, error) {
+	name := cur.Run.Snapshot.Name
+	me := pointer(cur)
 	data, err := b.Read(ctx, LatestKey(name))
 	if errors.Is(err, storage.ErrNotExist) {
 		return nil, nil
@@ -222,6 +385,11 @@ func Previous(ctx context.Context, b storage.Bucket, name string) (*Report, erro
 	if err := json.Unmarshal(data, &l); err != nil {
 		return nil, fmt.Errorf("read previous run of %q: parse %s: %w", name, LatestKey(name), err)
 	}
+	if l.Path == me.Path || newer(l, me) {
+		if l, err = searchPrevious(ctx, b, me, name); err != nil || l.Path == "" {
+			return nil, err
+		}
+	}
 	rj, err := b.Read(ctx, path.Join(l.Path, JSONName))
 	if err != nil {
 		return nil, fmt.Errorf("read previous run of %q: %w", name, err)
@@ -231,4 +399,49 @@ func Previous(ctx context.Context, b storage.Bucket, name string) (*Report, erro
 		return nil, fmt.Errorf("read previous run of %q: %w", name, err)
 	}
 	return r, nil
+}
+
+// searchPrevious finds, among the run folders of name with a manifest.json,
+// the newest one that is not me and not newer than me; a zero Latest when
+// there is none.
+func searchPrevious(ctx context.Context, b storage.Bucket, me Latest, name string) (Latest, error) {
+	prefix := path.Join(name, "runs") + "/"
+	keys, err := b.List(ctx, prefix)
+	if err != nil {
+		return Latest{}, fmt.Errorf("list the runs of %q: %w", name, err)
+	}
+	byAsOf := map[string][]string{} // as_of -> run ids with a manifest
+	for _, k := range keys {
+		parts := strings.Split(strings.TrimPrefix(k, prefix), "/")
+		if len(parts) != 3 || parts[2] != ManifestName || parts[0] > me.AsOf {
+			continue
+		}
+		if dir := path.Join(prefix, parts[0], parts[1]); dir != me.Path {
+			byAsOf[parts[0]] = append(byAsOf[parts[0]], parts[1])
+		}
+	}
+	dates := slices.Collect(maps.Keys(byAsOf))
+	slices.Sort(dates)
+	for i := len(dates) - 1; i >= 0; i-- {
+		var best Latest
+		for _, id := range byAsOf[dates[i]] {
+			dir := path.Join(prefix, dates[i], id)
+			mj, err := b.Read(ctx, path.Join(dir, ManifestName))
+			if err != nil {
+				return Latest{}, fmt.Errorf("read %s: %w", path.Join(dir, ManifestName), err)
+			}
+			var m Manifest
+			if json.Unmarshal(mj, &m) != nil || m.RunID != id || m.Snapshot.AsOf != dates[i] {
+				continue // not a run folder this tool wrote
+			}
+			c := Latest{RunID: id, AsOf: dates[i], Path: dir, FinishedAt: m.FinishedAt}
+			if !newer(c, me) && (best.Path == "" || newer(c, best)) {
+				best = c
+			}
+		}
+		if best.Path != "" {
+			return best, nil
+		}
+	}
+	return Latest{}, nil
 }

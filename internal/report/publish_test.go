@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -91,24 +92,25 @@ func TestPublishAndPrevious(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			b := open(t)
-			if p, err := Previous(ctx, b, "thai-binh"); p != nil || err != nil {
-				t.Fatalf("Previous on empty bucket = %v, %v", p, err)
-			}
 			t0 := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
 			r1, f1 := runOf(t, "run-1", "2024-08-31", t0)
-			dir, err := Publish(ctx, b, r1, f1)
+			if p, err := Previous(ctx, b, r1); p != nil || err != nil {
+				t.Fatalf("Previous on empty bucket = %v, %v", p, err)
+			}
+			p1, err := Publish(ctx, b, r1, f1)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if dir != "thai-binh/runs/2024-08-31/run-1" {
-				t.Errorf("dir = %q", dir)
+			dir := p1.Dir
+			if dir != "thai-binh/runs/2024-08-31/run-1" || p1.Existing || !p1.Moved || p1.Latest.RunID != "run-1" {
+				t.Errorf("Publish = %+v", p1)
 			}
 			checkRun(t, b, dir, f1)
-			prev, err := Previous(ctx, b, "thai-binh")
+			r2, _ := runOf(t, "run-2", "2024-09-30", t0.AddDate(0, 1, 0))
+			prev, err := Previous(ctx, b, r2)
 			if err != nil || prev == nil || prev.Run.ID != "run-1" {
 				t.Fatalf("Previous = %v, %v", prev, err)
 			}
-			r2, _ := runOf(t, "run-2", "2024-09-30", t0.AddDate(0, 1, 0))
 			r2.Delta = Delta(prev, r2)
 			f2, err := Render(ctx, r2, AllFormats, Vietnamese, nil)
 			if err != nil {
@@ -121,25 +123,22 @@ func TestPublishAndPrevious(t *testing.T) {
 			if diff := cmp.Diff(want, readLatest(t, b)); diff != "" {
 				t.Errorf("latest (-want +got):\n%s", diff)
 			}
-			// An older run published late leaves latest.json alone.
+			// An older run published late leaves latest.json alone, and
+			// says so.
 			r0, f0 := runOf(t, "run-0", "2024-07-31", t0.AddDate(0, 2, 0))
-			if _, err := Publish(ctx, b, r0, f0); err != nil {
+			p0, err := Publish(ctx, b, r0, f0)
+			if err != nil {
 				t.Fatal(err)
 			}
 			if got := readLatest(t, b).RunID; got != "run-2" {
 				t.Errorf("an older as_of moved latest.json to %s", got)
 			}
-			// The same run id again: identical files are accepted, other
-			// bytes need AllowOverwrite.
-			if _, err := Publish(ctx, b, r2, f2); err != nil {
-				t.Errorf("republishing identical files: %v", err)
+			if p0.Moved || p0.Latest.RunID != "run-2" {
+				t.Errorf("Publish of an older as_of = %+v, want latest.json unmoved on run-2", p0)
 			}
-			f2b := map[string][]byte{JSONName: f2[JSONName], HTMLName: []byte("<p>retried</p>")}
-			if _, err := Publish(ctx, b, r2, f2b); !errors.Is(err, storage.ErrPrecondition) {
-				t.Errorf("republishing other bytes without AllowOverwrite: %v", err)
-			}
-			if _, err := Publish(ctx, b, r2, f2b, AllowOverwrite()); err != nil {
-				t.Errorf("republishing with AllowOverwrite: %v", err)
+			// The same run id again with identical files: the run stands.
+			if p, err := Publish(ctx, b, r2, f2); err != nil || !p.Existing || p.Moved {
+				t.Errorf("republishing identical files: %+v, %v", p, err)
 			}
 			if _, err := Publish(ctx, b, r2, map[string][]byte{"../x": nil}); err == nil {
 				t.Error("a file name with a path was accepted")
@@ -231,10 +230,11 @@ func TestPublishFaults(t *testing.T) {
 					srv.Proxy.SetPlan(nil)
 					prefix := fmt.Sprintf("f-%s-%d-%v", f, i, persistent)
 					b := srv.Open(t, prefix)
-					base, err := Publish(ctx, b, r1, f1)
+					p, err := Publish(ctx, b, r1, f1)
 					if err != nil {
 						t.Fatal(err)
 					}
+					base := p.Dir
 					srv.Proxy.SetPlan(storagetest.FailAt(i, f, persistent))
 					_, err = Publish(ctx, b, r2, f2)
 					srv.Proxy.SetPlan(nil)
@@ -300,5 +300,231 @@ func TestPublishCancelled(t *testing.T) {
 	}
 	if l := readLatest(t, b); l.RunID != "base" {
 		t.Fatalf("latest = %s, want base", l.RunID)
+	}
+}
+
+// snapshotOf returns every object under prefix with its bytes, and the
+// generation of latest.json.
+func snapshotOf(t *testing.T, b storage.Bucket, prefix string) (map[string]string, int64) {
+	t.Helper()
+	ctx := context.Background()
+	keys, err := b.List(ctx, prefix)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := map[string]string{}
+	for _, k := range keys {
+		data, err := b.Read(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs[k] = string(data)
+	}
+	_, gen, err := b.ReadGen(ctx, LatestKey("thai-binh"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs, gen
+}
+
+// TestPublishNeverRewritesACompleteRun: a run folder with a manifest.json
+// is complete and published; publishing the same run id again (a retried
+// Job, a rerun by hand) rewrites none of its files, with or without
+// AllowOverwrite: another run is refused with a *RunExistsError (other
+// results, other snapshot, other formats: no stale files either), the
+// same run (same report apart from times) stands as it is, and only an
+// incomplete folder (no manifest: a crashed attempt) is rewritten.
+func TestPublishNeverRewritesACompleteRun(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) storage.Bucket{
+		"dir": localBucket,
+		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+			render := func(r *Report, formats ...Format) map[string][]byte {
+				files, err := Render(ctx, r, formats, Vietnamese, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return files
+			}
+			// published returns a bucket where job-42 is published and
+			// latest.json points at it.
+			published := func(t *testing.T) (storage.Bucket, *Report, map[string][]byte) {
+				b := open(t)
+				r, f := runOf(t, "job-42", "2024-09-30", t0)
+				if _, err := Publish(ctx, b, r, f, AllowOverwrite()); err != nil {
+					t.Fatal(err)
+				}
+				return b, r, f
+			}
+			refusals := []struct {
+				name   string
+				files  func(t *testing.T) (*Report, map[string][]byte)
+				reason string
+			}{
+				{"other results", func(t *testing.T) (*Report, map[string][]byte) {
+					r, _ := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))
+					r.Targets[0].Pass, r.Targets[0].Fail = r.Targets[0].Pass-1, r.Targets[0].Fail+1
+					return r, render(r, AllFormats...)
+				}, "other results"},
+				{"other snapshot", func(t *testing.T) (*Report, map[string][]byte) {
+					r, _ := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))
+					r.Run.Snapshot.SHA256 = "other"
+					return r, render(r, AllFormats...)
+				}, "another snapshot"},
+				{"other formats", func(t *testing.T) (*Report, map[string][]byte) {
+					r, _ := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))
+					return r, render(r, FormatJSON)
+				}, "other files"},
+			}
+			for _, tt := range refusals {
+				t.Run(tt.name, func(t *testing.T) {
+					b, r1, f1 := published(t)
+					before, gen := snapshotOf(t, b, "thai-binh/")
+					r, f := tt.files(t)
+					_, err := Publish(ctx, b, r, f, AllowOverwrite())
+					var re *RunExistsError
+					if !errors.As(err, &re) || re.Dir != RunDir(r1) || !strings.Contains(err.Error(), tt.reason) {
+						t.Fatalf("Publish over a complete run: %v, want a *RunExistsError %q", err, tt.reason)
+					}
+					after, gen2 := snapshotOf(t, b, "thai-binh/")
+					if diff := cmp.Diff(before, after); diff != "" || gen2 != gen {
+						t.Errorf("the refused publish wrote (-before +after):\n%s\nlatest.json generation %d -> %d", diff, gen, gen2)
+					}
+					checkRun(t, b, RunDir(r1), f1)
+				})
+			}
+
+			t.Run("the same run again stands as it is", func(t *testing.T) {
+				b, r1, f1 := published(t)
+				before, gen := snapshotOf(t, b, "thai-binh/")
+				r, f := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour)) // other times
+				p, err := Publish(ctx, b, r, f, AllowOverwrite())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !p.Existing || p.Moved || p.Report.Run.FinishedAt != r1.Run.FinishedAt {
+					t.Errorf("Publish = %+v, want the existing run, latest.json not moved", p)
+				}
+				after, gen2 := snapshotOf(t, b, "thai-binh/")
+				if diff := cmp.Diff(before, after); diff != "" || gen2 != gen {
+					t.Errorf("republishing the same run wrote (-before +after):\n%s\nlatest.json generation %d -> %d", diff, gen, gen2)
+				}
+				checkRun(t, b, RunDir(r1), f1)
+			})
+
+			t.Run("a complete run that did not move latest.json", func(t *testing.T) {
+				// job-42 wrote its manifest and died before latest.json moved
+				// (it is copied from another bucket): its retry points
+				// latest.json at it, rewriting nothing.
+				src, r1, f1 := published(t)
+				b := open(t)
+				rb, fb := runOf(t, "base", "2024-08-31", t0)
+				if _, err := Publish(ctx, b, rb, fb); err != nil {
+					t.Fatal(err)
+				}
+				objs, _ := snapshotOf(t, src, RunDir(r1)+"/")
+				for k, v := range objs {
+					if err := b.Create(ctx, k, []byte(v), false); err != nil {
+						t.Fatal(err)
+					}
+				}
+				r, f := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))
+				p, err := Publish(ctx, b, r, f, AllowOverwrite())
+				if err != nil || !p.Existing || !p.Moved {
+					t.Fatalf("Publish = %+v, %v", p, err)
+				}
+				want := Latest{RunID: "job-42", AsOf: "2024-09-30", Path: RunDir(r1), FinishedAt: r1.Run.FinishedAt}
+				if diff := cmp.Diff(want, readLatest(t, b)); diff != "" {
+					t.Errorf("latest.json (-want +got):\n%s", diff)
+				}
+				checkRun(t, b, RunDir(r1), f1)
+			})
+
+			t.Run("an incomplete folder is rewritten", func(t *testing.T) {
+				b := open(t)
+				r, f := runOf(t, "job-42", "2024-09-30", t0)
+				dir := RunDir(r)
+				// A crashed attempt: some files, no manifest.
+				for _, n := range []string{JSONName, CSVName} {
+					if err := b.Create(ctx, path.Join(dir, n), []byte("crashed attempt"), false); err != nil {
+						t.Fatal(err)
+					}
+				}
+				if _, err := Publish(ctx, b, r, f); !errors.Is(err, storage.ErrPrecondition) {
+					t.Errorf("without AllowOverwrite: %v, want a precondition error", err)
+				}
+				p, err := Publish(ctx, b, r, f, AllowOverwrite())
+				if err != nil || p.Existing || !p.Moved {
+					t.Fatalf("Publish = %+v, %v", p, err)
+				}
+				checkRun(t, b, dir, f)
+			})
+		})
+	}
+}
+
+// TestPrevious: the run a report is compared with is the newest complete
+// run that is another run and not newer: latest.json's when it qualifies;
+// for a retried run id (latest.json points at the run itself) and for a
+// backfilled older as_of (latest.json points at a newer run) the run
+// folders are searched; incomplete folders (no manifest) are not runs.
+func TestPrevious(t *testing.T) {
+	for name, open := range map[string]func(t *testing.T) storage.Bucket{
+		"dir": localBucket,
+		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			b := open(t)
+			t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+			for _, r := range []struct {
+				id, asOf string
+				at       time.Duration
+			}{{"a", "2024-08-31", 0}, {"b", "2024-09-30", time.Hour}, {"c", "2024-09-30", 2 * time.Hour}, {"z", "2024-07-31", 3 * time.Hour}} {
+				rep, f := runOf(t, r.id, r.asOf, t0.Add(r.at))
+				if _, err := Publish(ctx, b, rep, f); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// A crashed attempt of 2024-09-15: no manifest.
+			if err := b.Create(ctx, "thai-binh/runs/2024-09-15/crashed/report.json", []byte("{}"), false); err != nil {
+				t.Fatal(err)
+			}
+			if l := readLatest(t, b); l.RunID != "c" {
+				t.Fatalf("latest = %+v", l)
+			}
+			tests := []struct {
+				name, id, asOf string
+				at             time.Duration
+				want           string // previous run id, "" for none
+			}{
+				{"a newer as_of: latest.json", "d", "2024-10-31", 4 * time.Hour, "c"},
+				{"the run latest.json points at, retried", "c", "2024-09-30", 4 * time.Hour, "b"},
+				{"a run of the same as_of finished before the latest", "g", "2024-09-30", 90 * time.Minute, "b"},
+				{"backfill between two runs", "e", "2024-09-15", 4 * time.Hour, "a"},
+				{"backfill of an as_of that has a run", "f", "2024-08-31", 4 * time.Hour, "a"},
+				{"the oldest run retried", "z", "2024-07-31", 4 * time.Hour, ""},
+				{"backfill before every run", "y", "2024-06-30", 4 * time.Hour, ""},
+			}
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					cur, _ := runOf(t, tt.id, tt.asOf, t0.Add(tt.at))
+					prev, err := Previous(ctx, b, cur)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got := ""
+					if prev != nil {
+						got = prev.Run.ID
+					}
+					if got != tt.want {
+						t.Errorf("previous run %q, want %q", got, tt.want)
+					}
+				})
+			}
+		})
 	}
 }
