@@ -69,6 +69,12 @@
 // data-quality table names each table ("Đơn vị (units)").
 //   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
 //   - report.xlsx: XLSX, summary and findings sheets, labels by language.
+//     Counts and rates are numbers (a rate is the ratio 0..1) with custom
+//     number formats (xlsxNumFmts): in Vietnamese counts show literal dots
+//     (1.797 in any spreadsheet program) and rates "0.0 %" tagged
+//     Vietnamese, [$-42A] (48,5 % in LibreOffice, and in Excel where the
+//     computer uses a decimal comma: Excel takes separators from the
+//     system); in English #,##0 and 0.0%.
 //   - manifest.json: written by Publish with the size and sha256 of each file.
 //
 // # Publishing

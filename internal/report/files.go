@@ -257,7 +257,9 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
 	}
 	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F3E5F5"}, Pattern: 1}})
-	pct, _ := f.NewStyle(&excelize.Style{NumFmt: 10}) // 0.00%
+	nf := xlsxNumFmts[lang]
+	count, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &nf.count})
+	pct, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &nf.percent})
 	sw, err := f.NewStreamWriter(sum)
 	if err != nil {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
@@ -265,7 +267,7 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 	_ = sw.SetColWidth(1, 1, 10)
 	_ = sw.SetColWidth(2, 2, 50)
 	head := []any{}
-	for _, k := range []string{"target", "targets", "level", "unit", "total", "pass", "fail", "waived", "skipped", "error", "rate"} {
+	for _, k := range []string{"target", "title", "level", "unit", "total", "pass", "fail", "waived", "skipped", "error", "rate"} {
 		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
 	}
 	col := newCollator() // this rendering's own: see HTML
@@ -278,7 +280,8 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		if lang == English && t.TitleEn != "" {
 			title = t.TitleEn
 		}
-		lines := [][]any{{t.ID, title, "", "", t.Total, t.Pass, t.Fail, t.Waived, t.Skipped, t.Error,
+		n := func(v int) excelize.Cell { return excelize.Cell{StyleID: count, Value: v} }
+		lines := [][]any{{t.ID, title, "", "", n(t.Total), n(t.Pass), n(t.Fail), n(t.Waived), n(t.Skipped), n(t.Error),
 			excelize.Cell{StyleID: pct, Value: ratio(t.Pass, t.Total-t.Skipped)}}}
 		units := unitRows(t, targetResults(r, t.ID))
 		level := "commune"
@@ -293,8 +296,8 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		}
 		slices.SortStableFunc(rows, func(a, b UnitCount) int { return compareUnitNames(col, a, b) })
 		for _, u := range rows {
-			lines = append(lines, []any{t.ID, "", lang.T("level_" + u.Level), u.Name, u.Total, u.Pass, u.Fail, u.Waived,
-				u.Skipped, u.Error, excelize.Cell{StyleID: pct, Value: ratio(u.Pass, u.Total-u.Skipped)}})
+			lines = append(lines, []any{t.ID, "", lang.T("level_" + u.Level), u.Name, n(u.Total), n(u.Pass), n(u.Fail), n(u.Waived),
+				n(u.Skipped), n(u.Error), excelize.Cell{StyleID: pct, Value: ratio(u.Pass, u.Total-u.Skipped)}})
 		}
 		for _, l := range lines {
 			row++
@@ -337,6 +340,31 @@ func XLSX(r *Report, lang Lang) ([]byte, error) {
 		return nil, fmt.Errorf("write report.xlsx: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// xlsxNumFmts are the number formats of the summary sheet's counts and
+// rates. The cells hold numbers (a rate is a ratio 0..1); only the shown
+// text follows the language (spec/reports.md: 1.234, 48,5 %).
+//
+// In a format code "," and "." mean "the thousands and decimal separators
+// of the viewer": Excel takes them from the computer's settings whatever
+// the code says (a locale tag such as [$-42A], Vietnamese, changes names
+// of months and days, not separators), LibreOffice from the format's
+// language, which [$-42A] sets. So in Vietnamese:
+//   - counts print their dots as literal text, "\.", in sections chosen by
+//     magnitude: 1.797 and 1.234.567 in every spreadsheet program, on any
+//     computer (up to 999.999.999; counts of units and results stay far
+//     below);
+//   - rates cannot do that (a literal comma would fall between the wrong
+//     digits of the rounded percentage), so they use "0.0 %" tagged
+//     [$-42A]: 48,5 % in LibreOffice and in Excel on a computer with
+//     Vietnamese (or other decimal-comma) settings, 48.5 % in Excel set to
+//     a decimal point.
+//
+// In English: #,##0 and 0.0% (1,797 and 48.5% with English settings).
+var xlsxNumFmts = map[Lang]struct{ count, percent string }{
+	Vietnamese: {`[>=1000000]#\.###\.##0;[>=1000]#\.##0;0`, `[$-42A]0.0\ %`},
+	English:    {`#,##0`, `0.0%`},
 }
 
 // fastZip is the zip writer of report.xlsx: deflate at flate.BestSpeed

@@ -355,3 +355,63 @@ func TestXLSXCommuneRowsWithoutDistricts(t *testing.T) {
 		t.Errorf("summary rows (-want +got):\n%s", diff)
 	}
 }
+
+// The summary sheet's counts and rates stay numbers, shown the way of the
+// language: counts with literal dots in Vietnamese (1.797 in any
+// spreadsheet program), rates as "0.0 %" tagged Vietnamese ([$-42A]); the
+// first two columns have distinct headers.
+func TestXLSXNumberFormats(t *testing.T) {
+	for _, tc := range []struct {
+		lang            Lang
+		head            []string
+		countFmt, rateF string
+	}{
+		{Vietnamese, []string{"Chỉ tiêu", "Tên chỉ tiêu"}, `[>=1000000]#\.###\.##0;[>=1000]#\.##0;0`, `[$-42A]0.0\ %`},
+		{English, []string{"Target", "Title"}, `#,##0`, `0.0%`},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			data, err := XLSX(built(), tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := excelize.OpenReader(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			sheet := tc.lang.T("sheet_summary")
+			rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.head, rows[0][:2]); diff != "" {
+				t.Errorf("headers (-want +got):\n%s", diff)
+			}
+			// Row 2 is TB-01: total 4, pass 1, fail 2, waived 1, skipped 0, error 0, rate 0.25.
+			if diff := cmp.Diff([]string{"4", "1", "2", "1", "0", "0", "0.25"}, rows[1][4:11]); diff != "" {
+				t.Errorf("TB-01 values (-want +got):\n%s", diff)
+			}
+			for col := 'E'; col <= 'K'; col++ {
+				ref := string(col) + "2"
+				if typ, err := f.GetCellType(sheet, ref); err != nil || (typ != excelize.CellTypeUnset && typ != excelize.CellTypeNumber) {
+					t.Errorf("%s: type %v (err %v), want a number", ref, typ, err)
+				}
+				id, err := f.GetCellStyle(sheet, ref)
+				if err != nil {
+					t.Fatal(err)
+				}
+				st, err := f.GetStyle(id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := tc.countFmt
+				if col == 'K' {
+					want = tc.rateF
+				}
+				if st.CustomNumFmt == nil || *st.CustomNumFmt != want {
+					t.Errorf("%s: number format %v (built-in %d), want %q", ref, st.CustomNumFmt, st.NumFmt, want)
+				}
+			}
+		})
+	}
+}
