@@ -66,6 +66,68 @@ type rawSource struct {
 	Sheet     string `yaml:"sheet"`
 }
 
+// sourceKeys are the options of a table given as an object, in rawSource's
+// order.
+var sourceKeys = func() []string {
+	var keys []string
+	typ := reflect.TypeFor[rawSource]()
+	for i := range typ.NumField() {
+		keys = append(keys, typ.Field(i).Tag.Get("yaml"))
+	}
+	return keys
+}()
+
+// unknownOption returns the first key of a table's options (a mapping node)
+// that is not one of sourceKeys, nil when there is none: a misspelt
+// "delimeter" must not be ignored.
+func unknownOption(m *yaml.Node) *yaml.Node {
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if k := m.Content[i]; !slices.Contains(sourceKeys, k.Value) {
+			return k
+		}
+	}
+	return nil
+}
+
+var (
+	yamlTypeError = regexp.MustCompile("cannot unmarshal !!(\\w+)(?: `[^`]*`)? into (\\S+)")
+	yamlKinds     = map[string]string{"seq": "a list", "map": "a mapping (key: value)", "str": "text", "int": "a number",
+		"float": "a number", "bool": "true or false", "null": "nothing", "timestamp": "a date"}
+)
+
+// yamlMessage is the text of a YAML decoding error without the decoder's
+// prefix and Go type names: "line 3: a list where text is expected".
+func yamlMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	msg = yamlTypeError.ReplaceAllStringFunc(msg, func(m string) string {
+		sub := yamlTypeError.FindStringSubmatch(m)
+		got, ok := yamlKinds[sub[1]]
+		if !ok {
+			got = sub[1]
+		}
+		want := "something else"
+		switch t := sub[2]; {
+		case t == "string":
+			want = "text"
+		case strings.HasPrefix(t, "map["), t == "loaders.rawManifest", t == "loaders.rawSource":
+			want = "a mapping (key: value)"
+		case strings.HasPrefix(t, "[]"):
+			want = "a list"
+		case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "float"):
+			want = "a number"
+		case t == "bool":
+			want = "true or false"
+		}
+		return got + " where " + want + " is expected"
+	})
+	lines := strings.Split(msg, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, "; ")
+}
+
 // ParseManifest parses and validates snapshot.yaml. Problems are returned as
 // findings: DQ001 (fatal) for anything that makes the snapshot unusable,
 // DQ009 (warning) for a table the spec does not know. The manifest is usable
@@ -87,7 +149,7 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&raw); err != nil {
-		fatal("", "", "The snapshot description (snapshot.yaml) cannot be read: "+err.Error())
+		fatal("", "", "The snapshot description (snapshot.yaml) cannot be read: "+yamlMessage(err))
 		return snapshot.Manifest{}, out
 	}
 	m := snapshot.Manifest{APIVersion: raw.APIVersion, Kind: raw.Kind, Name: raw.Name, Title: norm.NFC.String(strings.TrimSpace(raw.Title)),
@@ -120,8 +182,13 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 		case yaml.ScalarNode:
 			src.Path = node.Value
 		case yaml.MappingNode:
+			if k := unknownOption(&node); k != nil {
+				fatal("tables."+name, k.Value, fmt.Sprintf("The table %s has an unknown option %s on line %d; the options are %s.",
+					name, k.Value, k.Line, strings.Join(sourceKeys, ", ")))
+				continue
+			}
 			if err := node.Decode(&src); err != nil {
-				fatal("tables."+name, "", "The reading options of this table cannot be understood: "+err.Error())
+				fatal("tables."+name, "", "The reading options of this table cannot be understood: "+yamlMessage(err))
 				continue
 			}
 		default:

@@ -1,0 +1,43 @@
+package loaders
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestManifestOptionsAndTypes: a misspelt table option is a fatal finding
+// naming it, its line and the options (not ignored); YAML of the wrong
+// kind is explained without the decoder's Go type names.
+func TestManifestOptionsAndTypes(t *testing.T) {
+	cases := []struct {
+		name, tables string // the manifest's tables key, after the 5 lines of baseManifest
+		want         string
+	}{
+		{"misspelt delimiter", "tables:\n  units:\n    path: u.csv\n    delimeter: \";\"",
+			"tables.units delimeter: The table units has an unknown option delimeter on line 9; the options are path, encoding, delimiter, sheet."},
+		{"list as a path", "tables:\n  units:\n    path: [u.csv]",
+			"tables.units : The reading options of this table cannot be understood: line 8: a list where text is expected"},
+		{"tables as a number", "tables: 5",
+			"The snapshot description (snapshot.yaml) cannot be read: line 6: a number where a mapping (key: value) is expected"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := baseManifest + tc.tables + "\n"
+			_, fs := ParseManifest([]byte(data))
+			var got []string
+			for _, f := range fs {
+				got = append(got, f.Column+" "+f.Value+": "+f.Message)
+			}
+			if len(got) != 1 || !strings.HasSuffix(got[0], tc.want) {
+				t.Errorf("findings %q, want one ending with %q\nmanifest:\n%s", got, tc.want, data)
+			}
+			for _, g := range got {
+				for _, goName := range []string{"yaml.Node", "map[", "loaders.", "!!", "unmarshal"} {
+					if strings.Contains(g, goName) {
+						t.Errorf("finding %q shows decoder internals (%s)", g, goName)
+					}
+				}
+			}
+		})
+	}
+}
