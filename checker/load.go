@@ -32,6 +32,26 @@ type PolicyError struct {
 	Message string `json:"message"`
 }
 
+// appendNew appends to errs the errors of more at a place (file, row,
+// column) that errs does not name yet.
+func appendNew(errs, more PolicyErrors) PolicyErrors {
+	type place struct {
+		file     string
+		row, col int
+	}
+	seen := map[place]bool{}
+	for _, e := range errs {
+		seen[place{e.File, e.Row, e.Col}] = true
+	}
+	for _, e := range more {
+		if p := (place{e.File, e.Row, e.Col}); !seen[p] {
+			seen[p] = true
+			errs = append(errs, e)
+		}
+	}
+	return errs
+}
+
 func (e PolicyError) Error() string {
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Row, e.Col, e.Message)
 }
@@ -381,6 +401,9 @@ func compileFiles(files []policyFile) (*Policies, error) {
 				// each target package of the scope on its own too, so that a
 				// problem in one package does not hide the problems of another.
 				w.errs = append(w.errs, compileEach(w.set, w.scope)...)
+				// The type problems only the lint compile sees are listed
+				// in the same pass (where it sees one again, once).
+				w.errs = appendNew(w.errs, lintTypes(w.lint, w.scope))
 				return
 			}
 			w.c = c

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -155,6 +157,22 @@ func TestCheckTypesInput(t *testing.T) {
 				t.Errorf("problems:\n%v\nwant one, starting %q", pe, tt.want)
 			}
 		})
+	}
+}
+
+// TestCheckTypesOnePass: the problems OPA's checker sees and those only the
+// lint compile sees are listed together, each once, so that one check lists
+// them all.
+func TestCheckTypesOnePass(t *testing.T) {
+	body := "input.subject.nmae == \"x\"\n\tsome s in input.members\n\ts.totl > 1\n\tcount(input.models) > \"2\""
+	pe := checkBody(t, "commune", body, nil)
+	var got []string
+	for _, e := range pe {
+		got = append(got, fmt.Sprintf("%s:%d:%d", e.File, e.Row, e.Col))
+	}
+	want := []string{"a.rego:9:2", "a.rego:11:2", "a.rego:12:2"}
+	if !slices.Equal(got, want) {
+		t.Errorf("problems at %v, want %v:\n%v", got, want, pe)
 	}
 }
 
