@@ -274,7 +274,11 @@ func TestTooManyBadRowsLogsFindings(t *testing.T) {
 		t.Fatalf("exit code %d, want %d:\n%s", code, ExitData, stderr)
 	}
 	var counted, located int
+	first := ""
 	for _, l := range logLines(t, stderr) {
+		if _, ok := l["row"]; ok && first == "" {
+			first, _ = l["level"].(string)
+		}
 		code, _ := l["code"].(string)
 		if !strings.HasPrefix(code, "DQ") {
 			continue
@@ -285,6 +289,9 @@ func TestTooManyBadRowsLogsFindings(t *testing.T) {
 		if row, ok := l["row"].(float64); ok && row > 0 && l["file"] != "" && l["table"] != "" {
 			located++
 		}
+	}
+	if first != "error" {
+		t.Errorf("the first finding logged one by one is at level %q, want an error (warnings last)", first)
 	}
 	if counted == 0 || located == 0 {
 		t.Errorf("%d counts and %d located findings in the log, want some of each:\n%s", counted, located, stderr)

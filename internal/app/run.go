@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -119,7 +120,7 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	out, err := a.runStopping(ctx, rc)
 	var tooMany *loaders.TooManyBadRowsError
 	if errors.As(err, &tooMany) {
-		logFindings(log, tooMany.Findings)
+		logFindings(log, tooMany.Table, tooMany.Findings)
 	}
 	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
 		err = fmt.Errorf("run stopped (%w): %v", ctx.Err(), err)
@@ -241,11 +242,24 @@ func (a *app) usageFailed(err error) {
 const maxLoggedFindings = 50
 
 // logFindings logs the data-quality findings of a snapshot that was not
-// used (exit code 3): a count per code, table and column, then the first
-// maxLoggedFindings findings with their file, row and column, so that the
-// export can be fixed from the log alone. Findings about people quote no
-// cell (the loaders leave their value empty).
-func logFindings(log zerolog.Logger, findings []snapshot.Finding) {
+// used (exit code 3) because table stop had too many bad rows: a count per
+// code, table and column, then the first maxLoggedFindings findings with
+// their file, row and column, so that the export can be fixed from the log
+// alone: the errors of table stop first, then the other errors, then the
+// warnings. Findings about people quote no cell (the loaders leave their
+// value empty).
+func logFindings(log zerolog.Logger, stop snapshot.Table, findings []snapshot.Finding) {
+	rank := func(f snapshot.Finding) int {
+		switch {
+		case f.Severity == snapshot.SeverityWarning:
+			return 2
+		case f.Table == stop:
+			return 0
+		}
+		return 1
+	}
+	findings = slices.Clone(findings)
+	slices.SortStableFunc(findings, func(a, b snapshot.Finding) int { return rank(a) - rank(b) })
 	type key struct {
 		code   snapshot.Code
 		sev    snapshot.Severity
@@ -273,7 +287,7 @@ func logFindings(log zerolog.Logger, findings []snapshot.Finding) {
 	}
 	for i, f := range findings {
 		if i == maxLoggedFindings {
-			log.Error().Int("not_logged", len(findings)-i).Msg("more data-quality findings: fix the ones above and run again")
+			log.Error().Int("not_logged", len(findings)-i).Msg("more data-quality findings, not logged one by one (the counts above include them)")
 			break
 		}
 		log.WithLevel(level(f.Severity)).Str("code", string(f.Code)).Str("table", string(f.Table)).Str("file", f.File).Int("row", f.Row).
