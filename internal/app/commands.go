@@ -17,7 +17,7 @@ func (a *app) testCommand() *cobra.Command {
 Test runs the *_test.rego files of a policy directory with OPA's test
 semantics (rules named test_*). DIR defaults to the policies built into the
 binary. Exit code 0 when every test passes, 2 otherwise.`),
-		Example: "  vungmanh test ./policies\n  vungmanh test ./policies --coverage --run TB-04",
+		Example: "  vungmanh test ./policies\n  vungmanh test ./policies --coverage --run tb04",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.started()
@@ -105,7 +105,7 @@ statistics only.`),
 	f.StringVar(&o.target, "target", "", "only this target id")
 	f.BoolVar(&o.explain, "explain", false, "print the evaluation trace")
 	f.StringVar(&o.params, "params", "", "YAML file of target parameters")
-	f.StringVar(&o.maxBadRows, "max-bad-rows", "100%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops eval (default: none; run's default is 1%)")
+	f.StringVar(&o.maxBadRows, "max-bad-rows", "100%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops eval (run's default is 1%)")
 	return cmd
 }
 
@@ -215,8 +215,8 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 	f.IntVar(&o.shardCount, "shard-count", 1, "number of shards of the run")
 	f.IntVar(&o.workers, "workers", 0, "evaluation parallelism for the province and district targets (default: number of CPUs)")
 	f.StringVar(&o.failOn, "fail-on", "never", "never, fail or error: which results make the exit code 4")
-	f.StringVar(&o.lang, "lang", "vi", "language of the HTML and XLSX reports (default: the shards' --lang)")
-	f.StringSliceVar(&o.formats, "formats", Formats, "report formats to write (default: the shards' --formats)")
+	f.StringVar(&o.lang, "lang", "", "language of the HTML and XLSX reports, vi or en (default: the shards' --lang)")
+	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(Formats, ",")+" (default: the shards' --formats)")
 	return cmd
 }
 
