@@ -41,3 +41,31 @@ func TestManifestOptionsAndTypes(t *testing.T) {
 		})
 	}
 }
+
+// TestLongIDsClippedInMessages: an id quoted in a finding's message is
+// clipped like its value (200 bytes), not repeated whole.
+func TestLongIDsClippedInMessages(t *testing.T) {
+	long := "c" + strings.Repeat("x", 300)
+	fsys := mapFS(map[string]string{
+		"snapshot.yaml": manifest("units: u.csv\nratings: r.csv"),
+		"u.csv":         unitsCSV,
+		"r.csv":         "unit_id,year,rating\n" + long + ",2023,good\n",
+	})
+	snap, err := load(t, fsys, WithMaxBadRows(Limit{Count: 10}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range snap.Findings {
+		if f.Table != "ratings" {
+			continue
+		}
+		n++
+		if strings.Contains(f.Message, long) || len(f.Message) > 300 || len(f.Value) > 210 {
+			t.Errorf("%s: message of %d bytes, value of %d: %q", f.Code, len(f.Message), len(f.Value), f.Message)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no finding on the ratings row")
+	}
+}

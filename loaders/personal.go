@@ -34,5 +34,5 @@ func ref(t snapshot.Table, noun, id string) string {
 	if personal(t) {
 		return noun + " id"
 	}
-	return noun + " " + id
+	return noun + " " + clip(id)
 }

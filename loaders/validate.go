@@ -82,7 +82,7 @@ func dupMsg(t snapshot.Table, id string, first int) string {
 	if personal(t) {
 		return fmt.Sprintf("The id is used again; row %d has it first.", first)
 	}
-	return fmt.Sprintf("The id %s is used again; row %d has it first.", id, first)
+	return fmt.Sprintf("The id %s is used again; row %d has it first.", clip(id), first)
 }
 
 func (r *rawTable) dropRow(i int) {
@@ -138,7 +138,7 @@ func (v *crossCheck) checkUnits() {
 			continue
 		}
 		if f, dup := first[u.id]; dup {
-			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, fmt.Sprintf("The id %s is used again; row %d has it first.", u.id, raw.rows[f.row]))
+			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows[f.row]))
 			continue
 		}
 		first[u.id] = u
@@ -188,11 +188,11 @@ func (v *crossCheck) checkUnits() {
 		}
 		p := first[u.parent]
 		if p == nil {
-			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, fmt.Sprintf("The parent unit %s is not in the units table.", u.parent))
+			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, fmt.Sprintf("The parent unit %s is not in the units table.", clip(u.parent)))
 			continue
 		}
 		if !nestingOK(p.level, u.level) {
-			raw.flag(u.row, snapshot.DQNesting, "parent_id", u.parent, fmt.Sprintf("A %s cannot be placed under a %s (%s).", u.level, p.level, u.parent))
+			raw.flag(u.row, snapshot.DQNesting, "parent_id", u.parent, fmt.Sprintf("A %s cannot be placed under a %s (%s).", u.level, p.level, clip(u.parent)))
 		}
 	}
 	// Exclusion cascade: a unit is excluded when its row is bad or an
@@ -433,7 +433,7 @@ func (v *crossCheck) checkLineage() {
 	}
 	eachRef(raw, "successor_id", v.unitStatus, func(i int, st refStatus, id string) {
 		if st == refUnknown {
-			raw.flag(i, snapshot.DQUnknownRef, "successor_id", id, fmt.Sprintf("The successor unit %s is not in the units table.", id))
+			raw.flag(i, snapshot.DQUnknownRef, "successor_id", id, fmt.Sprintf("The successor unit %s is not in the units table.", clip(id)))
 		}
 	})
 }

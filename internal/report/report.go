@@ -419,7 +419,12 @@ func scrub(v any) any {
 // scrubFinding blanks the offending value of findings about member rows or
 // the needs column: a shifted row can put a name or phone number there.
 func scrubFinding(f snapshot.Finding) snapshot.Finding {
-	if f.Table == snapshot.Members || f.Column == "needs" || isPersonalKey(f.Column) {
+	people := f.Table == snapshot.Members || f.Table == snapshot.Cadres || f.Table == snapshot.Participants
+	// The name of a unit or a model is the organisation's, not a person's:
+	// a finding on it (DQ008) quotes it, as on any other column of those
+	// tables (docs/snapshot-format.md).
+	orgName := f.Column == "name" && (f.Table == snapshot.Units || f.Table == snapshot.Models)
+	if people || f.Column == "needs" || isPersonalKey(f.Column) && !orgName {
 		f.Value = ""
 	}
 	return f

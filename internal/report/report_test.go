@@ -16,6 +16,7 @@ import (
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/report/schema"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/")
@@ -394,5 +395,32 @@ func TestBuildCopiesPaths(t *testing.T) {
 	}
 	if got := r.Results[1].Path; !slices.Equal(got, []string{"tb", "dist-tt"}) {
 		t.Errorf("second result's path = %v", got)
+	}
+}
+
+// TestScrubFinding: a finding on a table of people never quotes a value;
+// the name of a unit or a model is quoted, as any other value of those
+// tables; personal column names are blanked anywhere.
+func TestScrubFinding(t *testing.T) {
+	cases := []struct {
+		table  snapshot.Table
+		column string
+		keep   bool
+	}{
+		{snapshot.Units, "name", true},
+		{snapshot.Models, "name", true},
+		{snapshot.Units, "kind", true},
+		{snapshot.Members, "name", false},
+		{snapshot.Members, "unit_id", false},
+		{snapshot.Cadres, "role", false},
+		{snapshot.Participants, "participant_id", false},
+		{snapshot.Units, "phone", false},
+		{snapshot.Ratings, "needs", false},
+	}
+	for _, c := range cases {
+		f := scrubFinding(snapshot.Finding{Code: snapshot.DQNormalised, Table: c.table, Column: c.column, Value: "Tỉnh Thái Bình"})
+		if got := f.Value != ""; got != c.keep {
+			t.Errorf("%s.%s: value kept = %v, want %v", c.table, c.column, got, c.keep)
+		}
 	}
 }
