@@ -281,8 +281,12 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		msg := "The snapshot description (snapshot.yaml) cannot be read: " + err.Error()
+		if errors.Is(err, errTooBig) {
+			msg = fmt.Sprintf("The snapshot description (snapshot.yaml) is larger than %d KiB: it lists the tables, it does not hold data.", DefaultMaxManifestBytes>>10)
+		}
 		return nil, &FatalError{Findings: []snapshot.Finding{{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile,
-			Message: "The snapshot description (snapshot.yaml) cannot be read: " + err.Error()}}, Err: err}
+			Message: msg}}, Err: err}
 	}
 	return data, nil
 }

@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -67,5 +68,15 @@ func TestLongIDsClippedInMessages(t *testing.T) {
 	}
 	if n == 0 {
 		t.Fatal("no finding on the ratings row")
+	}
+}
+
+// TestOversizedManifest: a snapshot.yaml over its cap says so, with the cap.
+func TestOversizedManifest(t *testing.T) {
+	big := manifest("units: u.csv") + "# " + strings.Repeat("x", int(DefaultMaxManifestBytes)) + "\n"
+	_, err := load(t, mapFS(map[string]string{"snapshot.yaml": big, "u.csv": unitsCSV}))
+	var fe *FatalError
+	if !errors.As(err, &fe) || len(fe.Findings) != 1 || !strings.Contains(fe.Findings[0].Message, "larger than 1024 KiB") {
+		t.Fatalf("error %v, want one DQ001 naming the 1024 KiB cap", err)
 	}
 }
