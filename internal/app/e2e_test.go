@@ -173,6 +173,7 @@ func TestRunExitCodes(t *testing.T) {
 		{"snapshot scheme", []string{"--snapshot", "s3://bucket/x"}, ExitConfig, "setting snapshot"},
 		{"out scheme", []string{"--out", "s3://bucket/x"}, ExitConfig, "setting out"},
 		{"out is a file", []string{"--out", badParams}, ExitConfig, "setting out"},
+		{"out under a file", []string{"--out", filepath.Join(badParams, "reports")}, ExitConfig, "setting out"},
 		{"gs without bucket", []string{"--out", "gs:///x"}, ExitConfig, "setting out"},
 		{"too many bad rows", []string{"--snapshot", smallSample + "&defects=0.05", "--max-bad-rows", "0"}, ExitData, "more than the limit of 0"},
 		{"bad sample url", []string{"--snapshot", "sample://atlantis"}, ExitConfig, "setting snapshot"},

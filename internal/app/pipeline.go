@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -69,6 +70,11 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	if err != nil {
 		if perr := policies(); perr != nil {
 			return nil, perr
+		}
+		if !strings.HasPrefix(s.Out, "gs://") {
+			// A local folder that cannot be created or written: retrying
+			// will not help (exit code 2).
+			return nil, configErrorf("out", "--out %q: %v", s.Out, err)
 		}
 		return nil, fmt.Errorf("open --out %q: %w", s.Out, err)
 	}

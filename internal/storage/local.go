@@ -46,6 +46,16 @@ func OpenDir(root string) (*Dir, error) {
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return nil, fmt.Errorf("open bucket %q: %w", root, err)
 	}
+	// A folder that cannot be written fails now, before a run has done its
+	// work, rather than when it publishes.
+	probe, err := os.CreateTemp(abs, ".write-probe-*")
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %q: cannot write in it: %w", root, err)
+	}
+	probe.Close()
+	if err := os.Remove(probe.Name()); err != nil {
+		return nil, fmt.Errorf("open bucket %q: %w", root, err)
+	}
 	return &Dir{root: abs}, nil
 }
 
