@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -296,5 +297,27 @@ func TestTooManyBadRowsLogsFindings(t *testing.T) {
 	}
 	if counted == 0 || located == 0 {
 		t.Errorf("%d counts and %d located findings in the log, want some of each:\n%s", counted, located, stderr)
+	}
+}
+
+// TestUnknownParamsWarned: parameters for a target id the policies do not
+// have are read by nobody; the run says so (and still runs).
+func TestUnknownParamsWarned(t *testing.T) {
+	params := filepath.Join(t.TempDir(), "params.yaml")
+	if err := os.WriteFile(params, []byte("TB-99: {min_size: 2}\nTB-06: {max_size: 4}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", t.TempDir(), "--formats", "json", "--params", params)
+	if code != ExitOK {
+		t.Fatalf("exit code %d:\n%s", code, stderr)
+	}
+	var warned []string
+	for _, l := range logLines(t, stderr) {
+		if k, ok := l["params_key"].(string); ok && l["level"] == "warn" {
+			warned = append(warned, k)
+		}
+	}
+	if !slices.Equal(warned, []string{"TB-99"}) {
+		t.Errorf("warned about %v, want [TB-99]", warned)
 	}
 }

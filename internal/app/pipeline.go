@@ -6,10 +6,12 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime"
+	"sort"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/rs/zerolog"
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -112,6 +114,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	}
 	if params != nil {
 		opts = append(opts, checker.WithParams(params))
+		warnUnknownParams(log, params, pol)
 	}
 	if waivers != nil {
 		opts = append(opts, checker.WithWaivers(waivers, snap.Manifest.AsOf))
@@ -210,4 +213,24 @@ func logSnapshot(rc *runContext, snap *snapshot.Snapshot) {
 		Str("snapshot_sha256", snap.SHA256).Interface("rows", rows).
 		Int("dq_errors", errs).Int("dq_warnings", warns).Int("excluded_units", len(snap.ExcludedUnits)).
 		Msg("snapshot loaded")
+}
+
+// warnUnknownParams logs a warning for each key of --params that is not the
+// id of a target of pol: data.params is read by target id, so its
+// parameters are read by nobody (a misspelt id, or a target removed).
+func warnUnknownParams(log zerolog.Logger, params map[string]any, pol *checker.Policies) {
+	ids := map[string]bool{}
+	for _, t := range pol.Targets() {
+		ids[t.ID] = true
+	}
+	var unknown []string
+	for k := range params {
+		if !ids[k] {
+			unknown = append(unknown, k)
+		}
+	}
+	sort.Strings(unknown)
+	for _, k := range unknown {
+		log.Warn().Str("params_key", k).Msg("--params has parameters for a target the policies do not have: they are not read")
+	}
 }
