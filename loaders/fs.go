@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"cloud.google.com/go/storage"
+	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/option"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -104,8 +105,19 @@ func openGCS(ctx context.Context, raw string) (fs.FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open snapshot %q: %w", raw, err)
 	}
+	// The client's own default retries a failing read until the context
+	// ends, which for a run without --timeout is never: a bucket that keeps
+	// failing (or a host that does not answer) must end the run with exit
+	// code 1, for the CronJob to retry later. The bounds are
+	// internal/storage's (OpenGCS).
+	client.SetRetry(storage.WithBackoff(gax.Backoff{Initial: 200 * time.Millisecond, Max: 10 * time.Second, Multiplier: 2}),
+		storage.WithMaxAttempts(gcsAttempts))
 	return &gcsFS{ctx: ctx, bucket: client.Bucket(bucket), prefix: prefix}, nil
 }
+
+// gcsAttempts is how many times a request to Cloud Storage is made before
+// its error is the run's.
+const gcsAttempts = 6
 
 // gcsFS is an fs.FS over the objects under a prefix. fs.FS has no context
 // parameter, so the context of OpenFS is kept for the requests of Open; the
@@ -129,7 +141,7 @@ func (g *gcsFS) openContext(ctx context.Context, name string) (fs.File, error) {
 	obj := g.bucket.Object(path.Join(g.prefix, name))
 	attrs, err := obj.Attrs(ctx)
 	if err != nil {
-		if errors.Is(err, storage.ErrObjectNotExist) {
+		if errors.Is(err, storage.ErrObjectNotExist) || errors.Is(err, storage.ErrBucketNotExist) {
 			err = fs.ErrNotExist
 		}
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}

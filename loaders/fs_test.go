@@ -6,11 +6,13 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/google/go-cmp/cmp"
@@ -131,5 +133,33 @@ func TestLoadGCS(t *testing.T) {
 	}
 	if !strings.HasPrefix(snap.Manifest.Name, "test") {
 		t.Errorf("manifest %+v", snap.Manifest)
+	}
+}
+
+// TestLoadGCSGivesUp: when Cloud Storage does not answer, loading ends
+// with an error of its own after a bounded number of attempts, not when
+// the caller's context ends (a nightly run has no deadline by default).
+func TestLoadGCSGivesUp(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there any more: every request is refused
+	t.Setenv("STORAGE_EMULATOR_HOST", addr)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // far beyond 6 attempts and their backoff
+	defer cancel()
+	_, err = Load(ctx, "gs://exports/tb/2024-09-30")
+	if err == nil {
+		t.Fatal("loaded a snapshot from nowhere")
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("loading stopped only when the context ended: %v", err)
+	}
+	// Storage failed, not the export: no data-quality finding (exit code 1
+	// for the CronJob to retry, not 3).
+	var fe *FatalError
+	if errors.As(err, &fe) {
+		t.Errorf("a storage failure reported as unusable data: %v", err)
 	}
 }

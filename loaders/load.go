@@ -272,6 +272,11 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if _, remote := l.fsys.(*gcsFS); remote {
+			// Cloud Storage failed (after its retries), not the export: a
+			// transient error (exit code 1), not DQ001.
+			return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
+		}
 		return nil, &FatalError{Findings: []snapshot.Finding{{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile,
 			Message: "The snapshot description (snapshot.yaml) cannot be opened: " + err.Error()}}, Err: err}
 	}
@@ -280,6 +285,9 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
+		}
+		if _, remote := l.fsys.(*gcsFS); remote && !errors.Is(err, errTooBig) {
+			return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
 		}
 		msg := "The snapshot description (snapshot.yaml) cannot be read: " + err.Error()
 		if errors.Is(err, errTooBig) {
