@@ -5,9 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"strings"
+	"testing/fstest"
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/sample"
@@ -94,14 +96,8 @@ func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
 		data, err := readSettingFile(ctx, "policies", src)
 		return nil, data, err
 	case strings.HasPrefix(src, "gs://"):
-		fsys, err := loaders.OpenFS(ctx, src)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, nil, fmt.Errorf("open policies %q: %w", src, ctx.Err())
-			}
-			return nil, nil, fmt.Errorf("open policies %q: %w", src, err)
-		}
-		return fsys, nil, nil
+		fsys, err := gcsPolicyFS(ctx, src)
+		return fsys, nil, err
 	default:
 		dir := strings.TrimPrefix(src, "file://")
 		st, err := os.Stat(dir)
@@ -113,6 +109,40 @@ func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
 		}
 		return hideKubeDirs{os.DirFS(dir)}, nil, nil
 	}
+}
+
+// gcsPolicyFS reads the .rego files under gs://bucket/prefix into memory (a
+// policy folder is small) as a file system rooted at the prefix. A folder
+// without one is a setting error (exit code 2); a storage failure is not.
+func gcsPolicyFS(ctx context.Context, src string) (fs.FS, error) {
+	u, err := url.Parse(src)
+	if err != nil || u.Host == "" {
+		return nil, configErrorf("policies", "--policies %q: want gs://bucket/folder or gs://bucket/path/bundle.tar.gz", src)
+	}
+	b, err := storage.Open(ctx, strings.TrimSuffix(src, "/"))
+	if err != nil {
+		return nil, fmt.Errorf("open policies %q: %w", src, err)
+	}
+	defer b.Close()
+	keys, err := b.List(ctx, "")
+	if err != nil {
+		return nil, fmt.Errorf("list policies %q: %w", src, err)
+	}
+	files := fstest.MapFS{}
+	for _, k := range keys {
+		if !strings.HasSuffix(k, ".rego") || !fs.ValidPath(k) {
+			continue
+		}
+		data, err := b.Read(ctx, k)
+		if err != nil {
+			return nil, fmt.Errorf("read policies %q: %w", src+"/"+k, err)
+		}
+		files[k] = &fstest.MapFile{Data: data}
+	}
+	if len(files) == 0 {
+		return nil, configErrorf("policies", "--policies %q: no .rego file under it (want a policy folder or a .tar.gz bundle)", src)
+	}
+	return files, nil
 }
 
 // loadPolicies compiles the policies of src. Policy problems come back as
