@@ -179,7 +179,10 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 	}
 	// Never over another attempt's manifest: that folder is complete.
 	if err := put(ctx, b, path.Join(dir, ManifestName), append(mj, '\n'), false); err != nil {
-		return nil, fmt.Errorf("publish %s: another attempt of the run completed the folder meanwhile: %w", dir, err)
+		if errors.Is(err, storage.ErrPrecondition) {
+			return nil, fmt.Errorf("publish %s: another attempt of the run completed the folder meanwhile: %w", dir, err)
+		}
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
 	p := &Published{Dir: dir, Report: rep}
 	if p.Latest, p.Moved, err = moveLatest(ctx, b, rep, dir, o.maxSwapTries); err != nil {

@@ -253,6 +253,11 @@ func TestPublishFaults(t *testing.T) {
 							t.Fatalf("Publish succeeded through a persistent %s fault; latest %s", f, l.RunID)
 						}
 					default:
+						// Only a write that found the manifest already there
+						// blames another attempt; a failing store is named as such.
+						if strings.Contains(err.Error(), "another attempt") && f != storagetest.FaultLostResponse {
+							t.Errorf("a persistent %s fault reported as another attempt's manifest: %v", f, err)
+						}
 						if l.RunID == "next" {
 							// Only possible when the swap itself landed and its answer was lost.
 							if f != storagetest.FaultLostResponse {
