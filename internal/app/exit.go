@@ -7,6 +7,7 @@ import (
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/checker/regotest"
+	"github.com/vungmanh/vungmanh/internal/storage"
 	"github.com/vungmanh/vungmanh/loaders"
 )
 
@@ -92,6 +93,9 @@ func exitCode(err error) int {
 		return ExitConfig
 	case errors.As(err, &fatal), errors.As(err, &badRows):
 		return ExitData
+	case errors.Is(err, storage.ErrNoBucket):
+		// --out names a bucket that does not exist: a setting to fix.
+		return ExitConfig
 	case errors.As(err, &failOn):
 		return ExitFailOn
 	}

@@ -53,3 +53,14 @@ func TestPoliciesFolderOnGCS(t *testing.T) {
 		t.Errorf("run --policies gs://pols/empty: exit %d, want %d naming the problem\n%s", code, ExitConfig, stderr)
 	}
 }
+
+// TestOutBucketMissing: --out in a bucket that does not exist is a setting
+// to fix (exit code 2), named as such, not a fault to retry.
+func TestOutBucketMissing(t *testing.T) {
+	srv := storagetest.NewServer(t, "reports")
+	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(srv.Proxy.URL, "http://"))
+	code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--out", "gs://nosuch/vm", "--formats", "json")
+	if code != ExitConfig || !strings.Contains(stderr, "gs://nosuch: the bucket does not exist") {
+		t.Errorf("exit %d, want %d naming the missing bucket:\n%s", code, ExitConfig, stderr)
+	}
+}

@@ -199,6 +199,10 @@ func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditio
 			}
 			return err
 		}
+		if isNotFound(err) {
+			// Writing an object can only be "not found" for its bucket.
+			return fmt.Errorf("write %q: gs://%s: %w (%v)", key, g.name, ErrNoBucket, err)
+		}
 		if attempt >= g.attempts || !gcs.ShouldRetry(err) {
 			return err
 		}
@@ -249,6 +253,11 @@ func (g *GCS) Close() error { return g.client.Close() }
 
 // String returns the bucket's URL.
 func (g *GCS) String() string { return "gs://" + g.name + "/" + g.prefix }
+
+func isNotFound(err error) bool {
+	var ge *googleapi.Error
+	return errors.Is(err, gcs.ErrBucketNotExist) || errors.As(err, &ge) && ge.Code == http.StatusNotFound
+}
 
 func isPrecondition(err error) bool {
 	var e *googleapi.Error

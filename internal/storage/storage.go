@@ -12,6 +12,10 @@ import (
 // ErrNotExist is returned (wrapped) when an object does not exist.
 var ErrNotExist = errors.New("object does not exist")
 
+// ErrNoBucket is returned (wrapped) when a write finds no bucket: a
+// setting to fix, not a fault to retry.
+var ErrNoBucket = errors.New("the bucket does not exist")
+
 // ErrPrecondition is returned (wrapped) when a write's precondition failed:
 // Create found the object already there, or Swap found another generation.
 var ErrPrecondition = errors.New("precondition failed")
