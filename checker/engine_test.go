@@ -124,7 +124,6 @@ func TestEngineFallback(t *testing.T) {
 	snap := smallSnap(checkedAlloc(t))
 	t.Cleanup(snap.Release)
 	policies := func(slow bool) *Policies {
-		fsys := fstest.MapFS{}
 		bodies := []string{`violation contains {"msg": "ok"} if true
 x := 1 if input.subject.id
 x := 2 if input.subject.level
@@ -140,15 +139,7 @@ warning contains {"msg": sprintf("%d", [x])} if true`,
 	i + j + k < 0
 }`)
 		}
-		for i, body := range bodies {
-			meta := strings.NewReplacer("X-1", fmt.Sprintf("X-%d", i), "targets.x", fmt.Sprintf("targets.x%d", i)).Replace(okMeta)
-			fsys[fmt.Sprintf("x%d.rego", i)] = &fstest.MapFile{Data: []byte(meta + body + "\n")}
-		}
-		p, err := Load(context.Background(), fsys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return loadTargets(t, bodies...)
 	}
 	// short is far beyond the fast targets (microseconds, even under the
 	// race detector: an evaluation that finishes past its deadline is an
@@ -175,6 +166,22 @@ warning contains {"msg": sprintf("%d", [x])} if true`,
 			t.Errorf("timeout %v: regovm never fell back", timeout)
 		}
 	}
+}
+
+// loadTargets loads one commune target per body: X-0 (package targets.x0),
+// X-1, ...
+func loadTargets(t *testing.T, bodies ...string) *Policies {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for i, body := range bodies {
+		meta := strings.NewReplacer("X-1", fmt.Sprintf("X-%d", i), "targets.x", fmt.Sprintf("targets.x%d", i)).Replace(okMeta)
+		fsys[fmt.Sprintf("x%d.rego", i)] = &fstest.MapFile{Data: []byte(meta + body + "\n")}
+	}
+	p, err := Load(context.Background(), fsys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // TestEngineUnplanned: a group whose plan regovm cannot run (here `with`)
@@ -206,19 +213,7 @@ is_named if input.subject.name != ""`
 func TestRuleShapesAgree(t *testing.T) {
 	snap := smallSnap(checkedAlloc(t))
 	t.Cleanup(snap.Release)
-	load := func(bodies ...string) *Policies {
-		t.Helper()
-		fsys := fstest.MapFS{}
-		for i, body := range bodies {
-			meta := strings.NewReplacer("X-1", fmt.Sprintf("X-%d", i), "targets.x", fmt.Sprintf("targets.x%d", i)).Replace(okMeta)
-			fsys[fmt.Sprintf("x%d.rego", i)] = &fstest.MapFile{Data: []byte(meta + body + "\n")}
-		}
-		p, err := Load(context.Background(), fsys)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	load := func(bodies ...string) *Policies { return loadTargets(t, bodies...) }
 	shapes := []string{
 		`violation := true`,
 		`violation := false`,
