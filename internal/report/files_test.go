@@ -97,15 +97,7 @@ func TestXLSX(t *testing.T) {
 		{English, "Summary", "Findings", "Target", "Every commune union has a \"1+1\" model"},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {
-			data, err := XLSX(built(), tc.lang)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := excelize.OpenReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openXLSX(t, built(), tc.lang)
 			if diff := cmp.Diff([]string{tc.summary, tc.findings}, f.GetSheetList()); diff != "" {
 				t.Errorf("sheets (-want +got):\n%s", diff)
 			}
@@ -328,15 +320,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 // In a province without districts, the summary sheet has a row per commune
 // under a commune-scope target, as the HTML has a bar per commune.
 func TestXLSXCommuneRowsWithoutDistricts(t *testing.T) {
-	data, err := XLSX(Build(noDistrictsInputs()), Vietnamese)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openXLSX(t, Build(noDistrictsInputs()), Vietnamese)
 	rows, err := f.GetRows(Vietnamese.T("sheet_summary"))
 	if err != nil {
 		t.Fatal(err)
@@ -370,15 +354,7 @@ func TestXLSXNumberFormats(t *testing.T) {
 		{English, []string{"Target", "Title"}, `#,##0`, `0.0%`},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {
-			data, err := XLSX(built(), tc.lang)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := excelize.OpenReader(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openXLSX(t, built(), tc.lang)
 			sheet := tc.lang.T("sheet_summary")
 			rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
 			if err != nil {
@@ -414,4 +390,20 @@ func TestXLSXNumberFormats(t *testing.T) {
 			}
 		})
 	}
+}
+
+// openXLSX renders r's XLSX report in lang and opens it (closed when the
+// test ends).
+func openXLSX(t *testing.T, r *Report, lang Lang) *excelize.File {
+	t.Helper()
+	data, err := XLSX(r, lang)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
 }

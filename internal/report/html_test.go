@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/xuri/excelize/v2"
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -110,15 +109,7 @@ func TestHTMLVietnameseOrder(t *testing.T) {
 	if diff := cmp.Diff(want, matches(barName, cardHTML(t, page, "TB-02"))); diff != "" {
 		t.Errorf("bars (-want +got):\n%s", diff)
 	}
-	data, err := XLSX(r, Vietnamese)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f, err := excelize.OpenReader(bytes.NewReader(data))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	f := openXLSX(t, r, Vietnamese)
 	rows, err := f.GetRows(Vietnamese.T("sheet_summary"))
 	if err != nil {
 		t.Fatal(err)
@@ -223,15 +214,7 @@ func TestNotEvaluatedWorded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			xlsx, err := XLSX(r, lang)
-			if err != nil {
-				t.Fatal(err)
-			}
-			f, err := excelize.OpenReader(bytes.NewReader(xlsx))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
+			f := openXLSX(t, r, lang)
 			rows, err := f.GetRows(lang.T("sheet_findings"))
 			if err != nil {
 				t.Fatal(err)
