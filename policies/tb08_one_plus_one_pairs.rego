@@ -5,13 +5,16 @@
 #   (helper), một người được giúp đỡ (helped) và ghi một nội dung (component):
 #   - branch_twinning (chi hội mạnh giúp chi hội yếu): hai chi hội, xếp loại gần
 #     nhất của chi hội giúp đỡ cao hơn hẳn chi hội được giúp đỡ;
-#   - cadre_supports_member (cán bộ giúp hội viên khó khăn): người được giúp đỡ là
-#     hội viên có hoàn cảnh khó khăn (hardship);
+#   - cadre_supports_member (cán bộ giúp hội viên khó khăn): người giúp đỡ là cán
+#     bộ, hoặc hội viên không có hoàn cảnh khó khăn (không phải đơn vị, không phải
+#     phụ nữ chưa vào hội, không phải hội viên có hoàn cảnh khó khăn); người được
+#     giúp đỡ là hội viên có hoàn cảnh khó khăn (hardship);
 #   - member_recruits_woman (hội viên vận động phụ nữ vào hội): người giúp đỡ là hội
 #     viên; người được giúp đỡ là phụ nữ chưa vào hội (person) hoặc hội viên vào hội
 #     từ ngày ra mắt mô hình trở đi;
-#   - party_mentors_cadre (đảng viên kèm cặp cán bộ): người giúp đỡ là đảng viên,
-#     người được giúp đỡ là cán bộ.
+#   - party_mentors_cadre (đảng viên kèm cặp cán bộ): người giúp đỡ là đảng viên;
+#     người được giúp đỡ là cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội
+#     phó, tổ trưởng, tổ phó) chưa là đảng viên.
 # custom:
 #   id: TB-08
 #   scope: model
@@ -194,6 +197,35 @@ hardship_member(p) if {
 	p.member.hardship == true
 }
 
+# Người giúp đỡ là cán bộ, hoặc hội viên không có hoàn cảnh khó khăn: không
+# phải đơn vị, phụ nữ chưa vào hội, hay id không tra được.
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "cadre_supports_member"
+	h := pr.helper
+	not resolved_cadre(h)
+	not resolved_member(h)
+	v := {
+		"msg": sprintf("Cặp %s (cán bộ giúp hội viên khó khăn): người giúp đỡ %s không phải cán bộ hay hội viên", [k, h.id]),
+		"refs": [mid, h.id],
+	}
+}
+
+# Người giúp đỡ là hội viên thì không được là hội viên có hoàn cảnh khó khăn.
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "cadre_supports_member"
+	h := pr.helper
+	hardship_member(h)
+	v := {
+		"msg": sprintf(
+			"Cặp %s (cán bộ giúp hội viên khó khăn): người giúp đỡ %s là hội viên có hoàn cảnh khó khăn; người giúp đỡ phải là cán bộ hoặc hội viên không có hoàn cảnh khó khăn",
+			[k, h.id],
+		),
+		"refs": [mid, h.id],
+	}
+}
+
 # ---- member_recruits_woman ---------------------------------------------------
 
 violation contains v if {
@@ -270,4 +302,36 @@ violation contains v if {
 resolved_cadre(p) if {
 	p.kind == "cadre"
 	p.cadre
+}
+
+# Chức vụ của cán bộ chi hội, tổ phụ nữ (người được kèm cặp phải giữ một
+# chức vụ này; cán bộ cơ sở không thuộc diện).
+grassroots_roles := {"branch_head", "branch_deputy", "group_head", "group_deputy"}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "party_mentors_cadre"
+	x := pr.helped
+	resolved_cadre(x)
+	role := object.get(x.cadre, "role", "chưa ghi chức vụ")
+	not role in grassroots_roles
+	v := {
+		"msg": sprintf(
+			"Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s là %s, không phải cán bộ chi hội hay tổ phụ nữ",
+			[k, x.id, object.get(lib.role_label, role, role)],
+		),
+		"refs": [mid, x.id],
+	}
+}
+
+violation contains v if {
+	some k, pr in well_formed
+	pr.component == "party_mentors_cadre"
+	x := pr.helped
+	resolved_cadre(x)
+	x.cadre.party_member == true
+	v := {
+		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s đã là đảng viên", [k, x.id]),
+		"refs": [mid, x.id],
+	}
 }

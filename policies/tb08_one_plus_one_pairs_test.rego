@@ -170,3 +170,87 @@ test_fail_mentor_helped_not_cadre if {
 	ps := [mentor[0], in_pair(member("hv-6", {}), "c5", "helped", "party_mentors_cadre")]
 	msgs(t.violation) == {"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp hv-6 không phải cán bộ"} with input as input_with(ps)
 }
+
+# ---- người giúp đỡ của cadre_supports_member ----------------------------------
+
+test_pass_support_helper_member_not_in_hardship if {
+	every m in [{"hardship": false}, {}] {
+		ps := [in_pair(member("hv-7", m), "c2", "helper", "cadre_supports_member"), support[1]]
+		count(t.violation) == 0 with input as input_with(ps)
+	}
+}
+
+test_fail_support_helper_is_branch if {
+	ps := [in_pair(branch("chi-1", "excellent"), "c2", "helper", "cadre_supports_member"), support[1]]
+	vs := t.violation with input as input_with(ps)
+	vs == {{
+		"msg": "Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ chi-1 không phải cán bộ hay hội viên",
+		"refs": ["m11", "chi-1"],
+	}}
+}
+
+test_fail_support_helper_is_person if {
+	ps := [in_pair(f.person_participant("pn-4"), "c2", "helper", "cadre_supports_member"), support[1]]
+	msgs(t.violation) == {"Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ pn-4 không phải cán bộ hay hội viên"} with input as input_with(ps)
+}
+
+# Cán bộ hay hội viên có id không tra được (không có bản ghi cadre, member).
+test_fail_support_helper_unresolved if {
+	ps := [in_pair(object.remove(cadre("cb-7", false), ["cadre"]), "c2", "helper", "cadre_supports_member"), support[1]]
+	msgs(t.violation) == {"Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ cb-7 không phải cán bộ hay hội viên"} with input as input_with(ps)
+}
+
+test_fail_support_helper_in_hardship if {
+	ps := [in_pair(member("hv-7", {"hardship": true}), "c2", "helper", "cadre_supports_member"), support[1]]
+	vs := t.violation with input as input_with(ps)
+	vs == {{
+		"msg": "Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ hv-7 là hội viên có hoàn cảnh khó khăn; người giúp đỡ phải là cán bộ hoặc hội viên không có hoàn cảnh khó khăn",
+		"refs": ["m11", "hv-7"],
+	}}
+}
+
+# ---- người được kèm cặp của party_mentors_cadre -------------------------------
+
+# mentee(id, role, party): cán bộ có chức vụ role được kèm cặp trong cặp c5.
+mentee(id, role, party) := in_pair(
+	object.union(f.cadre_participant(id, "chi", role, "good", "xa"), {"cadre": {"party_member": party}}),
+	"c5", "helped", "party_mentors_cadre",
+)
+
+test_pass_mentor_helped_branch_or_group_cadre if {
+	every role in ["branch_head", "branch_deputy", "group_head", "group_deputy"] {
+		count(t.violation) == 0 with input as input_with([mentor[0], mentee("cb-5", role, false)])
+	}
+}
+
+test_pass_mentor_helped_party_member_absent if {
+	x := json.remove(mentee("cb-5", "group_head", false), ["cadre/party_member"])
+	not x.cadre.party_member
+	count(t.violation) == 0 with input as input_with([mentor[0], x])
+}
+
+test_fail_mentor_helped_commune_cadre if {
+	vs := t.violation with input as input_with([mentor[0], mentee("cb-5", "commune_chair", false)])
+	vs == {{
+		"msg": "Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
+		"refs": ["m11", "cb-5"],
+	}}
+}
+
+test_fail_mentor_helped_already_party_member if {
+	vs := t.violation with input as input_with([mentor[0], mentee("cb-5", "branch_head", true)])
+	vs == {{
+		"msg": "Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
+		"refs": ["m11", "cb-5"],
+	}}
+}
+
+# Người kèm cặp là cán bộ đảng viên, người được kèm cặp là cán bộ cơ sở đã là
+# đảng viên: hai vi phạm.
+test_fail_mentor_helped_commune_party_member if {
+	helper := in_pair(cadre("cb-3", true), "c5", "helper", "party_mentors_cadre")
+	msgs(t.violation) == {
+		"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là phó chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
+		"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
+	} with input as input_with([helper, mentee("cb-5", "commune_vice_chair", true)])
+}
