@@ -55,16 +55,18 @@ func artifactDir(t *testing.T) string {
 
 // The HTML report in headless Chromium: no console error, no network
 // request, every target card, Vietnamese text in the DOM; a screenshot is
-// kept as an artifact.
+// kept as an artifact. The inputs carry an inventory, so that the models
+// section with its district table is on the page.
 func TestHTMLInChromium(t *testing.T) {
 	exe := chromiumPath(t)
-	r := built()
+	r := Build(inventoryInputs())
+	r.Delta = Delta(previous(), r)
 	for _, tc := range []struct {
 		lang     Lang
 		mustHave []string
 	}{
-		{Vietnamese, []string{"Tỷ lệ đạt chung", "Số liệu đến ngày", "30/09/2024", "Thái Thụy", "Vũ Thư", "Chất lượng dữ liệu", "25,0\u00a0%"}},
-		{English, []string{"Overall compliance", "Data as of", "30 Sep 2024", "Thái Thụy", "25.0%"}},
+		{Vietnamese, []string{"Tỷ lệ đạt chung", "Số liệu đến ngày", "30/09/2024", "Thái Thụy", "Vũ Thư", "Chất lượng dữ liệu", "25,0\u00a0%", "Loại mô hình", "Mô hình khác", "1.234"}},
+		{English, []string{"Overall compliance", "Data as of", "30 Sep 2024", "Thái Thụy", "25.0%", "Model type", "Other models", "1,234"}},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {
 			page, err := HTML(r, tc.lang)

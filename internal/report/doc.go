@@ -55,7 +55,10 @@
 //     (golang.org/x/text/collate: "Dương Kinh", "Đông Hưng", "Thái Thụy").
 //     Each worst unit shows its parent's name when the parent is not the
 //     province (many branches have a "Tổ phụ nữ số 2"), and its id too when
-//     name and parent still coincide.
+//     name and parent still coincide. After the cards, a "Mô hình" (Models)
+//     section shows inventory.models: per model type its active models, the
+//     communes and branches with one and its models not active, then a table
+//     per district (same order) of the active figures of each type.
 //   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
 //
 // report.json keeps machine values: a not-evaluated result's error is the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"html/template"
 	"slices"
@@ -47,7 +48,34 @@ type htmlView struct {
 	WaiversUnused   []waiverRow
 	DQ              []kv
 	DQRows          []dqRow
+	Models          modelsView
 }
+
+// modelsView is the "Mô hình" section: report.json's inventory.models, the
+// models the snapshot holds whatever the policies. Shown is false when the
+// inventory has no models list at all (a report built without one).
+type modelsView struct {
+	Shown     bool
+	Types     []modelTypeRow
+	Columns   []string // labels of the types in the district table
+	Districts []modelUnitRow
+	Total     modelUnitRow
+}
+
+// modelTypeRow is one model type: its active models, the communes and
+// branches that have one, and its models of any other status.
+type modelTypeRow struct {
+	Type, Label                       string
+	Count, Communes, Branches, Others string
+}
+
+// modelUnitRow is one district of the district table: a cell per column.
+type modelUnitRow struct {
+	Name  string
+	Cells []modelCell
+}
+
+type modelCell struct{ Count, Communes, Branches string }
 
 type kv struct{ Label, Value, Class string }
 
@@ -193,11 +221,102 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	for _, k := range keys {
 		v.DQRows = append(v.DQRows, dqRow{string(k.code), lang.T("dq_" + string(k.sev)), lang.TableName(k.tab), lang.Int(counts[k])})
 	}
+	models, err := buildModels(r, lang, names, col)
+	if err != nil {
+		return nil, fmt.Errorf("render report.html: %w", err)
+	}
+	v.Models = models
 	var buf bytes.Buffer
 	if err := htmlTemplate.Execute(&buf, v); err != nil {
 		return nil, fmt.Errorf("render report.html: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// buildModels builds the "Mô hình" section from r.Inventory. The figures
+// are those of active models, as the targets count them and the source
+// article reports them; models of any other status are one count per
+// type, so that none goes unseen. The district table has a column per type
+// with active models and a row per district (in Vietnamese order, named
+// from the targets' roll-ups, else by id); a province without districts
+// gets none, the type table being its total.
+func buildModels(r *Report, lang Lang, names map[string]string, col *collate.Collator) (modelsView, error) {
+	var inv struct {
+		Models *[]checker.ModelInventory `json:"models"`
+	}
+	if len(r.Inventory) > 0 {
+		if err := json.Unmarshal(r.Inventory, &inv); err != nil {
+			return modelsView{}, fmt.Errorf("read inventory: %w", err)
+		}
+	}
+	if inv.Models == nil {
+		return modelsView{}, nil
+	}
+	mv := modelsView{Shown: true}
+	const active = "active"
+	var types []string // in inventory order: the enum's
+	activeOf := map[string]*checker.ModelInventory{}
+	others := map[string]int{}
+	var districts []UnitCount
+	seen := map[string]bool{}
+	for i := range *inv.Models {
+		m := &(*inv.Models)[i]
+		if _, ok := activeOf[m.Type]; !ok {
+			types = append(types, m.Type)
+			activeOf[m.Type] = nil
+		}
+		if m.Status == active {
+			activeOf[m.Type] = m
+		} else {
+			others[m.Type] += m.Count
+		}
+		for _, u := range m.ByUnit {
+			if u.Level == string(snapshot.LevelDistrict) && !seen[u.UnitID] {
+				seen[u.UnitID] = true
+				districts = append(districts, UnitCount{UnitID: u.UnitID, Level: u.Level, Name: names[u.UnitID]})
+			}
+		}
+	}
+	var columns []*checker.ModelInventory
+	for _, typ := range types {
+		label := lang.T("model_" + typ)
+		if label == "model_"+typ {
+			label = typ
+		}
+		row := modelTypeRow{Type: typ, Label: label, Count: lang.Int(0), Communes: lang.Int(0), Branches: lang.Int(0),
+			Others: lang.Int(others[typ])}
+		if m := activeOf[typ]; m != nil {
+			row.Count, row.Communes, row.Branches = lang.Int(m.Count), lang.Int(m.UnitsWith.Commune), lang.Int(m.UnitsWith.Branch)
+			if m.Count > 0 {
+				columns = append(columns, m)
+				mv.Columns = append(mv.Columns, label)
+				mv.Total.Cells = append(mv.Total.Cells, modelCell{row.Count, row.Communes, row.Branches})
+			}
+		}
+		mv.Types = append(mv.Types, row)
+	}
+	if len(columns) == 0 || len(districts) == 0 {
+		mv.Columns, mv.Total = nil, modelUnitRow{}
+		return mv, nil
+	}
+	mv.Total.Name = lang.T("total")
+	slices.SortStableFunc(districts, func(a, b UnitCount) int { return compareUnitNames(col, a, b) })
+	byUnit := make([]map[string]checker.ModelUnitCount, len(columns))
+	for i, m := range columns {
+		byUnit[i] = make(map[string]checker.ModelUnitCount, len(m.ByUnit))
+		for _, u := range m.ByUnit {
+			byUnit[i][u.UnitID] = u
+		}
+	}
+	for _, d := range districts {
+		row := modelUnitRow{Name: cmp.Or(d.Name, d.UnitID)}
+		for i := range columns {
+			c := byUnit[i][d.UnitID] // zero when the district has none
+			row.Cells = append(row.Cells, modelCell{lang.Int(c.Count), lang.Int(c.CommunesWith), lang.Int(c.BranchesWith)})
+		}
+		mv.Districts = append(mv.Districts, row)
+	}
+	return mv, nil
 }
 
 // targetResults returns the results of target id: r.Results is sorted by

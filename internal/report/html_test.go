@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"html"
 	"regexp"
 	"strings"
@@ -250,5 +252,229 @@ func TestNotEvaluatedWorded(t *testing.T) {
 		if !bytes.Contains(j, []byte(m)) {
 			t.Errorf("report.json lacks its machine value %q", m)
 		}
+	}
+}
+
+// inventoryInputs is the fixture with the inventory of a Thái Bình-like
+// run: the article's "1+1" and "3 có, 3 biết" figures, a type with
+// inactive models only, a count in the thousands, and a district that no
+// target names (dist-kx).
+func inventoryInputs() Inputs {
+	in := fixture()
+	in.Inventory = json.RawMessage(`{"units":{"commune":242,"branch":1797},"members":{"total":357293},"models":[
+	 {"type":"one_plus_one","status":"active","count":376,"units_with":{"commune":104,"branch":305},"by_unit":[
+	  {"unit_id":"tb","level":"province","count":376,"communes_with":104,"branches_with":305},
+	  {"unit_id":"dist-kx","level":"district","count":8,"communes_with":8,"branches_with":7},
+	  {"unit_id":"dist-tt","level":"district","count":184,"communes_with":36,"branches_with":184},
+	  {"unit_id":"dist-vt","level":"district","count":146,"communes_with":22,"branches_with":84}]},
+	 {"type":"three_has_three_knows","status":"active","count":443,"units_with":{"commune":98,"branch":370},"by_unit":[
+	  {"unit_id":"tb","level":"province","count":443,"communes_with":98,"branches_with":370},
+	  {"unit_id":"dist-kx","level":"district","count":11,"communes_with":11,"branches_with":6},
+	  {"unit_id":"dist-tt","level":"district","count":254,"communes_with":36,"branches_with":254},
+	  {"unit_id":"dist-vt","level":"district","count":148,"communes_with":22,"branches_with":91}]},
+	 {"type":"special_members","status":"inactive","count":16,"units_with":{"commune":16,"branch":4},"by_unit":[
+	  {"unit_id":"tb","level":"province","count":16,"communes_with":16,"branches_with":4}]},
+	 {"type":"other","status":"active","count":1234,"units_with":{"commune":68,"branch":49},"by_unit":[
+	  {"unit_id":"tb","level":"province","count":1234,"communes_with":68,"branches_with":49},
+	  {"unit_id":"dist-tt","level":"district","count":1200,"communes_with":36,"branches_with":40}]},
+	 {"type":"other","status":"inactive","count":25,"units_with":{"commune":25,"branch":19},"by_unit":[]}]}`)
+	return in
+}
+
+var (
+	modelTypeRowRe = regexp.MustCompile(`<tr data-type="([^"]+)"><td>([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td></tr>`)
+	modelCellRe    = regexp.MustCompile(`<t[dh] class="n"><b>([^<]*)</b><br><span class="small">([^<]*) · ([^<]*)</span></t[dh]>`)
+	modelUnitRe    = regexp.MustCompile(`<tr><t[dh]>([^<]*)</t[dh]>((?:<t[dh] class="n">.*?</t[dh]>)+)</tr>`)
+	modelHeadRe    = regexp.MustCompile(`<th>([^<]*)</th>`)
+)
+
+// modelsHTML returns the "Mô hình" section of page, "" when it has none.
+func modelsHTML(t *testing.T, page []byte) string {
+	t.Helper()
+	s := string(page)
+	i := strings.Index(s, `<h2 id="models">`)
+	if i < 0 {
+		return ""
+	}
+	j := strings.Index(s[i:], "<h2>")
+	if j < 0 {
+		t.Fatal("nothing follows the models section")
+	}
+	return s[i : i+j]
+}
+
+// report.html shows report.json's inventory.models after the target
+// cards: per model type (catalogue label) the active models, the communes
+// and branches with one and the models not active; per district (in
+// Vietnamese order, unnamed ones by id) the same for each type that has
+// active models, then the totals. Numbers are formatted per language.
+func TestHTMLModels(t *testing.T) {
+	r := Build(inventoryInputs())
+	type want struct {
+		types [][]string
+		heads []string
+		units []string
+		cells [][]string // per unit row: count|communes|branches of each column
+	}
+	for _, tc := range []struct {
+		lang Lang
+		want want
+	}{
+		{Vietnamese, want{
+			types: [][]string{
+				{"one_plus_one", `"1+1"`, "376", "104", "305", "0"},
+				{"three_has_three_knows", `"3 có, 3 biết"`, "443", "98", "370", "0"},
+				{"special_members", "Thu hút hội viên đặc thù", "0", "0", "0", "16"},
+				{"other", "Mô hình khác", "1.234", "68", "49", "25"},
+			},
+			heads: []string{"Loại mô hình", "Đang hoạt động", "Cơ sở hội có", "Chi hội có", "Không hoạt động",
+				"Đơn vị", `"1+1"`, `"3 có, 3 biết"`, "Mô hình khác", "Tổng số"},
+			units: []string{"dist-kx", "Thái Thụy", "Vũ Thư", "Tổng số"},
+			cells: [][]string{
+				{"8|8|7", "11|11|6", "0|0|0"},
+				{"184|36|184", "254|36|254", "1.200|36|40"},
+				{"146|22|84", "148|22|91", "0|0|0"},
+				{"376|104|305", "443|98|370", "1.234|68|49"},
+			},
+		}},
+		{English, want{
+			types: [][]string{
+				{"one_plus_one", `"1+1"`, "376", "104", "305", "0"},
+				{"three_has_three_knows", `"3 có, 3 biết" (3 haves, 3 knows)`, "443", "98", "370", "0"},
+				{"special_members", "Attracting special members", "0", "0", "0", "16"},
+				{"other", "Other models", "1,234", "68", "49", "25"},
+			},
+			heads: []string{"Model type", "Active", "Communes with one", "Branches with one", "Not active",
+				"Unit", `"1+1"`, `"3 có, 3 biết" (3 haves, 3 knows)`, "Other models", "Total"},
+			units: []string{"dist-kx", "Thái Thụy", "Vũ Thư", "Total"},
+			cells: [][]string{
+				{"8|8|7", "11|11|6", "0|0|0"},
+				{"184|36|184", "254|36|254", "1,200|36|40"},
+				{"146|22|84", "148|22|91", "0|0|0"},
+				{"376|104|305", "443|98|370", "1,234|68|49"},
+			},
+		}},
+	} {
+		t.Run(string(tc.lang), func(t *testing.T) {
+			page, err := HTML(r, tc.lang)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec := html.UnescapeString(modelsHTML(t, page))
+			if sec == "" {
+				t.Fatal("report.html has no models section")
+			}
+			if !strings.HasPrefix(sec, `<h2 id="models">`+tc.lang.T("models")+"</h2>") {
+				t.Errorf("section heading: %.80q", sec)
+			}
+			s := string(page)
+			if a, m, w := strings.LastIndex(s, "</article>"), strings.Index(s, `<h2 id="models">`), strings.Index(s, "<h2>"+tc.lang.T("waivers")+"</h2>"); !(a < m && m < w) {
+				t.Errorf("the models section is not between the target cards and the waivers: %d, %d, %d", a, m, w)
+			}
+			var types [][]string
+			for _, m := range modelTypeRowRe.FindAllStringSubmatch(sec, -1) {
+				types = append(types, m[1:])
+			}
+			if diff := cmp.Diff(tc.want.types, types); diff != "" {
+				t.Errorf("type rows (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want.heads, matches(modelHeadRe, sec)); diff != "" {
+				t.Errorf("headings (-want +got):\n%s", diff)
+			}
+			var units []string
+			var cells [][]string
+			for _, m := range modelUnitRe.FindAllStringSubmatch(sec, -1) {
+				units = append(units, m[1])
+				var row []string
+				for _, c := range modelCellRe.FindAllStringSubmatch(m[2], -1) {
+					row = append(row, c[1]+"|"+c[2]+"|"+c[3])
+				}
+				cells = append(cells, row)
+			}
+			if diff := cmp.Diff(tc.want.units, units); diff != "" {
+				t.Errorf("district rows (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want.cells, cells); diff != "" {
+				t.Errorf("district cells (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Districts in the models table follow Vietnamese order as the bars do,
+// and a province without districts gets the type table only.
+func TestHTMLModelsDistricts(t *testing.T) {
+	names := []string{"Vũ Thư", "Đông Hưng", "Thái Thụy", "Dương Kinh", "Ân Thi", "An Lão"}
+	in := fixture()
+	in.Targets = in.Targets[:1]
+	in.Targets[0].ByUnit = nil
+	var rows []string
+	for i, n := range names {
+		id := fmt.Sprintf("d%d", i+1)
+		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Total: 1, Pass: 1})
+		rows = append(rows, fmt.Sprintf(`{"unit_id":%q,"level":"district","count":%d,"communes_with":1,"branches_with":1}`, id, i+1))
+	}
+	in.Inventory = json.RawMessage(`{"models":[{"type":"one_plus_one","status":"active","count":21,"units_with":{"commune":6,"branch":6},"by_unit":[` +
+		strings.Join(rows, ",") + `]}]}`)
+	page, err := HTML(Build(in), Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"An Lão", "Ân Thi", "Dương Kinh", "Đông Hưng", "Thái Thụy", "Vũ Thư", "Tổng số"}
+	if diff := cmp.Diff(want, matches(modelUnitRe, modelsHTML(t, page))); diff != "" {
+		t.Errorf("district rows (-want +got):\n%s", diff)
+	}
+
+	in = noDistrictsInputs()
+	in.Inventory = json.RawMessage(`{"models":[{"type":"one_plus_one","status":"active","count":2,"units_with":{"commune":1,"branch":2},"by_unit":[` +
+		`{"unit_id":"hy","level":"province","count":2,"communes_with":1,"branches_with":2}]}]}`)
+	page, err = HTML(Build(in), Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sec := modelsHTML(t, page)
+	if got := matches(modelTypeRowRe, sec); len(got) != 1 {
+		t.Errorf("type rows %v, want one_plus_one only", got)
+	}
+	if strings.Contains(sec, "models-by-unit") {
+		t.Error("a province without districts has a district table of models")
+	}
+}
+
+// Without a models list there is no section; with an empty one the
+// section says so; an inventory that is not an object is a clear error.
+func TestHTMLModelsAbsent(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		inventory any
+		section   string // "" when none
+		err       string
+	}{
+		{name: "no inventory", inventory: nil},
+		{name: "no models", inventory: json.RawMessage(`{"units":{"commune":4}}`)},
+		{name: "empty models", inventory: json.RawMessage(`{"models":[]}`), section: "Chưa có mô hình nào."},
+		{name: "not an object", inventory: json.RawMessage(`12`), err: "render report.html: read inventory"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := fixture()
+			in.Inventory = tc.inventory
+			page, err := HTML(Build(in), Vietnamese)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec := modelsHTML(t, page)
+			switch {
+			case tc.section == "" && sec != "":
+				t.Errorf("unexpected models section: %q", sec)
+			case tc.section != "" && !strings.Contains(sec, tc.section):
+				t.Errorf("models section %q lacks %q", sec, tc.section)
+			}
+		})
 	}
 }
