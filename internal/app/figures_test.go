@@ -62,7 +62,7 @@ type jsonReport struct {
 // in the published report.json.
 func TestThaiBinhFigures(t *testing.T) {
 	out := t.TempDir()
-	code, _, stderr := runMain(t, nil, "run", "--snapshot", "sample://thai-binh-2024", "--out", out, "--formats", "json", "--progress=false")
+	code, _, stderr := runMain(t, nil, "run", "--snapshot", "sample://thai-binh-2024", "--out", out, "--formats", "json,html", "--progress=false")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
@@ -125,6 +125,26 @@ func TestThaiBinhFigures(t *testing.T) {
 	n32, _, byUnit32 := models("three_has_three_knows")
 	check(`active "1+1" models`, n11, 376)
 	check(`active "3 có, 3 biết" models`, n32, 443)
+
+	// report.html, which leaders read, shows the same figures in its
+	// "Mô hình" section: active models, then communes with one.
+	page, err := os.ReadFile(filepath.Join(out, l.Path, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for typ, cells := range map[string]string{
+		"one_plus_one":          `<td class="n">376</td><td class="n">104</td>`,
+		"three_has_three_knows": `<td class="n">443</td><td class="n">98</td>`,
+	} {
+		i := bytes.Index(page, []byte(`<tr data-type="`+typ+`">`))
+		if i < 0 {
+			t.Errorf("report.html has no models row for %s", typ)
+			continue
+		}
+		if row, _, _ := strings.Cut(string(page[i:]), "</tr>"); !strings.Contains(row, cells) {
+			t.Errorf("report.html models row %s = %s, want it to hold %s", typ, row, cells)
+		}
+	}
 
 	total, pass, _ := district("TB-05", "Thái Thụy")
 	check("Thái Thụy branches (TB-05)", total, 254)
