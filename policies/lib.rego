@@ -3,8 +3,8 @@
 # description: |
 #   Các hàm dùng chung cho mọi chỉ tiêu (không phải chỉ tiêu): thứ hạng xếp loại,
 #   xếp loại gần nhất, các tháng trước ngày số liệu, cơ sở hội của mô hình,
-#   mô hình đang hoạt động, nhãn tiếng Việt. Chỉ dùng hàm tất định; "hôm nay"
-#   là input.snapshot.as_of.
+#   mô hình đang hoạt động (đã ra mắt đến ngày số liệu), nhãn tiếng Việt. Chỉ
+#   dùng hàm tất định; "hôm nay" là input.snapshot.as_of.
 package lib.vungmanh
 
 # Thứ hạng xếp loại, tốt nhất trước: excellent 0 ... weak 3.
@@ -130,13 +130,16 @@ active_unit_ids(inp) := {id |
 }
 
 # active_models(inp, type): mô hình loại type đang hoạt động (status vắng mặt
-# = active), do một đơn vị đang hoạt động của cây đơn vị xây dựng (phạm vi
-# đơn vị).
+# = active), đã ra mắt đến ngày số liệu (launched_on vắng mặt, hoặc không sau
+# inp.snapshot.as_of: các chỉ tiêu tính "đến ngày số liệu"; ngày "YYYY-MM-DD"
+# so sánh như chuỗi, chuỗi rỗng nhỏ hơn mọi ngày), do một đơn vị đang hoạt
+# động của cây đơn vị xây dựng (phạm vi đơn vị).
 active_models(inp, type) := {m |
 	units := active_unit_ids(inp)
 	some m in object.get(inp, "models", [])
 	m.type == type
 	object.get(m, "status", "active") == "active"
+	object.get(m, "launched_on", "") <= inp.snapshot.as_of
 	m.unit_id in units
 }
 
@@ -148,12 +151,13 @@ has_active_model(inp, type) if {
 	some m in object.get(inp, "models", [])
 	m.type == type
 	object.get(m, "status", "active") == "active"
+	object.get(m, "launched_on", "") <= inp.snapshot.as_of
 	m.unit_id in active_unit_ids(inp)
 }
 
-# inactive_models(inp, type): mô hình loại type không được tính (đã dừng,
-# hoặc đơn vị xây dựng đã ngừng hoạt động): mọi mô hình loại type trừ các mô
-# hình đang hoạt động.
+# inactive_models(inp, type): mô hình loại type không được tính (đã dừng, ra
+# mắt sau ngày số liệu, hoặc đơn vị xây dựng đã ngừng hoạt động): mọi mô hình
+# loại type trừ các mô hình đang hoạt động.
 inactive_models(inp, type) := {m | some m in object.get(inp, "models", []); m.type == type} - active_models(inp, type)
 
 # model_commune(inp): cơ sở hội của mô hình (phạm vi model): chính đơn vị xây

@@ -147,6 +147,7 @@ test_has_active_model_matches_active_models if {
 		unit_input(inactive_unit("xa", "commune", "huyen"), [], [model("m1", "xa", "one_plus_one", "active")]),
 		object.remove(tree_input, ["models", "units"]),
 		unit_input(commune, [], [model("m2", "xa", "one_plus_one", "inactive")]),
+		unit_input(commune, [], [object.union(model("m3", "xa", "one_plus_one", "active"), {"launched_on": "2024-10-01"})]),
 	]
 	every inp in inputs {
 		every type in ["one_plus_one", "three_has_three_knows", "special_members", "other"] {
@@ -224,3 +225,22 @@ person_participant(id) := {"id": id, "kind": "person", "role": "member"}
 
 # with_participants(m, ps): the model m with participants ps.
 with_participants(m, ps) := object.union(m, {"participants": ps})
+
+# Mô hình ra mắt sau ngày số liệu (as_of 2024-09-30) không được tính: m6 ra
+# mắt ngày sau as_of, m7 đúng ngày as_of, m8 không ghi ngày ra mắt.
+test_models_launched_after_as_of_not_counted if {
+	ms := array.concat(tree_models, [
+		object.union(model("m6", "chi", "special_members", "active"), {"launched_on": "2024-10-01"}),
+		object.union(model("m7", "chi", "special_members", "active"), {"launched_on": "2024-09-30"}),
+		object.remove(model("m8", "xa", "special_members", "active"), ["launched_on"]),
+		object.union(model("m9", "chi", "other", "active"), {"launched_on": "2025-06-01"}),
+	])
+	inp := object.union(tree_input, {"models": ms})
+	{m.id | some m in lib.active_models(inp, "special_members")} == {"m7", "m8"}
+	{m.id | some m in lib.inactive_models(inp, "special_members")} == {"m6"}
+	lib.has_active_model(inp, "special_members")
+	lib.active_models(inp, "other") == {m | some m in ms; m.id == "m5"}
+	future := object.union(tree_input, {"models": [object.union(model("m6", "chi", "one_plus_one", "active"), {"launched_on": "2025-06-01"})]})
+	not lib.has_active_model(future, "one_plus_one")
+	{m.id | some m in lib.inactive_models(future, "one_plus_one")} == {"m6"}
+}

@@ -33,7 +33,7 @@ test_pass_status_absent_means_active if {
 
 test_fail_empty_subject if {
 	t.violation == {{
-		"msg": "Cơ sở hội Đơn vị xa chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; 0 mô hình đã dừng hoặc thuộc đơn vị ngừng hoạt động)",
+		"msg": "Cơ sở hội Đơn vị xa chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; 0 mô hình không được tính: đã dừng, ra mắt sau ngày số liệu hoặc thuộc đơn vị ngừng hoạt động)",
 		"refs": ["xa"],
 		"details": {"active": 0, "not_counted": 0},
 	}} with input as f.unit_input(subject, [], [])
@@ -55,4 +55,26 @@ test_fail_other_types_only if {
 	ms := [f.model("m1", "chi-1", "other", "active"), f.model("m2", "chi-1", "three_has_three_knows", "active")]
 	some v in t.violation with input as input_with(ms)
 	v.refs == ["xa"]
+}
+
+# Mô hình ra mắt đúng ngày số liệu (as_of 2024-09-30), hoặc không ghi ngày ra
+# mắt, được tính.
+test_pass_launched_on_or_before_as_of if {
+	m := f.model("m1", "to-1", "one_plus_one", "active")
+	count(t.violation) == 0 with input as input_with([object.union(m, {"launched_on": "2024-09-30"})])
+	count(t.violation) == 0 with input as input_with([object.remove(m, ["launched_on"])])
+}
+
+# Mô hình ra mắt sau ngày số liệu không được tính (chỉ tiêu tính đến ngày số
+# liệu), và được đếm trong số mô hình không được tính.
+test_fail_launched_after_as_of if {
+	ms := [
+		object.union(f.model("m1", "to-1", "one_plus_one", "active"), {"launched_on": "2024-10-01"}),
+		f.model("m2", "xa", "one_plus_one", "inactive"),
+	]
+	t.violation == {{
+		"msg": "Cơ sở hội Đơn vị xa chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; 2 mô hình không được tính: đã dừng, ra mắt sau ngày số liệu hoặc thuộc đơn vị ngừng hoạt động)",
+		"refs": ["xa", "m1", "m2"],
+		"details": {"active": 0, "not_counted": 2},
+	}} with input as input_with(ms)
 }

@@ -1,12 +1,13 @@
 # METADATA
 # title: Chi hội có mô hình "3 có, 3 biết" thực hiện đủ nội dung
 # description: |
-#   Với chi hội đã xây dựng mô hình "3 có, 3 biết" đang hoạt động (chi hội khác được
-#   bỏ qua): có ít nhất một hội viên tiên phong, nòng cốt; có sinh hoạt trong từng
-#   tháng của 3 tháng dương lịch liền trước tháng của ngày số liệu (tham số months,
-#   không tính tháng của ngày số liệu; ngày số liệu 2024-09-30 -> các tháng 2024-06,
-#   2024-07, 2024-08), tính sinh hoạt của chi hội và các tổ phụ nữ của chi hội; nắm
-#   được hoàn cảnh và nhu cầu của ít nhất 90% hội viên (tham số recorded_share).
+#   Với chi hội đã xây dựng mô hình "3 có, 3 biết" đang hoạt động, đã ra mắt đến
+#   ngày số liệu (chi hội khác được bỏ qua): có ít nhất một hội viên tiên phong,
+#   nòng cốt; có sinh hoạt trong từng tháng của 3 tháng dương lịch liền trước tháng
+#   của ngày số liệu (tham số months, không tính tháng của ngày số liệu; ngày số
+#   liệu 2024-09-30 -> các tháng 2024-06, 2024-07, 2024-08), tính sinh hoạt của chi
+#   hội và các tổ phụ nữ của chi hội; nắm được hoàn cảnh và nhu cầu của ít nhất 90%
+#   hội viên (tham số recorded_share).
 # custom:
 #   id: TB-09
 #   scope: branch

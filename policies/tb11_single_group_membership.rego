@@ -3,7 +3,8 @@
 # description: |
 #   Trong cơ sở hội, không cán bộ nào thuộc hơn một nhóm "cán bộ cùng tiến"
 #   (cadres_progress) đang hoạt động, và không chi hội, tổ phụ nữ nào thuộc hơn một
-#   nhóm "đồng hành vượt khó" (accompany) đang hoạt động.
+#   nhóm "đồng hành vượt khó" (accompany) đang hoạt động. Nhóm ra mắt sau ngày số
+#   liệu không được tính.
 # custom:
 #   id: TB-11
 #   scope: commune
