@@ -57,7 +57,9 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %w", err)}
 	}
 	// Not Parallel: pqarrow's column goroutines panic on some malformed files
-	// where no recover of ours can reach (testdata/fuzz/FuzzParquet).
+	// where no recover of ours can reach (testdata/fuzz/FuzzParquet). Even
+	// without it GetFieldReaders starts one goroutine per column: checkChunks
+	// keeps the chunk offsets that made them panic from reaching it.
 	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatch}
 	sch := pf.MetaData().Schema
 	for i := 0; i < sch.NumColumns(); i++ {
@@ -109,6 +111,31 @@ func (p *parquetReader) selectColumns(used []int) error {
 	return p.openRowGroup()
 }
 
+// checkChunks checks where the chunks of the selected columns of row group
+// rg say they are in the file, as the Parquet library computes it before
+// reading them: a negative length or one past the end of the file makes
+// the library panic in a goroutine of its own (GetFieldReaders), where no
+// recover of ours reaches, and the whole process dies
+// (testdata/fuzz/FuzzParquet/7fdd0fa8681338d5).
+func (p *parquetReader) checkChunks(rg int) error {
+	md := p.pf.MetaData().RowGroup(rg)
+	for _, leaf := range p.leaves {
+		col, err := md.ColumnChunk(leaf)
+		if err != nil {
+			return err
+		}
+		start := col.DataPageOffset()
+		if col.HasDictionaryPage() && col.DictionaryPageOffset() > 0 && start > col.DictionaryPageOffset() {
+			start = col.DictionaryPageOffset()
+		}
+		n := col.TotalCompressedSize()
+		if start < 0 || n < 0 || p.size > 0 && (start > p.size || n > p.size-start) {
+			return fmt.Errorf("column %d: its chunk is said to be %d bytes at offset %d, outside the file's %d bytes", leaf, n, start, p.size)
+		}
+	}
+	return nil
+}
+
 // openRowGroup starts a record reader over the next row group: batches never
 // span two row groups, so a dictionary column keeps one dictionary a batch.
 func (p *parquetReader) openRowGroup() error {
@@ -121,6 +148,9 @@ func (p *parquetReader) openRowGroup() error {
 		p.rg++
 		if p.pf.MetaData().RowGroup(rg).NumRows() == 0 {
 			continue
+		}
+		if err := p.checkChunks(rg); err != nil {
+			return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
 		}
 		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
 		if err != nil {
