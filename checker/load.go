@@ -484,7 +484,12 @@ func astErrors(file string, err error) PolicyErrors {
 	add := func(e *ast.Error) {
 		pe := PolicyError{File: file, Row: 1, Col: 1, Message: e.Code + ": " + e.Message}
 		if e.Location != nil {
+			// A problem of the whole file (an empty module) has row 0: it
+			// points at the file's start.
 			pe.Row, pe.Col = e.Location.Row, e.Location.Col
+			if pe.Row == 0 {
+				pe.Row, pe.Col = 1, 1
+			}
 			if e.Location.File != "" {
 				pe.File = e.Location.File
 			}

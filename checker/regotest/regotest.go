@@ -277,7 +277,12 @@ func fromAST(errs ast.Errors) Errors {
 	for _, e := range errs {
 		x := Error{Code: e.Code, Message: e.Message}
 		if e.Location != nil {
+			// A problem of the whole file (an empty module) has row 0: it
+			// points at the file's start.
 			x.File, x.Row, x.Col = e.Location.File, e.Location.Row, e.Location.Col
+			if x.Row == 0 {
+				x.Row, x.Col = 1, 1
+			}
 		}
 		out = append(out, x)
 	}
