@@ -308,6 +308,16 @@ func TestPublishCancelled(t *testing.T) {
 	}
 }
 
+// unchanged fails the test when what wrote anything under thai-binh/
+// since snapshotOf gave before and gen.
+func unchanged(t *testing.T, b storage.Bucket, before map[string]string, gen int64, what string) {
+	t.Helper()
+	after, gen2 := snapshotOf(t, b, "thai-binh/")
+	if diff := cmp.Diff(before, after); diff != "" || gen2 != gen {
+		t.Errorf("%s wrote (-before +after):\n%s\nlatest.json generation %d -> %d", what, diff, gen, gen2)
+	}
+}
+
 // snapshotOf returns every object under prefix with its bytes, and the
 // generation of latest.json.
 func snapshotOf(t *testing.T, b storage.Bucket, prefix string) (map[string]string, int64) {
@@ -394,10 +404,7 @@ func TestPublishNeverRewritesACompleteRun(t *testing.T) {
 					if !errors.As(err, &re) || re.Dir != RunDir(r1) || !strings.Contains(err.Error(), tt.reason) {
 						t.Fatalf("Publish over a complete run: %v, want a *RunExistsError %q", err, tt.reason)
 					}
-					after, gen2 := snapshotOf(t, b, "thai-binh/")
-					if diff := cmp.Diff(before, after); diff != "" || gen2 != gen {
-						t.Errorf("the refused publish wrote (-before +after):\n%s\nlatest.json generation %d -> %d", diff, gen, gen2)
-					}
+					unchanged(t, b, before, gen, "the refused publish")
 					checkRun(t, b, RunDir(r1), f1)
 				})
 			}
@@ -413,10 +420,7 @@ func TestPublishNeverRewritesACompleteRun(t *testing.T) {
 				if !p.Existing || p.Moved || p.Report.Run.FinishedAt != r1.Run.FinishedAt {
 					t.Errorf("Publish = %+v, want the existing run, latest.json not moved", p)
 				}
-				after, gen2 := snapshotOf(t, b, "thai-binh/")
-				if diff := cmp.Diff(before, after); diff != "" || gen2 != gen {
-					t.Errorf("republishing the same run wrote (-before +after):\n%s\nlatest.json generation %d -> %d", diff, gen, gen2)
-				}
+				unchanged(t, b, before, gen, "republishing the same run")
 				checkRun(t, b, RunDir(r1), f1)
 			})
 
