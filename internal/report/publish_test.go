@@ -84,11 +84,15 @@ func localBucket(t *testing.T) storage.Bucket {
 	return b
 }
 
+// bothBuckets open an empty bucket of each driver: a local folder, and
+// fake-gcs-server through the real client.
+var bothBuckets = map[string]func(t *testing.T) storage.Bucket{
+	"dir": localBucket,
+	"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
+}
+
 func TestPublishAndPrevious(t *testing.T) {
-	for name, open := range map[string]func(t *testing.T) storage.Bucket{
-		"dir": localBucket,
-		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
-	} {
+	for name, open := range bothBuckets {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			b := open(t)
@@ -350,10 +354,7 @@ func snapshotOf(t *testing.T, b storage.Bucket, prefix string) (map[string]strin
 // same run (same report apart from times) stands as it is, and only an
 // incomplete folder (no manifest: a crashed attempt) is rewritten.
 func TestPublishNeverRewritesACompleteRun(t *testing.T) {
-	for name, open := range map[string]func(t *testing.T) storage.Bucket{
-		"dir": localBucket,
-		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
-	} {
+	for name, open := range bothBuckets {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
@@ -481,10 +482,7 @@ func TestPublishNeverRewritesACompleteRun(t *testing.T) {
 // backfilled older as_of (latest.json points at a newer run) the run
 // folders are searched; incomplete folders (no manifest) are not runs.
 func TestPrevious(t *testing.T) {
-	for name, open := range map[string]func(t *testing.T) storage.Bucket{
-		"dir": localBucket,
-		"gcs": func(t *testing.T) storage.Bucket { return storagetest.NewServer(t, "r").Open(t, "out") },
-	} {
+	for name, open := range bothBuckets {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			b := open(t)
