@@ -22,6 +22,9 @@ type app struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	getenv         func(string) string
+	// environ lists the environment (os.Environ), for the warning about
+	// VUNGMANH_ variables that name no setting.
+	environ func() []string
 	// pipeline runs the stages of `run` once the settings are valid.
 	pipeline func(ctx context.Context, rc *runContext) (*runOutcome, error)
 	// ran is set when a command's RunE starts: errors before that are
@@ -33,7 +36,7 @@ type app struct {
 // name) and returns the process exit code of spec/cli.md. ctx is cancelled
 // on SIGINT and SIGTERM by main.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, pipeline: runPipeline}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, environ: os.Environ, pipeline: runPipeline}
 	return a.main(ctx, args)
 }
 

@@ -65,8 +65,40 @@ func newLogger(w io.Writer, format string, level zerolog.Level, hook zerolog.Hoo
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
 	}
 	l := zerolog.New(out).Level(level).With().Timestamp().Logger()
+	if format != "console" {
+		l = l.Hook(severityHook{})
+	}
 	if hook != nil {
 		l = l.Hook(hook)
 	}
 	return l
+}
+
+// severityHook adds the field Cloud Logging reads a line's level from
+// (severity, with its own names); zerolog's "level" stays for other readers.
+type severityHook struct{}
+
+func (severityHook) Run(e *zerolog.Event, level zerolog.Level, _ string) {
+	if sev := cloudSeverity(level); sev != "" {
+		e.Str("severity", sev)
+	}
+}
+
+// cloudSeverity maps a zerolog level to Cloud Logging's LogSeverity names.
+func cloudSeverity(level zerolog.Level) string {
+	switch level {
+	case zerolog.TraceLevel, zerolog.DebugLevel:
+		return "DEBUG"
+	case zerolog.InfoLevel:
+		return "INFO"
+	case zerolog.WarnLevel:
+		return "WARNING"
+	case zerolog.ErrorLevel:
+		return "ERROR"
+	case zerolog.FatalLevel:
+		return "CRITICAL"
+	case zerolog.PanicLevel:
+		return "ALERT"
+	}
+	return ""
 }

@@ -92,6 +92,9 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	}
 	hook := &runIDHook{id: s.RunID, started: started.UTC().Format("20060102T150405Z")}
 	log := newLogger(a.stderr, s.LogFormat, s.level, hook)
+	if a.environ != nil {
+		warnUnknownEnv(log, cmd.Flags(), a.environ())
+	}
 	showProgress := s.Progress
 	if !cmd.Flags().Changed("progress") {
 		showProgress = isTerminal(a.stderr)
@@ -196,10 +199,11 @@ func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary) {
 	line := sum.String()
 	// The summary is logged whatever --log-level says: a success at info
 	// level (shown as such) even when only warnings and errors are.
-	ev := log.Log().Str(zerolog.LevelFieldName, zerolog.LevelInfoValue)
+	level := zerolog.InfoLevel
 	if sum.Code != ExitOK {
-		ev = log.Log().Str(zerolog.LevelFieldName, zerolog.LevelErrorValue)
+		level = zerolog.ErrorLevel
 	}
+	ev := log.Log().Str(zerolog.LevelFieldName, level.String()).Str("severity", cloudSeverity(level))
 	counts := zerolog.Dict()
 	for _, st := range statusOrder {
 		counts = counts.Int(st, sum.Counts[st])

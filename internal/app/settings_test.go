@@ -169,7 +169,14 @@ func testApp(env map[string]string, pipe func(context.Context, *runContext) (*ru
 		}
 	}
 	a := &app{stdin: strings.NewReader(""), stdout: &out, stderr: &errb,
-		getenv: func(k string) string { return env[k] }, pipeline: pipe}
+		getenv: func(k string) string { return env[k] }, pipeline: pipe,
+		environ: func() []string {
+			var kv []string
+			for k, v := range env {
+				kv = append(kv, k+"="+v)
+			}
+			return kv
+		}}
 	return a, &out, &errb
 }
 
