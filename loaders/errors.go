@@ -1,11 +1,17 @@
 package loaders
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
+
+// ErrCredentials is returned (wrapped) when no Cloud Storage client can be
+// made for a gs:// snapshot (no credentials found, an unreadable key file):
+// a setting to fix, not a fault of the data nor one to retry.
+var ErrCredentials = errors.New("no usable Cloud Storage credentials")
 
 // FatalError reports DQ001 findings: the snapshot cannot be used at all (the
 // manifest is missing or invalid, a required table or column is missing, a

@@ -103,7 +103,7 @@ func openGCS(ctx context.Context, raw string) (fs.FS, error) {
 	}
 	client, err := storage.NewClient(ctx, opts...)
 	if err != nil {
-		return nil, fmt.Errorf("open snapshot %q: %w", raw, err)
+		return nil, fmt.Errorf("open snapshot %q: %w: %w", raw, ErrCredentials, err)
 	}
 	// The client's own default retries a failing read until the context
 	// ends, which for a run without --timeout is never: a bucket that keeps

@@ -96,6 +96,9 @@ func exitCode(err error) int {
 	case errors.Is(err, storage.ErrNoBucket):
 		// --out names a bucket that does not exist: a setting to fix.
 		return ExitConfig
+	case errors.Is(err, storage.ErrCredentials), errors.Is(err, loaders.ErrCredentials):
+		// No credentials for gs://: retrying cannot help.
+		return ExitConfig
 	case errors.As(err, &failOn):
 		return ExitFailOn
 	}

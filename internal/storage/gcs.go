@@ -61,7 +61,7 @@ func OpenGCS(ctx context.Context, bucket, prefix string, o GCSOptions) (*GCS, er
 	copts := append([]option.ClientOption{gcs.WithJSONReads()}, o.ClientOptions...)
 	c, err := gcs.NewClient(ctx, copts...)
 	if err != nil {
-		return nil, fmt.Errorf("open bucket %q: %w", "gs://"+bucket, err)
+		return nil, fmt.Errorf("open bucket %q: %w: %w", "gs://"+bucket, ErrCredentials, err)
 	}
 	bo := o.Backoff
 	if bo.Initial == 0 {

@@ -16,6 +16,12 @@ var ErrNotExist = errors.New("object does not exist")
 // setting to fix, not a fault to retry.
 var ErrNoBucket = errors.New("the bucket does not exist")
 
+// ErrCredentials is returned (wrapped) when no Cloud Storage client can be
+// made: no credentials found (no Workload Identity, no
+// GOOGLE_APPLICATION_CREDENTIALS), or a key file that cannot be read. A
+// setting to fix, not a fault to retry.
+var ErrCredentials = errors.New("no usable Cloud Storage credentials")
+
 // ErrPrecondition is returned (wrapped) when a write's precondition failed:
 // Create found the object already there, or Swap found another generation.
 var ErrPrecondition = errors.New("precondition failed")

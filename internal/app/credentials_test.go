@@ -1,0 +1,34 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A gs:// snapshot or --out without usable credentials is a setting to fix
+// (exit 2), not a fault the CronJob should retry (exit 1).
+func TestMissingCloudStorageCredentialsExitTwo(t *testing.T) {
+	t.Setenv("STORAGE_EMULATOR_HOST", "")
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "absent-key.json"))
+	t.Setenv("VUNGMANH_TERMINATION_LOG", filepath.Join(t.TempDir(), "none", "termination-log"))
+	tests := []struct{ name, snapshot, out string }{
+		{"snapshot", "gs://exports/thai-binh", t.TempDir()},
+		{"out", "sample://thai-binh-2024", "gs://reports/thai-binh"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(context.Background(), []string{"run", "--snapshot", tt.snapshot, "--out", tt.out, "--log-format", "json"},
+				strings.NewReader(""), &stdout, &stderr)
+			if code != ExitConfig {
+				t.Fatalf("exit %d, want %d (configuration)\n%s", code, ExitConfig, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "credentials") {
+				t.Errorf("the log does not say credentials:\n%s", stderr.String())
+			}
+		})
+	}
+}
