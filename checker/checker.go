@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"os"
 	"runtime"
 	"sort"
 	"strings"
@@ -49,8 +48,8 @@ type Checker struct {
 	data      ast.Value         // the store's data, for regovm
 	unplanned map[string]string // plan keys left to topdown, with regovm's reason
 
-	topdownOnly bool         // tests: evaluate with topdown only
-	fallbacks   atomic.Int64 // subjects regovm gave no usable result for
+	engine    Engine
+	fallbacks atomic.Int64 // subjects regovm gave no usable result for
 }
 
 // preparedGroup is every target of one plan key (a scope, or a model type)
@@ -159,20 +158,9 @@ func (c *Checker) prepare(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	store := inmem.NewFromObjectWithOpts(map[string]any{}, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
-	txn, err := store.NewTransaction(ctx, storage.WriteParams)
+	store, err := newStore(ctx, data)
 	if err != nil {
-		return fmt.Errorf("store data: %w", err)
-	}
-	for _, k := range []string{"params", "vocab"} {
-		v, _ := data.Get(ast.StringTerm(k)).Value.(ast.Object)
-		if err := store.Write(ctx, txn, storage.AddOp, storage.Path{k}, v); err != nil {
-			store.Abort(ctx, txn)
-			return fmt.Errorf("store %s: %w", k, err)
-		}
-	}
-	if err := store.Commit(ctx, txn); err != nil {
-		return fmt.Errorf("store data: %w", err)
+		return err
 	}
 	prepared := map[string]*preparedTarget{}
 	for _, t := range c.policies.targets {
@@ -207,7 +195,7 @@ func (c *Checker) prepare(ctx context.Context) error {
 	}
 	for _, key := range keys {
 		g := groups[key]
-		if !c.topdownOnly && !strings.EqualFold(os.Getenv(EngineEnv), "topdown") {
+		if c.engine == EngineRegovm {
 			vm, err := c.planVM(ctx, store, g)
 			if err != nil {
 				unplanned[key] = err.Error()
@@ -229,18 +217,51 @@ func (c *Checker) prepare(ctx context.Context) error {
 	return nil
 }
 
+// newStore is an in-memory store holding data (each key of it written as
+// the AST value it is, and read back as such: topdown reads what regovm is
+// given).
+func newStore(ctx context.Context, data ast.Object) (storage.Store, error) {
+	store := inmem.NewFromObjectWithOpts(map[string]any{}, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	txn, err := store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return nil, fmt.Errorf("store data: %w", err)
+	}
+	for _, k := range data.Keys() {
+		key, ok := k.Value.(ast.String)
+		if !ok {
+			store.Abort(ctx, txn)
+			return nil, fmt.Errorf("store data: key %v is not a string", k)
+		}
+		if err := store.Write(ctx, txn, storage.AddOp, storage.Path{string(key)}, data.Get(k).Value); err != nil {
+			store.Abort(ctx, txn)
+			return nil, fmt.Errorf("store %v: %w", k, err)
+		}
+	}
+	if err := store.Commit(ctx, txn); err != nil {
+		return nil, fmt.Errorf("store data: %w", err)
+	}
+	return store, nil
+}
+
 // prepareQuery prepares query against the compiled policies of scope and
 // the data in store, in the sandbox (Capabilities) with strict builtin
 // errors.
 func (c *Checker) prepareQuery(ctx context.Context, store storage.Store, query ast.Body, scope string) (rego.PreparedEvalQuery, error) {
-	return rego.New(
+	return rego.New(regoOptions(c.policies.compilers[scope], store, query, Capabilities())...).PrepareForEval(ctx)
+}
+
+// regoOptions are the options of every query the checker prepares, with
+// topdown (prepareQuery) or for regovm (planQuery): compiler's modules, the
+// data in store read as AST values, strict builtin errors, caps.
+func regoOptions(compiler *ast.Compiler, store storage.Store, query ast.Body, caps *ast.Capabilities) []func(*rego.Rego) {
+	return []func(*rego.Rego){
 		rego.ParsedQuery(query),
-		rego.Compiler(c.policies.compilers[scope]),
+		rego.Compiler(compiler),
 		rego.Store(store),
 		rego.StoreReadAST(true),
 		rego.StrictBuiltinErrors(true),
-		rego.Capabilities(Capabilities()),
-	).PrepareForEval(ctx)
+		rego.Capabilities(caps),
+	}
 }
 
 // groupQuery is queryFor for several targets in one query with one

@@ -113,6 +113,12 @@
 // result: the results are exactly those of one evaluation per target. The
 // price is that a subject whose target loops costs two deadlines.
 //
+// That query runs on regovm (package checker/regovm: OPA's planner plans it,
+// regovm runs the plan), or on OPA's topdown evaluator for a group regovm
+// cannot plan and a subject it fails on, which gives exactly topdown's
+// results; WithEngine(EngineTopdown) uses topdown only. The library reads
+// no environment: the app maps --rego-engine to WithEngine.
+//
 // Prepare and EvaluateIndex split Evaluate in two: index once, evaluate
 // many times (several Checkers, e.g. the shards' merge step, may share one
 // Index, concurrently too). The Index reads the members record only inside

@@ -3,7 +3,9 @@ package checker
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -15,16 +17,50 @@ import (
 	"github.com/vungmanh/vungmanh/checker/regovm"
 )
 
-// EngineEnv names the environment variable that picks the Rego evaluator.
-// "topdown" evaluates every target with OPA's topdown evaluator only.
-// Anything else (the default) evaluates each group of targets (a scope, or
-// a model type) with regovm: OPA's planner plans the group's query from the
-// modules the scope's compiler has compiled (the plan OPA's Wasm target
-// uses), and regovm runs that plan. A group regovm cannot plan, and a
-// subject regovm fails on (an error, a conflict, the deadline, an undefined
-// violation or warning), are evaluated by topdown, which gives exactly
-// topdown's results.
-const EngineEnv = "VUNGMANH_REGO_ENGINE"
+// Engine is the Rego evaluator of a Checker (WithEngine).
+type Engine int
+
+const (
+	// EngineRegovm, the default, evaluates each group of targets (a scope,
+	// or a model type) with regovm: OPA's planner plans the group's query
+	// from the modules the scope's compiler has compiled (the plan OPA's
+	// Wasm target uses), and regovm runs that plan. A group regovm cannot
+	// plan, and a subject regovm fails on (an error, a conflict, the
+	// deadline, an undefined violation or warning), are evaluated by
+	// topdown, which gives exactly topdown's results.
+	EngineRegovm Engine = iota
+	// EngineTopdown evaluates every target with OPA's topdown evaluator
+	// only.
+	EngineTopdown
+)
+
+// engineNames are the names ParseEngine reads, in Engine order.
+var engineNames = []string{"regovm", "topdown"}
+
+// String is the engine's name: "regovm" or "topdown".
+func (e Engine) String() string {
+	if e >= 0 && int(e) < len(engineNames) {
+		return engineNames[e]
+	}
+	return fmt.Sprintf("Engine(%d)", int(e))
+}
+
+// ParseEngine reads an engine's name, in any case: "regovm" (or "", the
+// default) or "topdown".
+func ParseEngine(name string) (Engine, error) {
+	if name == "" {
+		return EngineRegovm, nil
+	}
+	for i, n := range engineNames {
+		if strings.EqualFold(name, n) {
+			return Engine(i), nil
+		}
+	}
+	return EngineRegovm, fmt.Errorf("unknown Rego engine %q: want %s", name, strings.Join(engineNames, " or "))
+}
+
+// WithEngine sets the Rego evaluator (default EngineRegovm).
+func WithEngine(e Engine) Option { return func(c *Checker) { c.engine = e } }
 
 // vmTarget is the name of the rego target plugin through which the rego
 // package hands the planned query to regovm.
@@ -60,16 +96,18 @@ func init() { rego.RegisterPlugin(vmTarget, vmPlugin{}) }
 // planVM plans g's query (groupQueryAs, bound to "result") from the scope's
 // compiled modules and prepares regovm for it.
 func (c *Checker) planVM(ctx context.Context, store storage.Store, g *preparedGroup) (*regovm.Program, error) {
+	return planQuery(ctx, c.policies.compilers[g.targets[0].Scope], store, groupQueryAs(g.targets, "result"), Capabilities())
+}
+
+// planQuery plans query, which binds "result", with OPA's planner from the
+// modules compiler has compiled and the data in store (the rego package
+// hands the plan over through the vmTarget plugin: nothing is recompiled),
+// and prepares regovm for it. The options are prepareQuery's
+// (regoOptions), so that regovm runs the query topdown would.
+func planQuery(ctx context.Context, compiler *ast.Compiler, store storage.Store, query ast.Body, caps *ast.Capabilities) (*regovm.Program, error) {
 	var policy *ir.Policy
-	_, err := rego.New(
-		rego.ParsedQuery(groupQueryAs(g.targets, "result")),
-		rego.Compiler(c.policies.compilers[g.targets[0].Scope]),
-		rego.Store(store),
-		rego.StoreReadAST(true),
-		rego.StrictBuiltinErrors(true),
-		rego.Capabilities(Capabilities()),
-		rego.Target(vmTarget),
-	).PrepareForEval(context.WithValue(ctx, planSlotKey{}, &policy))
+	opts := append(regoOptions(compiler, store, query, caps), rego.Target(vmTarget))
+	_, err := rego.New(opts...).PrepareForEval(context.WithValue(ctx, planSlotKey{}, &policy))
 	if err != nil {
 		return nil, err
 	}

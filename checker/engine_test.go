@@ -36,8 +36,7 @@ func sampleSnap(t *testing.T, opts sample.Options) *snapshot.Snapshot {
 // topdown alone.
 func evaluateBoth(t *testing.T, pols *Policies, snap *snapshot.Snapshot, opts ...Option) (vm *Checker, got, want *Outcome) {
 	t.Helper()
-	vm, td := New(pols, opts...), New(pols, opts...)
-	td.topdownOnly = true
+	vm, td := New(pols, opts...), New(pols, append(opts, WithEngine(EngineTopdown))...)
 	got, err := vm.Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
@@ -231,8 +230,7 @@ func TestRuleShapesAgree(t *testing.T) {
 	}
 	ordinary := `violation contains {"msg": input.subject.id} if true`
 	for _, shape := range shapes {
-		alone := New(load(shape))
-		alone.topdownOnly = true
+		alone := New(load(shape), WithEngine(EngineTopdown))
 		want, err := alone.Evaluate(context.Background(), snap)
 		if err != nil {
 			t.Fatal(err)
@@ -286,5 +284,79 @@ func TestTinyEvalTimeout(t *testing.T) {
 				t.Errorf("%s: %s %s is %s (%v), want a deadline error", name, r.Target, r.Subject, r.Status, r.Error)
 			}
 		}
+	}
+}
+
+// TestNumberKeyIntoParams: a target that looks a number up in its params
+// (params read from YAML or JSON have string keys, "2024") finds the key
+// with regovm as with topdown, which reads the base document from the store
+// (regovm/basedoc.go); regovm evaluates the group itself, without falling
+// back. regovm once found nothing, and the violation was silently dropped.
+func TestNumberKeyIntoParams(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	pols := loadTargets(t, `violation contains {"msg": sprintf("limit %v", [limit])} if {
+	year := to_number(substring(input.snapshot.as_of, 0, 4))
+	limit := data.params["X-0"].limit[year]
+}
+warning contains {"msg": "no limit"} if not data.params["X-0"].limit[2023]`)
+	params := map[string]any{"X-0": map[string]any{"limit": map[string]any{"2024": 3, "2025": 4}}}
+	vm, got, want := evaluateBoth(t, pols, snap, WithParams(params))
+	if vm.groups["commune"].vm == nil {
+		t.Fatalf("regovm did not plan the commune group: %v", vm.unplanned)
+	}
+	if n := vm.fallbacks.Load(); n > 0 {
+		t.Errorf("regovm fell back to topdown on %d subjects", n)
+	}
+	if len(want.Results) == 0 {
+		t.Fatal("no results")
+	}
+	for k, w := range want.Results {
+		if w.Status == StatusNotEvaluated {
+			continue // a subject excluded by a data-quality finding
+		}
+		if w.Status != StatusFail || len(w.Violations) != 1 || w.Violations[0].Msg != "limit 3" || len(w.Warnings) != 1 {
+			t.Errorf("topdown: %s is %s %+v %+v, want a failure with limit 3 and the warning", w.Subject, w.Status, w.Violations, w.Warnings)
+		}
+		if !reflect.DeepEqual(got.Results[k], w) {
+			t.Errorf("result %d differs:\nregovm:  %+v\ntopdown: %+v", k, got.Results[k], w)
+		}
+	}
+}
+
+// TestWithEngine: EngineTopdown prepares no regovm program; the default
+// prepares one per group; ParseEngine reads the names String gives.
+func TestWithEngine(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	pols := loadTargets(t, `violation contains {"msg": input.subject.id} if true`)
+	for _, tc := range []struct {
+		opts   []Option
+		wantVM bool
+	}{
+		{nil, true},
+		{[]Option{WithEngine(EngineRegovm)}, true},
+		{[]Option{WithEngine(EngineTopdown)}, false},
+	} {
+		c := New(pols, tc.opts...)
+		if _, err := c.Evaluate(context.Background(), snap); err != nil {
+			t.Fatal(err)
+		}
+		if got := c.groups["commune"].vm != nil; got != tc.wantVM {
+			t.Errorf("engine %v: regovm program %v, want %v", c.engine, got, tc.wantVM)
+		}
+	}
+	for _, e := range []Engine{EngineRegovm, EngineTopdown} {
+		for _, name := range []string{e.String(), strings.ToUpper(e.String())} {
+			if got, err := ParseEngine(name); err != nil || got != e {
+				t.Errorf("ParseEngine(%q) = %v, %v; want %v", name, got, err, e)
+			}
+		}
+	}
+	if got, err := ParseEngine(""); err != nil || got != EngineRegovm {
+		t.Errorf(`ParseEngine("") = %v, %v; want regovm`, got, err)
+	}
+	if _, err := ParseEngine("wasm"); err == nil {
+		t.Error(`ParseEngine("wasm"): no error`)
 	}
 }

@@ -75,6 +75,12 @@ type compiler struct {
 	compObjs map[ir.Local]int // objects of the object comprehensions being compiled
 	nmemo    int
 	maxArgs  int // of a builtin call
+	// docs says which locals of the function being compiled hold (part
+	// of) the base document, as basedoc.go explains; dynResults are the
+	// results of its CallDynamicStmts.
+	docs       map[ir.Local]docInfo
+	dynResults map[ir.Local]*int32
+	flags      []*int32 // of the function being compiled
 }
 
 // refusedBuiltins are builtins that topdown implements with more than the
@@ -142,6 +148,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 		for _, f := range policy.Funcs.Funcs {
 			fn := c.funcs[f.Name]
 			c.inFunc = f
+			c.startFunction(f.Params)
 			c.maxLocal = int(f.Return)
 			for _, p := range f.Params {
 				c.maxLocal = max(c.maxLocal, int(p))
@@ -149,7 +156,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 			for _, b := range f.Blocks {
 				fn.blocks = append(fn.blocks, c.block(b, kindTop))
 			}
-			fn.nlocals = c.maxLocal + 1
+			fn.nlocals = c.endFunction(c.maxLocal + 1)
 			maxLocals = max(maxLocals, fn.nlocals)
 			prog.funcs = append(prog.funcs, fn)
 		}
@@ -167,11 +174,12 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 			return nil, fmt.Errorf("regovm: no plan for entrypoint %q", ep)
 		}
 		fn := &function{name: ep, params: []int32{int32(ir.Input), int32(ir.Data)}, memo: -1, cslot: -1}
+		c.startFunction([]ir.Local{ir.Input, ir.Data})
 		c.maxLocal = int(ir.Data)
 		for _, b := range p.Blocks {
 			fn.blocks = append(fn.blocks, c.block(b, kindTop))
 		}
-		fn.nlocals = c.maxLocal + 1
+		fn.nlocals = c.endFunction(c.maxLocal + 1)
 		maxLocals = max(maxLocals, fn.nlocals)
 		prog.plans = append(prog.plans, fn)
 	}
@@ -441,6 +449,14 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 		return c.callDynamic(x)
 	case *ir.AssignVarStmt:
 		src, t := c.opnd(x.Source), c.local(x.Target)
+		if flag := c.assignDoc(x); flag != nil {
+			// The base document where no rule matched a dynamic lookup.
+			si := src.i
+			return func(s *state, l []*ast.Term) int {
+				l[t], l[*flag] = l[si], trueTerm
+				return 0
+			}
+		}
 		if src.c != nil {
 			v := src.c
 			return func(s *state, l []*ast.Term) int { l[t] = v; return 0 }
@@ -473,6 +489,25 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 			return func(*state, []*ast.Term) int { return 1 }
 		}
 		src, key, t := c.local(srcLocal), c.opnd(x.Key), c.local(x.Target)
+		if flag, ok := c.baseDot(x, srcLocal, key); ok {
+			return func(s *state, l []*ast.Term) int {
+				v, k := l[src], key.get(l)
+				if v == nil || k == nil {
+					return 1
+				}
+				var r *ast.Term
+				if flag == nil || l[*flag] != nil {
+					r = baseGet(v, k)
+				} else {
+					r = v.Get(k) // a rule's value
+				}
+				if r == nil {
+					return 1
+				}
+				l[t] = r
+				return 0
+			}
+		}
 		if key.c != nil {
 			k := key.c
 			return func(s *state, l []*ast.Term) int {
@@ -524,6 +559,22 @@ func (c *compiler) stmt(st ir.Stmt) stmt {
 		}
 	case *ir.EqualStmt:
 		a, b := c.opnd(x.A), c.opnd(x.B)
+		if key, other, flag, ok := c.baseKeyEqual(x, a, b); ok {
+			return func(s *state, l []*ast.Term) int {
+				k, v := key.get(l), other.get(l)
+				if k == nil || v == nil {
+					return 1
+				}
+				if flag == nil || l[*flag] != nil {
+					if !baseKeyMatches(k, v) {
+						return 1
+					}
+				} else if !equal(k, v) { // a key of a rule's value
+					return 1
+				}
+				return 0
+			}
+		}
 		return func(s *state, l []*ast.Term) int {
 			va, vb := a.get(l), b.get(l)
 			if va == nil || vb == nil || !equal(va, vb) {
@@ -691,6 +742,7 @@ func (c *compiler) isType(o ir.Operand, is func(ast.Value) bool) stmt {
 
 func (c *compiler) scan(x *ir.ScanStmt) stmt {
 	src, k, v := c.local(x.Source), c.local(x.Key), c.local(x.Value)
+	c.scanDoc(x)
 	body := c.block(x.Block, kindScan)
 	return func(s *state, l []*ast.Term) int {
 		t := l[src]
@@ -834,6 +886,7 @@ func (c *compiler) callDynamic(x *ir.CallDynamicStmt) stmt {
 	// four blocks (BrIf 3, see compileCallDynamicStmt).
 	c.checkBreak(3, "undefined dynamic call")
 	t := c.local(x.Result)
+	flag := c.dynResult(x.Result)
 	args := make([]opnd, len(x.Args))
 	for i, a := range x.Args {
 		args[i] = opnd{i: c.local(a)}
@@ -872,7 +925,7 @@ func (c *compiler) callDynamic(x *ir.CallDynamicStmt) stmt {
 		if r == nil {
 			return 4
 		}
-		l[t] = r
+		l[t], l[*flag] = r, nil // a rule's value (basedoc.go)
 		return 0
 	}
 }

@@ -168,7 +168,7 @@ func (s *state) call(fn *function, l []*ast.Term, args []opnd) *ast.Term {
 		for _, a := range args {
 			v := a.get(l)
 			s.argBuf = append(s.argBuf, v)
-			h = h*31 + v.Hash()
+			h = h*31 + hashArg(v)
 		}
 		if v, ok := s.memoGet(fn, h, s.argBuf); ok {
 			if v == undefinedMemo {
@@ -212,6 +212,15 @@ func (s *state) call(fn *function, l []*ast.Term, args []opnd) *ast.Term {
 	return res
 }
 
+// hashArg is the hash of an argument of a function call: input and data,
+// the first two, are nil when undefined (Eval allows either).
+func hashArg(v *ast.Term) int {
+	if v == nil {
+		return 0
+	}
+	return v.Hash()
+}
+
 // memoEntry is the value of a function for some arguments.
 type memoEntry struct {
 	fn   int32
@@ -230,7 +239,7 @@ func (s *state) memoGet(fn *function, h int, args []*ast.Term) (*ast.Term, bool)
 			stored := s.fargs[e.args : int(e.args)+len(args)]
 			same := true
 			for j, a := range args {
-				if !stored[j].Equal(a) {
+				if !stored[j].Equal(a) { // nil (undefined input or data) equals only nil
 					same = false
 					break
 				}

@@ -149,6 +149,38 @@ p := r if { k := input.k; r := q[k] }`},
 q := 1
 r := 2
 s.u := input.x`, eps: []string{"t", "t/s"}},
+	// Keys into the base document follow topdown's store (basedoc.go):
+	// a number finds the string key that is its text, a string that is an
+	// index finds an array's element; a rule's value and a value bound to a
+	// variable are looked up by equality.
+	{name: "base-number-key", src: `p := [
+	[v | v := data.params.limit[input.n]], [v | v := data.params.limit[input.k]],
+	[v | v := data.params.limit[2024]], [v | v := data.params.limit[1.5]], [v | v := data.params.limit[1e3]],
+	[v | v := data.params.limit[1000]], [v | v := data.params.limit[true]], [v | v := data.params.limit[null]],
+	[v | v := data.params.limit[[2024]]], [v | v := data.params.limit[input.xs]],
+	[v | v := data.params.arr[input.k]], [v | v := data.params.arr["1"]], [v | v := data.params.arr[1.0]],
+	[v | v := data.params.arr[input.n]], [v | v := data.params.arr["+1"]], [v | v := data.params.arr["a"]],
+	[v | v := data.params.nested[input.n][input.k]], [v | some k; v := data.params.limit[k]],
+]`},
+	{name: "base-number-key-in-rule", src: `
+default limit := 0
+limit := data.params.limit[input.n]
+p contains sprintf("over %v", [input.x]) if input.x > limit`},
+	{name: "bound-number-key", src: `
+lim := data.params.limit
+p := [[v | x := data.params.limit; v := x[input.n]], [v | v := lim[input.n]], [v | v := lim[2024]], [v | v := object.get(data.params.limit, input.n, "none")]]`},
+	{name: "rule-number-key", src: `
+q["2024"] := "rule"
+q["1.5"] := "rule"
+r := ["a", "b"]
+p := [[v | v := q[input.n]], [v | v := data.t.q[input.n]], [v | v := data.t.q[2024]], [v | v := data.t.r[input.k]]]`},
+	{name: "base-and-rules-number-key", src: `
+u.q := "rule"
+p := [[v | v := data.t.u[input.n]], [v | v := data.t.u[input.k]], [v | v := data.t.u[2024]], [v | v := data.t.u.xs[input.k]], {[k, v] | some k; v := data.t.u[k]}]`},
+	{name: "dynamic-number-key", src: `
+v.w.q := {"2024": "rule", "1": "one"}
+v.y.q := ["rule"]
+p := [[x | x := data.t.v[input.s].q[input.n]], [x | x := data.t.v[input.s].q[input.k]], [x | x := data.t.v[input.s].q["1"]], [x | x := data.t.v[input.s].q[0]]]`},
 	{name: "with", src: `
 q := input.x
 p := y if { y := q with input.x as 5 }`, unsupported: true},
@@ -206,6 +238,12 @@ var featureInputs = []string{
 	`{"xs": {"a": 1}, "obj": [1, 2], "s": 3, "n": "1", "k": 1, "pair": {"0": 1}}`,
 	`{"n": 2, "xs": ["1", "2", "x"], "s": "1e3", "obj": {"a": {"b": 1}}, "x": null}`,
 	`{"n": 1e-7, "xs": [0, -1, 1e308], "x": 1.0}`,
+	`{"n": 2024, "k": "1", "s": "z", "x": 1.0}`,
+	`{"n": 1.5, "k": 2024, "s": "w", "x": 30}`,
+	`{"n": 1000, "k": "2024", "s": "z", "xs": [2024], "x": 5}`,
+	`{"n": 1e3, "k": true, "s": "w"}`,
+	`{"n": 1, "k": "1", "s": "y"}`,
+	`{"n": 2025.0, "k": 0, "s": "x", "x": 15}`,
 }
 
 type featureProg struct {
@@ -256,7 +294,19 @@ func featurePrograms(t testing.TB) []*featureProg {
 	return featureProgs
 }
 
-var featureData = map[string]any{"params": map[string]any{"TB-09": map[string]any{"months": 2}}, "t": map[string]any{"base": 1}}
+var featureData = map[string]any{
+	"params": map[string]any{
+		"TB-09":  map[string]any{"months": 2},
+		"limit":  map[string]any{"2024": 10, "2025": 20, "1.5": "one and a half", "1e3": "1e3", "1000": "thousand", "true": "t", "null": "n"},
+		"arr":    []any{"a", "b", "c"},
+		"nested": map[string]any{"2024": map[string]any{"1": "deep", "2024": "deeper"}, "1": []any{"x", "y"}},
+	},
+	"t": map[string]any{
+		"base": 1,
+		"u":    map[string]any{"2024": "base", "1.5": "base 1.5", "xs": []any{"b0", "b1"}},
+		"v":    map[string]any{"z": map[string]any{"q": map[string]any{"2024": "base", "1": "base one"}}, "x": map[string]any{"q": []any{"b0", "b1"}}},
+	},
+}
 
 func parseInput(s string) (ast.Value, error) {
 	var x any
@@ -299,6 +349,7 @@ func TestFeatures(t *testing.T) {
 		}
 		inputs = append(inputs, v)
 	}
+	inputs = append(inputs, nil) // undefined: Eval allows it
 	errs := 0
 	for _, fp := range featurePrograms(t) {
 		if fp.unsupported {

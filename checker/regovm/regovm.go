@@ -20,7 +20,11 @@
 // their arguments, as topdown caches a function's value by its arguments
 // (the first value computed for arguments equal by ast.Term.Equal is
 // returned for equal ones). Where Wasm and topdown differ, topdown wins: sets and
-// objects are scanned in topdown's (sorted) order.
+// objects are scanned in topdown's (sorted) order, and a key into the base
+// document (data given to Eval) is looked up as topdown's store does: the
+// number 2024 finds the key "2024", the string "1" an array's element 1
+// (basedoc.go). Input and data may be undefined (nil) in every statement,
+// function calls included.
 package regovm
 
 import (

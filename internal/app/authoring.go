@@ -72,7 +72,11 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 		return err
 	}
 	defer snap.Release()
-	out, err := checker.New(pol).Evaluate(ctx, snap)
+	engine, err := a.envRegoEngine()
+	if err != nil {
+		return err
+	}
+	out, err := checker.New(pol, checker.WithEngine(engine)).Evaluate(ctx, snap)
 	if err != nil {
 		return fmt.Errorf("evaluate %q: %w", o.snapshot, err)
 	}

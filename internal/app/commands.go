@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/sample"
 )
 
@@ -204,6 +205,14 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 			default:
 				return configErrorf("fail-on", "--fail-on %q: want never, fail or error", o.failOn)
 			}
+			name := o.regoEngine
+			if v, ok := lookupEnv(a.getenv, envName("rego-engine")); ok && !cmd.Flags().Changed("rego-engine") {
+				name = v
+			}
+			var err error
+			if o.engine, err = parseRegoEngine(name); err != nil {
+				return err
+			}
 			return a.merge(cmd, o)
 		},
 	}
@@ -217,6 +226,7 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 	f.StringVar(&o.failOn, "fail-on", "never", "never, fail or error: which results make the exit code 4")
 	f.StringVar(&o.lang, "lang", "", "language of the HTML and XLSX reports, vi or en (default: the shards' --lang)")
 	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(Formats, ",")+" (default: the shards' --formats)")
+	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage+" (default: $"+envName("rego-engine")+", else regovm)")
 	return cmd
 }
 
@@ -224,4 +234,6 @@ type mergeOptions struct {
 	out, snapshot, policies, runID, lang, failOn string
 	shardCount, workers                          int
 	formats                                      []string
+	regoEngine                                   string
+	engine                                       checker.Engine
 }

@@ -28,6 +28,7 @@ type mergeInput struct {
 	snap    *snapshot.Snapshot
 	pol     *checker.Policies
 	workers int
+	engine  checker.Engine
 	formats []string // nil: the shards' formats
 	lang    string   // "": the shards' language
 	log     zerolog.Logger
@@ -56,7 +57,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 		return nil, err
 	}
 	set := parts[0].Settings
-	opts := []checker.Option{checker.WithWorkers(m.workers), checker.WithLogger(m.log)}
+	opts := []checker.Option{checker.WithWorkers(m.workers), checker.WithLogger(m.log), checker.WithEngine(m.engine)}
 	if d, err := time.ParseDuration(set.EvalTimeout); err == nil && d > 0 {
 		opts = append(opts, checker.WithEvalTimeout(d))
 	}
@@ -265,7 +266,7 @@ func (a *app) merge(cmd *cobra.Command, o mergeOptions) error {
 		return fmt.Errorf("open --out %q: %w", o.out, err)
 	}
 	defer b.Close()
-	m := &mergeInput{runID: o.runID, count: o.shardCount, snap: snap, pol: pol, workers: o.workers, log: log}
+	m := &mergeInput{runID: o.runID, count: o.shardCount, snap: snap, pol: pol, workers: o.workers, engine: o.engine, log: log}
 	if cmd.Flags().Changed("formats") {
 		m.formats = o.formats
 	}

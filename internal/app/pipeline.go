@@ -111,6 +111,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		checker.WithEvalTimeout(s.EvalTimeout),
 		checker.WithLogger(log),
 		checker.WithProgress(func(done, total int) { evalBar.set(done, total) }),
+		checker.WithEngine(s.engine),
 	}
 	if params != nil {
 		opts = append(opts, checker.WithParams(params))

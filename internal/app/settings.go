@@ -18,6 +18,7 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/report"
 	"gopkg.in/yaml.v3"
 )
@@ -60,9 +61,11 @@ type runSettings struct {
 	MemoryLimit    string
 	CPUProfile     string
 	MemProfile     string
+	RegoEngine     string
 
 	// Set after validation.
-	level zerolog.Level
+	level  zerolog.Level
+	engine checker.Engine
 }
 
 // bindRunFlags declares the flags of `run` on fs.
@@ -91,8 +94,32 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.MemoryLimit, "memory-limit", "auto", "soft memory limit of the Go heap: auto (80% of the container's memory limit unless GOMEMLIMIT is set), off, or a size such as 3GiB")
 	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	fs.StringVar(&s.MemProfile, "memprofile", "", "write a heap profile, taken when evaluation ends (the live peak), to this file")
+	fs.StringVar(&s.RegoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
 	_ = fs.MarkHidden("cpuprofile")
 	_ = fs.MarkHidden("memprofile")
+}
+
+// regoEngineUsage is the help of --rego-engine (run and merge).
+const regoEngineUsage = "Rego evaluator: regovm (plans each group of targets and runs the plan, topdown where it cannot) or topdown (OPA's evaluator only); both give the same results"
+
+// parseRegoEngine reads --rego-engine.
+func parseRegoEngine(name string) (checker.Engine, error) {
+	e, err := checker.ParseEngine(strings.TrimSpace(name))
+	if err != nil {
+		return e, configErrorf("rego-engine", "--rego-engine %q: want regovm or topdown", name)
+	}
+	return e, nil
+}
+
+// envRegoEngine is the Rego evaluator of the commands without
+// --rego-engine (check --snapshot): $VUNGMANH_REGO_ENGINE, else regovm.
+func (a *app) envRegoEngine() (checker.Engine, error) {
+	v, _ := lookupEnv(a.getenv, envName("rego-engine"))
+	e, err := checker.ParseEngine(strings.TrimSpace(v))
+	if err != nil {
+		return e, configErrorf("rego-engine", "%s=%q: want regovm or topdown", envName("rego-engine"), v)
+	}
+	return e, nil
 }
 
 // envName returns the environment variable of a flag.
@@ -324,6 +351,11 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	if s.ShardCount > 1 && s.RunID == "" {
 		return configErrorf("run-id", "--shard-count %d needs --run-id: every shard of a run must use the same run id (the chart passes the Job name)", s.ShardCount)
 	}
+	engine, err := parseRegoEngine(s.RegoEngine)
+	if err != nil {
+		return err
+	}
+	s.engine = engine
 	if _, err := parseMemoryLimit(s.MemoryLimit); err != nil {
 		return configErrorf("memory-limit", "--memory-limit %q: %v", s.MemoryLimit, err)
 	}

@@ -13,6 +13,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/spf13/cobra"
+
+	"github.com/vungmanh/vungmanh/checker"
 )
 
 // parseRun merges args, env and an optional config file the way `run`
@@ -63,6 +65,10 @@ func TestPrecedence(t *testing.T) {
 		{"config from env", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.Lang }, "vi"},
 		{"empty file", []string{"--snapshot", "s"}, nil, "# nothing\n", func(s *runSettings) any { return s.FailOn }, "never"},
 		{"termination log from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_TERMINATION_LOG": "/x"}, "", func(s *runSettings) any { return s.TerminationLog }, "/x"},
+		{"default engine", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.engine }, checker.EngineRegovm},
+		{"engine from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_REGO_ENGINE": "topdown"}, "", func(s *runSettings) any { return s.engine }, checker.EngineTopdown},
+		{"engine from file, any case", []string{"--snapshot", "s"}, nil, "rego-engine: TopDown", func(s *runSettings) any { return s.engine }, checker.EngineTopdown},
+		{"engine flag over env", []string{"--snapshot", "s", "--rego-engine", "regovm"}, map[string]string{"VUNGMANH_REGO_ENGINE": "topdown"}, "", func(s *runSettings) any { return s.engine }, checker.EngineRegovm},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -125,6 +131,7 @@ func TestBadSettings(t *testing.T) {
 		{"bad log level", []string{"--snapshot", "s", "--log-level", "loud"}, nil, "", "log-level", "--log-level"},
 		{"bad log format", []string{"--snapshot", "s", "--log-format", "xml"}, nil, "", "log-format", "json or console"},
 		{"bad run id", []string{"--snapshot", "s", "--run-id", "../x"}, nil, "", "run-id", "--run-id"},
+		{"bad engine", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_REGO_ENGINE": "wasm"}, "", "rego-engine", "want regovm or topdown"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -375,7 +375,7 @@ func publishShard(ctx context.Context, b storage.Bucket, rc *runContext, r shard
 		Settings: shardSettings{Params: params, Waivers: r.waivers, EvalTimeout: s.EvalTimeout.String(),
 			Formats: s.Formats, Lang: s.Lang},
 		Targets: r.outcome.Targets, Results: r.outcome.Results, Waivers: r.outcome.Waivers}
-	m := &mergeInput{runID: r.runID, count: s.ShardCount, snap: r.snap, pol: r.pol, workers: s.Workers, log: rc.log}
+	m := &mergeInput{runID: r.runID, count: s.ShardCount, snap: r.snap, pol: r.pol, workers: s.Workers, engine: s.engine, log: rc.log}
 	res, err := runShard(ctx, b, s.Out, so, m, rc.log)
 	if err != nil {
 		return nil, err
