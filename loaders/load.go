@@ -382,10 +382,15 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 		return nil, nil
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
-		return nil, nil
+	var stored int64
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
+			return nil, nil
+		}
+		stored = st.Size()
 	}
+	limit := l.cfg.decompressedLimit(stored)
 	_, transient := l.fsys.(*gcsFS)
 	track := &ioTracker{ctx: ctx, r: f}
 	var at *atTracker // the Parquet reader's reads by offset
@@ -411,7 +416,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 		msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
 		switch {
 		case errors.Is(err, errTooBig):
-			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed.", t, l.cfg.maxDecompressed)
+			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed (%s).", t, limit, limitWhy(l.cfg, stored))
 		case errors.Is(err, errLineTooLong):
 			msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
 		}
@@ -430,7 +435,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 				return fail(err)
 			}
 			track.r = ras
-			if _, err := io.Copy(l.hash, &capReader{r: track, n: l.cfg.maxDecompressed}); err != nil {
+			if _, err := io.Copy(l.hash, &capReader{r: track, n: limit}); err != nil {
 				return fail(err)
 			}
 			if _, err := ras.Seek(0, io.SeekStart); err != nil {
@@ -447,7 +452,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	if rr == nil {
 		raw := io.TeeReader(track, l.hash)
 		defer io.Copy(io.Discard, raw) //nolint:errcheck // hash the rest of the file
-		body, closeGz, err := decompress(raw, gz, l.cfg.maxDecompressed)
+		body, closeGz, err := decompress(raw, gz, limit)
 		if err != nil {
 			return fail(&ParseError{File: file, Err: err})
 		}
@@ -477,7 +482,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 				return fail(&ParseError{File: file, Err: err})
 			}
 			if format == fmtXLSX {
-				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, l.cfg.maxDecompressed)
+				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, limit)
 			} else {
 				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, func() error { return nil }, dictColumns(t)...)
 			}
@@ -498,6 +503,18 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	}
 	tl.finish(l.cfg.mem)
 	return tl.out, nil
+}
+
+// limitWhy says where the decompressed size limit of a file of stored
+// bytes comes from, for the DQ001 message.
+func limitWhy(c config, stored int64) string {
+	switch {
+	case c.maxDecompressed > 0:
+		return "the max-decompressed setting"
+	case stored <= 0 || stored > DefaultMaxDecompressed/DefaultMaxExpansion:
+		return "the default limit"
+	}
+	return fmt.Sprintf("%d times its %d stored bytes, or at least %d; the max-decompressed setting raises it", DefaultMaxExpansion, stored, MinDecompressed)
 }
 
 // prepare maps the file's header onto the table's columns.
