@@ -108,11 +108,15 @@
 //
 // Every file is read through caps, so that no input can exhaust memory:
 //
-//   - WithMaxDecompressed (default 4 GiB): bytes read from one file after
-//     gzip; also the most an XLSX, a gzipped Parquet or a Parquet from an
-//     fs.File without io.ReaderAt+io.Seeker may hold in memory (those are
-//     read whole, because their readers need random access), and the unzip
-//     limit given to excelize.
+//   - WithMaxDecompressed (default: DefaultMaxExpansion = 100 times the
+//     file's stored size, at least MinDecompressed = 64 MiB, at most
+//     DefaultMaxDecompressed = 4 GiB; a value sets one cap for every file):
+//     bytes read from one file after gzip; also the most an XLSX, a gzipped
+//     Parquet or a Parquet from an fs.File without io.ReaderAt+io.Seeker may
+//     hold in memory (those are read whole, because their readers need
+//     random access), and the sum of the part sizes an XLSX declares,
+//     checked before any part is inflated (archive/zip refuses a part that
+//     inflates past its declared size).
 //   - WithMaxLineBytes (default 1 MiB): one physical line of CSV/TSV/NDJSON,
 //     one XLSX cell.
 //   - snapshot.yaml: 1 MiB.

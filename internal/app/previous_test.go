@@ -130,3 +130,18 @@ func readLatestOf(t *testing.T, b storage.Bucket) report.Latest {
 	}
 	return l
 }
+
+// TestMaxDecompressed: --max-decompressed caps every snapshot file,
+// whatever its stored size: a file past it is DQ001 (exit 3) naming the
+// limit and the setting.
+func TestMaxDecompressed(t *testing.T) {
+	snap, _, _ := sampleDirs(t)
+	code, _, stderr := runMain(t, nil, "run", "--snapshot", snap, "--out", t.TempDir(), "--formats", "json", "--max-decompressed", "1KiB")
+	if code != ExitData || !strings.Contains(stderr, "larger than the allowed 1024 bytes once uncompressed (the max-decompressed setting)") {
+		t.Errorf("exit %d, want 3 naming the limit:\n%s", code, stderr)
+	}
+	code, _, stderr = runMain(t, nil, "run", "--snapshot", snap, "--out", t.TempDir(), "--formats", "json", "--max-decompressed", "auto")
+	if code != ExitOK {
+		t.Errorf("--max-decompressed auto: exit %d\n%s", code, stderr)
+	}
+}
