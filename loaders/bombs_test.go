@@ -6,6 +6,7 @@ import (
 	"compress/flate"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash/crc32"
 	"runtime"
 	"strings"
@@ -147,5 +148,67 @@ func TestDecompressedLimit(t *testing.T) {
 		if got := tt.c.decompressedLimit(tt.stored); got != tt.want {
 			t.Errorf("decompressedLimit(%d) with %d set = %d, want %d", tt.stored, tt.c.maxDecompressed, got, tt.want)
 		}
+	}
+}
+
+// badMembers is a members file of n rows whose every honorary value is
+// wrong (DQ007), gzipped.
+func badMembers(t *testing.T, n int) []byte {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("member_id,unit_id,honorary\n")
+	for i := range n {
+		fmt.Fprintf(&b, "m%d,chi-1,maybe\n", i)
+	}
+	return gz(t, []byte(b.String()))
+}
+
+// TestBadRowsCostCounts: a file whose every row is wrong costs counts, not
+// a finding per row: at most maxListedFindings findings of a code and
+// column are listed, the rest summed up in one finding with the count; and
+// with a count limit (--max-bad-rows 50) reading stops as soon as the run
+// can no longer pass.
+func TestBadRowsCostCounts(t *testing.T) {
+	const rows = 100_000
+	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.csv.gz"), "u.csv": unitsCSV})
+	files["m.csv.gz"] = mapFile(badMembers(t, rows))
+	for _, tt := range []struct {
+		name    string
+		limit   Limit
+		stopped bool
+	}{
+		{"a share: read to the end", DefaultLimit, false},
+		{"a count: stops early", Limit{Count: 50}, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, files, WithMaxBadRows(tt.limit))
+			var tm *TooManyBadRowsError
+			if !errors.As(err, &tm) || tm.Table != snapshot.Members {
+				t.Fatalf("err = %v, want too many bad rows in members", err)
+			}
+			if tm.Stopped != tt.stopped || tm.Excluded != tm.Rows || (tt.stopped && tm.Rows >= rows) || (!tt.stopped && tm.Rows != rows) {
+				t.Errorf("stopped %v after %d rows, %d excluded; want stopped %v", tm.Stopped, tm.Rows, tm.Excluded, tt.stopped)
+			}
+			var listed, summary int
+			for _, f := range tm.Findings {
+				switch {
+				case f.Code != snapshot.DQType:
+				case f.Row > 0:
+					listed++
+				case strings.HasPrefix(f.Message, fmt.Sprintf("%d more DQ007 findings", tm.Excluded-maxListedFindings)):
+					summary++
+				}
+			}
+			wantListed, wantSummary := min(tm.Excluded, maxListedFindings), 0
+			if tm.Excluded > maxListedFindings {
+				wantSummary = 1
+			}
+			if listed != wantListed || summary != wantSummary || len(tm.Findings) != wantListed+wantSummary {
+				t.Errorf("%d findings: %d DQ007 listed, %d summing up the rest; want %d and %d", len(tm.Findings), listed, summary, wantListed, wantSummary)
+			}
+			if tt.stopped && !strings.Contains(tm.Error(), "reading stopped there") {
+				t.Errorf("error %q does not say reading stopped", tm.Error())
+			}
+		})
 	}
 }

@@ -134,6 +134,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 			snap.Records[t] = emptyRecord(l.cfg, t)
 			continue
 		}
+		raw.summariseUnlisted()
 		snap.Findings = append(snap.Findings, raw.findings...)
 		if len(raw.ignored) > 0 {
 			snap.IgnoredColumns[t] = raw.ignored
@@ -146,7 +147,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		}
 		snap.Stats[t] = st
 		if tooMany == nil && l.cfg.maxBad.Exceeded(st.Excluded, st.Rows) {
-			tooMany = &TooManyBadRowsError{Table: t, Excluded: st.Excluded, Rows: st.Rows, Limit: l.cfg.maxBad}
+			tooMany = &TooManyBadRowsError{Table: t, Excluded: st.Excluded, Rows: st.Rows, Limit: l.cfg.maxBad, Stopped: raw.stopped}
 		}
 		rec, err := filterRecord(l.cfg, raw)
 		raw.rec.Release()
@@ -547,7 +548,10 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 	}
 	schema := snapshot.Schema(t)
 	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
-		out: &rawTable{table: t, file: file, reason: map[int]string{}}}
+		out: newRawTable(t, file), stopAfter: -1}
+	if !l.cfg.maxBad.IsShare {
+		tl.stopAfter = l.cfg.maxBad.Count
+	}
 	known := map[string]bool{}
 	var used []int
 	for i, spec := range snapshot.Columns[t] {
