@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -208,6 +209,38 @@ func TestBadRowsCostCounts(t *testing.T) {
 			}
 			if tt.stopped && !strings.Contains(tm.Error(), "reading stopped there") {
 				t.Errorf("error %q does not say reading stopped", tm.Error())
+			}
+		})
+	}
+}
+
+// TestFutureAsOf: an asOf after the day following the run's clock (UTC) is
+// DQ001: such a run would hold latest.json until that day.
+func TestFutureAsOf(t *testing.T) {
+	now := func() time.Time { return time.Date(2026, 12, 6, 23, 30, 0, 0, time.FixedZone("ICT", 7*3600)) } // 16:30 UTC
+	for _, tt := range []struct {
+		asOf  string
+		fatal bool
+	}{
+		{"2024-09-30", false},
+		{"2026-12-06", false},
+		{"2026-12-07", false}, // already the 7th in Hà Nội
+		{"2026-12-08", true},
+		{"9999-12-31", true},
+	} {
+		t.Run(tt.asOf, func(t *testing.T) {
+			m := strings.Replace(manifest("units: u.csv"), "asOf: 2024-09-30", "asOf: "+tt.asOf, 1)
+			_, err := load(t, mapFS(map[string]string{"snapshot.yaml": m, "u.csv": unitsCSV}), WithClock(now))
+			var fe *FatalError
+			if !tt.fatal {
+				if err != nil {
+					t.Fatalf("err = %v", err)
+				}
+				return
+			}
+			if !errors.As(err, &fe) || len(fe.Findings) != 1 || fe.Findings[0].Column != "asOf" ||
+				!strings.Contains(fe.Findings[0].Message, "is after today (2026-12-06, UTC)") {
+				t.Errorf("err = %v, want DQ001 on asOf", err)
 			}
 		})
 	}

@@ -77,6 +77,11 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 			fatal = append(fatal, f)
 		}
 	}
+	if len(fatal) == 0 {
+		if f, ok := futureAsOf(man.AsOf, l.cfg.now()); ok {
+			fatal = append(fatal, f)
+		}
+	}
 	if len(fatal) > 0 {
 		return nil, &FatalError{Findings: fatal}
 	}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -94,11 +95,12 @@ type config struct {
 	maxDecompressed int64 // set by WithMaxDecompressed; 0: the default, by stored size
 	maxLine         int
 	progress        func(snapshot.Table, int)
+	now             func() time.Time // the run's clock (asOf may not be after its next day)
 	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
 }
 
 func newConfig(opts []Option) config {
-	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit, maxLine: DefaultMaxLineBytes}
+	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit, maxLine: DefaultMaxLineBytes, now: time.Now}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -136,6 +138,16 @@ func WithMaxDecompressed(n int64) Option {
 	return func(c *config) {
 		if n > 0 {
 			c.maxDecompressed = n
+		}
+	}
+}
+
+// WithClock sets the clock a snapshot's asOf is checked against (default
+// time.Now): an asOf after the clock's next day (UTC) is DQ001.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
 		}
 	}
 }

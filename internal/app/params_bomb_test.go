@@ -35,3 +35,21 @@ func TestParamsAliasBomb(t *testing.T) {
 		})
 	}
 }
+
+// TestFutureAsOfRefused: a snapshot dated after tomorrow is data unusable
+// (DQ001, exit 3): it would pin latest.json until that day, and every
+// correct run after it would leave latest.json alone.
+func TestFutureAsOfRefused(t *testing.T) {
+	snap, byAsOf, _ := sampleDirs(t, "9999-12-31")
+	out := t.TempDir()
+	code, _, stderr := runMain(t, nil, "run", "--snapshot", byAsOf["9999-12-31"], "--out", out, "--formats", "json")
+	if code != ExitData || !strings.Contains(stderr, "The snapshot date (asOf) 9999-12-31 is after today") {
+		t.Fatalf("exit %d, want %d naming asOf:\n%s", code, ExitData, stderr)
+	}
+	if _, ok := readLatest(t, out, "vietnam"); ok {
+		t.Errorf("the refused run wrote latest.json")
+	}
+	if code, _, stderr := runMain(t, nil, "run", "--snapshot", snap, "--out", out, "--formats", "json"); code != ExitOK {
+		t.Errorf("the run of today's export: exit %d\n%s", code, stderr)
+	}
+}
