@@ -96,7 +96,7 @@ type config struct {
 	maxLine         int
 	progress        func(snapshot.Table, int)
 	now             func() time.Time // the run's clock (asOf may not be after its next day)
-	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
+	readers         int              // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
 }
 
 func newConfig(opts []Option) config {

@@ -67,9 +67,9 @@ type rawTable struct {
 	table    snapshot.Table
 	file     string
 	rec      arrow.Record
-	rows     []int32        // location of each record row
-	bad      []bool         // row has its own error finding
-	drop     []bool         // row left out without a finding of its own
+	rows     []int32               // location of each record row
+	bad      []bool                // row has its own error finding
+	drop     []bool                // row left out without a finding of its own
 	reason   map[int]snapshot.Code // code of the first error of a bad row (units and models only)
 	findings []snapshot.Finding
 	ignored  []string
