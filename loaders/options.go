@@ -9,6 +9,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"google.golang.org/api/option"
 )
 
 // Default limits.
@@ -96,7 +97,8 @@ type config struct {
 	maxLine         int
 	progress        func(snapshot.Table, int)
 	now             func() time.Time // the run's clock (asOf may not be after its next day)
-	readers         int              // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
+	gcsOpts         []option.ClientOption
+	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
 }
 
 func newConfig(opts []Option) config {
@@ -140,6 +142,13 @@ func WithMaxDecompressed(n int64) Option {
 			c.maxDecompressed = n
 		}
 	}
+}
+
+// WithGCSClientOptions adds options to the Cloud Storage client of a gs://
+// snapshot (Load only): the app passes an HTTP client whose requests give up
+// waiting for an answer after a while (internal/storage.HTTPClient).
+func WithGCSClientOptions(opts ...option.ClientOption) Option {
+	return func(c *config) { c.gcsOpts = append(c.gcsOpts, opts...) }
 }
 
 // WithClock sets the clock a snapshot's asOf is checked against (default
