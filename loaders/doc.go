@@ -126,11 +126,10 @@
 // Findings are bounded too: at most 100 (maxListedFindings) of one code
 // are listed per column of a table (per table for DQ009), the rest summed
 // up in one finding with row 0 and their count, so a file whose every row
-// is wrong costs a count and a bit per row, not a finding per row. With a
-// count limit (WithMaxBadRows(Limit{Count: n})) a table stops being read at
-// its (n+1)th bad row: the run cannot pass any more, and the
-// *TooManyBadRowsError says so (Stopped). A share needs the table's total,
-// so the table is read to its end.
+// is wrong costs a count and a bit per row, not a finding per row. A
+// table is read to its end even once it cannot pass --max-bad-rows: where a
+// read stops would depend on the read-ahead batches, and the findings must
+// not.
 //
 // # Text
 //

@@ -38,9 +38,6 @@ type TooManyBadRowsError struct {
 	Excluded int // rows excluded because of their own error findings
 	Rows     int // data rows read
 	Limit    Limit
-	// Stopped: the table was not read to its end; once more rows were bad
-	// than the count limit allows, Rows counts those read.
-	Stopped bool
 	// Findings are the data-quality findings of the snapshot, for the log
 	// (at most maxListedFindings per code and column of a table, then a
 	// count).
@@ -48,9 +45,6 @@ type TooManyBadRowsError struct {
 }
 
 func (e *TooManyBadRowsError) Error() string {
-	if e.Stopped {
-		return fmt.Sprintf("table %s: %d of the first %d rows excluded, more than the limit of %s (reading stopped there)", e.Table, e.Excluded, e.Rows, e.Limit)
-	}
 	return fmt.Sprintf("table %s: %d of %d rows excluded, more than the limit of %s", e.Table, e.Excluded, e.Rows, e.Limit)
 }
 

@@ -152,7 +152,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		}
 		snap.Stats[t] = st
 		if tooMany == nil && l.cfg.maxBad.Exceeded(st.Excluded, st.Rows) {
-			tooMany = &TooManyBadRowsError{Table: t, Excluded: st.Excluded, Rows: st.Rows, Limit: l.cfg.maxBad, Stopped: raw.stopped}
+			tooMany = &TooManyBadRowsError{Table: t, Excluded: st.Excluded, Rows: st.Rows, Limit: l.cfg.maxBad}
 		}
 		rec, err := filterRecord(l.cfg, raw)
 		raw.rec.Release()
@@ -553,10 +553,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 	}
 	schema := snapshot.Schema(t)
 	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
-		out: newRawTable(t, file), stopAfter: -1}
-	if !l.cfg.maxBad.IsShare {
-		tl.stopAfter = l.cfg.maxBad.Count
-	}
+		out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int
 	for i, spec := range snapshot.Columns[t] {

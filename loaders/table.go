@@ -77,9 +77,6 @@ type rawTable struct {
 	// those left out past maxListedFindings (nil listed: no cap, for the
 	// scratch tables of readBatches' goroutines).
 	listed, unlisted map[findingKey]int
-	// stopped: reading stopped early, once more rows were bad than a count
-	// limit allows (rows holds those read).
-	stopped bool
 }
 
 // maxListedFindings caps the findings of one code listed per column of a
@@ -179,20 +176,6 @@ type tableLoader struct {
 	out      *rawTable
 	progress func(snapshot.Table, int)
 	released bool
-	// stopAfter is the count of --max-bad-rows (-1 for a share): once more
-	// rows than that are bad the run cannot pass, and reading stops.
-	stopAfter int
-	nbad      int // bad rows so far
-}
-
-// hopeless reports whether the table has more bad rows than a count limit
-// allows: reading on would only collect findings for a run bound to stop.
-func (l *tableLoader) hopeless() bool {
-	if l.stopAfter >= 0 && l.nbad > l.stopAfter {
-		l.out.stopped = true
-		return true
-	}
-	return false
 }
 
 func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec, field arrow.Field, aliases map[string]string) *column {
@@ -257,9 +240,6 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 		n++
 		if err := l.advanced(ctx, n-1, n); err != nil {
 			return err
-		}
-		if l.hopeless() {
-			break
 		}
 	}
 	l.done(n)
@@ -383,7 +363,6 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 			if reason != "" {
 				l.out.bad[start+r] = true
 				l.out.setReason(start+r, reason)
-				l.nbad++
 			}
 		}
 		for _, h := range hs {
@@ -399,9 +378,6 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 		n += rows
 		if err := l.advanced(ctx, n-rows, n); err != nil {
 			return err
-		}
-		if l.hopeless() {
-			break
 		}
 	}
 	l.done(n)
@@ -481,7 +457,6 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 					if idx := start + i; !l.out.bad[idx] {
 						l.out.bad[idx] = true
 						l.out.setReason(idx, code)
-						l.nbad++
 					}
 				}
 			}
@@ -564,9 +539,6 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 		if l.progress != nil {
 			l.progress(l.t, n)
 		}
-		if l.hopeless() {
-			break
-		}
 	}
 	if l.progress != nil && n == 0 {
 		l.progress(l.t, 0)
@@ -620,7 +592,6 @@ func (l *tableLoader) appendRow(rr rowReader) {
 	l.out.bad = append(l.out.bad, bad != "")
 	if bad != "" {
 		l.out.setReason(idx, bad)
-		l.nbad++
 	}
 }
 
