@@ -5,7 +5,12 @@
 // # Loading policies
 //
 // Load reads every .rego file of an fs.FS (recursively, *_test.rego files
-// left out) and LoadBundle every module of an OPA bundle (.tar.gz). Both
+// left out) and LoadBundle every module of an OPA bundle (.tar.gz; its
+// data, manifest and signatures are ignored). One .rego file may hold
+// MaxPolicyFileBytes and a bundle MaxBundleBytes unpacked, checked from
+// sizes before reading; an archive that breaks them or is not a gzipped tar
+// is a PolicyErrors, like a module that does not compile (in a bundle as in
+// a folder: exit code 2 in the app, never retried). Both
 // compile as Rego v1 in strict mode and discover the targets: the packages
 // under data.targets, each with a package METADATA block:
 //

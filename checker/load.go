@@ -1,10 +1,13 @@
 package checker
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -14,7 +17,6 @@ import (
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
-	"github.com/open-policy-agent/opa/v1/bundle"
 )
 
 // Scopes are the scopes a target may declare (spec/policies.md).
@@ -53,6 +55,12 @@ func appendNew(errs, more PolicyErrors) PolicyErrors {
 }
 
 func (e PolicyError) Error() string {
+	if e.Row == 0 && e.Col == 0 {
+		if e.File == "" {
+			return e.Message // about a bundle as a whole
+		}
+		return e.File + ": " + e.Message
+	}
 	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Row, e.Col, e.Message)
 }
 
@@ -131,6 +139,7 @@ type policyFile struct {
 // PolicyErrors listing every problem.
 func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
 	var files []policyFile
+	var tooBig PolicyErrors
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -139,6 +148,10 @@ func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
 			return err
 		}
 		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && info.Size() > MaxPolicyFileBytes {
+			tooBig = append(tooBig, PolicyError{File: p, Message: fmt.Sprintf("the file holds %d bytes, more than the %d allowed for one policy file", info.Size(), MaxPolicyFileBytes)})
 			return nil
 		}
 		b, err := fs.ReadFile(fsys, p)
@@ -151,32 +164,101 @@ func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read policies: %w", err)
 	}
+	if len(tooBig) > 0 {
+		return nil, tooBig
+	}
 	return compileFiles(files)
 }
 
-// LoadBundle reads an OPA bundle (.tar.gz) and compiles its modules like
-// Load. Data files of the bundle are ignored: targets read data.params and
-// data.vocab, which the checker provides.
+// LoadBundle reads an OPA bundle (.tar.gz) and compiles its .rego modules
+// like Load, with the same errors: a module that does not compile is a
+// PolicyErrors at its file:row:col, as in a folder. Data files of the
+// bundle are ignored (targets read data.params and data.vocab, which the
+// checker provides); so are its manifest and signatures. An archive that
+// is not a gzipped tar, or that breaks a limit (MaxPolicyFileBytes for one
+// .rego file, MaxBundleBytes for the archive unpacked), is a PolicyErrors
+// too: the bundle has to be fixed, retrying cannot help. Each member's size
+// is checked from its tar header before it is read, so a small archive
+// that unpacks into a huge file is refused without holding it.
 func LoadBundle(ctx context.Context, r io.Reader) (*Policies, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	b, err := bundle.NewCustomReader(bundle.NewTarballLoader(r)).
-		WithRegoVersion(ast.RegoV1).
-		WithSkipBundleVerification(true).
-		Read()
+	files, err := readBundle(r)
 	if err != nil {
-		return nil, fmt.Errorf("read policy bundle: %w", err)
-	}
-	var files []policyFile
-	for _, m := range b.Modules {
-		name := strings.TrimPrefix(path.Clean("/"+m.Path), "/")
-		if strings.HasSuffix(name, "_test.rego") {
-			continue
-		}
-		files = append(files, policyFile{name: name, src: m.Raw})
+		return nil, err
 	}
 	return compileFiles(files)
+}
+
+// Limits of the policies read.
+const (
+	// MaxPolicyFileBytes caps one .rego file of a folder or a bundle:
+	// 8 MiB (the pack's largest file is a few KB).
+	MaxPolicyFileBytes = 8 << 20
+	// MaxBundleBytes caps a bundle unpacked, every member included: 64 MiB.
+	MaxBundleBytes = 64 << 20
+)
+
+// readBundle returns the .rego files of a gzipped tar archive, tests left
+// out, with names cleaned as OPA's bundle reader cleans them.
+func readBundle(r io.Reader) ([]policyFile, error) {
+	bad := func(file, format string, args ...any) error {
+		return PolicyErrors{{File: file, Message: "policy bundle: " + fmt.Sprintf(format, args...)}}
+	}
+	zr, err := gzip.NewReader(r)
+	if err != nil {
+		return nil, bad("", "not a gzipped tar archive: %v", err)
+	}
+	unpacked := &limitedReader{r: zr, n: MaxBundleBytes}
+	tr := tar.NewReader(unpacked)
+	var files []policyFile
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			if unpacked.n < 0 {
+				return nil, bad("", "larger than %d bytes unpacked", MaxBundleBytes)
+			}
+			return nil, bad("", "not a gzipped tar archive: %v", err)
+		}
+		name := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+		if h.Typeflag != tar.TypeReg || !strings.HasSuffix(name, ".rego") || strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		if h.Size > MaxPolicyFileBytes {
+			return nil, bad(name, "the file holds %d bytes, more than the %d allowed for one policy file", h.Size, MaxPolicyFileBytes)
+		}
+		src, err := io.ReadAll(tr)
+		if err != nil {
+			if unpacked.n < 0 {
+				return nil, bad("", "larger than %d bytes unpacked", MaxBundleBytes)
+			}
+			return nil, bad(name, "read the file: %v", err)
+		}
+		files = append(files, policyFile{name: name, src: src})
+	}
+	return files, nil
+}
+
+// limitedReader fails once more than n bytes were read (n goes negative).
+type limitedReader struct {
+	r io.Reader
+	n int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.n < 0 {
+		return 0, errors.New("size limit reached")
+	}
+	n, err := l.r.Read(p)
+	l.n -= int64(n)
+	if l.n < 0 {
+		return n, errors.New("size limit reached")
+	}
+	return n, err
 }
 
 func hashFiles(files []policyFile) string {

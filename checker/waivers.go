@@ -30,9 +30,9 @@ func (e *ParseError) Error() string {
 // (YYYY-MM-DD) are required; unknown keys are errors. Errors are
 // *ParseError with the line and column.
 func ParseWaivers(b []byte) ([]Waiver, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, yamlError(err)
+	doc, err := parseYAML(b)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return []Waiver{}, nil
@@ -94,9 +94,9 @@ func ParseParams(b []byte) (map[string]any, error) {
 	if len(bytes.TrimSpace(b)) == 0 {
 		return map[string]any{}, nil
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(b, &doc); err != nil {
-		return nil, yamlError(err)
+	doc, err := parseYAML(b)
+	if err != nil {
+		return nil, err
 	}
 	if len(doc.Content) == 0 {
 		return map[string]any{}, nil
@@ -105,7 +105,8 @@ func ParseParams(b []byte) (map[string]any, error) {
 	if root.Kind != yaml.MappingNode {
 		return nil, &ParseError{root.Line, root.Column, "params: want a mapping"}
 	}
-	v, err := nodeValue(root, 0)
+	budget := maxParamsValues
+	v, err := nodeValue(root, 0, &budget)
 	if err != nil {
 		return nil, err
 	}
@@ -113,15 +114,42 @@ func ParseParams(b []byte) (map[string]any, error) {
 	return m, nil
 }
 
+// parseYAML parses a waivers or params file into its document node, and
+// refuses a document whose aliases expand it far beyond its size (an alias
+// bomb: a 1 KB file of nested anchors expands to billions of values). The
+// expansion is tried with yaml.v3's own decoder, which gives up on
+// "excessive aliasing" as it does for snapshot.yaml, before anything walks
+// the aliases.
+func parseYAML(b []byte) (yaml.Node, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return yaml.Node{}, yamlError(err)
+	}
+	var expanded any
+	if err := doc.Decode(&expanded); err != nil && strings.Contains(err.Error(), "excessive aliasing") {
+		return yaml.Node{}, yamlError(err)
+	}
+	// Other errors of a decoding into Go values (a list as a key) are the
+	// callers' to report, with their place.
+	return doc, nil
+}
+
+// maxParamsValues caps the values of a params file once its aliases are
+// expanded, should an alias bomb pass yaml.v3's check.
+const maxParamsValues = 1 << 20
+
 // nodeValue converts a YAML node to the values OPA understands: strings,
 // numbers, bools, lists and string-keyed objects. Timestamps stay text.
-func nodeValue(n *yaml.Node, depth int) (any, error) {
+func nodeValue(n *yaml.Node, depth int, budget *int) (any, error) {
 	if depth > 64 {
 		return nil, &ParseError{n.Line, n.Column, "params: nested too deep"}
 	}
+	if *budget--; *budget < 0 {
+		return nil, &ParseError{n.Line, n.Column, fmt.Sprintf("params: more than %d values once aliases are expanded", maxParamsValues)}
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return nodeValue(n.Alias, depth+1)
+		return nodeValue(n.Alias, depth+1, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -129,7 +157,7 @@ func nodeValue(n *yaml.Node, depth int) (any, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, &ParseError{k.Line, k.Column, "params: keys must be plain text"}
 			}
-			v, err := nodeValue(n.Content[i+1], depth+1)
+			v, err := nodeValue(n.Content[i+1], depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -139,7 +167,7 @@ func nodeValue(n *yaml.Node, depth int) (any, error) {
 	case yaml.SequenceNode:
 		l := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			v, err := nodeValue(c, depth+1)
+			v, err := nodeValue(c, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}

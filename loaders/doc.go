@@ -108,16 +108,28 @@
 //
 // Every file is read through caps, so that no input can exhaust memory:
 //
-//   - WithMaxDecompressed (default 4 GiB): bytes read from one file after
-//     gzip; also the most an XLSX, a gzipped Parquet or a Parquet from an
-//     fs.File without io.ReaderAt+io.Seeker may hold in memory (those are
-//     read whole, because their readers need random access), and the unzip
-//     limit given to excelize.
+//   - WithMaxDecompressed (default: DefaultMaxExpansion = 100 times the
+//     file's stored size, at least MinDecompressed = 64 MiB, at most
+//     DefaultMaxDecompressed = 4 GiB; a value sets one cap for every file):
+//     bytes read from one file after gzip; also the most an XLSX, a gzipped
+//     Parquet or a Parquet from an fs.File without io.ReaderAt+io.Seeker may
+//     hold in memory (those are read whole, because their readers need
+//     random access), and the sum of the part sizes an XLSX declares,
+//     checked before any part is inflated (archive/zip refuses a part that
+//     inflates past its declared size).
 //   - WithMaxLineBytes (default 1 MiB): one physical line of CSV/TSV/NDJSON,
 //     one XLSX cell.
 //   - snapshot.yaml: 1 MiB.
 //
 // Breaking a limit is DQ001 with the file and line.
+//
+// Findings are bounded too: at most 100 (maxListedFindings) of one code
+// are listed per column of a table (per table for DQ009), the rest summed
+// up in one finding with row 0 and their count, so a file whose every row
+// is wrong costs a count and a bit per row, not a finding per row. A
+// table is read to its end even once it cannot pass --max-bad-rows: where a
+// read stops would depend on the read-ahead batches, and the findings must
+// not.
 //
 // # Text
 //

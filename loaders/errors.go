@@ -44,7 +44,9 @@ type TooManyBadRowsError struct {
 	Excluded int // rows excluded because of their own error findings
 	Rows     int // data rows read
 	Limit    Limit
-	// Findings are every data-quality finding of the snapshot, for the log.
+	// Findings are the data-quality findings of the snapshot, for the log
+	// (at most maxListedFindings per code and column of a table, then a
+	// count).
 	Findings []snapshot.Finding
 }
 

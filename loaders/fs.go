@@ -32,9 +32,14 @@ import (
 // outlive the use of the returned fs.FS. Its files implement io.ReaderAt and
 // io.Seeker (ranged reads), which lets Parquet stream by row group.
 func OpenFS(ctx context.Context, url string) (fs.FS, error) {
+	return openFS(ctx, url, nil)
+}
+
+// openFS is OpenFS with more options for a gs:// client.
+func openFS(ctx context.Context, url string, gcsOpts []option.ClientOption) (fs.FS, error) {
 	switch {
 	case strings.HasPrefix(url, "gs://"):
-		return openGCS(ctx, url)
+		return openGCS(ctx, url, gcsOpts)
 	case strings.HasPrefix(url, "file://"):
 		dir, err := fileURLPath(url)
 		if err != nil {
@@ -85,7 +90,7 @@ func openLocal(dir, url string) (fs.FS, error) {
 	return root.FS(), nil
 }
 
-func openGCS(ctx context.Context, raw string) (fs.FS, error) {
+func openGCS(ctx context.Context, raw string, more []option.ClientOption) (fs.FS, error) {
 	rest := strings.TrimPrefix(raw, "gs://")
 	bucket, prefix, _ := strings.Cut(rest, "/")
 	if bucket == "" {
@@ -101,6 +106,7 @@ func openGCS(ctx context.Context, raw string) (fs.FS, error) {
 	if os.Getenv("STORAGE_EMULATOR_HOST") != "" {
 		opts = append(opts, option.WithoutAuthentication())
 	}
+	opts = append(opts, more...)
 	client, err := storage.NewClient(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("open snapshot %q: %w: %w", raw, ErrCredentials, err)

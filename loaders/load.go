@@ -22,7 +22,7 @@ import (
 
 // Load opens the snapshot at url (see OpenFS) and loads it (see LoadFS).
 func Load(ctx context.Context, url string, opts ...Option) (*snapshot.Snapshot, error) {
-	fsys, err := OpenFS(ctx, url)
+	fsys, err := openFS(ctx, url, newConfig(opts).gcsOpts)
 	if err != nil {
 		return nil, err
 	}
@@ -74,6 +74,11 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 	var fatal []snapshot.Finding
 	for _, f := range mfindings {
 		if f.Severity == snapshot.SeverityFatal {
+			fatal = append(fatal, f)
+		}
+	}
+	if len(fatal) == 0 {
+		if f, ok := futureAsOf(man.AsOf, l.cfg.now()); ok {
 			fatal = append(fatal, f)
 		}
 	}
@@ -134,6 +139,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 			snap.Records[t] = emptyRecord(l.cfg, t)
 			continue
 		}
+		raw.summariseUnlisted()
 		snap.Findings = append(snap.Findings, raw.findings...)
 		if len(raw.ignored) > 0 {
 			snap.IgnoredColumns[t] = raw.ignored
@@ -382,10 +388,15 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 		return nil, nil
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
-		return nil, nil
+	var stored int64
+	if st, err := f.Stat(); err == nil {
+		if st.IsDir() {
+			l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
+			return nil, nil
+		}
+		stored = st.Size()
 	}
+	limit := l.cfg.decompressedLimit(stored)
 	_, transient := l.fsys.(*gcsFS)
 	track := &ioTracker{ctx: ctx, r: f}
 	var at *atTracker // the Parquet reader's reads by offset
@@ -411,7 +422,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 		msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
 		switch {
 		case errors.Is(err, errTooBig):
-			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed.", t, l.cfg.maxDecompressed)
+			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed (%s).", t, limit, limitWhy(l.cfg, stored))
 		case errors.Is(err, errLineTooLong):
 			msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
 		}
@@ -430,7 +441,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 				return fail(err)
 			}
 			track.r = ras
-			if _, err := io.Copy(l.hash, &capReader{r: track, n: l.cfg.maxDecompressed}); err != nil {
+			if _, err := io.Copy(l.hash, &capReader{r: track, n: limit}); err != nil {
 				return fail(err)
 			}
 			if _, err := ras.Seek(0, io.SeekStart); err != nil {
@@ -447,7 +458,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	if rr == nil {
 		raw := io.TeeReader(track, l.hash)
 		defer io.Copy(io.Discard, raw) //nolint:errcheck // hash the rest of the file
-		body, closeGz, err := decompress(raw, gz, l.cfg.maxDecompressed)
+		body, closeGz, err := decompress(raw, gz, limit)
 		if err != nil {
 			return fail(&ParseError{File: file, Err: err})
 		}
@@ -477,7 +488,7 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 				return fail(&ParseError{File: file, Err: err})
 			}
 			if format == fmtXLSX {
-				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, l.cfg.maxDecompressed)
+				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, limit)
 			} else {
 				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, func() error { return nil }, dictColumns(t)...)
 			}
@@ -498,6 +509,18 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	}
 	tl.finish(l.cfg.mem)
 	return tl.out, nil
+}
+
+// limitWhy says where the decompressed size limit of a file of stored
+// bytes comes from, for the DQ001 message.
+func limitWhy(c config, stored int64) string {
+	switch {
+	case c.maxDecompressed > 0:
+		return "the max-decompressed setting"
+	case stored <= 0 || stored > DefaultMaxDecompressed/DefaultMaxExpansion:
+		return "the default limit"
+	}
+	return fmt.Sprintf("%d times its %d stored bytes, or at least %d; the max-decompressed setting raises it", DefaultMaxExpansion, stored, MinDecompressed)
 }
 
 // prepare maps the file's header onto the table's columns.
@@ -530,7 +553,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 	}
 	schema := snapshot.Schema(t)
 	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
-		out: &rawTable{table: t, file: file, reason: map[int]string{}}}
+		out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int
 	for i, spec := range snapshot.Columns[t] {

@@ -128,6 +128,22 @@ func yamlMessage(err error) string {
 	return strings.Join(lines, "; ")
 }
 
+// futureAsOf returns a DQ001 finding when asOf (a valid date) is after the
+// day following now in UTC: an export describes a day that has come (the
+// extra day lets a clock in any time zone run ahead of UTC). A run of such
+// a date would otherwise be the newest run until that day, and every correct
+// run after it would leave latest.json where it points.
+func futureAsOf(asOf string, now time.Time) (snapshot.Finding, bool) {
+	d, err := time.Parse(time.DateOnly, asOf)
+	y, m, day := now.UTC().Date()
+	latest := time.Date(y, m, day+1, 0, 0, 0, 0, time.UTC)
+	if err != nil || !d.After(latest) {
+		return snapshot.Finding{}, false
+	}
+	return snapshot.Finding{Code: snapshot.DQManifest, Severity: snapshot.SeverityFatal, File: ManifestFile, Column: "asOf", Value: asOf,
+		Message: fmt.Sprintf("The snapshot date (asOf) %s is after today (%s, UTC): an export describes a day that has come.", asOf, now.UTC().Format(time.DateOnly))}, true
+}
+
 // ParseManifest parses and validates snapshot.yaml. Problems are returned as
 // findings: DQ001 (fatal) for anything that makes the snapshot unusable,
 // DQ009 (warning) for a table the spec does not know. The manifest is usable

@@ -5,16 +5,28 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"google.golang.org/api/option"
 )
 
 // Default limits.
 const (
-	// DefaultMaxDecompressed caps the bytes read from one table file after
-	// decompression (and the size of a whole file held in memory): 4 GiB.
+	// DefaultMaxDecompressed is the most bytes read from one table file
+	// after decompression (and the most of a whole file held in memory)
+	// when WithMaxDecompressed does not set a cap: 4 GiB. Below it the
+	// default cap of a file follows its stored size (DefaultMaxExpansion).
 	DefaultMaxDecompressed int64 = 4 << 30
+	// DefaultMaxExpansion is how many times its stored size a file may grow
+	// once decompressed (gzip; the parts of an XLSX) under the default cap:
+	// real exports grow 3-20x, a file of zeros or a crafted archive 1000x
+	// and more. The cap of a file is DefaultMaxExpansion times its stored
+	// size, at least MinDecompressed and at most DefaultMaxDecompressed.
+	DefaultMaxExpansion = 100
+	// MinDecompressed is the least the default cap allows a file: 64 MiB.
+	MinDecompressed int64 = 64 << 20
 	// DefaultMaxLineBytes caps one physical line of a CSV/TSV/NDJSON file and
 	// one XLSX cell: 1 MiB.
 	DefaultMaxLineBytes = 1 << 20
@@ -81,14 +93,16 @@ func (l Limit) Exceeded(excluded, rows int) bool {
 type config struct {
 	mem             memory.Allocator
 	maxBad          Limit
-	maxDecompressed int64
+	maxDecompressed int64 // set by WithMaxDecompressed; 0: the default, by stored size
 	maxLine         int
 	progress        func(snapshot.Table, int)
+	now             func() time.Time // the run's clock (asOf may not be after its next day)
+	gcsOpts         []option.ClientOption
 	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
 }
 
 func newConfig(opts []Option) config {
-	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit, maxDecompressed: DefaultMaxDecompressed, maxLine: DefaultMaxLineBytes}
+	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit, maxLine: DefaultMaxLineBytes, now: time.Now}
 	for _, o := range opts {
 		o(&c)
 	}
@@ -105,12 +119,44 @@ func WithAllocator(mem memory.Allocator) Option { return func(c *config) { c.mem
 // WithMaxBadRows sets the --max-bad-rows limit (default 1%).
 func WithMaxBadRows(l Limit) Option { return func(c *config) { c.maxBad = l } }
 
-// WithMaxDecompressed caps the bytes read from one table file after
-// decompression; reaching it is DQ001. Values <= 0 keep the default.
+// decompressedLimit returns the cap of a file of stored bytes (0 or less:
+// unknown): the one WithMaxDecompressed set, or else DefaultMaxExpansion
+// times stored, between MinDecompressed and DefaultMaxDecompressed.
+func (c config) decompressedLimit(stored int64) int64 {
+	if c.maxDecompressed > 0 {
+		return c.maxDecompressed
+	}
+	if stored <= 0 || stored > DefaultMaxDecompressed/DefaultMaxExpansion {
+		return DefaultMaxDecompressed
+	}
+	return max(MinDecompressed, stored*DefaultMaxExpansion)
+}
+
+// WithMaxDecompressed caps the bytes read from every table file after
+// decompression, whatever its stored size; reaching it is DQ001. Values <=
+// 0 keep the default (DefaultMaxExpansion times the file's stored size,
+// between MinDecompressed and DefaultMaxDecompressed).
 func WithMaxDecompressed(n int64) Option {
 	return func(c *config) {
 		if n > 0 {
 			c.maxDecompressed = n
+		}
+	}
+}
+
+// WithGCSClientOptions adds options to the Cloud Storage client of a gs://
+// snapshot (Load only): the app passes an HTTP client whose requests give up
+// waiting for an answer after a while (internal/storage.HTTPClient).
+func WithGCSClientOptions(opts ...option.ClientOption) Option {
+	return func(c *config) { c.gcsOpts = append(c.gcsOpts, opts...) }
+}
+
+// WithClock sets the clock a snapshot's asOf is checked against (default
+// time.Now): an asOf after the clock's next day (UTC) is DQ001.
+func WithClock(now func() time.Time) Option {
+	return func(c *config) {
+		if now != nil {
+			c.now = now
 		}
 	}
 }

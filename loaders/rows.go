@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"archive/zip"
 	"bufio"
 	"bytes"
 	"encoding/csv"
@@ -445,6 +446,19 @@ type xlsxReader struct {
 }
 
 func newXLSXReader(file string, data []byte, sheet string, maxCell int, maxBytes int64) (*xlsxReader, error) {
+	// The sizes the archive declares, checked before anything is inflated
+	// (archive/zip refuses a part that inflates past its declared size):
+	// excelize would otherwise hold every part below its own limit in
+	// memory.
+	if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
+		var total uint64
+		for _, f := range zr.File {
+			total += f.UncompressedSize64
+			if total > uint64(maxBytes) {
+				return nil, &ParseError{File: file, Err: fmt.Errorf("part %s: %w", f.Name, errTooBig)}
+			}
+		}
+	}
 	xmlLimit := int64(16 << 20)
 	if maxBytes < xmlLimit {
 		xmlLimit = maxBytes

@@ -1,6 +1,7 @@
 package loaders
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -66,12 +67,96 @@ type rawTable struct {
 	table    snapshot.Table
 	file     string
 	rec      arrow.Record
-	rows     []int32        // location of each record row
-	bad      []bool         // row has its own error finding
-	drop     []bool         // row left out without a finding of its own
-	reason   map[int]string // first error of a bad row, e.g. "DQ006 on row 12"
+	rows     []int32               // location of each record row
+	bad      []bool                // row has its own error finding
+	drop     []bool                // row left out without a finding of its own
+	reason   map[int]snapshot.Code // code of the first error of a bad row (units and models only)
 	findings []snapshot.Finding
 	ignored  []string
+	// listed counts the findings listed per (code, column) and unlisted
+	// those left out past maxListedFindings (nil listed: no cap, for the
+	// scratch tables of readBatches' goroutines).
+	listed, unlisted map[findingKey]int
+}
+
+// maxListedFindings caps the findings of one code listed per column of a
+// table (per table for DQ009, whose column is the ignored one): the rest
+// are counted and summed up in one finding with row 0, so that a file whose
+// every row is wrong costs a count, not a finding per row.
+const maxListedFindings = 100
+
+type findingKey struct {
+	code   snapshot.Code
+	column string
+}
+
+func newRawTable(t snapshot.Table, file string) *rawTable {
+	return &rawTable{table: t, file: file, listed: map[findingKey]int{}, unlisted: map[findingKey]int{}}
+}
+
+// add lists f, or only counts it once maxListedFindings of its code and
+// column are listed.
+func (t *rawTable) add(f snapshot.Finding) {
+	if t.listed == nil {
+		t.findings = append(t.findings, f)
+		return
+	}
+	k := findingKey{f.Code, f.Column}
+	if f.Code == snapshot.DQIgnored {
+		k.column = ""
+	}
+	if t.listed[k] >= maxListedFindings {
+		t.unlisted[k]++
+		return
+	}
+	t.listed[k]++
+	t.findings = append(t.findings, f)
+}
+
+// summariseUnlisted adds one finding (row 0) per code and column whose
+// findings were not all listed, saying how many were left out.
+func (t *rawTable) summariseUnlisted() {
+	keys := make([]findingKey, 0, len(t.unlisted))
+	for k := range t.unlisted {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b findingKey) int {
+		return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.column, b.column))
+	})
+	for _, k := range keys {
+		msg := fmt.Sprintf("%d more %s findings of this column are not listed one by one (the first %d are).", t.unlisted[k], k.code, maxListedFindings)
+		if k.code == snapshot.DQIgnored {
+			msg = fmt.Sprintf("%d more columns of this file are not part of the snapshot format and were not loaded; they are not listed one by one.", t.unlisted[k])
+		}
+		t.findings = append(t.findings, snapshot.Finding{Code: k.code, Severity: snapshot.SeverityOf(k.code), Table: t.table,
+			File: t.file, Column: k.column, Message: msg})
+	}
+	clear(t.unlisted)
+}
+
+// keepReasons says whether the table records why each bad row is bad: the
+// units and models, whose exclusions are listed with their reason.
+func (t *rawTable) keepReasons() bool {
+	return t.table == snapshot.Units || t.table == snapshot.Models
+}
+
+// setReason records code as the reason of bad row i, when reasons are kept.
+func (t *rawTable) setReason(i int, code snapshot.Code) {
+	if t.keepReasons() {
+		if t.reason == nil {
+			t.reason = map[int]snapshot.Code{}
+		}
+		t.reason[i] = code
+	}
+}
+
+// reasonOf says why bad row i is excluded: "DQ006 on row 12".
+func (t *rawTable) reasonOf(i int) string {
+	code, ok := t.reason[i]
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("%s on row %d", code, t.rows[i])
 }
 
 func (t *rawTable) col(name string) arrow.Array {
@@ -123,7 +208,7 @@ func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec,
 }
 
 func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg string) {
-	l.out.findings = append(l.out.findings, snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
+	l.out.add(snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
 		Table: l.t, File: l.file, Row: row, Column: column, Value: quote(l.t, value), Message: msg})
 }
 
@@ -199,10 +284,10 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 	type half struct {
 		findings []snapshot.Finding
 		firstCol []int32 // per row of the batch: first failing column, or -1
-		reason   []string
+		reason   []snapshot.Code
 	}
 	var hs [2]half
-	var rowBad []string
+	var rowBad []snapshot.Code
 	for {
 		b := a.nextBatch()
 		if b == nil {
@@ -210,7 +295,7 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 		}
 		rows := len(b.recs)
 		start := len(l.out.rows)
-		rowBad = append(rowBad[:0], make([]string, rows)...)
+		rowBad = append(rowBad[:0], make([]snapshot.Code, rows)...)
 		nb := 0
 		for r := 0; r < rows; r++ {
 			row := b.recs[r].line
@@ -218,18 +303,18 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 			l.out.bad = append(l.out.bad, false)
 			if nb < len(b.bad) && b.bad[nb].rec == r {
 				l.finding(snapshot.DQFieldCount, row, "", "", b.bad[nb].msg)
-				rowBad[r] = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+				rowBad[r] = snapshot.DQFieldCount
 				nb++
 			} else if w := b.recs[r].width; w != l.hdrWidth {
 				l.finding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth))
-				rowBad[r] = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+				rowBad[r] = snapshot.DQFieldCount
 			}
 		}
 		convert := func(h *half, cols []int) {
 			lh := *l
 			lh.out = &rawTable{findings: h.findings[:0]}
 			h.firstCol = append(h.firstCol[:0], make([]int32, rows)...)
-			h.reason = append(h.reason[:0], make([]string, rows)...)
+			h.reason = append(h.reason[:0], make([]snapshot.Code, rows)...)
 			for r := range h.firstCol {
 				h.firstCol[r] = -1
 			}
@@ -253,7 +338,7 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 						lh.finding(code, row, c.spec.Name, val, msg)
 						if h.firstCol[r] < 0 {
 							h.firstCol[r] = int32(ci)
-							h.reason[r] = fmt.Sprintf("%s on row %d", code, row)
+							h.reason[r] = code
 						}
 					}
 				}
@@ -277,10 +362,14 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 			}
 			if reason != "" {
 				l.out.bad[start+r] = true
-				l.out.reason[start+r] = reason
+				l.out.setReason(start+r, reason)
 			}
 		}
-		l.out.findings = append(append(l.out.findings, hs[0].findings...), hs[1].findings...)
+		for _, h := range hs {
+			for _, f := range h.findings {
+				l.out.add(f)
+			}
+		}
 		err := b.err
 		a.release(b)
 		if err != nil {
@@ -367,7 +456,7 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 					l.finding(code, row, c.spec.Name, val, msg)
 					if idx := start + i; !l.out.bad[idx] {
 						l.out.bad[idx] = true
-						l.out.reason[idx] = fmt.Sprintf("%s on row %d", code, row)
+						l.out.setReason(idx, code)
 					}
 				}
 			}
@@ -470,13 +559,13 @@ func (l *tableLoader) appendRow(rr rowReader) {
 	row := rr.row()
 	idx := len(l.out.rows)
 	l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
-	bad := ""
+	var bad snapshot.Code
 	if m := rr.malformed(); m != "" {
 		l.finding(snapshot.DQFieldCount, row, "", "", m)
-		bad = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+		bad = snapshot.DQFieldCount
 	} else if w := rr.width(); w >= 0 && w != l.hdrWidth {
 		l.finding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth))
-		bad = fmt.Sprintf("%s on row %d", snapshot.DQFieldCount, row)
+		bad = snapshot.DQFieldCount
 	}
 	if bad != "" {
 		for _, c := range l.cols {
@@ -495,14 +584,14 @@ func (l *tableLoader) appendRow(rr rowReader) {
 			if code, val, msg := l.add(c, v, row); code != "" {
 				l.finding(code, row, c.spec.Name, val, msg)
 				if bad == "" {
-					bad = fmt.Sprintf("%s on row %d", code, row)
+					bad = code
 				}
 			}
 		}
 	}
 	l.out.bad = append(l.out.bad, bad != "")
 	if bad != "" {
-		l.out.reason[idx] = bad
+		l.out.setReason(idx, bad)
 	}
 }
 

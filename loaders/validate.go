@@ -69,11 +69,11 @@ func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
 
 func (r *rawTable) flag(i int, code snapshot.Code, column, value, msg string) {
 	row := int(r.rows[i])
-	r.findings = append(r.findings, snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code), Table: r.table,
+	r.add(snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code), Table: r.table,
 		File: r.file, Row: row, Column: column, Value: quote(r.table, value), Message: msg})
 	if !r.bad[i] {
 		r.bad[i] = true
-		r.reason[i] = fmt.Sprintf("%s on row %d", code, row)
+		r.setReason(i, code)
 	}
 }
 
@@ -206,7 +206,7 @@ func (v *crossCheck) checkUnits() {
 			return true // on a chain being resolved: a cycle, already flagged
 		}
 		if raw.bad[u.row] {
-			u.state, u.excluded, u.reason = 3, true, raw.reason[u.row]
+			u.state, u.excluded, u.reason = 3, true, raw.reasonOf(u.row)
 			return true
 		}
 		u.state = 4
@@ -349,7 +349,7 @@ func (v *crossCheck) checkModels() {
 		case raw.bad[i]:
 			v.models[id] = refExcluded
 			if !types.IsNull(i) {
-				v.snap.ExcludedModels = append(v.snap.ExcludedModels, snapshot.ExcludedModel{ID: id, UnitID: units.Value(i), Type: types.Value(i), Reason: raw.reason[i]})
+				v.snap.ExcludedModels = append(v.snap.ExcludedModels, snapshot.ExcludedModel{ID: id, UnitID: units.Value(i), Type: types.Value(i), Reason: raw.reasonOf(i)})
 			}
 		case raw.drop != nil && raw.drop[i]:
 			v.models[id] = refExcluded

@@ -167,7 +167,7 @@ func TestDefaults(t *testing.T) {
 		{"args", c.Args, []string{
 			"run", "--snapshot=gs://exports/thai-binh", "--out=gs://reports/vungmanh", "--run-id=$(JOB_NAME)",
 			"--lang=vi", "--formats=json,html,csv,parquet,xlsx", "--fail-on=never", "--max-bad-rows=1%",
-			"--eval-timeout=5s", "--log-format=json", "--log-level=info", "--progress=false",
+			"--eval-timeout=5s", "--timeout=1h", "--log-format=json", "--log-level=info", "--progress=false",
 		}},
 		{"env", c.Env, []corev1.EnvVar{
 			{Name: "JOB_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['batch.kubernetes.io/job-name']"}}},

@@ -83,8 +83,10 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	defer b.Close()
 
 	loadBar := rc.progress.start("loading snapshot", -1)
+	maxInflate, _ := parseMaxDecompressed(s.MaxDecompress) // checked with the settings
 	snap, err := loadSnapshot(loadCtx, s.Snapshot,
 		loaders.WithMaxBadRows(limit),
+		loaders.WithMaxDecompressed(maxInflate),
 		loaders.WithProgress(func(snapshot.Table, int) { loadBar.tick() }))
 	loadBar.finish()
 	if perr := policies(); perr != nil {

@@ -56,9 +56,16 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if heapBytes() > collectBeforeRenderBytes {
 		runtime.GC()
 	}
-	prev, err := report.Previous(ctx, b, rep)
+	prev, skipped, err := report.Previous(ctx, b, rep)
 	if err != nil {
 		return "", fmt.Errorf("read previous run: %w", err)
+	}
+	for _, s := range skipped {
+		in.log.Warn().Str("object", s.Key).Err(s.Err).
+			Msg("previous run unusable (deleted or damaged): skipped, the delta compares with an older run or is left out")
+	}
+	if prev == nil && len(skipped) > 0 {
+		in.log.Warn().Msg("no usable previous run: the report has no delta")
 	}
 	rep.Delta = report.Delta(prev, rep)
 	rendered, err := render(ctx, rep, in.formats, in.lang)
@@ -85,6 +92,10 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 // logPublished logs what Publish decided beyond writing the run: that the
 // folder already held this run, and why latest.json did not move.
 func logPublished(log zerolog.Logger, p *report.Published) {
+	if p.ReplacedLatest != nil {
+		log.Warn().Str("object", p.ReplacedLatest.Key).Err(p.ReplacedLatest.Err).
+			Msg("latest.json held no usable run: replaced")
+	}
 	if p.Existing {
 		log.Info().Str("run_folder", p.Dir).Str("finished_at", p.Report.Run.FinishedAt).
 			Msg("the run folder already holds this run, complete (same report apart from its times): nothing rewritten")

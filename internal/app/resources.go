@@ -62,6 +62,17 @@ func parseMemoryLimit(v string) (int64, error) {
 	return int64(f * mult), nil
 }
 
+// parseMaxDecompressed reads --max-decompressed: "auto" (0: the loaders'
+// default, which follows each file's stored size) or a size as
+// --memory-limit takes it, above 0.
+func parseMaxDecompressed(v string) (int64, error) {
+	n, err := parseMemoryLimit(v)
+	if err != nil || n == 0 {
+		return 0, errors.New("want auto, or a size such as 2GiB or 500MiB")
+	}
+	return max(n, 0), nil
+}
+
 // cgroupMemoryLimit returns the memory limit of the cgroup the process runs
 // in, or 0 when there is none (or it cannot be read). root prefixes the
 // file names (tests use a temporary folder).

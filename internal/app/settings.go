@@ -59,6 +59,7 @@ type runSettings struct {
 	Progress       bool
 	TerminationLog string
 	MemoryLimit    string
+	MaxDecompress  string
 	CPUProfile     string
 	MemProfile     string
 	RegoEngine     string
@@ -92,6 +93,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.TerminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
 	_ = fs.MarkHidden("termination-log")
 	fs.StringVar(&s.MemoryLimit, "memory-limit", "auto", "soft memory limit of the Go heap: auto (80% of the container's memory limit unless GOMEMLIMIT is set), off, or a size such as 3GiB")
+	fs.StringVar(&s.MaxDecompress, "max-decompressed", "auto", "most bytes one snapshot file may inflate to (gzip, XLSX parts): auto (100x its stored size, 64MiB to 4GiB) or a size such as 2GiB")
 	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	fs.StringVar(&s.MemProfile, "memprofile", "", "write a heap profile, taken when evaluation ends (the live peak), to this file")
 	fs.StringVar(&s.RegoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
@@ -358,6 +360,9 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	s.engine = engine
 	if _, err := parseMemoryLimit(s.MemoryLimit); err != nil {
 		return configErrorf("memory-limit", "--memory-limit %q: %v", s.MemoryLimit, err)
+	}
+	if _, err := parseMaxDecompressed(s.MaxDecompress); err != nil {
+		return configErrorf("max-decompressed", "--max-decompressed %q: %v", s.MaxDecompress, err)
 	}
 	switch s.LogFormat {
 	case "", "json", "console":

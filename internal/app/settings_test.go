@@ -132,6 +132,8 @@ func TestBadSettings(t *testing.T) {
 		{"bad log format", []string{"--snapshot", "s", "--log-format", "xml"}, nil, "", "log-format", "json or console"},
 		{"bad run id", []string{"--snapshot", "s", "--run-id", "../x"}, nil, "", "run-id", "--run-id"},
 		{"bad engine", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_REGO_ENGINE": "wasm"}, "", "rego-engine", "want regovm or topdown"},
+		{"bad max-decompressed", []string{"--snapshot", "s", "--max-decompressed", "lots"}, nil, "", "max-decompressed", "want auto, or a size"},
+		{"zero max-decompressed", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_MAX_DECOMPRESSED": "0"}, "", "max-decompressed", "want auto, or a size"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing/fstest"
 
+	"google.golang.org/api/option"
+
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/sample"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -215,6 +217,15 @@ func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*sna
 			return nil, fmt.Errorf("load snapshot %q: %w", url, err)
 		}
 		return snap, nil
+	}
+	if strings.HasPrefix(url, "gs://") {
+		// The snapshot's requests wait for an answer as long as the
+		// storage driver's do (internal/storage.DefaultRequestTimeout).
+		hc, err := storage.HTTPClient(ctx, storage.DefaultRequestTimeout)
+		if err != nil {
+			return nil, fmt.Errorf("open snapshot %q: %w", url, err)
+		}
+		opts = append(opts, loaders.WithGCSClientOptions(option.WithHTTPClient(hc)))
 	}
 	snap, err := loaders.Load(ctx, url, opts...) // its errors name the snapshot
 	if err != nil {

@@ -10,7 +10,7 @@
 // checker's result types only:
 //
 //	rep := report.Build(report.Inputs{RunID: id, Snapshot: ..., Targets: ..., Results: ...})
-//	prev, err := report.Previous(ctx, bucket, rep) // nil when none
+//	prev, skipped, err := report.Previous(ctx, bucket, rep) // nil when none; skipped: deleted or damaged runs
 //	rep.Delta = report.Delta(prev, rep)            // nil when prev is nil
 //	files, err := report.Render(ctx, rep, formats, lang, mem)
 //	published, err := report.Publish(ctx, bucket, rep, files)
@@ -96,4 +96,13 @@
 // *RunExistsError before any write. Previous finds the run to compare with:
 // the newest complete run that is neither the run itself (a retry) nor
 // newer (a backfilled as_of).
+//
+// Runs disappear in production (a bucket lifecycle rule, an operator
+// cleaning up) and latest.json can be torn or edited by hand. Neither stops
+// a later run: Previous skips a latest.json that names no run folder and a
+// run whose report.json is gone or damaged (returning each as an
+// *UnusableRunError for the caller to log) and searches the run folders
+// for the next one, down to no delta at all; Publish replaces a latest.json
+// that names no run folder, or that points at a run whose manifest.json is
+// gone, whatever its as_of. Only storage errors (a network fault) fail.
 package report

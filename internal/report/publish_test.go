@@ -7,12 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	gcs "cloud.google.com/go/storage"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vungmanh/vungmanh/internal/storage"
@@ -98,7 +101,7 @@ func TestPublishAndPrevious(t *testing.T) {
 			b := open(t)
 			t0 := time.Date(2024, 9, 1, 0, 0, 0, 0, time.UTC)
 			r1, f1 := runOf(t, "run-1", "2024-08-31", t0)
-			if p, err := Previous(ctx, b, r1); p != nil || err != nil {
+			if p, skipped, err := Previous(ctx, b, r1); p != nil || skipped != nil || err != nil {
 				t.Fatalf("Previous on empty bucket = %v, %v", p, err)
 			}
 			p1, err := Publish(ctx, b, r1, f1)
@@ -111,8 +114,8 @@ func TestPublishAndPrevious(t *testing.T) {
 			}
 			checkRun(t, b, dir, f1)
 			r2, _ := runOf(t, "run-2", "2024-09-30", t0.AddDate(0, 1, 0))
-			prev, err := Previous(ctx, b, r2)
-			if err != nil || prev == nil || prev.Run.ID != "run-1" {
+			prev, skipped, err := Previous(ctx, b, r2)
+			if err != nil || skipped != nil || prev == nil || prev.Run.ID != "run-1" {
 				t.Fatalf("Previous = %v, %v", prev, err)
 			}
 			r2.Delta = Delta(prev, r2)
@@ -519,9 +522,9 @@ func TestPrevious(t *testing.T) {
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
 					cur, _ := runOf(t, tt.id, tt.asOf, t0.Add(tt.at))
-					prev, err := Previous(ctx, b, cur)
-					if err != nil {
-						t.Fatal(err)
+					prev, skipped, err := Previous(ctx, b, cur)
+					if err != nil || skipped != nil {
+						t.Fatal(skipped, err)
 					}
 					got := ""
 					if prev != nil {
@@ -529,6 +532,137 @@ func TestPrevious(t *testing.T) {
 					}
 					if got != tt.want {
 						t.Errorf("previous run %q, want %q", got, tt.want)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestPreviousRunGone: a previous run that is deleted or damaged (a bucket
+// lifecycle rule, an operator cleaning up, a torn or hand-edited
+// latest.json) never fails the next run: Previous skips what it cannot use,
+// names it, and compares with the next older run or none; Publish then
+// moves latest.json, replacing a pointer that holds no run whatever its
+// as_of.
+func TestPreviousRunGone(t *testing.T) {
+	const runs = "thai-binh/runs/"
+	stores := map[string]func(t *testing.T) (storage.Bucket, func(key string)){
+		"dir": func(t *testing.T) (storage.Bucket, func(string)) {
+			b, err := storage.OpenDir(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b, func(key string) {
+				if err := os.RemoveAll(filepath.Join(b.Root(), filepath.FromSlash(key))); err != nil {
+					t.Fatal(err)
+				}
+			}
+		},
+		"gcs": func(t *testing.T) (storage.Bucket, func(string)) {
+			srv := storagetest.NewServer(t, "r")
+			b := srv.Open(t, "out")
+			c, err := gcs.NewClient(context.Background(), srv.ClientOptions()...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = c.Close() })
+			return b, func(key string) {
+				keys, err := b.List(context.Background(), key)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, k := range keys {
+					if err := c.Bucket("r").Object("out/" + k).Delete(context.Background()); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+		},
+	}
+	latestOf := func(id, asOf string) string {
+		return fmt.Sprintf(`{"run_id": %q, "as_of": %q, "path": %q, "finished_at": "2024-10-01T00:00:00Z"}`, id, asOf, runs+asOf+"/"+id)
+	}
+	tests := []struct {
+		name     string
+		latest   string   // written over latest.json unless empty
+		remove   []string // keys or folders deleted
+		damage   []string // objects overwritten with garbage
+		want     string   // previous run id, "" for none
+		skipped  []string // keys Previous names as unusable
+		replaced bool     // Publish says latest.json held no run
+	}{
+		{name: "latest.json empty", latest: " ", want: "b", skipped: []string{"thai-binh/latest.json"}, replaced: true},
+		{name: "latest.json {}", latest: "{}", want: "b", skipped: []string{"thai-binh/latest.json"}, replaced: true},
+		{name: "latest.json garbage", latest: "\x00\xffnot json", want: "b", skipped: []string{"thai-binh/latest.json"}, replaced: true},
+		{name: "latest.json points outside the runs", latest: `{"run_id": "x", "as_of": "2024-09-30", "path": "../../etc", "finished_at": ""}`,
+			want: "b", skipped: []string{"thai-binh/latest.json"}, replaced: true},
+		{name: "latest.json points at a missing folder", latest: latestOf("x", "2024-09-30"),
+			want: "b", skipped: []string{runs + "2024-09-30/x/report.json"}},
+		{name: "latest.json points at a deleted newer run", latest: latestOf("x", "2025-01-31"), want: "b", replaced: true},
+		{name: "the latest run deleted", remove: []string{runs + "2024-09-30/b"},
+			want: "a", skipped: []string{runs + "2024-09-30/b/report.json"}},
+		{name: "the latest run's report.json deleted", remove: []string{runs + "2024-09-30/b/report.json"},
+			want: "a", skipped: []string{runs + "2024-09-30/b/report.json"}},
+		{name: "the latest run's report.json damaged", damage: []string{runs + "2024-09-30/b/report.json"},
+			want: "a", skipped: []string{runs + "2024-09-30/b/report.json"}},
+		{name: "every run deleted", remove: []string{runs},
+			skipped: []string{runs + "2024-09-30/b/report.json"}},
+		{name: "every run deleted, latest.json garbage", remove: []string{runs}, latest: "garbage",
+			skipped: []string{"thai-binh/latest.json"}, replaced: true},
+	}
+	for name, open := range stores {
+		t.Run(name, func(t *testing.T) {
+			for _, tt := range tests {
+				t.Run(tt.name, func(t *testing.T) {
+					ctx := context.Background()
+					b, remove := open(t)
+					t0 := time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC)
+					for i, id := range []string{"a", "b"} {
+						rep, f := runOf(t, id, []string{"2024-08-31", "2024-09-30"}[i], t0.Add(time.Duration(i)*time.Hour))
+						if _, err := Publish(ctx, b, rep, f); err != nil {
+							t.Fatal(err)
+						}
+					}
+					if tt.latest != "" {
+						if err := b.Create(ctx, LatestKey("thai-binh"), []byte(tt.latest), true); err != nil {
+							t.Fatal(err)
+						}
+					}
+					for _, k := range tt.remove {
+						remove(k)
+					}
+					for _, k := range tt.damage {
+						if err := b.Create(ctx, k, []byte(`{"apiVersion": "vungmanh/v1", "kind": "ComplianceReport", "run": [`), true); err != nil {
+							t.Fatal(err)
+						}
+					}
+					cur, f := runOf(t, "d", "2024-10-31", t0.Add(2*time.Hour))
+					prev, skipped, err := Previous(ctx, b, cur)
+					if err != nil {
+						t.Fatalf("Previous: %v", err)
+					}
+					got := ""
+					if prev != nil {
+						got = prev.Run.ID
+					}
+					var keys []string
+					for _, s := range skipped {
+						keys = append(keys, s.Key)
+						if s.Err == nil {
+							t.Errorf("skipped %s without a reason", s.Key)
+						}
+					}
+					if got != tt.want || !cmp.Equal(keys, tt.skipped) {
+						t.Errorf("Previous = %q, skipped %q; want %q, skipped %q", got, keys, tt.want, tt.skipped)
+					}
+					cur.Delta = Delta(prev, cur)
+					p, err := Publish(ctx, b, cur, f)
+					if err != nil {
+						t.Fatalf("Publish: %v", err)
+					}
+					if !p.Moved || readLatest(t, b).RunID != "d" || (p.ReplacedLatest != nil) != tt.replaced {
+						t.Errorf("Publish moved %v to %+v, replaced %v; want latest.json at d, replaced %v", p.Moved, readLatest(t, b), p.ReplacedLatest, tt.replaced)
 					}
 				})
 			}

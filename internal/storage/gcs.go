@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
+	htransport "google.golang.org/api/transport/http"
 )
 
 // GCSOptions tunes the GCS driver. The zero value is the production setting.
@@ -32,6 +34,37 @@ type GCSOptions struct {
 	// MaxAttempts is the number of tries of one call (first try included);
 	// 0 means 6.
 	MaxAttempts int
+	// RequestTimeout is how long one request may wait for its answer to
+	// begin (the response headers; the body then flows without limit): a
+	// request past it fails and is retried like a reset connection, so an
+	// endpoint that accepts connections and never answers ends the call
+	// after MaxAttempts. 0 means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+}
+
+// DefaultRequestTimeout is how long a request to Cloud Storage waits for
+// its answer to begin unless GCSOptions says otherwise.
+const DefaultRequestTimeout = time.Minute
+
+// HTTPClient returns an HTTP client for Cloud Storage: the client
+// library's authenticated transport (honouring opts and, as the library
+// does, STORAGE_EMULATOR_HOST) over a copy of http.DefaultTransport whose
+// requests wait at most timeout for their response headers. The GCS driver
+// uses one; pass another to the loaders (option.WithHTTPClient) so that a
+// snapshot on gs:// is read with the same bound.
+func HTTPClient(ctx context.Context, timeout time.Duration, opts ...option.ClientOption) (*http.Client, error) {
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.ResponseHeaderTimeout = timeout
+	base.MaxIdleConnsPerHost = 100
+	topts := append([]option.ClientOption{option.WithScopes(gcs.ScopeFullControl)}, opts...)
+	if os.Getenv("STORAGE_EMULATOR_HOST") != "" {
+		topts = append(topts, option.WithoutAuthentication())
+	}
+	t, err := htransport.NewTransport(ctx, base, topts...)
+	if err != nil {
+		return nil, err
+	}
+	return &http.Client{Transport: t}, nil
 }
 
 // GCS is a Bucket on gs://bucket/prefix through cloud.google.com/go/storage.
@@ -58,7 +91,16 @@ type GCS struct {
 func OpenGCS(ctx context.Context, bucket, prefix string, o GCSOptions) (*GCS, error) {
 	// JSON reads return the generation with the data in one request, and
 	// go through the same endpoint as every other call.
+	timeout := o.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	hc, err := HTTPClient(ctx, timeout, o.ClientOptions...)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %q: %w", "gs://"+bucket, err)
+	}
 	copts := append([]option.ClientOption{gcs.WithJSONReads()}, o.ClientOptions...)
+	copts = append(copts, option.WithHTTPClient(hc))
 	c, err := gcs.NewClient(ctx, copts...)
 	if err != nil {
 		return nil, fmt.Errorf("open bucket %q: %w: %w", "gs://"+bucket, ErrCredentials, err)
