@@ -671,6 +671,7 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 				r.Error = &msg
 				r.Violations, r.Warnings = []Violation{}, []Violation{}
 			}
+			x.redact.result(&r)
 			out = append(out, r)
 		}
 		return out, nil
@@ -757,12 +758,13 @@ func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedT
 		if ctx.Err() != nil {
 			return r, ctx.Err()
 		}
-		msg := err.Error()
+		msg := errorText(err)
 		if to {
-			msg = fmt.Sprintf("%s after %s: %v", errTimeout, c.timeout, err)
+			msg = fmt.Sprintf("%s after %s: %s", errTimeout, c.timeout, msg)
 		}
 		r.Status = StatusError
 		r.Error = &msg
+		x.redact.result(&r)
 		return r, nil
 	}
 	if err := decodeResult(rs, &r); err != nil {
@@ -771,6 +773,7 @@ func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedT
 		r.Error = &msg
 		r.Violations, r.Warnings = []Violation{}, []Violation{}
 	}
+	x.redact.result(&r)
 	return r, nil
 }
 
