@@ -26,7 +26,7 @@ import (
 // labelled with a name.
 const (
 	plantedPerson = "Nguyễn Thị Lan"
-	plantedPhone  = "09123"  // + 5 digits per person
+	plantedPhone  = "09123" // + 5 digits per person
 	plantedPair   = "cặp chị Hoa Mai"
 	plantedWho    = "Đỗ Thị Hằng 0988777666" // an id of kind member that the members table lacks
 )
