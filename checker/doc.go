@@ -148,6 +148,21 @@
 // enum values with Vietnamese and English labels (Vocab), keyed by
 // "table.column": data.vocab["ratings.rating"].good.vi == "Vững mạnh".
 //
+// # Personal data
+//
+// Results never carry what the snapshot holds about a person who is not a
+// known member or cadre (privacy.go): the participant_id of a participant
+// that resolves to no unit, cadre or member record (a woman who is not a
+// member, named in real exports by her name or phone) and every pair label
+// (free text), unless the value is also a known id. A ref equal to such a
+// value becomes Redacted ("***"); in messages, details (keys and strings),
+// skip reasons, error texts and refs, every occurrence that stands on word
+// boundaries does too (values of 3 characters or more, 7 when all digits).
+// A runtime error of a builtin shows the builtin's name and location, not
+// the operand (`to_number: ... parsing "<name> <phone>"` would quote it),
+// and the error of a malformed violation names the type of the value, not
+// the value. Both engines give the same redacted results; EvalOne too.
+//
 // # Statuses
 //
 //	pass           no violation (warnings may be present)
