@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -280,4 +283,25 @@ func parquetText(t *testing.T, data []byte) string {
 		}
 	}
 	return sb.String()
+}
+
+// TestTestCommandSandbox: `vungmanh test` compiles test modules in the
+// sandbox of run and check: a test calling http.send on a loopback server
+// is a policy error (exit 2) and the server is never reached.
+func TestTestCommandSandbox(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { hits.Add(1) }))
+	t.Cleanup(srv.Close)
+	dir := t.TempDir()
+	src := "package reach_test\n\ntest_metadata if {\n\thttp.send({\"method\": \"GET\", \"url\": \"" + srv.URL + "\"}).status_code == 200\n}\n"
+	if err := os.WriteFile(filepath.Join(dir, "reach_test.rego"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := runMain(t, nil, "test", dir)
+	if code != ExitConfig || !strings.Contains(stdout+stderr, "reach_test.rego:4:2: undefined function http.send") {
+		t.Errorf("exit code %d, want %d with the call's place; stdout:\n%s\nstderr:\n%s", code, ExitConfig, stdout, stderr)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the loopback server was reached %d times", n)
+	}
 }
