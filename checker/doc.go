@@ -107,11 +107,15 @@
 //
 // Every target of a subject's scope (or model type) is evaluated in one
 // query, which binds one list: each target's violation, warning and skip in
-// turn. Should that query fail (a run-time error, a conflict, the
-// deadline), the subject's targets are evaluated again one by one, each
-// with its own deadline, so that only the faulty target gives an error
-// result: the results are exactly those of one evaluation per target. The
-// price is that a subject whose target loops costs two deadlines.
+// turn, under one deadline (WithEvalTimeout) for the subject. Should that
+// query fail (a run-time error, a conflict), the subject's targets are
+// evaluated again one by one within what remains of that deadline, so that
+// only the faulty target gives an error result: the results are exactly
+// those of one evaluation per target. Should it run past the deadline,
+// nothing remains: every target of the subject's group gives an error
+// result ("... were evaluated together and ran past it"). A subject thus
+// never costs more than one deadline, whatever its targets do, and a run
+// of n subjects is bounded by n deadlines over the workers.
 //
 // Prepare and EvaluateIndex split Evaluate in two: index once, evaluate
 // many times (several Checkers, e.g. the shards' merge step, may share one

@@ -246,6 +246,9 @@ var (
 	// builtinName is the name of a builtin or function at the start of a
 	// message ("to_number: ...").
 	builtinName = regexp.MustCompile(`^([a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)*): `)
+	// conflictText is OPA's conflict of a rule or a function, which names
+	// the rule from the policy's source, no value of the input.
+	conflictText = regexp.MustCompile(`^(rule|function) \S+ produced conflicting values( for the same inputs)?$`)
 	// typeText is a type error that names types only ("object.get: operand
 	// 1 must be object but got string").
 	typeText = regexp.MustCompile(`^[a-z0-9_.]+: operand \d+ must be [a-z ]+ but got [a-z]+$`)
@@ -264,7 +267,7 @@ func errorText(err error) string {
 	}
 	msg := te.Message
 	switch {
-	case fixedText.MatchString(msg), typeText.MatchString(msg):
+	case fixedText.MatchString(msg), conflictText.MatchString(msg), typeText.MatchString(msg):
 	default:
 		if m := builtinName.FindStringSubmatch(msg); m != nil {
 			msg = m[1] + ": the operand's value is not shown (it may hold personal data)"
