@@ -1,6 +1,9 @@
 package checker
 
-import "fmt"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // The default caps on the violations (and, apart, the warnings) a run
 // keeps: per target per subject, and per target over all its subjects.
@@ -99,4 +102,30 @@ func capBudget(vs []Violation, used *int, limit int, kind string) []Violation {
 	out := make([]Violation, keep, keep+1)
 	copy(out, vs[:keep])
 	return append(out, omitted(kind, left, "--max-target-violations", limit))
+}
+
+// Count is the number of violations (or warnings) a list stands for: its
+// length, where the entry that ends a capped list counts as the entries it
+// left out. It reads the list as Evaluate gives it or as report.json holds
+// it (details numbers decoded as float64 or json.Number).
+func Count(vs []Violation) int {
+	n := len(vs)
+	if n == 0 {
+		return 0
+	}
+	d := vs[n-1].Details
+	if s, _ := d["setting"].(string); s != "--max-violations" && s != "--max-target-violations" {
+		return n
+	}
+	switch v := d["omitted"].(type) {
+	case int:
+		return n - 1 + v
+	case float64:
+		return n - 1 + int(v)
+	case json.Number:
+		if k, err := v.Int64(); err == nil {
+			return n - 1 + int(k)
+		}
+	}
+	return n
 }

@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -44,6 +46,9 @@ warning contains {"msg": sprintf("w%d", [i])} if some i in numbers.range(1, 3)`)
 				t.Errorf("%s: kept %q", r.Subject, v.Msg)
 			}
 		}
+		if c := Count(r.Violations); c != 250 {
+			t.Errorf("%s: Count = %d, want 250", r.Subject, c)
+		}
 		if len(real)+n != 250 {
 			t.Errorf("%s: %d kept + %d left out, want 250 counted", r.Subject, len(real), n)
 		}
@@ -57,5 +62,33 @@ warning contains {"msg": sprintf("w%d", [i])} if some i in numbers.range(1, 3)`)
 	}
 	if entries > 250+len(kept) {
 		t.Errorf("%d entries kept for the target, want at most 250 and one count per subject", entries)
+	}
+}
+
+// TestCountReadBack: Count reads a capped list back from report.json, where
+// the count is a JSON number.
+func TestCountReadBack(t *testing.T) {
+	vs := capList(make([]Violation, 7), 5, kindViolation, "--max-violations", 5)
+	b, err := json.Marshal(vs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back []Violation
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var num []Violation
+	if err := dec.Decode(&num); err != nil {
+		t.Fatal(err)
+	}
+	for name, l := range map[string][]Violation{"as built": vs, "float64": back, "json.Number": num} {
+		if got := Count(l); got != 7 {
+			t.Errorf("%s: Count = %d, want 7", name, got)
+		}
+	}
+	if got := Count([]Violation{{Msg: "a", Details: map[string]any{"omitted": 3}}}); got != 1 {
+		t.Errorf("Count of a list a policy ended with its own omitted = %d, want 1", got)
 	}
 }

@@ -22,6 +22,8 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/vungmanh/vungmanh/checker"
 )
 
 // CSVHeader is the header row of findings.csv.
@@ -250,8 +252,8 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 		str(3).Append(res.SubjectName)
 		list(4, res.Path)
 		str(5).Append(string(res.Status))
-		b.Field(6).(*array.Int32Builder).Append(int32(len(res.Violations)))
-		b.Field(7).(*array.Int32Builder).Append(int32(len(res.Warnings)))
+		b.Field(6).(*array.Int32Builder).Append(int32(checker.Count(res.Violations))) // a capped list counts what it left out
+		b.Field(7).(*array.Int32Builder).Append(int32(checker.Count(res.Warnings)))
 		lb := b.Field(8).(*array.ListBuilder)
 		lb.Append(true)
 		for _, v := range res.Violations {
