@@ -41,6 +41,8 @@ type Checker struct {
 	log      zerolog.Logger
 	scopes   map[string]bool // nil: every scope
 
+	maxViolations, maxTargetViolations int // caps.go
+
 	mu        sync.Mutex                 // guards what prepare sets
 	prepared  map[string]*preparedTarget // by target id; nil until prepared
 	groups    map[string]*preparedGroup  // by plan key (scope, or model:type), scopes filtered
@@ -133,7 +135,8 @@ func WithLogger(l zerolog.Logger) Option { return func(c *Checker) { c.log = l }
 
 // New returns a Checker for the policies.
 func New(p *Policies, opts ...Option) *Checker {
-	c := &Checker{policies: p, workers: runtime.GOMAXPROCS(0), timeout: DefaultEvalTimeout, log: zerolog.Nop()}
+	c := &Checker{policies: p, workers: runtime.GOMAXPROCS(0), timeout: DefaultEvalTimeout, log: zerolog.Nop(),
+		maxViolations: DefaultMaxViolations, maxTargetViolations: DefaultMaxTargetViolations}
 	c.shard.count = 1
 	for _, o := range opts {
 		o(c)
@@ -560,6 +563,7 @@ feed:
 		}
 		return a.Subject < b.Subject
 	})
+	c.capTargets(out.Results)
 	asOf := c.asOf
 	if asOf == "" {
 		asOf = x.asOf
@@ -652,18 +656,25 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 }
 
 // evalGroup evaluates every target of g on one subject with one regovm
-// evaluation (engine.go) or, without a regovm program, one topdown query.
-// When that evaluation fails (a runtime error, a conflict, the deadline),
-// it evaluates the targets one by one with topdown, so that only the faulty
-// target gives an error result and every result is what evalOne gives. It
-// returns an error only when ctx is done.
+// evaluation (engine.go) or, without a regovm program, one topdown query,
+// under one deadline (WithEvalTimeout) for the subject. When that
+// evaluation fails (a runtime error, a conflict, an undefined rule), it
+// evaluates the targets one by one with topdown within what remains of the
+// deadline, so that only the faulty target gives an error result and every
+// result is what evalOne gives. When it ran past the deadline, nothing
+// remains: every target of the group gives an error result, and the
+// deadline is not spent a second time to find the slow one. It returns an
+// error only when ctx is done.
 func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *preparedGroup, input ast.Value) ([]Result, error) {
+	at := time.Now().Add(c.timeout)
 	var all *ast.Array
+	timedOut := false
 	if g.vm != nil {
-		if all = c.evalVM(ctx, g.vm, input); all == nil {
+		if all = c.evalVM(ctx, g.vm, input, at); all == nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
+			timedOut = !time.Now().Before(at)
 			// Where regovm fails (an error, the deadline, an undefined
 			// rule), topdown evaluates the targets one by one: their
 			// results are topdown's, error or not (topdown's rule index
@@ -672,7 +683,8 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 			c.fallbacks.Add(1)
 		}
 	} else if len(g.targets) > 1 {
-		rs, err := c.eval(ctx, g.query, input, nil)
+		rs, to, err := c.evalTimed(ctx, g.query, input, nil, at)
+		timedOut = to
 		if err == nil && len(rs) == 1 {
 			if t, ok := rs[0].Bindings["r"].(*ast.Term); ok {
 				all, _ = t.Value.(*ast.Array)
@@ -692,12 +704,26 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 				r.Error = &msg
 				r.Violations, r.Warnings = []Violation{}, []Violation{}
 			}
+			c.capSubject(&r)
+			x.redact.result(&r)
+			out = append(out, r)
+		}
+		return out, nil
+	}
+	if timedOut {
+		msg := fmt.Sprintf("%s after %s", errTimeout, c.timeout)
+		if len(g.targets) > 1 {
+			msg += fmt.Sprintf(": the subject's %d targets were evaluated together and ran past it", len(g.targets))
+		}
+		for _, t := range g.targets {
+			r := c.baseResult(x, s, t.ID)
+			r.Status, r.Error = StatusError, &msg
 			out = append(out, r)
 		}
 		return out, nil
 	}
 	for _, t := range g.targets {
-		r, err := c.evalOne(ctx, x, s, t, input, nil)
+		r, err := c.evalOne(ctx, x, s, t, input, nil, at)
 		if err != nil {
 			return out, err
 		}
@@ -719,18 +745,17 @@ func ruleValue(t *ast.Term) *ast.Term {
 	return ast.ArrayTerm(t)
 }
 
-// eval runs q on input under the per-evaluation deadline. timedOut tells
-// whether the error came from that deadline.
-func (c *Checker) eval(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, tracer topdown.QueryTracer) (rego.ResultSet, error) {
-	rs, _, err := c.evalTimed(ctx, q, input, tracer)
-	return rs, err
-}
-
-func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, tracer topdown.QueryTracer) (rego.ResultSet, bool, error) {
+// evalTimed runs q on input until the deadline at; the bool tells whether
+// the error came from that deadline. A deadline already past runs nothing.
+func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, tracer topdown.QueryTracer, at time.Time) (rego.ResultSet, bool, error) {
+	budget := time.Until(at)
+	if budget <= 0 {
+		return nil, true, errSpent
+	}
 	cancel := topdown.NewCancel()
 	var timedOut bool
 	var tmu sync.Mutex
-	timer := time.AfterFunc(c.timeout, func() {
+	timer := time.AfterFunc(budget, func() {
 		tmu.Lock()
 		timedOut = true
 		tmu.Unlock()
@@ -743,17 +768,17 @@ func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input
 	}
 	start := time.Now()
 	rs, err := q.Eval(ctx, opts...)
-	elapsed := time.Since(start)
+	end := time.Now()
 	timer.Stop()
 	stop()
 	tmu.Lock()
 	to := timedOut
 	tmu.Unlock()
-	if err == nil && elapsed > c.timeout {
+	if err == nil && end.After(at) {
 		// topdown looks at its cancel every so often: a query that
 		// finished past the deadline before it looked ran too long all the
 		// same (spec/policies.md: a target that runs past it is an error).
-		return nil, true, fmt.Errorf("finished after %s", elapsed)
+		return nil, true, fmt.Errorf("finished after %s", end.Sub(start))
 	}
 	return rs, to, err
 }
@@ -769,21 +794,27 @@ func keepTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
 // errTimeout marks an evaluation cancelled by its own deadline.
 var errTimeout = errors.New("evaluation deadline exceeded")
 
-// evalOne evaluates one target on one subject. It returns an error only when
-// ctx is done: every policy problem becomes an error result.
-func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, tracer topdown.QueryTracer) (Result, error) {
+// errSpent is the error of an evaluation whose deadline had passed before
+// it began: other targets of the subject spent it.
+var errSpent = errors.New("the subject's deadline was spent by the evaluations before this one")
+
+// evalOne evaluates one target on one subject until the deadline at. It
+// returns an error only when ctx is done: every policy problem becomes an
+// error result.
+func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, tracer topdown.QueryTracer, at time.Time) (Result, error) {
 	r := c.baseResult(x, s, t.ID)
-	rs, to, err := c.evalTimed(ctx, t.query, input, tracer)
+	rs, to, err := c.evalTimed(ctx, t.query, input, tracer, at)
 	if err != nil {
 		if ctx.Err() != nil {
 			return r, ctx.Err()
 		}
-		msg := err.Error()
+		msg := errorText(err)
 		if to {
-			msg = fmt.Sprintf("%s after %s: %v", errTimeout, c.timeout, err)
+			msg = fmt.Sprintf("%s after %s: %s", errTimeout, c.timeout, msg)
 		}
 		r.Status = StatusError
 		r.Error = &msg
+		x.redact.result(&r)
 		return r, nil
 	}
 	if err := decodeResult(rs, &r); err != nil {
@@ -792,6 +823,8 @@ func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedT
 		r.Error = &msg
 		r.Violations, r.Warnings = []Violation{}, []Violation{}
 	}
+	c.capSubject(&r)
+	x.redact.result(&r)
 	return r, nil
 }
 

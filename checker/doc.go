@@ -112,11 +112,15 @@
 //
 // Every target of a subject's scope (or model type) is evaluated in one
 // query, which binds one list: each target's violation, warning and skip in
-// turn. Should that query fail (a run-time error, a conflict, the
-// deadline), the subject's targets are evaluated again one by one, each
-// with its own deadline, so that only the faulty target gives an error
-// result: the results are exactly those of one evaluation per target. The
-// price is that a subject whose target loops costs two deadlines.
+// turn, under one deadline (WithEvalTimeout) for the subject. Should that
+// query fail (a run-time error, a conflict), the subject's targets are
+// evaluated again one by one within what remains of that deadline, so that
+// only the faulty target gives an error result: the results are exactly
+// those of one evaluation per target. Should it run past the deadline,
+// nothing remains: every target of the subject's group gives an error
+// result ("... were evaluated together and ran past it"). A subject thus
+// never costs more than one deadline, whatever its targets do, and a run
+// of n subjects is bounded by n deadlines over the workers.
 //
 // That query runs on regovm (package checker/regovm: OPA's planner plans it,
 // regovm runs the plan), or on OPA's topdown evaluator for a group regovm
@@ -158,6 +162,21 @@
 // data.params is the params file (ParseParams) and data.vocab the canonical
 // enum values with Vietnamese and English labels (Vocab), keyed by
 // "table.column": data.vocab["ratings.rating"].good.vi == "Vững mạnh".
+//
+// # Personal data
+//
+// Results never carry what the snapshot holds about a person who is not a
+// known member or cadre (privacy.go): the participant_id of a participant
+// that resolves to no unit, cadre or member record (a woman who is not a
+// member, named in real exports by her name or phone) and every pair label
+// (free text), unless the value is also a known id. A ref equal to such a
+// value becomes Redacted ("***"); in messages, details (keys and strings),
+// skip reasons, error texts and refs, every occurrence that stands on word
+// boundaries does too (values of 3 characters or more, 7 when all digits).
+// A runtime error of a builtin shows the builtin's name and location, not
+// the operand (`to_number: ... parsing "<name> <phone>"` would quote it),
+// and the error of a malformed violation names the type of the value, not
+// the value. Both engines give the same redacted results; EvalOne too.
 //
 // # Statuses
 //

@@ -117,16 +117,15 @@ func planQuery(ctx context.Context, compiler *ast.Compiler, store storage.Store,
 	return regovm.FromPolicy(policy, []string{policy.Plans.Plans[0].Name})
 }
 
-// evalVM evaluates g's query on input with regovm: the list groupQuery
-// describes, or nil when regovm gave none (an error, the deadline, an
-// undefined query).
-func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value) *ast.Array {
+// evalVM evaluates g's query on input with regovm until the deadline at:
+// the list groupQuery describes, or nil when regovm gave none (an error,
+// the deadline, an undefined query).
+func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value, at time.Time) *ast.Array {
 	// regovm checks ctx and the deadline itself as it goes: no timer.
-	at := time.Now().Add(c.timeout)
 	vals, err := prog.EvalPlan(ctx, input, c.data, &deadline{at: at})
 	// regovm looks at the deadline every so often, not after every
 	// statement: an evaluation that finished past it ran too long all the
-	// same (topdown then gives each target its own deadline).
+	// same (evalGroup then gives every target of the group an error).
 	if err != nil || len(vals) != 1 || time.Now().After(at) {
 		return nil
 	}

@@ -117,8 +117,9 @@ func TestEnginesAgree(t *testing.T) {
 	}
 }
 
-// TestEngineFallback: where regovm fails (a conflict, a builtin error, the
-// deadline), the subject's results are topdown's, target by target.
+// TestEngineFallback: where regovm fails (a conflict, a builtin error), the
+// subject's results are topdown's, target by target, within what remains
+// of the subject's deadline.
 func TestEngineFallback(t *testing.T) {
 	snap := smallSnap(checkedAlloc(t))
 	t.Cleanup(snap.Release)
@@ -163,6 +164,38 @@ warning contains {"msg": sprintf("%d", [x])} if true`,
 		}
 		if vm.fallbacks.Load() == 0 {
 			t.Errorf("timeout %v: regovm never fell back", timeout)
+		}
+	}
+}
+
+// TestSharedDeadline: the targets of a subject are evaluated together
+// under one deadline. When they run past it, with either engine, every one
+// of them is an error result for that subject, and the deadline is not
+// spent a second time (topdown one by one) to find the slow one.
+func TestSharedDeadline(t *testing.T) {
+	snap := smallSnap(checkedAlloc(t))
+	t.Cleanup(snap.Release)
+	pols := loadTargets(t,
+		`violation contains {"msg": input.subject.id} if true`,
+		`violation contains {"msg": "never"} if {
+	some i in numbers.range(1, 10000)
+	some j in numbers.range(1, 10000)
+	i * j == -1
+}`)
+	_, got, want := evaluateBoth(t, pols, snap, WithEvalTimeout(100*time.Millisecond))
+	for name, out := range map[string]*Outcome{"regovm": got, "topdown": want} {
+		n := 0
+		for _, r := range out.Results {
+			if r.Status == StatusNotEvaluated {
+				continue
+			}
+			n++
+			if r.Status != StatusError || !strings.Contains(*r.Error, "evaluation deadline exceeded after 100ms: the subject's 2 targets were evaluated together and ran past it") {
+				t.Errorf("%s: %s %s: %s %v, want the shared deadline's error", name, r.Target, r.Subject, r.Status, r.Error)
+			}
+		}
+		if n == 0 {
+			t.Errorf("%s: no result evaluated", name)
 		}
 	}
 }

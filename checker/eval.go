@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/topdown"
@@ -80,7 +81,7 @@ func (c *Checker) EvalOne(ctx context.Context, snap *snapshot.Snapshot, subjectI
 			tracer = topdown.NewBufferTracer()
 			qt = tracer
 		}
-		r, err := c.evalOne(ctx, x, s, t, input, qt)
+		r, err := c.evalOne(ctx, x, s, t, input, qt, time.Now().Add(c.timeout))
 		if err != nil {
 			return nil, "", err
 		}

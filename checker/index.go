@@ -65,6 +65,8 @@ type index struct {
 	internMu sync.Mutex
 
 	pending *pendingModels // participants waiting for member records
+
+	redact *redactor // the private values of the participants (privacy.go)
 }
 
 type unitRow struct {
@@ -276,6 +278,7 @@ func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 		return nil, err
 	}
 	x.finishModels()
+	x.buildRedactor()
 	var so obj
 	so.s(kName, snap.Manifest.Name, true)
 	so.s(kTitle, snap.Manifest.Title, snap.Manifest.Title != "")

@@ -317,7 +317,7 @@ func decodeRules(violation, warning, skip any, r *Result) error {
 		case string:
 			r.Status, r.SkipReason = StatusSkipped, v
 		default:
-			return fmt.Errorf("skip must be true or a string, got %v", v)
+			return fmt.Errorf("skip must be true or a string, got %s", jsonKind(v))
 		}
 		if r.Status == StatusSkipped {
 			// Not applicable: what the rules found does not count.
@@ -445,22 +445,22 @@ func decodeSet(v any, rule string) ([]Violation, error) {
 	}
 	elems, ok := wrap[0].([]any)
 	if !ok {
-		return nil, fmt.Errorf("%s must be a set of objects, got %T", rule, wrap[0])
+		return nil, fmt.Errorf("%s must be a set of objects, got %s", rule, jsonKind(wrap[0]))
 	}
 	for _, e := range elems {
 		m, ok := e.(map[string]any)
 		if !ok {
-			return nil, fmt.Errorf("%s element must be an object with msg, got %v", rule, e)
+			return nil, fmt.Errorf("%s element must be an object with msg, got %s", rule, jsonKind(e))
 		}
 		msg, ok := m["msg"].(string)
 		if !ok {
-			return nil, fmt.Errorf("%s element must have a string msg, got %v", rule, e)
+			return nil, fmt.Errorf("%s element must have a string msg, got an object with msg %s", rule, jsonKind(m["msg"]))
 		}
 		viol := Violation{Msg: msg, Refs: []string{}, Details: map[string]any{}}
 		if refs, ok := m["refs"]; ok {
 			list, ok := refs.([]any)
 			if !ok {
-				return nil, fmt.Errorf("%s refs must be a list, got %v", rule, refs)
+				return nil, fmt.Errorf("%s refs must be a list, got %s", rule, jsonKind(refs))
 			}
 			for _, x := range list {
 				switch y := x.(type) {
@@ -475,11 +475,31 @@ func decodeSet(v any, rule string) ([]Violation, error) {
 		if d, ok := m["details"]; ok {
 			dm, ok := d.(map[string]any)
 			if !ok {
-				return nil, fmt.Errorf("%s details must be an object, got %v", rule, d)
+				return nil, fmt.Errorf("%s details must be an object, got %s", rule, jsonKind(d))
 			}
 			viol.Details = dm
 		}
 		out = append(out, viol)
 	}
 	return out, nil
+}
+
+// jsonKind names the JSON type of v, for the errors of decodeSet: an error
+// text names the type, never the value (it may hold personal data).
+func jsonKind(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case bool:
+		return "a boolean"
+	case string:
+		return "a string"
+	case json.Number, float64, int, int64:
+		return "a number"
+	case []any:
+		return "a list"
+	case map[string]any:
+		return "an object"
+	}
+	return fmt.Sprintf("%T", v)
 }

@@ -192,3 +192,60 @@ ids(xs) := sort({x.id | some x in xs})
 
 # joined(xs): chuỗi "a, b, c" của các phần tử xs (đã sắp xếp).
 joined(xs) := concat(", ", sort(xs))
+
+# ---- Người tham gia: chỉ nêu id của hội viên, cán bộ, đơn vị -----------------
+#
+# Dữ liệu cá nhân (domain.md): báo cáo chỉ nêu id hội viên, id cán bộ và
+# đơn vị. Người tham gia loại person (phụ nữ chưa vào hội) không có mã hội
+# viên: tệp xuất thật ghi tên hoặc số điện thoại vào participant_id; một id
+# không tra được trong danh sách hội viên, cán bộ, đơn vị cũng có thể là tên.
+# Nhãn cặp (pair) là chữ tự do. Các chỉ tiêu không bao giờ chép những giá
+# trị đó vào msg, refs hay details: chúng nêu người tham gia bằng
+# participant_name và refs bằng participant_refs, nêu cặp bằng pair_name.
+
+# known_participant(p): người tham gia p tra được: đơn vị, cán bộ, hội viên
+# có bản ghi trong số liệu.
+known_participant(p) if {
+	p.kind == "unit"
+	p.unit
+}
+
+known_participant(p) if {
+	p.kind == "cadre"
+	p.cadre
+}
+
+known_participant(p) if {
+	p.kind == "member"
+	p.member
+}
+
+# Người tham gia không tra được, theo loại (kind).
+unknown_participant_label := {
+	"person": "không phải hội viên",
+	"member": "mã hội viên không tra được",
+	"cadre": "mã cán bộ không tra được",
+	"unit": "mã đơn vị không tra được",
+}
+
+# participant_name(p, ps): cách thông báo nêu người tham gia p của danh sách
+# ps (input.subject.participants): id của p khi p tra được; nếu không, vị
+# trí và loại: "người tham gia thứ 3 (không phải hội viên)" (thứ tự của danh
+# sách, sắp theo id).
+participant_name(p, ps) := p.id if known_participant(p)
+
+else := sprintf("người tham gia thứ %d (%s)", [min(is) + 1, label(unknown_participant_label, p.kind)]) if {
+	is := [i | some i, q in ps; q == p]
+	count(is) > 0
+}
+
+else := sprintf("một người tham gia (%s)", [label(unknown_participant_label, p.kind)])
+
+# participant_refs(ps): id của những người tham gia tra được trong ps (refs
+# không bao giờ chứa id của người không tra được), sắp xếp.
+participant_refs(ps) := sort({p.id | some p in ps; known_participant(p)})
+
+# pair_name(ms, ps): cách thông báo nêu một cặp gồm các thành viên ms (trong
+# danh sách ps): không bao giờ bằng nhãn pair (chữ tự do), mà bằng tên các
+# thành viên (participant_name): "Cặp %s" với pair_name là "Cặp [cb-1, hv-1]".
+pair_name(ms, ps) := sprintf("[%s]", [concat(", ", sort([participant_name(p, ps) | some p in ms]))])

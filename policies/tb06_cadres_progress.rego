@@ -6,6 +6,8 @@
 #   chi hội phó, tổ trưởng hoặc tổ phó, đang công tác tại cơ sở hội của mô hình;
 #   có ít nhất một chi hội trưởng được đánh giá "giỏi" (good); có ít nhất một cán bộ
 #   "giỏi" và một cán bộ "chưa giỏi" (not_yet_good).
+#   Thông báo nêu người tham gia bằng id cán bộ, hội viên, đơn vị; người không
+#   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 # custom:
 #   id: TB-06
 #   scope: model
@@ -37,9 +39,10 @@ good := {c.id | some c in cadres; object.get(c, "competence", "") == "good"}
 
 not_yet_good := {c.id | some c in cadres; object.get(c, "competence", "") == "not_yet_good"}
 
-# refs của các vi phạm về cả nhóm: id của mô hình rồi id của mọi thành viên,
-# sắp xếp một lần cho mỗi lần đánh giá dù có mấy vi phạm.
-refs_all := array.concat([input.subject.id], sort(people))
+# refs của các vi phạm về cả nhóm: id của mô hình rồi id của mọi thành viên
+# tra được (lib.participant_refs: không bao giờ id của người không tra
+# được), sắp xếp một lần cho mỗi lần đánh giá dù có mấy vi phạm.
+refs_all := array.concat([input.subject.id], lib.participant_refs(participants))
 
 violation contains v if {
 	n := count(people)
@@ -65,18 +68,21 @@ violation contains v if {
 	some p in participants
 	p.kind != "cadre"
 	v := {
-		"msg": sprintf("Thành viên %s của nhóm cùng tiến %s không phải cán bộ (loại: %s)", [p.id, input.subject.id, p.kind]),
-		"refs": [input.subject.id, p.id],
+		"msg": sprintf(
+			"Thành viên %s của nhóm cùng tiến %s không phải cán bộ (loại: %s)",
+			[lib.participant_name(p, participants), input.subject.id, p.kind],
+		),
+		"refs": array.concat([input.subject.id], lib.participant_refs([p])),
 	}
 }
 
 violation contains v if {
-	some p in participants
+	some i, p in participants
 	p.kind == "cadre"
 	not p.cadre
 	v := {
-		"msg": sprintf("Không tìm thấy cán bộ %s của nhóm cùng tiến %s trong danh sách cán bộ", [p.id, input.subject.id]),
-		"refs": [input.subject.id, p.id],
+		"msg": sprintf("Không tìm thấy cán bộ của người tham gia thứ %d của nhóm cùng tiến %s trong danh sách cán bộ", [i + 1, input.subject.id]),
+		"refs": [input.subject.id],
 	}
 }
 

@@ -78,7 +78,21 @@ test_fail_not_a_cadre if {
 test_fail_unknown_cadre if {
 	unknown := {"id": "cb-9", "kind": "cadre", "role": "member"}
 	vs := t.violation with input as input_with([head_good, deputy_weak, unknown])
-	msgs(vs) == {"Không tìm thấy cán bộ cb-9 của nhóm cùng tiến nhom trong danh sách cán bộ"}
+	vs == {{"msg": "Không tìm thấy cán bộ của người tham gia thứ 3 của nhóm cùng tiến nhom trong danh sách cán bộ", "refs": ["nhom"]}}
+}
+
+# Dữ liệu cá nhân: người không phải hội viên được nêu bằng vị trí và loại;
+# id của họ (tên, số điện thoại trong tệp xuất thật) không vào msg, refs.
+test_fail_person_named_by_position if {
+	name := "Nguyễn Thị Lan 0912345678"
+	vs := t.violation with input as input_with([head_good, f.person_participant(name), deputy_weak])
+	vs == {{
+		"msg": "Thành viên người tham gia thứ 2 (không phải hội viên) của nhóm cùng tiến nhom không phải cán bộ (loại: person)",
+		"refs": ["nhom"],
+	}}
+	big := t.violation with input as input_with([head_good, f.person_participant(name), deputy_weak, {"id": name, "kind": "cadre"}])
+	count(big) > 1
+	not contains(json.marshal(big), name)
 }
 
 test_fail_commune_cadre if {

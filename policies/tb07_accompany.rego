@@ -7,6 +7,8 @@
 #   Theo xếp loại gần nhất của từng đơn vị trong lĩnh vực đó (tính đến năm của
 #   ngày số liệu), có đúng một đơn vị "chưa mạnh" (not_strong), các đơn vị còn lại
 #   "mạnh" (strong). Đơn vị chưa có xếp loại lĩnh vực đó là một vi phạm nêu tên đơn vị.
+#   Thông báo nêu người tham gia bằng id đơn vị, cán bộ, hội viên; người không
+#   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 # custom:
 #   id: TB-07
 #   scope: model
@@ -47,7 +49,7 @@ unrated := {id | some id, _ in units; not judgement[id]}
 
 weak := {id | some id, j in judgement; j == "not_strong"}
 
-refs_all := array.concat([input.subject.id], sort({p.id | some p in participants}))
+refs_all := array.concat([input.subject.id], lib.participant_refs(participants))
 
 violation contains v if {
 	not input.subject.field
@@ -61,18 +63,21 @@ violation contains v if {
 	some p in participants
 	p.kind != "unit"
 	v := {
-		"msg": sprintf("Thành viên %s của nhóm đồng hành %s không phải chi hội hoặc tổ phụ nữ (loại: %s)", [p.id, input.subject.id, p.kind]),
-		"refs": [input.subject.id, p.id],
+		"msg": sprintf(
+			"Thành viên %s của nhóm đồng hành %s không phải chi hội hoặc tổ phụ nữ (loại: %s)",
+			[lib.participant_name(p, participants), input.subject.id, p.kind],
+		),
+		"refs": array.concat([input.subject.id], lib.participant_refs([p])),
 	}
 }
 
 violation contains v if {
-	some p in participants
+	some i, p in participants
 	p.kind == "unit"
 	not p.unit
 	v := {
-		"msg": sprintf("Không tìm thấy đơn vị %s của nhóm đồng hành %s", [p.id, input.subject.id]),
-		"refs": [input.subject.id, p.id],
+		"msg": sprintf("Không tìm thấy đơn vị của người tham gia thứ %d của nhóm đồng hành %s", [i + 1, input.subject.id]),
+		"refs": [input.subject.id],
 	}
 }
 

@@ -106,7 +106,21 @@ test_fail_not_a_unit if {
 
 test_fail_unknown_unit if {
 	vs := t.violation with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2"), {"id": "chi-9", "kind": "unit"}])
-	msgs(vs) == {"Không tìm thấy đơn vị chi-9 của nhóm đồng hành dh"}
+	vs == {{"msg": "Không tìm thấy đơn vị của người tham gia thứ 3 của nhóm đồng hành dh", "refs": ["dh"]}}
+}
+
+# Dữ liệu cá nhân: người không phải hội viên được nêu bằng vị trí và loại;
+# id của họ (tên, số điện thoại trong tệp xuất thật) không vào msg, refs.
+test_fail_person_named_by_position if {
+	name := "Nguyễn Thị Lan 0912345678"
+	vs := t.violation with input as input_with([f.person_participant(name), strong("branch", "chi-1"), weak("branch", "chi-2")])
+	vs == {{
+		"msg": "Thành viên người tham gia thứ 1 (không phải hội viên) của nhóm đồng hành dh không phải chi hội hoặc tổ phụ nữ (loại: person)",
+		"refs": ["dh"],
+	}}
+	big := t.violation with input as input_with([f.person_participant(name), strong("branch", "chi-1"), {"id": name, "kind": "unit"}])
+	count(big) > 1
+	not contains(json.marshal(big), name)
 }
 
 test_fail_other_commune if {

@@ -15,6 +15,9 @@
 #   - party_mentors_cadre (đảng viên kèm cặp cán bộ): người giúp đỡ là đảng viên;
 #     người được giúp đỡ là cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội
 #     phó, tổ trưởng, tổ phó) chưa là đảng viên.
+#   Thông báo nêu người tham gia bằng id hội viên, cán bộ, đơn vị (người không
+#   tra được, như phụ nữ chưa vào hội, bằng vị trí và loại) và nêu cặp bằng
+#   các thành viên của cặp, không bao giờ bằng nhãn pair (dữ liệu cá nhân).
 # custom:
 #   id: TB-08
 #   scope: model
@@ -30,6 +33,16 @@ mid := input.subject.id
 participants := object.get(input.subject, "participants", [])
 
 pairs := {p.pair | some p in participants; p.pair}
+
+# who(p), pair(k): cách thông báo nêu người tham gia p và cặp k
+# (lib.participant_name, lib.pair_name): không bao giờ bằng id của người
+# không tra được hay bằng nhãn cặp.
+who(p) := lib.participant_name(p, participants)
+
+pair(k) := lib.pair_name(by_pair[k], participants)
+
+# refs(ps): id của mô hình rồi id của những người tra được trong ps.
+refs(ps) := array.concat([mid], lib.participant_refs(ps))
 
 # by_pair[k]: thành viên của cặp k, lọc một lần cho mỗi lần đánh giá và dùng
 # chung cho well_formed và malformed_pairs.
@@ -60,7 +73,7 @@ malformed := pairs - object.keys(well_formed)
 # dung giúp đỡ (components) của cặp không đúng dạng k, tính một lần cho mỗi
 # cặp. Mỗi cặp không đúng dạng có ít nhất một vi phạm dưới đây, và các vi
 # phạm của một cặp dùng chung ids (refs) và components.
-malformed_pairs[k] := {"members": ms, "ids": sort({p.id | some p in ms}), "components": cs} if {
+malformed_pairs[k] := {"members": ms, "ids": lib.participant_refs(ms), "components": cs} if {
 	some k in malformed
 	ms := by_pair[k]
 	cs := {p.component | some p in ms; p.component}
@@ -77,8 +90,8 @@ violation contains v if {
 	some p in participants
 	object.get(p, "pair", false) == false
 	v := {
-		"msg": sprintf("Thành viên %s của mô hình \"1+1\" %s chưa được ghép cặp", [p.id, mid]),
-		"refs": [mid, p.id],
+		"msg": sprintf("Thành viên %s của mô hình \"1+1\" %s chưa được ghép cặp", [who(p), mid]),
+		"refs": refs([p]),
 	}
 }
 
@@ -88,7 +101,7 @@ violation contains v if {
 	n := count([p | some p in pr.members; object.get(p, "role", "") == role])
 	n != 1
 	v := {
-		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s có %d %s; quy định đúng 1", [k, mid, n, name]),
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s có %d %s; quy định đúng 1", [pair(k), mid, n, name]),
 		"refs": array.concat([mid], pr.ids),
 	}
 }
@@ -102,8 +115,8 @@ violation contains v if {
 	k := object.get(p, "pair", "")
 	k in pairs
 	v := {
-		"msg": sprintf("Thành viên %s của cặp %s không có vai trò người giúp đỡ hay người được giúp đỡ", [p.id, k]),
-		"refs": [mid, p.id],
+		"msg": sprintf("Thành viên %s của cặp %s không có vai trò người giúp đỡ hay người được giúp đỡ", [who(p), pair(k)]),
+		"refs": refs([p]),
 	}
 }
 
@@ -111,7 +124,7 @@ violation contains v if {
 	some k, pr in malformed_pairs
 	count(pr.components) == 0
 	v := {
-		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s chưa ghi nội dung giúp đỡ (component)", [k, mid]),
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s chưa ghi nội dung giúp đỡ (component)", [pair(k), mid]),
 		"refs": array.concat([mid], pr.ids),
 	}
 }
@@ -120,7 +133,7 @@ violation contains v if {
 	some k, pr in malformed_pairs
 	count(pr.components) > 1
 	v := {
-		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s ghi nhiều nội dung khác nhau: %s", [k, mid, lib.joined(pr.components)]),
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s ghi nhiều nội dung khác nhau: %s", [pair(k), mid, lib.joined(pr.components)]),
 		"refs": array.concat([mid], pr.ids),
 	}
 }
@@ -138,8 +151,8 @@ violation contains v if {
 	some role, name in {"helper": "giúp đỡ", "helped": "được giúp đỡ"}
 	not is_branch(pr[role])
 	v := {
-		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): bên %s %s không phải chi hội", [k, name, pr[role].id]),
-		"refs": [mid, pr[role].id],
+		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): bên %s %s không phải chi hội", [pair(k), name, who(pr[role])]),
+		"refs": refs([pr[role]]),
 	}
 }
 
@@ -151,8 +164,8 @@ violation contains v if {
 	is_branch(p)
 	not lib.latest_rating(object.get(p.unit, "ratings", []))
 	v := {
-		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): chi hội %s %s chưa có xếp loại", [k, name, p.id]),
-		"refs": [mid, p.id],
+		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): chi hội %s %s chưa có xếp loại", [pair(k), name, who(p)]),
+		"refs": refs([p]),
 	}
 }
 
@@ -169,9 +182,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ %s (%s, năm %d) không cao hơn chi hội được giúp đỡ %s (%s, năm %d)",
-			[k, pr.helper.id, object.get(lib.rating_label, h.rating, h.rating), h.year, pr.helped.id, object.get(lib.rating_label, x.rating, x.rating), x.year],
+			[pair(k), who(pr.helper), object.get(lib.rating_label, h.rating, h.rating), h.year, who(pr.helped), object.get(lib.rating_label, x.rating, x.rating), x.year],
 		),
-		"refs": [mid, pr.helper.id, pr.helped.id],
+		"refs": refs([pr.helper, pr.helped]),
 		"details": {"helper_rating": h.rating, "helped_rating": x.rating},
 	}
 }
@@ -186,9 +199,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cặp %s (cán bộ giúp hội viên khó khăn): người được giúp đỡ %s không phải hội viên có hoàn cảnh khó khăn được ghi nhận",
-			[k, x.id],
+			[pair(k), who(x)],
 		),
-		"refs": [mid, x.id],
+		"refs": refs([x]),
 	}
 }
 
@@ -206,8 +219,8 @@ violation contains v if {
 	not resolved_cadre(h)
 	not resolved_member(h)
 	v := {
-		"msg": sprintf("Cặp %s (cán bộ giúp hội viên khó khăn): người giúp đỡ %s không phải cán bộ hay hội viên", [k, h.id]),
-		"refs": [mid, h.id],
+		"msg": sprintf("Cặp %s (cán bộ giúp hội viên khó khăn): người giúp đỡ %s không phải cán bộ hay hội viên", [pair(k), who(h)]),
+		"refs": refs([h]),
 	}
 }
 
@@ -220,9 +233,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cặp %s (cán bộ giúp hội viên khó khăn): người giúp đỡ %s là hội viên có hoàn cảnh khó khăn; người giúp đỡ phải là cán bộ hoặc hội viên không có hoàn cảnh khó khăn",
-			[k, h.id],
+			[pair(k), who(h)],
 		),
-		"refs": [mid, h.id],
+		"refs": refs([h]),
 	}
 }
 
@@ -234,8 +247,8 @@ violation contains v if {
 	h := pr.helper
 	not resolved_member(h)
 	v := {
-		"msg": sprintf("Cặp %s (hội viên vận động phụ nữ vào hội): người vận động %s không phải hội viên", [k, h.id]),
-		"refs": [mid, h.id],
+		"msg": sprintf("Cặp %s (hội viên vận động phụ nữ vào hội): người vận động %s không phải hội viên", [pair(k), who(h)]),
+		"refs": refs([h]),
 	}
 }
 
@@ -252,9 +265,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cặp %s (hội viên vận động phụ nữ vào hội): người được vận động %s không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (%s; ngày vào hội: %s)",
-			[k, x.id, object.get(input.subject, "launched_on", "chưa ghi"), object.get(object.get(x, "member", {}), "joined_on", "chưa ghi")],
+			[pair(k), who(x), object.get(input.subject, "launched_on", "chưa ghi"), object.get(object.get(x, "member", {}), "joined_on", "chưa ghi")],
 		),
-		"refs": [mid, x.id],
+		"refs": refs([x]),
 	}
 }
 
@@ -273,8 +286,8 @@ violation contains v if {
 	h := pr.helper
 	not party_member(h)
 	v := {
-		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người kèm cặp %s không phải đảng viên", [k, h.id]),
-		"refs": [mid, h.id],
+		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người kèm cặp %s không phải đảng viên", [pair(k), who(h)]),
+		"refs": refs([h]),
 	}
 }
 
@@ -294,8 +307,8 @@ violation contains v if {
 	x := pr.helped
 	not resolved_cadre(x)
 	v := {
-		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s không phải cán bộ", [k, x.id]),
-		"refs": [mid, x.id],
+		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s không phải cán bộ", [pair(k), who(x)]),
+		"refs": refs([x]),
 	}
 }
 
@@ -318,9 +331,9 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s là %s, không phải cán bộ chi hội hay tổ phụ nữ",
-			[k, x.id, object.get(lib.role_label, role, role)],
+			[pair(k), who(x), object.get(lib.role_label, role, role)],
 		),
-		"refs": [mid, x.id],
+		"refs": refs([x]),
 	}
 }
 
@@ -331,7 +344,7 @@ violation contains v if {
 	resolved_cadre(x)
 	x.cadre.party_member == true
 	v := {
-		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s đã là đảng viên", [k, x.id]),
-		"refs": [mid, x.id],
+		"msg": sprintf("Cặp %s (đảng viên kèm cặp cán bộ): người được kèm cặp %s đã là đảng viên", [pair(k), who(x)]),
+		"refs": refs([x]),
 	}
 }

@@ -58,36 +58,58 @@ test_fail_no_pairs if {
 
 test_fail_unpaired_participant if {
 	ps := array.concat(support, [f.person_participant("pn-2")])
-	msgs(t.violation) == {"Thành viên pn-2 của mô hình \"1+1\" m11 chưa được ghép cặp"} with input as input_with(ps)
+	vs := t.violation with input as input_with(ps)
+	vs == {{"msg": "Thành viên người tham gia thứ 3 (không phải hội viên) của mô hình \"1+1\" m11 chưa được ghép cặp", "refs": ["m11"]}}
+}
+
+# Dữ liệu cá nhân: người tham gia không phải hội viên (id là tên, số điện
+# thoại trong tệp xuất thật) và nhãn cặp không bao giờ vào msg, refs, details.
+test_personal_data_never_copied if {
+	name := "Nguyễn Thị Lan 0912345678"
+	label := "cặp của chị Hoa"
+	cases := [
+		[in_pair(f.person_participant(name), label, "helper", "cadre_supports_member"), in_pair(member("hv-1", {"hardship": true}), label, "helped", "cadre_supports_member")],
+		[in_pair(member("hv-2", {"joined_on": "2015-01-01"}), label, "helper", "member_recruits_woman"), f.person_participant(name)],
+		[in_pair(object.remove(member(name, {}), ["member"]), label, "helper", "party_mentors_cadre"), in_pair(f.person_participant("x"), label, "member", "party_mentors_cadre")],
+		[in_pair(f.person_participant(name), label, "helper", "branch_twinning"), in_pair(f.person_participant("y"), label, "helped", "branch_twinning")],
+		[in_pair(f.person_participant(name), label, "helped", "x"), in_pair(f.person_participant("z"), label, "helped", "y")],
+	]
+	every ps in cases {
+		vs := t.violation with input as input_with(ps)
+		count(vs) > 0
+		text := json.marshal(vs)
+		not contains(text, name)
+		not contains(text, label)
+	}
 }
 
 test_fail_two_helpers if {
 	ps := array.concat(support, [in_pair(cadre("cb-9", false), "c2", "helper", "cadre_supports_member")])
 	vs := t.violation with input as input_with(ps)
 	some v in vs
-	v.msg == "Cặp c2 của mô hình \"1+1\" m11 có 2 người giúp đỡ; quy định đúng 1"
+	v.msg == "Cặp [cb-1, cb-9, hv-1] của mô hình \"1+1\" m11 có 2 người giúp đỡ; quy định đúng 1"
 	v.refs == ["m11", "cb-1", "cb-9", "hv-1"]
 	count(vs) == 1
 }
 
 test_fail_no_helped if {
 	ps := [support[0]]
-	msgs(t.violation) == {"Cặp c2 của mô hình \"1+1\" m11 có 0 người được giúp đỡ; quy định đúng 1"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [cb-1] của mô hình \"1+1\" m11 có 0 người được giúp đỡ; quy định đúng 1"} with input as input_with(ps)
 }
 
 test_fail_third_member_without_role if {
 	ps := array.concat(support, [in_pair(member("hv-8", {}), "c2", "member", "cadre_supports_member")])
-	msgs(t.violation) == {"Thành viên hv-8 của cặp c2 không có vai trò người giúp đỡ hay người được giúp đỡ"} with input as input_with(ps)
+	msgs(t.violation) == {"Thành viên hv-8 của cặp [cb-1, hv-1, hv-8] không có vai trò người giúp đỡ hay người được giúp đỡ"} with input as input_with(ps)
 }
 
 test_fail_component_missing if {
 	ps := [object.remove(p, ["component"]) | some p in support]
-	msgs(t.violation) == {"Cặp c2 của mô hình \"1+1\" m11 chưa ghi nội dung giúp đỡ (component)"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [cb-1, hv-1] của mô hình \"1+1\" m11 chưa ghi nội dung giúp đỡ (component)"} with input as input_with(ps)
 }
 
 test_fail_components_conflict if {
 	ps := [support[0], in_pair(member("hv-1", {"hardship": true}), "c2", "helped", "member_recruits_woman")]
-	msgs(t.violation) == {"Cặp c2 của mô hình \"1+1\" m11 ghi nhiều nội dung khác nhau: cadre_supports_member, member_recruits_woman"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [cb-1, hv-1] của mô hình \"1+1\" m11 ghi nhiều nội dung khác nhau: cadre_supports_member, member_recruits_woman"} with input as input_with(ps)
 }
 
 test_fail_twinning_helper_not_better if {
@@ -97,7 +119,7 @@ test_fail_twinning_helper_not_better if {
 	]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp c1 (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ chi-1 (Vững mạnh, năm 2023) không cao hơn chi hội được giúp đỡ chi-2 (Vững mạnh, năm 2023)",
+		"msg": "Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ chi-1 (Vững mạnh, năm 2023) không cao hơn chi hội được giúp đỡ chi-2 (Vững mạnh, năm 2023)",
 		"refs": ["m11", "chi-1", "chi-2"],
 		"details": {"helper_rating": "good", "helped_rating": "good"},
 	}}
@@ -116,7 +138,7 @@ test_fail_twinning_helped_unrated if {
 		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
 		in_pair(f.unit_participant("chi-2", "branch", [], "xa"), "c1", "helped", "branch_twinning"),
 	]
-	msgs(t.violation) == {"Cặp c1 (chi hội mạnh giúp chi hội yếu): chi hội được giúp đỡ chi-2 chưa có xếp loại"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): chi hội được giúp đỡ chi-2 chưa có xếp loại"} with input as input_with(ps)
 }
 
 test_fail_twinning_with_a_group if {
@@ -124,14 +146,14 @@ test_fail_twinning_with_a_group if {
 		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
 		in_pair(f.unit_participant("to-1", "group", [f.rating(2023, "weak", {})], "xa"), "c1", "helped", "branch_twinning"),
 	]
-	msgs(t.violation) == {"Cặp c1 (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ to-1 không phải chi hội"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [chi-1, to-1] (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ to-1 không phải chi hội"} with input as input_with(ps)
 }
 
 test_fail_support_member_without_hardship if {
 	ps := [support[0], in_pair(member("hv-1", {"hardship": false}), "c2", "helped", "cadre_supports_member")]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp c2 (cán bộ giúp hội viên khó khăn): người được giúp đỡ hv-1 không phải hội viên có hoàn cảnh khó khăn được ghi nhận",
+		"msg": "Cặp [cb-1, hv-1] (cán bộ giúp hội viên khó khăn): người được giúp đỡ hv-1 không phải hội viên có hoàn cảnh khó khăn được ghi nhận",
 		"refs": ["m11", "hv-1"],
 	}}
 }
@@ -148,27 +170,27 @@ test_fail_support_helped_is_person if {
 
 test_fail_recruit_helper_not_member if {
 	ps := [in_pair(f.person_participant("pn-3"), "c3", "helper", "member_recruits_woman"), recruit[1]]
-	msgs(t.violation) == {"Cặp c3 (hội viên vận động phụ nữ vào hội): người vận động pn-3 không phải hội viên"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [người tham gia thứ 1 (không phải hội viên), người tham gia thứ 2 (không phải hội viên)] (hội viên vận động phụ nữ vào hội): người vận động người tham gia thứ 1 (không phải hội viên) không phải hội viên"} with input as input_with(ps)
 }
 
 test_fail_recruit_joined_before_launch if {
 	ps := [recruit[2], in_pair(member("hv-4", {"joined_on": "2023-03-07"}), "c4", "helped", "member_recruits_woman")]
-	msgs(t.violation) == {"Cặp c4 (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: 2023-03-07)"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-3, hv-4] (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: 2023-03-07)"} with input as input_with(ps)
 }
 
 test_fail_recruit_join_date_unknown if {
 	ps := [recruit[2], in_pair(member("hv-4", {}), "c4", "helped", "member_recruits_woman")]
-	msgs(t.violation) == {"Cặp c4 (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: chưa ghi)"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-3, hv-4] (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: chưa ghi)"} with input as input_with(ps)
 }
 
 test_fail_mentor_not_party_member if {
 	ps := [in_pair(cadre("cb-8", false), "c6", "helper", "party_mentors_cadre"), mentor[3]]
-	msgs(t.violation) == {"Cặp c6 (đảng viên kèm cặp cán bộ): người kèm cặp cb-8 không phải đảng viên"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [cb-4, cb-8] (đảng viên kèm cặp cán bộ): người kèm cặp cb-8 không phải đảng viên"} with input as input_with(ps)
 }
 
 test_fail_mentor_helped_not_cadre if {
 	ps := [mentor[0], in_pair(member("hv-6", {}), "c5", "helped", "party_mentors_cadre")]
-	msgs(t.violation) == {"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp hv-6 không phải cán bộ"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-5, hv-6] (đảng viên kèm cặp cán bộ): người được kèm cặp hv-6 không phải cán bộ"} with input as input_with(ps)
 }
 
 # ---- người giúp đỡ của cadre_supports_member ----------------------------------
@@ -184,27 +206,27 @@ test_fail_support_helper_is_branch if {
 	ps := [in_pair(branch("chi-1", "excellent"), "c2", "helper", "cadre_supports_member"), support[1]]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ chi-1 không phải cán bộ hay hội viên",
+		"msg": "Cặp [chi-1, hv-1] (cán bộ giúp hội viên khó khăn): người giúp đỡ chi-1 không phải cán bộ hay hội viên",
 		"refs": ["m11", "chi-1"],
 	}}
 }
 
 test_fail_support_helper_is_person if {
 	ps := [in_pair(f.person_participant("pn-4"), "c2", "helper", "cadre_supports_member"), support[1]]
-	msgs(t.violation) == {"Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ pn-4 không phải cán bộ hay hội viên"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-1, người tham gia thứ 1 (không phải hội viên)] (cán bộ giúp hội viên khó khăn): người giúp đỡ người tham gia thứ 1 (không phải hội viên) không phải cán bộ hay hội viên"} with input as input_with(ps)
 }
 
 # Cán bộ hay hội viên có id không tra được (không có bản ghi cadre, member).
 test_fail_support_helper_unresolved if {
 	ps := [in_pair(object.remove(cadre("cb-7", false), ["cadre"]), "c2", "helper", "cadre_supports_member"), support[1]]
-	msgs(t.violation) == {"Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ cb-7 không phải cán bộ hay hội viên"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-1, người tham gia thứ 1 (mã cán bộ không tra được)] (cán bộ giúp hội viên khó khăn): người giúp đỡ người tham gia thứ 1 (mã cán bộ không tra được) không phải cán bộ hay hội viên"} with input as input_with(ps)
 }
 
 test_fail_support_helper_in_hardship if {
 	ps := [in_pair(member("hv-7", {"hardship": true}), "c2", "helper", "cadre_supports_member"), support[1]]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp c2 (cán bộ giúp hội viên khó khăn): người giúp đỡ hv-7 là hội viên có hoàn cảnh khó khăn; người giúp đỡ phải là cán bộ hoặc hội viên không có hoàn cảnh khó khăn",
+		"msg": "Cặp [hv-1, hv-7] (cán bộ giúp hội viên khó khăn): người giúp đỡ hv-7 là hội viên có hoàn cảnh khó khăn; người giúp đỡ phải là cán bộ hoặc hội viên không có hoàn cảnh khó khăn",
 		"refs": ["m11", "hv-7"],
 	}}
 }
@@ -232,7 +254,7 @@ test_pass_mentor_helped_party_member_absent if {
 test_fail_mentor_helped_commune_cadre if {
 	vs := t.violation with input as input_with([mentor[0], mentee("cb-5", "commune_chair", false)])
 	vs == {{
-		"msg": "Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
+		"msg": "Cặp [cb-5, hv-5] (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
 		"refs": ["m11", "cb-5"],
 	}}
 }
@@ -240,7 +262,7 @@ test_fail_mentor_helped_commune_cadre if {
 test_fail_mentor_helped_already_party_member if {
 	vs := t.violation with input as input_with([mentor[0], mentee("cb-5", "branch_head", true)])
 	vs == {{
-		"msg": "Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
+		"msg": "Cặp [cb-5, hv-5] (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
 		"refs": ["m11", "cb-5"],
 	}}
 }
@@ -250,7 +272,7 @@ test_fail_mentor_helped_already_party_member if {
 test_fail_mentor_helped_commune_party_member if {
 	helper := in_pair(cadre("cb-3", true), "c5", "helper", "party_mentors_cadre")
 	msgs(t.violation) == {
-		"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là phó chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
-		"Cặp c5 (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
+		"Cặp [cb-3, cb-5] (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là phó chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
+		"Cặp [cb-3, cb-5] (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
 	} with input as input_with([helper, mentee("cb-5", "commune_vice_chair", true)])
 }

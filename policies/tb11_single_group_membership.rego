@@ -4,7 +4,9 @@
 #   Trong cơ sở hội, không cán bộ nào thuộc hơn một nhóm "cán bộ cùng tiến"
 #   (cadres_progress) đang hoạt động, và không chi hội, tổ phụ nữ nào thuộc hơn một
 #   nhóm "đồng hành vượt khó" (accompany) đang hoạt động. Nhóm ra mắt sau ngày số
-#   liệu không được tính.
+#   liệu không được tính. Chỉ xét cán bộ, đơn vị tra được: id không tra được
+#   có thể là tên người (dữ liệu cá nhân), không được nêu; TB-06, TB-07 đã báo
+#   chúng là không tìm thấy.
 # custom:
 #   id: TB-11
 #   scope: commune
@@ -32,6 +34,7 @@ violation contains v if {
 	some m in models
 	some p in object.get(m, "participants", [])
 	p.kind == c.kind
+	lib.known_participant(p)
 	id := p.id
 	ms := {x.id | some x in models; some q in object.get(x, "participants", []); q.kind == c.kind; q.id == id}
 	count(ms) > 1

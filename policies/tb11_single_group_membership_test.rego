@@ -71,3 +71,18 @@ test_pass_models_without_participants if {
 	ms := [object.remove(f.model("cp-1", "xa", "cadres_progress", "active"), ["participants"])]
 	count(t.violation) == 0 with input as input_with(ms)
 }
+
+# Một id không tra được (không có bản ghi cán bộ, đơn vị) có thể là tên người:
+# không được nêu (TB-06, TB-07 báo nó là không tìm thấy).
+test_pass_unknown_ids_not_named if {
+	name := "Nguyễn Thị Lan 0912345678"
+	unknown_cadre := {"id": name, "kind": "cadre", "role": "member"}
+	unknown_unit := {"id": name, "kind": "unit", "role": "member"}
+	ms := [
+		group("cp-1", "xa", "cadres_progress", "active", [cadre("cb-1"), unknown_cadre]),
+		group("cp-2", "xa", "cadres_progress", "active", [cadre("cb-2"), unknown_cadre]),
+		group("dh-1", "xa", "accompany", "active", [branch("chi-1"), unknown_unit]),
+		group("dh-2", "xa", "accompany", "active", [branch("chi-2"), unknown_unit]),
+	]
+	count(t.violation) == 0 with input as input_with(ms)
+}

@@ -10,6 +10,12 @@
 // named todo_test_* are reported as skipped. Tests run in parallel; the
 // Report lists them sorted by file and row.
 //
+// The modules compile in the sandbox of `vungmanh run` and `check`
+// (checker.Capabilities): a test module that calls http.send,
+// net.lookup_ip_addr, time.now_ns or another refused builtin is an Error at
+// the call's file:row:col ("undefined function http.send"), so a test never
+// reaches a network (in CI, the cloud metadata endpoint) nor reads the clock.
+//
 // Outcomes follow `opa test`: a test passes when its body is true, fails
 // when it is false or undefined, and errors when its evaluation raises an
 // error (for example a rule with two values). A data-driven test with

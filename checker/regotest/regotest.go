@@ -16,6 +16,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+
+	"github.com/vungmanh/vungmanh/checker"
 )
 
 // DefaultTimeout is the deadline of one test when Options.Timeout is zero,
@@ -161,7 +163,10 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Report, error) {
 		SetErrorLimit(0).
 		WithStrict(true).
 		WithEnablePrintStatements(true).
-		WithCapabilities(ast.CapabilitiesForThisVersion()).
+		// The sandbox of run and check: a test module that reaches
+		// out (http.send to the cloud metadata endpoint of a CI machine)
+		// fails to compile as it would in the pack.
+		WithCapabilities(checker.Capabilities()).
 		WithUseTypeCheckAnnotations(true).
 		WithDefaultRegoVersion(ast.RegoV1)
 

@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -384,5 +388,54 @@ func TestRunCases(t *testing.T) {
 	}
 	if !strings.Contains(buf.String(), "test_one_fails: FAIL") || !strings.Contains(buf.String(), "\n  bar: FAIL\n") {
 		t.Errorf("WriteText does not name the failing case:\n%s", buf.String())
+	}
+}
+
+// TestRunSandbox: test modules compile in the sandbox of run and check. A
+// test that calls http.send (or net.lookup_ip_addr) on a loopback server
+// is a compile problem at the call, and the server is never reached.
+func TestRunSandbox(t *testing.T) {
+	var hits atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, `{"token": "secret"}`)
+	}))
+	t.Cleanup(srv.Close)
+	fsys := fstest.MapFS{
+		"reach_test.rego": {Data: []byte(`package reach_test
+
+test_metadata if {
+	r := http.send({"method": "GET", "url": "` + srv.URL + `"})
+	r.status_code == 200
+}
+
+test_lookup if {
+	count(net.lookup_ip_addr("localhost")) > 0
+}
+
+test_clock if {
+	time.now_ns() > 0
+}
+`)},
+	}
+	rep, err := Run(context.Background(), fsys, Options{})
+	var errs Errors
+	if !errors.As(err, &errs) {
+		t.Fatalf("Run = %v, %v; want compile problems", rep, err)
+	}
+	var got []string
+	for _, e := range errs {
+		got = append(got, e.Error())
+	}
+	want := []string{
+		"reach_test.rego:4:7: undefined function http.send",
+		"reach_test.rego:9:8: undefined function net.lookup_ip_addr",
+		"reach_test.rego:13:2: undefined function time.now_ns",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("problems (-want +got):\n%s", diff)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the loopback server was reached %d times", n)
 	}
 }

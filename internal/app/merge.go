@@ -61,6 +61,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 	if d, err := time.ParseDuration(set.EvalTimeout); err == nil && d > 0 {
 		opts = append(opts, checker.WithEvalTimeout(d))
 	}
+	opts = append(opts, checker.WithMaxViolations(set.MaxViolations, set.MaxTargetViolations))
 	if len(set.Params) > 0 && !bytes.Equal(set.Params, []byte("null")) {
 		dec := json.NewDecoder(bytes.NewReader(set.Params))
 		dec.UseNumber()

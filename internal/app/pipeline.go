@@ -111,6 +111,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	opts := []checker.Option{
 		checker.WithWorkers(s.Workers),
 		checker.WithEvalTimeout(s.EvalTimeout),
+		checker.WithMaxViolations(s.MaxViolations, s.MaxTargetViol),
 		checker.WithLogger(log),
 		checker.WithProgress(func(done, total int) { evalBar.set(done, total) }),
 		checker.WithEngine(s.engine),

@@ -51,6 +51,8 @@ type runSettings struct {
 	MaxBadRows     string
 	FailOn         string
 	EvalTimeout    time.Duration
+	MaxViolations  int // per target per subject
+	MaxTargetViol  int // per target
 	Timeout        time.Duration
 	ShardIndex     int
 	ShardCount     int
@@ -83,7 +85,9 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.IntVar(&s.Workers, "workers", runtime.NumCPU(), "evaluation parallelism")
 	fs.StringVar(&s.MaxBadRows, "max-bad-rows", "1%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops the run")
 	fs.StringVar(&s.FailOn, "fail-on", "never", "which results make the exit code 4: never, fail (fail or error) or error")
-	fs.DurationVar(&s.EvalTimeout, "eval-timeout", 5*time.Second, "deadline of one evaluation of one target for one subject")
+	fs.DurationVar(&s.EvalTimeout, "eval-timeout", 5*time.Second, "deadline of one subject's evaluation (its targets are evaluated together)")
+	fs.IntVar(&s.MaxViolations, "max-violations", checker.DefaultMaxViolations, "violations (and, apart, warnings) kept per target per subject; the rest is counted")
+	fs.IntVar(&s.MaxTargetViol, "max-target-violations", checker.DefaultMaxTargetViolations, "violations (and, apart, warnings) kept per target over all its subjects (per shard); the rest is counted")
 	fs.DurationVar(&s.Timeout, "timeout", 0, "deadline of the whole run (0: none)")
 	fs.IntVar(&s.ShardIndex, "shard-index", 0, "this shard's index, 0-based (default: $JOB_COMPLETION_INDEX, else 0)")
 	fs.IntVar(&s.ShardCount, "shard-count", 1, "number of shards; above 1 the run writes shard output for \"vungmanh merge\"")
@@ -331,6 +335,12 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	}
 	if s.EvalTimeout <= 0 {
 		return configErrorf("eval-timeout", "--eval-timeout %s: want a positive duration such as 5s", s.EvalTimeout)
+	}
+	if s.MaxViolations < 1 {
+		return configErrorf("max-violations", "--max-violations %d: want at least 1", s.MaxViolations)
+	}
+	if s.MaxTargetViol < 1 {
+		return configErrorf("max-target-violations", "--max-target-violations %d: want at least 1", s.MaxTargetViol)
 	}
 	if s.Timeout < 0 {
 		return configErrorf("timeout", "--timeout %s: want 0 (none) or a positive duration", s.Timeout)

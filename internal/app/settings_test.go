@@ -125,6 +125,8 @@ func TestBadSettings(t *testing.T) {
 		{"percent above 100", []string{"--snapshot", "s", "--max-bad-rows", "120%"}, nil, "", "max-bad-rows", "between 0% and 100%"},
 		{"zero workers", []string{"--snapshot", "s", "--workers", "0"}, nil, "", "workers", "at least 1"},
 		{"zero eval timeout", []string{"--snapshot", "s", "--eval-timeout", "0s"}, nil, "", "eval-timeout", "positive"},
+		{"zero max violations", []string{"--snapshot", "s", "--max-violations", "0"}, nil, "", "max-violations", "at least 1"},
+		{"zero max target violations", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_MAX_TARGET_VIOLATIONS": "0"}, "", "max-target-violations", "at least 1"},
 		{"shard index out of range", []string{"--snapshot", "s", "--run-id", "j", "--shard-count", "2", "--shard-index", "2"}, nil, "", "shard-index", "want 0 to 1"},
 		{"bad job index", []string{"--snapshot", "s", "--run-id", "j", "--shard-count", "2"}, map[string]string{"JOB_COMPLETION_INDEX": "a"}, "", "shard-index", "JOB_COMPLETION_INDEX"},
 		{"sharded run without run id", []string{"--snapshot", "s", "--shard-count", "2"}, nil, "", "run-id", "needs --run-id"},

@@ -78,6 +78,11 @@ type shardSettings struct {
 	EvalTimeout string           `json:"eval_timeout"`
 	Formats     []string         `json:"formats"`
 	Lang        string           `json:"lang"`
+
+	// The caps of --max-violations and --max-target-violations (0 in the
+	// output of an older shard: the defaults).
+	MaxViolations       int `json:"max_violations,omitempty"`
+	MaxTargetViolations int `json:"max_target_violations,omitempty"`
 }
 
 // runDir is the run folder's key: <name>/runs/<as_of>/<run_id>.
@@ -373,6 +378,7 @@ func publishShard(ctx context.Context, b storage.Bucket, rc *runContext, r shard
 		Index: s.ShardIndex, Count: s.ShardCount, StartedAt: rc.started.UTC(), FinishedAt: time.Now().UTC(),
 		SnapshotName: name, AsOf: asOf, SnapshotSHA256: r.snap.SHA256, PoliciesSHA256: r.pol.SHA256(),
 		Settings: shardSettings{Params: params, Waivers: r.waivers, EvalTimeout: s.EvalTimeout.String(),
+			MaxViolations: s.MaxViolations, MaxTargetViolations: s.MaxTargetViol,
 			Formats: s.Formats, Lang: s.Lang},
 		Targets: r.outcome.Targets, Results: r.outcome.Results, Waivers: r.outcome.Waivers}
 	m := &mergeInput{runID: r.runID, count: s.ShardCount, snap: r.snap, pol: r.pol, workers: s.Workers, engine: s.engine, log: rc.log}

