@@ -223,7 +223,7 @@ func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*sna
 		// storage driver's do (internal/storage.DefaultRequestTimeout).
 		hc, err := storage.HTTPClient(ctx, storage.DefaultRequestTimeout)
 		if err != nil {
-			return nil, fmt.Errorf("open snapshot %q: %w", url, err)
+			return nil, fmt.Errorf("open snapshot %q: %w: %w", url, storage.ErrCredentials, err)
 		}
 		opts = append(opts, loaders.WithGCSClientOptions(option.WithHTTPClient(hc)))
 	}

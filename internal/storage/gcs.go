@@ -97,7 +97,7 @@ func OpenGCS(ctx context.Context, bucket, prefix string, o GCSOptions) (*GCS, er
 	}
 	hc, err := HTTPClient(ctx, timeout, o.ClientOptions...)
 	if err != nil {
-		return nil, fmt.Errorf("open bucket %q: %w", "gs://"+bucket, err)
+		return nil, fmt.Errorf("open bucket %q: %w: %w", "gs://"+bucket, ErrCredentials, err)
 	}
 	copts := append([]option.ClientOption{gcs.WithJSONReads()}, o.ClientOptions...)
 	copts = append(copts, option.WithHTTPClient(hc))
