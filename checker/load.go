@@ -129,7 +129,7 @@ type policyFile struct {
 // the targets under data.targets and checks their metadata and their use of
 // input against the scope's JSON Schema. On failure the error is a
 // PolicyErrors listing every problem.
-func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
+func Load(ctx context.Context, fsys fs.FS, opts ...LoadOption) (*Policies, error) {
 	var files []policyFile
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -151,13 +151,32 @@ func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read policies: %w", err)
 	}
-	return compileFiles(files)
+	return compileFiles(files, loadOptions(opts).packOf)
 }
+
+// LoadOption is an option of Load and LoadBundle.
+type LoadOption func(*loadConfig)
+
+type loadConfig struct{ pack string }
+
+func (c loadConfig) packOf(string) string { return c.pack }
+
+func loadOptions(opts []LoadOption) loadConfig {
+	var c loadConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithPackName names the pack every target loaded comes from (Target.Pack,
+// report.json's "pack"), e.g. BuiltinPack.
+func WithPackName(name string) LoadOption { return func(c *loadConfig) { c.pack = name } }
 
 // LoadBundle reads an OPA bundle (.tar.gz) and compiles its modules like
 // Load. Data files of the bundle are ignored: targets read data.params and
 // data.vocab, which the checker provides.
-func LoadBundle(ctx context.Context, r io.Reader) (*Policies, error) {
+func LoadBundle(ctx context.Context, r io.Reader, opts ...LoadOption) (*Policies, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -176,7 +195,7 @@ func LoadBundle(ctx context.Context, r io.Reader) (*Policies, error) {
 		}
 		files = append(files, policyFile{name: name, src: m.Raw})
 	}
-	return compileFiles(files)
+	return compileFiles(files, loadOptions(opts).packOf)
 }
 
 func hashFiles(files []policyFile) string {
@@ -192,7 +211,8 @@ func hashFiles(files []policyFile) string {
 
 var targetsRoot = ast.MustParseRef("data.targets")
 
-func compileFiles(files []policyFile) (*Policies, error) {
+// compileFiles compiles files; packOf names the pack of a file.
+func compileFiles(files []policyFile, packOf func(file string) string) (*Policies, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	var errs PolicyErrors
 	modules := map[string]*ast.Module{}
@@ -274,7 +294,7 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			continue
 		}
 		a := pi.anns[0]
-		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium"}
+		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium", Pack: packOf(a.Location.File)}
 		str := func(key string) (string, bool) {
 			v, ok := a.Custom[key]
 			if !ok || v == nil {

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/internal/sample"
 	"github.com/vungmanh/vungmanh/loaders"
+	"github.com/vungmanh/vungmanh/policies"
 )
 
 // test is `vungmanh test [DIR]`.
@@ -61,7 +64,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	}
 	w := cmd.OutOrStdout()
 	for _, t := range pol.Targets() {
-		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package)
+		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s, pack %s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package, t.Pack)
 	}
 	fmt.Fprintf(w, "ok: %d target(s) compiled, metadata, sandbox and input schema checked\n", len(pol.Targets()))
 	if o.snapshot == "" {
@@ -184,5 +187,41 @@ func (a *app) sample(cmd *cobra.Command, o sampleOptions) error {
 	for _, f := range sum.Files {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
+	return nil
+}
+
+// exportPolicies is `vungmanh policies export DIR`: every file of the
+// built-in pack, written into dir without overwriting anything.
+func (a *app) exportPolicies(cmd *cobra.Command, dir string) error {
+	names, err := fs.Glob(policies.FS, "*.rego")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return configErrorf("dir", "policies export %q: %v", dir, err)
+	}
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return configErrorf("dir", "policies export %q: %s exists already (nothing was written; export into an empty folder)", dir, n)
+		}
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(policies.FS, n)
+		if err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, n), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return configErrorf("dir", "policies export %q: %v", dir, err)
+		}
+		_, err = f.Write(b)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, n), err)
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %d file(s) of the built-in pack to %s\n", len(names), dir)
 	return nil
 }
