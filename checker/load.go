@@ -503,6 +503,12 @@ func astErrors(file string, err error) PolicyErrors {
 	var out PolicyErrors
 	add := func(e *ast.Error) {
 		pe := PolicyError{File: file, Row: 1, Col: 1, Message: e.Code + ": " + e.Message}
+		if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok {
+			if why := refusedReason(name); why != "" {
+				pe.Message = fmt.Sprintf("%s: %s is not allowed: %s", e.Code, name, why)
+			}
+		}
+		pe.Message += detailHints(e)
 		if e.Location != nil {
 			// A problem of the whole file (an empty module) has row 0: it
 			// points at the file's start.
@@ -530,6 +536,34 @@ func astErrors(file string, err error) PolicyErrors {
 		out = append(out, PolicyError{File: file, Row: 1, Col: 1, Message: err.Error()})
 	}
 	return out
+}
+
+// detailHints is OPA's hints of an error (have: ..., want (one of):
+// [...]) as " (hint; hint)", as `opa check` prints them below the error;
+// "" when there are none. The lines that repeat the ref and point at the
+// column are left out.
+func detailHints(e *ast.Error) string {
+	if e.Details == nil {
+		return ""
+	}
+	lines := e.Details.Lines()
+	switch e.Details.(type) {
+	case *ast.RefErrInvalidDetail, *ast.RefErrUnsupportedDetail:
+		if len(lines) < 2 {
+			return ""
+		}
+		lines = lines[2:] // the ref again, and a caret under it
+	}
+	var out []string
+	for _, l := range lines {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(out, "; ") + ")"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -66,8 +66,9 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	for _, t := range pol.Targets() {
 		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s, pack %s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package, t.Pack)
 	}
-	fmt.Fprintf(w, "ok: %d target(s) compiled, metadata, sandbox and input schema checked\n", len(pol.Targets()))
+	okLine := fmt.Sprintf("ok: %d target(s) compiled, metadata, sandbox and input schema checked", len(pol.Targets()))
 	if o.snapshot == "" {
+		fmt.Fprintln(w, okLine)
 		return nil
 	}
 	snap, err := loadSnapshot(ctx, o.snapshot)
@@ -85,7 +86,40 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 		fmt.Fprintf(w, " %s=%d", st, counts[st])
 	}
 	fmt.Fprintln(w)
-	return nil
+	// A target that errors on real subjects is a policy problem: each is
+	// named with its count and its first error, and check fails.
+	type failing struct {
+		n     int
+		first checker.Result
+	}
+	byTarget := map[string]*failing{}
+	var ids []string
+	for _, r := range out.Results {
+		if r.Status != checker.StatusError {
+			continue
+		}
+		f := byTarget[r.Target]
+		if f == nil {
+			f = &failing{first: r}
+			byTarget[r.Target] = f
+			ids = append(ids, r.Target)
+		}
+		f.n++
+	}
+	if len(ids) == 0 {
+		fmt.Fprintf(w, "%s, and evaluated without errors\n", okLine)
+		return nil
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		f := byTarget[id]
+		msg := ""
+		if f.first.Error != nil {
+			msg = *f.first.Error
+		}
+		fmt.Fprintf(w, "error: %s errs on %d subject(s), first on %s: %s\n", id, f.n, f.first.Subject, msg)
+	}
+	return reportedError{&TargetErrorsError{Targets: len(ids), Subjects: counts[string(checker.StatusError)]}}
 }
 
 // eval is `vungmanh eval`.

@@ -234,7 +234,12 @@ func (a *app) policiesCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "policies",
 		Short: "Work with the policy pack built into the binary",
-		Args:  cobra.NoArgs,
+		Long: strings.TrimSpace(`
+Policies holds the commands about the target pack built into the binary.
+"policies export DIR" writes it to a folder. To add targets to it, or to
+replace some of them by id, pass a folder holding a layer.yaml to
+--policies, check and test (policies/README.md, "Layers").`),
+		Args: cobra.NoArgs,
 	}
 	export := &cobra.Command{
 		Use:   "export DIR",

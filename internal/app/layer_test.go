@@ -146,3 +146,30 @@ func TestPoliciesExport(t *testing.T) {
 		t.Errorf("second export: exit %d\n%s", code, stderr)
 	}
 }
+
+// TestCheckSnapshotTargetErrors: check --snapshot fails (exit code 2, no
+// "ok:") when a target ends in an error on subjects of the snapshot, and
+// names the target, its count and its first error.
+func TestCheckSnapshotTargetErrors(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "errs")
+	writeFiles(t, dir, map[string]string{"x.rego": `# METADATA
+# title: Tên là số
+# custom:
+#   id: X-1
+#   scope: commune
+package targets.x
+
+violation contains {"msg": "x"} if {
+	to_number(input.subject.id) > 0
+}
+`})
+	code, stdout, stderr := runMain(t, nil, "check", dir, "--snapshot", smallSample)
+	if code != ExitConfig || strings.Contains(stdout, "ok:") || !strings.Contains(stdout, "error: X-1 errs on ") ||
+		!strings.Contains(stdout, "x.rego:9: eval_builtin_error: to_number") {
+		t.Errorf("exit %d, want %d, no ok line, X-1 and its error named\nstdout:\n%s\nstderr:\n%s", code, ExitConfig, stdout, stderr)
+	}
+	code, stdout, _ = runMain(t, nil, "check", "--snapshot", smallSample)
+	if code != 0 || !strings.Contains(stdout, "evaluated without errors") {
+		t.Errorf("built-in pack: exit %d\n%s", code, stdout)
+	}
+}
