@@ -112,7 +112,7 @@ func LoadStack(ctx context.Context, packs ...Pack) (*Policies, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compileFiles(files, packOf)
+	return compileFiles(files, loadConfig{packOf: packOf})
 }
 
 // StackFS returns the files of packs laid on each other as LoadStack sees

@@ -151,15 +151,29 @@ func Load(ctx context.Context, fsys fs.FS, opts ...LoadOption) (*Policies, error
 	if err != nil {
 		return nil, fmt.Errorf("read policies: %w", err)
 	}
-	return compileFiles(files, loadOptions(opts).packOf)
+	return compileFiles(files, loadOptions(opts))
 }
 
 // LoadOption is an option of Load and LoadBundle.
 type LoadOption func(*loadConfig)
 
-type loadConfig struct{ pack string }
+type loadConfig struct {
+	pack     string
+	packOf   func(file string) string // when set, wins over pack
+	noShapes bool                     // withoutShapeCheck
+}
 
-func (c loadConfig) packOf(string) string { return c.pack }
+func (c loadConfig) packOfFile(file string) string {
+	if c.packOf != nil {
+		return c.packOf(file)
+	}
+	return c.pack
+}
+
+// withoutShapeCheck loads targets whose violation, warning or skip has the
+// wrong shape (shapeErrors), for the tests of what the engines do with
+// them at run time.
+func withoutShapeCheck() LoadOption { return func(c *loadConfig) { c.noShapes = true } }
 
 func loadOptions(opts []LoadOption) loadConfig {
 	var c loadConfig
@@ -195,7 +209,7 @@ func LoadBundle(ctx context.Context, r io.Reader, opts ...LoadOption) (*Policies
 		}
 		files = append(files, policyFile{name: name, src: m.Raw})
 	}
-	return compileFiles(files, loadOptions(opts).packOf)
+	return compileFiles(files, loadOptions(opts))
 }
 
 func hashFiles(files []policyFile) string {
@@ -211,8 +225,8 @@ func hashFiles(files []policyFile) string {
 
 var targetsRoot = ast.MustParseRef("data.targets")
 
-// compileFiles compiles files; packOf names the pack of a file.
-func compileFiles(files []policyFile, packOf func(file string) string) (*Policies, error) {
+// compileFiles compiles files with the options of cfg.
+func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	var errs PolicyErrors
 	modules := map[string]*ast.Module{}
@@ -241,6 +255,32 @@ func compileFiles(files []policyFile, packOf func(file string) string) (*Policie
 		rules ruleSet
 	}
 	pkgs := map[string]*pkgInfo{}
+	annComments := map[*ast.Annotations][]*ast.Comment{}
+	// keyLoc is the place of a key of a METADATA block (the first of keys
+	// found), so that a wrong value is reported at its line; the block's
+	// start when none is there.
+	keyLoc := func(a *ast.Annotations, keys ...string) *ast.Location {
+		for _, key := range keys {
+			row := a.Location.Row
+			for _, c := range annComments[a] {
+				if c.Location == nil || c.Location.Row <= a.Location.Row {
+					continue
+				}
+				if c.Location.Row != row+1 {
+					break // the block ended
+				}
+				row = c.Location.Row
+				text := string(c.Text)
+				trimmed := strings.TrimLeft(text, " \t")
+				if strings.HasPrefix(trimmed, key+":") {
+					loc := *c.Location
+					loc.Col += 1 + len(text) - len(trimmed)
+					return &loc
+				}
+			}
+		}
+		return a.Location
+	}
 	var pkgOrder []string
 	for _, name := range sortedKeys(modules) {
 		m := modules[name]
@@ -255,9 +295,13 @@ func compileFiles(files []policyFile, packOf func(file string) string) (*Policie
 			pkgOrder = append(pkgOrder, p)
 		}
 		pi.files = append(pi.files, name)
+		if !cfg.noShapes {
+			errs = append(errs, shapeErrors(m)...)
+		}
 		for _, a := range m.Annotations {
 			if a.Scope == "package" || a.Scope == "subpackages" {
 				pi.anns = append(pi.anns, a)
+				annComments[a] = m.Comments
 			}
 		}
 		for _, r := range m.Rules {
@@ -294,7 +338,7 @@ func compileFiles(files []policyFile, packOf func(file string) string) (*Policie
 			continue
 		}
 		a := pi.anns[0]
-		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium", Pack: packOf(a.Location.File)}
+		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium", Pack: cfg.packOfFile(a.Location.File)}
 		str := func(key string) (string, bool) {
 			v, ok := a.Custom[key]
 			if !ok || v == nil {
@@ -302,7 +346,7 @@ func compileFiles(files []policyFile, packOf func(file string) string) (*Policie
 			}
 			s, isStr := v.(string)
 			if !isStr {
-				at(a.Location, "target %s: custom.%s must be a string, got %v", p, key, v)
+				at(keyLoc(a, key), "target %s: custom.%s must be a string, got %v", p, key, v)
 				return "", false
 			}
 			return strings.TrimSpace(s), true
@@ -340,17 +384,17 @@ func compileFiles(files []policyFile, packOf func(file string) string) (*Policie
 			at(a.Location, "target %s: custom.scope is missing (one of %s)", p, strings.Join(Scopes, ", "))
 			ok = false
 		case !contains(Scopes, t.Scope):
-			at(a.Location, "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(Scopes, ", "))
+			at(keyLoc(a, "scope"), "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(Scopes, ", "))
 			ok = false
 		case t.Scope == "model" && !contains(enumValues("models.type"), t.ModelType):
-			at(a.Location, "target %s: scope model needs custom.model_type, one of %s (got %q)", p, strings.Join(enumValues("models.type"), ", "), t.ModelType)
+			at(keyLoc(a, "model_type", "scope"), "target %s: scope model needs custom.model_type, one of %s (got %q)", p, strings.Join(enumValues("models.type"), ", "), t.ModelType)
 			ok = false
 		case t.Scope != "model" && t.ModelType != "":
-			at(a.Location, "target %s: custom.model_type is only for scope model", p)
+			at(keyLoc(a, "model_type"), "target %s: custom.model_type is only for scope model", p)
 			ok = false
 		}
 		if !contains(Severities, t.Severity) {
-			at(a.Location, "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
+			at(keyLoc(a, "severity"), "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
 			ok = false
 		}
 		if !pi.rules.violation && !pi.rules.warning && !pi.rules.skip {
@@ -358,7 +402,7 @@ func compileFiles(files []policyFile, packOf func(file string) string) (*Policie
 			ok = false
 		}
 		if prev, dup := byID[t.ID]; dup && t.ID != "" {
-			at(a.Location, "duplicate target id %q (also %s in %s)", t.ID, prev.Package, prev.File)
+			at(keyLoc(a, "id"), "duplicate target id %q (also %s in %s)", t.ID, prev.Package, prev.File)
 			ok = false
 		}
 		if !ok {

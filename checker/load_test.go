@@ -94,8 +94,8 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{
 				"a.rego:1:1: target targets.a: custom.id is missing",
 				"a.rego:1:1: target targets.a: title is missing",
-				"a.rego:1:1: target targets.a: unknown scope \"village\"",
-				"a.rego:1:1: target targets.a: unknown severity \"urgent\"",
+				"a.rego:3:5: target targets.a: unknown scope \"village\"",
+				"a.rego:4:5: target targets.a: unknown severity \"urgent\"",
 			},
 		},
 		{
@@ -111,14 +111,14 @@ func TestLoadErrors(t *testing.T) {
 				"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if input.subject.id\n",
 				"b.rego": strings.Replace(okMeta, "targets.x", "targets.y", 1) + "violation contains {\"msg\": \"x\"} if input.subject.id\n",
 			},
-			want: []string{"b.rego:1:1: duplicate target id \"X-1\" (also targets.x in a.rego)"},
+			want: []string{"b.rego:4:5: duplicate target id \"X-1\" (also targets.x in a.rego)"},
 		},
 		{
 			name: "model scope without model_type",
 			files: map[string]string{
 				"a.rego": strings.Replace(okMeta, "commune", "model", 1) + "violation contains {\"msg\": \"x\"} if input.subject.id\n",
 			},
-			want: []string{"a.rego:1:1: target targets.x: scope model needs custom.model_type"},
+			want: []string{"a.rego:5:5: target targets.x: scope model needs custom.model_type"},
 		},
 		{
 			name:  "typo in input is a type error",
