@@ -221,7 +221,9 @@ func TestRuleShapesAgree(t *testing.T) {
 	t.Cleanup(snap.Release)
 	// Load refuses these shapes (shapeErrors); the engines must still agree
 	// on them, as they would on a shape only the data reveals.
-	load := func(bodies ...string) *Policies { return loadTargetsWith(t, []LoadOption{withoutShapeCheck()}, bodies...) }
+	load := func(bodies ...string) *Policies {
+		return loadTargetsWith(t, []LoadOption{withoutShapeCheck()}, bodies...)
+	}
 	shapes := []string{
 		`violation := true`,
 		`violation := false`,

@@ -166,7 +166,7 @@ func readPack(ctx context.Context, p Pack, prefix string) ([]stackedFile, error)
 					continue
 				}
 				if id, ok := a.Custom["id"].(string); ok && m.Package.Path.HasPrefix(targetsRoot) {
-					f.id, f.idLoc = strings.TrimSpace(id), a.Location
+					f.id, f.idLoc = strings.TrimSpace(id), metadataKeyLoc(a, m.Comments, "id")
 				}
 			}
 		}

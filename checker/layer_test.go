@@ -174,7 +174,7 @@ func TestLayerErrors(t *testing.T) {
 		want  []string // substrings of the one error
 	}{
 		{"duplicate id without replace", map[string]string{"layer.yaml": "name: hung-yen\n", "hy_tb03.rego": tb03Replacement},
-			[]string{"hung-yen/hy_tb03.rego:1:1:", `duplicate target id "TB-03"`, "builtin/tb03_special_members.rego", "replace:"}},
+			[]string{"hung-yen/hy_tb03.rego:4:5:", `duplicate target id "TB-03"`, "builtin/tb03_special_members.rego", "replace:"}},
 		{"replace of an unknown id", map[string]string{"layer.yaml": "name: hung-yen\nreplace:\n  - TB-99\n", "hy01.rego": layerTarget},
 			[]string{"hung-yen/layer.yaml:3:1:", `no target "TB-99"`, "TB-01"}},
 		{"replace without the target", map[string]string{"layer.yaml": "name: hung-yen\nreplace: [TB-03]\n", "hy01.rego": layerTarget},

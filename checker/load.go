@@ -256,30 +256,8 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 	}
 	pkgs := map[string]*pkgInfo{}
 	annComments := map[*ast.Annotations][]*ast.Comment{}
-	// keyLoc is the place of a key of a METADATA block (the first of keys
-	// found), so that a wrong value is reported at its line; the block's
-	// start when none is there.
 	keyLoc := func(a *ast.Annotations, keys ...string) *ast.Location {
-		for _, key := range keys {
-			row := a.Location.Row
-			for _, c := range annComments[a] {
-				if c.Location == nil || c.Location.Row <= a.Location.Row {
-					continue
-				}
-				if c.Location.Row != row+1 {
-					break // the block ended
-				}
-				row = c.Location.Row
-				text := string(c.Text)
-				trimmed := strings.TrimLeft(text, " \t")
-				if strings.HasPrefix(trimmed, key+":") {
-					loc := *c.Location
-					loc.Col += 1 + len(text) - len(trimmed)
-					return &loc
-				}
-			}
-		}
-		return a.Location
+		return metadataKeyLoc(a, annComments[a], keys...)
 	}
 	var pkgOrder []string
 	for _, name := range sortedKeys(modules) {
@@ -580,6 +558,32 @@ func astErrors(file string, err error) PolicyErrors {
 		out = append(out, PolicyError{File: file, Row: 1, Col: 1, Message: err.Error()})
 	}
 	return out
+}
+
+// metadataKeyLoc is the place of a key of the METADATA block a (the first
+// of keys found), among the comments of a's module, so that a wrong value
+// is reported at its line; the block's start when none is there.
+func metadataKeyLoc(a *ast.Annotations, comments []*ast.Comment, keys ...string) *ast.Location {
+	for _, key := range keys {
+		row := a.Location.Row
+		for _, c := range comments {
+			if c.Location == nil || c.Location.Row <= a.Location.Row {
+				continue
+			}
+			if c.Location.Row != row+1 {
+				break // the block ended
+			}
+			row = c.Location.Row
+			text := string(c.Text)
+			trimmed := strings.TrimLeft(text, " \t")
+			if strings.HasPrefix(trimmed, key+":") {
+				loc := *c.Location
+				loc.Col += 1 + len(text) - len(trimmed)
+				return &loc
+			}
+		}
+	}
+	return a.Location
 }
 
 // detailHints is OPA's hints of an error (have: ..., want (one of):

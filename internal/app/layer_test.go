@@ -90,7 +90,7 @@ func TestPolicyLayer(t *testing.T) {
 		t.Errorf("test: exit %d\n%s%s", code, stdout, stderr)
 	}
 	code, stdout, _ = runMain(t, nil, "check", dup)
-	if code != ExitConfig || !strings.Contains(stdout, "dup/hy_tb03.rego:1:1: duplicate target id \"TB-03\": also targets.tb03_special_members in builtin/tb03_special_members.rego") {
+	if code != ExitConfig || !strings.Contains(stdout, "dup/hy_tb03.rego:4:5: duplicate target id \"TB-03\": also targets.tb03_special_members in builtin/tb03_special_members.rego") {
 		t.Errorf("check of a duplicate id: exit %d\n%s", code, stdout)
 	}
 
