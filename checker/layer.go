@@ -69,10 +69,16 @@ func ReadLayer(fsys fs.FS) (p Pack, ok bool, err error) {
 	if err := dec.Decode(&spec); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		row := 1
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		if errors.As(err, &te) && len(te.Errors) > 0 {
-			fmt.Sscanf(te.Errors[0], "line %d:", &row)
+			var field string
+			if n, _ := fmt.Sscanf(te.Errors[0], "line %d: field %s not found", &row, &field); n == 2 {
+				msg = fmt.Sprintf("unknown key %q", field)
+			} else if _, after, ok := strings.Cut(te.Errors[0], ": "); ok {
+				msg = after
+			}
 		}
-		return fail(row, "%s: %v (the keys are name and replace)", LayerFile, strings.TrimPrefix(err.Error(), "yaml: "))
+		return fail(row, "%s: %s (the keys are name and replace)", LayerFile, msg)
 	}
 	var doc yaml.Node
 	_ = yaml.Unmarshal(b, &doc)

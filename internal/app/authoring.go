@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,8 +55,10 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	pol, err := loadPolicies(ctx, o.dir)
 	var pe checker.PolicyErrors
 	if errors.As(err, &pe) {
+		src := policySources(ctx, o.dir)
 		for _, e := range pe {
 			fmt.Fprintln(cmd.OutOrStdout(), e.Error())
+			fmt.Fprint(cmd.OutOrStdout(), src.quote(e))
 		}
 		return reportedError{fmt.Errorf("%d policy problem(s): %w", len(pe), err)}
 	}
@@ -258,4 +261,61 @@ func (a *app) exportPolicies(cmd *cobra.Command, dir string) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "wrote %d file(s) of the built-in pack to %s\n", len(names), dir)
 	return nil
+}
+
+// sourceLines reads the lines of policy files to quote them under an
+// error; a file it cannot read is quoted as nothing.
+type sourceLines struct {
+	fsys  fs.FS
+	files map[string][]string
+}
+
+// policySources opens the policy files of src as check names them in its
+// errors (a layer's stacked on the built-in pack's); a bundle or a folder
+// that cannot be read gives no quotes.
+func policySources(ctx context.Context, src string) *sourceLines {
+	s := &sourceLines{files: map[string][]string{}}
+	if fsys, bundle, err := policyFS(ctx, src); err == nil && bundle == nil {
+		s.fsys = fsys
+	} else if src != "" {
+		// A problem of the folder's layer.yaml: quote it from the folder.
+		if fsys, _, err := policyFolder(ctx, src); err == nil {
+			s.fsys = fsys
+		}
+	}
+	return s
+}
+
+// quote returns the line of e, tab-indented, and a caret under its
+// column, as opa check prints them; "" when the line is unknown.
+func (s *sourceLines) quote(e checker.PolicyError) string {
+	if s.fsys == nil {
+		return ""
+	}
+	lines, ok := s.files[e.File]
+	if !ok {
+		if b, err := fs.ReadFile(s.fsys, e.File); err == nil {
+			lines = strings.Split(string(b), "\n")
+		}
+		s.files[e.File] = lines
+	}
+	if e.Row < 1 || e.Row > len(lines) {
+		return ""
+	}
+	line := strings.TrimRight(lines[e.Row-1], "\r")
+	if strings.TrimSpace(line) == "" {
+		return ""
+	}
+	var caret strings.Builder
+	for i, r := range line {
+		if i >= e.Col-1 {
+			break
+		}
+		if r == '\t' {
+			caret.WriteRune('\t')
+		} else {
+			caret.WriteRune(' ')
+		}
+	}
+	return "\t" + line + "\n\t" + caret.String() + "^\n"
 }

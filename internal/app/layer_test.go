@@ -173,3 +173,30 @@ violation contains {"msg": "x"} if {
 		t.Errorf("built-in pack: exit %d\n%s", code, stdout)
 	}
 }
+
+// TestCheckQuotesTheLine: each problem check prints is followed by its
+// line and a caret under its column, also for a layer's files and its
+// layer.yaml.
+func TestCheckQuotesTheLine(t *testing.T) {
+	dir := t.TempDir()
+	plain := filepath.Join(dir, "plain")
+	writeFiles(t, plain, map[string]string{"x.rego": "# METADATA\n# title: T\n# custom:\n#   id: X-1\n#   scope: commune\npackage targets.x\n\nviolation contains {\"msg\": \"x\"} if {\n\tinput.subject.nmae == \"a\"\n}\n"})
+	layer := filepath.Join(dir, "layer")
+	writeFiles(t, layer, map[string]string{"layer.yaml": "name: l\n", "y.rego": strings.Replace(hy01, "lib.param(", "lib.parm(", 1)})
+	badYAML := filepath.Join(dir, "bad-yaml")
+	writeFiles(t, badYAML, map[string]string{"layer.yaml": "name: l\nreplaces: [TB-03]\n", "y.rego": hy01})
+	for _, tc := range []struct {
+		name, dir, want string
+	}{
+		{"plain folder", plain, "x.rego:9:2: rego_type_error: undefined ref: input.subject.nmae (have: \"nmae\"; want (one of): [\"active\" \"commune_id\" \"id\" \"kind\" \"level\" \"name\" \"parent_id\"])\n\t\tinput.subject.nmae == \"a\"\n\t\t^\n"},
+		{"layer", layer, "l/y.rego:13:6: rego_type_error: undefined function data.lib.vungmanh.parm\n\t\tn < lib.parm(\"HY-01\", \"min_branches\", 3)\n\t\t    ^\n"},
+		{"layer.yaml", badYAML, "layer.yaml:2:1: layer.yaml: unknown key \"replaces\" (the keys are name and replace)\n\treplaces: [TB-03]\n\t^\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := runMain(t, nil, "check", tc.dir)
+			if code != ExitConfig || !strings.Contains(stdout, tc.want) {
+				t.Errorf("exit %d, want %d and stdout containing\n%s\ngot:\n%s%s", code, ExitConfig, tc.want, stdout, stderr)
+			}
+		})
+	}
+}
