@@ -137,7 +137,7 @@ type policyFile struct {
 // the targets under data.targets and checks their metadata and their use of
 // input against the scope's JSON Schema. On failure the error is a
 // PolicyErrors listing every problem.
-func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
+func Load(ctx context.Context, fsys fs.FS, opts ...LoadOption) (*Policies, error) {
 	var files []policyFile
 	var tooBig PolicyErrors
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -167,8 +167,41 @@ func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
 	if len(tooBig) > 0 {
 		return nil, tooBig
 	}
-	return compileFiles(files)
+	return compileFiles(files, loadOptions(opts))
 }
+
+// LoadOption is an option of Load and LoadBundle.
+type LoadOption func(*loadConfig)
+
+type loadConfig struct {
+	pack     string
+	packOf   func(file string) string // when set, wins over pack
+	noShapes bool                     // withoutShapeCheck
+}
+
+func (c loadConfig) packOfFile(file string) string {
+	if c.packOf != nil {
+		return c.packOf(file)
+	}
+	return c.pack
+}
+
+// withoutShapeCheck loads targets whose violation, warning or skip has the
+// wrong shape (shapeErrors), for the tests of what the engines do with
+// them at run time.
+func withoutShapeCheck() LoadOption { return func(c *loadConfig) { c.noShapes = true } }
+
+func loadOptions(opts []LoadOption) loadConfig {
+	var c loadConfig
+	for _, o := range opts {
+		o(&c)
+	}
+	return c
+}
+
+// WithPackName names the pack every target loaded comes from (Target.Pack,
+// report.json's "pack"), e.g. BuiltinPack.
+func WithPackName(name string) LoadOption { return func(c *loadConfig) { c.pack = name } }
 
 // LoadBundle reads an OPA bundle (.tar.gz) and compiles its .rego modules
 // like Load, with the same errors: a module that does not compile is a
@@ -180,7 +213,7 @@ func Load(ctx context.Context, fsys fs.FS) (*Policies, error) {
 // too: the bundle has to be fixed, retrying cannot help. Each member's size
 // is checked from its tar header before it is read, so a small archive
 // that unpacks into a huge file is refused without holding it.
-func LoadBundle(ctx context.Context, r io.Reader) (*Policies, error) {
+func LoadBundle(ctx context.Context, r io.Reader, opts ...LoadOption) (*Policies, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -188,7 +221,7 @@ func LoadBundle(ctx context.Context, r io.Reader) (*Policies, error) {
 	if err != nil {
 		return nil, err
 	}
-	return compileFiles(files)
+	return compileFiles(files, loadOptions(opts))
 }
 
 // Limits of the policies read.
@@ -274,7 +307,8 @@ func hashFiles(files []policyFile) string {
 
 var targetsRoot = ast.MustParseRef("data.targets")
 
-func compileFiles(files []policyFile) (*Policies, error) {
+// compileFiles compiles files with the options of cfg.
+func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
 	var errs PolicyErrors
 	modules := map[string]*ast.Module{}
@@ -303,6 +337,10 @@ func compileFiles(files []policyFile) (*Policies, error) {
 		rules ruleSet
 	}
 	pkgs := map[string]*pkgInfo{}
+	annComments := map[*ast.Annotations][]*ast.Comment{}
+	keyLoc := func(a *ast.Annotations, keys ...string) *ast.Location {
+		return metadataKeyLoc(a, annComments[a], keys...)
+	}
 	var pkgOrder []string
 	for _, name := range sortedKeys(modules) {
 		m := modules[name]
@@ -317,9 +355,13 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			pkgOrder = append(pkgOrder, p)
 		}
 		pi.files = append(pi.files, name)
+		if !cfg.noShapes {
+			errs = append(errs, shapeErrors(m)...)
+		}
 		for _, a := range m.Annotations {
 			if a.Scope == "package" || a.Scope == "subpackages" {
 				pi.anns = append(pi.anns, a)
+				annComments[a] = m.Comments
 			}
 		}
 		for _, r := range m.Rules {
@@ -356,7 +398,7 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			continue
 		}
 		a := pi.anns[0]
-		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium"}
+		t := Target{Package: p, Title: a.Title, Description: a.Description, File: a.Location.File, Severity: "medium", Pack: cfg.packOfFile(a.Location.File)}
 		str := func(key string) (string, bool) {
 			v, ok := a.Custom[key]
 			if !ok || v == nil {
@@ -364,7 +406,7 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			}
 			s, isStr := v.(string)
 			if !isStr {
-				at(a.Location, "target %s: custom.%s must be a string, got %v", p, key, v)
+				at(keyLoc(a, key), "target %s: custom.%s must be a string, got %v", p, key, v)
 				return "", false
 			}
 			return strings.TrimSpace(s), true
@@ -402,17 +444,17 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			at(a.Location, "target %s: custom.scope is missing (one of %s)", p, strings.Join(Scopes, ", "))
 			ok = false
 		case !contains(Scopes, t.Scope):
-			at(a.Location, "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(Scopes, ", "))
+			at(keyLoc(a, "scope"), "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(Scopes, ", "))
 			ok = false
 		case t.Scope == "model" && !contains(enumValues("models.type"), t.ModelType):
-			at(a.Location, "target %s: scope model needs custom.model_type, one of %s (got %q)", p, strings.Join(enumValues("models.type"), ", "), t.ModelType)
+			at(keyLoc(a, "model_type", "scope"), "target %s: scope model needs custom.model_type, one of %s (got %q)", p, strings.Join(enumValues("models.type"), ", "), t.ModelType)
 			ok = false
 		case t.Scope != "model" && t.ModelType != "":
-			at(a.Location, "target %s: custom.model_type is only for scope model", p)
+			at(keyLoc(a, "model_type"), "target %s: custom.model_type is only for scope model", p)
 			ok = false
 		}
 		if !contains(Severities, t.Severity) {
-			at(a.Location, "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
+			at(keyLoc(a, "severity"), "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
 			ok = false
 		}
 		if !pi.rules.violation && !pi.rules.warning && !pi.rules.skip {
@@ -420,7 +462,7 @@ func compileFiles(files []policyFile) (*Policies, error) {
 			ok = false
 		}
 		if prev, dup := byID[t.ID]; dup && t.ID != "" {
-			at(a.Location, "duplicate target id %q (also %s in %s)", t.ID, prev.Package, prev.File)
+			at(keyLoc(a, "id"), "duplicate target id %q (also %s in %s)", t.ID, prev.Package, prev.File)
 			ok = false
 		}
 		if !ok {
@@ -565,6 +607,12 @@ func astErrors(file string, err error) PolicyErrors {
 	var out PolicyErrors
 	add := func(e *ast.Error) {
 		pe := PolicyError{File: file, Row: 1, Col: 1, Message: e.Code + ": " + e.Message}
+		if name, ok := strings.CutPrefix(e.Message, "undefined function "); ok {
+			if why := refusedReason(name); why != "" {
+				pe.Message = fmt.Sprintf("%s: %s is not allowed: %s", e.Code, name, why)
+			}
+		}
+		pe.Message += detailHints(e)
 		if e.Location != nil {
 			// A problem of the whole file (an empty module) has row 0: it
 			// points at the file's start.
@@ -592,6 +640,60 @@ func astErrors(file string, err error) PolicyErrors {
 		out = append(out, PolicyError{File: file, Row: 1, Col: 1, Message: err.Error()})
 	}
 	return out
+}
+
+// metadataKeyLoc is the place of a key of the METADATA block a (the first
+// of keys found), among the comments of a's module, so that a wrong value
+// is reported at its line; the block's start when none is there.
+func metadataKeyLoc(a *ast.Annotations, comments []*ast.Comment, keys ...string) *ast.Location {
+	for _, key := range keys {
+		row := a.Location.Row
+		for _, c := range comments {
+			if c.Location == nil || c.Location.Row <= a.Location.Row {
+				continue
+			}
+			if c.Location.Row != row+1 {
+				break // the block ended
+			}
+			row = c.Location.Row
+			text := string(c.Text)
+			trimmed := strings.TrimLeft(text, " \t")
+			if strings.HasPrefix(trimmed, key+":") {
+				loc := *c.Location
+				loc.Col += 1 + len(text) - len(trimmed)
+				return &loc
+			}
+		}
+	}
+	return a.Location
+}
+
+// detailHints is OPA's hints of an error (have: ..., want (one of):
+// [...]) as " (hint; hint)", as `opa check` prints them below the error;
+// "" when there are none. The lines that repeat the ref and point at the
+// column are left out.
+func detailHints(e *ast.Error) string {
+	if e.Details == nil {
+		return ""
+	}
+	lines := e.Details.Lines()
+	switch e.Details.(type) {
+	case *ast.RefErrInvalidDetail, *ast.RefErrUnsupportedDetail:
+		if len(lines) < 2 {
+			return ""
+		}
+		lines = lines[2:] // the ref again, and a caret under it
+	}
+	var out []string
+	for _, l := range lines {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			out = append(out, l)
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " (" + strings.Join(out, "; ") + ")"
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -63,18 +63,28 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "http.send",
 			files: map[string]string{"a.rego": okMeta + "violation contains {\"msg\": r.body} if {\n\tr := http.send({\"method\": \"GET\", \"url\": \"http://x\"})\n}\n"},
-			want:  []string{"a.rego:9:7: rego_type_error: undefined function http.send"},
+			want:  []string{"a.rego:9:7: rego_type_error: http.send is not allowed: it reaches the network"},
 		},
 		{
 			name:  "opa.runtime",
 			files: map[string]string{"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if {\n\topa.runtime().env.HOME != \"\"\n}\n"},
-			want:  []string{"a.rego:9:2: rego_type_error: undefined function opa.runtime"},
+			want:  []string{"a.rego:9:2: rego_type_error: opa.runtime is not allowed: it depends on the running process"},
 		},
 		{
 			name:  "time.now_ns and rand.intn",
 			files: map[string]string{"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if time.now_ns() > rand.intn(\"a\", 10)\n"},
-			want: []string{"a.rego:8:36: rego_type_error: undefined function time.now_ns",
-				"a.rego:8:52: rego_type_error: undefined function rand.intn"},
+			want: []string{"a.rego:8:36: rego_type_error: time.now_ns is not allowed: it reads the clock, and a report must not depend on when it runs: use input.snapshot.as_of",
+				"a.rego:8:52: rego_type_error: rand.intn is not allowed: it is random"},
+		},
+		{
+			name:  "a function that does not exist stays undefined",
+			files: map[string]string{"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if time.now_nss() > 0\n"},
+			want:  []string{"a.rego:8:36: rego_type_error: undefined function time.now_nss"},
+		},
+		{
+			name:  "OPA's hint on a typo of input",
+			files: map[string]string{"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if input.subject.nmae == \"x\"\n"},
+			want:  []string{`a.rego:8:36: rego_type_error: undefined ref: input.subject.nmae (have: "nmae"; want (one of): ["active" "commune_id" "id" "kind" "level" "name" "parent_id"])`},
 		},
 		{
 			name: "missing id and title, unknown scope, bad severity",
@@ -84,8 +94,8 @@ func TestLoadErrors(t *testing.T) {
 			want: []string{
 				"a.rego:1:1: target targets.a: custom.id is missing",
 				"a.rego:1:1: target targets.a: title is missing",
-				"a.rego:1:1: target targets.a: unknown scope \"village\"",
-				"a.rego:1:1: target targets.a: unknown severity \"urgent\"",
+				"a.rego:3:5: target targets.a: unknown scope \"village\"",
+				"a.rego:4:5: target targets.a: unknown severity \"urgent\"",
 			},
 		},
 		{
@@ -101,14 +111,14 @@ func TestLoadErrors(t *testing.T) {
 				"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if input.subject.id\n",
 				"b.rego": strings.Replace(okMeta, "targets.x", "targets.y", 1) + "violation contains {\"msg\": \"x\"} if input.subject.id\n",
 			},
-			want: []string{"b.rego:1:1: duplicate target id \"X-1\" (also targets.x in a.rego)"},
+			want: []string{"b.rego:4:5: duplicate target id \"X-1\" (also targets.x in a.rego)"},
 		},
 		{
 			name: "model scope without model_type",
 			files: map[string]string{
 				"a.rego": strings.Replace(okMeta, "commune", "model", 1) + "violation contains {\"msg\": \"x\"} if input.subject.id\n",
 			},
-			want: []string{"a.rego:1:1: target targets.x: scope model needs custom.model_type"},
+			want: []string{"a.rego:5:5: target targets.x: scope model needs custom.model_type"},
 		},
 		{
 			name:  "typo in input is a type error",

@@ -24,6 +24,9 @@ type Target struct {
 	ModelType   string `json:"model_type"`
 	Severity    string `json:"severity"` // high | medium | low (default medium)
 	File        string `json:"-"`        // the .rego file that declares it
+	// Pack is the pack the target comes from: BuiltinPack, a layer's name,
+	// or the name given to Load or LoadBundle ("" when none was).
+	Pack string `json:"pack,omitempty"`
 }
 
 // Violation is one element of a target's violation or warning set.

@@ -30,6 +30,30 @@ var RefusedBuiltins = []string{
 	"uuid.rfc4122",
 }
 
+// refusedReason says why a builtin the sandbox refuses is refused, and what
+// to use instead; "" when name is not a refused builtin.
+func refusedReason(name string) string {
+	b, ok := ast.BuiltinMap[name]
+	if !ok || !refused(b) {
+		return ""
+	}
+	switch {
+	case name == "time.now_ns":
+		return "it reads the clock, and a report must not depend on when it runs: use input.snapshot.as_of (\"YYYY-MM-DD\") for today"
+	case name == "http.send" || strings.HasPrefix(name, "net."):
+		return "it reaches the network: a target reads only input, data.params and data.vocab"
+	case strings.HasPrefix(name, "rand.") || name == "uuid.rfc4122":
+		return "it is random, and the same snapshot must always give the same report"
+	case name == "opa.runtime":
+		return "it depends on the running process, not on the snapshot"
+	case name == "json.match_schema" || name == "json.verify_schema":
+		return "it may fetch schemas from the network"
+	case strings.HasPrefix(name, "io.jwt.") || strings.HasPrefix(name, "crypto.x509.") || strings.HasPrefix(name, "providers."):
+		return "it reads the clock, and a report must not depend on when it runs: use input.snapshot.as_of for today"
+	}
+	return "it is not deterministic, and the same snapshot must always give the same report"
+}
+
 func refused(b *ast.Builtin) bool {
 	if b.Nondeterministic || strings.HasPrefix(b.Name, "net.") || strings.HasPrefix(b.Name, "rand.") {
 		return true

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/types"
@@ -334,17 +333,7 @@ func lintMessage(e *ast.Error, rewritten map[*ast.Location]string) (string, bool
 	if e.Code != ast.TypeErr {
 		return "", false
 	}
-	withDetails := func() string {
-		lines := e.Details.Lines()
-		switch e.Details.(type) {
-		case *ast.RefErrInvalidDetail, *ast.RefErrUnsupportedDetail:
-			lines = lines[2:] // the ref again, and a caret under it
-		}
-		for i, l := range lines {
-			lines[i] = strings.Join(strings.Fields(l), " ")
-		}
-		return e.Code + ": " + e.Message + " (" + strings.Join(lines, "; ") + ")"
-	}
+	withDetails := func() string { return e.Code + ": " + e.Message + detailHints(e) }
 	switch d := e.Details.(type) {
 	case *ast.RefErrInvalidDetail:
 		for _, k := range d.OneOf {

@@ -2,6 +2,7 @@ package chart_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"regexp"
@@ -9,8 +10,11 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/policies"
 	"helm.sh/helm/v3/pkg/chart"
 	"helm.sh/helm/v3/pkg/chart/loader"
 	"helm.sh/helm/v3/pkg/chartutil"
@@ -56,7 +60,9 @@ type manifests struct {
 	cron      *batchv1.CronJob
 	sa        *corev1.ServiceAccount
 	configMap *corev1.ConfigMap
-	kinds     []string
+	// policies is the ConfigMap of policies.layer, nil without one.
+	policies *corev1.ConfigMap
+	kinds    []string
 }
 
 func render(t *testing.T, vals map[string]any) (*manifests, error) {
@@ -100,8 +106,13 @@ func render(t *testing.T, vals map[string]any) (*manifests, error) {
 				out.sa = &corev1.ServiceAccount{}
 				target = out.sa
 			case "ConfigMap":
-				out.configMap = &corev1.ConfigMap{}
-				target = out.configMap
+				cm := &corev1.ConfigMap{}
+				target = cm
+				if name == "vungmanh/templates/policies-layer.yaml" {
+					out.policies = cm
+				} else {
+					out.configMap = cm
+				}
 			default:
 				t.Fatalf("%s: unexpected kind %q", name, meta.Kind)
 			}
@@ -336,6 +347,97 @@ func TestPoliciesFromConfigMap(t *testing.T) {
 	}
 	if _, err := render(t, with(with(required(), "policies.configMap", "p"), "policies.url", "gs://p/b.tar.gz")); err == nil || !strings.Contains(err.Error(), "not both") {
 		t.Errorf("url and configMap together: err = %v, want a refusal", err)
+	}
+	if m.policies != nil {
+		t.Errorf("a policies ConfigMap rendered without policies.layer: %+v", m.policies)
+	}
+}
+
+// A province's own target, laid on the built-in pack by the chart.
+const layerTarget = `# METADATA
+# title: Cơ sở hội có đủ chi hội
+# custom:
+#   id: HY-01
+#   scope: commune
+package targets.hy01_enough_branches
+
+import data.lib.vungmanh as lib
+
+violation contains {"msg": "thiếu chi hội"} if {
+	count([u | some u in input.units; u.level == "branch"]) < lib.param("HY-01", "min_branches", 3)
+}
+`
+
+// TestPoliciesLayerInValues renders policies.layer into a ConfigMap of its
+// own, mounted as the policy folder, and loads that folder as the binary
+// would: a layer on the built-in pack.
+func TestPoliciesLayerInValues(t *testing.T) {
+	vals := with(required(), "policies.layer.name", "hung-yen")
+	vals = with(vals, "policies.layer.replace", []any{"TB-03"})
+	tb03 := strings.NewReplacer("HY-01", "TB-03", "hy01_enough_branches", "hy_tb03").Replace(layerTarget)
+	vals = with(vals, "policies.layer.files", map[string]any{"hy01_enough_branches.rego": layerTarget, "hy_tb03.rego": tb03})
+	m := mustRender(t, vals)
+	if m.policies == nil {
+		t.Fatalf("no policies ConfigMap; kinds %v", m.kinds)
+	}
+	if m.policies.Name != "vungmanh-policies" {
+		t.Errorf("policies ConfigMap name %q", m.policies.Name)
+	}
+	sum := m.cron.Spec.JobTemplate.Spec.Template.Annotations["checksum/policies"]
+	if other := mustRender(t, with(vals, "policies.layer.replace", []any{})); len(sum) != 64 ||
+		other.cron.Spec.JobTemplate.Spec.Template.Annotations["checksum/policies"] == sum {
+		t.Errorf("checksum/policies %q does not follow the layer's ConfigMap", sum)
+	}
+	pod := m.cron.Spec.JobTemplate.Spec.Template.Spec
+	if !slices.Contains(pod.Containers[0].Args, "--policies=/etc/vungmanh/policies") {
+		t.Errorf("args %v lack --policies=/etc/vungmanh/policies", pod.Containers[0].Args)
+	}
+	mounted := false
+	for _, v := range pod.Volumes {
+		if v.Name == "policies" && v.ConfigMap != nil && v.ConfigMap.Name == "vungmanh-policies" {
+			mounted = true
+		}
+	}
+	if !mounted {
+		t.Errorf("the policies ConfigMap is not a volume: %+v", pod.Volumes)
+	}
+	// The mounted folder is a layer the binary loads.
+	fsys := fstest.MapFS{}
+	for k, v := range m.policies.Data {
+		fsys[k] = &fstest.MapFile{Data: []byte(v)}
+	}
+	layer, ok, err := checker.ReadLayer(fsys)
+	if err != nil || !ok {
+		t.Fatalf("ReadLayer of the ConfigMap: ok %v, err %v\n%v", ok, err, m.policies.Data)
+	}
+	p, err := checker.LoadStack(context.Background(), checker.Pack{Name: checker.BuiltinPack, FS: policies.FS}, layer)
+	if err != nil {
+		t.Fatalf("load the layer: %v\n%v", err, m.policies.Data)
+	}
+	packs := map[string]string{}
+	for _, tg := range p.Targets() {
+		packs[tg.ID] = tg.Pack
+	}
+	if packs["HY-01"] != "hung-yen" || packs["TB-03"] != "hung-yen" || packs["TB-01"] != checker.BuiltinPack || len(packs) != 12 {
+		t.Errorf("packs of the targets: %v", packs)
+	}
+
+	for _, tc := range []struct {
+		name string
+		vals map[string]any
+		want string
+	}{
+		{"layer and configMap", with(with(required(), "policies.layer.name", "x"), "policies.configMap", "p"), "not both"},
+		{"layer and url", with(with(required(), "policies.layer.name", "x"), "policies.url", "gs://p/l"), "not both"},
+		{"files without a name", with(required(), "policies.layer.files", map[string]any{"a.rego": "package a"}), "needs policies.layer.name"},
+		{"name builtin", with(required(), "policies.layer.name", "builtin"), "/policies/layer/name"},
+		{"file not .rego", with(with(required(), "policies.layer.name", "x"), "policies.layer.files", map[string]any{"layer.yaml": "name: y"}), "does not match pattern"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := render(t, tc.vals); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one containing %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -97,7 +97,7 @@ policy error, 3 data unusable, 4 --fail-on threshold reached (published).`),
 		return &ConfigError{Err: err}
 	})
 	root.AddCommand(a.runCommand(), a.testCommand(), a.checkCommand(), a.evalCommand(),
-		a.sampleCommand(), a.mergeCommand(), a.versionCommand())
+		a.sampleCommand(), a.mergeCommand(), a.policiesCommand(), a.versionCommand())
 	return root
 }
 

@@ -1,10 +1,13 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/internal/sample"
 	"github.com/vungmanh/vungmanh/loaders"
+	"github.com/vungmanh/vungmanh/policies"
 )
 
 // test is `vungmanh test [DIR]`.
@@ -51,8 +55,10 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	pol, err := loadPolicies(ctx, o.dir)
 	var pe checker.PolicyErrors
 	if errors.As(err, &pe) {
+		src := policySources(ctx, o.dir)
 		for _, e := range pe {
 			fmt.Fprintln(cmd.OutOrStdout(), e.Error())
+			fmt.Fprint(cmd.OutOrStdout(), src.quote(e))
 		}
 		return reportedError{fmt.Errorf("%d policy problem(s): %w", len(pe), err)}
 	}
@@ -61,10 +67,11 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	}
 	w := cmd.OutOrStdout()
 	for _, t := range pol.Targets() {
-		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package)
+		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s, pack %s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package, t.Pack)
 	}
-	fmt.Fprintf(w, "ok: %d target(s) compiled, metadata, sandbox and input schema checked\n", len(pol.Targets()))
+	okLine := fmt.Sprintf("ok: %d target(s) compiled, metadata, sandbox and input schema checked", len(pol.Targets()))
 	if o.snapshot == "" {
+		fmt.Fprintln(w, okLine)
 		return nil
 	}
 	snap, err := loadSnapshot(ctx, o.snapshot)
@@ -86,7 +93,40 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 		fmt.Fprintf(w, " %s=%d", st, counts[st])
 	}
 	fmt.Fprintln(w)
-	return nil
+	// A target that errors on real subjects is a policy problem: each is
+	// named with its count and its first error, and check fails.
+	type failing struct {
+		n     int
+		first checker.Result
+	}
+	byTarget := map[string]*failing{}
+	var ids []string
+	for _, r := range out.Results {
+		if r.Status != checker.StatusError {
+			continue
+		}
+		f := byTarget[r.Target]
+		if f == nil {
+			f = &failing{first: r}
+			byTarget[r.Target] = f
+			ids = append(ids, r.Target)
+		}
+		f.n++
+	}
+	if len(ids) == 0 {
+		fmt.Fprintf(w, "%s, and evaluated without errors\n", okLine)
+		return nil
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		f := byTarget[id]
+		msg := ""
+		if f.first.Error != nil {
+			msg = *f.first.Error
+		}
+		fmt.Fprintf(w, "error: %s errs on %d subject(s), first on %s: %s\n", id, f.n, f.first.Subject, msg)
+	}
+	return reportedError{&TargetErrorsError{Targets: len(ids), Subjects: counts[string(checker.StatusError)]}}
 }
 
 // eval is `vungmanh eval`.
@@ -189,4 +229,97 @@ func (a *app) sample(cmd *cobra.Command, o sampleOptions) error {
 		fmt.Fprintf(w, "  %s\n", f)
 	}
 	return nil
+}
+
+// exportPolicies is `vungmanh policies export DIR`: every file of the
+// built-in pack, written into dir without overwriting anything.
+func (a *app) exportPolicies(cmd *cobra.Command, dir string) error {
+	names, err := fs.Glob(policies.FS, "*.rego")
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return configErrorf("dir", "policies export %q: %v", dir, err)
+	}
+	for _, n := range names {
+		if _, err := os.Lstat(filepath.Join(dir, n)); err == nil {
+			return configErrorf("dir", "policies export %q: %s exists already (nothing was written; export into an empty folder)", dir, n)
+		}
+	}
+	for _, n := range names {
+		b, err := fs.ReadFile(policies.FS, n)
+		if err != nil {
+			return err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, n), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return configErrorf("dir", "policies export %q: %v", dir, err)
+		}
+		_, err = f.Write(b)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, n), err)
+		}
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "wrote %d file(s) of the built-in pack to %s\n", len(names), dir)
+	return nil
+}
+
+// sourceLines reads the lines of policy files to quote them under an
+// error; a file it cannot read is quoted as nothing.
+type sourceLines struct {
+	fsys  fs.FS
+	files map[string][]string
+}
+
+// policySources opens the policy files of src as check names them in its
+// errors (a layer's stacked on the built-in pack's); a bundle or a folder
+// that cannot be read gives no quotes.
+func policySources(ctx context.Context, src string) *sourceLines {
+	s := &sourceLines{files: map[string][]string{}}
+	if fsys, bundle, err := policyFS(ctx, src); err == nil && bundle == nil {
+		s.fsys = fsys
+	} else if src != "" {
+		// A problem of the folder's layer.yaml: quote it from the folder.
+		if fsys, _, err := policyFolder(ctx, src); err == nil {
+			s.fsys = fsys
+		}
+	}
+	return s
+}
+
+// quote returns the line of e, tab-indented, and a caret under its
+// column, as opa check prints them; "" when the line is unknown.
+func (s *sourceLines) quote(e checker.PolicyError) string {
+	if s.fsys == nil {
+		return ""
+	}
+	lines, ok := s.files[e.File]
+	if !ok {
+		if b, err := fs.ReadFile(s.fsys, e.File); err == nil {
+			lines = strings.Split(string(b), "\n")
+		}
+		s.files[e.File] = lines
+	}
+	if e.Row < 1 || e.Row > len(lines) {
+		return ""
+	}
+	line := strings.TrimRight(lines[e.Row-1], "\r")
+	if strings.TrimSpace(line) == "" {
+		return ""
+	}
+	var caret strings.Builder
+	for i, r := range line {
+		if i >= e.Col-1 {
+			break
+		}
+		if r == '\t' {
+			caret.WriteRune('\t')
+		} else {
+			caret.WriteRune(' ')
+		}
+	}
+	return "\t" + line + "\n\t" + caret.String() + "^\n"
 }

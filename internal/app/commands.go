@@ -17,7 +17,9 @@ func (a *app) testCommand() *cobra.Command {
 		Long: strings.TrimSpace(`
 Test runs the *_test.rego files of a policy directory with OPA's test
 semantics (rules named test_*). DIR defaults to the policies built into the
-binary. Exit code 0 when every test passes, 2 otherwise.`),
+binary. A DIR holding a layer.yaml is a layer: its tests run with those of
+the built-in pack (less the tests of the targets it replaces), as run would
+load it. Exit code 0 when every test passes, 2 otherwise.`),
 		Example: "  vungmanh test ./policies\n  vungmanh test ./policies --coverage --run tb04",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -52,7 +54,9 @@ strict mode, verifies its METADATA (id, scope, title, severity), refuses
 sandboxed builtins (http.send, time.now_ns, rand.*...), and type-checks
 input against the JSON Schema of each scope, so that a typo such as
 input.subject.nmae is reported with file:line:col. With --snapshot it also
-evaluates every target once on that snapshot.
+evaluates every target once on that snapshot. A DIR holding a layer.yaml is
+checked laid on the built-in pack, as run loads it; each target's pack is
+printed next to its package.
 
 Every problem is printed as file:row:col: message. Exit code 0 when the
 policies are sound, 2 otherwise.`),
@@ -101,7 +105,7 @@ statistics only.`),
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.snapshot, "snapshot", "", "snapshot folder, file:// or gs:// URL, or sample://PROFILE (required)")
-	f.StringVar(&o.policies, "policies", "", "policy folder, bundle or gs:// URL (default: the built-in policies)")
+	f.StringVar(&o.policies, "policies", "", "policy folder, bundle or gs:// URL (default: the built-in policies; a folder with a layer.yaml is laid on them)")
 	f.StringVar(&o.subject, "subject", "", "unit id or model id to evaluate (required)")
 	f.StringVar(&o.target, "target", "", "only this target id")
 	f.BoolVar(&o.explain, "explain", false, "print the evaluation trace")
@@ -236,4 +240,37 @@ type mergeOptions struct {
 	formats                                      []string
 	regoEngine                                   string
 	engine                                       checker.Engine
+}
+
+func (a *app) policiesCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "policies",
+		Short: "Work with the policy pack built into the binary",
+		Long: strings.TrimSpace(`
+Policies holds the commands about the target pack built into the binary.
+"policies export DIR" writes it to a folder. To add targets to it, or to
+replace some of them by id, pass a folder holding a layer.yaml to
+--policies, check and test (policies/README.md, "Layers").`),
+		Args: cobra.NoArgs,
+	}
+	export := &cobra.Command{
+		Use:   "export DIR",
+		Short: "Write the built-in target pack (targets, library, tests) to a folder",
+		Long: strings.TrimSpace(`
+Export writes every .rego file of the pack built into the binary (the
+targets, lib.rego and the *_test.rego files) into DIR, to read, to start a
+fork from, or to copy a target into a layer. DIR is created; a file that
+already exists in it is not overwritten (exit code 2).
+
+A layer does not need the export: a folder with a layer.yaml and its own
+targets is laid on the built-in pack by --policies (see policies/README.md).`),
+		Example: "  vungmanh policies export ./builtin-pack\n  docker run --rm --user \"$(id -u)\" -v \"$PWD:/out\" IMAGE policies export /out/builtin-pack",
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			a.started()
+			return a.exportPolicies(cmd, args[0])
+		},
+	}
+	cmd.AddCommand(export)
+	return cmd
 }

@@ -52,6 +52,14 @@ func (e *FailOnError) Error() string {
 	return fmt.Sprintf("--fail-on %s: %d result(s) reached the threshold", e.FailOn, e.Count)
 }
 
+// TargetErrorsError says that `vungmanh check --snapshot` found targets
+// that end in an error (not a verdict) on subjects of the snapshot.
+type TargetErrorsError struct{ Targets, Subjects int }
+
+func (e *TargetErrorsError) Error() string {
+	return fmt.Sprintf("%d target(s) end in an error on %d subject(s) of the snapshot", e.Targets, e.Subjects)
+}
+
 // TestsFailedError says that `vungmanh test` found failing or erroring
 // Rego tests.
 type TestsFailedError struct{ Failed, Errored, Total int }
@@ -86,10 +94,11 @@ func exitCode(err error) int {
 		fatal     *loaders.FatalError
 		badRows   *loaders.TooManyBadRowsError
 		failOn    *FailOnError
+		targetErr *TargetErrorsError
 	)
 	switch {
 	case errors.As(err, &cfg), errors.As(err, &usage),
-		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail):
+		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr):
 		return ExitConfig
 	case errors.As(err, &fatal), errors.As(err, &badRows):
 		return ExitData

@@ -36,7 +36,16 @@ func TestPoliciesFolderOnGCS(t *testing.T) {
 	}
 	srv.Fake.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "pols", Name: "empty/README.md"}, Content: []byte("no policies here")})
 
-	code, stdout, stderr := runMain(t, nil, "check", "gs://pols/pack/")
+	// A layer in a bucket: its layer.yaml is read with its .rego files.
+	for name, src := range map[string]string{"layer.yaml": "name: hung-yen\n", "hy01_enough_branches.rego": hy01} {
+		srv.Fake.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "pols", Name: "layer/" + name}, Content: []byte(src)})
+	}
+	code, stdout, stderr := runMain(t, nil, "check", "gs://pols/layer")
+	if code != ExitOK || !strings.Contains(stdout, "ok: 12 target(s)") || !strings.Contains(stdout, "pack hung-yen") {
+		t.Errorf("check gs://pols/layer: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	code, stdout, stderr = runMain(t, nil, "check", "gs://pols/pack/")
 	if code != ExitOK || !strings.Contains(stdout, "ok: 11 target(s)") {
 		t.Errorf("check gs://pols/pack/: exit %d\n%s\n%s", code, stdout, stderr)
 	}

@@ -75,7 +75,7 @@ type runSettings struct {
 func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.Config, "config", "", "YAML file with settings (keys are the flag names); flags and environment win over it")
 	fs.StringVar(&s.Snapshot, "snapshot", "", "snapshot folder, file:// or gs:// URL, or sample://PROFILE (required)")
-	fs.StringVar(&s.Policies, "policies", "", "policy folder, .tar.gz OPA bundle, or gs:// URL of either (default: the policies built into the binary)")
+	fs.StringVar(&s.Policies, "policies", "", "policy folder, .tar.gz OPA bundle, or gs:// URL of either (default: the policies built into the binary); a folder with a layer.yaml adds its targets to the built-in ones")
 	fs.StringVar(&s.Out, "out", "./reports", "where run folders go: a folder, file:// or gs://bucket/prefix")
 	fs.StringVar(&s.Params, "params", "", "YAML file of target parameters (local or gs://)")
 	fs.StringVar(&s.Waivers, "waivers", "", "YAML file of waivers (local or gs://)")

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"testing/fstest"
 
@@ -87,13 +88,67 @@ func readWaivers(ctx context.Context, name string) ([]checker.Waiver, error) {
 	return w, nil
 }
 
-// policyFS returns the policy folder named by src as an fs.FS (for
-// regotest and checker.Load), or nil and the bundle bytes for a .tar.gz
-// bundle. src "" is the policies built into the binary.
+// policyPacks returns the packs named by src, bottom first, or nil and
+// the bundle bytes for a .tar.gz bundle. src "" is the pack built into the
+// binary; a folder (local or gs://) with checker.LayerFile is a layer on
+// it; any other folder replaces it.
+func policyPacks(ctx context.Context, src string) ([]checker.Pack, []byte, error) {
+	builtin := checker.Pack{Name: checker.BuiltinPack, FS: policies.FS}
+	if src == "" {
+		return []checker.Pack{builtin}, nil, nil
+	}
+	fsys, bundle, err := policyFolder(ctx, src)
+	if err != nil || bundle != nil {
+		return nil, bundle, err
+	}
+	layer, ok, err := checker.ReadLayer(fsys)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load policies %q: %w", src, err)
+	}
+	if ok {
+		return []checker.Pack{builtin, layer}, nil, nil
+	}
+	return []checker.Pack{{Name: packNameOf(src), FS: fsys}}, nil, nil
+}
+
+// packNameOf names the pack of a folder or bundle that replaces the
+// built-in pack: its last path element.
+func packNameOf(src string) string {
+	s := strings.TrimSuffix(strings.TrimPrefix(src, "file://"), "/")
+	if !strings.HasPrefix(s, "gs://") {
+		if abs, err := filepath.Abs(s); err == nil {
+			s = abs
+		}
+	}
+	s = path.Base(filepath.ToSlash(s))
+	for _, ext := range []string{".tar.gz", ".tgz"} {
+		s = strings.TrimSuffix(s, ext)
+	}
+	return s
+}
+
+// policyFS returns the policy files named by src as one fs.FS, tests
+// included (for regotest): a layer's files stacked on the built-in pack's
+// as checker.StackFS names them. A bundle comes back as its bytes.
 func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
+	packs, bundle, err := policyPacks(ctx, src)
+	if err != nil || bundle != nil {
+		return nil, bundle, err
+	}
+	if len(packs) == 1 {
+		return packs[0].FS, nil, nil
+	}
+	fsys, err := checker.StackFS(ctx, packs...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load policies %q: %w", src, err)
+	}
+	return fsys, nil, nil
+}
+
+// policyFolder returns the policy folder named by src as an fs.FS, or nil
+// and the bundle bytes for a .tar.gz bundle.
+func policyFolder(ctx context.Context, src string) (fs.FS, []byte, error) {
 	switch {
-	case src == "":
-		return policies.FS, nil, nil
 	case strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz"):
 		data, err := readSettingFile(ctx, "policies", src)
 		return nil, data, err
@@ -131,9 +186,13 @@ func gcsPolicyFS(ctx context.Context, src string) (fs.FS, error) {
 		return nil, fmt.Errorf("list policies %q: %w", src, err)
 	}
 	files := fstest.MapFS{}
+	rego := 0
 	for _, k := range keys {
-		if !strings.HasSuffix(k, ".rego") || !fs.ValidPath(k) {
+		if !(strings.HasSuffix(k, ".rego") || k == checker.LayerFile) || !fs.ValidPath(k) {
 			continue
+		}
+		if k != checker.LayerFile {
+			rego++
 		}
 		data, err := b.Read(ctx, k)
 		if err != nil {
@@ -141,7 +200,7 @@ func gcsPolicyFS(ctx context.Context, src string) (fs.FS, error) {
 		}
 		files[k] = &fstest.MapFile{Data: data}
 	}
-	if len(files) == 0 {
+	if rego == 0 {
 		return nil, configErrorf("policies", "--policies %q: no .rego file under it (want a policy folder or a .tar.gz bundle)", src)
 	}
 	return files, nil
@@ -150,18 +209,23 @@ func gcsPolicyFS(ctx context.Context, src string) (fs.FS, error) {
 // loadPolicies compiles the policies of src. Policy problems come back as
 // checker.PolicyErrors (exit code 2).
 func loadPolicies(ctx context.Context, src string) (*checker.Policies, error) {
-	fsys, bundle, err := policyFS(ctx, src)
+	packs, bundle, err := policyPacks(ctx, src)
 	if err != nil {
 		return nil, err
 	}
 	if bundle != nil {
-		p, err := checker.LoadBundle(ctx, bytes.NewReader(bundle))
+		p, err := checker.LoadBundle(ctx, bytes.NewReader(bundle), checker.WithPackName(packNameOf(src)))
 		if err != nil {
 			return nil, fmt.Errorf("load policy bundle %q: %w", src, err)
 		}
 		return p, nil
 	}
-	p, err := checker.Load(ctx, fsys)
+	var p *checker.Policies
+	if len(packs) == 1 {
+		p, err = checker.Load(ctx, packs[0].FS, checker.WithPackName(packs[0].Name))
+	} else {
+		p, err = checker.LoadStack(ctx, packs...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("load policies %q: %w", orBuiltin(src), err)
 	}

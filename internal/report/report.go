@@ -52,21 +52,25 @@ type SnapshotInfo struct {
 // TargetSummary is one target with its counts: the "targets" element of
 // report.json.
 type TargetSummary struct {
-	ID          string      `json:"id"`
-	Package     string      `json:"package"`
-	Title       string      `json:"title"`
-	TitleEn     string      `json:"title_en"`
-	Description string      `json:"description"`
-	Scope       string      `json:"scope"`
-	ModelType   string      `json:"model_type"`
-	Severity    string      `json:"severity"`
-	Total       int         `json:"total"`
-	Pass        int         `json:"pass"`
-	Fail        int         `json:"fail"`
-	Waived      int         `json:"waived"`
-	Skipped     int         `json:"skipped"`
-	Error       int         `json:"error"`
-	ByUnit      []UnitCount `json:"by_unit"`
+	ID          string `json:"id"`
+	Package     string `json:"package"`
+	Title       string `json:"title"`
+	TitleEn     string `json:"title_en"`
+	Description string `json:"description"`
+	Scope       string `json:"scope"`
+	ModelType   string `json:"model_type"`
+	Severity    string `json:"severity"`
+	// Pack names the policy pack the target came from ("builtin", a
+	// layer's name): an addition to report.json v1, absent in reports of
+	// earlier versions and when the checker named no pack.
+	Pack    string      `json:"pack,omitempty"`
+	Total   int         `json:"total"`
+	Pass    int         `json:"pass"`
+	Fail    int         `json:"fail"`
+	Waived  int         `json:"waived"`
+	Skipped int         `json:"skipped"`
+	Error   int         `json:"error"`
+	ByUnit  []UnitCount `json:"by_unit"`
 }
 
 // Summaries turns the checker's roll-ups into the "targets" of report.json.
@@ -77,7 +81,7 @@ func Summaries(rollups []checker.TargetRollup) []TargetSummary {
 	for _, r := range rollups {
 		ts := TargetSummary{
 			ID: r.ID, Package: r.Package, Title: r.Title, TitleEn: r.TitleEn, Description: r.Description,
-			Scope: r.Scope, ModelType: r.ModelType, Severity: r.Severity,
+			Scope: r.Scope, ModelType: r.ModelType, Severity: r.Severity, Pack: r.Pack,
 			Total: r.Total, Pass: r.Pass, Fail: r.Fail, Waived: r.Waived, Skipped: r.Skipped, Error: r.Error,
 			ByUnit: make([]UnitCount, 0, len(r.ByUnit)),
 		}
