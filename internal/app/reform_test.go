@@ -107,3 +107,42 @@ func TestEvalAcrossTheReform(t *testing.T) {
 		})
 	}
 }
+
+// The merger sample's two runs, before and after 1 July 2025, publish a
+// delta that lists the old communes' findings as merged (README, "Across
+// the 2025 reform").
+func TestMergerSampleDelta(t *testing.T) {
+	out := t.TempDir()
+	for _, p := range []string{"hung-yen-2025-06", "hung-yen-2025-09"} {
+		code, _, stderr := runMain(t, nil, "run", "--snapshot", "sample://"+p, "--out", out, "--formats", "json")
+		if code != 0 {
+			t.Fatalf("run %s: exit %d\n%s", p, code, stderr)
+		}
+		if !strings.Contains(stderr, `"dq_errors":0`) {
+			t.Errorf("run %s: data-quality errors:\n%s", p, stderr)
+		}
+	}
+	l, ok := readLatest(t, out, "hung-yen")
+	if !ok {
+		t.Fatal("no latest.json")
+	}
+	rep := readReport(t, out, l)
+	if rep.Delta == nil || rep.Delta.PreviousAsOf != "2025-06-30" {
+		t.Fatalf("delta %+v, want one against the run of 2025-06-30", rep.Delta)
+	}
+	if len(rep.Delta.Merged) == 0 {
+		t.Fatal("no merged finding")
+	}
+	for _, m := range rep.Delta.Merged {
+		if m.Subject == "" || m.Successor == "" || m.Target == "" {
+			t.Errorf("merged finding without its units: %+v", m)
+		}
+	}
+	for _, f := range rep.Delta.Resolved {
+		for _, m := range rep.Delta.Merged {
+			if f.Key == m.Key {
+				t.Errorf("finding %s is both resolved and merged", f.Key)
+			}
+		}
+	}
+}

@@ -27,6 +27,10 @@ type world struct {
 	// versions: the profile writes unit versions (units.valid_from,
 	// valid_to) and lineage kind and share (spec/snapshot.md "Unit versions").
 	versions bool
+	// history are the units' history versions, written after the units;
+	// oldRatings rows of ratings on their codes (merger profile).
+	history    []unit
+	oldRatings [][]string
 	// members is the number of member rows (before defects).
 	members int64
 }

@@ -273,6 +273,11 @@ func (w *world) rows(t snapshot.Table, d *defecter, out func([]string) error) er
 				}
 			}
 		}
+		for _, row := range w.oldRatings {
+			if err := d.rating(row, out); err != nil {
+				return err
+			}
+		}
 	case snapshot.Activities:
 		return w.activityRows(d, out)
 	case snapshot.Lineage:
@@ -306,6 +311,12 @@ func (w *world) unitRows(d *defecter, out func([]string) error) error {
 			firstGroup = ui
 		}
 		if err := d.unit(row, u.level == snapshot.LevelProvince, out); err != nil {
+			return err
+		}
+	}
+	for _, u := range w.history {
+		row := []string{u.id, u.parent, string(u.level), u.name, u.kind, "true", u.from, u.to}
+		if err := out(row); err != nil {
 			return err
 		}
 	}
