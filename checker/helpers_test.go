@@ -22,7 +22,8 @@ import (
 
 // tableBuilder appends rows to a record with the schema snapshot.Schema(t).
 // Values go in schema order: string, bool, "YYYY-MM-DD" for dates, int,
-// float64, []string for lists; nil is null.
+// float64, []string for lists; nil is null. Columns left out at the end are
+// null (units.valid_from / valid_to, lineage.kind / share).
 type tableBuilder struct {
 	t  snapshot.Table
 	rb *array.RecordBuilder
@@ -34,6 +35,9 @@ func newTable(alloc memory.Allocator, t snapshot.Table) *tableBuilder {
 
 func (b *tableBuilder) row(vals ...any) {
 	fs := b.rb.Fields()
+	for len(vals) < len(fs) && len(vals) >= len(fs)-2 && (b.t == snapshot.Units || b.t == snapshot.Lineage) {
+		vals = append(vals, nil)
+	}
 	if len(vals) != len(fs) {
 		panic(fmt.Sprintf("%s: %d values for %d columns", b.t, len(vals), len(fs)))
 	}

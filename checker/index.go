@@ -67,6 +67,12 @@ type index struct {
 	pending *pendingModels // participants waiting for member records
 
 	redact *redactor // the private values of the participants (privacy.go)
+	// Unit versions and lineage (history.go); versions is nil for a
+	// snapshot without them.
+	versions     *snapshot.Versions
+	histRatings  [][]int32         // per history version: its rows of the ratings table, oldest first
+	histActs     [][]int32         // per history version: its activities, indexes into actTerms
+	historyTerms map[int]*ast.Term // per current unit reached by lineage: its history array
 }
 
 type unitRow struct {
@@ -112,6 +118,8 @@ var (
 	kTitle, kAsOf, kByGroup                       = ast.StringTerm("title"), ast.StringTerm("as_of"), ast.StringTerm("by_special_group")
 	kSubject, kAncestors, kUnits, kModels         = ast.StringTerm("subject"), ast.StringTerm("ancestors"), ast.StringTerm("units"), ast.StringTerm("models")
 	kCadres, kActivities, kMembers, kSnapshot     = ast.StringTerm("cadres"), ast.StringTerm("activities"), ast.StringTerm("members"), ast.StringTerm("snapshot")
+	kHistory, kEffective, kShare                  = ast.StringTerm("history"), ast.StringTerm("effective"), ast.StringTerm("share")
+	kValidFrom, kValidTo                          = ast.StringTerm("valid_from"), ast.StringTerm("valid_to")
 	statsKeyTerms                                 = func() []*ast.Term {
 		ts := make([]*ast.Term, len(statsKeys))
 		for i, k := range statsKeys {
@@ -258,7 +266,11 @@ func table(snap *snapshot.Snapshot, t snapshot.Table) cols {
 
 func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 	x := &index{asOf: snap.Manifest.AsOf, excludedUnits: snap.ExcludedUnits, excludedModels: snap.ExcludedModels,
-		modelNames: map[int]string{}}
+		modelNames: map[int]string{}, versions: snap.Versions}
+	if x.versions != nil {
+		x.histRatings = make([][]int32, len(x.versions.History))
+		x.histActs = make([][]int32, len(x.versions.History))
+	}
 	if err := x.buildUnits(table(snap, snapshot.Units)); err != nil {
 		return nil, err
 	}
@@ -279,6 +291,7 @@ func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 	}
 	x.finishModels()
 	x.buildRedactor()
+	x.buildHistory(table(snap, snapshot.Lineage))
 	var so obj
 	so.s(kName, snap.Manifest.Name, true)
 	so.s(kTitle, snap.Manifest.Title, snap.Manifest.Title != "")
@@ -376,6 +389,9 @@ func (x *index) unitTerm(u int) *ast.Term {
 	if r.hasParent {
 		o = append(o, kParentID, x.lookup(r.parent))
 	}
+	if h := x.historyTerms[u]; h != nil {
+		o = append(o, kHistory, h)
+	}
 	return o.term()
 }
 
@@ -426,10 +442,20 @@ func (x *index) buildRatings(c cols) {
 	for i := 0; i < n; i++ {
 		uid, _ := sval(units, i)
 		u, ok := x.unitByID[uid]
-		if !ok {
-			continue
+		if x.versions.Has(uid) {
+			y, _ := ival(years, i)
+			ver, _, found := x.versions.InYear(uid, int(y))
+			switch {
+			case !found:
+				continue
+			case ver != snapshot.Current:
+				x.histRatings[ver] = append(x.histRatings[ver], int32(i))
+				ok = false
+			}
 		}
-		x.ratingRows[u] = append(x.ratingRows[u], int32(i))
+		if ok {
+			x.ratingRows[u] = append(x.ratingRows[u], int32(i))
+		}
 		var k fieldsKey
 		for j := range snapshot.Fields {
 			k.v[j], k.has[j] = sval(fields[j], i)
@@ -448,7 +474,7 @@ func (x *index) buildRatings(c cols) {
 		}
 		x.ratingFields[i] = f
 	}
-	for _, rows := range x.ratingRows {
+	for _, rows := range append(x.ratingRows, x.histRatings...) {
 		sort.SliceStable(rows, func(a, b int) bool {
 			ya, _ := ival(years, int(rows[a]))
 			yb, _ := ival(years, int(rows[b]))
@@ -465,8 +491,10 @@ type ratingCols struct {
 
 // ratingsTerm is the array of u's ratings, oldest first; nil when none. It
 // only reads the index, so workers may call it concurrently.
-func (x *index) ratingsTerm(u int) *ast.Term {
-	rows := x.ratingRows[u]
+func (x *index) ratingsTerm(u int) *ast.Term { return x.ratingsOf(x.ratingRows[u]) }
+
+// ratingsOf is the array of the ratings at rows; nil when none.
+func (x *index) ratingsOf(rows []int32) *ast.Term {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -523,6 +551,18 @@ func (x *index) buildActivities(c cols) {
 	for i := 0; i < n; i++ {
 		uid, _ := sval(units, i)
 		u, ok := x.unitByID[uid]
+		if x.versions.Has(uid) {
+			m, _ := sval(months, i)
+			d, _ := snapshot.MonthEnd(m)
+			ver, _, found := x.versions.At(uid, d)
+			switch {
+			case !found:
+				continue
+			case ver != snapshot.Current:
+				x.histActs[ver] = append(x.histActs[ver], int32(i))
+				ok = false
+			}
+		}
 		if !ok {
 			continue
 		}
@@ -535,7 +575,7 @@ func (x *index) buildActivities(c cols) {
 			x.in(k)
 		}
 	}
-	for _, rows := range x.activityRows {
+	for _, rows := range append(x.activityRows, x.histActs...) {
 		sort.SliceStable(rows, func(a, b int) bool {
 			ia, ib := int(rows[a]), int(rows[b])
 			ma, _ := sval(months, ia)
@@ -565,7 +605,7 @@ func (x *index) buildActivities(c cols) {
 		hasM, hasK, hasAtts bool
 	}
 	recOf := map[actKey]int32{}
-	for _, rows := range x.activityRows {
+	for _, rows := range append(x.activityRows, x.histActs...) {
 		for k, r := range rows {
 			i := int(r)
 			var key actKey
@@ -595,8 +635,10 @@ func (x *index) buildActivities(c cols) {
 
 // activitiesTerm is the array of u's activities; nil when none. Safe for
 // concurrent use.
-func (x *index) activitiesTerm(u int) *ast.Term {
-	rows := x.activityRows[u]
+func (x *index) activitiesTerm(u int) *ast.Term { return x.activitiesOf(x.activityRows[u]) }
+
+// activitiesOf is the array of the activity records rows; nil when none.
+func (x *index) activitiesOf(rows []int32) *ast.Term {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -737,7 +779,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		}
 		r.active = st == "active"
 		r.unit = -1
-		if u, ok := x.unitByID[r.unitID]; ok {
+		if u, ok := x.unitByID[r.unitID]; ok && x.currentOn(r.unitID, launched, i) {
 			r.unit = u
 			x.modelsByUnit[u] = append(x.modelsByUnit[u], k)
 		}

@@ -174,7 +174,7 @@ type MembersInventory struct {
 // communes and branches that have them, overall and for each province and
 // district, and the members.
 func TakeInventory(snap *snapshot.Snapshot) Inventory {
-	x := &index{}
+	x := &index{versions: snap.Versions}
 	_ = x.buildUnits(table(snap, snapshot.Units))
 	return x.inventory(snap)
 }
@@ -230,8 +230,12 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 	accs := map[key]*acc{}
 	c := table(snap, snapshot.Models)
 	units, types, statuses := c.str("unit_id"), c.str("type"), c.str("status")
+	launched := c.arr("launched_on")
 	for i := 0; i < c.rows(); i++ {
 		uid, _ := sval(units, i)
+		if !x.currentOn(uid, launched, i) {
+			continue // a model of a history version (before a reform): not counted
+		}
 		typ, _ := sval(types, i)
 		st, ok := sval(statuses, i)
 		if !ok {

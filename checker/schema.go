@@ -35,6 +35,9 @@ func loadSchema(scope string) (any, error) {
 func InputSchema(scope string) map[string]any {
 	defs := map[string]any{
 		"unit":     unitSchema(),
+		"history":  historySchema(0),
+		"history1": historySchema(1),
+		"history2": historySchema(2),
 		"ancestor": closed(map[string]any{"id": str(), "level": enumOf("units.level"), "name": str()}, "id", "level", "name"),
 		"cadre":    withCommune(tableObject(snapshot.Cadres, map[string]string{"cadre_id": "id"}, nil)),
 		"member": withCommune(tableObject(snapshot.Members, map[string]string{"member_id": "id"},
@@ -156,9 +159,37 @@ func withCommune(o map[string]any) map[string]any {
 }
 
 func unitSchema() map[string]any {
-	o := withCommune(tableObject(snapshot.Units, map[string]string{"unit_id": "id"}, nil))
+	o := withCommune(tableObject(snapshot.Units, map[string]string{"unit_id": "id"}, versionColumns))
 	o["required"] = append(o["required"].([]string), "active")
+	o["properties"].(map[string]any)["history"] = arrayOf(ref("history"))
 	return o
+}
+
+// versionColumns are the units columns that only history entries carry.
+var versionColumns = map[string]bool{"valid_from": true, "valid_to": true}
+
+// historyDepth is how many levels of history the schema types: OPA's type
+// checker does not follow recursive schemas (it recurses until the stack
+// overflows), so history nested deeper is an array of anything.
+const historyDepth = 3
+
+// historySchema is one predecessor in a unit's history (spec/policies.md):
+// kind is the lineage kind; name and level are absent for a code that only
+// lineage names. Its own history is history1, history2, ... up to
+// historyDepth.
+func historySchema(level int) map[string]any {
+	var nested any = map[string]any{"type": "array"}
+	if level+1 < historyDepth {
+		nested = arrayOf(ref(fmt.Sprint("history", level+1)))
+	}
+	return closed(map[string]any{
+		"id": str(), "name": str(), "level": enumOf("units.level"),
+		"kind": enumOf("lineage.kind"), "effective": date(), "share": map[string]any{"type": "number"},
+		"valid_from": date(), "valid_to": date(),
+		"ratings":    arrayOf(ref("rating")),
+		"activities": arrayOf(ref("activity")),
+		"history":    nested,
+	}, "id", "kind", "effective", "ratings")
 }
 
 func withRatings() map[string]any {

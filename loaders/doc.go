@@ -44,6 +44,26 @@
 // whose row had an error (when the row has an id and a valid type) and the
 // models of excluded units; their participants are left out.
 //
+// # Unit versions and lineage
+//
+// Rows of units with one unit_id and valid_from / valid_to ranges that do
+// not overlap are versions of one unit (overlap: DQ002). The version valid
+// on asOf is the unit: it alone is in Records[Units]; the others are
+// history, in Snapshot.Versions.History, with the codes that only lineage
+// names as predecessors (known until the day before the effective date,
+// Implicit) and, for a lineage row whose predecessor is its successor (a
+// reused code) and whose code has one row, an implicit version before the
+// effective date (the row's version then starts on it). Dated references
+// resolve through Snapshot.Versions: ratings.year Y to the version valid on
+// 31 December of Y (or its last day in Y), activities.month to the month's
+// last day, models.launched_on to that day; the checker files them the same
+// way (the rows stay in their records). Lineage findings: successor without
+// a version on the effective date (DQ003), a cycle among versions (DQ004),
+// a merge predecessor still active on asOf (DQ005), a share outside 0-1 or
+// a split's shares summing above 1 (DQ007). A snapshot whose units have one
+// open version each and that has no lineage builds nothing of this:
+// Versions is nil and loading costs what it did.
+//
 // # Memory and speed
 //
 // The table files are read at the same time, up to runtime.GOMAXPROCS(0)

@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"fmt"
+	"sort"
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -16,6 +17,7 @@ const (
 	refUnknown refStatus = iota
 	refOK
 	refExcluded
+	refDated // the code has versions: resolve by the row's date
 )
 
 // checker holds the ids the later tables refer to.
@@ -26,6 +28,8 @@ type crossCheck struct {
 	models  map[string]refStatus
 	members *idIndex // every member id read (first copies)
 	cadres  *idIndex
+	// versions is snap.Versions (nil without versions and lineage).
+	versions *snapshot.Versions
 }
 
 func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
@@ -59,8 +63,7 @@ func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
 		v.checkCadres,
 		func() { v.checkModels(); v.checkParticipants() },
 		v.checkRatings,
-		func() { v.checkSimple(snapshot.Activities) },
-		v.checkLineage,
+		v.checkActivities,
 	} {
 		wg.Go(check)
 	}
@@ -118,30 +121,74 @@ type unitRow struct {
 	state            uint8
 	excluded         bool
 	reason           string
+	from, to         arrow.Date32 // validity, NoStart / NoEnd when open
 }
 
 func (v *crossCheck) checkUnits() {
 	raw := v.raws[snapshot.Units]
 	if raw == nil {
+		v.checkLineageVersions(nil, nil)
 		return
 	}
 	ids := snapshot.Strings(raw.col("unit_id"))
 	parents := snapshot.Strings(raw.col("parent_id"))
 	levels := snapshot.Strings(raw.col("level"))
 	names := snapshot.Strings(raw.col("name"))
+	vfrom, _ := raw.col("valid_from").(*array.Date32)
+	vto, _ := raw.col("valid_to").(*array.Date32)
+	asOf, _ := snapshot.ParseDay(v.snap.Manifest.AsOf)
+	// first holds the version of each code valid on asOf (the unit);
+	// versions every accepted version of a code with more than one, or
+	// with a bounded range.
 	first := map[string]*unitRow{}
+	versions := map[string][]*unitRow{}
 	var all []*unitRow
 	for i := 0; i < ids.Len(); i++ {
-		u := &unitRow{id: ids.Value(i), parent: parents.Value(i), level: snapshot.Level(levels.Value(i)), name: names.Value(i), row: i}
+		u := &unitRow{id: ids.Value(i), parent: parents.Value(i), level: snapshot.Level(levels.Value(i)), name: names.Value(i), row: i,
+			from: snapshot.NoStart, to: snapshot.NoEnd}
+		if vfrom != nil && vfrom.IsValid(i) {
+			u.from = vfrom.Value(i)
+		}
+		if vto != nil && vto.IsValid(i) {
+			u.to = vto.Value(i)
+		}
 		all = append(all, u)
 		if ids.IsNull(i) {
 			continue
 		}
-		if f, dup := first[u.id]; dup {
-			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows[f.row]))
+		if u.from > u.to {
+			raw.flag(i, snapshot.DQType, "valid_to", snapshot.DayText(u.to), fmt.Sprintf("The version ends (valid_to %s) before it starts (valid_from %s).", snapshot.DayText(u.to), snapshot.DayText(u.from)))
 			continue
 		}
-		first[u.id] = u
+		if f := overlapping(versions[u.id], first[u.id], u); f != nil {
+			msg := fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows[f.row])
+			if f.from != snapshot.NoStart || f.to != snapshot.NoEnd || u.from != snapshot.NoStart || u.to != snapshot.NoEnd {
+				msg = fmt.Sprintf("This version of unit %s (%s) overlaps the one on row %d (%s): the versions of one unit must not share a day.",
+					clip(u.id), spanText(u.from, u.to), raw.rows[f.row], spanText(f.from, f.to))
+			}
+			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, msg)
+			continue
+		}
+		if u.from == snapshot.NoStart && u.to == snapshot.NoEnd && first[u.id] == nil && versions[u.id] == nil {
+			first[u.id] = u // the common case: one version, valid always
+			continue
+		}
+		if f := first[u.id]; f != nil && versions[u.id] == nil {
+			versions[u.id] = []*unitRow{f}
+			delete(first, u.id)
+		}
+		versions[u.id] = append(versions[u.id], u)
+	}
+	// The version valid on asOf is the unit; the others are history.
+	var hist []*unitRow
+	for _, id := range sortedKeys(versions) {
+		for _, u := range versions[id] {
+			if u.from <= asOf && asOf <= u.to {
+				first[id] = u
+			} else {
+				hist = append(hist, u)
+			}
+		}
 	}
 	// Cycles (DQ004): follow parents with colours.
 	const (
@@ -188,7 +235,11 @@ func (v *crossCheck) checkUnits() {
 		}
 		p := first[u.parent]
 		if p == nil {
-			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, fmt.Sprintf("The parent unit %s is not in the units table.", clip(u.parent)))
+			msg := fmt.Sprintf("The parent unit %s is not in the units table.", clip(u.parent))
+			if len(versions[u.parent]) > 0 {
+				msg = fmt.Sprintf("The parent unit %s has no version valid on the snapshot date %s.", clip(u.parent), v.snap.Manifest.AsOf)
+			}
+			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, msg)
 			continue
 		}
 		if !nestingOK(p.level, u.level) {
@@ -237,6 +288,42 @@ func (v *crossCheck) checkUnits() {
 			v.units[u.id] = refOK
 		}
 	}
+	v.checkHistory(raw, hist, versions, first)
+	v.checkLineageVersions(versions, first)
+}
+
+// overlapping returns a version among vs (or the single version f) that
+// shares a day with u, or nil.
+func overlapping(vs []*unitRow, f, u *unitRow) *unitRow {
+	if vs == nil && f != nil {
+		vs = []*unitRow{f}
+	}
+	for _, w := range vs {
+		if w.from <= u.to && u.from <= w.to {
+			return w
+		}
+	}
+	return nil
+}
+
+func spanText(from, to arrow.Date32) string {
+	a, b := "since ever", "still valid"
+	if from != snapshot.NoStart {
+		a = "from " + snapshot.DayText(from)
+	}
+	if to != snapshot.NoEnd {
+		b = "to " + snapshot.DayText(to)
+	}
+	return a + " " + b
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 func nestingOK(parent, child snapshot.Level) bool {
@@ -337,7 +424,13 @@ func (v *crossCheck) checkModels() {
 	ids := snapshot.Strings(raw.col("model_id"))
 	units := snapshot.Strings(raw.col("unit_id"))
 	types := snapshot.Strings(raw.col("type"))
-	v.checkUnitRef(raw, "unit_id", nil)
+	launched, _ := raw.col("launched_on").(*array.Date32)
+	v.checkDatedRef(raw, "unit_id", func(i int) (arrow.Date32, string, bool) {
+		if launched == nil || launched.IsNull(i) {
+			return 0, "", false
+		}
+		return launched.Value(i), snapshot.DayText(launched.Value(i)), true
+	}, nil)
 	seen := map[string]bool{}
 	for i := 0; i < ids.Len(); i++ {
 		id := ids.Value(i)
@@ -423,19 +516,27 @@ func (v *crossCheck) checkRatings() {
 		}
 		seen[key] = i
 	}
-	v.checkUnitRef(raw, "unit_id", nil)
+	v.checkDatedRef(raw, "unit_id", nil, func(i int) (int, bool) {
+		if years.IsNull(i) {
+			return 0, false
+		}
+		return int(years.Value(i)), true
+	})
 }
 
-func (v *crossCheck) checkLineage() {
-	raw := v.raws[snapshot.Lineage]
+func (v *crossCheck) checkActivities() {
+	raw := v.raws[snapshot.Activities]
 	if raw == nil {
 		return
 	}
-	eachRef(raw, "successor_id", v.unitStatus, func(i int, st refStatus, id string) {
-		if st == refUnknown {
-			raw.flag(i, snapshot.DQUnknownRef, "successor_id", id, fmt.Sprintf("The successor unit %s is not in the units table.", clip(id)))
+	months := snapshot.Strings(raw.col("month"))
+	v.checkDatedRef(raw, "unit_id", func(i int) (arrow.Date32, string, bool) {
+		if months.IsNull(i) {
+			return 0, "", false
 		}
-	})
+		d, ok := snapshot.MonthEnd(months.Value(i))
+		return d, months.Value(i), ok
+	}, nil)
 }
 
 var _ arrow.Array = (*array.String)(nil)

@@ -249,3 +249,64 @@ participant_refs(ps) := sort({p.id | some p in ps; known_participant(p)})
 # danh sách ps): không bao giờ bằng nhãn pair (chữ tự do), mà bằng tên các
 # thành viên (participant_name): "Cặp %s" với pair_name là "Cặp [cb-1, hv-1]".
 pair_name(ms, ps) := sprintf("[%s]", [concat(", ", sort([participant_name(p, ps) | some p in ms]))])
+# ---- Sau sắp xếp đơn vị hành chính (1/7/2025) ----------------------------------
+# Đơn vị mà lineage chạm tới mang "history": các đơn vị tiền thân (sáp nhập,
+# chia tách, đổi tên, chuyển cấp), gần nhất trước, mỗi đơn vị có xếp loại,
+# sinh hoạt và history của riêng nó (spec/policies.md). Chỉ tiêu xét năm
+# trước (xếp loại, sinh hoạt) nhận số liệu của đơn vị tiền thân cho đơn vị
+# chưa tồn tại trong năm đó, và nói rõ trong thông điệp (domain.md, điểm 5).
+
+# history_entries(u): mọi đơn vị tiền thân của u, đến ba đời (gần nhất trước).
+history_entries(u) := array.concat(array.concat(h1, h2), h3) if {
+	h1 := object.get(u, "history", [])
+	h2 := [e | some h in h1; some e in object.get(h, "history", [])]
+	h3 := [e | some h in h2; some e in object.get(h, "history", [])]
+}
+
+# new_since(u, y): u chưa tồn tại như hiện nay trong năm y: một đơn vị tiền
+# thân của u chuyển sang u sau năm y (ngày hiệu lực sau 31/12 năm y).
+new_since(u, y) if {
+	some h in object.get(u, "history", [])
+	h.effective > sprintf("%04d-12-31", [y])
+}
+
+# predecessor_ratings(u, y): xếp loại năm y của các đơn vị tiền thân của u,
+# mỗi bản ghi thêm unit_id là id của đơn vị tiền thân.
+predecessor_ratings(u, y) := [object.union(r, {"unit_id": h.id}) |
+	some h in history_entries(u)
+	some r in object.get(h, "ratings", [])
+	r.year == y
+]
+
+# year_ratings(u, own, y): xếp loại năm y của đơn vị u: của chính nó (own:
+# danh sách xếp loại của u, thường là input.ratings[u.id]) nếu có; nếu không,
+# khi u chưa tồn tại trong năm y, xếp loại năm y của các đơn vị tiền thân
+# (bản ghi có unit_id của đơn vị tiền thân: thông điệp nói rõ). Rỗng khi không có.
+year_ratings(u, own, y) := rs if {
+	rs := [r | some r in own; r.year == y]
+	count(rs) > 0
+} else := predecessor_ratings(u, y) if {
+	new_since(u, y)
+} else := []
+
+# predecessor_activities(u, months): sinh hoạt trong các tháng months của các
+# đơn vị tiền thân của u, mỗi bản ghi thêm unit_id của đơn vị tiền thân.
+predecessor_activities(u, months) := [object.union(a, {"unit_id": h.id}) |
+	some h in history_entries(u)
+	some a in object.get(h, "activities", [])
+	a.month in months
+]
+
+# started(u): ngày u bắt đầu như hiện nay (ngày hiệu lực gần nhất trong
+# history); không xác định khi u không có đơn vị tiền thân.
+started(u) := max({h.effective | some h in object.get(u, "history", [])})
+
+# month_activities(u, own, months): sinh hoạt trong các tháng months của u:
+# của chính nó (own), cộng với sinh hoạt của các đơn vị tiền thân trong các
+# tháng trước khi u bắt đầu (started): tháng của u lúc đó là tháng của đơn vị
+# tiền thân.
+month_activities(u, own, months) := array.concat(mine, before) if {
+	mine := [a | some a in own; a.month in months]
+	s := started(u)
+	before := predecessor_activities(u, {m | some m in months; m < substring(s, 0, 7)})
+} else := [a | some a in own; a.month in months]

@@ -244,3 +244,47 @@ test_models_launched_after_as_of_not_counted if {
 	not lib.has_active_model(future, "one_plus_one")
 	{m.id | some m in lib.inactive_models(future, "one_plus_one")} == {"m6"}
 }
+
+# ---- after the 1 July 2025 reform -----------------------------------------------
+
+hist_unit := {"id": "11953", "level": "commune", "name": "Phường Phố Hiến", "history": [
+	{"id": "11953", "kind": "merge", "effective": "2025-07-01", "ratings": [{"year": 2024, "rating": "fair", "fields": {}}], "activities": [
+		{"month": "2025-06", "kind": "meeting"},
+		{"month": "2025-07", "kind": "meeting"},
+	]},
+	{"id": "11956", "kind": "merge", "effective": "2025-07-01", "ratings": [{"year": 2024, "rating": "good", "fields": {}}], "history": [
+		{"id": "9001", "kind": "split", "effective": "2020-01-01", "share": 0.5, "ratings": [{"year": 2019, "rating": "weak", "fields": {}}]},
+	]},
+]}
+
+test_history_entries_every_depth if {
+	[h.id | some h in lib.history_entries(hist_unit)] == ["11953", "11956", "9001"]
+	lib.history_entries({"id": "x"}) == []
+}
+
+test_new_since_boundary if {
+	lib.new_since(hist_unit, 2024)
+	not lib.new_since(hist_unit, 2025)
+	not lib.new_since({"id": "x"}, 2024)
+}
+
+test_year_ratings if {
+	lib.year_ratings(hist_unit, [{"year": 2024, "rating": "excellent"}], 2024) == [{"year": 2024, "rating": "excellent"}]
+	lib.year_ratings(hist_unit, [], 2024) == [
+		{"year": 2024, "rating": "fair", "fields": {}, "unit_id": "11953"},
+		{"year": 2024, "rating": "good", "fields": {}, "unit_id": "11956"},
+	]
+	lib.year_ratings(hist_unit, [], 2019) == [{"year": 2019, "rating": "weak", "fields": {}, "unit_id": "9001"}]
+	lib.year_ratings(hist_unit, [], 2025) == []
+	lib.year_ratings({"id": "x"}, [], 2024) == []
+}
+
+test_month_activities_30_june_1_july if {
+	own := [{"month": "2025-07", "kind": "support"}]
+	lib.month_activities(hist_unit, own, {"2025-06", "2025-07"}) == [
+		{"month": "2025-07", "kind": "support"},
+		{"month": "2025-06", "kind": "meeting", "unit_id": "11953"},
+	]
+	lib.month_activities({"id": "x"}, own, {"2025-06", "2025-07"}) == own
+	lib.started(hist_unit) == "2025-07-01"
+}

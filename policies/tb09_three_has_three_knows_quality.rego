@@ -51,18 +51,27 @@ violation contains v if {
 		some _, acts in object.get(input, "activities", {})
 		some a in acts
 	}
-	missing_months := [m | some m in months; not m in active_months]
+	missing_own := [m | some m in months; not m in active_months]
+	count(missing_own) > 0
+	# Sau sắp xếp: các tháng trước khi chi hội bắt đầu tính theo sinh hoạt
+	# của đơn vị tiền thân (lib.month_activities; domain.md, điểm 5).
+	by_pred := {a.month | some a in lib.month_activities(input.subject, [], {m | some m in missing_own})}
+	missing_months := [m | some m in missing_own; not m in by_pred]
 	count(missing_months) > 0
 	sid := input.subject.id
 	v := {
 		"msg": sprintf(
-			"Chi hội %s không có sinh hoạt trong %d/%d tháng trước ngày số liệu: %s",
-			[sid, count(missing_months), count(months), concat(", ", missing_months)],
+			"Chi hội %s không có sinh hoạt trong %d/%d tháng trước ngày số liệu: %s%s",
+			[sid, count(missing_months), count(months), concat(", ", missing_months), predecessor_months_note(by_pred)],
 		),
 		"refs": [sid],
 		"details": {"missing_months": missing_months},
 	}
 }
+
+default predecessor_months_note(_) := ""
+
+predecessor_months_note(ms) := sprintf(" (tháng %s tính theo sinh hoạt của đơn vị tiền thân)", [concat(", ", sort(ms))]) if count(ms) > 0
 
 violation contains v if {
 	applies

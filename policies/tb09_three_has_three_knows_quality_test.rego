@@ -106,3 +106,36 @@ test_fail_everything_for_empty_branch if {
 		"Chi hội chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08",
 	}
 }
+
+# ---- after the 1 July 2025 reform (domain.md, point 5) ------------------------
+
+reform_branch(hist) := object.union(branch, {"history": hist})
+
+reform_input(hist, acts) := object.union(
+	f.unit_input(reform_branch(hist), groups, [model]),
+	{
+		"members": {"chi": good_stats}, "activities": acts,
+		"snapshot": object.union(f.snapshot, {"as_of": "2025-08-31"}),
+	},
+)
+
+old_branch(acts) := {"id": "chi-cu", "kind": "merge", "effective": "2025-07-01", "ratings": [], "activities": acts}
+
+meeting(month) := {"month": month, "kind": "meeting", "attendees": 20}
+
+# Months before the branch began count with its predecessor's activities.
+test_months_before_the_reform_from_predecessors if {
+	inp := reform_input([old_branch([meeting("2025-05"), meeting("2025-06")])], {"chi": [meeting("2025-07")]})
+	count(t.violation) == 0 with input as inp
+}
+
+test_missing_months_say_which_came_from_predecessors if {
+	inp := reform_input([old_branch([meeting("2025-06"), meeting("2025-07")])], {"to-1": [meeting("2025-07")]})
+	msgs(t.violation) == {"Chi hội chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2025-05 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+}
+
+# The predecessor's July (after the 1 July start) is not the branch's.
+test_predecessor_months_stop_at_the_start if {
+	inp := reform_input([old_branch([meeting("2025-06"), meeting("2025-07")])], {})
+	msgs(t.violation) == {"Chi hội chi không có sinh hoạt trong 2/3 tháng trước ngày số liệu: 2025-05, 2025-07 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+}

@@ -14,25 +14,60 @@ package targets.tb10_branch_ratings
 
 import data.lib.vungmanh as lib
 
-# Chi hội đang hoạt động (branches), chi hội đã có xếp loại năm year (rated)
-# và chi hội chưa có (unrated) được tính trong thân của vi phạm, không trong
-# các quy tắc riêng (mỗi quy tắc được tham chiếu có chi phí); rated là tập
-# con của branches, nên "đủ xếp loại" là count(rated) == count(branches), và
-# phép trừ tập hợp, sort chỉ làm khi có chi hội chưa xếp loại.
+# Chi hội đang hoạt động (branches, theo id), chi hội đã có xếp loại năm year
+# (rated) và chi hội chưa có (unrated) được tính trong thân của vi phạm, không
+# trong các quy tắc riêng (mỗi quy tắc được tham chiếu có chi phí); rated là
+# tập con của branches, nên "đủ xếp loại" là count(rated) == count(branches),
+# và phần còn lại chỉ làm khi có chi hội chưa xếp loại. Sau sắp xếp (1/7/2025),
+# chi hội chưa tồn tại trong năm year được tính theo xếp loại năm đó của đơn
+# vị tiền thân (lib.year_ratings; domain.md, điểm 5), và thông điệp nói rõ.
 violation contains v if {
 	year := lib.as_of_year - 1
 	active := lib.active_unit_ids(input)
-	branches := {u.id | some u in input.units; u.level == "branch"; u.id in active}
+	branches := {u.id: u | some u in input.units; u.level == "branch"; u.id in active}
 	ratings := object.get(input, "ratings", {})
-	rated := {id | some id in branches; some r in object.get(ratings, id, []); r.year == year}
+	rated := {id | some id, _ in branches; some r in object.get(ratings, id, []); r.year == year}
 	count(rated) < count(branches)
-	unrated := sort(branches - rated)
+	by_pred := {id | some id, u in branches; not id in rated; count(lib.year_ratings(u, [], year)) > 0}
+	unrated := sort({id | some id, _ in branches} - rated - by_pred)
+	count(unrated) > 0
 	v := {
 		"msg": sprintf(
-			"%d/%d chi hội của %s chưa có xếp loại năm %d: %s",
-			[count(unrated), count(branches), input.subject.name, year, concat(", ", unrated)],
+			"%d/%d chi hội của %s chưa có xếp loại năm %d: %s%s",
+			[count(unrated), count(branches), input.subject.name, year, concat(", ", unrated), predecessor_note(by_pred)],
 		),
 		"refs": unrated,
-		"details": {"year": year, "unrated": count(unrated), "branches": count(branches)},
+		"details": {"year": year, "unrated": count(unrated), "branches": count(branches), "by_predecessors": count(by_pred)},
 	}
 }
+
+# Chi hội mới sau sắp xếp, chưa có xếp loại năm trước của chính mình, được
+# tính theo xếp loại của đơn vị tiền thân: cảnh báo, để lãnh đạo biết.
+warning contains v if {
+	year := lib.as_of_year - 1
+	active := lib.active_unit_ids(input)
+	some u in input.units
+	u.level == "branch"
+	u.history
+	u.id in active
+	not rated_own(u.id, year)
+	rs := lib.year_ratings(u, [], year)
+	count(rs) > 0
+	v := {
+		"msg": sprintf(
+			"Chi hội %s thành lập sau năm %d: xếp loại năm %d tính theo đơn vị tiền thân %s",
+			[u.id, year, year, concat(", ", sort({sprintf("%s (%s)", [r.unit_id, object.get(lib.rating_label, r.rating, r.rating)]) | some r in rs}))],
+		),
+		"refs": array.concat([u.id], sort({r.unit_id | some r in rs})),
+		"details": {"year": year, "by_predecessors": true},
+	}
+}
+
+rated_own(id, year) if {
+	some r in object.get(object.get(input, "ratings", {}), id, [])
+	r.year == year
+}
+
+default predecessor_note(_) := ""
+
+predecessor_note(ids) := sprintf(" (%d chi hội mới sau sắp xếp được tính theo xếp loại của đơn vị tiền thân: %s)", [count(ids), concat(", ", sort(ids))]) if count(ids) > 0

@@ -29,7 +29,7 @@ test_fail_lists_unrated if {
 	t.violation == {{
 		"msg": "2/2 chi hội của Đơn vị xa chưa có xếp loại năm 2023: chi-1, chi-2",
 		"refs": ["chi-1", "chi-2"],
-		"details": {"year": 2023, "unrated": 2, "branches": 2},
+		"details": {"year": 2023, "unrated": 2, "branches": 2, "by_predecessors": 0},
 	}} with input as input_with(rs)
 }
 
@@ -42,4 +42,58 @@ test_fail_one_missing if {
 test_year_follows_as_of if {
 	rs := {"chi-1": [f.rating(2024, "good", {})], "chi-2": [f.rating(2024, "good", {})]}
 	count(t.violation) == 0 with input as input_with(rs) with input.snapshot.as_of as "2025-01-15"
+}
+
+# ---- after the 1 July 2025 reform (domain.md, point 5) ------------------------
+
+# pred(id, effective, ratings): a history entry (spec/policies.md).
+pred(id, effective, ratings) := {"id": id, "kind": "merge", "effective": effective, "ratings": ratings}
+
+new_branch(id, hist) := object.union(f.unit(id, "branch", "xa"), {"history": hist})
+
+reform_input(branches, ratings) := object.union(
+	f.unit_input(f.commune, branches, []),
+	{"ratings": ratings, "snapshot": object.union(f.snapshot, {"as_of": "2025-09-30"})},
+)
+
+test_new_branch_rated_through_predecessors if {
+	bs := [
+		new_branch("chi-moi", [pred("chi-a", "2025-07-01", [f.rating(2024, "good", {})]), pred("chi-b", "2025-07-01", [f.rating(2023, "fair", {})])]),
+		f.unit("chi-cu", "branch", "xa"),
+	]
+	inp := reform_input(bs, {"chi-cu": [f.rating(2024, "good", {})]})
+	count(t.violation) == 0 with input as inp
+	t.warning == {{
+		"msg": "Chi hội chi-moi thành lập sau năm 2024: xếp loại năm 2024 tính theo đơn vị tiền thân chi-a (Vững mạnh)",
+		"refs": ["chi-moi", "chi-a"],
+		"details": {"year": 2024, "by_predecessors": true},
+	}} with input as inp
+}
+
+test_new_branch_whose_predecessors_lack_the_year_fails_and_says_so if {
+	bs := [
+		new_branch("chi-moi", [pred("chi-a", "2025-07-01", [f.rating(2024, "good", {})])]),
+		new_branch("chi-moi-2", [pred("chi-c", "2025-07-01", [f.rating(2023, "good", {})])]),
+	]
+	t.violation == {{
+		"msg": "1/2 chi hội của Đơn vị xa chưa có xếp loại năm 2024: chi-moi-2 (1 chi hội mới sau sắp xếp được tính theo xếp loại của đơn vị tiền thân: chi-moi)",
+		"refs": ["chi-moi-2"],
+		"details": {"year": 2024, "unrated": 1, "branches": 2, "by_predecessors": 1},
+	}} with input as reform_input(bs, {})
+}
+
+# A branch that existed all of 2024 answers for its own 2024 rating.
+test_branch_that_existed_does_not_borrow if {
+	bs := [new_branch("chi-cu", [pred("chi-a", "2024-12-31", [f.rating(2024, "good", {})])])]
+	some v in t.violation with input as reform_input(bs, {})
+	v.refs == ["chi-cu"]
+	count(t.warning) == 0 with input as reform_input(bs, {})
+}
+
+# Its own rating comes first: no warning.
+test_own_rating_first if {
+	bs := [new_branch("chi-moi", [pred("chi-a", "2025-07-01", [f.rating(2024, "weak", {})])])]
+	inp := reform_input(bs, {"chi-moi": [f.rating(2024, "good", {})]})
+	count(t.violation) == 0 with input as inp
+	count(t.warning) == 0 with input as inp
 }

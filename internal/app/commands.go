@@ -123,12 +123,15 @@ func (a *app) sampleCommand() *cobra.Command {
 	var o sampleOptions
 	cmd := &cobra.Command{
 		Use:   "sample --out DIR [--profile NAME]",
-		Short: "Write a synthetic snapshot (thai-binh-2024, hung-yen-2026, national)",
+		Short: "Write a synthetic snapshot (thai-binh-2024, hung-yen-2026, hung-yen-2025-06, hung-yen-2025-09, national)",
 		Long: strings.TrimSpace(`
 Sample writes a synthetic snapshot in the format of spec/snapshot.md:
 snapshot.yaml and one file per table. The thai-binh-2024 profile matches the
 figures of the Thái Bình 2024 article; hung-yen-2026 has no district level
-(after the July 2025 reform); national is sized like the whole country and
+(after the July 2025 reform); hung-yen-2025-06 and hung-yen-2025-09 are the
+same provincial union the day before and three months after the merger of
+1 July 2025 (unit versions and lineage: run both into one --out to see the
+delta across it); national is sized like the whole country and
 is meant for benchmarks (use --scale to shrink it). The same profile, scale
 and seed always give the same files. No personal data: names and phone
 numbers are made up.
@@ -157,7 +160,7 @@ sample://national?scale=0.01) as a snapshot, generated in memory.`),
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.profile, "profile", "thai-binh-2024", "thai-binh-2024, hung-yen-2026 or national")
+	f.StringVar(&o.profile, "profile", "thai-binh-2024", "thai-binh-2024, hung-yen-2026, hung-yen-2025-06, hung-yen-2025-09 or national")
 	f.Float64Var(&o.scale, "scale", 1, "size factor applied to the profile")
 	f.Int64Var(&o.seed, "seed", sample.DefaultSeed, "random seed")
 	f.StringVar(&o.format, "format", "csv", "table file format: csv, parquet or xlsx")

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
 	opaversion "github.com/open-policy-agent/opa/v1/version"
 	"github.com/rs/zerolog"
 	"github.com/vungmanh/vungmanh/checker"
@@ -44,6 +45,7 @@ type publishInput struct {
 // snapshot name, renders the formats, writes the run folder and then moves
 // latest.json. It returns the run folder's URL.
 func publish(ctx context.Context, b storage.Bucket, out string, in publishInput) (string, error) {
+	links := lineageLinks(in.snap) // read before the snapshot is released
 	rep := buildReport(in)
 	if in.release != nil {
 		in.release()
@@ -67,7 +69,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if prev == nil && len(skipped) > 0 {
 		in.log.Warn().Msg("no usable previous run: the report has no delta")
 	}
-	rep.Delta = report.Delta(prev, rep)
+	rep.Delta = report.Delta(prev, rep, report.AcrossLineage(links))
 	rendered, err := render(ctx, rep, in.formats, in.lang)
 	if err != nil {
 		return "", err
@@ -170,4 +172,34 @@ func render(ctx context.Context, rep *report.Report, formats []string, lang stri
 		return nil, fmt.Errorf("render report: %w", err)
 	}
 	return files, nil
+}
+
+// lineageLinks reads the snapshot's lineage for the delta across a reform
+// (spec/reports.md "Across a reform").
+func lineageLinks(snap *snapshot.Snapshot) []report.LineageLink {
+	if snap == nil {
+		return nil
+	}
+	rec := snap.Table(snapshot.Lineage)
+	if rec == nil || rec.NumRows() == 0 {
+		return nil
+	}
+	preds, succs := snapshot.Strings(snapshot.Column(rec, "predecessor_id")), snapshot.Strings(snapshot.Column(rec, "successor_id"))
+	effs, _ := snapshot.Column(rec, "effective").(*array.Date32)
+	var kinds snapshot.StringArray
+	if k := snapshot.Column(rec, "kind"); k != nil {
+		kinds = snapshot.Strings(k)
+	}
+	var out []report.LineageLink
+	for i := range int(rec.NumRows()) {
+		if effs == nil || effs.IsNull(i) {
+			continue
+		}
+		l := report.LineageLink{Predecessor: preds.Value(i), Successor: succs.Value(i), Effective: effs.Value(i).FormattedString()}
+		if kinds != nil && !kinds.IsNull(i) {
+			l.Kind = kinds.Value(i)
+		}
+		out = append(out, l)
+	}
+	return out
 }

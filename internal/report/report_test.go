@@ -186,6 +186,7 @@ func TestDelta(t *testing.T) {
 		PreviousRun: "20240831T190000Z-00000001", PreviousAsOf: "2024-08-31",
 		New:      []DeltaFinding{{Key: keyOf(cur, "TB-01", "xa-vt-1"), Target: "TB-01", Subject: "xa-vt-1"}},
 		Resolved: []DeltaFinding{{Key: keyOf(prev, "TB-01", "xa-tt-1"), Target: "TB-01", Subject: "xa-tt-1"}},
+		Merged:   []DeltaMerged{},
 		ByTarget: []DeltaTarget{{ID: "TB-01", PassBefore: 1, PassNow: 1}, {ID: "TB-02", PassBefore: 3, PassNow: 4}, {ID: "TB-04"}},
 	}
 	if diff := cmp.Diff(want, d); diff != "" {

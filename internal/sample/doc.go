@@ -23,6 +23,17 @@
 //     under the province hung-yen, branches kept (same ids) under their new
 //     commune, and a lineage table (old commune, district and province ->
 //     new unit, effective 2025-07-01). Models follow a generic realistic mix.
+//   - hung-yen-2025-06 and hung-yen-2025-09: one provincial union (name
+//     hung-yen) the day before and three months after the merger of 1 July
+//     2025, built from the same Thái Bình territory. Before: province 34,
+//     8 districts, 242 communes. After: province 33 with 104 communes
+//     directly under it, no district; each new commune reuses the code of
+//     its first predecessor, the old communes, districts and province are
+//     kept as history versions (valid_to 2025-06-30), lineage has every
+//     kind (merge, split with shares, rename, move) and the communes'
+//     ratings of 2023 and 2024 are on the old communes' codes. Run both
+//     into one --out: the second run's delta lists merged findings. See
+//     merger.go.
 //   - national: Vietnam with 63 provinces and their districts, about 10,600
 //     communes, 140,000 branches and 19.9 million members at Scale 1; with
 //     Reform, 34 provinces and 3,321 communes without districts. Scale

@@ -23,6 +23,21 @@ func build(o Options) *world {
 		w.people()
 		w.rate()
 		w.genericModels()
+	case ProfileMergerBefore:
+		w.name, w.title, w.asOf = "hung-yen", "Hội LHPN tỉnh Hưng Yên", date(2025, 6, 30)
+		mergerBefore(w)
+		w.people()
+		w.rate()
+		w.genericModels()
+	case ProfileMergerAfter:
+		w.name, w.title, w.asOf = "hung-yen", "Hội LHPN tỉnh Hưng Yên", date(2025, 9, 30)
+		mergerAfter(w)
+		w.people()
+		w.rate()
+		for _, c := range w.commune { // their ratings are the old communes'
+			w.rating[c.unit] = unitRating{}
+		}
+		w.genericModels()
 	default:
 		w.name, w.title, w.asOf = "vietnam", "Trung ương Hội LHPN Việt Nam", date(2024, 9, 30)
 		if o.Reform {

@@ -31,7 +31,9 @@ const (
 )
 
 // Profiles lists the profile names.
-func Profiles() []string { return []string{ProfileThaiBinh, ProfileHungYen, ProfileNational} }
+func Profiles() []string {
+	return []string{ProfileThaiBinh, ProfileHungYen, ProfileMergerBefore, ProfileMergerAfter, ProfileNational}
+}
 
 // Options select and shape a sample snapshot.
 type Options struct {

@@ -118,7 +118,7 @@ func hungYen(w *world) {
 	r := newRand(w.seed, 2)
 	w.addUnit(unit{id: "hung-yen", level: snapshot.LevelProvince, name: "Tỉnh Hưng Yên", kind: "tỉnh", commune: -1, branch: -1})
 	eff := "2025-07-01"
-	w.lineage = append(w.lineage, [3]string{"thai-binh", "hung-yen", eff})
+	w.lineage = append(w.lineage, [5]string{"thai-binh", "hung-yen", eff})
 	ids := map[string]bool{}
 	total := 0
 	for _, cs := range communesOf {
@@ -146,7 +146,7 @@ func hungYen(w *world) {
 			ids[id] = true
 			ci := w.addCommune(id, "hung-yen", name, kind)
 			for _, oc := range chunk {
-				w.lineage = append(w.lineage, [3]string{old.units[old.commune[oc].unit].id, id, eff})
+				w.lineage = append(w.lineage, [5]string{old.units[old.commune[oc].unit].id, id, eff})
 				for _, ob := range old.commune[oc].branches {
 					w.copyBranch(old, ob, ci)
 				}
@@ -160,7 +160,7 @@ func hungYen(w *world) {
 			chunk = append(chunk, c)
 		}
 		flush()
-		w.lineage = append(w.lineage, [3]string{old.units[districts[di]].id, "hung-yen", eff})
+		w.lineage = append(w.lineage, [5]string{old.units[districts[di]].id, "hung-yen", eff})
 	}
 }
 

@@ -21,7 +21,16 @@ type world struct {
 	models  []model
 	parts   []participant
 	rating  []unitRating // by unit index
-	lineage [][3]string
+	// lineage rows: predecessor, successor, effective, kind, share (the last
+	// two written only with versions).
+	lineage [][5]string
+	// versions: the profile writes unit versions (units.valid_from,
+	// valid_to) and lineage kind and share (spec/snapshot.md "Unit versions").
+	versions bool
+	// history are the units' history versions, written after the units;
+	// oldRatings rows of ratings on their codes (merger profile).
+	history    []unit
+	oldRatings [][]string
 	// members is the number of member rows (before defects).
 	members int64
 }
@@ -30,8 +39,9 @@ type unit struct {
 	id, parent string
 	level      snapshot.Level
 	name, kind string
-	commune    int // commune index for communes, branches and groups; -1 above
-	branch     int // branch index for branches and groups; -1 otherwise
+	from, to   string // valid_from, valid_to ("" = open); written with world.versions
+	commune    int    // commune index for communes, branches and groups; -1 above
+	branch     int    // branch index for branches and groups; -1 otherwise
 	// The unit's cadres are w.cadres[cadre0 : cadre0+ncadres].
 	cadre0  int32
 	ncadres int32

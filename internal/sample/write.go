@@ -98,10 +98,22 @@ func (w *csvWriter) Close() error {
 	return w.f.Close()
 }
 
-// columns lists the columns written for t.
-func columns(t snapshot.Table, defects bool) []string {
+// columns lists the columns written for t by a profile without unit
+// versions.
+func columns(t snapshot.Table, defects bool) []string { return columnsOf(t, defects, false) }
+
+// versionColumns are the columns of spec/snapshot.md "Unit versions" (v1.1):
+// only profiles with unit versions write them, so that the files of the
+// others stay as they were.
+var versionColumns = map[string]bool{"units.valid_from": true, "units.valid_to": true, "lineage.kind": true, "lineage.share": true}
+
+// columnsOf lists the columns written for t; versions adds versionColumns.
+func columnsOf(t snapshot.Table, defects, versions bool) []string {
 	var cols []string
 	for _, c := range snapshot.Columns[t] {
+		if !versions && versionColumns[string(t)+"."+c.Name] {
+			continue
+		}
 		cols = append(cols, c.Name)
 	}
 	if t == snapshot.Units && defects {
@@ -150,7 +162,7 @@ func emit(ctx context.Context, w *world, o Options, s sink) (Summary, error) {
 		if err != nil {
 			return sum, fmt.Errorf("create %s: %w", name, err)
 		}
-		rw, err := newRowWriter(format, f, t, columns(t, d.on()), d.on())
+		rw, err := newRowWriter(format, f, t, columnsOf(t, d.on(), w.versions), d.on())
 		if err != nil {
 			f.Close()
 			return sum, fmt.Errorf("write %s: %w", name, err)
@@ -261,11 +273,20 @@ func (w *world) rows(t snapshot.Table, d *defecter, out func([]string) error) er
 				}
 			}
 		}
+		for _, row := range w.oldRatings {
+			if err := d.rating(row, out); err != nil {
+				return err
+			}
+		}
 	case snapshot.Activities:
 		return w.activityRows(d, out)
 	case snapshot.Lineage:
 		for _, l := range w.lineage {
-			if err := out(l[:]); err != nil {
+			row := l[:3]
+			if w.versions {
+				row = l[:]
+			}
+			if err := out(row); err != nil {
 				return err
 			}
 		}
@@ -277,16 +298,25 @@ func (w *world) unitRows(d *defecter, out func([]string) error) error {
 	firstGroup := -1
 	for ui, u := range w.units {
 		row := []string{u.id, u.parent, string(u.level), u.name, u.kind, "true"}
+		if w.versions {
+			row = append(row, u.from, u.to)
+		}
 		if d.on() {
 			row = append(row, "")
 			if ui%97 == 5 {
-				row[6] = "Ghi chú nội bộ của cán bộ nhập liệu"
+				row[len(row)-1] = "Ghi chú nội bộ của cán bộ nhập liệu"
 			}
 		}
 		if u.level == snapshot.LevelGroup && firstGroup < 0 {
 			firstGroup = ui
 		}
 		if err := d.unit(row, u.level == snapshot.LevelProvince, out); err != nil {
+			return err
+		}
+	}
+	for _, u := range w.history {
+		row := []string{u.id, u.parent, string(u.level), u.name, u.kind, "true", u.from, u.to}
+		if err := out(row); err != nil {
 			return err
 		}
 	}

@@ -43,6 +43,7 @@ var Enums = map[string][]string{
 	"ratings.family":         {"strong", "not_strong"},
 	"ratings.economy":        {"strong", "not_strong"},
 	"ratings.membership":     {"strong", "not_strong"},
+	"lineage.kind":           {"merge", "split", "rename", "move"},
 }
 
 // Fields are the four fields of work.

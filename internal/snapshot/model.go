@@ -65,6 +65,12 @@ type Snapshot struct {
 	// IgnoredColumns lists, per table, the columns the export had that the
 	// spec does not know; they were not loaded.
 	IgnoredColumns map[Table][]string
+	// Versions resolves dated references to unit versions and holds the
+	// history versions (rows of units not valid on asOf, codes that only
+	// lineage names). Nil for a snapshot without versions and lineage:
+	// every code is then its one row of Records[Units]. Records[Units]
+	// holds only the versions valid on asOf.
+	Versions *Versions
 }
 
 // TableStats counts the rows of one table.

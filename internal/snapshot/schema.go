@@ -36,7 +36,8 @@ func enum(t Table, name string, req bool) ColumnSpec {
 // is read only to set needs_recorded (see the package doc).
 var Columns = map[Table][]ColumnSpec{
 	Units: {col("unit_id", KindString, true), col("parent_id", KindString, false), enum(Units, "level", true),
-		col("name", KindString, true), col("kind", KindString, false), col("active", KindBool, false)},
+		col("name", KindString, true), col("kind", KindString, false), col("active", KindBool, false),
+		col("valid_from", KindDate, false), col("valid_to", KindDate, false)},
 	Members: {col("member_id", KindString, true), col("unit_id", KindString, true), col("joined_on", KindDate, false),
 		col("honorary", KindBool, false), col("party_member", KindBool, false), col("pioneer", KindBool, false),
 		col("hardship", KindBool, false), col("needs", KindString, false), col("special_group", KindString, false)},
@@ -53,7 +54,8 @@ var Columns = map[Table][]ColumnSpec{
 		enum(Ratings, "economy", false), enum(Ratings, "membership", false)},
 	Activities: {col("unit_id", KindString, true), col("month", KindMonth, true), col("kind", KindString, false),
 		col("attendees", KindInt, false)},
-	Lineage: {col("predecessor_id", KindString, true), col("successor_id", KindString, true), col("effective", KindDate, true)},
+	Lineage: {col("predecessor_id", KindString, true), col("successor_id", KindString, true), col("effective", KindDate, true),
+		enum(Lineage, "kind", false), col("share", KindFloat, false)},
 }
 
 var dictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
