@@ -126,6 +126,14 @@ func buildReport(in publishInput) *report.Report {
 		i := checker.TakeInventory(in.snap)
 		inv = &i
 	}
+	// Improved pairs come from the pack's judgement (details.improved).
+	withImproved := *inv
+	withImproved.Models = append([]checker.ModelInventory(nil), inv.Models...)
+	for i := range withImproved.Models {
+		withImproved.Models[i].ByUnit = append([]checker.ModelUnitCount(nil), inv.Models[i].ByUnit...)
+	}
+	withImproved.AddImproved(in.outcome.Targets, in.outcome.Results)
+	inv = &withImproved
 	return report.Build(report.Inputs{
 		RunID:          in.runID,
 		StartedAt:      in.started,
