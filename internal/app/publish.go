@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"time"
 
 	opaversion "github.com/open-policy-agent/opa/v1/version"
@@ -15,6 +16,7 @@ import (
 	"github.com/vungmanh/vungmanh/internal/report"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 	"github.com/vungmanh/vungmanh/internal/storage"
+	"github.com/vungmanh/vungmanh/policies"
 )
 
 // publishInput is what the report stage needs from the run.
@@ -135,19 +137,20 @@ func buildReport(in publishInput) *report.Report {
 	withImproved.AddImproved(in.outcome.Targets, in.outcome.Results)
 	inv = &withImproved
 	return report.Build(report.Inputs{
-		RunID:          in.runID,
-		StartedAt:      in.started,
-		FinishedAt:     time.Now(),
-		ToolVersion:    Version,
-		OPAVersion:     opaversion.Version,
-		Snapshot:       report.SnapshotInfo{Name: m.Name, Title: m.Title, AsOf: m.AsOf, SHA256: in.snap.SHA256},
-		PoliciesSHA256: in.polSHA,
-		Targets:        targets,
-		Results:        in.outcome.Results,
-		Inventory:      inv,
-		DataQuality:    in.snap.Findings,
-		Waivers:        in.outcome.Waivers,
-		Shards:         in.shards,
+		RunID:           in.runID,
+		StartedAt:       in.started,
+		FinishedAt:      time.Now(),
+		ToolVersion:     Version,
+		OPAVersion:      opaversion.Version,
+		Snapshot:        report.SnapshotInfo{Name: m.Name, Title: m.Title, AsOf: m.AsOf, SHA256: in.snap.SHA256},
+		PoliciesSHA256:  in.polSHA,
+		PoliciesVersion: policiesVersion(in.polSHA),
+		Targets:         targets,
+		Results:         in.outcome.Results,
+		Inventory:       inv,
+		DataQuality:     in.snap.Findings,
+		Waivers:         in.outcome.Waivers,
+		Shards:          in.shards,
 	})
 }
 
@@ -167,4 +170,23 @@ func render(ctx context.Context, rep *report.Report, formats []string, lang stri
 		return nil, fmt.Errorf("render report: %w", err)
 	}
 	return files, nil
+}
+
+// builtinSHA256 is the sha256 of the pack built into the binary.
+var builtinSHA256 = sync.OnceValue(func() string {
+	sha, err := checker.HashFS(context.Background(), policies.FS)
+	if err != nil {
+		return ""
+	}
+	return sha
+})
+
+// policiesVersion is the version report.json gives policies of sha256 sha:
+// the built-in pack's (policies.Version) when sha is its sha256, whatever
+// folder or bundle they came from, "custom" otherwise.
+func policiesVersion(sha string) string {
+	if b := builtinSHA256(); b != "" && sha == b {
+		return policies.Version
+	}
+	return "custom"
 }
