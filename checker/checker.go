@@ -346,7 +346,13 @@ type plan struct {
 	x        *index
 	targets  map[string][]*preparedTarget // by scope
 	subjects []subject
+	// notLaunched are the model subjects launched after the snapshot's
+	// as_of: skipped, reason "not launched yet", without evaluation.
+	notLaunched []subject
 }
+
+// reasonNotLaunched is the skip reason of a model launched after as_of.
+const reasonNotLaunched = "not launched yet"
 
 // batches splits the subjects into the jobs of the workers: the subjects of
 // one commune's subtree (the commune, its branches and groups, and the
@@ -448,6 +454,10 @@ func (c *Checker) planIndex(ctx context.Context, x *index) (*plan, error) {
 	}
 	for m, row := range x.models {
 		if !row.active || row.unit < 0 || !modelTypes[row.typ] || !x.units[row.unit].active || !c.inShard(x, row.unit) {
+			continue
+		}
+		if row.launchedOn != "" && row.launchedOn > x.asOf {
+			p.notLaunched = append(p.notLaunched, subject{scope: "model", unit: row.unit, model: m})
 			continue
 		}
 		p.subjects = append(p.subjects, subject{scope: "model", unit: row.unit, model: m})
@@ -556,6 +566,13 @@ feed:
 		out.Results = append(out.Results, rs...)
 	}
 	out.Results = append(out.Results, c.notEvaluated(x, p)...)
+	for _, s := range p.notLaunched {
+		for _, t := range p.targets[p.key(s)] {
+			r := c.baseResult(x, s, t.ID)
+			r.Status, r.SkipReason = StatusSkipped, reasonNotLaunched
+			out.Results = append(out.Results, r)
+		}
+	}
 	sort.Slice(out.Results, func(i, j int) bool {
 		a, b := out.Results[i], out.Results[j]
 		if a.Target != b.Target {

@@ -145,7 +145,14 @@
 //
 // Subjects are the active units of each level that has targets, and the
 // active models (status active, the default) of each model_type that has a
-// model target and whose unit is active. Units and models the loaders
+// model target and whose unit is active. A unit is active only when it and
+// every ancestor are (domain.md, "How the guidance is read" 3): the index
+// computes that once, and the subjects, every unit record's active in the
+// input (so lib.active_unit_ids and lib.active_models) and the inventory
+// read it. An active model launched after the snapshot's as_of gets a
+// skipped result, reason "not launched yet", for every target of its type,
+// without evaluation; the inventory leaves it out of the active count
+// (ModelInventory.NotCounted). Units and models the loaders
 // excluded (snapshot.ExcludedUnits, ExcludedModels) get a not_evaluated
 // result for every target of their scope, with the reason in Error.
 //

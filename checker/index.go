@@ -84,6 +84,7 @@ type unitRow struct {
 
 type modelRow struct {
 	id, unitID, typ string
+	launchedOn      string // "" when unknown
 	active          bool
 	unit            int // -1 when unknown
 }
@@ -337,6 +338,14 @@ func (x *index) buildUnits(c cols) error {
 	}
 	x.path = make([][]int, n)
 	x.ancTerm = make([]*ast.Term, n)
+	// own[i] is the unit's own active flag; x.units[i].active becomes "active
+	// all the way up" (domain.md, How the guidance is read 3): the unit and
+	// every ancestor active. Subjects, input records (lib.active_unit_ids),
+	// model subjects and the inventory all read it from here.
+	own := make([]bool, n)
+	for i, u := range x.units {
+		own[i] = u.active
+	}
 	for i, u := range x.units {
 		var p []int
 		seen := map[int]bool{i: true}
@@ -353,6 +362,12 @@ func (x *index) buildUnits(c cols) error {
 			p[a], p[b] = p[b], p[a]
 		}
 		x.path[i] = p
+		for _, a := range p {
+			if !own[a] {
+				x.units[i].active = false
+				break
+			}
+		}
 		// The texts unitTerm shares: interned now, read-only afterwards.
 		level := x.in(string(u.level))
 		if c := x.communeOf(i); c >= 0 {
@@ -778,6 +793,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 			st = "active"
 		}
 		r.active = st == "active"
+		r.launchedOn, _ = dval(launched, i)
 		r.unit = -1
 		if u, ok := x.unitByID[r.unitID]; ok && x.currentOn(r.unitID, launched, i) {
 			r.unit = u

@@ -138,6 +138,26 @@ type policyFile struct {
 // input against the scope's JSON Schema. On failure the error is a
 // PolicyErrors listing every problem.
 func Load(ctx context.Context, fsys fs.FS, opts ...LoadOption) (*Policies, error) {
+	files, err := readPolicyFiles(ctx, fsys)
+	if err != nil {
+		return nil, err
+	}
+	return compileFiles(files, loadOptions(opts))
+}
+
+// HashFS is the SHA256 Load gives the policies of fsys, without compiling
+// them (the app tells the built-in pack from a custom one by it).
+func HashFS(ctx context.Context, fsys fs.FS) (string, error) {
+	files, err := readPolicyFiles(ctx, fsys)
+	if err != nil {
+		return "", err
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	return hashFiles(files), nil
+}
+
+// readPolicyFiles reads every .rego file of fsys but the *_test.rego ones.
+func readPolicyFiles(ctx context.Context, fsys fs.FS) ([]policyFile, error) {
 	var files []policyFile
 	var tooBig PolicyErrors
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -167,7 +187,7 @@ func Load(ctx context.Context, fsys fs.FS, opts ...LoadOption) (*Policies, error
 	if len(tooBig) > 0 {
 		return nil, tooBig
 	}
-	return compileFiles(files, loadOptions(opts))
+	return files, nil
 }
 
 // LoadOption is an option of Load and LoadBundle.

@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"encoding/json"
+	"slices"
 	"sort"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -144,6 +146,21 @@ type ModelInventory struct {
 	Count     int              `json:"count"`
 	UnitsWith UnitsWith        `json:"units_with"`
 	ByUnit    []ModelUnitCount `json:"by_unit"`
+	// NotCounted: models of status active that do not count (domain.md,
+	// How the guidance is read 3) and are left out of Count and the rows
+	// above: launched after as_of, or built by a unit that is not active all
+	// the way up (or unknown). Only on the active row; absent when none.
+	NotCounted NotCounted `json:"not_counted,omitzero"`
+	// ImprovedPairs counts the pairs whose weaker unit has since become
+	// strong (details.improved of the targets of this model type); set by
+	// AddImproved, only on the active row.
+	ImprovedPairs int `json:"improved_pairs,omitempty"`
+}
+
+// NotCounted counts the models of status active that do not count.
+type NotCounted struct {
+	NotLaunched  int `json:"not_launched"`
+	InactiveUnit int `json:"inactive_unit"`
 }
 
 // UnitsWith counts communes whose subtree holds at least one such model and
@@ -161,6 +178,9 @@ type ModelUnitCount struct {
 	Count        int    `json:"count"`
 	CommunesWith int    `json:"communes_with"`
 	BranchesWith int    `json:"branches_with"`
+	// ImprovedPairs: improved pairs of models in the unit's subtree (see
+	// ModelInventory.ImprovedPairs).
+	ImprovedPairs int `json:"improved_pairs,omitempty"`
 }
 
 // MembersInventory counts members.
@@ -228,6 +248,7 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		perTop   map[int]int
 	}
 	accs := map[key]*acc{}
+	notCounted := map[string]*NotCounted{}
 	c := table(snap, snapshot.Models)
 	units, types, statuses := c.str("unit_id"), c.str("type"), c.str("status")
 	launched := c.arr("launched_on")
@@ -240,6 +261,23 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		st, ok := sval(statuses, i)
 		if !ok {
 			st = "active"
+		}
+		if st == "active" {
+			// A model counts only when launched by as_of and built by a unit
+			// active all the way up.
+			nc := notCounted[typ]
+			if nc == nil {
+				nc = &NotCounted{}
+				notCounted[typ] = nc
+			}
+			if u, ok := x.unitByID[uid]; !ok || !x.units[u].active {
+				nc.InactiveUnit++
+				continue
+			}
+			if d, ok := dval(launched, i); ok && d > snap.Manifest.AsOf {
+				nc.NotLaunched++
+				continue
+			}
 		}
 		k := key{typ, st}
 		a := accs[k]
@@ -280,10 +318,17 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 	for _, typ := range snapshot.Enums["models.type"] {
 		for _, st := range snapshot.Enums["models.status"] {
 			a := accs[key{typ, st}]
-			if a == nil {
+			var nc NotCounted
+			if st == "active" && notCounted[typ] != nil {
+				nc = *notCounted[typ]
+			}
+			if a == nil && nc == (NotCounted{}) {
 				continue
 			}
-			mi := ModelInventory{Type: typ, Status: st, Count: a.count,
+			if a == nil {
+				a = &acc{}
+			}
+			mi := ModelInventory{Type: typ, Status: st, Count: a.count, NotCounted: nc,
 				UnitsWith: UnitsWith{Commune: len(a.communes), Branch: len(a.branches)}, ByUnit: []ModelUnitCount{}}
 			communes, branches := tally(a.communes), tally(a.branches)
 			for _, t := range tops {
@@ -294,4 +339,63 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		}
 	}
 	return inv
+}
+
+// AddImproved counts, on the active row of each model type and on its
+// province and district rows, the improved pairs the targets report: the
+// length of details.improved (a list of unit ids, one per pair whose weaker
+// unit has since become strong: TB-07, TB-08 branch twinning) in the
+// warnings and violations of each evaluated model result. The figure comes
+// from the pack's judgement, so it is added after evaluation.
+func (inv *Inventory) AddImproved(targets []Target, results []Result) {
+	typeOf := map[string]string{}
+	for _, t := range targets {
+		if t.Scope == "model" {
+			typeOf[t.ID] = t.ModelType
+		}
+	}
+	row := map[string]*ModelInventory{}
+	for i := range inv.Models {
+		if inv.Models[i].Status == "active" {
+			row[inv.Models[i].Type] = &inv.Models[i]
+		}
+	}
+	for _, r := range results {
+		mi := row[typeOf[r.Target]]
+		if mi == nil || r.Status == StatusSkipped || r.Status == StatusError || r.Status == StatusNotEvaluated {
+			continue
+		}
+		n := 0
+		for _, v := range append(append([]Violation(nil), r.Violations...), r.Warnings...) {
+			n += improvedCount(v.Details["improved"])
+		}
+		if n == 0 {
+			continue
+		}
+		mi.ImprovedPairs += n
+		for j := range mi.ByUnit {
+			if slices.Contains(r.Path, mi.ByUnit[j].UnitID) {
+				mi.ByUnit[j].ImprovedPairs += n
+			}
+		}
+	}
+}
+
+// improvedCount is the number of pairs a details.improved value names: the
+// length of a list, or a count.
+func improvedCount(v any) int {
+	switch x := v.(type) {
+	case []any:
+		return len(x)
+	case []string:
+		return len(x)
+	case json.Number:
+		n, _ := x.Int64()
+		return int(n)
+	case float64:
+		return int(x)
+	case int:
+		return x
+	}
+	return 0
 }

@@ -95,6 +95,10 @@ func TestTakeInventory(t *testing.T) {
 			"units_with": map[string]any{"commune": float64(communes), "branch": float64(branches)},
 			"by_unit":    tops(rows...)}
 	}
+	withNotCounted := func(m any, notLaunched, inactiveUnit int) any {
+		m.(map[string]any)["not_counted"] = map[string]any{"not_launched": float64(notLaunched), "inactive_unit": float64(inactiveUnit)}
+		return m
+	}
 	want := map[string]any{
 		"units": map[string]any{"province": 1.0, "district": 2.0, "commune": 3.0, "branch": 5.0, "group": 3.0},
 		"models": []any{
@@ -102,11 +106,44 @@ func TestTakeInventory(t *testing.T) {
 			model("one_plus_one", "inactive", 1, 1, 0, [3]int{1, 1, 0}, [3]int{0, 0, 0}, [3]int{1, 1, 0}),
 			model("three_has_three_knows", "active", 2, 2, 2, [3]int{2, 2, 2}, [3]int{1, 1, 1}, [3]int{1, 1, 1}),
 			model("special_members", "active", 1, 1, 1, [3]int{1, 1, 1}, [3]int{0, 0, 0}, [3]int{1, 1, 1}),
-			model("accompany", "active", 2, 2, 0, [3]int{2, 2, 0}, [3]int{1, 1, 0}, [3]int{1, 1, 0}),
+			// m-4, launched 2024-10-02 after as_of, does not count.
+			withNotCounted(model("accompany", "active", 1, 1, 0, [3]int{1, 1, 0}, [3]int{0, 0, 0}, [3]int{1, 1, 0}), 1, 0),
 		},
 		"members": map[string]any{"total": 61.0},
 	}
 	if diff := cmp.Diff(want, doc); diff != "" {
 		t.Errorf("inventory (-want +got):\n%s", diff)
+	}
+}
+
+func TestAddImproved(t *testing.T) {
+	inv := Inventory{Models: []ModelInventory{
+		{Type: "one_plus_one", Status: "active", Count: 3, ByUnit: []ModelUnitCount{{UnitID: "tinh"}, {UnitID: "h-a"}, {UnitID: "h-b"}}},
+		{Type: "one_plus_one", Status: "inactive", Count: 1, ByUnit: []ModelUnitCount{{UnitID: "tinh"}, {UnitID: "h-a"}, {UnitID: "h-b"}}},
+		{Type: "accompany", Status: "active", Count: 1, ByUnit: []ModelUnitCount{{UnitID: "tinh"}, {UnitID: "h-a"}, {UnitID: "h-b"}}},
+	}}
+	targets := []Target{{ID: "TB-08", Scope: "model", ModelType: "one_plus_one"}, {ID: "TB-07", Scope: "model", ModelType: "accompany"},
+		{ID: "TB-01", Scope: "commune"}}
+	improved := func(ids ...any) []Violation { return []Violation{{Msg: "x", Details: map[string]any{"improved": ids}}} }
+	results := []Result{
+		{Target: "TB-08", Subject: "m1", Path: []string{"tinh", "h-a", "xa"}, Status: StatusPass, Warnings: improved("c1", "c2")},
+		{Target: "TB-08", Subject: "m2", Path: []string{"tinh", "h-b", "xb"}, Status: StatusFail, Warnings: improved("c3"),
+			Violations: []Violation{{Msg: "y"}}},
+		{Target: "TB-08", Subject: "m3", Path: []string{"tinh", "h-b", "xb"}, Status: StatusSkipped, Warnings: improved("c4")},
+		{Target: "TB-07", Subject: "m4", Path: []string{"tinh", "h-a", "xa"}, Status: StatusPass, Warnings: improved("t1")},
+		{Target: "TB-01", Subject: "xa", Path: []string{"tinh", "h-a"}, Status: StatusPass, Warnings: improved("z")},
+	}
+	inv.AddImproved(targets, results)
+	got := map[string][]int{}
+	for _, m := range inv.Models {
+		k := m.Type + "/" + m.Status
+		got[k] = []int{m.ImprovedPairs}
+		for _, u := range m.ByUnit {
+			got[k] = append(got[k], u.ImprovedPairs)
+		}
+	}
+	want := map[string][]int{"one_plus_one/active": {3, 3, 2, 1}, "one_plus_one/inactive": {0, 0, 0, 0}, "accompany/active": {1, 1, 1, 0}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("improved pairs (-want +got):\n%s", diff)
 	}
 }

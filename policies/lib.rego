@@ -310,3 +310,31 @@ month_activities(u, own, months) := array.concat(mine, before) if {
 	s := started(u)
 	before := predecessor_activities(u, {m | some m in months; m < substring(s, 0, 7)})
 } else := [a | some a in own; a.month in months]
+# ---- strong and weak judged on the past (domain.md "How the guidance is read" 2)
+
+# judgement_year(m): năm cuối cùng có xếp loại được dùng để đánh giá mạnh, yếu
+# cho mô hình m: năm trước năm ra mắt (xếp loại "trong những năm trước"), không
+# quá năm của as_of; mô hình không ghi launched_on: năm của as_of.
+judgement_year(m) := min({to_number(substring(m.launched_on, 0, 4)) - 1, as_of_year}) if {
+	m.launched_on
+} else := as_of_year
+
+# rating_upto(ratings, y): bản ghi xếp loại năm gần nhất không quá năm y.
+rating_upto(ratings, y) := r if {
+	z := max([x.year | some x in ratings; x.year <= y])
+	some r in ratings
+	r.year == z
+}
+
+# field_rating_upto(ratings, field, y): đánh giá "strong"/"not_strong" của
+# lĩnh vực field trong năm gần nhất không quá năm y có đánh giá lĩnh vực đó.
+field_rating_upto(ratings, field, y) := v if {
+	rs := [r | some r in ratings; r.year <= y; object.get(object.get(r, "fields", {}), field, "") != ""]
+	z := max([x.year | some x in rs])
+	some r in rs
+	r.year == z
+	v := r.fields[field]
+}
+
+# strong_rating: xếp loại tổng thể được coi là "mạnh" (Xuất sắc, Vững mạnh).
+strong_rating := {"excellent", "good"}

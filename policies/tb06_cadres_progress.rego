@@ -8,6 +8,11 @@
 #   "giỏi" và một cán bộ "chưa giỏi" (not_yet_good).
 #   Thông báo nêu người tham gia bằng id cán bộ, hội viên, đơn vị; người không
 #   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
+#   Cảnh báo (warning, không phải vi phạm: hướng dẫn chỉ nêu ví dụ "như"): cách
+#   ghép không phải "1 kèm 1" hay "2 kèm 1" (1 hoặc 2 cán bộ giỏi với 1 cán bộ
+#   chưa giỏi); và, khi số liệu có strong_fields, không cán bộ giỏi nào mạnh về
+#   lĩnh vực của nhóm (field; nhóm không ghi lĩnh vực: về một lĩnh vực mà một cán
+#   bộ chưa giỏi chưa mạnh).
 # custom:
 #   id: TB-06
 #   scope: model
@@ -138,4 +143,57 @@ mix_violation := {
 	),
 	"refs": refs_all,
 	"details": {"good": count(good), "not_yet_good": count(not_yet_good)},
+}
+
+# ---- warnings: the guidance's examples (domain.md "How the guidance is read" 1)
+
+# Cách ghép "1 kèm 1" (1 giỏi, 1 chưa giỏi) hoặc "2 kèm 1" (2 giỏi, 1 chưa giỏi).
+pairing_ok if {
+	count(not_yet_good) == 1
+	count(good) in {1, 2}
+}
+
+warning contains v if {
+	count(good) > 0
+	count(not_yet_good) > 0
+	not pairing_ok
+	v := {
+		"msg": sprintf(
+			"Nhóm cùng tiến %s ghép %d cán bộ giỏi với %d cán bộ chưa giỏi; hướng dẫn nêu cách ghép \"1 kèm 1\" hoặc \"2 kèm 1\"",
+			[input.subject.id, count(good), count(not_yet_good)],
+		),
+		"refs": refs_all,
+		"details": {"good": count(good), "not_yet_good": count(not_yet_good)},
+	}
+}
+
+# Cán bộ giỏi có ghi lĩnh vực mạnh (strong_fields không rỗng: danh sách rỗng
+# được coi là chưa ghi); khi không cán bộ giỏi nào có, số liệu không nói gì về
+# lĩnh vực và không có cảnh báo.
+good_with_fields := [c | some c in cadres; c.id in good; count(object.get(c, "strong_fields", [])) > 0]
+
+# Lĩnh vực cần hỗ trợ: lĩnh vực của nhóm, hoặc (không ghi lĩnh vực) mọi lĩnh
+# vực mà một cán bộ chưa giỏi có ghi strong_fields chưa mạnh.
+needed_fields := {input.subject.field} if input.subject.field
+
+else := {f |
+	some c in cadres
+	c.id in not_yet_good
+	count(object.get(c, "strong_fields", [])) > 0
+	some f, _ in lib.field_label
+	not f in c.strong_fields
+}
+
+warning contains v if {
+	count(good_with_fields) > 0
+	count(needed_fields) > 0
+	count({f | some c in good_with_fields; some f in c.strong_fields; f in needed_fields}) == 0
+	v := {
+		"msg": sprintf(
+			"Nhóm cùng tiến %s: không cán bộ giỏi nào mạnh về %s",
+			[input.subject.id, concat(", ", sort({object.get(lib.field_label, f, f) | some f in needed_fields}))],
+		),
+		"refs": refs_all,
+		"details": {"fields": sort(needed_fields)},
+	}
 }

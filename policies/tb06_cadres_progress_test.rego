@@ -142,3 +142,62 @@ test_duplicate_rows_count_once if {
 	vs := t.violation with input as input_with([head_good, head_good, deputy_weak])
 	count(vs) == 0
 }
+
+# ---- warnings: the guidance's examples, never violations ----
+
+with_fields(p, fs) := object.union(p, {"cadre": object.union(p.cadre, {"strong_fields": fs})})
+
+with_field(inp, field) := object.union(inp, {"subject": object.union(inp.subject, {"field": field})})
+
+test_warn_one_good_with_two_not_yet_good if {
+	inp := input_with([head_good, deputy_weak, group_head_weak])
+	count(t.violation) == 0 with input as inp
+	t.warning == {{
+		"msg": "Nhóm cùng tiến nhom ghép 1 cán bộ giỏi với 2 cán bộ chưa giỏi; hướng dẫn nêu cách ghép \"1 kèm 1\" hoặc \"2 kèm 1\"",
+		"refs": ["nhom", "cb-1", "cb-2", "cb-3"],
+		"details": {"good": 1, "not_yet_good": 2},
+	}} with input as inp
+}
+
+test_no_warning_one_helps_one if {
+	count(t.warning) == 0 with input as input_with([head_good, deputy_weak])
+}
+
+test_no_warning_two_help_one if {
+	inp := input_with([head_good, deputy_weak, group_deputy_good])
+	count(t.violation) == 0 with input as inp
+	count(t.warning) == 0 with input as inp
+}
+
+test_no_pairing_warning_when_the_mix_is_a_violation if {
+	# Two good, none not yet good: the hard rule fails; no warning on top.
+	inp := input_with([head_good, group_deputy_good])
+	count(t.violation) == 1 with input as inp
+	count(t.warning) == 0 with input as inp
+}
+
+test_warn_good_cadre_not_strong_in_group_field if {
+	inp := with_field(input_with([with_fields(head_good, ["family"]), deputy_weak]), "economy")
+	count(t.violation) == 0 with input as inp
+	[w] := [w | some w in t.warning] with input as inp
+	w.msg == "Nhóm cùng tiến nhom: không cán bộ giỏi nào mạnh về phát triển kinh tế"
+	w.details == {"fields": ["economy"]}
+}
+
+test_no_field_warning_when_good_cadre_strong_in_field if {
+	inp := with_field(input_with([with_fields(head_good, ["family", "economy"]), deputy_weak]), "economy")
+	count(t.warning) == 0 with input as inp
+}
+
+test_no_field_warning_without_strong_fields_data if {
+	# Fixture cadres carry strong_fields: [] (not recorded).
+	count(t.warning) == 0 with input as with_field(input_with([head_good, deputy_weak]), "economy")
+}
+
+test_warn_without_field_on_fields_the_not_yet_good_lacks if {
+	weak := with_fields(deputy_weak, ["propaganda", "family", "membership"]) # weak in economy only
+	inp := input_with([with_fields(head_good, ["family"]), weak])
+	[w] := [w | some w in t.warning] with input as inp
+	w.details == {"fields": ["economy"]}
+	count(t.warning) == 0 with input as input_with([with_fields(head_good, ["economy"]), weak])
+}

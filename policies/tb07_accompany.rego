@@ -4,9 +4,12 @@
 #   Mỗi nhóm "đồng hành vượt khó" đang hoạt động ghi rõ lĩnh vực (field); thành viên
 #   đều là đơn vị cùng một cấp: đúng 2 chi hội (tham số branch_size), hoặc 2-3 tổ
 #   phụ nữ (group_min_size, group_max_size); tất cả thuộc cơ sở hội của mô hình.
-#   Theo xếp loại gần nhất của từng đơn vị trong lĩnh vực đó (tính đến năm của
-#   ngày số liệu), có đúng một đơn vị "chưa mạnh" (not_strong), các đơn vị còn lại
-#   "mạnh" (strong). Đơn vị chưa có xếp loại lĩnh vực đó là một vi phạm nêu tên đơn vị.
+#   Theo xếp loại gần nhất của từng đơn vị trong lĩnh vực đó của một năm trước năm
+#   ra mắt mô hình (không ghi ngày ra mắt: tính đến năm của ngày số liệu), có đúng
+#   một đơn vị "chưa mạnh" (not_strong), các đơn vị còn lại "mạnh" (strong). Đơn vị
+#   chưa có xếp loại lĩnh vực đó là một vi phạm nêu tên đơn vị. Đơn vị chưa mạnh
+#   nay đã mạnh (xếp loại gần nhất đến năm của ngày số liệu) là thành công của mô
+#   hình: một cảnh báo (warning) với details.improved, không phải vi phạm.
 #   Thông báo nêu người tham gia bằng id đơn vị, cán bộ, hội viên; người không
 #   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 # custom:
@@ -38,11 +41,14 @@ units := {p.id: p.unit | some p in participants; p.kind == "unit"; p.unit}
 
 levels := {u.level | some u in units}
 
+# Năm cuối cùng có xếp loại được dùng để đánh giá (năm trước năm ra mắt).
+judgement_year := lib.judgement_year(input.subject)
+
 # Đánh giá lĩnh vực (input.subject.field, viết thẳng thay cho một quy tắc
-# riêng) của từng đơn vị có xếp loại lĩnh vực đó.
+# riêng) của từng đơn vị có xếp loại lĩnh vực đó trước năm ra mắt mô hình.
 judgement := {id: j |
 	some id, u in units
-	j := lib.latest_field_rating(object.get(u, "ratings", []), input.subject.field)
+	j := lib.field_rating_upto(object.get(u, "ratings", []), input.subject.field, judgement_year)
 }
 
 unrated := {id | some id, _ in units; not judgement[id]}
@@ -170,5 +176,24 @@ violation contains v if {
 		),
 		"refs": array.concat([input.subject.id], sort(weak)),
 		"details": {"not_strong": count(weak), "strong": count(units) - count(weak)},
+	}
+}
+
+# Đơn vị chưa mạnh (theo xếp loại trước năm ra mắt) nay đã mạnh: xếp loại lĩnh
+# vực gần nhất đến năm của ngày số liệu là "strong".
+improved := sort({id |
+	some id in weak
+	lib.latest_field_rating(object.get(units[id], "ratings", []), input.subject.field) == "strong"
+})
+
+warning contains v if {
+	count(improved) > 0
+	v := {
+		"msg": sprintf(
+			"Nhóm đồng hành %s: %d đơn vị chưa mạnh về %s khi ra mắt nay đã mạnh (%s)",
+			[input.subject.id, count(improved), object.get(lib.field_label, input.subject.field, input.subject.field), concat(", ", improved)],
+		),
+		"refs": array.concat([input.subject.id], improved),
+		"details": {"improved": improved},
 	}
 }

@@ -3,9 +3,9 @@ package targets.tb07_accompany_test
 import data.lib.vungmanh_test as f
 import data.targets.tb07_accompany as t
 
-strong(level, id) := f.unit_participant(id, level, [f.rating(2023, "good", {"economy": "strong"})], "xa")
+strong(level, id) := f.unit_participant(id, level, [f.rating(2022, "good", {"economy": "strong"})], "xa")
 
-weak(level, id) := f.unit_participant(id, level, [f.rating(2023, "fair", {"economy": "not_strong"})], "xa")
+weak(level, id) := f.unit_participant(id, level, [f.rating(2022, "fair", {"economy": "not_strong"})], "xa")
 
 accompany(ps) := object.union(f.model("dh", "xa", "accompany", "active"), {"field": "economy", "participants": ps})
 
@@ -124,7 +124,7 @@ test_fail_person_named_by_position if {
 }
 
 test_fail_other_commune if {
-	outsider := f.unit_participant("chi-x", "branch", [f.rating(2023, "good", {"economy": "not_strong"})], "xa-khac")
+	outsider := f.unit_participant("chi-x", "branch", [f.rating(2022, "good", {"economy": "not_strong"})], "xa-khac")
 	vs := t.violation with input as input_with([strong("branch", "chi-1"), outsider])
 	msgs(vs) == {"Đơn vị chi-x thuộc cơ sở hội xa-khac, không thuộc cơ sở hội xa của nhóm đồng hành"}
 }
@@ -140,7 +140,7 @@ test_fail_missing_rating_names_unit if {
 }
 
 test_fail_rating_of_other_field_only if {
-	other := f.unit_participant("chi-2", "branch", [f.rating(2023, "fair", {"family": "not_strong"})], "xa")
+	other := f.unit_participant("chi-2", "branch", [f.rating(2022, "fair", {"family": "not_strong"})], "xa")
 	vs := t.violation with input as input_with([strong("branch", "chi-1"), other])
 	count(vs) == 1
 }
@@ -166,4 +166,55 @@ test_fail_two_weak_groups if {
 	some v in t.violation with input as input_with(ps)
 	v.refs == ["dh", "to-1", "to-2"]
 	v.details == {"not_strong": 2, "strong": 1}
+}
+
+# ---- strong and weak judged on the ratings before the launch year (2023) ----
+
+test_boundary_rating_of_launch_year_is_not_before if {
+	# Rated only in 2023, the model's launch year: no judgement before launch.
+	late := f.unit_participant("chi-2", "branch", [f.rating(2023, "fair", {"economy": "not_strong"})], "xa")
+	msgs(t.violation) == {"Đơn vị chi-2 chưa có xếp loại lĩnh vực phát triển kinh tế, không xác định được mạnh hay chưa mạnh"} with input as input_with([strong("branch", "chi-1"), late])
+}
+
+test_boundary_rating_of_year_before_launch_counts if {
+	count(t.violation) == 0 with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2")])
+	count(t.warning) == 0 with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2")])
+}
+
+test_pass_improved_pair_reports_improved if {
+	now_strong := f.unit_participant(
+		"chi-2", "branch", [
+			f.rating(2022, "fair", {"economy": "not_strong"}),
+			f.rating(2024, "good", {"economy": "strong"}),
+		],
+		"xa",
+	)
+	inp := input_with([strong("branch", "chi-1"), now_strong])
+	count(t.violation) == 0 with input as inp
+	[w] := [w | some w in t.warning] with input as inp
+	w.details == {"improved": ["chi-2"]}
+	w.refs == ["dh", "chi-2"]
+}
+
+test_fail_later_ratings_do_not_change_the_judgement if {
+	# Both strong before launch: a later slip of one does not make the group valid.
+	slipped := f.unit_participant(
+		"chi-2", "branch", [
+			f.rating(2022, "good", {"economy": "strong"}),
+			f.rating(2024, "fair", {"economy": "not_strong"}),
+		],
+		"xa",
+	)
+	some v in t.violation with input as input_with([strong("branch", "chi-1"), slipped])
+	v.details == {"not_strong": 0, "strong": 2}
+}
+
+test_without_launched_on_judges_up_to_as_of_year if {
+	m := object.remove(accompany([
+		strong("branch", "chi-1"),
+		f.unit_participant("chi-2", "branch", [f.rating(2024, "fair", {"economy": "not_strong"})], "xa"),
+	]), ["launched_on"])
+	inp := f.model_input(m, f.commune, [f.province, f.district])
+	count(t.violation) == 0 with input as inp
+	count(t.warning) == 0 with input as inp
 }

@@ -4,7 +4,11 @@
 #   Mỗi cặp (pair) của mô hình "1+1" đang hoạt động có đúng một người giúp đỡ
 #   (helper), một người được giúp đỡ (helped) và ghi một nội dung (component):
 #   - branch_twinning (chi hội mạnh giúp chi hội yếu): hai chi hội, xếp loại gần
-#     nhất của chi hội giúp đỡ cao hơn hẳn chi hội được giúp đỡ;
+#     nhất trước năm ra mắt mô hình (không ghi ngày ra mắt: đến năm của ngày số
+#     liệu) của chi hội giúp đỡ cao hơn hẳn chi hội được giúp đỡ; chi hội được
+#     giúp đỡ chưa vững mạnh khi đó mà nay (xếp loại gần nhất đến năm của ngày số
+#     liệu) đã Vững mạnh hoặc Xuất sắc là thành công của mô hình: một cảnh báo
+#     (warning) với details.improved, không phải vi phạm;
 #   - cadre_supports_member (cán bộ giúp hội viên khó khăn): người giúp đỡ là cán
 #     bộ, hoặc hội viên không có hoàn cảnh khó khăn (không phải đơn vị, không phải
 #     phụ nữ chưa vào hội, không phải hội viên có hoàn cảnh khó khăn); người được
@@ -145,6 +149,20 @@ is_branch(p) if {
 	p.unit.level == "branch"
 }
 
+# Năm cuối cùng có xếp loại được dùng để đánh giá (năm trước năm ra mắt).
+judgement_year := lib.judgement_year(input.subject)
+
+# past[id]: xếp loại trước năm ra mắt của mỗi chi hội trong một cặp
+# branch_twinning.
+past[id] := r if {
+	some _, pr in well_formed
+	pr.component == "branch_twinning"
+	some p in [pr.helper, pr.helped]
+	is_branch(p)
+	id := p.id
+	r := lib.rating_upto(object.get(p.unit, "ratings", []), judgement_year)
+}
+
 violation contains v if {
 	some k, pr in well_formed
 	pr.component == "branch_twinning"
@@ -162,7 +180,7 @@ violation contains v if {
 	some role, name in {"helper": "giúp đỡ", "helped": "được giúp đỡ"}
 	p := pr[role]
 	is_branch(p)
-	not lib.latest_rating(object.get(p.unit, "ratings", []))
+	not past[p.id]
 	v := {
 		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): chi hội %s %s chưa có xếp loại", [pair(k), name, who(p)]),
 		"refs": refs([p]),
@@ -176,8 +194,8 @@ violation contains v if {
 	pr.component == "branch_twinning"
 	is_branch(pr.helper)
 	is_branch(pr.helped)
-	h := lib.latest_rating(object.get(pr.helper.unit, "ratings", []))
-	x := lib.latest_rating(object.get(pr.helped.unit, "ratings", []))
+	h := past[pr.helper.id]
+	x := past[pr.helped.id]
 	not lib.rating_rank[h.rating] < lib.rating_rank[x.rating]
 	v := {
 		"msg": sprintf(
@@ -186,6 +204,34 @@ violation contains v if {
 		),
 		"refs": refs([pr.helper, pr.helped]),
 		"details": {"helper_rating": h.rating, "helped_rating": x.rating},
+	}
+}
+
+# improved: chi hội được giúp đỡ của các cặp branch_twinning đúng (giúp đỡ
+# hơn hẳn được giúp đỡ trước năm ra mắt) chưa vững mạnh khi đó, nay (xếp loại
+# gần nhất đến năm của ngày số liệu, sau năm đánh giá) đã vững mạnh; một phần
+# tử cho mỗi cặp.
+improved := sort([pr.helped.id |
+	some _, pr in well_formed
+	pr.component == "branch_twinning"
+	h := past[pr.helper.id]
+	x := past[pr.helped.id]
+	lib.rating_rank[h.rating] < lib.rating_rank[x.rating]
+	not x.rating in lib.strong_rating
+	now := lib.latest_rating(object.get(pr.helped.unit, "ratings", []))
+	now.year > x.year
+	now.rating in lib.strong_rating
+])
+
+warning contains v if {
+	count(improved) > 0
+	v := {
+		"msg": sprintf(
+			"Mô hình \"1+1\" %s: %d chi hội được giúp đỡ chưa vững mạnh khi ra mắt nay đã vững mạnh (%s)",
+			[mid, count(improved), concat(", ", improved)],
+		),
+		"refs": array.concat([mid], sort({id | some id in improved})),
+		"details": {"improved": improved},
 	}
 }
 

@@ -6,7 +6,7 @@ import data.targets.tb08_one_plus_one_pairs as t
 # in_pair(p, pair, role, component): participant p placed in a pair.
 in_pair(p, pair, role, component) := object.union(p, {"pair": pair, "role": role, "component": component})
 
-branch(id, r) := f.unit_participant(id, "branch", [f.rating(2022, "weak", {}), f.rating(2023, r, {})], "xa")
+branch(id, r) := f.unit_participant(id, "branch", [f.rating(2021, "weak", {}), f.rating(2022, r, {})], "xa")
 
 member(id, m) := f.member_participant(id, m)
 
@@ -119,7 +119,7 @@ test_fail_twinning_helper_not_better if {
 	]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ chi-1 (Vững mạnh, năm 2023) không cao hơn chi hội được giúp đỡ chi-2 (Vững mạnh, năm 2023)",
+		"msg": "Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ chi-1 (Vững mạnh, năm 2022) không cao hơn chi hội được giúp đỡ chi-2 (Vững mạnh, năm 2022)",
 		"refs": ["m11", "chi-1", "chi-2"],
 		"details": {"helper_rating": "good", "helped_rating": "good"},
 	}}
@@ -275,4 +275,40 @@ test_fail_mentor_helped_commune_party_member if {
 		"Cặp [cb-3, cb-5] (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 là phó chủ tịch cơ sở, không phải cán bộ chi hội hay tổ phụ nữ",
 		"Cặp [cb-3, cb-5] (đảng viên kèm cặp cán bộ): người được kèm cặp cb-5 đã là đảng viên",
 	} with input as input_with([helper, mentee("cb-5", "commune_vice_chair", true)])
+}
+
+# ---- branch twinning judged on the ratings before the launch year (2023) ----
+
+test_boundary_twinning_rating_of_launch_year_is_not_before if {
+	ps := [
+		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
+		in_pair(f.unit_participant("chi-2", "branch", [f.rating(2023, "fair", {})], "xa"), "c1", "helped", "branch_twinning"),
+	]
+	msgs(t.violation) == {"Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): chi hội được giúp đỡ chi-2 chưa có xếp loại"} with input as input_with(ps)
+}
+
+test_pass_twinning_improved_pair_reports_improved if {
+	now_good := f.unit_participant("chi-2", "branch", [f.rating(2022, "fair", {}), f.rating(2024, "good", {})], "xa")
+	ps := [
+		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
+		in_pair(now_good, "c1", "helped", "branch_twinning"),
+	]
+	count(t.violation) == 0 with input as input_with(ps)
+	[w] := [w | some w in t.warning] with input as input_with(ps)
+	w.details == {"improved": ["chi-2"]}
+}
+
+test_pass_twinning_not_improved_no_warning if {
+	count(t.warning) == 0 with input as input_with(twinning)
+	count(t.violation) == 0 with input as input_with(twinning)
+}
+
+test_fail_twinning_judged_before_launch_not_now if {
+	# Equal before launch (2022): a later rise of the helper does not help.
+	ps := [
+		in_pair(f.unit_participant("chi-1", "branch", [f.rating(2022, "fair", {}), f.rating(2024, "excellent", {})], "xa"), "c1", "helper", "branch_twinning"),
+		in_pair(branch("chi-2", "fair"), "c1", "helped", "branch_twinning"),
+	]
+	some v in t.violation with input as input_with(ps)
+	v.details == {"helper_rating": "fair", "helped_rating": "fair"}
 }

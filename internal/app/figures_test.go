@@ -49,6 +49,7 @@ type jsonReport struct {
 			Status    string         `json:"status"`
 			Count     int            `json:"count"`
 			UnitsWith map[string]int `json:"units_with"`
+			Improved  int            `json:"improved_pairs"`
 			ByUnit    []struct {
 				UnitID string `json:"unit_id"`
 				Count  int    `json:"count"`
@@ -114,6 +115,17 @@ func TestThaiBinhFigures(t *testing.T) {
 		t.Helper()
 		if got != want {
 			t.Errorf("%s = %d, want %d", what, got, want)
+		}
+	}
+
+	// The README's improved pairs (domain.md, How the guidance is read 2):
+	// "1+1" twinning pairs and accompany groups whose weaker unit has since
+	// become strong.
+	for typ, want := range map[string]int{"one_plus_one": 80, "accompany": 80} {
+		for _, m := range r.Inventory.Models {
+			if m.Type == typ && m.Status == "active" {
+				check(typ+" improved pairs", m.Improved, want)
+			}
 		}
 	}
 

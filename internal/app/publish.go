@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"runtime/metrics"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -16,6 +17,7 @@ import (
 	"github.com/vungmanh/vungmanh/internal/report"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 	"github.com/vungmanh/vungmanh/internal/storage"
+	"github.com/vungmanh/vungmanh/policies"
 )
 
 // publishInput is what the report stage needs from the run.
@@ -139,20 +141,29 @@ func buildReport(in publishInput) *report.Report {
 		i := checker.TakeInventory(in.snap)
 		inv = &i
 	}
+	// Improved pairs come from the pack's judgement (details.improved).
+	withImproved := *inv
+	withImproved.Models = append([]checker.ModelInventory(nil), inv.Models...)
+	for i := range withImproved.Models {
+		withImproved.Models[i].ByUnit = append([]checker.ModelUnitCount(nil), inv.Models[i].ByUnit...)
+	}
+	withImproved.AddImproved(in.outcome.Targets, in.outcome.Results)
+	inv = &withImproved
 	return report.Build(report.Inputs{
-		RunID:          in.runID,
-		StartedAt:      in.started,
-		FinishedAt:     time.Now(),
-		ToolVersion:    Version,
-		OPAVersion:     opaversion.Version,
-		Snapshot:       report.SnapshotInfo{Name: m.Name, Title: m.Title, AsOf: m.AsOf, SHA256: in.snap.SHA256},
-		PoliciesSHA256: in.polSHA,
-		Targets:        targets,
-		Results:        in.outcome.Results,
-		Inventory:      inv,
-		DataQuality:    in.snap.Findings,
-		Waivers:        in.outcome.Waivers,
-		Shards:         in.shards,
+		RunID:           in.runID,
+		StartedAt:       in.started,
+		FinishedAt:      time.Now(),
+		ToolVersion:     Version,
+		OPAVersion:      opaversion.Version,
+		Snapshot:        report.SnapshotInfo{Name: m.Name, Title: m.Title, AsOf: m.AsOf, SHA256: in.snap.SHA256},
+		PoliciesSHA256:  in.polSHA,
+		PoliciesVersion: policiesVersion(in.polSHA),
+		Targets:         targets,
+		Results:         in.outcome.Results,
+		Inventory:       inv,
+		DataQuality:     in.snap.Findings,
+		Waivers:         in.outcome.Waivers,
+		Shards:          in.shards,
 	})
 }
 
@@ -202,4 +213,23 @@ func lineageLinks(snap *snapshot.Snapshot) []report.LineageLink {
 		out = append(out, l)
 	}
 	return out
+}
+
+// builtinSHA256 is the sha256 of the pack built into the binary.
+var builtinSHA256 = sync.OnceValue(func() string {
+	sha, err := checker.HashFS(context.Background(), policies.FS)
+	if err != nil {
+		return ""
+	}
+	return sha
+})
+
+// policiesVersion is the version report.json gives policies of sha256 sha:
+// the built-in pack's (policies.Version) when sha is its sha256, whatever
+// folder or bundle they came from, "custom" otherwise.
+func policiesVersion(sha string) string {
+	if b := builtinSHA256(); b != "" && sha == b {
+		return policies.Version
+	}
+	return "custom"
 }

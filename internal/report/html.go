@@ -67,6 +67,7 @@ type modelsView struct {
 type modelTypeRow struct {
 	Type, Label                       string
 	Count, Communes, Branches, Others string
+	Improved                          string // improved pairs (details.improved), "" when none
 }
 
 // modelUnitRow is one district of the district table: a cell per column.
@@ -287,6 +288,9 @@ func buildModels(r *Report, lang Lang, names map[string]string, col *collate.Col
 			Others: lang.Int(others[typ])}
 		if m := activeOf[typ]; m != nil {
 			row.Count, row.Communes, row.Branches = lang.Int(m.Count), lang.Int(m.UnitsWith.Commune), lang.Int(m.UnitsWith.Branch)
+			if m.ImprovedPairs > 0 {
+				row.Improved = lang.Int(m.ImprovedPairs)
+			}
 			if m.Count > 0 {
 				columns = append(columns, m)
 				mv.Columns = append(mv.Columns, label)

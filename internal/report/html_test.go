@@ -262,7 +262,7 @@ func TestNotEvaluatedWorded(t *testing.T) {
 func inventoryInputs() Inputs {
 	in := fixture()
 	in.Inventory = json.RawMessage(`{"units":{"commune":242,"branch":1797},"members":{"total":357293},"models":[
-	 {"type":"one_plus_one","status":"active","count":376,"units_with":{"commune":104,"branch":305},"by_unit":[
+	 {"type":"one_plus_one","status":"active","count":376,"improved_pairs":1203,"units_with":{"commune":104,"branch":305},"by_unit":[
 	  {"unit_id":"tb","level":"province","count":376,"communes_with":104,"branches_with":305},
 	  {"unit_id":"dist-kx","level":"district","count":8,"communes_with":8,"branches_with":7},
 	  {"unit_id":"dist-tt","level":"district","count":184,"communes_with":36,"branches_with":184},
@@ -282,7 +282,7 @@ func inventoryInputs() Inputs {
 }
 
 var (
-	modelTypeRowRe = regexp.MustCompile(`<tr data-type="([^"]+)"><td>([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td></tr>`)
+	modelTypeRowRe = regexp.MustCompile(`<tr data-type="([^"]+)"><td>([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td><td class="n">([^<]*)</td></tr>`)
 	modelCellRe    = regexp.MustCompile(`<t[dh] class="n"><b>([^<]*)</b><br><span class="small">([^<]*) · ([^<]*)</span></t[dh]>`)
 	modelUnitRe    = regexp.MustCompile(`<tr><t[dh]>([^<]*)</t[dh]>((?:<t[dh] class="n">.*?</t[dh]>)+)</tr>`)
 	modelHeadRe    = regexp.MustCompile(`<th>([^<]*)</th>`)
@@ -322,12 +322,12 @@ func TestHTMLModels(t *testing.T) {
 	}{
 		{Vietnamese, want{
 			types: [][]string{
-				{"one_plus_one", `"1+1"`, "376", "104", "305", "0"},
-				{"three_has_three_knows", `"3 có, 3 biết"`, "443", "98", "370", "0"},
-				{"special_members", "Thu hút hội viên đặc thù", "0", "0", "0", "16"},
-				{"other", "Mô hình khác", "1.234", "68", "49", "25"},
+				{"one_plus_one", `"1+1"`, "376", "104", "305", "0", "1.203"},
+				{"three_has_three_knows", `"3 có, 3 biết"`, "443", "98", "370", "0", ""},
+				{"special_members", "Thu hút hội viên đặc thù", "0", "0", "0", "16", ""},
+				{"other", "Mô hình khác", "1.234", "68", "49", "25", ""},
 			},
-			heads: []string{"Loại mô hình", "Đang hoạt động", "Cơ sở hội có", "Chi hội có", "Không hoạt động",
+			heads: []string{"Loại mô hình", "Đang hoạt động", "Cơ sở hội có", "Chi hội có", "Không hoạt động", "Cặp, nhóm đã tiến bộ",
 				"Đơn vị", `"1+1"`, `"3 có, 3 biết"`, "Mô hình khác", "Tổng số"},
 			units: []string{"dist-kx", "Thái Thụy", "Vũ Thư", "Tổng số"},
 			cells: [][]string{
@@ -339,12 +339,12 @@ func TestHTMLModels(t *testing.T) {
 		}},
 		{English, want{
 			types: [][]string{
-				{"one_plus_one", `"1+1"`, "376", "104", "305", "0"},
-				{"three_has_three_knows", `"3 có, 3 biết" (3 haves, 3 knows)`, "443", "98", "370", "0"},
-				{"special_members", "Attracting special members", "0", "0", "0", "16"},
-				{"other", "Other models", "1,234", "68", "49", "25"},
+				{"one_plus_one", `"1+1"`, "376", "104", "305", "0", "1,203"},
+				{"three_has_three_knows", `"3 có, 3 biết" (3 haves, 3 knows)`, "443", "98", "370", "0", ""},
+				{"special_members", "Attracting special members", "0", "0", "0", "16", ""},
+				{"other", "Other models", "1,234", "68", "49", "25", ""},
 			},
-			heads: []string{"Model type", "Active", "Communes with one", "Branches with one", "Not active",
+			heads: []string{"Model type", "Active", "Communes with one", "Branches with one", "Not active", "Improved pairs",
 				"Unit", `"1+1"`, `"3 có, 3 biết" (3 haves, 3 knows)`, "Other models", "Total"},
 			units: []string{"dist-kx", "Thái Thụy", "Vũ Thư", "Total"},
 			cells: [][]string{

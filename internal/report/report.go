@@ -31,8 +31,11 @@ type Inputs struct {
 	OPAVersion            string
 	Snapshot              SnapshotInfo
 	PoliciesSHA256        string
-	Targets               []TargetSummary
-	Results               []checker.Result
+	// PoliciesVersion: the built-in pack's version (policies.Version) when
+	// the run used it, "custom" for other policies, "" when unknown.
+	PoliciesVersion string
+	Targets         []TargetSummary
+	Results         []checker.Result
 	// Inventory is marshalled as is (a struct, a map or json.RawMessage);
 	// nil gives {}.
 	Inventory   any
@@ -138,7 +141,10 @@ type Run struct {
 
 // Policies identifies the policy set.
 type Policies struct {
-	SHA256  string `json:"sha256"`
+	SHA256 string `json:"sha256"`
+	// Version is the built-in pack's version (policies/VERSION, with its
+	// CHANGELOG.md), or "custom"; absent when the caller did not say.
+	Version string `json:"version,omitempty"`
 	Targets int    `json:"targets"`
 }
 
@@ -200,7 +206,7 @@ func Build(in Inputs) *Report {
 			ToolVersion: in.ToolVersion,
 			OPAVersion:  in.OPAVersion,
 			Snapshot:    in.Snapshot,
-			Policies:    Policies{SHA256: in.PoliciesSHA256, Targets: len(in.Targets)},
+			Policies:    Policies{SHA256: in.PoliciesSHA256, Version: in.PoliciesVersion, Targets: len(in.Targets)},
 			Shards:      Shards{Count: max(in.Shards, 1)},
 		},
 		Targets:     make([]TargetSummary, 0, len(in.Targets)),

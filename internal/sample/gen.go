@@ -2,6 +2,7 @@ package sample
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -158,6 +159,35 @@ func (w *world) latestRated(r *rand.Rand, ui int) int {
 	return y
 }
 
+// judgedRated returns the index of the rating year a model launched on
+// launched is judged on (TB-07, TB-08 branch twinning: the year before the
+// launch year), making sure ui is rated that year. The model must be
+// launched in one of the two years after the rated ones (see pastLaunch).
+func (w *world) judgedRated(r *rand.Rand, ui int, launched time.Time) int {
+	y := min(1, max(0, launched.Year()-1-(w.asOf.Year()-2)))
+	if !w.rating[ui].has[y] {
+		w.setRating(r, ui, y, -1)
+	}
+	return y
+}
+
+// pastLaunch moves the launch of model mi one year later when it falls in
+// the first rated year, so that a year before the launch is rated (the
+// judgement of TB-07 and TB-08 branch twinning).
+func (w *world) pastLaunch(mi int) {
+	if m := &w.models[mi]; m.launched.Year() <= w.asOf.Year()-2 {
+		m.launched = m.launched.AddDate(1, 0, 0)
+	}
+}
+
+// improves says whether a well-formed pair or group of model mi shows an
+// improved weaker unit (rated strong in the latest rated year): about one in
+// three models launched in that year (judged on the year before), chosen without the random stream so that
+// the rest of the sample stays as it was.
+func (w *world) improves(mi int) bool {
+	return w.models[mi].launched.Year() == w.asOf.Year()-1 && mi%3 == 0
+}
+
 var modelNames = map[string]string{
 	"one_plus_one":          "Mô hình “1+1”",
 	"three_has_three_knows": "Mô hình “3 có, 3 biết”",
@@ -254,11 +284,14 @@ func (p *planner) inBranch(ui int) int {
 func (p *planner) onePlusOne(ui int) int {
 	w, r := p.w, p.r
 	mi := p.add(ui, "one_plus_one", true)
-	m := w.models[mi]
-	launch := daysOf(m.launched)
 	comps := []string{"branch_twinning", "member_recruits_woman", "cadre_supports_member", "party_mentors_cadre"}
 	r.Shuffle(len(comps), func(i, j int) { comps[i], comps[j] = comps[j], comps[i] })
 	npairs := 1 + r.IntN(3)
+	if slices.Contains(comps[:npairs], "branch_twinning") {
+		w.pastLaunch(mi)
+	}
+	m := w.models[mi]
+	launch := daysOf(m.launched)
 	bad := -1
 	if p.failing("one_plus_one") {
 		bad = r.IntN(npairs)
@@ -279,7 +312,7 @@ func (p *planner) onePlusOne(ui int) int {
 		case "branch_twinning":
 			bs := w.commune[ci].branches
 			hu := w.branch[bi].unit
-			hy := w.latestRated(r, hu)
+			hy := w.judgedRated(r, hu, m.launched)
 			if w.rating[hu].rank[hy] == 3 {
 				w.rating[hu].rank[hy] = int8(1 + r.IntN(2))
 			}
@@ -289,7 +322,7 @@ func (p *planner) onePlusOne(ui int) int {
 			du := -1
 			for _, j := range r.Perm(len(bs)) {
 				u := w.branch[bs[j]].unit
-				if y := w.rating[u].latest(); bs[j] != bi && y >= 0 && (int(w.rating[u].rank[y]) > hr) != fail {
+				if bs[j] != bi && w.rating[u].has[hy] && (int(w.rating[u].rank[hy]) > hr) != fail {
 					du = u
 					break
 				}
@@ -304,7 +337,14 @@ func (p *planner) onePlusOne(ui int) int {
 				if fail {
 					dr = hr - r.IntN(hr+1) // equal or better: not a stronger helper
 				}
-				w.rating[du].rank[w.latestRated(r, du)] = int8(dr)
+				w.rating[du].rank[w.judgedRated(r, du, m.launched)] = int8(dr)
+			}
+			if !fail && hy == 0 && w.rating[du].rank[0] > 1 && w.improves(mi) {
+				// The weaker branch has since become strong (Vững mạnh).
+				if !w.rating[du].has[1] {
+					w.setRating(r, du, 1, 1)
+				}
+				w.rating[du].rank[1] = 1
 			}
 			p.part(mi, w.units[hu].id, "unit", "helper", pair, label)
 			p.part(mi, w.units[du].id, "unit", "helped", pair, label)
@@ -333,7 +373,14 @@ func (p *planner) onePlusOne(ui int) int {
 		case "party_mentors_cadre":
 			helper := p.memberFor(bi, from, func(m memberRow) bool { return m.party != fail })
 			p.part(mi, memberID(helper), "member", "helper", pair, label)
-			p.part(mi, cadreID(p.cadreIn(ci, true)), "cadre", "helped", pair, label)
+			// The mentee is not yet in the Party ("bồi dưỡng, giới thiệu
+			// phát triển Đảng"): a few tries, then whoever was found (the
+			// pair may then fail, as real data would).
+			k := p.cadreIn(ci, true)
+			for try := 0; try < 8 && w.cadres[k].party; try++ {
+				k = p.cadreIn(ci, true)
+			}
+			p.part(mi, cadreID(k), "cadre", "helped", pair, label)
 		}
 	}
 	return mi
@@ -473,9 +520,17 @@ func (p *planner) accompany(ci int) int {
 		units = units[:min(2+r.IntN(2), len(units))]
 	}
 	fail := p.failing("accompany")
+	w.pastLaunch(mi)
 	for i, u := range units {
-		y := w.latestRated(r, u)
+		y := w.judgedRated(r, u, w.models[mi].launched)
 		w.rating[u].strong[y][f] = i != 0 || fail // fail: every unit strong
+		if i == 0 && !fail && y == 0 && w.improves(mi) {
+			// The weaker unit has since become strong in the field.
+			if !w.rating[u].has[1] {
+				w.setRating(r, u, 1, -1)
+			}
+			w.rating[u].strong[1][f] = true
+		}
 		p.usedUnit[u] = true
 		role := "helper"
 		if i == 0 && !fail {

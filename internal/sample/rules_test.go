@@ -29,11 +29,25 @@ func ruleShares(t *testing.T, dir string) map[string]float64 {
 		}
 	})
 	latest := map[string]map[string]string{}
+	ratings := map[string][]map[string]string{}
 	for _, r := range readCSV(t, dir, "ratings") {
+		ratings[r["unit_id"]] = append(ratings[r["unit_id"]], r)
 		if old, ok := latest[r["unit_id"]]; !ok || old["year"] < r["year"] {
 			latest[r["unit_id"]] = r
 		}
 	}
+	// before is the latest rating of unit u of a year before launched's
+	// (TB-07, TB-08 branch twinning judge on the past), nil when none.
+	before := func(u, launched string) map[string]string {
+		var out map[string]string
+		for _, r := range ratings[u] {
+			if r["year"] < launched[:4] && (out == nil || out["year"] < r["year"]) {
+				out = r
+			}
+		}
+		return out
+	}
+	improved, mentees, partyMentees := 0, 0, 0
 	pass, total := map[string]int{}, map[string]int{}
 	seenIn := map[string]map[string]int{} // commune -> cadre -> cadres_progress groups
 	for _, m := range readCSV(t, dir, "models") {
@@ -76,10 +90,13 @@ func ruleShares(t *testing.T, dir string) map[string]float64 {
 				if tr.up(p["participant_id"], "commune") != commune || p["kind"] != "unit" {
 					ok = false
 				}
-				r := latest[p["participant_id"]]
+				r := before(p["participant_id"], m["launched_on"])
 				switch r[m["field"]] {
 				case "not_strong":
 					notStrong++
+					if latest[p["participant_id"]][m["field"]] == "strong" {
+						improved++
+					}
 				case "strong":
 				default:
 					ok = false
@@ -110,15 +127,24 @@ func ruleShares(t *testing.T, dir string) map[string]float64 {
 				}
 				switch helper["component"] {
 				case "branch_twinning":
-					h, d := latest[helper["participant_id"]], latest[helped["participant_id"]]
+					h, d := before(helper["participant_id"], m["launched_on"]), before(helped["participant_id"], m["launched_on"])
 					ok = ok && h != nil && d != nil && snapshot.RatingRank(h["rating"]) < snapshot.RatingRank(d["rating"])
+					if now := latest[helped["participant_id"]]; d != nil && h != nil && snapshot.RatingRank(h["rating"]) < snapshot.RatingRank(d["rating"]) &&
+						snapshot.RatingRank(d["rating"]) > 1 && now["year"] > d["year"] && snapshot.RatingRank(now["rating"]) <= 1 {
+						improved++
+					}
 				case "cadre_supports_member":
 					ok = ok && helped["kind"] == "member" && members[helped["participant_id"]]["hardship"] == "true"
 				case "member_recruits_woman":
 					ok = ok && helper["kind"] == "member" && (helped["kind"] == "person" ||
 						helped["kind"] == "member" && members[helped["participant_id"]]["joined_on"] >= m["launched_on"])
 				case "party_mentors_cadre":
-					ok = ok && members[helper["participant_id"]]["party_member"] == "true" && helped["kind"] == "cadre"
+					mentee := cadres[helped["participant_id"]]
+					mentees++
+					if mentee.party == "true" {
+						partyMentees++
+					}
+					ok = ok && members[helper["participant_id"]]["party_member"] == "true" && helped["kind"] == "cadre" && mentee.party != "true"
 				}
 			}
 		default:
@@ -129,7 +155,7 @@ func ruleShares(t *testing.T, dir string) map[string]float64 {
 			pass[m["type"]]++
 		}
 	}
-	shares := map[string]float64{}
+	shares := map[string]float64{"improved pairs": float64(improved), "mentees": float64(mentees), "Party members among mentees": float64(partyMentees)}
 	tb11 := 0
 	for _, cadres := range seenIn {
 		for _, n := range cadres {
@@ -163,6 +189,16 @@ func TestRuleMix(t *testing.T) {
 				if s := shares[typ]; s < lo || s > hi {
 					t.Errorf("%s: %.3f pass, want a realistic %.2f-%.3f", typ, s, lo, hi)
 				}
+			}
+			// domain.md "How the guidance is read" 2 and 4: some pairs have
+			// improved (the figure leaders ask for is visible) and mentees
+			// are not Party members yet.
+			t.Logf("improved pairs %v, Party members among %v mentees: %v", shares["improved pairs"], shares["mentees"], shares["Party members among mentees"])
+			if shares["improved pairs"] == 0 {
+				t.Error("no improved pair or group: the inventory's improved_pairs would be 0")
+			}
+			if shares["mentees"] == 0 || shares["Party members among mentees"] > 0 {
+				t.Errorf("%v of %v party_mentors_cadre mentees are Party members, want none of some", shares["Party members among mentees"], shares["mentees"])
 			}
 		})
 	}
