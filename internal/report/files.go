@@ -440,22 +440,40 @@ func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem mem
 	names := make([]string, len(todo))
 	data := make([][]byte, len(todo))
 	errs := make([]error, len(todo))
+	var site map[string][]byte
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range todo {
 		g.Go(func() error {
+			if f == FormatHTML {
+				names[i] = HTMLName
+				site, errs[i] = Site(r, lang)
+				return nil
+			}
 			names[i], data[i], errs[i] = renderOne(ctx, r, f, lang, mem)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	out := make(map[string][]byte, len(todo))
+	out := make(map[string][]byte, len(todo)+len(site)+1)
 	for i := range todo {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		out[names[i]] = data[i]
+		if todo[i] != FormatHTML {
+			out[names[i]] = data[i]
+		}
 	}
+	for k, v := range site {
+		out[k] = v
+	}
+	// summary.json, read by later runs for their trends, is always
+	// written (spec/reports.md: every publish).
+	sj, err := SummaryJSON(r)
+	if err != nil {
+		return nil, err
+	}
+	out[SummaryName] = sj
 	return out, nil
 }
 
@@ -466,6 +484,7 @@ func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.A
 		b, err := JSON(r)
 		return JSONName, b, err
 	case FormatHTML:
+		// The site: report.html and units/*.html (Render adds the pages).
 		b, err := HTML(r, lang)
 		return HTMLName, b, err
 	case FormatCSV:
