@@ -27,6 +27,10 @@ type publishInput struct {
 	shards  int
 	formats []string
 	lang    string
+	// timezone of the run time shown ("": report.DefaultTimezone).
+	timezone string
+	// goals of the targets, from --params.
+	goals map[string]report.Goal
 	// overwrite lets a retried run with a given --run-id rewrite its folder.
 	overwrite bool
 	// release, when set, is called once the report is built: the snapshot
@@ -61,6 +65,10 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 		return "", fmt.Errorf("read previous run: %w", err)
 	}
 	rep.Delta = report.Delta(prev, rep)
+	rep.History = readHistory(ctx, b, rep, in.log)
+	if rep.Location, err = location(in.timezone); err != nil {
+		return "", err
+	}
 	rendered, err := render(ctx, rep, in.formats, in.lang)
 	if err != nil {
 		return "", err
@@ -140,6 +148,8 @@ func buildReport(in publishInput) *report.Report {
 		DataQuality:    in.snap.Findings,
 		Waivers:        in.outcome.Waivers,
 		Shards:         in.shards,
+		Units:          siteUnits(in.snap),
+		Goals:          in.goals,
 	})
 }
 

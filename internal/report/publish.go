@@ -61,8 +61,14 @@ type PublishOption func(*publishOptions)
 
 type publishOptions struct {
 	overwrite    bool
+	keepLatest   bool
 	maxSwapTries int
 }
+
+// KeepLatest publishes the run folder without moving latest.json: a run
+// stopped by data quality publishes its data-quality report, which is not
+// a run that readers of latest.json should see.
+func KeepLatest() PublishOption { return func(o *publishOptions) { o.keepLatest = true } }
 
 // AllowOverwrite lets Publish rewrite the files of an incomplete run folder
 // (no manifest.json: an earlier attempt of the same run id stopped before
@@ -158,6 +164,9 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 	}
 	if existing != nil {
 		p := &Published{Dir: dir, Existing: true, Report: existing}
+		if o.keepLatest {
+			return p, nil
+		}
 		if p.Latest, p.Moved, err = moveLatest(ctx, b, existing, dir, o.maxSwapTries); err != nil {
 			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
@@ -187,6 +196,9 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
 	p := &Published{Dir: dir, Report: rep}
+	if o.keepLatest {
+		return p, nil
+	}
 	if p.Latest, p.Moved, err = moveLatest(ctx, b, rep, dir, o.maxSwapTries); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}

@@ -235,7 +235,9 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 	}
 	var cols []int
 	for k, tg := range s.r.Targets {
-		if n.counts[k].Total > 0 {
+		// A column per target with results below a child (a commune's
+		// own targets have none below its branches).
+		if slices.ContainsFunc(children, func(c *node) bool { return c.counts[k].Total > 0 }) {
 			cols = append(cols, k)
 			title := tg.Title
 			if lang == English && tg.TitleEn != "" {
