@@ -22,16 +22,17 @@ type dirLister interface {
 }
 
 // History reads the summary.json of earlier runs of cur's snapshot name:
-// for each of the HistoryRuns latest as_of dates before cur's, the run
-// with the greatest run id that has one (run ids default to their UTC
-// start time, so that is the newest run of the day). A summary that is
+// for each as_of date before cur's, newest first, the run with the
+// greatest run id that has one (run ids default to their UTC start time,
+// so that is the newest run of the day), until it has HistoryRuns
+// summaries or has looked at twice as many dates. A summary that is
 // missing, unreadable or damaged is skipped and reported to warn (which
 // may be nil); only a failing listing is an error. The result is sorted
 // by as_of, oldest first.
 //
-// It costs a listing of the as_of folders, one listing per date and
-// one read per date (more only where the newest run of a date has no
-// summary.json), whatever the size of each run.
+// It costs a listing of the as_of folders, then per date a listing of its
+// runs and one read (up to three where the newest runs of a date have
+// no summary.json), whatever the size of each run.
 func History(ctx context.Context, b storage.Bucket, cur *Report, warn func(error)) ([]*RunSummary, error) {
 	if warn == nil {
 		warn = func(error) {}
@@ -43,8 +44,12 @@ func History(ctx context.Context, b storage.Bucket, cur *Report, warn func(error
 		return nil, fmt.Errorf("list the runs of %q: %w", name, err)
 	}
 	var out []*RunSummary
-	for _, date := range runs.dates {
-		ids := runs.ids[date]
+	for k := len(runs.dates) - 1; k >= 0 && len(out) < HistoryRuns && len(runs.dates)-k <= 2*HistoryRuns; k-- {
+		date := runs.dates[k]
+		ids, err := runs.runIDs(ctx, date)
+		if err != nil {
+			return nil, fmt.Errorf("list the runs of %q: %w", name, err)
+		}
 		// At most 3 tries a date: runs older than summary.json have none.
 		for i := len(ids) - 1; i >= max(0, len(ids)-3); i-- {
 			key := path.Join(prefix, date, ids[i], SummaryName)
@@ -67,7 +72,7 @@ func History(ctx context.Context, b storage.Bucket, cur *Report, warn func(error
 				warn(fmt.Errorf("%s skipped: %w", key, err))
 				break
 			}
-			if s.Status == "stopped" {
+			if s.Status == StatusStopped {
 				continue // no figures
 			}
 			for k := range s.Targets {
@@ -82,34 +87,40 @@ func History(ctx context.Context, b storage.Bucket, cur *Report, warn func(error
 }
 
 type runList struct {
-	dates []string            // the HistoryRuns latest as_of before the current one, oldest first
-	ids   map[string][]string // run ids per date, sorted
+	dates []string            // the as_of dates before the current one, oldest first
+	ids   map[string][]string // run ids per date, sorted (listed on demand with dirs)
+	dirs  dirLister
+	pre   string
 }
 
-// runFolders lists the run folders below prefix (<name>/runs/) of the
-// as_of dates before asOf.
-func runFolders(ctx context.Context, b storage.Bucket, prefix, asOf string) (runList, error) {
-	rl := runList{ids: map[string][]string{}}
+// runIDs returns the run ids of date, sorted.
+func (rl *runList) runIDs(ctx context.Context, date string) ([]string, error) {
+	if rl.dirs == nil {
+		return rl.ids[date], nil
+	}
+	ids, err := rl.dirs.Dirs(ctx, rl.pre+date+"/")
+	if err != nil {
+		return nil, err
+	}
+	slices.Sort(ids)
+	return ids, nil
+}
+
+// runFolders lists the as_of dates below prefix (<name>/runs/) before
+// asOf, and their runs.
+func runFolders(ctx context.Context, b storage.Bucket, prefix, asOf string) (*runList, error) {
+	rl := &runList{ids: map[string][]string{}, pre: prefix}
 	if dl, ok := b.(dirLister); ok {
 		dates, err := dl.Dirs(ctx, prefix)
 		if err != nil {
-			return rl, err
+			return nil, err
 		}
-		dates = earlier(dates, asOf)
-		for _, d := range dates {
-			ids, err := dl.Dirs(ctx, prefix+d+"/")
-			if err != nil {
-				return rl, err
-			}
-			slices.Sort(ids)
-			rl.ids[d] = ids
-		}
-		rl.dates = dates
+		rl.dates, rl.dirs = earlier(dates, asOf), dl
 		return rl, nil
 	}
 	keys, err := b.List(ctx, prefix)
 	if err != nil {
-		return rl, err
+		return nil, err
 	}
 	var dates []string
 	for _, k := range keys {
@@ -129,7 +140,7 @@ func runFolders(ctx context.Context, b storage.Bucket, prefix, asOf string) (run
 	return rl, nil
 }
 
-// earlier returns the HistoryRuns latest dates before asOf, oldest first.
+// earlier returns the dates before asOf, sorted, once each.
 func earlier(dates []string, asOf string) []string {
 	var out []string
 	for _, d := range dates {
@@ -138,9 +149,5 @@ func earlier(dates []string, asOf string) []string {
 		}
 	}
 	slices.Sort(out)
-	out = slices.Compact(out)
-	if len(out) > HistoryRuns {
-		out = out[len(out)-HistoryRuns:]
-	}
-	return out
+	return slices.Compact(out)
 }
