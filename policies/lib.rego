@@ -192,3 +192,17 @@ ids(xs) := sort({x.id | some x in xs})
 
 # joined(xs): chuỗi "a, b, c" của các phần tử xs (đã sắp xếp).
 joined(xs) := concat(", ", sort(xs))
+
+# unit_text(u) names a unit in a message by its name, after the label of its
+# level, as leaders read it: "Chi hội Thôn Đông"; the id when the unit has no
+# name (reports name units, and keep ids for people only).
+unit_text(u) := sprintf("%s %s", [label(level_label, u.level), u.name]) if {
+	object.get(u, "name", "") != ""
+} else := object.get(u, "id", "")
+
+# percent_text(x) writes a ratio 0..1 as a Vietnamese percentage with one
+# decimal and a no-break space: 0.875 -> "87,5 %", 0.9 -> "90,0 %", as the
+# reports write theirs.
+percent_text(x) := sprintf("%d,%d\u00a0%%", [floor(t / 10), t % 10]) if {
+	t := round(x * 1000)
+}

@@ -244,3 +244,16 @@ test_models_launched_after_as_of_not_counted if {
 	not lib.has_active_model(future, "one_plus_one")
 	{m.id | some m in lib.inactive_models(future, "one_plus_one")} == {"m6"}
 }
+
+test_unit_text if {
+	lib.unit_text({"id": "xa-viet-son-ch09", "level": "branch", "name": "Thôn Đông"}) == "Chi hội Thôn Đông"
+	lib.unit_text({"id": "xa-1", "level": "commune", "name": ""}) == "xa-1"
+	lib.unit_text({"id": "xa-2", "level": "commune"}) == "xa-2"
+}
+
+test_percent_text if {
+	lib.percent_text(0.888) == "88,8\u00a0%"
+	lib.percent_text(0.9) == "90,0\u00a0%"
+	lib.percent_text(0) == "0,0\u00a0%"
+	lib.percent_text(1) == "100,0\u00a0%"
+}
