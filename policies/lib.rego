@@ -310,6 +310,7 @@ month_activities(u, own, months) := array.concat(mine, before) if {
 	s := started(u)
 	before := predecessor_activities(u, {m | some m in months; m < substring(s, 0, 7)})
 } else := [a | some a in own; a.month in months]
+
 # ---- strong and weak judged on the past (domain.md "How the guidance is read" 2)
 
 # judgement_year(m): năm cuối cùng có xếp loại được dùng để đánh giá mạnh, yếu
@@ -338,3 +339,17 @@ field_rating_upto(ratings, field, y) := v if {
 
 # strong_rating: xếp loại tổng thể được coi là "mạnh" (Xuất sắc, Vững mạnh).
 strong_rating := {"excellent", "good"}
+
+# unit_text(u) names a unit in a message by its name, after the label of its
+# level, as leaders read it: "Chi hội Thôn Đông"; the id when the unit has no
+# name (reports name units, and keep ids for people only).
+unit_text(u) := sprintf("%s %s", [label(level_label, u.level), u.name]) if {
+	object.get(u, "name", "") != ""
+} else := object.get(u, "id", "")
+
+# percent_text(x) writes a ratio 0..1 as a Vietnamese percentage with one
+# decimal and a no-break space: 0.875 -> "87,5 %", 0.9 -> "90,0 %", as the
+# reports write theirs.
+percent_text(x) := sprintf("%d,%d\u00a0%%", [floor(t / 10), t % 10]) if {
+	t := round(x * 1000)
+}

@@ -288,3 +288,16 @@ test_month_activities_30_june_1_july if {
 	lib.month_activities({"id": "x"}, own, {"2025-06", "2025-07"}) == own
 	lib.started(hist_unit) == "2025-07-01"
 }
+
+test_unit_text if {
+	lib.unit_text({"id": "xa-viet-son-ch09", "level": "branch", "name": "Thôn Đông"}) == "Chi hội Thôn Đông"
+	lib.unit_text({"id": "xa-1", "level": "commune", "name": ""}) == "xa-1"
+	lib.unit_text({"id": "xa-2", "level": "commune"}) == "xa-2"
+}
+
+test_percent_text if {
+	lib.percent_text(0.888) == "88,8\u00a0%"
+	lib.percent_text(0.9) == "90,0\u00a0%"
+	lib.percent_text(0) == "0,0\u00a0%"
+	lib.percent_text(1) == "100,0\u00a0%"
+}

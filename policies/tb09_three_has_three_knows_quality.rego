@@ -28,8 +28,8 @@ skip := "chi hội chưa xây dựng mô hình \"3 có, 3 biết\" đang hoạt 
 # được tính ngay trong thân của từng vi phạm thay vì trong các quy tắc riêng:
 # mỗi quy tắc được tham chiếu có chi phí (tra cây quy tắc, bộ nhớ đệm), lớn
 # hơn việc tính lại vài object.get; stats cần cho hai vi phạm, các giá trị
-# khác chỉ cho một. percent(x) = round(x * 1000) / 10: x theo phần trăm, một
-# chữ số thập phân (0.8571 -> 85.7).
+# khác chỉ cho một. Đơn vị được gọi bằng tên (lib.unit_text), tỷ lệ viết kiểu
+# Việt Nam (lib.percent_text: 0.8571 -> "85,7 %").
 
 violation contains v if {
 	applies
@@ -38,7 +38,7 @@ violation contains v if {
 	object.get(stats, "pioneer", 0) == 0
 	total := object.get(stats, "total", 0)
 	v := {
-		"msg": sprintf("Chi hội %s chưa có hội viên tiên phong, nòng cốt (0/%d hội viên)", [sid, total]),
+		"msg": sprintf("%s chưa có hội viên tiên phong, nòng cốt (0/%d hội viên)", [lib.unit_text(input.subject), total]),
 		"refs": [sid],
 		"details": {"pioneer": 0, "total": total},
 	}
@@ -61,8 +61,8 @@ violation contains v if {
 	sid := input.subject.id
 	v := {
 		"msg": sprintf(
-			"Chi hội %s không có sinh hoạt trong %d/%d tháng trước ngày số liệu: %s%s",
-			[sid, count(missing_months), count(months), concat(", ", missing_months), predecessor_months_note(by_pred)],
+			"%s không có sinh hoạt trong %d/%d tháng trước ngày số liệu: %s%s",
+			[lib.unit_text(input.subject), count(missing_months), count(months), concat(", ", missing_months), predecessor_months_note(by_pred)],
 		),
 		"refs": [sid],
 		"details": {"missing_months": missing_months},
@@ -86,8 +86,8 @@ violation contains v if {
 	share < recorded_share
 	v := {
 		"msg": sprintf(
-			"Chi hội %s mới nắm %s của %d/%d hội viên (%v%%), dưới mức %v%%",
-			[sid, what, n, total, round(share * 1000) / 10, round(recorded_share * 1000) / 10],
+			"%s mới nắm %s của %d/%d hội viên (%s), dưới mức %s",
+			[lib.unit_text(input.subject), what, n, total, lib.percent_text(share), lib.percent_text(recorded_share)],
 		),
 		"refs": [sid],
 		"details": {key: n, "total": total},

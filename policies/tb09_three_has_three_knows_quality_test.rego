@@ -48,7 +48,7 @@ test_skip_with_inactive_model_only if {
 test_fail_no_pioneer if {
 	inp := input_with([model], object.union(good_stats, {"pioneer": 0}), activities)
 	t.violation == {{
-		"msg": "Chi hội chi chưa có hội viên tiên phong, nòng cốt (0/40 hội viên)",
+		"msg": "Chi hội Đơn vị chi chưa có hội viên tiên phong, nòng cốt (0/40 hội viên)",
 		"refs": ["chi"],
 		"details": {"pioneer": 0, "total": 40},
 	}} with input as inp
@@ -58,7 +58,7 @@ test_fail_missing_month if {
 	acts := object.remove(activities, ["to-2"])
 	vs := t.violation with input as input_with([model], good_stats, acts)
 	vs == {{
-		"msg": "Chi hội chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2024-07",
+		"msg": "Chi hội Đơn vị chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2024-07",
 		"refs": ["chi"],
 		"details": {"missing_months": ["2024-07"]},
 	}}
@@ -67,18 +67,18 @@ test_fail_missing_month if {
 test_as_of_month_does_not_count if {
 	acts := {"chi": [{"month": "2024-09", "kind": "meeting", "attendees": 30}]}
 	vs := t.violation with input as input_with([model], good_stats, acts)
-	msgs(vs) == {"Chi hội chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08"}
+	msgs(vs) == {"Chi hội Đơn vị chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08"}
 }
 
 test_months_param if {
 	vs := t.violation with input as good with data.params as {"TB-09": {"months": 4}}
-	msgs(vs) == {"Chi hội chi không có sinh hoạt trong 1/4 tháng trước ngày số liệu: 2024-05"}
+	msgs(vs) == {"Chi hội Đơn vị chi không có sinh hoạt trong 1/4 tháng trước ngày số liệu: 2024-05"}
 }
 
 test_fail_hardship_share_below if {
 	inp := input_with([model], object.union(good_stats, {"hardship_recorded": 35}), activities)
 	t.violation == {{
-		"msg": "Chi hội chi mới nắm hoàn cảnh của 35/40 hội viên (87.5%), dưới mức 90%",
+		"msg": "Chi hội Đơn vị chi mới nắm hoàn cảnh của 35/40 hội viên (87,5\u00a0%), dưới mức 90,0\u00a0%",
 		"refs": ["chi"],
 		"details": {"hardship_recorded": 35, "total": 40},
 	}} with input as inp
@@ -86,7 +86,7 @@ test_fail_hardship_share_below if {
 
 test_fail_needs_share_below if {
 	inp := input_with([model], object.union(good_stats, {"needs_recorded": 0}), activities)
-	msgs(t.violation) == {"Chi hội chi mới nắm nhu cầu của 0/40 hội viên (0%), dưới mức 90%"} with input as inp
+	msgs(t.violation) == {"Chi hội Đơn vị chi mới nắm nhu cầu của 0/40 hội viên (0,0\u00a0%), dưới mức 90,0\u00a0%"} with input as inp
 }
 
 test_pass_share_exactly_at_threshold if {
@@ -96,14 +96,14 @@ test_pass_share_exactly_at_threshold if {
 
 test_share_param if {
 	vs := t.violation with input as good with data.params as {"TB-09": {"recorded_share": 0.95}}
-	msgs(vs) == {"Chi hội chi mới nắm nhu cầu của 36/40 hội viên (90%), dưới mức 95%"}
+	msgs(vs) == {"Chi hội Đơn vị chi mới nắm nhu cầu của 36/40 hội viên (90,0\u00a0%), dưới mức 95,0\u00a0%"}
 }
 
 test_fail_everything_for_empty_branch if {
 	vs := t.violation with input as input_with([model], {}, {})
 	msgs(vs) == {
-		"Chi hội chi chưa có hội viên tiên phong, nòng cốt (0/0 hội viên)",
-		"Chi hội chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08",
+		"Chi hội Đơn vị chi chưa có hội viên tiên phong, nòng cốt (0/0 hội viên)",
+		"Chi hội Đơn vị chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08",
 	}
 }
 
@@ -131,11 +131,11 @@ test_months_before_the_reform_from_predecessors if {
 
 test_missing_months_say_which_came_from_predecessors if {
 	inp := reform_input([old_branch([meeting("2025-06"), meeting("2025-07")])], {"to-1": [meeting("2025-07")]})
-	msgs(t.violation) == {"Chi hội chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2025-05 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+	msgs(t.violation) == {"Chi hội Đơn vị chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2025-05 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
 }
 
 # The predecessor's July (after the 1 July start) is not the branch's.
 test_predecessor_months_stop_at_the_start if {
 	inp := reform_input([old_branch([meeting("2025-06"), meeting("2025-07")])], {})
-	msgs(t.violation) == {"Chi hội chi không có sinh hoạt trong 2/3 tháng trước ngày số liệu: 2025-05, 2025-07 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+	msgs(t.violation) == {"Chi hội Đơn vị chi không có sinh hoạt trong 2/3 tháng trước ngày số liệu: 2025-05, 2025-07 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
 }

@@ -177,7 +177,7 @@ func TestDefaults(t *testing.T) {
 		{"image", c.Image, "ghcr.io/vungmanh/vungmanh:0.1.0"},
 		{"args", c.Args, []string{
 			"run", "--snapshot=gs://exports/thai-binh", "--out=gs://reports/vungmanh", "--run-id=$(JOB_NAME)",
-			"--lang=vi", "--formats=json,html,csv,parquet,xlsx", "--fail-on=never", "--max-bad-rows=1%",
+			"--lang=vi", "--timezone=Asia/Ho_Chi_Minh", "--formats=json,html,csv,parquet,xlsx", "--fail-on=never", "--max-bad-rows=1%",
 			"--eval-timeout=5s", "--timeout=1h", "--log-format=json", "--log-level=info", "--progress=false",
 		}},
 		{"env", c.Env, []corev1.EnvVar{
@@ -298,7 +298,7 @@ func TestNonDefaults(t *testing.T) {
 		"run", "--snapshot=gs://exports/thai-binh", "--out=gs://reports/vungmanh", "--run-id=$(JOB_NAME)",
 		"--policies=gs://policies/thai-binh.tar.gz",
 		"--params=/etc/vungmanh/config/params.yaml", "--waivers=/etc/vungmanh/config/waivers.yaml",
-		"--lang=en", "--formats=json,xlsx", "--fail-on=error", "--max-bad-rows=1%", "--eval-timeout=5s",
+		"--lang=en", "--timezone=Asia/Ho_Chi_Minh", "--formats=json,xlsx", "--fail-on=error", "--max-bad-rows=1%", "--eval-timeout=5s",
 		"--timeout=2h", "--workers=4", "--log-format=json", "--log-level=info", "--progress=false",
 	}
 	if diff := cmp.Diff(wantArgs, c.Args); diff != "" {

@@ -93,7 +93,7 @@ func TestRunEndToEnd(t *testing.T) {
 	for _, e := range entries {
 		files = append(files, e.Name())
 	}
-	if diff := cmp.Diff([]string{"findings.csv", "manifest.json", "report.html", "report.json", "report.xlsx", "results.parquet"}, files); diff != "" {
+	if diff := cmp.Diff([]string{"findings.csv", "manifest.json", "report.html", "report.json", "report.xlsx", "results.parquet", "summary.json", "units"}, files); diff != "" {
 		t.Errorf("run folder (-want +got):\n%s", diff)
 	}
 	msg, _ := os.ReadFile(term)
@@ -126,8 +126,8 @@ func TestRunEndToEnd(t *testing.T) {
 			t.Fatalf("latest.json points at %q, want the second run (a report is published with exit code 4)", l2.RunID)
 		}
 		entries, _ := os.ReadDir(filepath.Join(out, l2.Path))
-		if len(entries) != 3 {
-			t.Errorf("--formats json,csv wrote %d files, want report.json, findings.csv, manifest.json", len(entries))
+		if len(entries) != 4 {
+			t.Errorf("--formats json,csv wrote %d files, want report.json, findings.csv, summary.json, manifest.json", len(entries))
 		}
 		rep2 := readReport(t, out, l2)
 		if rep2.Delta == nil || rep2.Delta.PreviousRun != l.RunID {

@@ -158,6 +158,19 @@ func TestThaiBinhFigures(t *testing.T) {
 		}
 	}
 
+	// ... and on the target cards of the root page: TB-01 passes for 104
+	// of 242 communes, TB-02 for 98.
+	for id, want := range map[string]string{"TB-01": "Đạt 104/242", "TB-02": "Đạt 98/242"} {
+		i := bytes.Index(page, []byte(`id="target-`+id+`"`))
+		if i < 0 {
+			t.Errorf("report.html has no card for %s", id)
+			continue
+		}
+		if card, _, _ := strings.Cut(string(page[i:]), "</article>"); !strings.Contains(card, want) {
+			t.Errorf("report.html's %s card lacks %q:\n%s", id, want, card)
+		}
+	}
+
 	total, pass, _ := district("TB-05", "Thái Thụy")
 	check("Thái Thụy branches (TB-05)", total, 254)
 	check("Thái Thụy TB-05 pass", pass, 254)

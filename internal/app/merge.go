@@ -62,6 +62,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 		opts = append(opts, checker.WithEvalTimeout(d))
 	}
 	opts = append(opts, checker.WithMaxViolations(set.MaxViolations, set.MaxTargetViolations))
+	var params map[string]any
 	if len(set.Params) > 0 && !bytes.Equal(set.Params, []byte("null")) {
 		dec := json.NewDecoder(bytes.NewReader(set.Params))
 		dec.UseNumber()
@@ -70,6 +71,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 			return nil, fmt.Errorf("decode the shards' params: %w", err)
 		}
 		opts = append(opts, checker.WithParams(p))
+		params = p
 	}
 	if set.Waivers != nil {
 		opts = append(opts, checker.WithWaivers(set.Waivers, asOf))
@@ -109,7 +111,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 		lang = m.lang
 	}
 	in := publishInput{runID: m.runID, started: started, snap: m.snap, polSHA: m.pol.SHA256(), outcome: outcome,
-		shards: m.count, formats: formats, lang: lang, overwrite: true, log: m.log}
+		shards: m.count, formats: formats, lang: lang, goals: goals(params), overwrite: true, log: m.log}
 	url, err := publish(ctx, b, out, in)
 	if err != nil {
 		return nil, err

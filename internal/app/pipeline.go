@@ -96,6 +96,15 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		return nil, perr
 	}
 	if err != nil {
+		if exitCode(err) == ExitData {
+			// The people who prepare the export see why in a run folder
+			// of its own; latest.json stays where it was.
+			if dir, perr := publishStopped(ctx, rc, b, pol.SHA256(), err); perr != nil {
+				log.Warn().Err(perr).Msg("the data-quality report of the stopped run was not published")
+			} else if dir != "" {
+				log.Info().Str("report", dir).Msg("published the data-quality report of the stopped run (latest.json not moved)")
+			}
+		}
 		return nil, err
 	}
 	defer snap.Release()
@@ -159,7 +168,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		return publishShard(ctx, b, rc, shardRun{runID: runID, snap: snap, pol: pol, params: params, waivers: waivers, outcome: out})
 	}
 	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
-		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, overwrite: s.RunID != "",
+		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, timezone: s.Timezone, goals: goals(params), overwrite: s.RunID != "",
 		release: snap.Release, inventory: inv, log: log}
 	dir, err := publish(ctx, b, s.Out, in)
 	if err != nil {

@@ -30,6 +30,10 @@ type publishInput struct {
 	shards  int
 	formats []string
 	lang    string
+	// timezone of the run time shown ("": report.DefaultTimezone).
+	timezone string
+	// goals of the targets, from --params.
+	goals map[string]report.Goal
 	// overwrite lets a retried run with a given --run-id rewrite its folder.
 	overwrite bool
 	// release, when set, is called once the report is built: the snapshot
@@ -72,6 +76,10 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 		in.log.Warn().Msg("no usable previous run: the report has no delta")
 	}
 	rep.Delta = report.Delta(prev, rep, report.AcrossLineage(links))
+	rep.History = readHistory(ctx, b, rep, in.log)
+	if rep.Location, err = location(in.timezone); err != nil {
+		return "", err
+	}
 	rendered, err := render(ctx, rep, in.formats, in.lang)
 	if err != nil {
 		return "", err
@@ -164,6 +172,8 @@ func buildReport(in publishInput) *report.Report {
 		DataQuality:     in.snap.Findings,
 		Waivers:         in.outcome.Waivers,
 		Shards:          in.shards,
+		Units:           siteUnits(in.snap),
+		Goals:           in.goals,
 	})
 }
 

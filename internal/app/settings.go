@@ -45,6 +45,7 @@ type runSettings struct {
 	Params         string
 	Waivers        string
 	Lang           string
+	Timezone       string
 	Formats        []string
 	RunID          string
 	Workers        int
@@ -80,6 +81,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.Params, "params", "", "YAML file of target parameters (local or gs://)")
 	fs.StringVar(&s.Waivers, "waivers", "", "YAML file of waivers (local or gs://)")
 	fs.StringVar(&s.Lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
+	fs.StringVar(&s.Timezone, "timezone", report.DefaultTimezone, "IANA time zone of the run time shown in the reports")
 	fs.StringSliceVar(&s.Formats, "formats", slices.Clone(Formats), "report formats to write, comma-separated (report.json and manifest.json are always written)")
 	fs.StringVar(&s.RunID, "run-id", "", "run id (default: <UTC yyyymmddThhmmssZ>-<8 hex of sha256(snapshot+policies)>)")
 	fs.IntVar(&s.Workers, "workers", runtime.NumCPU(), "evaluation parallelism")
@@ -292,6 +294,9 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 		return err
 	}
 	if err := checkLocation("out", s.Out); err != nil {
+		return err
+	}
+	if _, err := location(s.Timezone); err != nil {
 		return err
 	}
 	if s.Lang != "vi" && s.Lang != "en" {

@@ -12,7 +12,8 @@
 //	rep := report.Build(report.Inputs{RunID: id, Snapshot: ..., Targets: ..., Results: ...})
 //	prev, skipped, err := report.Previous(ctx, bucket, rep) // nil when none; skipped: deleted or damaged runs
 //	rep.Delta = report.Delta(prev, rep)            // nil when prev is nil
-//	files, err := report.Render(ctx, rep, formats, lang, mem)
+//	rep.History, err = report.History(ctx, bucket, rep, warn) // trends
+//	files, err := report.Render(ctx, rep, formats, lang, mem) // the site, summary.json...
 //	published, err := report.Publish(ctx, bucket, rep, files)
 //
 // Build sorts every list (targets by id; by_unit by level then unit id;
@@ -28,7 +29,8 @@
 // shows as resolved and new.
 //
 // Summary.subjects counts (target, subject) results. Percentages in the
-// HTML and XLSX are pass / (total - skipped).
+// HTML and XLSX are pass / (pass + fail + waived): skipped subjects,
+// evaluation errors and subjects not evaluated are shown apart.
 //
 // # Personal data
 //
@@ -42,23 +44,36 @@
 //
 //   - report.json: JSON, validated in tests against schema/report.schema.json
 //     (JSON Schema 2020-12; schema.Validate).
-//   - report.html: HTML, one self-contained page (inline CSS and SVG, no script,
-//     nothing fetched) in Vietnamese (Vietnamese) or English; every label is in
-//     the catalogue of messages.go; numbers 1.234, 48,5 %, dates 30/09/2024;
-//     readable on a phone and printable on A4. At most HTMLFindingsPerTarget
-//     findings per target are listed; the rest are counted. Each card has a
-//     bar per district, or per commune where there are no districts: in
-//     such a province a commune-scope target's by_unit holds the province
-//     only, so its commune bars (and its worst units) are counted from the
-//     target's results; report.xlsx does the same for its summary rows.
-//     Bars and those rows are in Vietnamese alphabetical order
-//     (golang.org/x/text/collate: "Dương Kinh", "Đông Hưng", "Thái Thụy").
-//     Each worst unit shows its parent's name when the parent is not the
-//     province (many branches have a "Tổ phụ nữ số 2"), and its id too when
-//     name and parent still coincide. After the cards, a "Mô hình" (Models)
-//     section shows inventory.models: per model type its active models, the
-//     communes and branches with one and its models not active, then a table
-//     per district (same order) of the active figures of each type.
+//   - report.html and units/<file>.html: Site, the report site (docs/reports.md).
+//     report.html is the root unit's page (a synthetic national unit when
+//     the snapshot has several roots), units/<file>.html the page of every
+//     province, district and commune with results below it (PageFile: the
+//     id when it is a plain file name, else 16 hex of its sha256). The tree
+//     comes from Inputs.Units (every unit, with its kind), or from the
+//     results' paths without them; each result counts under every unit of
+//     its path and its subject (tree.go). Each page: breadcrumbs up; a
+//     matrix of child units × targets (rate over evaluated subjects, i.e.
+//     pass + fail + waived; sticky header; a filter box of a few lines of
+//     inline script, the only script); a card per target with errors and
+//     not-evaluated subjects apart, the change since the previous run, a
+//     trend from Report.History (summary.json of earlier runs, History)
+//     and the pace to a Goal; the findings of the unit's own subjects
+//     (each finding on the page of the deepest province, district or
+//     commune of its subject and path), at most HTMLFindingsPerTarget per
+//     target. Labels carry the unit's kind ("Huyện Đông Hưng") and, where
+//     two provinces, districts or communes share one, their parent's name;
+//     rows are in Vietnamese order with numbers by value
+//     (golang.org/x/text/collate, collate.Numeric). The root page adds the
+//     "Mô hình" (Models) section from inventory.models, waivers and data
+//     quality. Every label is in the catalogue of messages.go; numbers
+//     1.234, 48,5 %, dates 30/09/2024, the run time in Report.Location
+//     (Asia/Ho_Chi_Minh by default). A stopped run (Run.Status
+//     StatusStopped, exit 3) gets one page listing its data-quality
+//     findings. HTML renders the root page alone.
+//   - summary.json: Summarise, the counts per target and per unit (units
+//     with a page at most two levels below the root), read by later runs'
+//     History: the newest run of each earlier as_of, up to HistoryRuns,
+//     damaged ones skipped with a warning.
 //   - findings.csv: FindingsCSV, UTF-8 with BOM, one row per violation;
 //     path and refs joined with ";". Spreadsheets split a CSV on ',' or,
 //     in locales whose list separator is ';' (Vietnamese among them), on
@@ -77,7 +92,9 @@
 // (its messages are the policies' Vietnamese), and the HTML's
 // data-quality table names each table ("Đơn vị (units)").
 //   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
-//   - report.xlsx: XLSX, summary and findings sheets, labels by language.
+//   - report.xlsx: XLSX, summary, findings, units (each unit's path and
+//     rates) and models sheets, labels by language; each sheet declares its
+//     used range, freezes its header and has an autofilter and widths.
 //     Counts and rates are numbers (a rate is the ratio 0..1) with custom
 //     number formats (xlsxNumFmts): in Vietnamese counts show literal dots
 //     (1.797 in any spreadsheet program) and rates "0.0 %" tagged
@@ -88,7 +105,8 @@
 //
 // # Publishing
 //
-// Publish writes <name>/runs/<as_of>/<run_id>/ file by file, each with a
+// Publish writes <name>/runs/<as_of>/<run_id>/ file by file (16 at a
+// time: a national site has some 11,000 pages), each with a
 // does-not-exist precondition (identical bytes already there are accepted;
 // AllowOverwrite lets a retried run with an explicit --run-id replace the
 // files of its own incomplete folder), then manifest.json, and only then
@@ -111,4 +129,6 @@
 // for the next one, down to no delta at all; Publish replaces a latest.json
 // that names no run folder, or that points at a run whose manifest.json is
 // gone, whatever its as_of. Only storage errors (a network fault) fail.
+// newer (a backfilled as_of). KeepLatest publishes a folder without
+// moving latest.json (the data-quality report of a stopped run).
 package report

@@ -292,106 +292,6 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 	return buf.Bytes(), nil
 }
 
-// XLSX renders report.xlsx: a summary sheet (one row per target, then one
-// per district or commune of its roll-up) and a findings sheet (one row
-// per violation, as findings.csv), with labels in lang.
-func XLSX(r *Report, lang Lang) ([]byte, error) {
-	f := excelize.NewFile()
-	defer f.Close()
-	f.SetZipWriter(fastZip)
-	sum, det := lang.T("sheet_summary"), lang.T("sheet_findings")
-	if err := f.SetSheetName("Sheet1", sum); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	if _, err := f.NewSheet(det); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F3E5F5"}, Pattern: 1}})
-	nf := xlsxNumFmts[lang]
-	count, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &nf.count})
-	pct, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &nf.percent})
-	sw, err := f.NewStreamWriter(sum)
-	if err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	_ = sw.SetColWidth(1, 1, 10)
-	_ = sw.SetColWidth(2, 2, 50)
-	head := []any{}
-	for _, k := range []string{"target", "title", "level", "unit", "total", "pass", "fail", "waived", "skipped", "error", "rate"} {
-		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
-	}
-	col := newCollator() // this rendering's own: see HTML
-	row := 1
-	if err := sw.SetRow(cell(1, row), head); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	for _, t := range r.Targets {
-		title := t.Title
-		if lang == English && t.TitleEn != "" {
-			title = t.TitleEn
-		}
-		n := func(v int) excelize.Cell { return excelize.Cell{StyleID: count, Value: v} }
-		lines := [][]any{{t.ID, title, "", "", n(t.Total), n(t.Pass), n(t.Fail), n(t.Waived), n(t.Skipped), n(t.Error),
-			excelize.Cell{StyleID: pct, Value: ratio(t.Pass, t.Total-t.Skipped)}}}
-		units := unitRows(t, targetResults(r, t.ID))
-		level := "commune"
-		if slices.ContainsFunc(units, func(u UnitCount) bool { return u.Level == "district" }) {
-			level = "district"
-		}
-		var rows []UnitCount
-		for _, u := range units {
-			if u.Level == level {
-				rows = append(rows, u)
-			}
-		}
-		slices.SortStableFunc(rows, func(a, b UnitCount) int { return compareUnitNames(col, a, b) })
-		for _, u := range rows {
-			lines = append(lines, []any{t.ID, "", lang.T("level_" + u.Level), u.Name, n(u.Total), n(u.Pass), n(u.Fail), n(u.Waived),
-				n(u.Skipped), n(u.Error), excelize.Cell{StyleID: pct, Value: ratio(u.Pass, u.Total-u.Skipped)}})
-		}
-		for _, l := range lines {
-			row++
-			if err := sw.SetRow(cell(1, row), l); err != nil {
-				return nil, fmt.Errorf("write report.xlsx: %w", err)
-			}
-		}
-	}
-	if err := sw.Flush(); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	dw, err := f.NewStreamWriter(det)
-	if err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	head = head[:0]
-	for _, k := range []string{"target", "subject_id", "level", "unit", "path", "status", "messages", "finding_key"} {
-		head = append(head, excelize.Cell{StyleID: bold, Value: lang.T(k)})
-	}
-	if err := dw.SetRow("A1", head); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	names := unitNames(r)
-	why := newReasons(lang, r, names)
-	row = 1
-	for _, fd := range r.Findings {
-		for _, m := range rowMessages(fd, why) {
-			row++
-			if err := dw.SetRow(cell(1, row), []any{fd.Target, fd.Subject, lang.T("level_" + fd.SubjectLevel),
-				fd.SubjectName, pathNames(fd.Path, names), lang.T(string(fd.Status)), m, fd.Key}); err != nil {
-				return nil, fmt.Errorf("write report.xlsx: %w", err)
-			}
-		}
-	}
-	if err := dw.Flush(); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	var buf bytes.Buffer
-	if _, err := f.WriteTo(&buf); err != nil {
-		return nil, fmt.Errorf("write report.xlsx: %w", err)
-	}
-	return buf.Bytes(), nil
-}
-
 // xlsxNumFmts are the number formats of the summary sheet's counts and
 // rates. The cells hold numbers (a rate is a ratio 0..1); only the shown
 // text follows the language (spec/reports.md: 1.234, 48,5 %).
@@ -490,22 +390,40 @@ func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem mem
 	names := make([]string, len(todo))
 	data := make([][]byte, len(todo))
 	errs := make([]error, len(todo))
+	var site map[string][]byte
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range todo {
 		g.Go(func() error {
+			if f == FormatHTML {
+				names[i] = HTMLName
+				site, errs[i] = Site(r, lang)
+				return nil
+			}
 			names[i], data[i], errs[i] = renderOne(ctx, r, f, lang, mem)
 			return nil
 		})
 	}
 	_ = g.Wait()
-	out := make(map[string][]byte, len(todo))
+	out := make(map[string][]byte, len(todo)+len(site)+1)
 	for i := range todo {
 		if errs[i] != nil {
 			return nil, errs[i]
 		}
-		out[names[i]] = data[i]
+		if todo[i] != FormatHTML {
+			out[names[i]] = data[i]
+		}
 	}
+	for k, v := range site {
+		out[k] = v
+	}
+	// summary.json, read by later runs for their trends, is always
+	// written (spec/reports.md: every publish).
+	sj, err := SummaryJSON(r)
+	if err != nil {
+		return nil, err
+	}
+	out[SummaryName] = sj
 	return out, nil
 }
 
@@ -516,6 +434,7 @@ func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.A
 		b, err := JSON(r)
 		return JSONName, b, err
 	case FormatHTML:
+		// The site: report.html and units/*.html (Render adds the pages).
 		b, err := HTML(r, lang)
 		return HTMLName, b, err
 	case FormatCSV:

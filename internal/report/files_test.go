@@ -89,16 +89,17 @@ func TestResultsParquetBatches(t *testing.T) {
 
 func TestXLSX(t *testing.T) {
 	for _, tc := range []struct {
-		lang                 Lang
-		summary, findings    string
-		headerA1, firstTitle string
+		lang                     Lang
+		summary, findings, units string
+		models                   string
+		headerA1, firstTitle     string
 	}{
-		{Vietnamese, "Tổng hợp", "Chi tiết", "Chỉ tiêu", "100% cơ sở hội có mô hình \"1+1\""},
-		{English, "Summary", "Findings", "Target", "Every commune union has a \"1+1\" model"},
+		{Vietnamese, "Tổng hợp", "Chi tiết", "Đơn vị", "Mô hình", "Chỉ tiêu", "100% cơ sở hội có mô hình \"1+1\""},
+		{English, "Summary", "Findings", "Units", "Models", "Target", "Every commune union has a \"1+1\" model"},
 	} {
 		t.Run(string(tc.lang), func(t *testing.T) {
 			f := openXLSX(t, built(), tc.lang)
-			if diff := cmp.Diff([]string{tc.summary, tc.findings}, f.GetSheetList()); diff != "" {
+			if diff := cmp.Diff([]string{tc.summary, tc.findings, tc.units, tc.models}, f.GetSheetList()); diff != "" {
 				t.Errorf("sheets (-want +got):\n%s", diff)
 			}
 			rows, err := f.GetRows(tc.summary)

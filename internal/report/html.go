@@ -1,12 +1,9 @@
 package report
 
 import (
-	"bytes"
 	"cmp"
-	_ "embed"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"slices"
 	"strings"
 
@@ -17,39 +14,12 @@ import (
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
-//go:embed report.html.tmpl
-var htmlSource string
-
-var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
-	"f1": func(f float64) string { return fmt.Sprintf("%.1f", f) },
-}).Parse(htmlSource))
-
 // HTMLFindingsPerTarget caps the findings listed per target in report.html;
 // the rest are counted, and all of them are in findings.csv and report.xlsx.
 const HTMLFindingsPerTarget = 200
 
 // WorstUnitsPerTarget is how many units the "needing attention" list shows.
 const WorstUnitsPerTarget = 5
-
-type htmlView struct {
-	L               Lang
-	Title           string
-	Province        string
-	AsOf, RunTime   string
-	RunID           string
-	Overall         string
-	OverallWidth    float64
-	Summary         []kv
-	HasPrevious     bool
-	PoliciesChanged bool
-	Cards           []card
-	WaiversApplied  string
-	WaiversExpired  []waiverRow
-	WaiversUnused   []waiverRow
-	DQ              []kv
-	DQRows          []dqRow
-	Models          modelsView
-}
 
 // modelsView is the "Mô hình" section: report.json's inventory.models, the
 // models the snapshot holds whatever the policies. Shown is false when the
@@ -86,19 +56,13 @@ type card struct {
 	Width                            float64
 	Class                            string
 	Change, ChangeClass              string
-	BarsLabel                        string
-	Bars                             []barRow
-	SVGHeight                        int
-	Worst                            []worstRow
-	Findings                         []findingRow
-	FindingsCount                    string
-	More                             string
-}
-
-type barRow struct {
-	Name, Value, Fill string
-	Y, TextY          int
-	Width             float64
+	// Errors and NotEvaluated are shown apart: they are not compliance,
+	// and the rate leaves them out.
+	Errors, NotEvaluated string
+	// Trend: SVG polyline points, and the first and last values.
+	Trend, TrendFrom, TrendTo, TrendCount string
+	Pace, PaceClass                       string
+	Worst                                 []worstRow
 }
 
 // worstRow is a unit of the "needing attention" list. Where is the name
@@ -106,8 +70,7 @@ type barRow struct {
 // same name (every branch has a "Tổ phụ nữ số 2") can be told apart; when
 // name and parent still coincide, Name carries the unit id as well.
 type worstRow struct {
-	Name, Level, Where, Value, Pct string
-	id                             string
+	Name, Level, Value, Pct, Href string
 }
 
 type findingRow struct {
@@ -136,102 +99,6 @@ func ratioClass(r float64, eligible int) string {
 		return "mid"
 	}
 	return "bad"
-}
-
-var fills = map[string]string{"good": "#2e7d32", "mid": "#ef8f00", "bad": "#c62828", "na": "#9e9e9e"}
-
-// HTML renders report.html: one self-contained page (inline CSS and SVG, no
-// script, no external resource). Percentages are pass / (total - skipped).
-func HTML(r *Report, lang Lang) ([]byte, error) {
-	v := htmlView{
-		L:               lang,
-		Title:           lang.T("doc_title"),
-		Province:        cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
-		AsOf:            lang.Date(r.Run.Snapshot.AsOf),
-		RunTime:         lang.DateTime(r.Run.FinishedAt),
-		RunID:           r.Run.ID,
-		HasPrevious:     r.Delta != nil,
-		PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
-		WaiversApplied:  lang.Int(r.Waivers.Applied),
-	}
-	names := unitNames(r)
-	var pass, eligible int
-	for _, t := range r.Targets {
-		pass += t.Pass
-		eligible += t.Total - t.Skipped
-	}
-	ov := ratio(pass, eligible)
-	v.Overall, v.OverallWidth = lang.Percent(ov), 100*ov
-	if eligible == 0 {
-		v.Overall = "–"
-	}
-	s := r.Summary
-	for _, x := range []struct {
-		k     string
-		n     int
-		class string
-	}{{"subjects", s.Subjects, ""}, {"pass", s.Pass, "good"}, {"fail", s.Fail, "bad"}, {"waived", s.Waived, ""},
-		{"skipped", s.Skipped, ""}, {"error", s.Error, "bad"}, {"not_evaluated", s.NotEvaluated, ""}} {
-		if x.n > 0 || x.k == "subjects" || x.k == "pass" || x.k == "fail" {
-			v.Summary = append(v.Summary, kv{lang.T(x.k), lang.Int(x.n), x.class})
-		}
-	}
-	before := map[string]int{}
-	if r.Delta != nil {
-		for _, d := range r.Delta.ByTarget {
-			before[d.ID] = d.PassBefore
-		}
-	}
-	byTarget := map[string][]Finding{}
-	for _, f := range r.Findings {
-		byTarget[f.Target] = append(byTarget[f.Target], f)
-	}
-	// One collator per rendering: a collate.Collator is not safe for
-	// concurrent use, and Render renders the HTML and XLSX concurrently.
-	col := newCollator()
-	why := newReasons(lang, r, names)
-	for _, t := range r.Targets {
-		results := targetResults(r, t.ID)
-		c := buildCard(t, unitRows(t, results), lang, r.Delta != nil, before, byTarget[t.ID], names, col, why)
-		c.Worst = placeWorst(c.Worst, results, names)
-		v.Cards = append(v.Cards, c)
-	}
-	for _, w := range r.Waivers.Expired {
-		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, nameOr(names, w.Unit), lang.Date(w.Expires), w.Reason})
-	}
-	for _, w := range r.Waivers.Unused {
-		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, nameOr(names, w.Unit), lang.Date(w.Expires), w.Reason})
-	}
-	dq := r.Summary.DataQuality
-	v.DQ = []kv{{lang.T("dq_fatal"), lang.Int(dq.Fatal), "bad"}, {lang.T("dq_error"), lang.Int(dq.Error), "bad"},
-		{lang.T("dq_warning"), lang.Int(dq.Warning), "mid"}}
-	type dqKey struct {
-		code snapshot.Code
-		sev  snapshot.Severity
-		tab  snapshot.Table
-	}
-	counts := map[dqKey]int{}
-	for _, f := range r.DataQuality {
-		counts[dqKey{f.Code, f.Severity, f.Table}]++
-	}
-	keys := make([]dqKey, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
-	for _, k := range keys {
-		v.DQRows = append(v.DQRows, dqRow{string(k.code), lang.T("dq_" + string(k.sev)), lang.TableName(k.tab), lang.Int(counts[k])})
-	}
-	models, err := buildModels(r, lang, names, col)
-	if err != nil {
-		return nil, fmt.Errorf("render report.html: %w", err)
-	}
-	v.Models = models
-	var buf bytes.Buffer
-	if err := htmlTemplate.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("render report.html: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 // buildModels builds the "Mô hình" section from r.Inventory. The figures
@@ -377,100 +244,6 @@ func unitRows(t TargetSummary, results []checker.Result) []UnitCount {
 	return append(slices.Clip(t.ByUnit), communes...)
 }
 
-// buildCard builds the card of target t; units are its rows (unitRows).
-func buildCard(t TargetSummary, units []UnitCount, lang Lang, hasPrev bool, before map[string]int, fs []Finding, names map[string]string, col *collate.Collator, why *reasons) card {
-	el := t.Total - t.Skipped
-	rt := ratio(t.Pass, el)
-	c := card{
-		ID: t.ID, Title: t.Title, Description: t.Description,
-		Pass: lang.Int(t.Pass), Eligible: lang.Int(el), Pct: lang.Percent(rt),
-		Width: 100 * rt, Class: ratioClass(rt, el),
-		Severity:      lang.T("severity_" + cmp.Or(t.Severity, "medium")),
-		FindingsCount: lang.Int(len(fs)),
-	}
-	if lang == English && t.TitleEn != "" {
-		c.Title = t.TitleEn
-	}
-	if el == 0 {
-		c.Pct = "–"
-	}
-	switch {
-	case !hasPrev:
-		c.Change, c.ChangeClass = lang.T("no_previous"), "na"
-	default:
-		d := t.Pass - before[t.ID]
-		switch {
-		case d > 0:
-			c.Change, c.ChangeClass = "▲ +"+lang.Int(d), "good"
-		case d < 0:
-			c.Change, c.ChangeClass = "▼ "+lang.Int(d), "bad"
-		default:
-			c.Change, c.ChangeClass = "= "+lang.T("unchanged"), "na"
-		}
-	}
-	level := ""
-	deepest := -1
-	for _, u := range units {
-		if u.Level == string(snapshot.LevelDistrict) {
-			level = u.Level
-		}
-		deepest = max(deepest, levelRank(u.Level))
-	}
-	if level == "" {
-		level = string(snapshot.LevelCommune)
-	}
-	if level == string(snapshot.LevelDistrict) {
-		c.BarsLabel = lang.T("by_district")
-	} else {
-		c.BarsLabel = lang.T("by_commune")
-	}
-	var rows []UnitCount
-	var worst []UnitCount
-	for _, u := range units {
-		if u.Level == level {
-			rows = append(rows, u)
-		}
-		if levelRank(u.Level) == deepest && u.Fail+u.Error > 0 {
-			worst = append(worst, u)
-		}
-	}
-	slices.SortStableFunc(rows, func(a, b UnitCount) int { return compareUnitNames(col, a, b) })
-	for i, u := range rows {
-		ue := u.Total - u.Skipped
-		ur := ratio(u.Pass, ue)
-		c.Bars = append(c.Bars, barRow{
-			Name: cmp.Or(u.Name, u.UnitID), Value: lang.Int(u.Pass) + "/" + lang.Int(ue) + " · " + lang.Percent(ur),
-			Fill: fills[ratioClass(ur, ue)], Y: i * 22, TextY: i*22 + 14, Width: 250 * ur,
-		})
-	}
-	c.SVGHeight = len(rows) * 22
-	slices.SortStableFunc(worst, func(a, b UnitCount) int {
-		ra, rb := ratio(a.Pass, a.Total-a.Skipped), ratio(b.Pass, b.Total-b.Skipped)
-		return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(b.Fail+b.Error, a.Fail+a.Error), compareUnitNames(col, a, b))
-	})
-	for _, u := range worst[:min(len(worst), WorstUnitsPerTarget)] {
-		ue := u.Total - u.Skipped
-		c.Worst = append(c.Worst, worstRow{
-			Name: cmp.Or(u.Name, u.UnitID), id: u.UnitID, Level: lang.T("level_" + u.Level),
-			Value: lang.Int(u.Pass) + "/" + lang.Int(ue), Pct: lang.Percent(ratio(u.Pass, ue)),
-		})
-	}
-	for i, f := range fs {
-		if i == HTMLFindingsPerTarget {
-			c.More = fmt.Sprintf(lang.T("more_findings"), lang.Int(len(fs)-i))
-			break
-		}
-		c.Findings = append(c.Findings, findingRow{
-			Subject:     cmp.Or(f.SubjectName, f.Subject) + " (" + f.Subject + ")",
-			Path:        pathNames(f.Path, names),
-			Status:      lang.T(string(f.Status)),
-			StatusClass: statusClass(f.Status),
-			Messages:    findingMessages(f, lang, why),
-		})
-	}
-	return c
-}
-
 func statusClass(s checker.Status) string {
 	switch s {
 	case checker.StatusFail, checker.StatusError:
@@ -498,69 +271,13 @@ func findingMessages(f Finding, lang Lang, why *reasons) []string {
 // newCollator returns a collator of Vietnamese: "Đông Hưng" sorts after
 // "Dương" and before "Vũ Thư", "Ân Thi" after "An Lão" (byte order puts
 // every accented capital after Z).
-func newCollator() *collate.Collator { return collate.New(language.Vietnamese) }
+// Numbers inside names compare by value: Phường 2 before Phường 10.
+func newCollator() *collate.Collator { return collate.New(language.Vietnamese, collate.Numeric) }
 
 // compareUnitNames orders units by their shown name in Vietnamese order,
 // then by unit id.
 func compareUnitNames(col *collate.Collator, a, b UnitCount) int {
 	return cmp.Or(col.CompareString(cmp.Or(a.Name, a.UnitID), cmp.Or(b.Name, b.UnitID)), cmp.Compare(a.UnitID, b.UnitID))
-}
-
-// placeWorst sets each row's Where to the name of the unit's parent, taken
-// from the paths of the target's results, when that parent is not the root
-// (the province). Rows whose name and parent still coincide get their unit
-// id after the name.
-func placeWorst(rows []worstRow, results []checker.Result, names map[string]string) []worstRow {
-	if len(rows) == 0 {
-		return rows
-	}
-	type place struct {
-		parent string // "" when the parent is the root
-		known  bool
-	}
-	parent := make(map[string]place, len(rows))
-	for _, w := range rows {
-		parent[w.id] = place{}
-	}
-	found := 0
-	for i := 0; i < len(results) && found < len(parent); i++ {
-		res := &results[i]
-		if len(res.Path) > 0 {
-			if p, ok := parent[res.Path[0]]; ok && !p.known {
-				parent[res.Path[0]] = place{known: true}
-				found++
-			}
-		}
-		// The units of the path below the root, then the subject: the
-		// parent of the one at k is at k-1.
-		for k := 1; k <= len(res.Path); k++ {
-			id := res.Subject
-			if k < len(res.Path) {
-				id = res.Path[k]
-			}
-			if p, ok := parent[id]; ok && !p.known {
-				p.known = true
-				if k > 1 {
-					p.parent = res.Path[k-1]
-				}
-				parent[id] = p
-				found++
-			}
-		}
-	}
-	seen := map[[2]string]int{}
-	for i := range rows {
-		if p := parent[rows[i].id].parent; p != "" {
-			rows[i].Where = cmp.Or(names[p], p)
-		}
-		seen[[2]string{rows[i].Name, rows[i].Where}]++
-	}
-	for i := range rows {
-		if seen[[2]string{rows[i].Name, rows[i].Where}] > 1 {
-			rows[i].Name += " (" + rows[i].id + ")"
-		}
-	}
-	return rows
 }
 
 // unitNames maps unit ids to names from the roll-ups and the findings.

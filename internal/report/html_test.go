@@ -48,8 +48,7 @@ func cardHTML(t *testing.T, page []byte, id string) string {
 }
 
 var (
-	barName   = regexp.MustCompile(`<g><text x="0" y="\d+">([^<]*)</text>`)
-	worstName = regexp.MustCompile(`<tr><td>([^<]*) <span class="small">`)
+	worstName = regexp.MustCompile(`<tr><td>(?:<a href="[^"]*">)?([^<]*)(?:</a>)?</td><td class="n">`)
 )
 
 func matches(re *regexp.Regexp, s string) []string {
@@ -60,56 +59,73 @@ func matches(re *regexp.Regexp, s string) []string {
 	return out
 }
 
-// In a province without districts, a commune-scope target gets a bar per
-// commune (counted from its results) and its worst units are communes, not
-// the province; report.json keeps by_unit as the spec defines it.
-func TestHTMLBarsPerCommuneWithoutDistricts(t *testing.T) {
+// matrixRows returns the unit names of the matrix rows of page.
+func matrixRows(page []byte) []string {
+	return matches(matrixName, string(page))
+}
+
+var matrixName = regexp.MustCompile(`<tr><td class="u">(?:<a href="[^"]*">)?([^<]*)`)
+
+// In a province without districts, the root page's matrix has a row per
+// commune (linking to its page), whose cells count its results; report.json
+// keeps by_unit as the spec defines it.
+func TestMatrixPerCommuneWithoutDistricts(t *testing.T) {
 	r := Build(noDistrictsInputs())
-	page, err := HTML(r, Vietnamese)
+	pages, err := Site(r, Vietnamese)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := cardHTML(t, page, "TB-01")
-	if !strings.Contains(c, "Theo cơ sở hội") {
-		t.Error("card lacks the label of commune bars")
+	page := pages[HTMLName]
+	if diff := cmp.Diff([]string{"Xã An Thi", "Xã Bãi Sậy", "Xã Chí Minh"}, matrixRows(page)); diff != "" {
+		t.Errorf("matrix rows (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff([]string{"Xã An Thi", "Xã Bãi Sậy", "Xã Chí Minh"}, matches(barName, c)); diff != "" {
-		t.Errorf("bars (-want +got):\n%s", diff)
-	}
-	for _, v := range []string{">1/1 · 100,0\u00a0%<", ">0/1 · 0,0\u00a0%<"} {
-		if !strings.Contains(c, v) {
-			t.Errorf("card lacks bar value %q", v)
+	for _, v := range []string{"<td class=\"c good\"><b>100,0\u00a0%</b><span>1/1</span>", "<td class=\"c bad\"><b>0,0\u00a0%</b><span>0/1</span>",
+		`<a href="units/hy-xa-b.html">Xã Bãi Sậy</a>`} {
+		if !strings.Contains(string(page), v) {
+			t.Errorf("root page lacks %q", v)
 		}
 	}
+	c := cardHTML(t, page, "TB-01")
 	if diff := cmp.Diff([]string{"Xã Bãi Sậy", "Xã Chí Minh"}, matches(worstName, c)); diff != "" {
 		t.Errorf("worst units (-want +got):\n%s", diff)
+	}
+	commune := string(pages["units/hy-xa-b.html"])
+	for _, v := range []string{`<a href="../report.html">Tỉnh Hưng Yên</a>`, "chưa có mô hình", "Xã Bãi Sậy"} {
+		if !strings.Contains(commune, v) {
+			t.Errorf("commune page lacks %q", v)
+		}
 	}
 	if got := r.Targets[0].ByUnit; len(got) != 1 || got[0].Level != "province" {
 		t.Errorf("report.json by_unit changed: %+v", got)
 	}
 }
 
-// Bars and the XLSX rows follow Vietnamese alphabetical order (d < đ, a <
-// â), not byte order, which puts every accented capital after Z.
-func TestHTMLVietnameseOrder(t *testing.T) {
+// Matrix rows and the XLSX rows follow Vietnamese alphabetical order (d <
+// đ, a < â), not byte order, which puts every accented capital after Z;
+// numbers in names compare by value (Phường 2 before Phường 10).
+func TestMatrixVietnameseOrder(t *testing.T) {
 	in := fixture()
 	in.Targets = in.Targets[:1] // TB-02
-	in.Targets[0].ByUnit = []UnitCount{
-		{UnitID: "d1", Level: "district", Name: "Vũ Thư", Total: 1, Pass: 1},
-		{UnitID: "d2", Level: "district", Name: "Đông Hưng", Total: 1, Pass: 1},
-		{UnitID: "d3", Level: "district", Name: "Thái Thụy", Total: 1, Pass: 1},
-		{UnitID: "d4", Level: "district", Name: "Dương Kinh", Total: 1, Pass: 1},
-		{UnitID: "d5", Level: "district", Name: "Ân Thi", Total: 1, Pass: 1},
-		{UnitID: "d6", Level: "district", Name: "An Lão", Total: 1, Pass: 1},
+	names := []string{"Vũ Thư", "Đông Hưng", "Thái Thụy", "Dương Kinh", "Ân Thi", "An Lão", "Quận 10", "Quận 2"}
+	in.Targets[0].ByUnit = nil
+	in.Results = nil
+	in.Units = []Unit{{ID: "tb", Level: "province", Name: "Thái Bình", Kind: "tỉnh"}}
+	for i, n := range names {
+		id := fmt.Sprintf("d%d", i)
+		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Total: 1, Pass: 1})
+		in.Units = append(in.Units, Unit{ID: id, Parent: "tb", Level: "district", Name: n},
+			Unit{ID: id + "-x", Parent: id, Level: "commune", Name: "Xã " + n})
+		in.Results = append(in.Results, checker.Result{Target: "TB-02", Subject: id + "-x", SubjectLevel: "commune",
+			Path: []string{"tb", id}, Status: checker.StatusPass})
 	}
-	want := []string{"An Lão", "Ân Thi", "Dương Kinh", "Đông Hưng", "Thái Thụy", "Vũ Thư"}
+	want := []string{"An Lão", "Ân Thi", "Dương Kinh", "Đông Hưng", "Quận 2", "Quận 10", "Thái Thụy", "Vũ Thư"}
 	r := Build(in)
 	page, err := HTML(r, Vietnamese)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(want, matches(barName, cardHTML(t, page, "TB-02"))); diff != "" {
-		t.Errorf("bars (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, matrixRows(page)); diff != "" {
+		t.Errorf("matrix rows (-want +got):\n%s", diff)
 	}
 	f := openXLSX(t, r, Vietnamese)
 	rows, err := f.GetRows(Vietnamese.T("sheet_summary"))
@@ -125,48 +141,57 @@ func TestHTMLVietnameseOrder(t *testing.T) {
 	}
 }
 
-// Units of the same name in the worst-units list can be told apart: each
-// shows its parent's name (unless the parent is the province), and those
-// whose name and parent both coincide also show their id.
-func TestHTMLWorstUnitsDistinct(t *testing.T) {
+// Labels follow each unit's kind (a city is not "Huyện"), and names that
+// collide carry their parent: "Huyện Châu Thành (Tiền Giang)".
+func TestUnitLabels(t *testing.T) {
 	in := fixture()
-	in.Targets = []TargetSummary{{ID: "TB-08", Title: "Tổ phụ nữ có mô hình đồng hành", Scope: "model", Severity: "medium", Total: 4, Fail: 4,
-		ByUnit: []UnitCount{
-			{UnitID: "tb", Level: "province", Name: "Thái Bình", Total: 4, Fail: 4},
-			{UnitID: "dist-tt", Level: "district", Name: "Thái Thụy", Total: 4, Fail: 4},
-			{UnitID: "xa-1", Level: "commune", Name: "Xã Thụy Hải", Total: 3, Fail: 3},
-			{UnitID: "xa-2", Level: "commune", Name: "Xã Thụy Trường", Total: 1, Fail: 1},
-			{UnitID: "xa-1-ch1", Level: "branch", Name: "Thôn Đông", Total: 1, Fail: 1},
-			{UnitID: "xa-1-ch2", Level: "branch", Name: "Thôn Tây", Total: 2, Fail: 2},
-			{UnitID: "xa-2-ch1", Level: "branch", Name: "Thôn Đông", Total: 1, Fail: 1},
-			{UnitID: "xa-1-ch1-t2", Level: "group", Name: "Tổ phụ nữ số 2", Total: 1, Fail: 1},
-			{UnitID: "xa-1-ch2-t1", Level: "group", Name: "Tổ phụ nữ số 1", Total: 1, Fail: 1},
-			{UnitID: "xa-1-ch2-t2", Level: "group", Name: "Tổ phụ nữ số 2", Total: 1, Fail: 1},
-			{UnitID: "xa-2-ch1-t2", Level: "group", Name: "Tổ phụ nữ số 2", Total: 1, Fail: 1},
-		}}}
+	in.Targets = in.Targets[:1]
+	in.Units = []Unit{
+		{ID: "vn", Level: "", Name: "Việt Nam"},
+		{ID: "tg", Parent: "vn", Level: "province", Name: "Tiền Giang", Kind: "tỉnh"},
+		{ID: "bt", Parent: "vn", Level: "province", Name: "Bến Tre", Kind: "tỉnh"},
+		{ID: "tg-ct", Parent: "tg", Level: "district", Name: "Châu Thành", Kind: "huyện"},
+		{ID: "bt-ct", Parent: "bt", Level: "district", Name: "Châu Thành", Kind: "huyện"},
+		{ID: "tg-mt", Parent: "tg", Level: "district", Name: "TP Mỹ Tho", Kind: "thành phố"},
+		{ID: "tg-ct-1", Parent: "tg-ct", Level: "commune", Name: "Tân Hương", Kind: "xã"},
+		{ID: "bt-ct-1", Parent: "bt-ct", Level: "commune", Name: "Xã Tân Thạch", Kind: "xã"},
+		{ID: "tg-mt-1", Parent: "tg-mt", Level: "commune", Name: "Phường 1", Kind: "phường"},
+	}
 	in.Results = nil
-	for i, g := range []string{"xa-1-ch1-t2", "xa-1-ch2-t1", "xa-1-ch2-t2", "xa-2-ch1-t2"} {
-		in.Results = append(in.Results, checker.Result{Target: "TB-08", Subject: "mh-" + string(rune('a'+i)), SubjectLevel: "model",
-			SubjectName: "Mô hình", Path: []string{"tb", "dist-tt", g[:4], g[:8], g}, Status: checker.StatusFail,
-			Violations: []checker.Violation{{Msg: "chưa đạt"}}})
+	for _, u := range in.Units[6:] {
+		in.Results = append(in.Results, checker.Result{Target: "TB-02", Subject: u.ID, SubjectLevel: "commune",
+			Path: []string{"vn", u.Parent[:2], u.Parent}, Status: checker.StatusPass})
 	}
-	page, err := HTML(Build(in), Vietnamese)
-	if err != nil {
-		t.Fatal(err)
+	tr := buildTree(Build(in), Vietnamese)
+	got := map[string]string{}
+	for _, id := range []string{"tg-ct", "bt-ct", "tg-mt", "tg-ct-1", "bt-ct-1", "tg-mt-1", "tg"} {
+		got[id] = tr.nodes[id].label
 	}
-	worstRow := regexp.MustCompile(`<tr><td>([^<]*) <span class="small">([^<]*)</span>`)
-	var got []string
-	for _, m := range worstRow.FindAllStringSubmatch(cardHTML(t, page, "TB-08"), -1) {
-		got = append(got, m[1]+" | "+m[2])
-	}
-	want := []string{
-		"Tổ phụ nữ số 1 | Tổ phụ nữ · thuộc Thôn Tây",
-		"Tổ phụ nữ số 2 (xa-1-ch1-t2) | Tổ phụ nữ · thuộc Thôn Đông",
-		"Tổ phụ nữ số 2 | Tổ phụ nữ · thuộc Thôn Tây",
-		"Tổ phụ nữ số 2 (xa-2-ch1-t2) | Tổ phụ nữ · thuộc Thôn Đông",
-	}
+	want := map[string]string{"tg-ct": "Huyện Châu Thành (Tiền Giang)", "bt-ct": "Huyện Châu Thành (Bến Tre)",
+		"tg-mt": "TP Mỹ Tho", "tg-ct-1": "Xã Tân Hương", "bt-ct-1": "Xã Tân Thạch", "tg-mt-1": "Phường 1", "tg": "Tỉnh Tiền Giang"}
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("worst units (-want +got):\n%s", diff)
+		t.Errorf("labels (-want +got):\n%s", diff)
+	}
+	if tr.root.ID != "vn" || tr.nodes["tg-mt"].file != "units/tg-mt.html" {
+		t.Errorf("root %q, page of tg-mt %q", tr.root.ID, tr.nodes["tg-mt"].file)
+	}
+}
+
+// Page files are safe and stable whatever the id holds.
+func TestPageFile(t *testing.T) {
+	for _, tc := range []struct {
+		id     string
+		folded bool
+		plain  bool
+	}{{"xa-1", false, true}, {"../etc/passwd", false, false}, {"a/b", false, false}, {"<b>", false, false},
+		{".hidden", false, false}, {"XA-1", true, false}, {"", false, false}} {
+		got := PageFile(tc.id, tc.folded)
+		if (got == "units/"+tc.id+".html") != tc.plain || !validFileName(got) || got != PageFile(tc.id, tc.folded) {
+			t.Errorf("PageFile(%q, %v) = %q", tc.id, tc.folded, got)
+		}
+	}
+	if PageFile("a/b", false) == PageFile("a/c", false) {
+		t.Error("two ids share a page")
 	}
 }
 
@@ -208,9 +233,14 @@ func TestNotEvaluatedWorded(t *testing.T) {
 	machine := []string{"DQ007 on row 5124", "unit xa-tx-ch01 excluded", "ancestor xa-tx excluded"}
 	for _, lang := range []Lang{Vietnamese, English} {
 		t.Run(string(lang), func(t *testing.T) {
-			page, err := HTML(r, lang)
+			pages, err := Site(r, lang)
 			if err != nil {
 				t.Fatal(err)
+			}
+			page := pages[HTMLName]
+			var site strings.Builder
+			for _, p := range pages {
+				site.Write(p)
 			}
 			csvData, err := FindingsCSV(r, lang)
 			if err != nil {
@@ -225,9 +255,12 @@ func TestNotEvaluatedWorded(t *testing.T) {
 			for _, row := range rows {
 				sheet.WriteString(strings.Join(row, "\t") + "\n")
 			}
-			for name, text := range map[string]string{"report.html": html.UnescapeString(string(page)),
+			for name, text := range map[string]string{"the site": html.UnescapeString(site.String()),
 				"findings.csv": string(csvData), "report.xlsx": sheet.String()} {
 				for _, w := range want[lang] {
+					if name == "the site" { // units by their names, no ids
+						w = strings.ReplaceAll(w, " (xa-tx)", "")
+					}
 					if !strings.Contains(text, w) {
 						t.Errorf("%s lacks %q", name, w)
 					}

@@ -36,6 +36,32 @@ func ParseLang(s string) (Lang, error) {
 // reports. Every key exists in every language (a test checks).
 var messages = map[Lang]map[string]string{
 	Vietnamese: {
+		"by_child":                    "Theo đơn vị trực thuộc",
+		"filter":                      "Lọc đơn vị…",
+		"filter_label":                "Lọc theo tên đơn vị",
+		"rows_shown":                  "đơn vị",
+		"up":                          "Cấp trên",
+		"errors_apart":                "Lỗi đánh giá: %s đối tượng (%s), không tính vào tỷ lệ: lỗi của chỉ tiêu, không phải chưa đạt",
+		"not_evaluated_apart":         "Chưa đánh giá (lỗi dữ liệu): %s",
+		"trend":                       "Xu hướng",
+		"trend_points":                "%s lần",
+		"goal_reached":                "Đã đạt mục tiêu %s",
+		"goal_overdue":                "Mục tiêu %s đến %s đã quá hạn: hiện %s, còn thiếu %s điểm",
+		"goal_pace":                   "Mục tiêu %s đến %s: hiện %s, cần tăng +%s điểm mỗi tháng",
+		"goal_so_far":                 "; tốc độ đến nay %s điểm mỗi tháng",
+		"stopped_title":               "Lần chạy dừng vì lỗi dữ liệu",
+		"stopped_note":                "Dữ liệu xuất có lỗi nghiêm trọng nên chưa đánh giá chỉ tiêu nào. Cần sửa các lỗi dưới đây rồi xuất lại dữ liệu.",
+		"dq_where":                    "Vị trí",
+		"dq_message":                  "Mô tả",
+		"dq_value":                    "Giá trị",
+		"dq_row":                      "Dòng",
+		"sheet_units":                 "Đơn vị",
+		"model_status_active":         "Đang hoạt động",
+		"model_status_inactive":       "Không hoạt động",
+		"model_status_planned":        "Dự kiến",
+		"dq_column":                   "cột",
+		"dq_more":                     "… và %s lỗi khác (xem report.json)",
+		"matrix_note":                 "Mỗi ô: tỷ lệ đạt; dòng dưới: số đạt / số được đánh giá.",
 		"doc_title":                   "Báo cáo kết quả thực hiện chỉ tiêu",
 		"as_of":                       "Số liệu đến ngày",
 		"run_time":                    "Thời điểm chạy",
@@ -137,6 +163,32 @@ var messages = map[Lang]map[string]string{
 		"model_other":                 "Mô hình khác",
 	},
 	English: {
+		"by_child":                    "By unit below",
+		"filter":                      "Filter units…",
+		"filter_label":                "Filter by unit name",
+		"rows_shown":                  "units",
+		"up":                          "Up",
+		"errors_apart":                "Evaluation errors: %s subjects (%s), left out of the rate: a fault of the target, not a failure",
+		"not_evaluated_apart":         "Not evaluated (data errors): %s",
+		"trend":                       "Trend",
+		"trend_points":                "%s runs",
+		"goal_reached":                "Goal of %s reached",
+		"goal_overdue":                "Goal of %s by %s is overdue: %s now, %s points short",
+		"goal_pace":                   "%s by %s: %s now, +%s points a month needed",
+		"goal_so_far":                 "; %s points a month so far",
+		"stopped_title":               "Run stopped by data errors",
+		"stopped_note":                "The export has fatal data errors, so no target was evaluated. Fix the errors below and export again.",
+		"dq_where":                    "Where",
+		"dq_message":                  "Message",
+		"dq_value":                    "Value",
+		"dq_row":                      "Row",
+		"sheet_units":                 "Units",
+		"model_status_active":         "Active",
+		"model_status_inactive":       "Inactive",
+		"model_status_planned":        "Planned",
+		"dq_column":                   "column",
+		"dq_more":                     "… and %s more (see report.json)",
+		"matrix_note":                 "Each cell: pass rate; below: passing / evaluated.",
 		"doc_title":                   "Target compliance report",
 		"as_of":                       "Data as of",
 		"run_time":                    "Run time",
@@ -275,7 +327,9 @@ type reasons struct {
 	lang  Lang
 	r     *Report
 	names map[string]string
-	rows  map[dqRowKey]dqPlace // built on first use
+	// labels: names are the site's unit labels, unique (no id needed).
+	labels bool
+	rows   map[dqRowKey]dqPlace // built on first use
 }
 
 type dqRowKey struct {
@@ -333,6 +387,12 @@ func (x *reasons) text(f Finding) string {
 }
 
 func (x *reasons) unit(id string) string {
+	if x.labels {
+		if n, ok := x.names[id]; ok {
+			return n
+		}
+		return id
+	}
 	if x.names == nil {
 		x.names = unitNames(x.r)
 	}
@@ -417,4 +477,48 @@ func (l Lang) DateTime(s string) string {
 		return t.Format("2 Jan 2006 15:04 UTC")
 	}
 	return t.Format("02/01/2006 15:04 UTC")
+}
+
+// DefaultTimezone is the time zone of the run time shown in reports.
+const DefaultTimezone = "Asia/Ho_Chi_Minh"
+
+// DateTimeIn formats an RFC 3339 time in loc (nil: DefaultTimezone, UTC
+// where the zone database lacks it) with its offset: 01/10/2024 02:15
+// (UTC+07:00) in Vietnamese, 1 Oct 2024 02:15 (UTC+07:00) in English.
+func (l Lang) DateTimeIn(s string, loc *time.Location) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	if loc == nil {
+		if loc, err = time.LoadLocation(DefaultTimezone); err != nil {
+			loc = time.UTC
+		}
+	}
+	t = t.In(loc)
+	_, off := t.Zone()
+	zone := "UTC"
+	if off != 0 {
+		sign := "+"
+		if off < 0 {
+			sign, off = "-", -off
+		}
+		zone = fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	}
+	if l == English {
+		return t.Format("2 Jan 2006 15:04") + " (" + zone + ")"
+	}
+	return t.Format("02/01/2006 15:04") + " (" + zone + ")"
+}
+
+// Decimal formats f with prec decimals: 6,2 (vi), 6.2 (en).
+func (l Lang) Decimal(f float64, prec int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(f, 'f', prec, 64)
+	if l == English {
+		return s
+	}
+	return strings.Replace(s, ".", ",", 1)
 }

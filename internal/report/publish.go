@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sync/errgroup"
+
 	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
@@ -59,8 +61,14 @@ type PublishOption func(*publishOptions)
 
 type publishOptions struct {
 	overwrite    bool
+	keepLatest   bool
 	maxSwapTries int
 }
+
+// KeepLatest publishes the run folder without moving latest.json: a run
+// stopped by data quality publishes its data-quality report, which is not
+// a run that readers of latest.json should see.
+func KeepLatest() PublishOption { return func(o *publishOptions) { o.keepLatest = true } }
 
 // AllowOverwrite lets Publish rewrite the files of an incomplete run folder
 // (no manifest.json: an earlier attempt of the same run id stopped before
@@ -135,7 +143,7 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 	dir := RunDir(rep)
 	files := make(map[string][]byte, len(rendered)+1)
 	for k, v := range rendered {
-		if k == ManifestName || path.Base(k) != k {
+		if k == ManifestName || !validFileName(k) {
 			return nil, fmt.Errorf("publish %s: invalid file name %q", dir, k)
 		}
 		files[k] = v
@@ -162,6 +170,9 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 	}
 	if existing != nil {
 		p := &Published{Dir: dir, Existing: true, Report: existing}
+		if o.keepLatest {
+			return p, nil
+		}
 		if p.Latest, p.Moved, p.ReplacedLatest, err = moveLatest(ctx, b, existing, dir, o.maxSwapTries); err != nil {
 			return nil, fmt.Errorf("publish %s: %w", dir, err)
 		}
@@ -172,10 +183,10 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 		Policies: rep.Run.Policies, StartedAt: rep.Run.StartedAt, FinishedAt: rep.Run.FinishedAt,
 		ToolVersion: rep.Run.ToolVersion, OPAVersion: rep.Run.OPAVersion, Files: []ManifestFile{},
 	}
+	if err := putAll(ctx, b, dir, files, names, o.overwrite); err != nil {
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
+	}
 	for _, n := range names {
-		if err := put(ctx, b, path.Join(dir, n), files[n], o.overwrite); err != nil {
-			return nil, fmt.Errorf("publish %s: %w", dir, err)
-		}
 		sum := sha256.Sum256(files[n])
 		man.Files = append(man.Files, ManifestFile{Name: n, Size: len(files[n]), SHA256: hex.EncodeToString(sum[:])})
 	}
@@ -191,6 +202,9 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
 	p := &Published{Dir: dir, Report: rep}
+	if o.keepLatest {
+		return p, nil
+	}
 	if p.Latest, p.Moved, p.ReplacedLatest, err = moveLatest(ctx, b, rep, dir, o.maxSwapTries); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
@@ -292,6 +306,48 @@ const (
 	XLSXName     = "report.xlsx"
 	ManifestName = "manifest.json"
 )
+
+// validFileName reports whether k may be a file of a run folder: a plain
+// name, or one page of the site under units/ (see PageFile).
+func validFileName(k string) bool {
+	if storage.CheckKey(k) != nil {
+		return false
+	}
+	if dir, base, ok := strings.Cut(k, "/"); ok {
+		return dir == "units" && base != "" && path.Base(base) == base && !strings.HasPrefix(base, ".")
+	}
+	return !strings.HasPrefix(k, ".")
+}
+
+// publishWriters is how many files of a run folder are written at once:
+// a national site has some 11,000 pages, and one object at a time to
+// Cloud Storage would take minutes.
+const publishWriters = 16
+
+// putAll writes the files of a run folder (put each), publishWriters at a
+// time; the first error (in name order) is returned.
+func putAll(ctx context.Context, b storage.Bucket, dir string, files map[string][]byte, names []string, overwrite bool) error {
+	errs := make([]error, len(names))
+	var g errgroup.Group
+	g.SetLimit(publishWriters)
+	for i, n := range names {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				errs[i] = err
+				return nil
+			}
+			errs[i] = put(ctx, b, path.Join(dir, n), files[n], overwrite)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func checkPublishable(rep *Report) error {
 	for what, k := range map[string]string{"snapshot name": rep.Run.Snapshot.Name, "as_of": rep.Run.Snapshot.AsOf, "run id": rep.Run.ID} {

@@ -42,7 +42,20 @@ type Inputs struct {
 	DataQuality []snapshot.Finding
 	Waivers     checker.WaiverReport
 	Shards      int // 0 counts as 1
+	// Units is the unit hierarchy (every unit of the snapshot, or at least
+	// those on the results' paths) for the report site's pages, names and
+	// labels; not part of report.json. Without it the site derives the
+	// tree from the results' paths and the roll-ups' names.
+	Units []Unit
+	// Goals are the targets' goal and deadline from data.params.
+	Goals map[string]Goal
+	// Status is "" for a run that evaluated, StatusStopped for one stopped
+	// by data quality (exit 3): no targets, data_quality filled.
+	Status string
 }
+
+// StatusStopped is run.status of a run stopped by data quality.
+const StatusStopped = "stopped"
 
 // SnapshotInfo identifies the snapshot a run read.
 type SnapshotInfo struct {
@@ -125,11 +138,22 @@ type Report struct {
 	Delta       *DeltaSection        `json:"delta,omitempty"`
 
 	Results []checker.Result `json:"-"`
+	// Units, Goals, History and Location feed the HTML site only.
+	Units []Unit          `json:"-"`
+	Goals map[string]Goal `json:"-"`
+	// History is the summaries of earlier runs (History), oldest first.
+	History []*RunSummary `json:"-"`
+	// Location is the time zone of the run time shown in the HTML (nil:
+	// Asia/Ho_Chi_Minh).
+	Location *time.Location `json:"-"`
 }
 
 // Run is report.json's "run".
 type Run struct {
-	ID          string       `json:"id"`
+	ID string `json:"id"`
+	// Status is "stopped" for a run stopped by data quality (exit 3),
+	// absent otherwise.
+	Status      string       `json:"status,omitempty"`
 	StartedAt   string       `json:"started_at"`
 	FinishedAt  string       `json:"finished_at"`
 	ToolVersion string       `json:"tool_version"`
@@ -208,7 +232,10 @@ func Build(in Inputs) *Report {
 			Snapshot:    in.Snapshot,
 			Policies:    Policies{SHA256: in.PoliciesSHA256, Version: in.PoliciesVersion, Targets: len(in.Targets)},
 			Shards:      Shards{Count: max(in.Shards, 1)},
+			Status:      in.Status,
 		},
+		Units:       in.Units,
+		Goals:       in.Goals,
 		Targets:     make([]TargetSummary, 0, len(in.Targets)),
 		DataQuality: make([]snapshot.Finding, 0, len(in.DataQuality)),
 		Waivers:     checker.WaiverReport{Applied: in.Waivers.Applied},

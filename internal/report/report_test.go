@@ -300,9 +300,11 @@ func TestRenderFormats(t *testing.T) {
 		want    []string
 		wantErr bool
 	}{
-		{"json,html,csv,parquet,xlsx", []string{CSVName, HTMLName, JSONName, XLSXName, ParquetName}, false},
-		{"json", []string{JSONName}, false},
-		{" html , html", []string{HTMLName, JSONName}, false},
+		{"json,html,csv,parquet,xlsx", []string{CSVName, HTMLName, JSONName, XLSXName, ParquetName, SummaryName,
+			"units/dist-tt.html", "units/dist-vt.html", "units/xa-tt-1.html", "units/xa-tt-2.html", "units/xa-vt-1.html", "units/xa-vt-2.html"}, false},
+		{"json", []string{JSONName, SummaryName}, false},
+		{" html , html", []string{HTMLName, JSONName, SummaryName,
+			"units/dist-tt.html", "units/dist-vt.html", "units/xa-tt-1.html", "units/xa-tt-2.html", "units/xa-vt-1.html", "units/xa-vt-2.html"}, false},
 		{"pdf", nil, true},
 	} {
 		t.Run(tc.formats, func(t *testing.T) {
@@ -342,6 +344,11 @@ func TestHTMLStatic(t *testing.T) {
 			UnitCount{UnitID: "xa-vt-1", Level: "commune", Name: "Xã Tam Quang", Total: 1, Fail: 1})
 		noDistricts.Targets[i].ByUnit = rows
 	}
+	for i := range noDistricts.Results {
+		noDistricts.Results[i].Path = slices.DeleteFunc(slices.Clone(noDistricts.Results[i].Path), func(id string) bool {
+			return strings.HasPrefix(id, "dist-")
+		})
+	}
 	for _, tc := range []struct {
 		name    string
 		r       *Report
@@ -349,9 +356,9 @@ func TestHTMLStatic(t *testing.T) {
 		want    []string
 		wantNot []string
 	}{
-		{"vi with districts", built(), Vietnamese, []string{`lang="vi"`, "Theo huyện, thành phố", "Thái Thụy", "25,0\u00a0%", "▲ &#43;1", "30/09/2024"}, nil},
-		{"en", built(), English, []string{`lang="en"`, "By district", "25.0%", "30 Sep 2024", "Every commune union has"}, []string{"Tỷ lệ đạt chung"}},
-		{"no districts: a bar per commune", Build(noDistricts), Vietnamese, []string{"Theo cơ sở hội", ">Xã Thụy Hải</text>", ">Xã Tam Quang</text>", "Chưa có lần chạy trước"}, []string{"Theo huyện"}},
+		{"vi with districts", built(), Vietnamese, []string{`lang="vi"`, "Theo đơn vị trực thuộc", `<a href="units/dist-tt.html">Thái Thụy</a>`, "25,0\u00a0%", "▲ &#43;1", "30/09/2024"}, nil},
+		{"en", built(), English, []string{`lang="en"`, "By unit below", "25.0%", "30 Sep 2024", "Every commune union has"}, []string{"Tỷ lệ đạt chung"}},
+		{"no districts: a row per commune", Build(noDistricts), Vietnamese, []string{`<a href="units/xa-tt-1.html">Xã Thụy Hải</a>`, `<a href="units/xa-vt-1.html">Xã Tam Quang</a>`, "Chưa có lần chạy trước"}, []string{"units/dist-tt.html"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h, err := HTML(tc.r, tc.lang)
@@ -359,12 +366,12 @@ func TestHTMLStatic(t *testing.T) {
 				t.Fatal(err)
 			}
 			s := string(h)
-			for _, w := range append([]string{`name="viewport"`, "@page{size:A4", "@media print", "<svg"}, tc.want...) {
+			for _, w := range append([]string{`name="viewport"`, "@page{size:A4", "@media print", `<table class="matrix">`, `<input id="filter"`}, tc.want...) {
 				if !strings.Contains(s, w) {
 					t.Errorf("HTML lacks %q", w)
 				}
 			}
-			for _, w := range append([]string{"<script", "http://", "https://", "<img", "<link", "@import", "url("}, tc.wantNot...) {
+			for _, w := range append([]string{"<script src", "http://", "https://", "<img", "<link", "@import", "url(", "fetch(", "XMLHttpRequest"}, tc.wantNot...) {
 				if strings.Contains(s, w) {
 					t.Errorf("HTML contains %q", w)
 				}

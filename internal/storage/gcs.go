@@ -324,3 +324,25 @@ func contentType(key string) string {
 	}
 	return "application/octet-stream"
 }
+
+// Dirs returns the names of the "folders" right below prefix (a prefix
+// ending in "/", or ""), sorted: one listing with a "/" delimiter, which
+// does not enumerate the objects below them.
+func (g *GCS) Dirs(ctx context.Context, prefix string) ([]string, error) {
+	it := g.bucket.Objects(ctx, &gcs.Query{Prefix: g.prefix + prefix, Delimiter: "/"})
+	var out []string
+	for {
+		a, err := it.Next()
+		if errors.Is(err, iterator.Done) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("list %q: %w", prefix, err)
+		}
+		if a.Prefix != "" {
+			out = append(out, strings.TrimSuffix(strings.TrimPrefix(a.Prefix, g.prefix+prefix), "/"))
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}

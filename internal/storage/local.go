@@ -321,3 +321,33 @@ func syncDir(dir string) error {
 	}
 	return err
 }
+
+// Dirs returns the names of the folders right below prefix (a folder
+// path ending in "/", or "" for the root), sorted: the "directories" of
+// the keys below it. A missing folder has none.
+func (d *Dir) Dirs(ctx context.Context, prefix string) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	dir := d.root
+	if p := strings.TrimSuffix(prefix, "/"); p != "" {
+		var err error
+		if dir, err = d.path(p); err != nil {
+			return nil, fmt.Errorf("list %q: %w", prefix, err)
+		}
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list %q: %w", prefix, err)
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}

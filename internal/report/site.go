@@ -1,0 +1,644 @@
+package report
+
+import (
+	"bytes"
+	"cmp"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+//go:embed site.html.tmpl
+var siteSource string
+
+var siteTemplate = template.Must(template.New("site").Funcs(template.FuncMap{
+	"f1": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
+}).Parse(siteSource))
+
+// Goal is what data.params may give a target: a rate to reach (0..1) by a
+// date (YYYY-MM-DD). Cards show the pace it needs.
+type Goal struct {
+	Rate     float64
+	Deadline string
+}
+
+// pageView is one page of the site.
+type pageView struct {
+	L               Lang
+	Title           string
+	Unit, Kind      string
+	Crumbs          []crumb
+	Province        string
+	AsOf, RunTime   string
+	RunID           string
+	Root            bool
+	Stopped         bool
+	Overall         string
+	OverallWidth    float64
+	Summary         []kv
+	PoliciesChanged bool
+	Matrix          matrixView
+	Cards           []card
+	Groups          []findingGroup
+	WaiversApplied  string
+	WaiversExpired  []waiverRow
+	WaiversUnused   []waiverRow
+	DQ              []kv
+	DQRows          []dqRow
+	DQList          []dqLine
+	Models          modelsView
+}
+
+type crumb struct{ Label, Href string }
+
+// matrixView is the table of child units × targets.
+type matrixView struct {
+	Label   string
+	Targets []matrixHead
+	Rows    []matrixRow
+}
+
+type matrixHead struct{ ID, Title string }
+
+type matrixRow struct {
+	Name, Kind, Href string
+	Cells            []matrixCell
+}
+
+type matrixCell struct{ Pct, Count, Class string }
+
+type findingGroup struct {
+	ID, Title, Count, More string
+	Rows                   []findingRow
+}
+
+type dqLine struct{ Code, Severity, Table, Where, Message string }
+
+// Site renders the report site: report.html for the root unit and
+// units/<file>.html for every other unit with subjects below it (province,
+// district, commune; see PageFile), file name -> bytes. Every page is
+// self-contained (inline CSS, an inline SVG per trend, a small inline
+// script for the filter box) and links relatively.
+func Site(r *Report, lang Lang) (map[string][]byte, error) {
+	if r.Run.Status == StatusStopped {
+		page, err := stoppedPage(r, lang)
+		if err != nil {
+			return nil, err
+		}
+		return map[string][]byte{HTMLName: page}, nil
+	}
+	t := buildTree(r, lang)
+	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
+	s.why.names, s.why.labels = s.namesOf(), true
+	out := map[string][]byte{}
+	var walk func(n *node) error
+	walk = func(n *node) error {
+		page, err := s.page(n)
+		if err != nil {
+			return err
+		}
+		out[n.file] = page
+		for _, c := range n.children {
+			if c.page {
+				if err := walk(c); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
+	if err := walk(t.root); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// HTML renders the root page of the site, report.html.
+func HTML(r *Report, lang Lang) ([]byte, error) {
+	pages, err := Site(r, lang)
+	if err != nil {
+		return nil, err
+	}
+	return pages[HTMLName], nil
+}
+
+type siteRender struct {
+	r    *Report
+	lang Lang
+	t    *siteTree
+	why  *reasons
+	loc  *time.Location
+}
+
+// namesOf maps unit ids to their shown labels, for reasons and paths.
+func (s *siteRender) namesOf() map[string]string {
+	m := make(map[string]string, len(s.t.nodes))
+	for id, n := range s.t.nodes {
+		m[id] = n.label
+	}
+	return m
+}
+
+func (s *siteRender) kindLabel(n *node) string {
+	if n.Kind != "" {
+		return capitalise(n.Kind)
+	}
+	if n.Level == "" {
+		return ""
+	}
+	return s.lang.T("level_" + n.Level)
+}
+
+func (s *siteRender) page(n *node) ([]byte, error) {
+	r, lang := s.r, s.lang
+	v := pageView{
+		L: lang, Title: lang.T("doc_title"), Unit: n.label, Kind: s.kindLabel(n),
+		Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
+		AsOf:     lang.Date(r.Run.Snapshot.AsOf), RunTime: lang.DateTimeIn(r.Run.FinishedAt, s.loc), RunID: r.Run.ID,
+		Root: n == s.t.root, PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
+	}
+	if n == s.t.root {
+		v.Kind = ""
+	}
+	// Breadcrumbs: the root page, then each ancestor with a page.
+	var up []*node
+	for p := n.parent; p != nil; p = p.parent {
+		if p.page {
+			up = append(up, p)
+		}
+	}
+	for i := len(up) - 1; i >= 0; i-- {
+		v.Crumbs = append(v.Crumbs, crumb{up[i].label, link(n.file, up[i].file)})
+	}
+	var pass, eligible int
+	var tot counts
+	for _, c := range n.counts {
+		pass += int(c.Pass)
+		eligible += c.evaluated()
+		tot.Total += c.Total
+		tot.Pass += c.Pass
+		tot.Fail += c.Fail
+		tot.Waived += c.Waived
+		tot.Skipped += c.Skipped
+		tot.Error += c.Error
+	}
+	ov := ratio(pass, eligible)
+	v.Overall, v.OverallWidth = lang.Percent(ov), 100*ov
+	if eligible == 0 {
+		v.Overall = "–"
+	}
+	for _, x := range []struct {
+		k     string
+		n     int
+		class string
+	}{{"subjects", int(tot.Total), ""}, {"pass", int(tot.Pass), "good"}, {"fail", int(tot.Fail), "bad"},
+		{"waived", int(tot.Waived), ""}, {"skipped", int(tot.Skipped), ""}, {"error", int(tot.Error), "err"},
+		{"not_evaluated", tot.notEvaluated(), ""}} {
+		if x.n > 0 || x.k == "subjects" || x.k == "pass" || x.k == "fail" {
+			v.Summary = append(v.Summary, kv{lang.T(x.k), lang.Int(x.n), x.class})
+		}
+	}
+	children := s.t.sortedChildren(n)
+	v.Matrix = s.matrix(n, children)
+	for k, tg := range r.Targets {
+		if n.counts[k].Total == 0 {
+			continue
+		}
+		v.Cards = append(v.Cards, s.card(n, k, tg, children))
+	}
+	v.Groups = s.findings(n)
+	if n == s.t.root {
+		if err := s.rootSections(&v); err != nil {
+			return nil, fmt.Errorf("render %s: %w", n.file, err)
+		}
+	}
+	var buf bytes.Buffer
+	buf.Grow(32 << 10)
+	if err := siteTemplate.Execute(&buf, v); err != nil {
+		return nil, fmt.Errorf("render %s: %w", n.file, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func (s *siteRender) matrix(n *node, children []*node) matrixView {
+	lang := s.lang
+	var m matrixView
+	if len(children) == 0 {
+		return m
+	}
+	var cols []int
+	for k, tg := range s.r.Targets {
+		// A column per target with results below a child (a commune's
+		// own targets have none below its branches).
+		if slices.ContainsFunc(children, func(c *node) bool { return c.counts[k].Total > 0 }) {
+			cols = append(cols, k)
+			title := tg.Title
+			if lang == English && tg.TitleEn != "" {
+				title = tg.TitleEn
+			}
+			m.Targets = append(m.Targets, matrixHead{tg.ID, title})
+		}
+	}
+	m.Label = lang.T("by_child")
+	for _, c := range children {
+		row := matrixRow{Name: c.label, Kind: s.kindLabel(c)}
+		if c.page {
+			row.Href = link(n.file, c.file)
+		}
+		for _, k := range cols {
+			cc := c.counts[k]
+			ev := cc.evaluated()
+			switch {
+			case cc.Total == 0:
+				row.Cells = append(row.Cells, matrixCell{Pct: "", Count: "", Class: "none"})
+			case ev == 0:
+				cl := "na"
+				if cc.Error > 0 {
+					cl = "err"
+				}
+				row.Cells = append(row.Cells, matrixCell{Pct: "–", Count: "0/0", Class: cl})
+			default:
+				rt := ratio(int(cc.Pass), ev)
+				row.Cells = append(row.Cells, matrixCell{Pct: lang.Percent(rt), Count: lang.Int(int(cc.Pass)) + "/" + lang.Int(ev),
+					Class: ratioClass(rt, ev)})
+			}
+		}
+		m.Rows = append(m.Rows, row)
+	}
+	return m
+}
+
+// card builds the card of target k at unit n.
+func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) card {
+	lang := s.lang
+	c := n.counts[k]
+	el := c.evaluated()
+	rt := ratio(int(c.Pass), el)
+	cd := card{
+		ID: t.ID, Title: t.Title, Description: t.Description,
+		Pass: lang.Int(int(c.Pass)), Eligible: lang.Int(el), Pct: lang.Percent(rt),
+		Width: 100 * rt, Class: ratioClass(rt, el),
+		Severity: lang.T("severity_" + cmp.Or(t.Severity, "medium")),
+	}
+	if lang == English && t.TitleEn != "" {
+		cd.Title = t.TitleEn
+	}
+	if el == 0 {
+		cd.Pct = "–"
+	}
+	if c.Error > 0 {
+		cd.Errors = fmt.Sprintf(lang.T("errors_apart"), lang.Int(int(c.Error)), lang.Percent(ratio(int(c.Error), el+int(c.Error))))
+	}
+	if ne := c.notEvaluated(); ne > 0 {
+		cd.NotEvaluated = fmt.Sprintf(lang.T("not_evaluated_apart"), lang.Int(ne))
+	}
+	// The trend: earlier as_of dates, then now.
+	unit := n.ID
+	if n == s.t.root {
+		unit = ""
+	}
+	var pts []trendPoint
+	for _, h := range s.r.History {
+		if hc, ok := h.counts(t.ID, unit); ok && hc.evaluated() > 0 {
+			pts = append(pts, trendPoint{h.AsOf, ratio(int(hc.Pass), hc.evaluated()), int(hc.Pass)})
+		}
+	}
+	var prevPass *int
+	if n == s.t.root && s.r.Delta != nil {
+		for _, d := range s.r.Delta.ByTarget {
+			if d.ID == t.ID {
+				prevPass = &d.PassBefore
+			}
+		}
+	} else if len(pts) > 0 {
+		prevPass = &pts[len(pts)-1].pass
+	}
+	switch {
+	case prevPass == nil:
+		cd.Change, cd.ChangeClass = lang.T("no_previous"), "na"
+	default:
+		d := int(c.Pass) - *prevPass
+		switch {
+		case d > 0:
+			cd.Change, cd.ChangeClass = "▲ +"+lang.Int(d), "good"
+		case d < 0:
+			cd.Change, cd.ChangeClass = "▼ "+lang.Int(d), "bad"
+		default:
+			cd.Change, cd.ChangeClass = "= "+lang.T("unchanged"), "na"
+		}
+	}
+	if el > 0 {
+		pts = append(pts, trendPoint{s.r.Run.Snapshot.AsOf, rt, int(c.Pass)})
+	}
+	if len(pts) >= 2 {
+		cd.Trend = trendLine(pts)
+		cd.TrendFrom = lang.Date(pts[0].asOf) + ": " + lang.Percent(pts[0].rate)
+		cd.TrendTo = lang.Date(pts[len(pts)-1].asOf) + ": " + lang.Percent(pts[len(pts)-1].rate)
+		cd.TrendCount = fmt.Sprintf(lang.T("trend_points"), lang.Int(len(pts)))
+	}
+	if g, ok := s.r.Goals[t.ID]; ok && el > 0 {
+		cd.Pace, cd.PaceClass = pace(lang, g, s.r.Run.Snapshot.AsOf, rt, pts)
+	}
+	// Units needing attention: the children with the lowest rates.
+	var worst []*node
+	for _, ch := range children {
+		if cc := ch.counts[k]; cc.Fail+cc.Error > 0 {
+			worst = append(worst, ch)
+		}
+	}
+	slices.SortStableFunc(worst, func(a, b *node) int {
+		ca, cb := a.counts[k], b.counts[k]
+		return cmp.Or(cmp.Compare(ratio(int(ca.Pass), ca.evaluated()), ratio(int(cb.Pass), cb.evaluated())),
+			cmp.Compare(cb.Fail+cb.Error, ca.Fail+ca.Error))
+	})
+	for _, w := range worst[:min(len(worst), WorstUnitsPerTarget)] {
+		wc := w.counts[k]
+		ev := wc.evaluated()
+		row := worstRow{Name: w.label, Level: s.kindLabel(w), Value: lang.Int(int(wc.Pass)) + "/" + lang.Int(ev),
+			Pct: lang.Percent(ratio(int(wc.Pass), ev))}
+		if ev == 0 {
+			row.Pct = "–"
+		}
+		if w.page {
+			row.Href = link(n.file, w.file)
+		}
+		cd.Worst = append(cd.Worst, row)
+	}
+	return cd
+}
+
+type trendPoint struct {
+	asOf string
+	rate float64
+	pass int
+}
+
+// trendLine returns the points of an SVG polyline over a 100 × 30 box:
+// x by date, y by rate (0 at the bottom).
+func trendLine(pts []trendPoint) string {
+	t0, err0 := time.Parse(time.DateOnly, pts[0].asOf)
+	t1, err1 := time.Parse(time.DateOnly, pts[len(pts)-1].asOf)
+	span := t1.Sub(t0).Hours()
+	var b strings.Builder
+	for i, p := range pts {
+		x := 100 * float64(i) / float64(len(pts)-1)
+		if tp, err := time.Parse(time.DateOnly, p.asOf); err == nil && err0 == nil && err1 == nil && span > 0 {
+			x = 100 * tp.Sub(t0).Hours() / span
+		}
+		y := 30 - 28*p.rate - 1
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(strconv.FormatFloat(x, 'f', 1, 64) + "," + strconv.FormatFloat(y, 'f', 1, 64))
+	}
+	return b.String()
+}
+
+// pace words the pace a goal needs: points a month from now to the
+// deadline, and the pace of the trend so far when there is one.
+func pace(lang Lang, g Goal, asOf string, now float64, pts []trendPoint) (string, string) {
+	goal := lang.Percent(g.Rate)
+	dl := lang.Date(g.Deadline)
+	if now >= g.Rate-1e-9 {
+		return fmt.Sprintf(lang.T("goal_reached"), goal), "good"
+	}
+	t0, err0 := time.Parse(time.DateOnly, asOf)
+	t1, err1 := time.Parse(time.DateOnly, g.Deadline)
+	if err0 != nil || err1 != nil {
+		return "", ""
+	}
+	gap := 100 * (g.Rate - now)
+	if !t1.After(t0) {
+		return fmt.Sprintf(lang.T("goal_overdue"), goal, dl, lang.Percent(now), lang.Decimal(gap, 1)), "bad"
+	}
+	months := t1.Sub(t0).Hours() / 24 / (365.25 / 12)
+	need := gap / months
+	out := fmt.Sprintf(lang.T("goal_pace"), goal, dl, lang.Percent(now), lang.Decimal(need, 1))
+	class := "mid"
+	if len(pts) >= 2 {
+		first := pts[0]
+		tf, err := time.Parse(time.DateOnly, first.asOf)
+		if m := t0.Sub(tf).Hours() / 24 / (365.25 / 12); err == nil && m > 0 {
+			got := 100 * (now - first.rate) / m
+			out += fmt.Sprintf(lang.T("goal_so_far"), signed(lang, got))
+			if got >= need {
+				class = "good"
+			} else {
+				class = "bad"
+			}
+		}
+	}
+	return out, class
+}
+
+func signed(lang Lang, f float64) string {
+	s := lang.Decimal(math.Abs(f), 1)
+	if f < 0 {
+		return "−" + s
+	}
+	return "+" + s
+}
+
+// findings groups the findings of the unit's own subjects by target.
+func (s *siteRender) findings(n *node) []findingGroup {
+	lang := s.lang
+	var groups []findingGroup
+	byTarget := map[string]int{}
+	// Subjects shown by name; an id only where two subjects of the page
+	// share their shown text.
+	shown := make([]string, len(n.findings))
+	seen := map[string]map[string]bool{}
+	for i, fi := range n.findings {
+		f := &s.r.Findings[fi]
+		shown[i] = s.subjectText(f)
+		if seen[shown[i]] == nil {
+			seen[shown[i]] = map[string]bool{}
+		}
+		seen[shown[i]][f.Subject] = true
+	}
+	for i, fi := range n.findings {
+		f := &s.r.Findings[fi]
+		g, ok := byTarget[f.Target]
+		if !ok {
+			g = len(groups)
+			byTarget[f.Target] = g
+			title := f.Target
+			for _, t := range s.r.Targets {
+				if t.ID == f.Target {
+					title = t.Title
+					if lang == English && t.TitleEn != "" {
+						title = t.TitleEn
+					}
+				}
+			}
+			groups = append(groups, findingGroup{ID: f.Target, Title: title})
+		}
+		grp := &groups[g]
+		if len(grp.Rows) == HTMLFindingsPerTarget {
+			grp.More = "x" // counted below
+			continue
+		}
+		subj := shown[i]
+		if len(seen[subj]) > 1 {
+			subj += " (" + f.Subject + ")"
+		}
+		grp.Rows = append(grp.Rows, findingRow{
+			Subject: subj, Path: s.pathText(n, f), Status: lang.T(string(f.Status)), StatusClass: statusClass(f.Status),
+			Messages: findingMessages(*f, lang, s.why),
+		})
+	}
+	for i := range groups {
+		total := 0
+		for _, fi := range n.findings {
+			if s.r.Findings[fi].Target == groups[i].ID {
+				total++
+			}
+		}
+		groups[i].Count = lang.Int(total)
+		if groups[i].More != "" {
+			groups[i].More = fmt.Sprintf(lang.T("more_findings"), lang.Int(total-len(groups[i].Rows)))
+		}
+	}
+	return groups
+}
+
+// subjectText names a finding's subject: a unit by its label, a model by
+// its name and the unit that built it.
+func (s *siteRender) subjectText(f *Finding) string {
+	if f.SubjectLevel == "model" {
+		name := cmp.Or(f.SubjectName, f.Subject)
+		if len(f.Path) > 0 {
+			if u := s.t.nodes[f.Path[len(f.Path)-1]]; u != nil {
+				return name + " · " + u.label
+			}
+		}
+		return name
+	}
+	if u := s.t.nodes[f.Subject]; u != nil {
+		return u.label
+	}
+	return cmp.Or(f.SubjectName, f.Subject)
+}
+
+// pathText is the part of a finding's path below the page's unit.
+func (s *siteRender) pathText(n *node, f *Finding) string {
+	start := 0
+	for i, id := range f.Path {
+		if id == n.ID {
+			start = i + 1
+		}
+	}
+	if f.SubjectLevel == "model" && len(f.Path) > 0 {
+		// the model's unit is in the subject's text already
+		return s.names(f.Path[start:max(start, len(f.Path)-1)])
+	}
+	return s.names(f.Path[start:])
+}
+
+func (s *siteRender) names(ids []string) string {
+	parts := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if u := s.t.nodes[id]; u != nil {
+			parts = append(parts, u.label)
+		} else {
+			parts = append(parts, id)
+		}
+	}
+	return strings.Join(parts, " › ")
+}
+
+// rootSections fills the snapshot-wide sections of the root page: models,
+// waivers and data quality.
+func (s *siteRender) rootSections(v *pageView) error {
+	r, lang := s.r, s.lang
+	names := s.namesOf()
+	v.WaiversApplied = lang.Int(r.Waivers.Applied)
+	for _, w := range r.Waivers.Expired {
+		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
+	}
+	for _, w := range r.Waivers.Unused {
+		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
+	}
+	v.DQ, v.DQRows = dqSections(r, lang)
+	m, err := buildModels(r, lang, names, s.t.col)
+	v.Models = m
+	return err
+}
+
+func dqSections(r *Report, lang Lang) ([]kv, []dqRow) {
+	dq := r.Summary.DataQuality
+	head := []kv{{lang.T("dq_fatal"), lang.Int(dq.Fatal), "bad"}, {lang.T("dq_error"), lang.Int(dq.Error), "bad"},
+		{lang.T("dq_warning"), lang.Int(dq.Warning), "mid"}}
+	type dqKey struct {
+		code snapshot.Code
+		sev  snapshot.Severity
+		tab  snapshot.Table
+	}
+	cnt := map[dqKey]int{}
+	for _, f := range r.DataQuality {
+		cnt[dqKey{f.Code, f.Severity, f.Table}]++
+	}
+	keys := make([]dqKey, 0, len(cnt))
+	for k := range cnt {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
+	var rows []dqRow
+	for _, k := range keys {
+		rows = append(rows, dqRow{string(k.code) + " – " + lang.T("dq_"+string(k.code)), lang.T("dq_" + string(k.sev)),
+			lang.TableName(k.tab), lang.Int(cnt[k])})
+	}
+	return head, rows
+}
+
+// DQListMax caps the data-quality findings listed one by one on the page
+// of a stopped run; report.json holds them all.
+const DQListMax = 1000
+
+// stoppedPage is report.html of a run stopped by data quality: why, and
+// the data-quality findings one by one, for the people who prepare the
+// export.
+func stoppedPage(r *Report, lang Lang) ([]byte, error) {
+	v := pageView{
+		L: lang, Title: lang.T("doc_title"), Unit: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
+		Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name), AsOf: lang.Date(r.Run.Snapshot.AsOf),
+		RunTime: lang.DateTimeIn(r.Run.FinishedAt, r.Location), RunID: r.Run.ID, Root: true, Stopped: true,
+	}
+	v.DQ, v.DQRows = dqSections(r, lang)
+	for i, f := range r.DataQuality {
+		if i == DQListMax {
+			v.DQList = append(v.DQList, dqLine{Message: fmt.Sprintf(lang.T("dq_more"), lang.Int(len(r.DataQuality)-i))})
+			break
+		}
+		where := lang.TableName(f.Table)
+		if f.File != "" {
+			where += " · " + f.File
+		}
+		if f.Row > 0 {
+			where += " · " + strings.ToLower(lang.T("dq_row")) + " " + strconv.Itoa(f.Row)
+		}
+		if f.Column != "" {
+			where += " · " + lang.T("dq_column") + " " + f.Column
+		}
+		msg := lang.T("dq_" + string(f.Code))
+		if f.Value != "" {
+			msg += " · " + lang.T("dq_value") + ": " + f.Value
+		}
+		if f.Message != "" {
+			msg += " (" + f.Message + ")"
+		}
+		v.DQList = append(v.DQList, dqLine{Code: string(f.Code), Severity: lang.T("dq_" + string(f.Severity)), Where: where, Message: msg})
+	}
+	var buf bytes.Buffer
+	if err := siteTemplate.Execute(&buf, v); err != nil {
+		return nil, fmt.Errorf("render %s: %w", HTMLName, err)
+	}
+	return buf.Bytes(), nil
+}

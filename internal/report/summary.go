@@ -1,0 +1,153 @@
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// SummaryName is the file name of a run's summary.json.
+const SummaryName = "summary.json"
+
+// RunSummary is summary.json: the counts of a run per target and per unit,
+// small enough that a run can read two dozen earlier ones to draw trends
+// (spec/reports.md, History and trends).
+//
+// by_unit holds the units that have a page of their own at most two
+// levels below the root page: a province's districts and communes, a
+// post-reform province's communes, a national run's provinces and
+// districts (or, after the reform, provinces and communes). A national
+// run's commune pages therefore show no trend; a province's run does.
+type RunSummary struct {
+	APIVersion string          `json:"apiVersion"`
+	Kind       string          `json:"kind"` // RunSummary
+	RunID      string          `json:"run_id"`
+	Snapshot   string          `json:"snapshot"`
+	AsOf       string          `json:"as_of"`
+	FinishedAt string          `json:"finished_at"`
+	Status     string          `json:"status,omitempty"` // "stopped" for a run stopped by data quality
+	Policies   string          `json:"policies_sha256"`
+	Targets    []SummaryTarget `json:"targets"`
+}
+
+// SummaryTarget is one target's counts, in total and per unit.
+type SummaryTarget struct {
+	ID      string        `json:"id"`
+	Total   int           `json:"total"`
+	Pass    int           `json:"pass"`
+	Fail    int           `json:"fail"`
+	Waived  int           `json:"waived"`
+	Skipped int           `json:"skipped"`
+	Error   int           `json:"error"`
+	ByUnit  []SummaryUnit `json:"by_unit"`
+}
+
+// SummaryUnit is one target's counts under one unit.
+type SummaryUnit struct {
+	UnitID  string `json:"unit_id"`
+	Total   int    `json:"total"`
+	Pass    int    `json:"pass"`
+	Fail    int    `json:"fail"`
+	Waived  int    `json:"waived"`
+	Skipped int    `json:"skipped"`
+	Error   int    `json:"error"`
+}
+
+// summaryDepth is how many levels below the root page summary.json keeps.
+const summaryDepth = 2
+
+// Summarise returns the summary.json of a report. Lists are sorted (targets
+// by id, units by id), so the same report gives the same bytes apart from
+// run_id and finished_at.
+func Summarise(r *Report) *RunSummary {
+	s := &RunSummary{APIVersion: APIVersion, Kind: "RunSummary", RunID: r.Run.ID, Snapshot: r.Run.Snapshot.Name,
+		AsOf: r.Run.Snapshot.AsOf, FinishedAt: r.Run.FinishedAt, Status: r.Run.Status, Policies: r.Run.Policies.SHA256,
+		Targets: make([]SummaryTarget, 0, len(r.Targets))}
+	for _, t := range r.Targets {
+		s.Targets = append(s.Targets, SummaryTarget{ID: t.ID, Total: t.Total, Pass: t.Pass, Fail: t.Fail, Waived: t.Waived,
+			Skipped: t.Skipped, Error: t.Error, ByUnit: []SummaryUnit{}})
+	}
+	if len(r.Targets) == 0 {
+		return s
+	}
+	tr := buildTree(r, Vietnamese)
+	var walk func(n *node, depth int)
+	walk = func(n *node, depth int) {
+		if depth > summaryDepth {
+			return
+		}
+		if n.page && n.ID != "" {
+			for k, c := range n.counts {
+				s.Targets[k].ByUnit = append(s.Targets[k].ByUnit, SummaryUnit{UnitID: n.ID, Total: int(c.Total), Pass: int(c.Pass),
+					Fail: int(c.Fail), Waived: int(c.Waived), Skipped: int(c.Skipped), Error: int(c.Error)})
+			}
+		}
+		for _, c := range n.children {
+			if c.page {
+				walk(c, depth+1)
+			}
+		}
+	}
+	walk(tr.root, 0)
+	for k := range s.Targets {
+		slices.SortFunc(s.Targets[k].ByUnit, func(a, b SummaryUnit) int {
+			switch {
+			case a.UnitID < b.UnitID:
+				return -1
+			case a.UnitID > b.UnitID:
+				return 1
+			}
+			return 0
+		})
+	}
+	return s
+}
+
+// SummaryJSON returns summary.json's bytes.
+func SummaryJSON(r *Report) ([]byte, error) {
+	b, err := marshal(Summarise(r))
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", SummaryName, err)
+	}
+	return append(b, '\n'), nil
+}
+
+// ParseSummary reads a summary.json, checking its header.
+func ParseSummary(data []byte) (*RunSummary, error) {
+	var s RunSummary
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", SummaryName, err)
+	}
+	if s.APIVersion != APIVersion || s.Kind != "RunSummary" {
+		return nil, fmt.Errorf("parse %s: apiVersion %q kind %q, want %q \"RunSummary\"", SummaryName, s.APIVersion, s.Kind, APIVersion)
+	}
+	return &s, nil
+}
+
+// counts of target id under unit (the total when unit is "") in s; ok
+// false when s has none.
+func (s *RunSummary) counts(target, unit string) (counts, bool) {
+	for _, t := range s.Targets {
+		if t.ID != target {
+			continue
+		}
+		if unit == "" {
+			return counts{int32(t.Total), int32(t.Pass), int32(t.Fail), int32(t.Waived), int32(t.Skipped), int32(t.Error)}, true
+		}
+		i, ok := slices.BinarySearchFunc(t.ByUnit, unit, func(u SummaryUnit, id string) int {
+			switch {
+			case u.UnitID < id:
+				return -1
+			case u.UnitID > id:
+				return 1
+			}
+			return 0
+		})
+		if !ok {
+			return counts{}, false
+		}
+		u := t.ByUnit[i]
+		return counts{int32(u.Total), int32(u.Pass), int32(u.Fail), int32(u.Waived), int32(u.Skipped), int32(u.Error)}, true
+	}
+	return counts{}, false
+}

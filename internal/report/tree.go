@@ -1,0 +1,357 @@
+package report
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"regexp"
+	"slices"
+	"strings"
+
+	"golang.org/x/text/collate"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// Unit is one unit of the snapshot's hierarchy as the report site needs
+// it: not part of report.json (the caller passes it in Inputs.Units).
+// Kind is the export's free text ("xã", "phường", "thành phố"...).
+type Unit struct {
+	ID, Parent, Level, Name, Kind string
+}
+
+// counts are a target's result counts under one unit. NotEvaluated is
+// Total minus the other statuses.
+type counts struct {
+	Total, Pass, Fail, Waived, Skipped, Error int32
+}
+
+func (c *counts) add(s checker.Status) {
+	c.Total++
+	switch s {
+	case checker.StatusPass:
+		c.Pass++
+	case checker.StatusFail:
+		c.Fail++
+	case checker.StatusWaived:
+		c.Waived++
+	case checker.StatusSkipped:
+		c.Skipped++
+	case checker.StatusError:
+		c.Error++
+	}
+}
+
+func countsOf(u UnitCount) counts {
+	return counts{int32(u.Total), int32(u.Pass), int32(u.Fail), int32(u.Waived), int32(u.Skipped), int32(u.Error)}
+}
+
+// evaluated is the denominator of a rate: the subjects with a verdict
+// (neither skipped, nor an evaluation error, nor left out for bad data).
+func (c counts) evaluated() int {
+	return int(c.Pass + c.Fail + c.Waived)
+}
+
+func (c counts) notEvaluated() int {
+	return int(c.Total - c.Pass - c.Fail - c.Waived - c.Skipped - c.Error)
+}
+
+// node is a unit of the site's tree.
+type node struct {
+	Unit
+	parent   *node
+	children []*node
+	depth    int
+	// counts per target (index into Report.Targets); nil for a unit
+	// without results below it or one the site does not count (a group).
+	counts []counts
+	// findings of the subjects whose page this is (indexes into
+	// Report.Findings).
+	findings []int
+	page     bool   // has a page of its own
+	label    string // shown name: kind prefix, parent where names collide
+	file     string // page file, relative to the run folder
+}
+
+// pageLevels are the levels that get a page: a commune's page is the
+// last one and lists the findings of everything below it.
+func pageLevel(level string) bool {
+	switch snapshot.Level(level) {
+	case snapshot.LevelProvince, snapshot.LevelDistrict, snapshot.LevelCommune:
+		return true
+	}
+	return false
+}
+
+// countedLevel: units whose counts are kept (the rows of a commune's
+// matrix are its branches).
+func countedLevel(level string) bool {
+	return pageLevel(level) || level == string(snapshot.LevelBranch) || level == ""
+}
+
+// siteTree is the unit tree of a report with per-unit counts.
+type siteTree struct {
+	root  *node // the root page's unit; a synthetic one when the snapshot has several roots
+	nodes map[string]*node
+	col   *collate.Collator
+}
+
+// buildTree builds the tree from r.Units (or, without them, from the
+// results' paths and the roll-ups' names), counts every result under each
+// unit of its path and the subject itself, and gives each finding the
+// page of the deepest page unit on its path.
+func buildTree(r *Report, lang Lang) *siteTree {
+	t := &siteTree{nodes: map[string]*node{}, col: newCollator()}
+	get := func(id string) *node {
+		n := t.nodes[id]
+		if n == nil {
+			n = &node{Unit: Unit{ID: id}}
+			t.nodes[id] = n
+		}
+		return n
+	}
+	for _, u := range r.Units {
+		n := get(u.ID)
+		n.Unit = u
+	}
+	derived := len(r.Units) == 0
+	if derived {
+		names := unitNames(r)
+		for _, tg := range r.Targets {
+			for _, u := range tg.ByUnit {
+				n := get(u.UnitID)
+				n.Level, n.Name = u.Level, u.Name
+			}
+		}
+		for i := range r.Results {
+			res := &r.Results[i]
+			for k, id := range res.Path {
+				n := get(id)
+				if k > 0 && n.Parent == "" {
+					n.Parent = res.Path[k-1]
+				}
+				n.Name = cmp.Or(n.Name, names[id])
+			}
+			if res.SubjectLevel != "model" {
+				n := get(res.Subject)
+				n.Level, n.Name = cmp.Or(n.Level, res.SubjectLevel), cmp.Or(n.Name, res.SubjectName)
+				if len(res.Path) > 0 && n.Parent == "" {
+					n.Parent = res.Path[len(res.Path)-1]
+				}
+			}
+		}
+	}
+	var roots []*node
+	for _, n := range t.nodes {
+		if p := t.nodes[n.Parent]; p != nil && p != n {
+			n.parent = p
+			p.children = append(p.children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	nt := len(r.Targets)
+	ti := make(map[string]int, nt)
+	for i, tg := range r.Targets {
+		ti[tg.ID] = i
+	}
+	add := func(n *node, k int, s checker.Status) {
+		if !countedLevel(n.Level) {
+			return
+		}
+		if n.counts == nil {
+			n.counts = make([]counts, nt)
+		}
+		n.counts[k].add(s)
+	}
+	for i := range r.Results {
+		res := &r.Results[i]
+		k, ok := ti[res.Target]
+		if !ok {
+			continue
+		}
+		for _, id := range res.Path {
+			add(get(id), k, res.Status)
+		}
+		if res.SubjectLevel != "model" {
+			add(get(res.Subject), k, res.Status)
+		}
+	}
+	// The findings' pages: the deepest page unit of subject and path.
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		var at *node
+		if f.SubjectLevel != "model" {
+			if n := t.nodes[f.Subject]; n != nil && pageLevel(n.Level) {
+				at = n
+			}
+		}
+		for k := len(f.Path) - 1; at == nil && k >= 0; k-- {
+			if n := t.nodes[f.Path[k]]; n != nil && pageLevel(n.Level) {
+				at = n
+			}
+		}
+		if at != nil {
+			at.findings = append(at.findings, i)
+		}
+	}
+	// The root: the one root with results below it, else a synthetic
+	// unit over all of them (a national snapshot of provinces).
+	var counted []*node
+	for _, n := range roots {
+		if n.counts != nil {
+			counted = append(counted, n)
+		}
+	}
+	if len(counted) == 1 {
+		t.root = counted[0]
+	} else {
+		t.root = &node{Unit: Unit{Name: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name)}, children: counted,
+			counts: make([]counts, nt), label: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name)}
+		for _, c := range counted {
+			c.parent = t.root
+		}
+		for k, tg := range r.Targets {
+			t.root.counts[k] = counts{int32(tg.Total), int32(tg.Pass), int32(tg.Fail), int32(tg.Waived), int32(tg.Skipped), int32(tg.Error)}
+		}
+	}
+	t.label(lang)
+	t.files()
+	return t
+}
+
+// kindPrefixes are the words a unit's name may already start with.
+var kindPrefixes = []string{"tỉnh", "thành phố", "tp", "tp.", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn",
+	"đặc khu", "chi hội", "tổ", "thôn", "tổ dân phố", "khu phố", "ấp", "bản", "làng", "xóm", "hội lhpn"}
+
+// displayName is a unit's name with its kind in front when the name does
+// not already carry it ("Đông Hưng" of kind "huyện": "Huyện Đông Hưng").
+// The kind is the export's; without one the name stands alone, since the
+// level alone cannot tell a city from a district.
+func displayName(u Unit) string {
+	name := strings.TrimSpace(u.Name)
+	if name == "" {
+		return u.ID
+	}
+	kind := strings.TrimSpace(u.Kind)
+	if kind == "" {
+		return name
+	}
+	low := strings.ToLower(name)
+	for _, p := range append([]string{strings.ToLower(kind)}, kindPrefixes...) {
+		if strings.HasPrefix(low, p+" ") {
+			return name
+		}
+	}
+	return capitalise(kind) + " " + name
+}
+
+func capitalise(s string) string {
+	for i, r := range s {
+		if i == 0 {
+			return strings.ToUpper(string(r)) + s[len(string(r)):]
+		}
+	}
+	return s
+}
+
+// label gives every unit its shown label: its display name, with its
+// parent's name where two units of the tree share one ("Huyện Châu Thành
+// (Tiền Giang)"), and its id where that still collides.
+func (t *siteTree) label(lang Lang) {
+	seen := map[string][]*node{}
+	for _, n := range t.nodes {
+		n.label = displayName(n.Unit)
+		if n.counts == nil {
+			continue
+		}
+		// Pages' units collide across the whole tree (a national list of
+		// worst units); branches only among their commune's.
+		key := n.label
+		if !pageLevel(n.Level) {
+			key = n.Parent + "\x00" + key
+		}
+		seen[key] = append(seen[key], n)
+	}
+	for _, ns := range seen {
+		if len(ns) < 2 {
+			continue
+		}
+		again := map[string]int{}
+		for _, n := range ns {
+			if n.parent != nil && n.parent.Name != "" {
+				n.label += " (" + n.parent.Name + ")"
+			}
+			again[n.label]++
+		}
+		for _, n := range ns {
+			if again[n.label] > 1 {
+				n.label += " [" + n.ID + "]"
+			}
+		}
+	}
+}
+
+// plainFile is a unit id that can be a file name as it is.
+var plainFile = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{0,99}$`)
+
+// PageFile returns the page of unit id in the run folder: units/<id>.html
+// when the id is a safe file name, else units/_<16 hex of sha256(id)>.html
+// (ids come from exports and may hold "/", ".." or markup). The same id
+// gives the same file in every run. folded ids: the ids whose lower case
+// is shared by another unit's (a case-insensitive file system would mix
+// their pages), which are hashed too.
+func PageFile(id string, folded bool) string {
+	if plainFile.MatchString(id) && !folded {
+		return "units/" + id + ".html"
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "units/_" + hex.EncodeToString(sum[:8]) + ".html"
+}
+
+// files marks the units that get a page and names their files.
+func (t *siteTree) files() {
+	fold := map[string]int{}
+	for _, n := range t.nodes {
+		if n.counts != nil && pageLevel(n.Level) {
+			fold[strings.ToLower(n.ID)]++
+		}
+	}
+	for _, n := range t.nodes {
+		if n.counts != nil && pageLevel(n.Level) && n != t.root {
+			n.page = true
+			n.file = PageFile(n.ID, fold[strings.ToLower(n.ID)] > 1)
+		}
+	}
+	t.root.page = true
+	t.root.file = HTMLName
+}
+
+// sortedChildren are n's children with results below them, in Vietnamese
+// order with numbers in natural order (Phường 2 before Phường 10).
+func (t *siteTree) sortedChildren(n *node) []*node {
+	var out []*node
+	for _, c := range n.children {
+		if c.counts != nil {
+			out = append(out, c)
+		}
+	}
+	slices.SortFunc(out, func(a, b *node) int {
+		return cmp.Or(t.col.CompareString(a.label, b.label), cmp.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// link returns the relative link from page file from to page file to.
+func link(from, to string) string {
+	fromUnits := strings.HasPrefix(from, "units/")
+	toUnits := strings.HasPrefix(to, "units/")
+	switch {
+	case fromUnits && toUnits:
+		return strings.TrimPrefix(to, "units/")
+	case fromUnits:
+		return "../" + to
+	}
+	return to
+}

@@ -1,0 +1,112 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// report.xlsx is a table for people: every sheet declares its real used
+// range (a reader in read-only mode trusts <dimension>), freezes its
+// header, filters and sizes its columns; headers are Vietnamese; the units
+// sheet gives each unit's path by names, the models sheet the inventory.
+func TestXLSXHumanTable(t *testing.T) {
+	in := inventoryInputs()
+	r := Build(in)
+	data, err := XLSX(r, Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	want := []string{"Tổng hợp", "Chi tiết", "Đơn vị", "Mô hình"}
+	if got := f.GetSheetList(); strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Fatalf("sheets %q, want %q", got, want)
+	}
+	raw := sheetXML(t, data)
+	dim := regexp.MustCompile(`<dimension ref="([^"]+)"`)
+	filter := regexp.MustCompile(`<autoFilter ref="([^"]+)"`)
+	for i, name := range want {
+		rows, err := f.GetRows(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cols := 0
+		for _, r := range rows {
+			cols = max(cols, len(r))
+		}
+		wantDim := "A1:" + cell(cols, len(rows))
+		x := raw[i]
+		if m := dim.FindStringSubmatch(x); m == nil || m[1] != wantDim {
+			t.Errorf("%s: dimension %v, want %s", name, m, wantDim)
+		}
+		// excelize writes the range absolute, as Excel does.
+		if m := filter.FindStringSubmatch(x); m == nil || strings.ReplaceAll(m[1], "$", "") != "A1:"+cell(cols, max(len(rows), 2)) {
+			t.Errorf("%s: no autofilter over the table (%v)", name, m)
+		}
+		panes, err := f.GetPanes(name)
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("%s: header not frozen: %+v %v", name, panes, err)
+		}
+		if w, err := f.GetColWidth(name, "A"); err != nil || w < 9 {
+			t.Errorf("%s: column A has the default width %v (%v)", name, w, err)
+		}
+		if len(rows) < 2 {
+			t.Errorf("%s: %d rows", name, len(rows))
+		}
+	}
+	head, _ := f.GetRows("Chi tiết")
+	if strings.Join(head[0], "|") != "Chỉ tiêu|Mã đối tượng|Cấp|Đơn vị|Thuộc|Trạng thái|Nội dung|Mã phát hiện" {
+		t.Errorf("findings header %q", head[0])
+	}
+	units, _ := f.GetRows("Đơn vị")
+	found := false
+	for _, row := range units[1:] {
+		if len(row) > 3 && row[3] == "xa-tt-1" {
+			found = true
+			if !strings.Contains(row[0], "Thái Thụy") || !strings.Contains(row[0], " › ") {
+				t.Errorf("unit xa-tt-1's path %q, want names joined by ›", row[0])
+			}
+		}
+	}
+	if !found {
+		t.Errorf("units sheet has no row for xa-tt-1: %q", units)
+	}
+	models, _ := f.GetRows("Mô hình")
+	if len(models) < 2 || models[1][0] != "\"1+1\"" || models[1][2] == "" {
+		t.Errorf("models sheet %q", models)
+	}
+}
+
+// sheetXML returns the XML of each worksheet in workbook order.
+func sheetXML(t *testing.T, data []byte) []string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for i := 1; i < 20; i++ { // sheet1.xml went with the default sheet
+		zf, err := zr.Open("xl/worksheets/sheet" + itoa(i) + ".xml")
+		if err != nil {
+			continue
+		}
+		b, err := io.ReadAll(zf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, string(b))
+	}
+	return out
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }
