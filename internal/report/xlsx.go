@@ -252,7 +252,9 @@ func cmpOr(a, b string) string {
 }
 
 // models is the models sheet: inventory.models, one row per type and
-// status.
+// status for the whole snapshot, then one per province and district
+// (by_unit), each with its improved pairs (TB-07 / TB-08's
+// details.improved): the figure leaders ask of the twinning models.
 func (x *xlsxWriter) models(r *Report) error {
 	var inv struct {
 		Models []checker.ModelInventory `json:"models"`
@@ -263,9 +265,25 @@ func (x *xlsxWriter) models(r *Report) error {
 		}
 	}
 	lang := x.lang
-	header := x.labels("model_type", "status", "count", "communes_with", "branches_with")
-	widths := []float64{34, 14, 12, 16, 16}
-	return x.sheet(lang.T("models"), header, widths, len(inv.Models), func(add func([]any) error) error {
+	var t *siteTree
+	if len(r.Targets) > 0 {
+		t = buildTree(r, lang)
+	}
+	unitLabel := func(id string) string {
+		if t != nil {
+			if n := t.nodes[id]; n != nil && n.label != "" {
+				return n.label
+			}
+		}
+		return id
+	}
+	nrows := 0
+	for _, m := range inv.Models {
+		nrows += 1 + len(m.ByUnit)
+	}
+	header := x.labels("model_type", "status", "unit", "count", "communes_with", "branches_with", "improved_pairs")
+	widths := []float64{34, 14, 30, 12, 16, 16, 16}
+	return x.sheet(lang.T("models"), header, widths, nrows, func(add func([]any) error) error {
 		for _, m := range inv.Models {
 			label := lang.T("model_" + m.Type)
 			if label == "model_"+m.Type {
@@ -275,8 +293,13 @@ func (x *xlsxWriter) models(r *Report) error {
 			if status == "model_status_"+m.Status {
 				status = m.Status
 			}
-			if err := add([]any{label, status, x.n(m.Count), x.n(m.UnitsWith.Commune), x.n(m.UnitsWith.Branch)}); err != nil {
+			if err := add([]any{label, status, lang.T("all_units"), x.n(m.Count), x.n(m.UnitsWith.Commune), x.n(m.UnitsWith.Branch), x.n(m.ImprovedPairs)}); err != nil {
 				return err
+			}
+			for _, u := range m.ByUnit {
+				if err := add([]any{label, status, unitLabel(u.UnitID), x.n(u.Count), x.n(u.CommunesWith), x.n(u.BranchesWith), x.n(u.ImprovedPairs)}); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -3,8 +3,10 @@ package report
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -110,3 +112,48 @@ func sheetXML(t *testing.T, data []byte) []string {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// The models sheet counts improved pairs (TB-07 / TB-08's
+// details.improved) per model type and per province and district.
+func TestXLSXModelsImprovedPairs(t *testing.T) {
+	in := inventoryInputs()
+	in.Inventory = json.RawMessage(strings.Replace(string(in.Inventory.(json.RawMessage)),
+		`{"unit_id":"dist-tt","level":"district","count":184,`,
+		`{"unit_id":"dist-tt","level":"district","improved_pairs":41,"count":184,`, 1))
+	data, err := XLSX(Build(in), Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("Mô hình", excelize.Options{RawCellValue: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := slices.Index(rows[0], "Cặp, nhóm đã tiến bộ")
+	unit := slices.Index(rows[0], "Đơn vị")
+	if col < 0 || unit < 0 {
+		t.Fatalf("header %q has no improved pairs or unit column", rows[0])
+	}
+	got := map[string]string{}
+	for _, r := range rows[1:] {
+		if len(r) > col && r[col] != "0" && r[col] != "" {
+			got[r[unit]] = r[col]
+		}
+	}
+	if got["Toàn bộ"] != "1203" {
+		t.Errorf("improved pairs of the whole snapshot %q, want 1203 (rows %q)", got["Toàn bộ"], rows)
+	}
+	found := false
+	for u, v := range got {
+		if strings.Contains(u, "Thái Thụy") || u == "dist-tt" {
+			found = v == "41"
+		}
+	}
+	if !found {
+		t.Errorf("no district row of Thái Thụy with 41 improved pairs: %v", got)
+	}
+}
