@@ -76,6 +76,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 		in.log.Warn().Msg("no usable previous run: the report has no delta")
 	}
 	rep.Delta = report.Delta(prev, rep, report.AcrossLineage(links))
+	rep.Lineage = links
 	rep.History = readHistory(ctx, b, rep, in.log)
 	if rep.Location, err = location(in.timezone); err != nil {
 		return "", err

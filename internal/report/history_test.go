@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -204,5 +205,51 @@ func TestErrorsApart(t *testing.T) {
 	}
 	if strings.Contains(c, "1,5\u00a0%") || strings.Contains(c, "1/65") {
 		t.Errorf("card counts the errors as failures:\n%s", c)
+	}
+}
+
+// Trends join old units to their successors through lineage (spec "Across
+// a reform"): a commune formed on 1 July from two old communes shows their
+// summed counts of 30 June as the first point of its line.
+func TestTrendsAcrossAReform(t *testing.T) {
+	before := &RunSummary{AsOf: "2024-06-30", Targets: []SummaryTarget{{ID: "TB-01", Total: 3, Pass: 1, ByUnit: []SummaryUnit{
+		{UnitID: "old-a", Total: 1, Pass: 1},
+		{UnitID: "old-b", Total: 1, Fail: 1},
+		{UnitID: "xa-tt-1", Total: 1, Fail: 1}, // the code, before its reuse
+	}}}}
+	links := []LineageLink{
+		{Predecessor: "old-a", Successor: "xa-tt-1", Effective: "2024-07-01", Kind: "merge"},
+		{Predecessor: "old-b", Successor: "xa-tt-1", Effective: "2024-07-01", Kind: "merge"},
+	}
+	page := "units/xa-tt-1.html"
+	for _, tt := range []struct {
+		name  string
+		links []LineageLink
+		want  string // the first point of the line, "" for no line
+	}{
+		{"no lineage: the old code alone", nil, "30/06/2024: 0,0\u00a0%"},
+		{"merged", links, "30/06/2024: 50,0\u00a0%"},
+		{"merged into a reused code", append(slices.Clone(links), LineageLink{Predecessor: "xa-tt-1", Successor: "xa-tt-1", Effective: "2024-07-01"}), "30/06/2024: 33,3\u00a0%"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			cur := Build(fixture()) // as_of 2024-09-30
+			cur.History = []*RunSummary{before}
+			cur.Lineage = tt.links
+			pages, err := Site(cur, Vietnamese)
+			if err != nil {
+				t.Fatal(err)
+			}
+			card := cardHTML(t, pages[page], "TB-01")
+			if !strings.Contains(card, "<span>"+tt.want+"</span>") {
+				t.Errorf("xa-tt-1's TB-01 card does not start its line at %q:\n%s", tt.want, card)
+			}
+		})
+	}
+	if got := unitsAt("xa-tt-1", "2024-07-01", links); !slices.Equal(got, []string{"xa-tt-1"}) {
+		t.Errorf("on the day of the merger the successor is itself, got %q", got)
+	}
+	chain := []LineageLink{{Predecessor: "a", Successor: "b", Effective: "2020-01-01"}, {Predecessor: "b", Successor: "c", Effective: "2025-07-01"}}
+	if got := unitsAt("c", "2019-12-31", chain); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("two reforms back: %q, want [a]", got)
 	}
 }

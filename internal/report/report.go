@@ -143,6 +143,10 @@ type Report struct {
 	Goals map[string]Goal `json:"-"`
 	// History is the summaries of earlier runs (History), oldest first.
 	History []*RunSummary `json:"-"`
+	// Lineage links the units of earlier runs to this run's (the
+	// snapshot's lineage table): trends join a unit's predecessors to it
+	// (spec "Across a reform"), as Delta does with AcrossLineage.
+	Lineage []LineageLink `json:"-"`
 	// Location is the time zone of the run time shown in the HTML (nil:
 	// Asia/Ho_Chi_Minh).
 	Location *time.Location `json:"-"`

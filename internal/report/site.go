@@ -306,7 +306,7 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 	}
 	var pts []trendPoint
 	for _, h := range s.r.History {
-		if hc, ok := h.counts(t.ID, unit); ok && hc.evaluated() > 0 {
+		if hc, ok := h.countsAcross(t.ID, unit, s.r.Lineage); ok && hc.evaluated() > 0 {
 			pts = append(pts, trendPoint{h.AsOf, ratio(int(hc.Pass), hc.evaluated()), int(hc.Pass)})
 		}
 	}

@@ -151,3 +151,71 @@ func (s *RunSummary) counts(target, unit string) (counts, bool) {
 	}
 	return counts{}, false
 }
+
+// countsAcross returns the counts of target under unit in s, joined through
+// lineage: for a unit that lineage made after s's as_of (a link to it whose
+// effective date is later), the sum of its predecessors' counts then,
+// followed back link by link; a reused code (predecessor == successor) is
+// the old version under the same id. A split predecessor counts in full for
+// each of its successors. The province's line and a new commune's line do
+// not break on the day of a reform.
+func (s *RunSummary) countsAcross(target, unit string, links []LineageLink) (counts, bool) {
+	if unit == "" || len(links) == 0 {
+		return s.counts(target, unit)
+	}
+	var sum counts
+	found := false
+	for _, u := range unitsAt(unit, s.AsOf, links) {
+		if c, ok := s.counts(target, u); ok {
+			found = true
+			sum.Total += c.Total
+			sum.Pass += c.Pass
+			sum.Fail += c.Fail
+			sum.Waived += c.Waived
+			sum.Skipped += c.Skipped
+			sum.Error += c.Error
+		}
+	}
+	return sum, found
+}
+
+// unitsAt returns the ids that held, on date asOf, what unit holds today:
+// unit itself when no lineage link made it after asOf, else its
+// predecessors on asOf (each followed the same way), sorted and unique.
+func unitsAt(unit, asOf string, links []LineageLink) []string {
+	seen := map[string]bool{}
+	var out []string
+	var walk func(u string, depth int)
+	walk = func(u string, depth int) {
+		var preds []string
+		if depth < 16 { // lineage cycles are DQ004; this only bounds the walk
+			for _, l := range links {
+				if l.Successor == u && l.Effective > asOf {
+					preds = append(preds, l.Predecessor)
+				}
+			}
+		}
+		if len(preds) == 0 {
+			if !seen[u] {
+				seen[u] = true
+				out = append(out, u)
+			}
+			return
+		}
+		for _, p := range preds {
+			if p == u {
+				// A reused code: the version that ended before the
+				// link's date is the same id in the earlier run.
+				if !seen[u] {
+					seen[u] = true
+					out = append(out, u)
+				}
+				continue
+			}
+			walk(p, depth+1)
+		}
+	}
+	walk(unit, 0)
+	slices.Sort(out)
+	return out
+}
