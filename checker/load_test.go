@@ -84,7 +84,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			name:  "OPA's hint on a typo of input",
 			files: map[string]string{"a.rego": okMeta + "violation contains {\"msg\": \"x\"} if input.subject.nmae == \"x\"\n"},
-			want:  []string{`a.rego:8:36: rego_type_error: undefined ref: input.subject.nmae (have: "nmae"; want (one of): ["active" "commune_id" "id" "kind" "level" "name" "parent_id"])`},
+			want:  []string{`a.rego:8:36: rego_type_error: undefined ref: input.subject.nmae (have: "nmae"; want (one of): ["active" "commune_id" "history" "id" "kind" "level" "name" "parent_id"])`},
 		},
 		{
 			name: "missing id and title, unknown scope, bad severity",
