@@ -188,7 +188,7 @@ func TestCheckQuotesTheLine(t *testing.T) {
 	for _, tc := range []struct {
 		name, dir, want string
 	}{
-		{"plain folder", plain, "x.rego:9:2: rego_type_error: undefined ref: input.subject.nmae (have: \"nmae\"; want (one of): [\"active\" \"commune_id\" \"id\" \"kind\" \"level\" \"name\" \"parent_id\"])\n\t\tinput.subject.nmae == \"a\"\n\t\t^\n"},
+		{"plain folder", plain, "x.rego:9:2: rego_type_error: undefined ref: input.subject.nmae (have: \"nmae\"; want (one of): [\"active\" \"commune_id\" \"history\" \"id\" \"kind\" \"level\" \"name\" \"parent_id\"])\n\t\tinput.subject.nmae == \"a\"\n\t\t^\n"},
 		{"layer", layer, "l/y.rego:13:6: rego_type_error: undefined function data.lib.vungmanh.parm\n\t\tn < lib.parm(\"HY-01\", \"min_branches\", 3)\n\t\t    ^\n"},
 		{"layer.yaml", badYAML, "layer.yaml:2:1: layer.yaml: unknown key \"replaces\" (the keys are name and replace)\n\treplaces: [TB-03]\n\t^\n"},
 	} {
