@@ -13,6 +13,10 @@ import (
 // a setting to fix, not a fault of the data nor one to retry.
 var ErrCredentials = errors.New("no usable Cloud Storage credentials")
 
+// ErrBadURL is returned (wrapped) for a gs:// snapshot URL without a
+// bucket or whose prefix has "..", "." or empty elements: a setting to fix.
+var ErrBadURL = errors.New("not a usable snapshot URL")
+
 // FatalError reports DQ001 findings: the snapshot cannot be used at all (the
 // manifest is missing or invalid, a required table or column is missing, a
 // file cannot be read). Nothing must be published. Err, when set, is the

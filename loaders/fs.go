@@ -94,11 +94,11 @@ func openGCS(ctx context.Context, raw string, more []option.ClientOption) (fs.FS
 	rest := strings.TrimPrefix(raw, "gs://")
 	bucket, prefix, _ := strings.Cut(rest, "/")
 	if bucket == "" {
-		return nil, fmt.Errorf("open snapshot %q: no bucket", raw)
+		return nil, fmt.Errorf("open snapshot %q: %w: no bucket", raw, ErrBadURL)
 	}
 	prefix = strings.Trim(prefix, "/")
 	if prefix != "" && !fs.ValidPath(prefix) {
-		return nil, fmt.Errorf("open snapshot %q: invalid prefix", raw)
+		return nil, fmt.Errorf("open snapshot %q: %w: the prefix has a \"..\", \".\" or empty element", raw, ErrBadURL)
 	}
 	// JSON reads (alt=media) work the same on Cloud Storage and on the
 	// emulators, so the tested path is the production path.

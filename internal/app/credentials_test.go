@@ -32,3 +32,32 @@ func TestMissingCloudStorageCredentialsExitTwo(t *testing.T) {
 		})
 	}
 }
+
+// A gs:// URL whose prefix has "..", "." or an empty element would become
+// object names with ".." and "//": it is a setting to fix (exit 2), found
+// before any request, for the snapshot and for --out alike.
+func TestBadStorageURLExitTwo(t *testing.T) {
+	// Should a client be made after all, its credentials fail on a file,
+	// not on a probe of the metadata server.
+	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", filepath.Join(t.TempDir(), "absent-key.json"))
+	t.Setenv("VUNGMANH_TERMINATION_LOG", filepath.Join(t.TempDir(), "none", "termination-log"))
+	tests := []struct{ name, snapshot, out string }{
+		{"snapshot with ..", "gs://exports/a/../x", t.TempDir()},
+		{"out with ..", "sample://thai-binh-2024", "gs://reports/../other"},
+		{"out with //", "sample://thai-binh-2024", "gs://reports/a//b"},
+		{"out with .", "sample://thai-binh-2024", "gs://reports/./b"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			code := Main(context.Background(), []string{"run", "--snapshot", tt.snapshot, "--out", tt.out, "--log-format", "json"},
+				strings.NewReader(""), &stdout, &stderr)
+			if code != ExitConfig {
+				t.Fatalf("exit %d, want %d (configuration)\n%s", code, ExitConfig, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), "element") {
+				t.Errorf("the log does not say what is wrong with the URL:\n%s", stderr.String())
+			}
+		})
+	}
+}

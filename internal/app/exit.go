@@ -105,6 +105,9 @@ func exitCode(err error) int {
 	case errors.Is(err, storage.ErrNoBucket):
 		// --out names a bucket that does not exist: a setting to fix.
 		return ExitConfig
+	case errors.Is(err, storage.ErrBadURL), errors.Is(err, loaders.ErrBadURL):
+		// A gs:// URL with "..", "." or "//" in its prefix: a setting to fix.
+		return ExitConfig
 	case errors.Is(err, storage.ErrCredentials), errors.Is(err, loaders.ErrCredentials):
 		// No credentials for gs://: retrying cannot help.
 		return ExitConfig

@@ -283,6 +283,9 @@ func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*sna
 		return snap, nil
 	}
 	if strings.HasPrefix(url, "gs://") {
+		if _, _, err := storage.ParseGCS(url); err != nil {
+			return nil, err
+		}
 		// The snapshot's requests wait for an answer as long as the
 		// storage driver's do (internal/storage.DefaultRequestTimeout).
 		hc, err := storage.HTTPClient(ctx, storage.DefaultRequestTimeout)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
 	"path"
 	"strings"
@@ -15,6 +16,12 @@ var ErrNotExist = errors.New("object does not exist")
 // ErrNoBucket is returned (wrapped) when a write finds no bucket: a
 // setting to fix, not a fault to retry.
 var ErrNoBucket = errors.New("the bucket does not exist")
+
+// ErrBadURL is returned (wrapped) by Open for a URL that names no usable
+// place: a gs:// URL without a bucket, or whose prefix has "..", "." or
+// empty ("//") elements, which Cloud Storage would take as part of object
+// names. A setting to fix.
+var ErrBadURL = errors.New("not a usable storage URL")
 
 // ErrCredentials is returned (wrapped) when no Cloud Storage client can be
 // made: no credentials found (no Workload Identity, no
@@ -56,14 +63,11 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (Bucket, error) {
 	}
 	switch {
 	case strings.HasPrefix(rawURL, "gs://"):
-		u, err := url.Parse(rawURL)
+		bucket, prefix, err := ParseGCS(rawURL)
 		if err != nil {
-			return nil, fmt.Errorf("open bucket %q: %w", rawURL, err)
+			return nil, err
 		}
-		if u.Host == "" {
-			return nil, fmt.Errorf("open bucket %q: no bucket name", rawURL)
-		}
-		b, err := OpenGCS(ctx, u.Host, strings.Trim(u.Path, "/"), o.gcs)
+		b, err := OpenGCS(ctx, bucket, prefix, o.gcs)
 		if err != nil {
 			return nil, err
 		}
@@ -81,6 +85,24 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (Bucket, error) {
 		return nil, fmt.Errorf("open bucket %q: unsupported scheme", rawURL)
 	}
 	return OpenDir(rawURL)
+}
+
+// ParseGCS splits gs://bucket/prefix. A URL without a bucket, or whose
+// prefix has "..", "." or empty ("//") elements, is ErrBadURL: Cloud
+// Storage would take them as part of object names.
+func ParseGCS(rawURL string) (bucket, prefix string, err error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "", "", fmt.Errorf("open bucket %q: %w: %v", rawURL, ErrBadURL, err)
+	}
+	if u.Scheme != "gs" || u.Host == "" {
+		return "", "", fmt.Errorf("open bucket %q: %w: no bucket name", rawURL, ErrBadURL)
+	}
+	prefix = strings.Trim(u.Path, "/")
+	if prefix != "" && !fs.ValidPath(prefix) {
+		return "", "", fmt.Errorf("open bucket %q: %w: the prefix %q has a \"..\", \".\" or empty element", rawURL, ErrBadURL, prefix)
+	}
+	return u.Host, prefix, nil
 }
 
 // Option configures Open.
