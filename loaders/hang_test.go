@@ -3,14 +3,14 @@ package loaders
 import (
 	"context"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"google.golang.org/api/option"
+
+	"github.com/vungmanh/vungmanh/internal/storage/storagetest"
 )
 
 // TestGCSSnapshotRequestTimeout: a gs:// snapshot on an endpoint that
@@ -19,36 +19,12 @@ import (
 // client given by WithGCSClientOptions allows, well before the watchdog
 // context (without it the load waits as long as its context).
 func TestGCSSnapshotRequestTimeout(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never answered
-			mu.Unlock()
-		}
-	}()
-	defer func() {
-		_ = l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	}()
+	addr := storagetest.SilentServer(t)
 	hc := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 20 * time.Millisecond}}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // a watchdog, not a measure
 	defer cancel()
-	_, err = Load(ctx, "gs://exports/thai-binh", WithGCSClientOptions(
-		option.WithEndpoint("http://"+l.Addr().String()+"/storage/v1/"), option.WithoutAuthentication(), option.WithHTTPClient(hc)))
+	_, err := Load(ctx, "gs://exports/thai-binh", WithGCSClientOptions(
+		option.WithEndpoint("http://"+addr+"/storage/v1/"), option.WithoutAuthentication(), option.WithHTTPClient(hc)))
 	var fe *FatalError
 	if err == nil || errors.As(err, &fe) || ctx.Err() != nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {
 		t.Errorf("err = %v, want a transient error from the request timeout, before the watchdog", err)

@@ -19,17 +19,7 @@ func TestMissingCloudStorageCredentialsExitTwo(t *testing.T) {
 		{"out", "sample://thai-binh-2024", "gs://reports/thai-binh"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := Main(context.Background(), []string{"run", "--snapshot", tt.snapshot, "--out", tt.out, "--log-format", "json"},
-				strings.NewReader(""), &stdout, &stderr)
-			if code != ExitConfig {
-				t.Fatalf("exit %d, want %d (configuration)\n%s", code, ExitConfig, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), "credentials") {
-				t.Errorf("the log does not say credentials:\n%s", stderr.String())
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantConfigExit(t, tt.snapshot, tt.out, "credentials") })
 	}
 }
 
@@ -48,16 +38,21 @@ func TestBadStorageURLExitTwo(t *testing.T) {
 		{"out with .", "sample://thai-binh-2024", "gs://reports/./b"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var stdout, stderr bytes.Buffer
-			code := Main(context.Background(), []string{"run", "--snapshot", tt.snapshot, "--out", tt.out, "--log-format", "json"},
-				strings.NewReader(""), &stdout, &stderr)
-			if code != ExitConfig {
-				t.Fatalf("exit %d, want %d (configuration)\n%s", code, ExitConfig, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), "element") {
-				t.Errorf("the log does not say what is wrong with the URL:\n%s", stderr.String())
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { wantConfigExit(t, tt.snapshot, tt.out, "element") })
+	}
+}
+
+// wantConfigExit runs `run --snapshot snapshot --out out` and wants exit 2
+// with a log that says word.
+func wantConfigExit(t *testing.T, snapshot, out, word string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--snapshot", snapshot, "--out", out, "--log-format", "json"},
+		strings.NewReader(""), &stdout, &stderr)
+	if code != ExitConfig {
+		t.Fatalf("exit %d, want %d (configuration)\n%s", code, ExitConfig, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), word) {
+		t.Errorf("the log does not say %q:\n%s", word, stderr.String())
 	}
 }

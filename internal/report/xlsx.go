@@ -54,6 +54,16 @@ type xlsxWriter struct {
 	f                *excelize.File
 	lang             Lang
 	bold, count, pct int
+	tree             *siteTree // built once, by siteTree, for the sheets that need it
+}
+
+// siteTree returns the unit tree of r (the site's), built on first use:
+// the units and models sheets share it.
+func (x *xlsxWriter) siteTree(r *Report) *siteTree {
+	if x.tree == nil {
+		x.tree = buildTree(r, x.lang)
+	}
+	return x.tree
 }
 
 // sheet streams one sheet: a bold header row of the catalogue's labels of
@@ -203,7 +213,7 @@ func (x *xlsxWriter) units(r *Report) error {
 	if len(r.Targets) == 0 {
 		return nil
 	}
-	t := buildTree(r, x.lang)
+	t := x.siteTree(r)
 	var list []*node
 	var walk func(n *node)
 	walk = func(n *node) {
@@ -267,7 +277,7 @@ func (x *xlsxWriter) models(r *Report) error {
 	lang := x.lang
 	var t *siteTree
 	if len(r.Targets) > 0 {
-		t = buildTree(r, lang)
+		t = x.siteTree(r)
 	}
 	unitLabel := func(id string) string {
 		if t != nil {

@@ -1,56 +1,25 @@
-package storage
+package storage_test
 
 import (
 	"context"
-	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/googleapis/gax-go/v2"
 	"google.golang.org/api/option"
-)
 
-// silentServer accepts connections on loopback and never answers: a
-// storage endpoint that hangs. It returns its address.
-func silentServer(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never read or answered
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		_ = l.Close()
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			_ = c.Close()
-		}
-	})
-	return l.Addr().String()
-}
+	"github.com/vungmanh/vungmanh/internal/storage"
+	"github.com/vungmanh/vungmanh/internal/storage/storagetest"
+)
 
 // TestGCSRequestTimeout: against an endpoint that accepts connections and
 // never answers, every call of the GCS driver ends with an error once each
 // of its attempts has waited RequestTimeout, well before the watchdog
 // context (without the timeout a call waits as long as its context).
 func TestGCSRequestTimeout(t *testing.T) {
-	addr := silentServer(t)
-	b, err := OpenGCS(context.Background(), "reports", "p", GCSOptions{
+	addr := storagetest.SilentServer(t)
+	b, err := storage.OpenGCS(context.Background(), "reports", "p", storage.GCSOptions{
 		ClientOptions:  []option.ClientOption{option.WithEndpoint("http://" + addr + "/storage/v1/"), option.WithoutAuthentication()},
 		Backoff:        gax.Backoff{Initial: time.Millisecond, Max: 5 * time.Millisecond},
 		MaxAttempts:    2,

@@ -201,3 +201,36 @@ func (s *Server) Open(t testing.TB, prefix string) *storage.GCS {
 
 // URL returns gs://bucket/prefix.
 func (s *Server) URL(prefix string) string { return fmt.Sprintf("gs://%s/%s", s.Bucket, prefix) }
+
+// SilentServer accepts connections on loopback and never answers: a
+// storage endpoint that hangs (the request timeouts' tests). It returns its
+// address; the listener and the connections close with the test.
+func SilentServer(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never read or answered
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return l.Addr().String()
+}
