@@ -47,11 +47,17 @@ func (d *defecter) extraUnits(w *world, group int, out func([]string) error) err
 	g := w.units[group]
 	b := w.units[w.branch[g.branch].unit]
 	rows := [][]string{
-		{"to-mo-coi", "chi-hoi-khong-ton-tai", "group", "Tổ phụ nữ mồ côi", "tổ phụ nữ", "true", ""},
-		{"vong-a", "vong-b", "branch", "Chi hội vòng A", "thôn", "true", ""},
-		{"vong-b", "vong-a", "branch", "Chi hội vòng B", "thôn", "true", ""},
-		{"chi-hoi-long", b.id, "branch", "Chi hội lồng trong chi hội", "thôn", "true", ""},
-		{g.id, g.parent, "group", g.name, g.kind, "true", ""},
+		{"to-mo-coi", "chi-hoi-khong-ton-tai", "group", "Tổ phụ nữ mồ côi", "tổ phụ nữ", "true"},
+		{"vong-a", "vong-b", "branch", "Chi hội vòng A", "thôn", "true"},
+		{"vong-b", "vong-a", "branch", "Chi hội vòng B", "thôn", "true"},
+		{"chi-hoi-long", b.id, "branch", "Chi hội lồng trong chi hội", "thôn", "true"},
+		{g.id, g.parent, "group", g.name, g.kind, "true"},
+	}
+	for i := range rows {
+		if w.versions {
+			rows[i] = append(rows[i], "", "") // valid_from, valid_to
+		}
+		rows[i] = append(rows[i], "") // ghi_chu
 	}
 	for _, c := range []snapshot.Code{snapshot.DQUnknownRef, snapshot.DQCycle, snapshot.DQNesting, snapshot.DQDuplicate, snapshot.DQIgnored} {
 		d.count(c)

@@ -42,11 +42,18 @@ func build(o Options) *world {
 	default:
 		w.name, w.title, w.asOf = "vietnam", "Trung ương Hội LHPN Việt Nam", date(2024, 9, 30)
 		if o.Reform {
-			w.asOf = date(2026, 9, 30)
+			w.asOf = date(2025, 9, 30)
+			nationalReform(w, o.scale())
+			w.people()
+			w.rate()
+			for _, c := range w.commune { // their ratings are the old communes'
+				w.rating[c.unit] = unitRating{}
+			}
+		} else {
+			national(w, o.scale())
+			w.people()
+			w.rate()
 		}
-		national(w, o.scale(), o.Reform)
-		w.people()
-		w.rate()
 		w.genericModels()
 	}
 	return w

@@ -59,15 +59,6 @@ var provinces63 = []string{
 	"An Giang", "Kiên Giang", "Cần Thơ", "Hậu Giang", "Sóc Trăng", "Bạc Liêu", "Cà Mau",
 }
 
-// The 34 provinces since 1 July 2025.
-var provinces34 = []string{
-	"Hà Nội", "Huế", "Lai Châu", "Điện Biên", "Sơn La", "Lạng Sơn", "Quảng Ninh", "Thanh Hóa",
-	"Nghệ An", "Hà Tĩnh", "Cao Bằng", "Tuyên Quang", "Lào Cai", "Thái Nguyên", "Phú Thọ", "Bắc Ninh",
-	"Hưng Yên", "Hải Phòng", "Ninh Bình", "Quảng Trị", "Đà Nẵng", "Quảng Ngãi", "Gia Lai", "Khánh Hòa",
-	"Lâm Đồng", "Đắk Lắk", "TP Hồ Chí Minh", "Đồng Nai", "Tây Ninh", "Cần Thơ", "Vĩnh Long", "Đồng Tháp",
-	"Cà Mau", "An Giang",
-}
-
 // Recorded needs texts (members.needs); "Không có nhu cầu" is a recorded
 // answer too.
 var needsTexts = []string{
@@ -106,9 +97,16 @@ func slug(s string) string {
 func nfc(s string) string { return norm.NFC.String(s) }
 
 func init() {
-	for _, l := range [][]string{syllables, thonNames, provinces63, provinces34, needsTexts} {
+	for _, l := range [][]string{syllables, thonNames, provinces63, needsTexts} {
 		for i := range l {
 			l[i] = nfc(l[i])
+		}
+	}
+	for i := range reformProvinces {
+		p := &reformProvinces[i]
+		p.name = nfc(p.name)
+		for j := range p.old {
+			p.old[j] = nfc(p.old[j])
 		}
 	}
 	for i := range thaiBinhDistricts {

@@ -181,14 +181,12 @@ func (w *world) copyBranch(old *world, ob, ci int) {
 	w.commune[ci].branches = append(w.commune[ci].branches, bi)
 }
 
-// national builds Vietnam: 63 provinces with districts, or 34 provinces
-// without them after the reform; communes, branches and members scaled.
-func national(w *world, scale float64, reform bool) {
+// national builds Vietnam before the 2025 reform: 63 provinces with
+// districts; communes, branches and members scaled (nationalReform builds
+// the 34 provinces after it from this territory).
+func national(w *world, scale float64) {
 	r := newRand(w.seed, 1)
 	provs, communes, perCommune := provinces63, 10600.0, [2]int{8, 18}
-	if reform {
-		provs, communes, perCommune = provinces34, 3321.0, [2]int{30, 54}
-	}
 	nc := max(1, int(math.Round(communes*scale)))
 	provs = provs[:min(len(provs), nc)] // tiny scales keep fewer provinces
 	weights := make([]float64, len(provs))
@@ -213,15 +211,12 @@ func national(w *world, scale float64, reform bool) {
 	for pi, pname := range provs {
 		pid := slug(pname)
 		w.addUnit(unit{id: pid, level: snapshot.LevelProvince, name: "Tỉnh " + pname, kind: "tỉnh", commune: -1, branch: -1})
-		parents := []string{pid}
-		if !reform {
-			parents = parents[:0]
-			nd := max(1, int(math.Round(float64(alloc[pi])/15)))
-			for d := 1; d <= nd; d++ {
-				did := pid + "-h" + pad(d, 2)
-				w.addUnit(unit{id: did, parent: pid, level: snapshot.LevelDistrict, name: nfc("Huyện " + name2()), kind: "huyện", commune: -1, branch: -1})
-				parents = append(parents, did)
-			}
+		var parents []string
+		nd := max(1, int(math.Round(float64(alloc[pi])/15)))
+		for d := 1; d <= nd; d++ {
+			did := pid + "-h" + pad(d, 2)
+			w.addUnit(unit{id: did, parent: pid, level: snapshot.LevelDistrict, name: nfc("Huyện " + name2()), kind: "huyện", commune: -1, branch: -1})
+			parents = append(parents, did)
 		}
 		for c := 0; c < alloc[pi]; c++ {
 			parent := parents[c*len(parents)/alloc[pi]]

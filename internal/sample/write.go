@@ -316,6 +316,9 @@ func (w *world) unitRows(d *defecter, out func([]string) error) error {
 	}
 	for _, u := range w.history {
 		row := []string{u.id, u.parent, string(u.level), u.name, u.kind, "true", u.from, u.to}
+		if d.on() {
+			row = append(row, "") // ghi_chu
+		}
 		if err := out(row); err != nil {
 			return err
 		}

@@ -1,0 +1,291 @@
+package sample
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// newProvince is one of the 34 provincial units since 1 July 2025.
+type newProvince struct {
+	name string // without "Tỉnh" / "Thành phố"
+	city bool   // a centrally-run city (thành phố trực thuộc trung ương)
+	code string // the state's code since the reform
+	// old lists the provinces of provinces63 merged into it, the one whose
+	// code it kept first.
+	old []string
+	// communes is its number of commune-level units since the reform.
+	communes int
+}
+
+// reformProvinces are the 34 provincial units of the 2025 reform (National
+// Assembly resolution 202/2025/QH15), in the order of their codes: the 11
+// that did not change and the 23 formed from two or three of the 63 old
+// ones. Each kept the code of the old province where its seat is (Lào Cai
+// 15, the old Yên Bái's; Bắc Ninh 24, the old Bắc Giang's; ...). The commune
+// counts are those of the resolutions on the communes (3,321 in all).
+var reformProvinces = []newProvince{
+	{"Hà Nội", true, "01", []string{"Hà Nội"}, 126},
+	{"Cao Bằng", false, "04", []string{"Cao Bằng"}, 56},
+	{"Tuyên Quang", false, "08", []string{"Tuyên Quang", "Hà Giang"}, 124},
+	{"Điện Biên", false, "11", []string{"Điện Biên"}, 45},
+	{"Lai Châu", false, "12", []string{"Lai Châu"}, 38},
+	{"Sơn La", false, "14", []string{"Sơn La"}, 75},
+	{"Lào Cai", false, "15", []string{"Yên Bái", "Lào Cai"}, 99},
+	{"Thái Nguyên", false, "19", []string{"Thái Nguyên", "Bắc Kạn"}, 92},
+	{"Lạng Sơn", false, "20", []string{"Lạng Sơn"}, 65},
+	{"Quảng Ninh", false, "22", []string{"Quảng Ninh"}, 54},
+	{"Bắc Ninh", false, "24", []string{"Bắc Giang", "Bắc Ninh"}, 99},
+	{"Phú Thọ", false, "25", []string{"Phú Thọ", "Vĩnh Phúc", "Hòa Bình"}, 148},
+	{"Hải Phòng", true, "31", []string{"Hải Phòng", "Hải Dương"}, 114},
+	{"Hưng Yên", false, "33", []string{"Hưng Yên", "Thái Bình"}, 104},
+	{"Ninh Bình", false, "37", []string{"Ninh Bình", "Hà Nam", "Nam Định"}, 129},
+	{"Thanh Hóa", false, "38", []string{"Thanh Hóa"}, 166},
+	{"Nghệ An", false, "40", []string{"Nghệ An"}, 130},
+	{"Hà Tĩnh", false, "42", []string{"Hà Tĩnh"}, 69},
+	{"Quảng Trị", false, "44", []string{"Quảng Bình", "Quảng Trị"}, 78},
+	{"Huế", true, "46", []string{"Thừa Thiên Huế"}, 40},
+	{"Đà Nẵng", true, "48", []string{"Đà Nẵng", "Quảng Nam"}, 94},
+	{"Quảng Ngãi", false, "51", []string{"Quảng Ngãi", "Kon Tum"}, 96},
+	{"Gia Lai", false, "52", []string{"Bình Định", "Gia Lai"}, 135},
+	{"Khánh Hòa", false, "56", []string{"Khánh Hòa", "Ninh Thuận"}, 65},
+	{"Đắk Lắk", false, "66", []string{"Đắk Lắk", "Phú Yên"}, 102},
+	{"Lâm Đồng", false, "68", []string{"Lâm Đồng", "Đắk Nông", "Bình Thuận"}, 124},
+	{"Đồng Nai", false, "75", []string{"Đồng Nai", "Bình Phước"}, 95},
+	{"Hồ Chí Minh", true, "79", []string{"TP Hồ Chí Minh", "Bình Dương", "Bà Rịa - Vũng Tàu"}, 168},
+	{"Tây Ninh", false, "80", []string{"Long An", "Tây Ninh"}, 96},
+	{"Đồng Tháp", false, "82", []string{"Tiền Giang", "Đồng Tháp"}, 102},
+	{"Vĩnh Long", false, "86", []string{"Vĩnh Long", "Bến Tre", "Trà Vinh"}, 124},
+	{"An Giang", false, "91", []string{"Kiên Giang", "An Giang"}, 102},
+	{"Cần Thơ", true, "92", []string{"Cần Thơ", "Sóc Trăng", "Hậu Giang"}, 103},
+	{"Cà Mau", false, "96", []string{"Cà Mau", "Bạc Liêu"}, 64},
+}
+
+// reformCommunes is the number of communes after the reform, at scale 1.
+const reformCommunes = 3321
+
+// fullName is the province's name as a unit: "Thành phố Huế", "Tỉnh Lào Cai".
+func (p newProvince) fullName() (name, kind string) {
+	if p.city {
+		return nfc("Thành phố " + p.name), "thành phố"
+	}
+	return nfc("Tỉnh " + p.name), "tỉnh"
+}
+
+// nationalReform builds Vietnam on w.asOf after the reform, as a versioned
+// export: the territory of the pre-reform national profile at the same
+// scale and seed (same ids, so that a run of each publishes a delta across
+// the reform) kept as history versions (valid_to 2025-06-30), and the 34
+// provinces (the state's codes) with their communes directly under them
+// from 2025-07-01. Each new commune is a run of consecutive old communes of
+// one old province (a run crosses old provinces only when the new province
+// has fewer communes than old provinces at tiny scales), reusing the code
+// of its first; a commune left alone moves up to the province (lineage
+// move) or is renamed (rename); in each new province the first run of
+// three or more gives half of its last commune's branches to the next run
+// (split, with shares). Branches and groups keep their ids (and their
+// members' ids) under their new commune; the old communes' ratings of the
+// two years before asOf stay on their codes (history).
+func nationalReform(w *world, scale float64) {
+	old := &world{seed: w.seed, asOf: w.asOf}
+	national(old, scale)
+	old.rate()
+	r := newRand(w.seed, 7)
+	w.versions = true
+	add := func(pred, succ, kind, share string) {
+		w.lineage = append(w.lineage, [5]string{pred, succ, mergerEffective, kind, share})
+	}
+	ended := func(u unit) unit {
+		u.to, u.commune, u.branch = mergerLastDay, -1, -1
+		return u
+	}
+	// The old units by province: the province unit, its districts, its
+	// communes in order.
+	type oldProvince struct {
+		unit      int
+		districts []int
+		communes  []int // commune indexes
+	}
+	olds := map[string]*oldProvince{}
+	provinceOf := map[string]string{} // district id -> province id
+	for ui, u := range old.units {
+		switch u.level {
+		case snapshot.LevelProvince:
+			olds[u.id] = &oldProvince{unit: ui}
+		case snapshot.LevelDistrict:
+			olds[u.parent].districts = append(olds[u.parent].districts, ui)
+			provinceOf[u.id] = u.parent
+		}
+	}
+	for ci, c := range old.commune {
+		p := olds[provinceOf[old.units[c.unit].parent]]
+		p.communes = append(p.communes, ci)
+	}
+	// The new provinces that have old communes (tiny scales keep fewer),
+	// and their communes: the real counts scaled, at least one, at most
+	// their old communes, summing to the scaled total.
+	type plan struct {
+		p     newProvince
+		olds  []*oldProvince
+		avail int
+		want  float64
+		n     int
+	}
+	var plans []*plan
+	for _, np := range reformProvinces {
+		pl := &plan{p: np, want: float64(np.communes) * scale}
+		for _, name := range np.old {
+			if op := olds[slug(name)]; op != nil {
+				pl.olds = append(pl.olds, op)
+				pl.avail += len(op.communes)
+			}
+		}
+		if len(pl.olds) > 0 {
+			pl.n = min(pl.avail, max(1, int(pl.want)))
+			plans = append(plans, pl)
+		}
+	}
+	total := 0
+	for _, pl := range plans {
+		total += pl.n
+	}
+	target := max(len(plans), int(math.Round(reformCommunes*scale)))
+	for total != target {
+		best := -1
+		for i, pl := range plans {
+			gap := pl.want - float64(pl.n)
+			switch {
+			case total < target && pl.n < pl.avail && (best < 0 || gap > plans[best].want-float64(plans[best].n)):
+				best = i
+			case total > target && pl.n > 1 && (best < 0 || gap < plans[best].want-float64(plans[best].n)):
+				best = i
+			}
+		}
+		if best < 0 {
+			break // every province at its bound
+		}
+		if total < target {
+			plans[best].n++
+			total++
+		} else {
+			plans[best].n--
+			total--
+		}
+	}
+	for _, pl := range plans {
+		name, kind := pl.p.fullName()
+		w.addUnit(unit{id: pl.p.code, level: snapshot.LevelProvince, name: name, kind: kind, from: mergerEffective, commune: -1, branch: -1})
+		// History: the old provinces and their districts end on 30 June.
+		var communes []int // old commune indexes, province after province
+		var starts []int   // where each old province's communes start, after the first
+		for _, op := range pl.olds {
+			for _, ui := range append([]int{op.unit}, op.districts...) {
+				w.history = append(w.history, ended(old.units[ui]))
+				add(old.units[ui].id, pl.p.code, "merge", "")
+			}
+			if len(communes) > 0 {
+				starts = append(starts, len(communes))
+			}
+			communes = append(communes, op.communes...)
+		}
+		// Cut the communes into pl.n runs: at the old provinces' borders
+		// first, then at random places.
+		isCut := make([]bool, len(communes))
+		cuts := pl.n - 1
+		for _, i := range r.Perm(len(starts)) {
+			if cuts == 0 {
+				break
+			}
+			isCut[starts[i]] = true
+			cuts--
+		}
+		var free []int
+		for i := 1; i < len(communes); i++ {
+			if !isCut[i] {
+				free = append(free, i)
+			}
+		}
+		for _, i := range r.Perm(len(free))[:cuts] {
+			isCut[free[i]] = true
+		}
+		var runs [][]int
+		for i, oc := range communes {
+			if i == 0 || isCut[i] {
+				runs = append(runs, nil)
+			}
+			runs[len(runs)-1] = append(runs[len(runs)-1], oc)
+		}
+		split := -1
+		for k, run := range runs {
+			if len(run) >= 3 && k+1 < len(runs) && len(old.commune[run[len(run)-1]].branches) >= 2 {
+				split = k
+				break
+			}
+		}
+		newOf := make([]int, len(runs))
+		kinds := make([]string, len(runs))
+		for k, run := range runs {
+			first := old.units[old.commune[run[0]].unit]
+			name, ckind := first.name, first.kind
+			kinds[k] = "merge"
+			if len(run) == 1 {
+				kinds[k] = "move"
+				if r.IntN(3) == 0 {
+					kinds[k] = "rename"
+					name = nfc("Xã " + syllables[r.IntN(len(syllables))] + " " + syllables[r.IntN(len(syllables))])
+					if pl.p.city {
+						name, ckind = nfc("Phường "+name[len("Xã "):]), "phường"
+					}
+				}
+			}
+			ci := w.addCommune(first.id, pl.p.code, name, ckind)
+			w.units[w.commune[ci].unit].from = mergerEffective
+			newOf[k] = ci
+		}
+		for k, run := range runs {
+			ci := newOf[k]
+			succ := w.units[w.commune[ci].unit].id
+			for i, oc := range run {
+				ou := old.units[old.commune[oc].unit]
+				w.history = append(w.history, ended(ou))
+				branches := old.commune[oc].branches
+				if k == split && i == len(run)-1 {
+					half := len(branches) / 2
+					share := math.Round(float64(half)/float64(len(branches))*100) / 100
+					add(ou.id, succ, "split", strconv.FormatFloat(1-share, 'f', 2, 64))
+					add(ou.id, w.units[w.commune[newOf[k+1]].unit].id, "split", strconv.FormatFloat(share, 'f', 2, 64))
+					for j, ob := range branches {
+						to := ci
+						if j < half {
+							to = newOf[k+1]
+						}
+						w.moveBranch(old, ob, to)
+					}
+				} else {
+					add(ou.id, succ, kinds[k], "")
+					for _, ob := range branches {
+						w.moveBranch(old, ob, ci)
+					}
+				}
+				// The ratings of the two years before asOf stay on the
+				// old commune's code.
+				rt := old.rating[old.commune[oc].unit]
+				for y := range 2 {
+					if rt.has[y] {
+						w.oldRatings = append(w.oldRatings, []string{ou.id, strconv.Itoa(w.asOf.Year() - 2 + y),
+							snapshot.Enums["ratings.rating"][rt.rank[y]], strconv.FormatFloat(float64(rt.score[y]), 'f', 1, 32), "", "", "", ""})
+					}
+				}
+			}
+		}
+	}
+}
+
+// moveBranch is copyBranch keeping the member indexes (and so the members'
+// ids) the branch has in old. Every branch of old moves once, so the
+// members' indexes stay 0 .. w.members-1.
+func (w *world) moveBranch(old *world, ob, ci int) {
+	w.copyBranch(old, ob, ci)
+	w.branch[len(w.branch)-1].start = old.branch[ob].start
+}
