@@ -94,7 +94,7 @@ func TestManifest(t *testing.T) {
 kind: Snapshot
 name: vietnam
 title: Trung ương Hội LHPN Việt Nam
-asOf: 2026-09-30
+asOf: 2025-09-30
 tables:
   units: units.parquet
   members: members.parquet
@@ -103,6 +103,7 @@ tables:
   participants: participants.parquet
   ratings: ratings.parquet
   activities: activities.parquet
+  lineage: lineage.parquet
 `
 	if d := cmp.Diff(want, string(got)); d != "" {
 		t.Errorf("snapshot.yaml (-want +got):\n%s", d)
