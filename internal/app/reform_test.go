@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vungmanh/vungmanh/internal/report"
 )
 
 // writeFiles writes name -> content under a new temporary folder.
@@ -144,5 +147,112 @@ func TestMergerSampleDelta(t *testing.T) {
 				t.Errorf("finding %s is both resolved and merged", f.Key)
 			}
 		}
+	}
+}
+
+// The national pair across the reform (README, "Across the 2025 reform"):
+// sample://national (30/09/2024) then its post-reform version (30/09/2025)
+// into one --out. Both load with no data-quality finding; the second run's
+// delta lists the old communes' findings as merged (never also resolved),
+// each with a successor that lineage gives it; the new Hưng Yên's page (33,
+// from the old Hưng Yên and Thái Bình) draws its line from 30/09/2024, the
+// old provinces' counts joined through lineage; and eval on a commune
+// formed from several old ones shows the province as its only ancestor,
+// none of their ratings as its own, and its predecessors with their
+// ratings under history.
+func TestNationalReformPair(t *testing.T) {
+	const before, after = "sample://national?scale=0.01", "sample://national?scale=0.01&reform=true"
+	out := t.TempDir()
+	for _, snap := range []string{before, after} {
+		code, _, stderr := runMain(t, nil, "run", "--snapshot", snap, "--out", out, "--formats", "json,html", "--progress=false")
+		if code != 0 {
+			t.Fatalf("run %s: exit %d\n%s", snap, code, stderr)
+		}
+		if !strings.Contains(stderr, `"dq_errors":0`) || !strings.Contains(stderr, `"dq_warnings":0`) {
+			t.Errorf("run %s: data-quality findings:\n%s", snap, stderr)
+		}
+	}
+	// Lineage of the post-reform sample, as written.
+	dir := t.TempDir()
+	if code, _, stderr := runMain(t, nil, "sample", "--profile", "national", "--scale", "0.01", "--reform", "--out", dir); code != 0 {
+		t.Fatalf("sample: exit %d\n%s", code, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "lineage.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	successors := map[string][]string{} // predecessor -> successors
+	preds := map[string][]string{}       // successor -> predecessors
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
+		f := strings.Split(line, ",")
+		successors[f[0]] = append(successors[f[0]], f[1])
+		preds[f[1]] = append(preds[f[1]], f[0])
+	}
+
+	l, ok := readLatest(t, out, "vietnam")
+	if !ok {
+		t.Fatal("no latest.json")
+	}
+	rep := readReport(t, out, l)
+	if rep.Delta == nil || rep.Delta.PreviousAsOf != "2024-09-30" {
+		t.Fatalf("delta %+v, want one against the run of 2024-09-30", rep.Delta)
+	}
+	if len(rep.Delta.Merged) == 0 {
+		t.Fatal("no merged finding")
+	}
+	resolved := map[string]bool{}
+	for _, f := range rep.Delta.Resolved {
+		resolved[f.Key] = true
+	}
+	for _, m := range rep.Delta.Merged {
+		if resolved[m.Key] {
+			t.Errorf("finding %s is both resolved and merged", m.Key)
+		}
+		if !slices.Contains(successors[m.Subject], m.Successor) {
+			t.Errorf("merged %+v: lineage gives %s the successors %v", m, m.Subject, successors[m.Subject])
+		}
+	}
+
+	page, err := os.ReadFile(filepath.Join(out, l.Path, report.PageFile("33", false)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(page), "Tỉnh Hưng Yên") || !strings.Contains(string(page), "<span>30/09/2024: ") {
+		t.Errorf("the new Hưng Yên's page has no point of 30/09/2024 on its lines")
+	}
+
+	// A commune formed from two or more old ones, each rated.
+	var commune string
+	for succ, ps := range preds {
+		if len(ps) >= 2 && succ != "33" && slices.Contains(ps, succ) && len(succ) > 3 {
+			if commune == "" || succ < commune {
+				commune = succ
+			}
+		}
+	}
+	if commune == "" {
+		t.Fatal("no commune formed from several old ones")
+	}
+	in := evalInput(t, dir, commune)
+	anc := in["ancestors"].([]any)
+	if len(anc) != 1 || anc[0].(map[string]any)["level"] != "province" {
+		t.Errorf("%s: ancestors %v, want its province only", commune, anc)
+	}
+	if own, _ := in["ratings"].(map[string]any)[commune].([]any); len(own) != 0 {
+		t.Errorf("%s: own ratings %v, want none (they are its predecessors')", commune, own)
+	}
+	var got []string
+	rated := 0
+	for _, h := range in["subject"].(map[string]any)["history"].([]any) {
+		e := h.(map[string]any)
+		got = append(got, e["id"].(string))
+		if rs, _ := e["ratings"].([]any); len(rs) > 0 {
+			rated++
+		}
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(preds[commune]))
+	if !slices.Equal(got, want) || rated == 0 {
+		t.Errorf("%s: history %v (%d rated), want its predecessors %v with their ratings", commune, got, rated, want)
 	}
 }
