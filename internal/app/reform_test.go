@@ -182,7 +182,7 @@ func TestNationalReformPair(t *testing.T) {
 		t.Fatal(err)
 	}
 	successors := map[string][]string{} // predecessor -> successors
-	preds := map[string][]string{}       // successor -> predecessors
+	preds := map[string][]string{}      // successor -> predecessors
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n")[1:] {
 		f := strings.Split(line, ",")
 		successors[f[0]] = append(successors[f[0]], f[1])
