@@ -26,6 +26,8 @@ func TestHarnessTiny(t *testing.T) {
 	cmd.Env = append(os.Environ(),
 		"BENCH_PARQUET_SCALES=0.002",
 		"BENCH_CSV_SCALES=0.002",
+		"BENCH_REFORM_SCALES=0.002",
+		"BENCH_PAGELOAD=1",
 		"BENCH_BASELINE=national:0.001",
 		"BENCH_PROFILE=0",
 		"BENCH_THAI_BINH=0",
@@ -52,7 +54,12 @@ func TestHarnessTiny(t *testing.T) {
 		{"plain OPA ratio", `(?m)^plain-opa/ours .*: [0-9.]+x faster`},
 		{"plain OPA ratio from Parquet", `(?m)^plain-opa/ours from Parquet .*: [0-9.]+x faster`},
 		{"floor ratio", `(?m)^ours/floor .*: [0-9.]+x slower`},
+		{"post-reform national row", `(?m)^national-reform-0\.002-parquet\s+[0-9.]+\s`},
 		{"floor bound", `evaluation alone [0-9.]+x; one empty Rego evaluation per subject \(the bound\) [0-9.]+x`},
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil || os.Getenv("CI") == "true" {
+		checks = append(checks, struct{ name, re string }{"page load in Chromium",
+			`(?m)^national-reform-0\.002-parquet\s+BenchmarkSitePageLoad\S*\s+5\s+[0-9]+ ns/op\s+[0-9.]+ load-ms\s+[0-9]+ page-bytes`})
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {

@@ -12,7 +12,13 @@
 #    same timed run (`vungmanh run --cpuprofile --memprofile`: the CPU
 #    profile covers the whole run, the heap profile is taken when evaluation
 #    ends, the live peak), with the top functions.
-# 4. Baselines on the $BENCH_BASELINE sample, in the same run:
+# 4. The report site: the post-reform national sample (`--reform`, 34
+#    provinces, 3,321 communes at scale 1) is timed at $BENCH_REFORM_SCALES
+#    too; for the largest national run and the largest post-reform run, the
+#    size of the largest page and its load time in headless Chromium
+#    (BenchmarkSitePageLoad in bench/pageload_test.go; skipped without
+#    Chromium or with BENCH_PAGELOAD=0).
+# 5. Baselines on the $BENCH_BASELINE sample, in the same run:
 #    plain OPA (the tables exported as one JSON document, bench/plainopa/
 #    wrapper.rego evaluated by `opa eval`; its verdicts must equal ours; ours
 #    is timed from the CSV sample, the ratio the target is judged on, and
@@ -23,6 +29,8 @@
 # Settings (environment):
 #   BENCH_PARQUET_SCALES  national scales read from Parquet   (default "0.01"; full: "0.1 0.3 1.0")
 #   BENCH_CSV_SCALES      national scales read from CSV       (default "0.01"; full: "1.0")
+#   BENCH_REFORM_SCALES   post-reform national scales, Parquet (default "0.01"; full: "1.0")
+#   BENCH_PAGELOAD        1 to load the largest pages in Chromium (default 1)
 #   BENCH_THAI_BINH       1 to time the thai-binh-2024 sample end to end (default 1)
 #   BENCH_BASELINE        profile of the baselines' sample    (default thai-binh-2024; or national:SCALE)
 #   BENCH_PLAIN_OPA       1 to run the plain-OPA baseline     (default 1)
@@ -43,6 +51,8 @@ cd "$root"
 
 PARQUET_SCALES=${BENCH_PARQUET_SCALES-0.01}
 CSV_SCALES=${BENCH_CSV_SCALES-0.01}
+REFORM_SCALES=${BENCH_REFORM_SCALES-0.01}
+PAGELOAD=${BENCH_PAGELOAD:-1}
 THAI_BINH=${BENCH_THAI_BINH:-1}
 BASELINE=${BENCH_BASELINE:-thai-binh-2024}
 PLAIN_OPA=${BENCH_PLAIN_OPA:-1}
@@ -69,15 +79,16 @@ go build -o "$bin/" ./bench/floor ./bench/plainopa
 # sample PROFILE SCALE FORMAT -> prints the cached snapshot folder.
 sample() {
 	local profile=$1 scale=$2 format=$3 dir
-	if [ "$profile" = national ]; then
+	if [ "$profile" = national ] || [ "$profile" = national-reform ]; then
 		dir=$CACHE/$profile-$scale-$format
 	else
 		dir=$CACHE/$profile-$format
 	fi
 	if [ ! -f "$dir/.complete" ]; then
 		rm -rf "$dir"
-		local args=(--profile "$profile" --format "$format" --out "$dir.tmp")
+		local args=(--profile "${profile%-reform}" --format "$format" --out "$dir.tmp")
 		[ "$profile" = national ] && args+=(--scale "$scale")
+		[ "$profile" = national-reform ] && args+=(--scale "$scale" --reform)
 		rm -rf "$dir.tmp"
 		"$bin/vungmanh" sample "${args[@]}" >/dev/null || die "generate $profile $scale $format"
 		touch "$dir.tmp/.complete"
@@ -131,6 +142,11 @@ for s in $PARQUET_SCALES; do
 	if awk -v a="$s" -v b="$largest_scale" 'BEGIN { exit !(a > b) }'; then largest=$d largest_scale=$s; fi
 done
 for s in $CSV_SCALES; do sample national "$s" csv >/dev/null; done
+largest_reform=""
+for s in $REFORM_SCALES; do
+	sample national-reform "$s" parquet >/dev/null
+	largest_reform=$s # the scales are given in increasing order
+done
 
 echo "== end to end (vungmanh run, all formats, workers $WORKERS)"
 if [ "$THAI_BINH" = 1 ]; then
@@ -145,6 +161,19 @@ for s in $PARQUET_SCALES; do
 	run_case "national-$s-parquet" "$CACHE/national-$s-parquet" "${prof[@]}"
 done
 for s in $CSV_SCALES; do run_case "national-$s-csv" "$CACHE/national-$s-csv"; done
+for s in $REFORM_SCALES; do run_case "national-reform-$s-parquet" "$CACHE/national-reform-$s-parquet"; done
+
+pageloads=()
+if [ "$PAGELOAD" = 1 ]; then
+	echo "== the largest page of a site in headless Chromium (BenchmarkSitePageLoad)"
+	sites=()
+	[ -n "$largest" ] && sites+=("national-$largest_scale-parquet")
+	[ -n "$largest_reform" ] && sites+=("national-reform-$largest_reform-parquet")
+	for c in "${sites[@]}"; do
+		line=$(BENCH_SITE=$OUT/runs/$c go test ./bench -run '^$' -bench SitePageLoad -benchtime 5x 2>&1 | tee "$OUT/times/pageload-$c.log" | grep -E '^BenchmarkSitePageLoad|SKIP' || true)
+		pageloads+=("$(printf '%-34s %s' "$c" "${line:-failed, see $OUT/times/pageload-$c.log}")")
+	done
+fi
 
 if [ "$PROFILE" = 1 ] && [ -n "$largest" ]; then
 	echo "== profiles (national $largest_scale, Parquet, from its timed run): $OUT/cpu.prof $OUT/mem.prof"
@@ -208,6 +237,11 @@ echo "== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load: $(cut -d' ' 
 printf '%-34s %8s %8s %8s %9s\n' case wall_s user_s sys_s rss_MiB
 printf '%s\n' "${rows[@]}"
 echo
+if [ ${#pageloads[@]} -gt 0 ]; then
+	echo "largest page in headless Chromium (load-ms: navigation start to the load event; page-bytes: its size; bounds 2,000 ms, 2 MB):"
+	printf '%s\n' "${pageloads[@]}"
+	echo
+fi
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 echo "ours/floor (TB-01 + TB-02, 1 worker each): $(field ratio "$floor_line")x slower with indexing (target <= 5x);" \
 	"evaluation alone $(field eval_ratio "$floor_line")x; one empty Rego evaluation per subject (the bound) $(field bound_ratio "$floor_line")x"
