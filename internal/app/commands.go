@@ -132,7 +132,10 @@ figures of the Thái Bình 2024 article; hung-yen-2026 has no district level
 same provincial union the day before and three months after the merger of
 1 July 2025 (unit versions and lineage: run both into one --out to see the
 delta across it); national is sized like the whole country and
-is meant for benchmarks (use --scale to shrink it). The same profile, scale
+is meant for benchmarks (use --scale to shrink it); national --reform is
+the same country on 30/09/2025, after the reform, with the pre-reform units
+as history (run national, then national --reform at the same scale, into
+one --out). The same profile, scale
 and seed always give the same files. No personal data: names and phone
 numbers are made up.
 
@@ -165,7 +168,7 @@ sample://national?scale=0.01) as a snapshot, generated in memory.`),
 	f.Int64Var(&o.seed, "seed", sample.DefaultSeed, "random seed")
 	f.StringVar(&o.format, "format", "csv", "table file format: csv, parquet or xlsx")
 	f.Float64Var(&o.defects, "defects", 0, "share of rows given a realistic data error of each DQ code (0 = clean data)")
-	f.BoolVar(&o.reform, "reform", false, "national: the structure after the July 2025 reform (no districts, 3,321 communes)")
+	f.BoolVar(&o.reform, "reform", false, "national: after the July 2025 reform (34 provinces, 3,321 communes, no districts; the old units as history)")
 	f.StringVar(&o.out, "out", "", "folder to write (required)")
 	return cmd
 }

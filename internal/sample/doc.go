@@ -34,10 +34,23 @@
 //     ratings of 2023 and 2024 are on the old communes' codes. Run both
 //     into one --out: the second run's delta lists merged findings. See
 //     merger.go.
-//   - national: Vietnam with 63 provinces and their districts, about 10,600
-//     communes, 140,000 branches and 19.9 million members at Scale 1; with
-//     Reform, 34 provinces and 3,321 communes without districts. Scale
-//     multiplies the number of communes (tiny scales keep fewer provinces).
+//   - national: Vietnam on 30/09/2024 with 63 provinces and their
+//     districts, about 10,600 communes, 140,000 branches and 19.9 million
+//     members at Scale 1. Scale multiplies the number of communes (tiny
+//     scales keep fewer provinces).
+//   - national with Reform: the same territory (same Scale and Seed, same
+//     ids) on 30/09/2025, after the reform, as a versioned export like
+//     hung-yen-2025-09: the 34 provinces of the reform under the state's
+//     codes (01 Hà Nội ... 96 Cà Mau), each formed from the old provinces
+//     the reform merged into it, with the real number of communes scaled
+//     (3,321 at Scale 1) directly under it; each new commune is a run of
+//     old communes of one old province and reuses the code of its first;
+//     the old provinces, districts and communes are history versions
+//     (valid_to 2025-06-30); lineage links every old unit to its successor
+//     (merge, split with shares, rename, move); branches and groups keep
+//     their ids and members; the old communes' ratings of 2023 and 2024
+//     stay on their codes. Run national then national with Reform into one
+//     --out: the second run's delta lists merged findings. See reform.go.
 //
 // Members carry ids only (no names, no phone numbers): a clean sample has
 // no data-quality finding at all. members.needs holds a short text for most

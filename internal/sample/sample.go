@@ -39,7 +39,7 @@ func Profiles() []string {
 type Options struct {
 	Profile string  // one of Profiles()
 	Scale   float64 // national only: multiplies the counts; 0 means 1
-	Reform  bool    // national only: the post-2025 structure (34 provinces, 3,321 communes, no districts)
+	Reform  bool    // national only: after the 2025 reform (34 provinces, 3,321 communes, no districts), the pre-reform units as history
 	Defects float64 // share of rows given a data-quality error, 0 for clean data
 	Seed    int64   // same seed, same bytes
 	Format  string  // csv (default), parquet or xlsx
