@@ -86,8 +86,8 @@ const layoutJS = `(() => {
 })()`
 
 // The report site in headless Chromium, at phone width and on a desktop,
-// on three samples (a province with districts, one without after the
-// reform, a small national one): the root, a page below it and a commune
+// on four samples (a province with districts, one without after the
+// reform, a small national one before and after the reform): the root, a page below it and a commune
 // page have no text under 11 CSS px and no cell that its label overflows;
 // the filter box works offline; links go down and breadcrumbs up.
 func TestSiteLayoutInChromium(t *testing.T) {
@@ -101,6 +101,7 @@ func TestSiteLayoutInChromium(t *testing.T) {
 		{"thai-binh", "sample://thai-binh-2024"},
 		{"hung-yen", "sample://hung-yen-2026"},
 		{"national", smallSample},
+		{"national after the reform", "sample://national?scale=0.01&reform=true"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := runFolder(t, tc.snapshot)
