@@ -238,7 +238,7 @@ printf '%-34s %8s %8s %8s %9s\n' case wall_s user_s sys_s rss_MiB
 printf '%s\n' "${rows[@]}"
 echo
 if [ ${#pageloads[@]} -gt 0 ]; then
-	echo "largest page in headless Chromium (load-ms: navigation start to the load event; page-bytes: its size; bounds 2,000 ms, 2 MB):"
+	echo "largest page in headless Chromium (load-ms: navigation start to the load event; cpu-ms: its main thread's CPU time; page-bytes: its size; bounds 2,000 ms, 2 MB):"
 	printf '%s\n' "${pageloads[@]}"
 	echo
 fi
