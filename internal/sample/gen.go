@@ -250,6 +250,19 @@ func (p *planner) add(ui int, typ string, active bool) int {
 	w := p.w
 	m := model{id: "mh" + pad(len(w.models)+1, 6), unit: ui, typ: typ, launched: p.launch(), active: active,
 		name: modelNames[typ] + " – " + w.units[ui].name}
+	if w.versions && w.units[ui].from != "" {
+		// A unit version that starts after the reform: a launch before it
+		// would be the predecessor's model (launched_on resolves to the
+		// version valid that day, a history one). Move it into the new
+		// version's days, without a draw, so the rest stays as it was.
+		from, err := time.Parse(time.DateOnly, w.units[ui].from)
+		if err != nil {
+			panic("sample: valid_from " + w.units[ui].from)
+		}
+		if days := int(w.asOf.Sub(from).Hours()/24) - 10; m.launched.Before(from) && days > 0 {
+			m.launched = from.AddDate(0, 0, int(daysOf(m.launched))%days)
+		}
+	}
 	if typ == "special_members" {
 		m.special = specialGroups[p.r.IntN(len(specialGroups))]
 	}
