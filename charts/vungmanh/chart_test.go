@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -68,8 +69,13 @@ type manifests struct {
 
 func render(t *testing.T, vals map[string]any) (*manifests, error) {
 	t.Helper()
+	return renderRelease(t, "vungmanh", vals)
+}
+
+func renderRelease(t *testing.T, release string, vals map[string]any) (*manifests, error) {
+	t.Helper()
 	ch := loadChart(t)
-	rv, err := chartutil.ToRenderValues(ch, vals, chartutil.ReleaseOptions{Name: "vungmanh", Namespace: "hlhpn", IsInstall: true}, chartutil.DefaultCapabilities)
+	rv, err := chartutil.ToRenderValues(ch, vals, chartutil.ReleaseOptions{Name: release, Namespace: "hlhpn", IsInstall: true}, chartutil.DefaultCapabilities)
 	if err != nil {
 		return nil, err
 	}
@@ -814,6 +820,35 @@ func TestLocalOut(t *testing.T) {
 			_, err := render(t, tc.vals)
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want a refusal naming %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestNameLengths: with Helm's longest release name (53 characters) the
+// CronJob's name fits the API server's 52, and in a sharded run each pod's
+// hostname (<cronjob>-<8 digits of minutes>-<index>) fits 63. The API
+// server's own checks of the same are in apitest/.
+func TestNameLengths(t *testing.T) {
+	release := "hoi-lien-hiep-phu-nu-tinh-thai-binh-bao-cao-hang-demx" // 53
+	for _, tc := range []struct {
+		shards, want int
+	}{{1, 52}, {2, 52}, {10, 52}, {11, 51}, {100, 51}} {
+		t.Run(fmt.Sprint(tc.shards), func(t *testing.T) {
+			m, err := renderRelease(t, release, with(required(), "sharding.shards", tc.shards))
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := m.cron.Name
+			if len(name) != tc.want || strings.HasSuffix(name, "-") {
+				t.Errorf("CronJob name %q: %d characters, want %d", name, len(name), tc.want)
+			}
+			host := fmt.Sprintf("%s-%d-%d", name, 29_000_000, tc.shards-1)
+			if len(host) > 63 {
+				t.Errorf("hostname of the last pod %q: %d characters, over 63", host, len(host))
+			}
+			if m.sa.Name != name || m.configMap.Name != name {
+				t.Errorf("ServiceAccount %q and ConfigMap %q not named as the CronJob %q", m.sa.Name, m.configMap.Name, name)
 			}
 		})
 	}
