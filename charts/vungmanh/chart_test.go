@@ -673,6 +673,21 @@ func TestCIValues(t *testing.T) {
 			if !slices.Contains(c.Args, "--snapshot="+vals["snapshot"].(string)) || !slices.Contains(c.Args, "--out="+vals["out"].(string)) {
 				t.Errorf("args %v do not carry the snapshot and out of %s", c.Args, name)
 			}
+			if m.policies == nil {
+				return
+			}
+			// A layer in the values is one the binary loads on the built-in pack.
+			fsys := fstest.MapFS{}
+			for k, v := range m.policies.Data {
+				fsys[k] = &fstest.MapFile{Data: []byte(v)}
+			}
+			layer, ok, err := checker.ReadLayer(fsys)
+			if err != nil || !ok {
+				t.Fatalf("ReadLayer: ok %v, err %v", ok, err)
+			}
+			if _, err := checker.LoadStack(context.Background(), checker.Pack{Name: checker.BuiltinPack, FS: policies.FS}, layer); err != nil {
+				t.Errorf("load the layer: %v", err)
+			}
 		})
 	}
 }
