@@ -101,9 +101,9 @@ func (w *warnings) AddWarning(_, text string) { *w = append(*w, text) }
 
 // create runs obj through the API server's create path: the system fields
 // the handler fills, then rest.BeforeCreate with the registry strategy of its
-// kind. It returns the server's error (nil when it would store the object)
-// and its warnings.
-func create(t *testing.T, obj runtime.Object) (error, []string) {
+// kind. It returns the server's warnings and its error (nil when it would
+// store the object).
+func create(t *testing.T, obj runtime.Object) ([]string, error) {
 	t.Helper()
 	var (
 		strategy rest.RESTCreateStrategy
@@ -138,7 +138,8 @@ func create(t *testing.T, obj runtime.Object) (error, []string) {
 	})
 	var w warnings
 	ctx = warning.WithWarningRecorder(ctx, &w)
-	return rest.BeforeCreate(strategy, ctx, obj), w
+	err = rest.BeforeCreate(strategy, ctx, obj)
+	return w, err
 }
 
 // jobsOf returns the Jobs the stored CronJob makes: the one the CronJob
@@ -217,7 +218,7 @@ func accept(t *testing.T, ms []manifest) (kinds []string) {
 			obj := objs[i]
 			kind := fmt.Sprintf("%T", obj)
 			kinds = append(kinds, kind)
-			err, w := create(t, obj)
+			w, err := create(t, obj)
 			if err != nil {
 				t.Errorf("%s: %s refused: %v", m.source, kind, err)
 				continue
@@ -277,7 +278,7 @@ func TestLongReleaseNames(t *testing.T) {
 func TestServerRefuses(t *testing.T) {
 	base := map[string]any{"snapshot": "gs://exports/thai-binh", "out": "gs://reports/vungmanh"}
 	sharded := map[string]any{"snapshot": "gs://exports/thai-binh", "out": "gs://reports/vungmanh", "sharding": map[string]any{"shards": 4}}
-	cronSpec := func(vals map[string]any, k string, v any) map[string]any {
+	cron := func(k string, v any) map[string]any {
 		return map[string]any{"snapshot": "gs://exports/thai-binh", "out": "gs://reports/vungmanh", "cron": map[string]any{k: v}}
 	}
 	tests := []struct {
@@ -296,11 +297,11 @@ func TestServerRefuses(t *testing.T) {
 			r := cj.Spec.JobTemplate.Spec.PodFailurePolicy.Rules[1].OnExitCodes
 			r.Values = append([]int32{0}, r.Values...)
 		}, `spec.jobTemplate.spec.podFailurePolicy.rules[1].onExitCodes.values[0]: Invalid value: 0: must not be 0 for the In operator`},
-		{"bad schedule", cronSpec(base, "schedule", "0 25 * * *"), nil,
+		{"bad schedule", cron("schedule", "0 25 * * *"), nil,
 			`spec.schedule: Invalid value: "0 25 * * *": end of range (25) above maximum (23): 25`},
-		{"schedule with its own time zone", cronSpec(base, "schedule", "CRON_TZ=UTC 0 2 * * *"), nil,
+		{"schedule with its own time zone", cron("schedule", "CRON_TZ=UTC 0 2 * * *"), nil,
 			`spec.schedule: Invalid value: "CRON_TZ=UTC 0 2 * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead`},
-		{"unknown time zone", cronSpec(base, "timeZone", "Asia/Hanoi"), nil,
+		{"unknown time zone", cron("timeZone", "Asia/Hanoi"), nil,
 			`spec.timeZone: Invalid value: "Asia/Hanoi": unknown time zone Asia/Hanoi`},
 		{"name over 52 characters", base, func(cj *batch.CronJob) {
 			cj.Name = strings.Repeat("v", 53)
@@ -319,12 +320,12 @@ func TestServerRefuses(t *testing.T) {
 			}
 			if tt.mutate != nil {
 				// The rendering as it is passes, so the refusal is the mutation's.
-				if err, _ := create(t, cj.DeepCopy()); err != nil {
+				if _, err := create(t, cj.DeepCopy()); err != nil {
 					t.Fatalf("the rendering before the mutation is refused: %v", err)
 				}
 				tt.mutate(cj)
 			}
-			err, _ := create(t, cj)
+			_, err := create(t, cj)
 			if err == nil {
 				t.Fatalf("accepted, want %q", tt.want)
 			}
