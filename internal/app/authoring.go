@@ -11,12 +11,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/internal/sample"
-	"github.com/vungmanh/vungmanh/loaders"
 	"github.com/vungmanh/vungmanh/policies"
 )
 
@@ -127,67 +125,6 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 		fmt.Fprintf(w, "error: %s errs on %d subject(s), first on %s: %s\n", id, f.n, f.first.Subject, msg)
 	}
 	return reportedError{&TargetErrorsError{Targets: len(ids), Subjects: counts[string(checker.StatusError)]}}
-}
-
-// eval is `vungmanh eval`.
-func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
-	ctx := cmd.Context()
-	params, err := readParams(ctx, o.params)
-	if err != nil {
-		return err
-	}
-	pol, err := loadPolicies(ctx, o.policies)
-	if err != nil {
-		return err
-	}
-	limit, err := loaders.ParseLimit(o.maxBadRows)
-	if err != nil {
-		return configErrorf("max-bad-rows", "--max-bad-rows %q: %v", o.maxBadRows, err)
-	}
-	snap, err := loadSnapshot(ctx, o.snapshot, loaders.WithMaxBadRows(limit))
-	if err != nil {
-		return err
-	}
-	defer snap.Release()
-	var opts []checker.Option
-	if params != nil {
-		opts = append(opts, checker.WithParams(params))
-	}
-	c := checker.New(pol, opts...)
-	input, scope, err := c.Input(snap, o.subject)
-	if err != nil {
-		return configErrorf("subject", "--subject %q: %v", o.subject, err)
-	}
-	if err := checkEvalTarget(pol, o.target, o.subject, scope); err != nil {
-		return err
-	}
-	doc, err := ast.JSON(input)
-	if err != nil {
-		return fmt.Errorf("input of %q: %w", o.subject, err)
-	}
-	w := cmd.OutOrStdout()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	fmt.Fprintf(w, "# input of %s (scope %s)\n", o.subject, scope)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	results, trace, err := c.EvalOne(ctx, snap, o.subject, o.target, o.explain)
-	if err != nil {
-		return err // EvalOne's errors name the subject
-	}
-	sort.Slice(results, func(i, j int) bool { return results[i].Target < results[j].Target })
-	fmt.Fprintf(w, "# verdicts\n")
-	if err := enc.Encode(results); err != nil {
-		return err
-	}
-	if o.explain && trace != "" {
-		fmt.Fprintf(w, "# trace\n%s", trace)
-		if !strings.HasSuffix(trace, "\n") {
-			fmt.Fprintln(w)
-		}
-	}
-	return nil
 }
 
 // checkEvalTarget checks eval's --target (empty: every target of the

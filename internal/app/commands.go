@@ -82,16 +82,27 @@ type checkOptions struct {
 func (a *app) evalCommand() *cobra.Command {
 	var o evalOptions
 	cmd := &cobra.Command{
-		Use:   "eval --snapshot URL --subject ID [--target ID] [--explain]",
+		Use:   "eval --snapshot URL --subject ID [--target ID] [--explain=fails|notes|full] [--output text|json]",
 		Short: "Print one subject's input document and its verdict for each target",
 		Long: strings.TrimSpace(`
 Eval builds the input document that the targets see for one subject (a unit
 id, or a model id for scope: model), prints it, then prints the verdict of
-each target whose scope matches (or only --target). --explain adds OPA's
-evaluation trace. Personal data never appears: the input holds ids and
-statistics only.`),
-		Example: "  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --target TB-01 --explain",
-		Args:    cobra.NoArgs,
+each target whose scope matches (or only --target). Personal data never
+appears: the input holds ids and statistics only.
+
+--explain adds OPA's evaluation trace of each target, filtered as
+"opa eval --explain" filters it: fails (the expressions that failed, with
+the values of their variables, and the rules that led to them), notes (the
+trace(msg) calls of the policies) or full (everything but unifications).
+--explain alone is --explain=full.
+
+--output json prints one JSON document (subject, scope, input, verdicts,
+and with --explain the trace lines of each target) and nothing else on
+stdout: "jq .input" of it is a file for "opa eval -i". What the policies
+print with print() goes to stderr as file:row: text.`),
+		Example: "  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --target TB-01 --explain=fails\n" +
+			"  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --output json | jq .input > input.json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
 			if o.snapshot == "" {
@@ -99,6 +110,9 @@ statistics only.`),
 			}
 			if o.subject == "" {
 				return configErrorf("subject", "--subject is required (a unit id or a model id)")
+			}
+			if err := checkEvalDebug(o); err != nil {
+				return err
 			}
 			return a.eval(cmd, o)
 		},
@@ -108,7 +122,9 @@ statistics only.`),
 	f.StringVar(&o.policies, "policies", "", "policy folder, bundle or gs:// URL (default: the built-in policies; a folder with a layer.yaml is laid on them)")
 	f.StringVar(&o.subject, "subject", "", "unit id or model id to evaluate (required)")
 	f.StringVar(&o.target, "target", "", "only this target id")
-	f.BoolVar(&o.explain, "explain", false, "print the evaluation trace")
+	f.StringVar(&o.explain, "explain", "", "print the evaluation trace: fails, notes or full (--explain alone: full)")
+	f.Lookup("explain").NoOptDefVal = explainFull
+	f.StringVar(&o.output, "output", outputText, "text, or json for one JSON document on stdout")
 	f.StringVar(&o.params, "params", "", "YAML file of target parameters")
 	f.StringVar(&o.maxBadRows, "max-bad-rows", "100%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops eval (run's default is 1%)")
 	return cmd
@@ -116,7 +132,8 @@ statistics only.`),
 
 type evalOptions struct {
 	snapshot, policies, subject, target, params, maxBadRows string
-	explain                                                 bool
+	explain                                                 string // explainFails, explainNotes, explainFull or "" (debug.go)
+	output                                                  string // outputText or outputJSON
 }
 
 func (a *app) sampleCommand() *cobra.Command {

@@ -1,0 +1,247 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/util"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/policies"
+)
+
+// evalJSON runs eval --output json and decodes its stdout, which must be
+// one JSON document and nothing else.
+func evalJSON(t *testing.T, args ...string) map[string]json.RawMessage {
+	t.Helper()
+	code, stdout, stderr := runMain(t, nil, append([]string{"eval", "--output", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	dec := json.NewDecoder(strings.NewReader(stdout))
+	var doc map[string]json.RawMessage
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("stdout is not a JSON document: %v\n%s", err, stdout)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		t.Fatalf("stdout holds more than one JSON document (next: %v)", err)
+	}
+	for _, line := range strings.Split(stdout, "\n") {
+		if strings.HasPrefix(line, "#") {
+			t.Errorf("a comment line on stdout: %q", line)
+		}
+	}
+	return doc
+}
+
+// TestEvalJSONInputForOPA: the input of eval --output json, saved as is,
+// is an input for `opa eval -i` (opaEval: the steps of OPA's own
+// command), which then finds exactly the violations eval reported for
+// each target of the subject.
+func TestEvalJSONInputForOPA(t *testing.T) {
+	doc := evalJSON(t, "--snapshot", "sample://thai-binh-2024", "--subject", "xa-thai-xuyen")
+	var verdicts []checker.Result
+	if err := json.Unmarshal(doc["verdicts"], &verdicts); err != nil {
+		t.Fatal(err)
+	}
+	in := filepath.Join(t.TempDir(), "input.json")
+	if err := os.WriteFile(in, doc["input"], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	pol, err := checker.Load(context.Background(), policies.FS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := map[string]string{}
+	for _, tg := range pol.Targets() {
+		pkg[tg.ID] = tg.Package
+	}
+	var refs []string
+	want := map[string][]string{}
+	statuses := map[checker.Status]bool{}
+	for _, v := range verdicts {
+		statuses[v.Status] = true
+		refs = append(refs, "data."+pkg[v.Target]+".violation")
+		msgs := []string{}
+		for _, x := range v.Violations {
+			msgs = append(msgs, x.Msg)
+		}
+		sort.Strings(msgs)
+		want[v.Target] = msgs
+	}
+	if len(verdicts) < 2 || !statuses[checker.StatusPass] || !statuses[checker.StatusFail] {
+		t.Fatalf("want a subject with passing and failing targets, got %+v", verdicts)
+	}
+	val := opaEval(t, in, "../../policies", "["+strings.Join(refs, ", ")+"]")
+	vals, ok := val.([]any)
+	if !ok || len(vals) != len(verdicts) {
+		t.Fatalf("opa eval gave %v", val)
+	}
+	got := map[string][]string{}
+	for i, vs := range vals {
+		msgs := []string{}
+		for _, x := range vs.([]any) {
+			msgs = append(msgs, x.(map[string]any)["msg"].(string))
+		}
+		sort.Strings(msgs)
+		got[verdicts[i].Target] = msgs
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("opa eval -i on eval's input finds other violations (-eval +opa):\n%s", d)
+	}
+}
+
+// opaEval is `opa eval --input in --data dir query`, made of the steps of
+// OPA's own eval command (cmd/eval.go, setupEval, v1.22.3): the input file
+// read with util.Unmarshal and ast.InterfaceToValue, the policies loaded
+// with rego.Load, the query evaluated by topdown with default options. It
+// returns the query's first result value.
+func opaEval(t *testing.T, in, dir, query string) any {
+	t.Helper()
+	b, err := os.ReadFile(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var input any
+	if err := util.Unmarshal(b, &input); err != nil {
+		t.Fatalf("opa eval -i %s: unable to parse input: %v", in, err)
+	}
+	v, err := ast.InterfaceToValue(input)
+	if err != nil {
+		t.Fatalf("opa eval -i %s: unable to process input: %v", in, err)
+	}
+	rs, err := rego.New(rego.Query(query), rego.Load([]string{dir}, nil), rego.ParsedInput(v)).Eval(context.Background())
+	if err != nil {
+		t.Fatalf("opa eval %s: %v", query, err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		t.Fatalf("opa eval %s: %d results", query, len(rs))
+	}
+	return rs[0].Expressions[0].Value
+}
+
+// printingPolicies is a policy folder of one commune target that prints.
+func printingPolicies(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := `# METADATA
+# title: Prints
+# custom:
+#   id: P-1
+#   scope: commune
+package targets.p1
+
+violation contains {"msg": "few cadres"} if {
+	print("cadres of", input.subject.id, count(input.cadres))
+	count(input.cadres) > 1000
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "p1.rego"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestEvalDebugging(t *testing.T) {
+	const subject = "ha-noi-h01-x001"
+	base := []string{"eval", "--snapshot", smallSample, "--subject", subject, "--target", "TB-01"}
+	trace := func(stdout string) string {
+		_, after, _ := strings.Cut(stdout, "# trace")
+		return after
+	}
+	prints := printingPolicies(t)
+	tests := []struct {
+		name  string
+		args  []string
+		want  int
+		check func(t *testing.T, stdout, stderr string)
+	}{
+		{"explain alone is full", []string{"--explain"}, 0, func(t *testing.T, stdout, _ string) {
+			if !strings.Contains(stdout, "# trace (--explain=full)") || !strings.Contains(trace(stdout), "| Enter data.targets.tb01_one_plus_one.violation") {
+				t.Errorf("no full trace:\n%s", trace(stdout))
+			}
+		}},
+		{"explain fails", []string{"--explain=fails"}, 0, func(t *testing.T, stdout, _ string) {
+			tr := trace(stdout)
+			full := trace(mustEval(t, append(base, "--explain=full")...))
+			if !strings.Contains(tr, "Fail ") || strings.Count(tr, "\n") >= strings.Count(full, "\n") {
+				t.Errorf("fails trace (%d lines; full %d):\n%s", strings.Count(tr, "\n"), strings.Count(full, "\n"), tr)
+			}
+			for _, line := range strings.Split(strings.TrimSpace(tr), "\n")[2:] {
+				if strings.Contains(line, " Eval ") || strings.Contains(line, " Exit ") {
+					t.Errorf("fails trace has a line that is no fail's context: %q", line)
+				}
+			}
+		}},
+		{"explain notes", []string{"--explain=notes"}, 0, func(t *testing.T, stdout, _ string) {
+			if !strings.Contains(trace(stdout), "(no notes") {
+				t.Errorf("notes of a target without trace():\n%s", trace(stdout))
+			}
+		}},
+		{"explain bad mode", []string{"--explain=some"}, ExitConfig, func(t *testing.T, stdout, stderr string) {
+			if stdout != "" || !strings.Contains(stderr, `--explain "some": want fails, notes, full`) {
+				t.Errorf("stdout %q, stderr %q", stdout, stderr)
+			}
+		}},
+		{"bad output", []string{"--output=yaml"}, ExitConfig, func(t *testing.T, stdout, stderr string) {
+			if stdout != "" || !strings.Contains(stderr, "--output") {
+				t.Errorf("stdout %q, stderr %q", stdout, stderr)
+			}
+		}},
+		{"json with explain", []string{"--output", "json", "--explain=fails"}, 0, func(t *testing.T, stdout, _ string) {
+			var doc struct {
+				Subject, Scope, Explain string
+				Trace                   map[string][]string
+			}
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+				t.Fatal(err)
+			}
+			if doc.Subject != subject || doc.Scope != "commune" || doc.Explain != "fails" || len(doc.Trace["TB-01"]) == 0 {
+				t.Errorf("document: %+v", doc)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runMain(t, nil, append(append([]string(nil), base...), tt.args...)...)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d\n%s", code, tt.want, stderr)
+			}
+			tt.check(t, stdout, stderr)
+		})
+	}
+	t.Run("print goes to stderr", func(t *testing.T) {
+		for _, output := range []string{"text", "json"} {
+			code, stdout, stderr := runMain(t, nil, "eval", "--snapshot", smallSample, "--subject", subject, "--policies", prints, "--output", output)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			if want := "p1.rego:9: cadres of " + subject + " "; !strings.Contains(stderr, want) {
+				t.Errorf("%s: stderr does not hold %q:\n%s", output, want, stderr)
+			}
+			if strings.Contains(stdout, "cadres of") {
+				t.Errorf("%s: print output on stdout", output)
+			}
+		}
+		evalJSON(t, "--snapshot", smallSample, "--subject", subject, "--policies", prints)
+	})
+}
+
+func mustEval(t *testing.T, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := runMain(t, nil, args...)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	return stdout
+}
