@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -28,23 +27,17 @@ func (a *app) test(cmd *cobra.Command, o testOptions) error {
 	if bundle != nil {
 		return configErrorf("dir", "%q: vungmanh test runs a policy folder, not a bundle", o.dir)
 	}
-	rep, err := regotest.Run(ctx, fsys, regotest.Options{Coverage: o.coverage, Run: o.run})
+	rep, err := regotest.Run(ctx, fsys, regotest.Options{Coverage: o.coverage, Run: o.run, VarValues: o.varValues})
 	if err != nil {
 		return fmt.Errorf("test policies %q: %w", orBuiltin(o.dir), err)
 	}
-	if o.verbose {
-		for _, r := range rep.Results {
-			b, _ := json.Marshal(r)
-			fmt.Fprintln(cmd.OutOrStdout(), string(b))
-		}
-	}
-	if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
+	if err := writeTestReport(cmd.OutOrStdout(), rep, o); err != nil {
 		return err
 	}
 	if !rep.OK() {
 		return reportedError{&TestsFailedError{Failed: rep.Failed, Errored: rep.Errored, Total: rep.Total()}}
 	}
-	return nil
+	return checkCoverage(rep, o.threshold)
 }
 
 // check is `vungmanh check [DIR] [--snapshot S]`.

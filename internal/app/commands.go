@@ -19,13 +19,28 @@ Test runs the *_test.rego files of a policy directory with OPA's test
 semantics (rules named test_*). DIR defaults to the policies built into the
 binary. A DIR holding a layer.yaml is a layer: its tests run with those of
 the built-in pack (less the tests of the targets it replaces), as run would
-load it. Exit code 0 when every test passes, 2 otherwise.`),
-		Example: "  vungmanh test ./policies\n  vungmanh test ./policies --coverage --run tb04",
-		Args:    cobra.MaximumNArgs(1),
+load it.
+
+-v lists every test with its duration and what it printed (print() output
+of failing tests is always shown); --var-values shows, under each failing
+test, the expression that failed and the values of its variables.
+--coverage adds the share of Rego expressions the tests evaluated, in total
+and per file with the rows not covered; --threshold N (implies --coverage)
+fails when the total is under N percent. --format json prints the report as
+one JSON document, --format junit as JUnit XML for CI.
+
+Exit code 0 when every test passes (and the coverage reaches --threshold),
+2 otherwise.`),
+		Example: "  vungmanh test ./policies\n  vungmanh test ./policies -v --run tb04\n" +
+			"  vungmanh test ./policies --coverage --threshold 90\n  vungmanh test ./policies --format junit > rego-tests.xml",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.started()
 			if len(args) == 1 {
 				o.dir = args[0]
+			}
+			if err := checkTestOptions(&o); err != nil {
+				return err
 			}
 			return a.test(cmd, o)
 		},
@@ -33,14 +48,20 @@ load it. Exit code 0 when every test passes, 2 otherwise.`),
 	cmd.Flags().BoolVar(&o.coverage, "coverage", false, "report the coverage of the policies by their tests")
 	cmd.Flags().StringVar(&o.run, "run", "", "run only the tests whose name matches this regular expression")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "list every test, not only failures")
+	cmd.Flags().BoolVar(&o.varValues, "var-values", false, "show the failed expression of each failing test with the values of its variables")
+	cmd.Flags().Float64Var(&o.threshold, "threshold", 0, "fail when the coverage is under this percentage (implies --coverage)")
+	cmd.Flags().StringVar(&o.format, "format", formatText, "text, json or junit")
 	return cmd
 }
 
 type testOptions struct {
-	dir      string
-	coverage bool
-	run      string
-	verbose  bool
+	dir       string
+	coverage  bool
+	run       string
+	verbose   bool
+	varValues bool    // debug.go
+	threshold float64 // debug.go
+	format    string  // formatText, formatJSON or formatJUnit (junit.go)
 }
 
 func (a *app) checkCommand() *cobra.Command {

@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/loaders"
 )
 
@@ -200,4 +201,56 @@ func (p locatedPrint) Print(ctx print.Context, text string) error {
 	}
 	_, err := fmt.Fprintln(p.w, text)
 	return err
+}
+
+// The report formats of test and check.
+const (
+	formatText  = "text"
+	formatJSON  = "json"
+	formatJUnit = "junit"
+)
+
+func checkFormat(format string) error {
+	switch format {
+	case formatText, formatJSON, formatJUnit:
+		return nil
+	}
+	return configErrorf("format", "--format %q: want text, json or junit", format)
+}
+
+// checkTestOptions checks test's flags before anything runs; --threshold
+// turns coverage on, as with opa test.
+func checkTestOptions(o *testOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	if o.threshold < 0 || o.threshold > 100 {
+		return configErrorf("threshold", "--threshold %g: want a percentage between 0 and 100", o.threshold)
+	}
+	if o.threshold > 0 {
+		o.coverage = true
+	}
+	return nil
+}
+
+// writeTestReport writes the report of test in o.format.
+func writeTestReport(w io.Writer, rep *regotest.Report, o testOptions) error {
+	switch o.format {
+	case formatJSON:
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case formatJUnit:
+		return testJUnit(rep).write(w)
+	}
+	return rep.WriteTextWith(w, regotest.TextOptions{Verbose: o.verbose})
+}
+
+// checkCoverage is the error of a coverage under threshold (none when
+// threshold is 0), which main prints on stderr whatever the format.
+func checkCoverage(rep *regotest.Report, threshold float64) error {
+	if threshold <= 0 || rep.Coverage == nil || rep.Coverage.Percent >= threshold {
+		return nil
+	}
+	return &CoverageError{Percent: rep.Coverage.Percent, Threshold: threshold}
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"io"
 	"os"
@@ -244,4 +245,184 @@ func mustEval(t *testing.T, args ...string) string {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
 	return stdout
+}
+
+// writeFolder writes files into a new temporary folder.
+func writeFolder(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, src := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// junitDoc is JUnit XML read back with its own structure.
+type junitDoc struct {
+	XMLName  xml.Name `xml:"testsuites"`
+	Tests    int      `xml:"tests,attr"`
+	Failures int      `xml:"failures,attr"`
+	Errors   int      `xml:"errors,attr"`
+	Skipped  int      `xml:"skipped,attr"`
+	Suites   []struct {
+		Name     string `xml:"name,attr"`
+		Tests    int    `xml:"tests,attr"`
+		Failures int    `xml:"failures,attr"`
+		Errors   int    `xml:"errors,attr"`
+		Time     string `xml:"time,attr"`
+		Cases    []struct {
+			Name      string `xml:"name,attr"`
+			Classname string `xml:"classname,attr"`
+			Time      string `xml:"time,attr"`
+			Failure   *struct {
+				Message string `xml:"message,attr"`
+				Text    string `xml:",chardata"`
+			} `xml:"failure"`
+			Error *struct {
+				Message string `xml:"message,attr"`
+			} `xml:"error"`
+			Skipped   *struct{} `xml:"skipped"`
+			SystemOut string    `xml:"system-out"`
+		} `xml:"testcase"`
+	} `xml:"testsuite"`
+}
+
+func parseJUnit(t *testing.T, s string) junitDoc {
+	t.Helper()
+	var doc junitDoc
+	if err := xml.Unmarshal([]byte(s), &doc); err != nil {
+		t.Fatalf("not JUnit XML: %v\n%s", err, s)
+	}
+	tests, failures, errs := 0, 0, 0
+	for _, s := range doc.Suites {
+		n, f, e := 0, 0, 0
+		for _, c := range s.Cases {
+			n++
+			if c.Failure != nil {
+				f++
+			}
+			if c.Error != nil {
+				e++
+			}
+			if c.Name == "" || c.Classname == "" || c.Time == "" {
+				t.Errorf("testcase without name, classname or time: %+v", c)
+			}
+		}
+		if n != s.Tests || f != s.Failures || e != s.Errors {
+			t.Errorf("suite %s counts %d/%d/%d, has %d/%d/%d testcases/failures/errors", s.Name, s.Tests, s.Failures, s.Errors, n, f, e)
+		}
+		tests, failures, errs = tests+n, failures+f, errs+e
+	}
+	if tests != doc.Tests || failures != doc.Failures || errs != doc.Errors {
+		t.Errorf("testsuites counts %d/%d/%d, suites hold %d/%d/%d", doc.Tests, doc.Failures, doc.Errors, tests, failures, errs)
+	}
+	return doc
+}
+
+func TestTestReports(t *testing.T) {
+	failing := writeFolder(t, map[string]string{
+		"f.rego": "package f\n\nlimit := 3\n",
+		"f_test.rego": `package f_test
+
+import data.f
+
+test_ok if f.limit == 3
+
+test_wrong if {
+	print("limit is", f.limit)
+	x := f.limit + 1
+	x == 5
+}
+
+todo_test_later if false
+`,
+	})
+	lowCoverage := writeFolder(t, map[string]string{
+		"p.rego":      "package p\n\nsmall if input.n < 10\n\nlarge if {\n\tinput.n > 100\n\tinput.n < 1000\n}\n",
+		"p_test.rego": "package p_test\n\nimport data.p\n\ntest_small if p.small with input as {\"n\": 1}\n",
+	})
+	tests := []struct {
+		name  string
+		args  []string
+		want  int
+		check func(t *testing.T, stdout, stderr string)
+	}{
+		{"verbose", []string{"test", failing, "-v"}, ExitConfig, func(t *testing.T, stdout, _ string) {
+			for _, s := range []string{"data.f_test.test_ok: PASS (", "data.f_test.test_wrong: FAIL (", "data.f_test.todo_test_later: SKIPPED", "  limit is 3", "PASS: 1/3", "FAIL: 1/3"} {
+				if !strings.Contains(stdout, s) {
+					t.Errorf("stdout does not hold %q:\n%s", s, stdout)
+				}
+			}
+			if strings.Contains(stdout, `"duration`) {
+				t.Errorf("verbose output is JSON:\n%s", stdout)
+			}
+		}},
+		{"var values", []string{"test", failing, "--var-values"}, ExitConfig, func(t *testing.T, stdout, _ string) {
+			if !strings.Contains(stdout, "f_test.rego:10:\n  \tx == 5\n") || !strings.Contains(stdout, "\t4\n") {
+				t.Errorf("no failed expression with its values:\n%s", stdout)
+			}
+		}},
+		{"json", []string{"test", failing, "--format", "json"}, ExitConfig, func(t *testing.T, stdout, _ string) {
+			var rep struct {
+				Passed, Failed, Skipped int
+				Results                 []map[string]any
+			}
+			if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+				t.Fatalf("%v\n%s", err, stdout)
+			}
+			if rep.Passed != 1 || rep.Failed != 1 || rep.Skipped != 1 || len(rep.Results) != 3 {
+				t.Errorf("report: %+v", rep)
+			}
+		}},
+		{"junit", []string{"test", failing, "--format", "junit"}, ExitConfig, func(t *testing.T, stdout, _ string) {
+			doc := parseJUnit(t, stdout)
+			if doc.Tests != 3 || doc.Failures != 1 || doc.Skipped != 1 || len(doc.Suites) != 1 || doc.Suites[0].Name != "f_test.rego" {
+				t.Fatalf("junit: %+v", doc)
+			}
+			for _, c := range doc.Suites[0].Cases {
+				if c.Name == "test_wrong" && (c.Failure == nil || !strings.Contains(c.SystemOut, "limit is 3") || c.Classname != "data.f_test") {
+					t.Errorf("test_wrong: %+v", c)
+				}
+			}
+		}},
+		{"junit of the pack", []string{"test", "--format", "junit"}, 0, func(t *testing.T, stdout, _ string) {
+			if doc := parseJUnit(t, stdout); doc.Tests < 50 || doc.Failures != 0 {
+				t.Errorf("junit of the built-in pack: %d tests, %d failures", doc.Tests, doc.Failures)
+			}
+		}},
+		{"coverage under threshold", []string{"test", lowCoverage, "--threshold", "90"}, ExitConfig, func(t *testing.T, stdout, stderr string) {
+			if !strings.Contains(stdout, "Coverage: ") || !strings.Contains(stdout, "  p.rego: ") || !strings.Contains(stdout, "not covered: rows 5-7") {
+				t.Errorf("no per-file coverage:\n%s", stdout)
+			}
+			if !strings.Contains(stderr, "is under the threshold of 90%") {
+				t.Errorf("stderr: %s", stderr)
+			}
+		}},
+		{"coverage over threshold", []string{"test", lowCoverage, "--threshold", "20"}, 0, func(t *testing.T, stdout, _ string) {
+			if !strings.Contains(stdout, "  p_test.rego: 100%") {
+				t.Errorf("no per-file coverage:\n%s", stdout)
+			}
+		}},
+		{"bad threshold", []string{"test", lowCoverage, "--threshold", "120"}, ExitConfig, func(t *testing.T, _, stderr string) {
+			if !strings.Contains(stderr, "setting threshold") {
+				t.Errorf("stderr: %s", stderr)
+			}
+		}},
+		{"bad format", []string{"test", "--format", "xml"}, ExitConfig, func(t *testing.T, _, stderr string) {
+			if !strings.Contains(stderr, `--format "xml": want text, json or junit`) {
+				t.Errorf("stderr: %s", stderr)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, stdout, stderr := runMain(t, nil, tt.args...)
+			if code != tt.want {
+				t.Fatalf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tt.want, stdout, stderr)
+			}
+			tt.check(t, stdout, stderr)
+		})
+	}
 }
