@@ -43,27 +43,36 @@ func (a *app) test(cmd *cobra.Command, o testOptions) error {
 // check is `vungmanh check [DIR] [--snapshot S]`.
 func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	ctx := cmd.Context()
+	// With --format json or junit, the text lines go nowhere and rep is
+	// written instead (checkreport.go).
+	rep, out := newCheckReport(o), cmd.OutOrStdout()
+	w := o.text(out)
 	pol, err := loadPolicies(ctx, o.dir)
 	var pe checker.PolicyErrors
 	if errors.As(err, &pe) {
 		src := policySources(ctx, o.dir)
 		for _, e := range pe {
-			fmt.Fprintln(cmd.OutOrStdout(), e.Error())
-			fmt.Fprint(cmd.OutOrStdout(), src.quote(e))
+			q := src.quote(e)
+			fmt.Fprintln(w, e.Error())
+			fmt.Fprint(w, q)
+			rep.Problems = append(rep.Problems, checkProblem{PolicyError: e, Source: q})
+		}
+		if err := rep.write(out, o.format); err != nil {
+			return err
 		}
 		return reportedError{fmt.Errorf("%d policy problem(s): %w", len(pe), err)}
 	}
 	if err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
+	rep.addTargets(pol.Targets())
 	for _, t := range pol.Targets() {
 		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s, pack %s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package, t.Pack)
 	}
 	okLine := fmt.Sprintf("ok: %d target(s) compiled, metadata, sandbox and input schema checked", len(pol.Targets()))
 	if o.snapshot == "" {
 		fmt.Fprintln(w, okLine)
-		return nil
+		return rep.write(out, o.format)
 	}
 	snap, err := loadSnapshot(ctx, o.snapshot)
 	if err != nil {
@@ -74,11 +83,12 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	out, err := checker.New(pol, checker.WithEngine(engine)).Evaluate(ctx, snap)
+	outcome, err := checker.New(pol, checker.WithEngine(engine)).Evaluate(ctx, snap)
 	if err != nil {
 		return fmt.Errorf("evaluate %q: %w", o.snapshot, err)
 	}
-	counts := countStatuses(out.Results)
+	counts := countStatuses(outcome.Results)
+	rep.Snapshot = &checkSnapshot{URL: o.snapshot, Counts: counts, Errors: []checkErrTarget{}}
 	fmt.Fprintf(w, "evaluated on %s:", o.snapshot)
 	for _, st := range statusOrder {
 		fmt.Fprintf(w, " %s=%d", st, counts[st])
@@ -92,7 +102,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	}
 	byTarget := map[string]*failing{}
 	var ids []string
-	for _, r := range out.Results {
+	for _, r := range outcome.Results {
 		if r.Status != checker.StatusError {
 			continue
 		}
@@ -106,7 +116,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	}
 	if len(ids) == 0 {
 		fmt.Fprintf(w, "%s, and evaluated without errors\n", okLine)
-		return nil
+		return rep.write(out, o.format)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
@@ -116,6 +126,10 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 			msg = *f.first.Error
 		}
 		fmt.Fprintf(w, "error: %s errs on %d subject(s), first on %s: %s\n", id, f.n, f.first.Subject, msg)
+		rep.Snapshot.Errors = append(rep.Snapshot.Errors, checkErrTarget{Target: id, Subjects: f.n, FirstSubject: f.first.Subject, FirstError: msg})
+	}
+	if err := rep.write(out, o.format); err != nil {
+		return err
 	}
 	return reportedError{&TargetErrorsError{Targets: len(ids), Subjects: counts[string(checker.StatusError)]}}
 }

@@ -79,8 +79,10 @@ evaluates every target once on that snapshot. A DIR holding a layer.yaml is
 checked laid on the built-in pack, as run loads it; each target's pack is
 printed next to its package.
 
-Every problem is printed as file:row:col: message. Exit code 0 when the
-policies are sound, 2 otherwise.`),
+Every problem is printed as file:row:col: message. --format json prints one
+JSON document (ok, targets, problems, and the snapshot's counts and erring
+targets), --format junit JUnit XML for CI (a case per problem or target).
+Exit code 0 when the policies are sound, 2 otherwise.`),
 		Example: "  vungmanh check ./policies\n  vungmanh check ./policies --snapshot sample://thai-binh-2024",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -88,16 +90,21 @@ policies are sound, 2 otherwise.`),
 			if len(args) == 1 {
 				o.dir = args[0]
 			}
+			if err := checkFormat(o.format); err != nil {
+				return err
+			}
 			return a.check(cmd, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "also evaluate every target once on this snapshot")
+	cmd.Flags().StringVar(&o.format, "format", formatText, "text, json or junit (JUnit XML for CI)")
 	return cmd
 }
 
 type checkOptions struct {
 	dir      string
 	snapshot string
+	format   string // formatText, formatJSON or formatJUnit (checkreport.go)
 }
 
 func (a *app) evalCommand() *cobra.Command {
