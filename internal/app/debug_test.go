@@ -426,3 +426,35 @@ todo_test_later if false
 		})
 	}
 }
+
+// TestRunLogsPrint: at debug level a run logs what a target prints, one
+// line per print with the target and the subject; at info level nothing.
+func TestRunLogsPrint(t *testing.T) {
+	prints := printingPolicies(t)
+	for _, level := range []string{"debug", "info"} {
+		t.Run(level, func(t *testing.T) {
+			code, _, stderr := runMain(t, nil, "run", "--snapshot", smallSample, "--policies", prints, "--out", t.TempDir(),
+				"--formats", "json", "--log-format", "json", "--log-level", level)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			n := 0
+			for _, line := range strings.Split(stderr, "\n") {
+				var l struct{ Level, Message, Target, Subject, Location, Output string }
+				if json.Unmarshal([]byte(line), &l) != nil || l.Message != "policy print" {
+					continue
+				}
+				n++
+				if l.Level != "debug" || l.Target != "P-1" || l.Subject == "" || l.Location != "p1.rego:9" || !strings.HasPrefix(l.Output, "cadres of "+l.Subject+" ") {
+					t.Errorf("print line: %+v", l)
+				}
+			}
+			if level == "debug" && n == 0 {
+				t.Errorf("no print logged at debug level:\n%s", stderr)
+			}
+			if level == "info" && n != 0 {
+				t.Errorf("%d print lines at info level", n)
+			}
+		})
+	}
+}
