@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/open-policy-agent/opa/v1/topdown/print"
 	"github.com/rs/zerolog"
@@ -181,5 +185,61 @@ func TestEvalDebugPrint(t *testing.T) {
 	}
 	if len(h) != 1 || !strings.HasPrefix(h[0], "x0.rego: members ") {
 		t.Errorf("printed %q, want one line from x0.rego", h)
+	}
+}
+
+// BenchmarkPrint measures what a print() in a target costs a run: the
+// pack as is, the pack with a print in TB-03's body (evaluated for every
+// commune) on regovm and on topdown at info level (nothing printed), and
+// on regovm at debug level (every line logged, to io.Discard).
+func BenchmarkPrint(b *testing.B) {
+	src, err := os.ReadFile("../policies/tb03_special_members.rego")
+	if err != nil {
+		b.Fatal(err)
+	}
+	printed := strings.Replace(string(src), "violation contains v if {\n", "violation contains v if {\n\tprint(\"tb03\", input.subject.id)\n", 1)
+	if printed == string(src) {
+		b.Fatal("TB-03 has no body to print in")
+	}
+	fsys := fstest.MapFS{}
+	names, _ := filepath.Glob("../policies/*.rego")
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fsys[filepath.Base(n)] = &fstest.MapFile{Data: data}
+	}
+	pack, err := Load(context.Background(), fsys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fsys["tb03_special_members.rego"] = &fstest.MapFile{Data: []byte(printed)}
+	withPrint, err := Load(context.Background(), fsys)
+	if err != nil {
+		b.Fatal(err)
+	}
+	snap := provinceSnap()
+	debug := zerolog.New(io.Discard).Level(zerolog.DebugLevel)
+	for _, bc := range []struct {
+		name string
+		p    *Policies
+		opts []Option
+	}{
+		{"pack/regovm", pack, nil},
+		{"print/regovm/info", withPrint, nil},
+		{"print/topdown/info", withPrint, []Option{WithEngine(EngineTopdown)}},
+		{"print/regovm/debug", withPrint, []Option{WithLogger(debug)}},
+	} {
+		c := New(bc.p, bc.opts...)
+		b.Run(bc.name, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				if _, err := c.Evaluate(context.Background(), snap); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		})
 	}
 }
