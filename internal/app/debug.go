@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 
@@ -38,22 +39,13 @@ const (
 
 // checkEvalDebug checks --explain and --output before anything runs.
 func checkEvalDebug(o evalOptions) error {
-	if o.explain != explainOff && !contains(explainModes, o.explain) {
+	if o.explain != explainOff && !slices.Contains(explainModes, o.explain) {
 		return configErrorf("explain", "--explain %q: want %s", o.explain, strings.Join(explainModes, ", "))
 	}
 	if o.output != outputText && o.output != outputJSON {
 		return configErrorf("output", "--output %q: want text or json", o.output)
 	}
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // evalDocument is what `eval --output json` prints: one JSON document.
