@@ -29,6 +29,7 @@ func (a *app) test(cmd *cobra.Command, o testOptions) error {
 	}
 	rep, err := regotest.Run(ctx, fsys, regotest.Options{Coverage: o.coverage, Run: o.run, VarValues: o.varValues})
 	if err != nil {
+		writeTestErrors(cmd.OutOrStdout(), err, o.format)
 		return fmt.Errorf("test policies %q: %w", orBuiltin(o.dir), err)
 	}
 	if err := writeTestReport(cmd.OutOrStdout(), rep, o); err != nil {

@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -245,4 +246,34 @@ func checkCoverage(rep *regotest.Report, threshold float64) error {
 		return nil
 	}
 	return &CoverageError{Percent: rep.Coverage.Percent, Threshold: threshold}
+}
+
+// writeTestErrors writes, with --format json or junit, the problems that
+// kept the policies from compiling, so that CI reads them where it reads
+// the tests (main prints them on stderr as well, whatever the format).
+func writeTestErrors(w io.Writer, err error, format string) {
+	var errs regotest.Errors
+	if format == formatText || !errors.As(err, &errs) {
+		return
+	}
+	if format == formatJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(struct {
+			Errors regotest.Errors `json:"errors"`
+		}{errs})
+		return
+	}
+	s := junitSuite{Name: "compile"}
+	for _, e := range errs {
+		s.add(junitCase{
+			Name:      fmt.Sprintf("%s:%d:%d", e.File, e.Row, e.Col),
+			Classname: e.File,
+			Time:      seconds(0),
+			File:      e.File,
+			Line:      e.Row,
+			Error:     &junitProblem{Message: e.Message, Type: e.Code, Text: e.Error()},
+		})
+	}
+	_ = (&junitSuites{Name: "vungmanh test", Suites: []junitSuite{s}}).write(w)
 }

@@ -339,6 +339,7 @@ test_wrong if {
 todo_test_later if false
 `,
 	})
+	broken := writeFolder(t, map[string]string{"y.rego": "package targets.y\n\nviolation contains if {\n"})
 	lowCoverage := writeFolder(t, map[string]string{
 		"p.rego":      "package p\n\nsmall if input.n < 10\n\nlarge if {\n\tinput.n > 100\n\tinput.n < 1000\n}\n",
 		"p_test.rego": "package p_test\n\nimport data.p\n\ntest_small if p.small with input as {\"n\": 1}\n",
@@ -408,6 +409,18 @@ todo_test_later if false
 		{"bad threshold", []string{"test", lowCoverage, "--threshold", "120"}, ExitConfig, func(t *testing.T, _, stderr string) {
 			if !strings.Contains(stderr, "setting threshold") {
 				t.Errorf("stderr: %s", stderr)
+			}
+		}},
+		{"junit of a folder that does not compile", []string{"test", broken, "--format", "junit"}, ExitConfig, func(t *testing.T, stdout, stderr string) {
+			doc := parseJUnit(t, stdout)
+			if doc.Errors == 0 || doc.Errors != doc.Tests || !strings.HasPrefix(doc.Suites[0].Cases[0].Name, "y.rego:3:") || !strings.Contains(stderr, "y.rego:3") {
+				t.Errorf("junit: %+v\nstderr: %s", doc, stderr)
+			}
+		}},
+		{"json of a folder that does not compile", []string{"test", broken, "--format", "json"}, ExitConfig, func(t *testing.T, stdout, _ string) {
+			var doc struct{ Errors []struct{ File string } }
+			if err := json.Unmarshal([]byte(stdout), &doc); err != nil || len(doc.Errors) == 0 || doc.Errors[0].File != "y.rego" {
+				t.Errorf("json: %v %+v\n%s", err, doc, stdout)
 			}
 		}},
 		{"bad format", []string{"test", "--format", "xml"}, ExitConfig, func(t *testing.T, _, stderr string) {
