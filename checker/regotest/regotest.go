@@ -78,6 +78,8 @@ type TestResult struct {
 type Case struct {
 	Name   string `json:"name"`
 	Status Status `json:"status"`
+	// VarValues is TestResult.VarValues for a failing case.
+	VarValues string `json:"var_values,omitempty"`
 }
 
 // Report is the outcome of a run.
@@ -344,8 +346,8 @@ func (r *Report) add(tr *tester.Result, varValues bool) {
 		res.Status = StatusPass
 		if tr.Fail {
 			res.Status = StatusFail
-			if varValues {
-				res.VarValues = failureVars(tr.Trace)
+			if varValues && len(tr.SubResults) == 0 {
+				res.VarValues = failureVars(tr.Trace) // a data-driven test's are its cases'
 			}
 		}
 		if len(tr.SubResults) == 0 {
@@ -363,6 +365,9 @@ func (r *Report) add(tr *tester.Result, varValues bool) {
 			c := Case{Name: strings.Join(name, "/"), Status: StatusPass}
 			if sr.Fail {
 				c.Status = StatusFail
+				if varValues {
+					c.VarValues = failureVars(sr.Trace)
+				}
 				r.Failed++
 			} else {
 				r.Passed++

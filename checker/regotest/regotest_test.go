@@ -376,8 +376,8 @@ func TestRunCases(t *testing.T) {
 		got = append(got, r.Cases...)
 	}
 	want := []Case{
-		{"bar", StatusPass}, {"foo", StatusPass}, // test_all_pass
-		{"bar", StatusFail}, {"baz", StatusPass}, {"foo", StatusPass}, // test_one_fails
+		{Name: "bar", Status: StatusPass}, {Name: "foo", Status: StatusPass}, // test_all_pass
+		{Name: "bar", Status: StatusFail}, {Name: "baz", Status: StatusPass}, {Name: "foo", Status: StatusPass}, // test_one_fails
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cases (-want +got):\n%s", diff)
@@ -497,6 +497,26 @@ func TestHumanDuration(t *testing.T) {
 	} {
 		if got := humanDuration(d); got != want {
 			t.Errorf("humanDuration(%d) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestCaseVarValues: the var values of a data-driven test are those of its
+// failing cases, each under its case.
+func TestCaseVarValues(t *testing.T) {
+	rep, err := Run(context.Background(), os.DirFS("testdata/cases"), Options{VarValues: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r.VarValues != "" {
+			t.Errorf("%s: var values on the test, want them on its cases: %q", r.Name, r.VarValues)
+		}
+		for _, c := range r.Cases {
+			want := c.Status == StatusFail
+			if got := strings.Contains(c.VarValues, "cases_test.rego:11:\n\tok(x)") && strings.Contains(c.VarValues, `"bar"`); got != want {
+				t.Errorf("%s/%s (%s): var values %q", r.Name, c.Name, c.Status, c.VarValues)
+			}
 		}
 	}
 }

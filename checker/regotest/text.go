@@ -47,6 +47,11 @@ func (r *Report) WriteTextWith(w io.Writer, o TextOptions) error {
 				if c.Status == StatusFail || o.Verbose {
 					fmt.Fprintf(bw, "  %s: %s\n", c.Name, strings.ToUpper(string(c.Status)))
 				}
+				if c.VarValues != "" {
+					for _, line := range strings.Split(c.VarValues, "\n") {
+						fmt.Fprintf(bw, "    %s\n", line)
+					}
+				}
 			}
 		case StatusError:
 			fmt.Fprintf(bw, "%s.%s: ERROR (%s)\n", t.Package, t.Name, humanDuration(t.Duration))

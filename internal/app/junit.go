@@ -140,7 +140,7 @@ func testJUnit(rep *regotest.Report) *junitSuites {
 				c.Name = r.Name + "/" + tc.Name
 				c.Time = seconds(0)
 				if tc.Status == regotest.StatusFail {
-					c.Failure = &junitProblem{Message: fmt.Sprintf("%s.%s: case %s failed", r.Package, r.Name, tc.Name), Type: "fail"}
+					c.Failure = &junitProblem{Message: fmt.Sprintf("%s.%s: case %s failed", r.Package, r.Name, tc.Name), Type: "fail", Text: tc.VarValues}
 				}
 				s.add(c)
 			}
