@@ -66,7 +66,10 @@
 //	json.verify_schema              may fetch remote schemas
 //
 // A call to one is a compile error at its file:row:col ("undefined
-// function http.send"). print statements are erased. Evaluation uses strict
+// function http.send"). print statements are kept: a print prints nothing
+// unless the evaluation has a print hook (a run's logger at debug level,
+// where each line is logged with its target and subject; EvalDebug's
+// Debug.Print), and regovm runs them too (print.go). Evaluation uses strict
 // builtin errors (to_number("x") is an error, not undefined) and a deadline
 // per evaluation (WithEvalTimeout, default 5s): a policy that runs past it
 // gives an error result for that subject and the run goes on.

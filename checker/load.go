@@ -619,7 +619,7 @@ func newCompiler(schema any) *ast.Compiler {
 		WithStrict(true).
 		WithSchemas(schemas).
 		WithUseTypeCheckAnnotations(true).
-		WithEnablePrintStatements(false).
+		WithEnablePrintStatements(true).
 		WithDefaultRegoVersion(ast.RegoV1)
 }
 

@@ -68,6 +68,14 @@ func (e *TestsFailedError) Error() string {
 	return fmt.Sprintf("%d of %d Rego test(s) failed, %d errored", e.Failed, e.Total, e.Errored)
 }
 
+// CoverageError says that `vungmanh test --threshold` found the coverage of
+// the policies by their tests under the threshold.
+type CoverageError struct{ Percent, Threshold float64 }
+
+func (e *CoverageError) Error() string {
+	return fmt.Sprintf("coverage %.1f%% is under the threshold of %g%%", e.Percent, e.Threshold)
+}
+
 // usageError marks an error that cobra returned before a command ran
 // (unknown command, unknown flag, wrong number of arguments).
 type usageError struct{ err error }
@@ -95,10 +103,12 @@ func exitCode(err error) int {
 		badRows   *loaders.TooManyBadRowsError
 		failOn    *FailOnError
 		targetErr *TargetErrorsError
+		coverage  *CoverageError
 	)
 	switch {
 	case errors.As(err, &cfg), errors.As(err, &usage),
-		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr):
+		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr),
+		errors.As(err, &coverage):
 		return ExitConfig
 	case errors.As(err, &fatal), errors.As(err, &badRows):
 		return ExitData
