@@ -23,9 +23,7 @@ type Snapshot struct {
 }
 
 // ReadSnapshot reads dir/snapshot.yaml. Only Parquet tables are accepted
-// (the anchor reads the files bench/run.sh makes), and units must not carry
-// unit versions (valid_from, valid_to): the SQL below is the one-version
-// case, as a data engineer writes it for the national sample.
+// (the anchor reads the files bench/run.sh makes).
 func ReadSnapshot(dir string) (*Snapshot, error) {
 	name := filepath.Join(dir, "snapshot.yaml")
 	b, err := os.ReadFile(name)
@@ -90,6 +88,7 @@ WITH RECURSIVE
 u AS (
 	SELECT unit_id, parent_id, level, coalesce(active, true) AS active
 	FROM read_parquet(%[1]s)
+	%[4]s
 ),
 tree(unit_id, commune_id, depth) AS (
 	SELECT unit_id, unit_id, 0 FROM u WHERE level = 'commune'
@@ -119,9 +118,26 @@ FROM u LEFT JOIN hits h ON h.commune_id = u.unit_id
 WHERE u.level = 'commune' AND u.active
 `
 
+// currentSQL keeps the unit versions valid on as_of (the units; the
+// others are history, never subjects and never in a subtree).
+const currentSQL = `WHERE (valid_from IS NULL OR CAST(valid_from AS DATE) <= DATE %[1]s)
+	  AND (valid_to IS NULL OR CAST(valid_to AS DATE) >= DATE %[1]s)`
+
 // Targets runs targetsSQL.
 func Targets(ctx context.Context, db *sql.DB, s *Snapshot) (*Verdicts, error) {
-	q := fmt.Sprintf(targetsSQL, quote(s.Files["units"]), quote(s.Files["models"]), quote(s.AsOf))
+	var versions int
+	err := db.QueryRowContext(ctx, fmt.Sprintf("SELECT count(*) FROM parquet_schema(%s) WHERE name IN ('valid_from', 'valid_to')",
+		quote(s.Files["units"]))).Scan(&versions)
+	if err != nil {
+		return nil, fmt.Errorf("read the units' schema: %w", err)
+	}
+	current := ""
+	if versions == 2 {
+		current = fmt.Sprintf(currentSQL, quote(s.AsOf))
+	} else if versions == 1 {
+		return nil, fmt.Errorf("%s: units have one of valid_from and valid_to: the anchor reads both or neither", s.Files["units"])
+	}
+	q := fmt.Sprintf(targetsSQL, quote(s.Files["units"]), quote(s.Files["models"]), quote(s.AsOf), current)
 	rows, err := db.QueryContext(ctx, q)
 	if err != nil {
 		return nil, fmt.Errorf("query TB-01 and TB-02: %w", err)
