@@ -411,11 +411,13 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	// Reserve the rows the footer announces, unless a damaged footer claims
 	// more than the file could hold (64 rows a byte is far above any real
 	// encoding): reserving 2^31 rows per column would exhaust memory.
-	if total := p.pf.NumRows(); total > 0 && total < math.MaxInt32 && total <= 64*p.size {
+	total := 0 // rows announced by a credible footer
+	if t := p.pf.NumRows(); t > 0 && t < math.MaxInt32 && t <= 64*p.size {
+		total = int(t)
 		l.out.rows = make([]int32, 0, total)
 		l.out.bad = make([]bool, 0, total)
 		for _, c := range l.cols {
-			c.b.Reserve(int(total))
+			c.b.Resize(total)
 		}
 	}
 	if p.pf.NumRows() > int64(prefetchRows) {
@@ -467,6 +469,9 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 				}
 			case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
 				sa := a.(*array.String)
+				if c.dict == nil {
+					reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
+				}
 				for i := 0; i < rows; i++ {
 					if sa.IsNull(i) {
 						slow(i)
@@ -545,6 +550,30 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	}
 	l.summarise()
 	return nil
+}
+
+// reserveText makes room in b for the text of batch (rows up to done of
+// total read) before it is appended: the builder would double its buffer
+// (a 19.5-million-row members.member_id of 273 MB grows into 512 MB, then
+// compactArray copies it). The room is projected from the bytes a row so far
+// (exact for ids of one width) plus 1/32; when the projection falls short,
+// it grows by a quarter at least, so copies stay few.
+func reserveText(b *array.StringBuilder, batch *array.String, done, total int) {
+	n := batch.Len()
+	if n == 0 {
+		return
+	}
+	need := b.DataLen() + int(batch.ValueOffset64(n)-batch.ValueOffset64(0))
+	if need <= b.DataCap() {
+		return
+	}
+	want := need
+	if total > done && done > 0 {
+		want = int(int64(need) * int64(total) / int64(done))
+		want += want / 32
+	}
+	want = max(want, b.DataCap()+b.DataCap()/4)
+	b.ReserveData(want - b.DataLen())
 }
 
 func (l *tableLoader) ignore(name string, row int) {
