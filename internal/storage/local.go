@@ -59,6 +59,56 @@ func OpenDir(root string) (*Dir, error) {
 	return &Dir{root: abs}, nil
 }
 
+// ErrLocked is returned (wrapped) by LockFolder when another writer holds
+// the folder's lock.
+var ErrLocked = errors.New("the folder is being written by another writer")
+
+// LockFolder takes the exclusive lock of the folder prefix (a key prefix
+// without trailing slash), without waiting: ErrLocked when another writer,
+// in this process or another, holds it. The lock is flock(2) on a sidecar
+// ".<name>.lock" beside the folder, so the kernel releases it when its
+// holder dies, even by SIGKILL. Once it holds the lock it removes the
+// temporary files ".tmp-*" that a writer killed in the middle of a write
+// left in the folder and its subfolders: only a holder of the lock writes
+// there. Call unlock when done.
+func (d *Dir) LockFolder(ctx context.Context, prefix string) (unlock func(), err error) {
+	p, err := d.path(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", prefix, err)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("lock %q: %w", prefix, err)
+	}
+	unlock, err = lockNow(p)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", prefix, err)
+	}
+	if err := removeTemps(p); err != nil {
+		unlock()
+		return nil, fmt.Errorf("lock %q: remove the temporary files of an interrupted write: %w", prefix, err)
+	}
+	return unlock, nil
+}
+
+// removeTemps removes the ".tmp-*" files below dir (a missing dir has none).
+func removeTemps(dir string) error {
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // Root returns the folder's absolute path.
 func (d *Dir) Root() string { return d.root }
 
@@ -254,6 +304,16 @@ func readGen(p string) (int64, error) {
 		return 0, fmt.Errorf("generation file of %s: %w", filepath.Base(p), err)
 	}
 	return g, nil
+}
+
+// lockNow takes the exclusive lock of p without waiting: ErrLocked when
+// another descriptor holds it.
+func lockNow(p string) (func(), error) {
+	unlock, err := lock(p, syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, ErrLocked
+	}
+	return unlock, err
 }
 
 func lock(p string, how int) (func(), error) {
