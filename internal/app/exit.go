@@ -93,12 +93,16 @@ func exitCode(err error) int {
 		testsFail *TestsFailedError
 		fatal     *loaders.FatalError
 		badRows   *loaders.TooManyBadRowsError
+		memory    *checker.MemoryError
 		failOn    *FailOnError
 		targetErr *TargetErrorsError
 	)
 	switch {
 	case errors.As(err, &cfg), errors.As(err, &usage),
-		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr):
+		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr),
+		errors.As(err, &memory):
+		// A policy too large for the pod's memory: the same again would
+		// fail again.
 		return ExitConfig
 	case errors.As(err, &fatal), errors.As(err, &badRows):
 		return ExitData
