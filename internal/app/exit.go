@@ -109,6 +109,10 @@ func exitCode(err error) int {
 	case errors.Is(err, storage.ErrNoBucket):
 		// --out names a bucket that does not exist: a setting to fix.
 		return ExitConfig
+	case errors.Is(err, storage.ErrPermission), errors.Is(err, storage.ErrSymlink):
+		// A folder under a local --out that may not be written, or a
+		// symbolic link inside it: a setting to fix.
+		return ExitConfig
 	case errors.Is(err, storage.ErrBadURL), errors.Is(err, loaders.ErrBadURL):
 		// A gs:// URL with "..", "." or "//" in its prefix: a setting to fix.
 		return ExitConfig

@@ -74,14 +74,14 @@ var ErrLocked = errors.New("the folder is being written by another writer")
 func (d *Dir) LockFolder(ctx context.Context, prefix string) (unlock func(), err error) {
 	p, err := d.path(prefix)
 	if err != nil {
-		return nil, fmt.Errorf("lock %q: %w", prefix, err)
+		return nil, fmt.Errorf("lock %q: %w", prefix, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("lock %q: %w", prefix, err)
+		return nil, fmt.Errorf("lock %q: %w", prefix, classify(err))
 	}
 	unlock, err = lockNow(p)
 	if err != nil {
-		return nil, fmt.Errorf("lock %q: %w", prefix, err)
+		return nil, fmt.Errorf("lock %q: %w", prefix, classify(err))
 	}
 	if err := removeTemps(p); err != nil {
 		unlock()
@@ -116,7 +116,40 @@ func (d *Dir) path(key string) (string, error) {
 	if err := CheckKey(key); err != nil {
 		return "", err
 	}
+	// No element below the root may be a symbolic link: a link inside
+	// --out would make the run write (or read) outside it.
+	cur := d.root
+	for _, el := range strings.Split(key, "/") {
+		cur = filepath.Join(cur, el)
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("%w: %s", ErrSymlink, cur)
+		}
+	}
 	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+}
+
+// ErrSymlink is returned (wrapped) when a key of a Dir goes through a
+// symbolic link inside the folder: it is not followed. A setting to fix.
+var ErrSymlink = errors.New("a symbolic link inside the folder is not followed")
+
+// ErrPermission is returned (wrapped) when the local file system refuses
+// an operation (a folder or file under the root that the process may not
+// write): a setting to fix, not a fault to retry.
+var ErrPermission = errors.New("permission denied in the folder")
+
+// classify marks a refusal of the file system with ErrPermission.
+func classify(err error) error {
+	if errors.Is(err, fs.ErrPermission) && !errors.Is(err, ErrPermission) {
+		return fmt.Errorf("%w: %w", ErrPermission, err)
+	}
+	return err
 }
 
 func sidecar(p, ext string) string {
@@ -127,17 +160,17 @@ func sidecar(p, ext string) string {
 func (d *Dir) Read(ctx context.Context, key string) ([]byte, error) {
 	p, err := d.path(key)
 	if err != nil {
-		return nil, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read %q: %w", key, ErrNotExist)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	return b, nil
 }
@@ -146,14 +179,14 @@ func (d *Dir) Read(ctx context.Context, key string) ([]byte, error) {
 func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 	p, err := d.path(key)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	unlock, err := lock(p, syscall.LOCK_SH)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	defer unlock()
 	b, err := os.ReadFile(p)
@@ -161,11 +194,11 @@ func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	gen, err := readGen(p)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	return b, gen, nil
 }
@@ -174,17 +207,17 @@ func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite bool) error {
 	p, err := d.path(key)
 	if err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	tmp, err := writeTemp(filepath.Dir(p), data)
 	if err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	defer os.Remove(tmp) // after a link or a failure; a no-op after a rename
 	if overwrite {
@@ -196,7 +229,7 @@ func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite boo
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	return syncDir(filepath.Dir(p))
 }
@@ -205,26 +238,26 @@ func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite boo
 func (d *Dir) Swap(ctx context.Context, key string, data []byte, ifGen int64) error {
 	p, err := d.path(key)
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	unlock, err := lock(p, syscall.LOCK_EX)
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer unlock()
 	var cur int64
 	if _, err := os.Stat(p); err == nil {
 		if cur, err = readGen(p); err != nil {
-			return fmt.Errorf("swap %q: %w", key, err)
+			return fmt.Errorf("swap %q: %w", key, classify(err))
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if cur != ifGen {
 		return fmt.Errorf("swap %q: generation %d, want %d: %w", key, cur, ifGen, ErrPrecondition)
@@ -232,20 +265,20 @@ func (d *Dir) Swap(ctx context.Context, key string, data []byte, ifGen int64) er
 	dir := filepath.Dir(p)
 	tmp, err := writeTemp(dir, data)
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer os.Remove(tmp)
 	// The counter moves first: see the type's doc.
 	gtmp, err := writeTemp(dir, []byte(strconv.FormatInt(cur+1, 10)))
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer os.Remove(gtmp)
 	if err := os.Rename(gtmp, sidecar(p, ".gen")); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if err := os.Rename(tmp, p); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	return syncDir(dir)
 }
@@ -282,7 +315,7 @@ func (d *Dir) List(ctx context.Context, prefix string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %q: %w", prefix, err)
+		return nil, fmt.Errorf("list %q: %w", prefix, classify(err))
 	}
 	sort.Strings(keys)
 	return keys, nil
@@ -393,7 +426,7 @@ func (d *Dir) Dirs(ctx context.Context, prefix string) ([]string, error) {
 	if p := strings.TrimSuffix(prefix, "/"); p != "" {
 		var err error
 		if dir, err = d.path(p); err != nil {
-			return nil, fmt.Errorf("list %q: %w", prefix, err)
+			return nil, fmt.Errorf("list %q: %w", prefix, classify(err))
 		}
 	}
 	entries, err := os.ReadDir(dir)
@@ -401,7 +434,7 @@ func (d *Dir) Dirs(ctx context.Context, prefix string) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list %q: %w", prefix, err)
+		return nil, fmt.Errorf("list %q: %w", prefix, classify(err))
 	}
 	var out []string
 	for _, e := range entries {
