@@ -421,7 +421,7 @@ type readerAtSeeker interface {
 
 // readTable reads the table file of l. A nil error with a nil table means a
 // fatal finding was recorded. l.hash gets the file's stored bytes.
-func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
+func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 	t, src := l.t, l.src
 	file := src.Path
 	format, gz, _ := formatOf(file)
@@ -440,12 +440,18 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	}
 	defer f.Close()
 	var stored int64
-	if st, err := f.Stat(); err == nil {
+	if st, serr := f.Stat(); serr == nil {
 		if st.IsDir() {
 			l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
 			return nil, nil
 		}
 		stored = st.Size()
+		if _, remote := l.fsys.(*gcsFS); !remote {
+			// Cloud Storage reads the generation it opened (a rewrite makes
+			// the reads fail: a storage error); a local file is compared
+			// before and after.
+			defer func() { raw, err = l.unlessChanged(ctx, st, raw, err) }()
+		}
 	}
 	limit := l.cfg.decompressedLimit(stored)
 	_, transient := l.fsys.(*gcsFS)
@@ -580,6 +586,29 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	}
 	tl.finish(l.cfg.mem)
 	return tl.out, nil
+}
+
+// ErrChanged is returned (wrapped) when a snapshot file changed while it
+// was read (its size or modification time differ after the read): the
+// export was being written. Transient: the next attempt reads it whole.
+var ErrChanged = errors.New("the file changed while it was read (the export is being written?)")
+
+// unlessChanged returns what reading the file of st gave, unless the file
+// has changed since st (or is gone): then whatever it gave (rows, DQ001
+// findings of a torn file, an early stop) is dropped for ErrChanged.
+func (l *tableRead) unlessChanged(ctx context.Context, st fs.FileInfo, raw *rawTable, err error) (*rawTable, error) {
+	if err != nil && !errors.Is(err, ErrChanged) || ctx.Err() != nil {
+		return raw, err
+	}
+	now, serr := fs.Stat(l.fsys, l.src.Path)
+	if serr == nil && now.Size() == st.Size() && now.ModTime().Equal(st.ModTime()) {
+		return raw, err
+	}
+	if raw != nil && raw.rec != nil {
+		raw.rec.Release()
+	}
+	l.fatal, l.fatalErr, l.openErr, l.stopped = nil, nil, false, nil
+	return nil, fmt.Errorf("read %s: %w", l.src.Path, ErrChanged)
 }
 
 // limitWhy says where the decompressed size limit of a file of stored
