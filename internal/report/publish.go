@@ -450,6 +450,11 @@ func moveLatest(ctx context.Context, b storage.Bucket, rep *Report, dir string, 
 		if err == nil {
 			return mine, true, replaced, nil
 		}
+		if ctx.Err() != nil && movedAnyway(ctx, b, key, mine) {
+			// Stopped (SIGTERM, --timeout) while the write was under way,
+			// yet it landed: the run is published, and says so.
+			return mine, true, replaced, nil
+		}
 		if !errors.Is(err, storage.ErrPrecondition) || i+1 >= tries {
 			return Latest{}, false, nil, fmt.Errorf("move %s: %w", key, err)
 		}
@@ -458,6 +463,25 @@ func moveLatest(ctx context.Context, b storage.Bucket, rep *Report, dir string, 
 		}
 	}
 }
+
+// movedAnyway reports whether latest.json (key) points at mine after a
+// write of it failed because ctx was cancelled: the request may have
+// reached the bucket before the stop. It reads the pointer once more, for
+// at most movedCheckTimeout, outside ctx's cancellation.
+func movedAnyway(ctx context.Context, b storage.Bucket, key string, mine Latest) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), movedCheckTimeout)
+	defer cancel()
+	cur, err := b.Read(ctx, key)
+	if err != nil {
+		return false
+	}
+	var l Latest
+	return json.Unmarshal(cur, &l) == nil && l == mine
+}
+
+// movedCheckTimeout bounds movedAnyway's read: a stopped run has about 10
+// seconds to exit.
+const movedCheckTimeout = 3 * time.Second
 
 // runGone reports whether the run folder dir has no manifest.json: the run
 // was deleted (Publish writes the manifest before it moves latest.json, so

@@ -159,3 +159,44 @@ func TestPublishBusyAndLeftovers(t *testing.T) {
 	}
 	checkRun(t, b, dir, files)
 }
+
+// stoppedSwap is a bucket whose latest.json write lands and whose caller
+// is stopped (SIGTERM) before the answer comes back: the swap is made,
+// then its context is cancelled and the error is the context's.
+type stoppedSwap struct {
+	storage.Bucket
+	cancel context.CancelFunc
+}
+
+func (s stoppedSwap) Swap(ctx context.Context, key string, data []byte, ifGen int64) error {
+	if err := s.Bucket.Swap(context.WithoutCancel(ctx), key, data, ifGen); err != nil {
+		return err
+	}
+	s.cancel()
+	return ctx.Err()
+}
+
+// TestPublishStoppedDuringLatest: a run stopped while its latest.json
+// write was under way says truthfully whether the pointer moved: it
+// moved here (the write landed), so Publish reports the run published,
+// not a failure that published nothing.
+func TestPublishStoppedDuringLatest(t *testing.T) {
+	for name, open := range bothBuckets {
+		t.Run(name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			b := stoppedSwap{Bucket: open(t), cancel: cancel}
+			r, files := runOf(t, "run-1", "2024-09-30", time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC))
+			p, err := Publish(ctx, b, r, files)
+			if err != nil {
+				t.Fatalf("Publish = %v, but latest.json moved", err)
+			}
+			if !p.Moved || p.Latest.RunID != "run-1" {
+				t.Errorf("Publish = %+v, want latest.json moved to run-1", p)
+			}
+			if got := readLatest(t, b); got.RunID != "run-1" {
+				t.Errorf("latest.json points at %+v", got)
+			}
+		})
+	}
+}
