@@ -189,7 +189,7 @@ type tableLoader struct {
 // earlyStopRows is the least rows read before a table stops early: a small
 // file is read whole (its report lists every finding), a large one whose
 // rows are wrong stops before it fills the memory.
-var earlyStopRows = 10_000
+const earlyStopRows = 10_000
 
 // stopEarly returns a *TooManyBadRowsError once the nbad rows excluded of
 // the rows read so far break l.maxBad whatever the rest of the file holds
