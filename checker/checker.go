@@ -30,16 +30,17 @@ const DefaultEvalTimeout = 5 * time.Second
 // Checker evaluates compiled targets over snapshots. Build it with New; it is
 // safe for concurrent use.
 type Checker struct {
-	policies *Policies
-	workers  int
-	timeout  time.Duration
-	params   map[string]any
-	waivers  []Waiver
-	asOf     string
-	shard    struct{ index, count int }
-	progress func(done, total int)
-	log      zerolog.Logger
-	scopes   map[string]bool // nil: every scope
+	policies  *Policies
+	heapAbort uint64 // WithHeapAbort
+	workers   int
+	timeout   time.Duration
+	params    map[string]any
+	waivers   []Waiver
+	asOf      string
+	shard     struct{ index, count int }
+	progress  func(done, total int)
+	log       zerolog.Logger
+	scopes    map[string]bool // nil: every scope
 
 	maxViolations, maxTargetViolations int // caps.go
 
@@ -507,8 +508,21 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var memErr *MemoryError // set by the heap watchdog before it cancels
+	var watch sync.WaitGroup
+	if c.heapAbort > 0 {
+		watch.Go(func() {
+			watchHeap(ctx, c.heapAbort, func(heap uint64) {
+				mu.Lock()
+				memErr = &MemoryError{Heap: heap, Limit: c.heapAbort}
+				mu.Unlock()
+				cancel()
+			})
+		})
+	}
 	var firstErr error
 	workers := min(c.workers, max(1, len(p.subjects)))
 	for w := 0; w < workers; w++ {
@@ -555,10 +569,15 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	cancel() // ends the heap watchdog
+	watch.Wait()
+	if memErr != nil {
+		return nil, memErr
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	out := &Outcome{Targets: c.policies.Targets()}

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/vungmanh/vungmanh/checker"
@@ -246,29 +249,11 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
-			if o.runID == "" {
-				return configErrorf("run-id", "--run-id is required (the run id the shards used)")
-			}
-			if o.shardCount < 1 {
-				return configErrorf("shard-count", "--shard-count %d: want at least 1", o.shardCount)
-			}
-			switch o.failOn {
-			case "never", "fail", "error":
-			default:
-				return configErrorf("fail-on", "--fail-on %q: want never, fail or error", o.failOn)
-			}
-			name := o.regoEngine
-			if v, ok := lookupEnv(a.getenv, envName("rego-engine")); ok && !cmd.Flags().Changed("rego-engine") {
-				name = v
-			}
-			var err error
-			if o.engine, err = parseRegoEngine(name); err != nil {
-				return err
-			}
-			return a.merge(cmd, o)
+			return a.merge(cmd, &o)
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "YAML file with settings, the one of run (keys are the flag names; the keys of run that merge does not take are left to it); flags and environment win over it")
 	f.StringVar(&o.out, "out", "./reports", "where the shards wrote their output and the run folder goes")
 	f.StringVar(&o.snapshot, "snapshot", "", "the snapshot the shards evaluated (required)")
 	f.StringVar(&o.policies, "policies", "", "the policies the shards used (default: the built-in policies)")
@@ -278,16 +263,69 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 	f.StringVar(&o.failOn, "fail-on", "never", "never, fail or error: which results make the exit code 4")
 	f.StringVar(&o.lang, "lang", "", "language of the HTML and XLSX reports, vi or en (default: the shards' --lang)")
 	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(Formats, ",")+" (default: the shards' --formats)")
-	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage+" (default: $"+envName("rego-engine")+", else regovm)")
+	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
+	f.DurationVar(&o.timeout, "timeout", 0, "deadline of the whole merge (0: none)")
+	f.StringVar(&o.logFormat, "log-format", "", "log format: json or console (default: console on a terminal, json otherwise)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&o.terminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
+	_ = f.MarkHidden("termination-log")
 	return cmd
 }
 
 type mergeOptions struct {
-	out, snapshot, policies, runID, lang, failOn string
-	shardCount, workers                          int
-	formats                                      []string
-	regoEngine                                   string
-	engine                                       checker.Engine
+	config, out, snapshot, policies, runID, lang, failOn string
+	shardCount, workers                                  int
+	formats                                              []string
+	regoEngine                                           string
+	timeout                                              time.Duration
+	logFormat, logLevel, terminationLog                  string
+
+	// Set after validation.
+	engine checker.Engine
+	level  zerolog.Level
+}
+
+// validate checks the merge settings once every source is applied.
+func (o *mergeOptions) validate() error {
+	if o.snapshot == "" {
+		return configErrorf("snapshot", "--snapshot is required (the snapshot the shards evaluated)")
+	}
+	if o.runID == "" {
+		return configErrorf("run-id", "--run-id is required (the run id the shards used)")
+	}
+	if o.shardCount < 1 {
+		return configErrorf("shard-count", "--shard-count %d: want at least 1", o.shardCount)
+	}
+	switch o.failOn {
+	case "never", "fail", "error":
+	default:
+		return configErrorf("fail-on", "--fail-on %q: want never, fail or error", o.failOn)
+	}
+	if o.timeout < 0 {
+		return configErrorf("timeout", "--timeout %s: want 0 (none) or a positive duration", o.timeout)
+	}
+	if o.lang != "" && o.lang != "vi" && o.lang != "en" {
+		return configErrorf("lang", "--lang %q: want vi or en", o.lang)
+	}
+	for _, f := range o.formats {
+		if !slices.Contains(Formats, strings.ToLower(strings.TrimSpace(f))) {
+			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(Formats, ","))
+		}
+	}
+	var err error
+	if o.engine, err = parseRegoEngine(o.regoEngine); err != nil {
+		return err
+	}
+	switch o.logFormat {
+	case "", "json", "console":
+	default:
+		return configErrorf("log-format", "--log-format %q: want json or console", o.logFormat)
+	}
+	o.level, err = zerolog.ParseLevel(strings.ToLower(o.logLevel))
+	if err != nil || o.logLevel == "" {
+		return configErrorf("log-level", "--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	return nil
 }
 
 func (a *app) policiesCommand() *cobra.Command {

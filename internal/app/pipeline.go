@@ -124,6 +124,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		checker.WithLogger(log),
 		checker.WithProgress(func(done, total int) { evalBar.set(done, total) }),
 		checker.WithEngine(s.engine),
+		checker.WithHeapAbort(heapAbortBytes()),
 	}
 	if params != nil {
 		opts = append(opts, checker.WithParams(params))
