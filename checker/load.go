@@ -554,6 +554,9 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 			// What OPA's checker cannot see with the schema as it is
 			// (map-valued inputs, comparisons of a number with a string).
 			w.errs = lintTypes(w.lint, w.scope)
+			if schema, err := loadSchema(w.scope); err == nil {
+				w.errs = appendNew(w.errs, enumErrors(c, schema))
+			}
 		}()
 	}
 	wg.Wait()
