@@ -477,6 +477,14 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 			at(keyLoc(a, "severity"), "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
 			ok = false
 		}
+		if raw, has := a.Custom["params"]; has {
+			specs, key, msg := parseParamSpecs(raw)
+			if msg != "" {
+				at(keyLoc(a, key, "params"), "target %s: custom.params: %s", p, msg)
+				ok = false
+			}
+			t.Params, t.ParamsDeclared = specs, true
+		}
 		if !pi.rules.violation && !pi.rules.warning && !pi.rules.skip {
 			at(pi.loc, "target %s defines none of violation, warning, skip", p)
 			ok = false
@@ -557,6 +565,7 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 			if schema, err := loadSchema(w.scope); err == nil {
 				w.errs = appendNew(w.errs, enumErrors(c, schema))
 			}
+			w.errs = appendNew(w.errs, paramCallErrors(c, byID))
 		}()
 	}
 	wg.Wait()
