@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
 )
@@ -98,5 +100,36 @@ func TestCheckEnumsNoFalsePositives(t *testing.T) {
 				t.Errorf("problems:\n%v\nwant none", pe)
 			}
 		})
+	}
+}
+
+// BenchmarkLoadPack is Load of the built-in pack (what `run` and `check`
+// pay before any data is read); BenchmarkEnumErrors the enum pass alone
+// over its compiled scopes, its share of that.
+func BenchmarkLoadPack(b *testing.B) {
+	for b.Loop() {
+		if _, err := Load(context.Background(), os.DirFS("../policies")); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEnumErrors(b *testing.B) {
+	p, err := Load(context.Background(), os.DirFS("../policies"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	schemas := map[string]any{}
+	for scope := range p.compilers {
+		if schemas[scope], err = loadSchema(scope); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		for scope, c := range p.compilers {
+			if errs := enumErrors(c, schemas[scope]); len(errs) > 0 {
+				b.Fatal(errs)
+			}
+		}
 	}
 }
