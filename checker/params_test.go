@@ -261,3 +261,31 @@ func TestParamDefaultsInData(t *testing.T) {
 		}
 	}
 }
+
+// FuzzCheckParams: checking any params file against the built-in pack
+// never panics; an error is a *ParseError, and every problem has a line.
+func FuzzCheckParams(f *testing.F) {
+	p, err := Load(context.Background(), os.DirFS("../policies"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add([]byte("TB-06:\n  min_size: 2\n  max_sise: x\n"))
+	f.Add([]byte("TB-06: &a {min_size: *a}\n"))
+	f.Add([]byte("TB-09: [1]\nTB-6: {}\n"))
+	f.Add([]byte("TB-07: {branch_size: 2.0, group_min_size: 1e3}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		problems, err := p.CheckParams(b)
+		if err != nil {
+			var pe *ParseError
+			if !errors.As(err, &pe) {
+				t.Fatalf("error %T %v is not a *ParseError", err, err)
+			}
+			return
+		}
+		for _, pr := range problems {
+			if pr.Line < 1 || pr.Msg == "" {
+				t.Fatalf("problem without a line or a message: %+v", pr)
+			}
+		}
+	})
+}
