@@ -480,7 +480,7 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 		if raw, has := a.Custom["params"]; has {
 			specs, key, msg := parseParamSpecs(raw)
 			if msg != "" {
-				at(keyLoc(a, key, "params"), "target %s: custom.params: %s", p, msg)
+				at(paramKeyLoc(a, annComments[a], key), "target %s: custom.params: %s", p, msg)
 				ok = false
 			}
 			t.Params, t.ParamsDeclared = specs, true

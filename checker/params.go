@@ -95,6 +95,34 @@ func parseParamSpecs(raw any) ([]ParamSpec, string, string) {
 	return specs, "", ""
 }
 
+// paramKeyLoc is the place of parameter name in the custom.params block
+// of a (its "params:" line when the name is not found after it, the block's
+// start when that is not found either).
+func paramKeyLoc(a *ast.Annotations, comments []*ast.Comment, name string) *ast.Location {
+	start := metadataKeyLoc(a, comments, "params")
+	if name == "" || start == a.Location {
+		return start
+	}
+	row := start.Row
+	for _, c := range comments {
+		if c.Location == nil || c.Location.Row <= start.Row {
+			continue
+		}
+		if c.Location.Row != row+1 {
+			break // the block ended
+		}
+		row = c.Location.Row
+		text := string(c.Text)
+		trimmed := strings.TrimLeft(text, " \t")
+		if strings.HasPrefix(trimmed, name+":") {
+			loc := *c.Location
+			loc.Col += 1 + len(text) - len(trimmed)
+			return &loc
+		}
+	}
+	return start
+}
+
 // normalNumber turns an integral float into an int, so that a default of 2
 // is 2 (YAML in METADATA reaches the checker through JSON).
 func normalNumber(v any) any {

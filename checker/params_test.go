@@ -88,6 +88,7 @@ func TestParamsMetadataErrors(t *testing.T) {
 		{"unknown key", "#     n: {type: integer, defualt: 2}\n", `a.rego:7:7: target targets.x: custom.params: n: unknown key "defualt" (type, default, description)`},
 		{"reserved", "#     goal: {type: number}\n", "a.rego:7:7: target targets.x: custom.params: goal is read by the reports for every target"},
 		{"not a mapping", "#     - n\n", "a.rego:6:5: target targets.x: custom.params: want a mapping"},
+		{"named like a custom key", "#     id: {type: text}\n", "a.rego:7:7: target targets.x: custom.params: id: type must be one of"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
