@@ -143,6 +143,9 @@ func (s *enumScan) expr(e *ast.Expr, env map[ast.Var]enumVal, depth int) {
 			s.compare(e, s.eval(args[0], env), s.eval(args[1], env))
 		}
 	case op.Value.Compare(ast.Member.Ref()) == 0 || op.Value.Compare(ast.MemberWithKey.Ref()) == 0:
+		if len(args) < 2 {
+			return
+		}
 		x, coll := args[0], args[len(args)-1]
 		if len(args) == 3 {
 			x = args[1]
