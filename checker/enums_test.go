@@ -2,9 +2,11 @@ package checker
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // TestCheckEnums: a comparison of an input value that has an enum in the
@@ -132,4 +134,39 @@ func BenchmarkEnumErrors(b *testing.B) {
 			}
 		}
 	}
+}
+
+// FuzzLoadBody: whatever the body of a target, Load (the enum and params
+// passes included) never panics, and a refusal is a PolicyErrors whose
+// every problem has a place.
+func FuzzLoadBody(f *testing.F) {
+	for _, s := range []string{
+		`some u in input.units; u.level == "chi_hoi"`,
+		`every m in input.models { m.status != "x" }`,
+		`count([m | some m in input.models; object.get(m, "type", "") == "q"]) > 0`,
+		`data.lib.x.has(input, "one_plus_ones")`,
+		`"economy" in input.cadres[_].strong_fields`,
+		`input.subject.level in {"a", input.subject.id}`,
+	} {
+		f.Add(s)
+	}
+	lib := "package lib.x\n\nhas(inp, t) if {\n\tsome m in object.get(inp, \"models\", [])\n\tm.type == t\n}\n"
+	f.Fuzz(func(t *testing.T, body string) {
+		_, err := Load(context.Background(), fstest.MapFS{
+			"a.rego":   {Data: []byte(okMeta + "violation contains {\"msg\": \"x\"} if {\n\t" + body + "\n}\n")},
+			"lib.rego": {Data: []byte(lib)},
+		})
+		if err == nil {
+			return
+		}
+		var pe PolicyErrors
+		if !errors.As(err, &pe) {
+			t.Fatalf("error %T %v is not a PolicyErrors", err, err)
+		}
+		for _, e := range pe {
+			if e.File == "" || e.Row < 1 || e.Message == "" {
+				t.Fatalf("problem without a place: %+v", e)
+			}
+		}
+	})
 }
