@@ -305,11 +305,15 @@ func groupQueryAs(ts []*preparedTarget, name string) ast.Body {
 	return ast.MustParseBodyWithOpts(name+" := ["+strings.Join(parts, ", ")+"]", ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
-// storeValue is the data document: {"params": ..., "vocab": ...}.
+// storeValue is the data document: {"params": ..., "vocab": ...}, the
+// params with the defaults the targets declare (withParamDefaults).
 func (c *Checker) storeValue() (ast.Object, error) {
 	params := c.params
 	if params == nil {
 		params = map[string]any{}
+	}
+	if c.policies != nil {
+		params = withParamDefaults(params, c.policies.targets)
 	}
 	v, err := ast.InterfaceToValue(map[string]any{"params": params, "vocab": vocabData()})
 	if err != nil {

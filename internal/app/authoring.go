@@ -70,7 +70,14 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	for _, t := range pol.Targets() {
 		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s, pack %s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package, t.Pack)
 	}
+	params, err := checkParamsFile(ctx, w, o.params, pol)
+	if err != nil {
+		return err
+	}
 	okLine := fmt.Sprintf("ok: %d target(s) compiled, metadata, sandbox and input schema checked", len(pol.Targets()))
+	if o.params != "" {
+		okLine += ", params file checked"
+	}
 	if o.snapshot == "" {
 		fmt.Fprintln(w, okLine)
 		return rep.write(out, o.format)
@@ -84,7 +91,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	outcome, err := checker.New(pol, checker.WithEngine(engine)).Evaluate(ctx, snap)
+	outcome, err := checker.New(pol, checker.WithEngine(engine), checker.WithParams(params)).Evaluate(ctx, snap)
 	if err != nil {
 		return fmt.Errorf("evaluate %q: %w", o.snapshot, err)
 	}

@@ -77,8 +77,14 @@ Check compiles every target of a policy directory (or .tar.gz bundle) in
 strict mode, verifies its METADATA (id, scope, title, severity), refuses
 sandboxed builtins (http.send, time.now_ns, rand.*...), and type-checks
 input against the JSON Schema of each scope, so that a typo such as
-input.subject.nmae is reported with file:line:col. With --snapshot it also
-evaluates every target once on that snapshot. A DIR holding a layer.yaml is
+input.subject.nmae is reported with file:line:col. A comparison of an input
+value with a constant its schema does not allow (u.level == "chi_hoi") is
+reported with the allowed values, and lib.param of a parameter its target
+does not declare (METADATA custom.params) too. With --params it checks a
+params file: a key its target does not declare (did you mean?) or a value
+of the wrong type is a problem at its line, as run refuses it. With
+--snapshot it also evaluates every target once on that snapshot (with the
+--params given). A DIR holding a layer.yaml is
 checked laid on the built-in pack, as run loads it; each target's pack is
 printed next to its package.
 
@@ -86,7 +92,7 @@ Every problem is printed as file:row:col: message. --format json prints one
 JSON document (ok, targets, problems, and the snapshot's counts and erring
 targets), --format junit JUnit XML for CI (a case per problem or target).
 Exit code 0 when the policies are sound, 2 otherwise.`),
-		Example: "  vungmanh check ./policies\n  vungmanh check ./policies --snapshot sample://thai-binh-2024",
+		Example: "  vungmanh check ./policies\n  vungmanh check ./policies --params params.yaml\n  vungmanh check ./policies --snapshot sample://thai-binh-2024",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.started()
@@ -101,6 +107,7 @@ Exit code 0 when the policies are sound, 2 otherwise.`),
 	}
 	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "also evaluate every target once on this snapshot")
 	cmd.Flags().StringVar(&o.format, "format", formatText, "text, json or junit (JUnit XML for CI)")
+	cmd.Flags().StringVar(&o.params, "params", "", "also check this params file (YAML) against the parameters the targets declare, and evaluate with it")
 	return cmd
 }
 
@@ -108,6 +115,7 @@ type checkOptions struct {
 	dir      string
 	snapshot string
 	format   string // formatText, formatJSON or formatJUnit (checkreport.go)
+	params   string
 }
 
 func (a *app) evalCommand() *cobra.Command {

@@ -78,7 +78,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.Snapshot, "snapshot", "", "snapshot folder, file:// or gs:// URL, or sample://PROFILE (required)")
 	fs.StringVar(&s.Policies, "policies", "", "policy folder, .tar.gz OPA bundle, or gs:// URL of either (default: the policies built into the binary); a folder with a layer.yaml adds its targets to the built-in ones")
 	fs.StringVar(&s.Out, "out", "./reports", "where run folders go: a folder, file:// or gs://bucket/prefix")
-	fs.StringVar(&s.Params, "params", "", "YAML file of target parameters (local or gs://)")
+	fs.StringVar(&s.Params, "params", "", "YAML file of target parameters (local or gs://); a key its target does not declare, or a value of the wrong type, is exit code 2")
 	fs.StringVar(&s.Waivers, "waivers", "", "YAML file of waivers (local or gs://)")
 	fs.StringVar(&s.Lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
 	fs.StringVar(&s.Timezone, "timezone", report.DefaultTimezone, "IANA time zone of the run time shown in the reports")
