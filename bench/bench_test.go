@@ -1,7 +1,9 @@
 // Package bench_test proves that the benchmark harness works: it runs
 // bench/run.sh at a tiny scale (a national sample of a few hundred units,
 // no profiles) and checks that it succeeded, that the plain-OPA baseline
-// gave the same verdicts as our checker, and that the floor agreed with us.
+// gave the same verdicts as our checker, that the floor agreed with us and
+// that the DuckDB anchor (bench/duckdb, built with cgo) agreed with our
+// report.
 // It asserts no timings: the figures are in bench/RESULTS.md.
 package bench_test
 
@@ -55,6 +57,9 @@ func TestHarnessTiny(t *testing.T) {
 		{"plain OPA ratio from Parquet", `(?m)^plain-opa/ours from Parquet .*: [0-9.]+x faster`},
 		{"floor ratio", `(?m)^ours/floor .*: [0-9.]+x slower`},
 		{"post-reform national row", `(?m)^national-reform-0\.002-parquet\s+[0-9.]+\s`},
+		{"DuckDB row", `(?m)^duckdb-0\.002\s+[0-9.]+\s`},
+		{"DuckDB checked", `(?m)^duckdb: targets_seconds=[0-9.]+ members_seconds=[0-9.]+ communes=[1-9][0-9]* .*checked=true$`},
+		{"DuckDB ratio", `(?m)^ours/duckdb .*: wall [0-9.]+x, CPU [0-9.]+x, peak RSS [0-9.]+x$`},
 		{"floor bound", `evaluation alone [0-9.]+x; one empty Rego evaluation per subject \(the bound\) [0-9.]+x`},
 	}
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil || os.Getenv("CI") == "true" {

@@ -25,6 +25,11 @@
 #    from the Parquet sample) and
 #    the floor (bench/floor: TB-01 + TB-02 by hand from the Arrow columns vs
 #    our checker evaluating just those two targets). Prints the ratios.
+# 6. The DuckDB anchor (bench/duckdb, a Go module of its own: its driver
+#    needs cgo) on the largest Parquet case: SQL for TB-01 and TB-02 and one
+#    pass over the members table, over the same Parquet files; timed like
+#    our runs, then run again to check its results equal to that case's
+#    report.json. Prints our ratio to it (wall, CPU and peak RSS).
 #
 # Settings (environment):
 #   BENCH_PARQUET_SCALES  national scales read from Parquet   (default "0.01"; full: "0.1 0.3 1.0")
@@ -40,8 +45,11 @@
 #   BENCH_CACHE           sample cache                        (default bench/cache)
 #   BENCH_OUT             run folders, timings, profiles      (default bench/out)
 #   BENCH_OPA             an opa binary (v1.22.3) to use instead of building one
+#   BENCH_DUCKDB          1 to run the DuckDB anchor          (default 1; needs a C/C++ toolchain for cgo)
 #
-# Needs: go, /usr/bin/time (Debian package "time"). Installs nothing itself.
+# Needs: go, /usr/bin/time (Debian package "time"); for the DuckDB anchor gcc
+# and g++ (cgo; the first build links DuckDB's static library, minutes).
+# Installs nothing itself.
 # Exit status: 0 when every run succeeded and the baselines agree with us.
 set -euo pipefail
 
@@ -61,6 +69,7 @@ REPEAT=${BENCH_REPEAT:-5}
 WORKERS=${BENCH_WORKERS:-2}
 CACHE=${BENCH_CACHE:-$root/bench/cache}
 OUT=${BENCH_OUT:-$root/bench/out}
+DUCKDB=${BENCH_DUCKDB:-1}
 OPA_VERSION=v1.22.3
 
 die() { echo "bench: $*" >&2; exit 1; }
@@ -75,6 +84,9 @@ bin=$OUT/bin
 echo "== build"
 CGO_ENABLED=0 go build -trimpath -o "$bin/vungmanh" ./cmd/vungmanh
 go build -o "$bin/" ./bench/floor ./bench/plainopa
+if [ "$DUCKDB" = 1 ]; then
+	(cd bench/duckdb && CGO_ENABLED=1 go build -o "$bin/duckanchor" .) || die "build the DuckDB anchor (bench/duckdb needs cgo: gcc and g++; BENCH_DUCKDB=0 leaves it out)"
+fi
 
 # sample PROFILE SCALE FORMAT -> prints the cached snapshot folder.
 sample() {
@@ -175,6 +187,17 @@ if [ "$PAGELOAD" = 1 ]; then
 	done
 fi
 
+duck_line=""
+if [ "$DUCKDB" = 1 ] && [ -n "$largest" ]; then
+	echo "== DuckDB anchor on national $largest_scale (Parquet)"
+	duck_report=$(ls "$OUT"/runs/"national-$largest_scale-parquet"/*/runs/*/*/report.json | head -1)
+	# Timed alone (reading our report.json would add to its RSS), then run
+	# again to check its results against that report.
+	timed "duckdb-$largest_scale" "$bin/duckanchor" -snapshot "$largest"
+	duck_line=$("$bin/duckanchor" -snapshot "$largest" -report "$duck_report") || die "DuckDB anchor differs from ours"
+	echo "duckdb: $duck_line"
+fi
+
 if [ "$PROFILE" = 1 ] && [ -n "$largest" ]; then
 	echo "== profiles (national $largest_scale, Parquet, from its timed run): $OUT/cpu.prof $OUT/mem.prof"
 	go tool pprof -top -nodecount=25 "$bin/vungmanh" "$OUT/cpu.prof" 2>/dev/null | sed -n '1,32p' >"$OUT/cpu.top" || true
@@ -245,6 +268,15 @@ fi
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"; }
 echo "ours/floor (TB-01 + TB-02, 1 worker each): $(field ratio "$floor_line")x slower with indexing (target <= 5x);" \
 	"evaluation alone $(field eval_ratio "$floor_line")x; one empty Rego evaluation per subject (the bound) $(field bound_ratio "$floor_line")x"
+if [ -n "$duck_line" ]; then
+	# time_of NAME COLUMN: a column of the results table (2 wall, 3 user, 4 sys, 5 rss).
+	time_of() { printf '%s\n' "${rows[@]}" | awk -v n="$1" -v c="$2" '$1 == n { print $c }'; }
+	ours_name="national-$largest_scale-parquet" duck_name="duckdb-$largest_scale"
+	echo "ours/duckdb (national $largest_scale Parquet; ours end to end, all 11 targets and formats; DuckDB TB-01 + TB-02 and one members pass, results equal):" \
+		"wall $(awk -v o="$(time_of "$ours_name" 2)" -v d="$(time_of "$duck_name" 2)" 'BEGIN { printf "%.1f", o / d }')x," \
+		"CPU $(awk -v o="$(time_of "$ours_name" 3)" -v os="$(time_of "$ours_name" 4)" -v d="$(time_of "$duck_name" 3)" -v ds="$(time_of "$duck_name" 4)" 'BEGIN { printf "%.1f", (o + os) / (d + ds) }')x," \
+		"peak RSS $(awk -v o="$(time_of "$ours_name" 5)" -v d="$(time_of "$duck_name" 5)" 'BEGIN { printf "%.1f", o / d }')x"
+fi
 if [ -n "$plain_ratio" ]; then
 	echo "plain-opa/ours (all targets, end to end; ours = run --formats json,parquet from CSV): ${plain_ratio}x faster (target >= 20x)"
 	echo "plain-opa/ours from Parquet (same, ours reading the Parquet sample): ${plain_ratio_pq}x faster"

@@ -117,7 +117,7 @@ func BenchmarkEvaluate(b *testing.B) {
 				cpu0 := cpuTime()
 				for i := 0; i < b.N; i++ {
 					k := i % len(subjects)
-					if _, err := c.evalOne(context.Background(), plan.x, subjects[k], pt, inputs[k], nil, time.Now().Add(c.timeout)); err != nil {
+					if _, err := c.evalOne(context.Background(), plan.x, subjects[k], pt, inputs[k], hooks{}, time.Now().Add(c.timeout)); err != nil {
 						b.Fatal(err)
 					}
 				}
@@ -183,7 +183,7 @@ func BenchmarkEvalOverhead(b *testing.B) {
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	for i := 0; i < b.N; i++ {
-		if _, err := c.evalOne(context.Background(), plan.x, s, pt, input, nil, time.Now().Add(c.timeout)); err != nil {
+		if _, err := c.evalOne(context.Background(), plan.x, s, pt, input, hooks{}, time.Now().Add(c.timeout)); err != nil {
 			b.Fatal(err)
 		}
 	}

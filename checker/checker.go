@@ -30,16 +30,17 @@ const DefaultEvalTimeout = 5 * time.Second
 // Checker evaluates compiled targets over snapshots. Build it with New; it is
 // safe for concurrent use.
 type Checker struct {
-	policies *Policies
-	workers  int
-	timeout  time.Duration
-	params   map[string]any
-	waivers  []Waiver
-	asOf     string
-	shard    struct{ index, count int }
-	progress func(done, total int)
-	log      zerolog.Logger
-	scopes   map[string]bool // nil: every scope
+	policies  *Policies
+	heapAbort uint64 // WithHeapAbort
+	workers   int
+	timeout   time.Duration
+	params    map[string]any
+	waivers   []Waiver
+	asOf      string
+	shard     struct{ index, count int }
+	progress  func(done, total int)
+	log       zerolog.Logger
+	scopes    map[string]bool // nil: every scope
 
 	maxViolations, maxTargetViolations int // caps.go
 
@@ -52,6 +53,10 @@ type Checker struct {
 
 	engine    Engine
 	fallbacks atomic.Int64 // subjects regovm gave no usable result for
+
+	// printing: the logger logs at debug level, where the policies'
+	// print() output is logged (print.go).
+	printing bool
 }
 
 // preparedGroup is every target of one plan key (a scope, or a model type)
@@ -141,6 +146,7 @@ func New(p *Policies, opts ...Option) *Checker {
 	for _, o := range opts {
 		o(c)
 	}
+	c.printing = c.log.Debug().Enabled()
 	return c
 }
 
@@ -299,11 +305,15 @@ func groupQueryAs(ts []*preparedTarget, name string) ast.Body {
 	return ast.MustParseBodyWithOpts(name+" := ["+strings.Join(parts, ", ")+"]", ast.ParserOptions{RegoVersion: ast.RegoV1})
 }
 
-// storeValue is the data document: {"params": ..., "vocab": ...}.
+// storeValue is the data document: {"params": ..., "vocab": ...}, the
+// params with the defaults the targets declare (withParamDefaults).
 func (c *Checker) storeValue() (ast.Object, error) {
 	params := c.params
 	if params == nil {
 		params = map[string]any{}
+	}
+	if c.policies != nil {
+		params = withParamDefaults(params, c.policies.targets)
 	}
 	v, err := ast.InterfaceToValue(map[string]any{"params": params, "vocab": vocabData()})
 	if err != nil {
@@ -502,8 +512,21 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	done := 0
+	parent := ctx
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var memErr *MemoryError // set by the heap watchdog before it cancels
+	var watch sync.WaitGroup
+	if c.heapAbort > 0 {
+		watch.Go(func() {
+			watchHeap(ctx, c.heapAbort, func(heap uint64) {
+				mu.Lock()
+				memErr = &MemoryError{Heap: heap, Limit: c.heapAbort}
+				mu.Unlock()
+				cancel()
+			})
+		})
+	}
 	var firstErr error
 	workers := min(c.workers, max(1, len(p.subjects)))
 	for w := 0; w < workers; w++ {
@@ -550,10 +573,15 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	cancel() // ends the heap watchdog
+	watch.Wait()
+	if memErr != nil {
+		return nil, memErr
+	}
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	if err := ctx.Err(); err != nil {
+	if err := parent.Err(); err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	out := &Outcome{Targets: c.policies.Targets()}
@@ -686,8 +714,9 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 	at := time.Now().Add(c.timeout)
 	var all *ast.Array
 	timedOut := false
+	pr := c.newPrinter()
 	if g.vm != nil {
-		if all = c.evalVM(ctx, g.vm, input, at); all == nil {
+		if all = c.evalVM(ctx, g.vm, input, at, pr); all == nil {
 			if ctx.Err() != nil {
 				return nil, ctx.Err()
 			}
@@ -700,7 +729,7 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 			c.fallbacks.Add(1)
 		}
 	} else if len(g.targets) > 1 {
-		rs, to, err := c.evalTimed(ctx, g.query, input, nil, at)
+		rs, to, err := c.evalTimed(ctx, g.query, input, hooks{print: pr.hook()}, at)
 		timedOut = to
 		if err == nil && len(rs) == 1 {
 			if t, ok := rs[0].Bindings["r"].(*ast.Term); ok {
@@ -725,6 +754,7 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 			x.redact.result(&r)
 			out = append(out, r)
 		}
+		c.logPrints(x, s, g, pr)
 		return out, nil
 	}
 	if timedOut {
@@ -739,13 +769,18 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 		}
 		return out, nil
 	}
+	// What the group's evaluation printed is dropped: each target prints
+	// again as topdown evaluates it.
+	pr.reset()
 	for _, t := range g.targets {
-		r, err := c.evalOne(ctx, x, s, t, input, nil, at)
+		pr.setTarget(t.ID)
+		r, err := c.evalOne(ctx, x, s, t, input, hooks{print: pr.hook()}, at)
 		if err != nil {
 			return out, err
 		}
 		out = append(out, r)
 	}
+	c.logPrints(x, s, g, pr)
 	return out, nil
 }
 
@@ -764,7 +799,7 @@ func ruleValue(t *ast.Term) *ast.Term {
 
 // evalTimed runs q on input until the deadline at; the bool tells whether
 // the error came from that deadline. A deadline already past runs nothing.
-func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, tracer topdown.QueryTracer, at time.Time) (rego.ResultSet, bool, error) {
+func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input ast.Value, h hooks, at time.Time) (rego.ResultSet, bool, error) {
 	budget := time.Until(at)
 	if budget <= 0 {
 		return nil, true, errSpent
@@ -780,8 +815,11 @@ func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input
 	})
 	stop := context.AfterFunc(ctx, cancel.Cancel)
 	opts := []rego.EvalOption{rego.EvalParsedInput(input), rego.EvalExternalCancel(cancel), rego.EvalMetrics(noMetrics), rego.EvalGenerateJSON(keepTerm)}
-	if tracer != nil {
-		opts = append(opts, rego.EvalQueryTracer(tracer))
+	if h.tracer != nil {
+		opts = append(opts, rego.EvalQueryTracer(h.tracer))
+	}
+	if h.print != nil {
+		opts = append(opts, rego.EvalPrintHook(h.print))
 	}
 	start := time.Now()
 	rs, err := q.Eval(ctx, opts...)
@@ -818,9 +856,9 @@ var errSpent = errors.New("the subject's deadline was spent by the evaluations b
 // evalOne evaluates one target on one subject until the deadline at. It
 // returns an error only when ctx is done: every policy problem becomes an
 // error result.
-func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, tracer topdown.QueryTracer, at time.Time) (Result, error) {
+func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedTarget, input ast.Value, h hooks, at time.Time) (Result, error) {
 	r := c.baseResult(x, s, t.ID)
-	rs, to, err := c.evalTimed(ctx, t.query, input, tracer, at)
+	rs, to, err := c.evalTimed(ctx, t.query, input, h, at)
 	if err != nil {
 		if ctx.Err() != nil {
 			return r, ctx.Err()

@@ -393,7 +393,7 @@ func TestGroupMatchesOneByOne(t *testing.T) {
 				}
 				var want []Result
 				for _, pt := range g.targets {
-					r, err := c.evalOne(context.Background(), pl.x, s, pt, input, nil, time.Now().Add(c.timeout))
+					r, err := c.evalOne(context.Background(), pl.x, s, pt, input, hooks{}, time.Now().Add(c.timeout))
 					if err != nil {
 						t.Fatal(err)
 					}

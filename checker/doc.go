@@ -23,6 +23,8 @@
 //	#   model_type: ""        required for scope model (a models.type value), else empty
 //	#   severity: high        high | medium | low; default medium
 //	#   title_en: ...         optional
+//	#   params:               optional: the parameters it reads (ParamSpec)
+//	#     min_size: {type: integer, default: 2, description: ...}
 //	package targets.one_plus_one
 //
 // A target defines any of violation and warning (sets of objects with msg,
@@ -41,7 +43,19 @@
 // map-valued inputs (members, ratings, activities) as any and does not
 // compare the operands of >, >=, <, <=, !=: a second compile, lintTypes,
 // reports the key typos under the maps and the comparisons of two scalars
-// of different types.
+// of different types. OPA's types have no enums either: enumErrors walks
+// the compiled rules for comparisons of an input value whose schema has an
+// enum with a constant that is none of its values (u.level == "chi_hoi"),
+// following variables, iteration, object.get, constant rules and the
+// arguments of functions.
+//
+// A target that declares custom.params has exactly those parameters (plus
+// ReservedParams, goal and deadline, which the reports read): lib.param of
+// another key, or with another default than the declared one, is a load
+// error; Policies.CheckParams checks a params file against the declarations
+// (unknown keys with a "did you mean", wrong types, at their line); and the
+// Checker puts the declared defaults in data.params for the keys the params
+// file leaves out. A target without custom.params is not checked.
 //
 // # The sandbox
 //
@@ -66,7 +80,10 @@
 //	json.verify_schema              may fetch remote schemas
 //
 // A call to one is a compile error at its file:row:col ("undefined
-// function http.send"). print statements are erased. Evaluation uses strict
+// function http.send"). print statements are kept: a print prints nothing
+// unless the evaluation has a print hook (a run's logger at debug level,
+// where each line is logged with its target and subject; EvalDebug's
+// Debug.Print), and regovm runs them too (print.go). Evaluation uses strict
 // builtin errors (to_number("x") is an error, not undefined) and a deadline
 // per evaluation (WithEvalTimeout, default 5s): a policy that runs past it
 // gives an error result for that subject and the run goes on.
@@ -166,7 +183,8 @@
 // joined_last_12_months counts members with as_of - 1 year < joined_on <=
 // as_of. by_special_group leaves out groups with no member.
 //
-// data.params is the params file (ParseParams) and data.vocab the canonical
+// data.params is the params file (ParseParams) with the declared defaults
+// of the parameters it leaves out, and data.vocab the canonical
 // enum values with Vietnamese and English labels (Vocab), keyed by
 // "table.column": data.vocab["ratings.rating"].good.vi == "Vững mạnh".
 //

@@ -120,9 +120,13 @@ func planQuery(ctx context.Context, compiler *ast.Compiler, store storage.Store,
 // evalVM evaluates g's query on input with regovm until the deadline at:
 // the list groupQuery describes, or nil when regovm gave none (an error,
 // the deadline, an undefined query).
-func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value, at time.Time) *ast.Array {
+func (c *Checker) evalVM(ctx context.Context, prog *regovm.Program, input ast.Value, at time.Time, pr *printer) *ast.Array {
+	var opts []regovm.EvalOption
+	if h := pr.hook(); h != nil {
+		opts = append(opts, regovm.PrintHook(h))
+	}
 	// regovm checks ctx and the deadline itself as it goes: no timer.
-	vals, err := prog.EvalPlan(ctx, input, c.data, &deadline{at: at})
+	vals, err := prog.EvalPlan(ctx, input, c.data, &deadline{at: at}, opts...)
 	// regovm looks at the deadline every so often, not after every
 	// statement: an evaluation that finished past it ran too long all the
 	// same (evalGroup then gives every target of the group an error).

@@ -8,6 +8,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/print"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -41,16 +42,54 @@ func (c *Checker) Input(snap *snapshot.Snapshot, subjectID string) (ast.Value, s
 // target of its scope (targetID == ""), waivers applied. With explain it
 // also returns OPA's pretty trace of each evaluation.
 func (c *Checker) EvalOne(ctx context.Context, snap *snapshot.Snapshot, subjectID, targetID string, explain bool) ([]Result, string, error) {
-	if err := c.prepare(ctx); err != nil {
-		return nil, "", err
-	}
-	x, err := buildIndex(snap)
+	evs, err := c.EvalDebug(ctx, snap, subjectID, targetID, Debug{Trace: explain})
 	if err != nil {
 		return nil, "", err
 	}
+	var trace bytes.Buffer
+	results := make([]Result, len(evs))
+	for i, ev := range evs {
+		results[i] = ev.Result
+		if explain {
+			fmt.Fprintf(&trace, "# %s (%s) on %s\n", ev.Target, ev.Package, subjectID)
+			topdown.PrettyTrace(&trace, ev.Trace)
+		}
+	}
+	return results, trace.String(), nil
+}
+
+// Debug are the debugging aids of EvalDebug.
+type Debug struct {
+	// Trace records OPA's trace of each evaluation (Evaluation.Trace),
+	// for topdown/lineage to filter and topdown.PrettyTrace to print.
+	Trace bool
+	// Print receives what the policies print (print()), one call at a
+	// time with its location; nil: print() prints nothing.
+	Print print.Hook
+}
+
+// Evaluation is the outcome of one target on one subject (EvalDebug).
+type Evaluation struct {
+	Result
+	Package string           // the target's package, e.g. "targets.tb01_one_plus_one"
+	Trace   []*topdown.Event // with Debug.Trace
+}
+
+// EvalDebug is EvalOne with the debugging aids of d: each target is
+// evaluated alone with topdown (whatever WithEngine says: the trace and the
+// print output are topdown's), waivers applied. The results are those of
+// Evaluate for this subject.
+func (c *Checker) EvalDebug(ctx context.Context, snap *snapshot.Snapshot, subjectID, targetID string, d Debug) ([]Evaluation, error) {
+	if err := c.prepare(ctx); err != nil {
+		return nil, err
+	}
+	x, err := buildIndex(snap)
+	if err != nil {
+		return nil, err
+	}
 	s, ok := x.find(subjectID)
 	if !ok {
-		return nil, "", fmt.Errorf("evaluate %q: no such unit or model", subjectID)
+		return nil, fmt.Errorf("evaluate %q: no such unit or model", subjectID)
 	}
 	var ts []*preparedTarget
 	for _, t := range c.policies.targets {
@@ -58,7 +97,7 @@ func (c *Checker) EvalOne(ctx context.Context, snap *snapshot.Snapshot, subjectI
 		if targetID != "" {
 			if t.ID == targetID {
 				if t.Scope != s.scope {
-					return nil, "", fmt.Errorf("evaluate %q: target %s has scope %s, the subject is a %s", subjectID, t.ID, t.Scope, s.scope)
+					return nil, fmt.Errorf("evaluate %q: target %s has scope %s, the subject is a %s", subjectID, t.ID, t.Scope, s.scope)
 				}
 				ts = append(ts, pt)
 			}
@@ -69,26 +108,27 @@ func (c *Checker) EvalOne(ctx context.Context, snap *snapshot.Snapshot, subjectI
 		}
 	}
 	if targetID != "" && len(ts) == 0 {
-		return nil, "", fmt.Errorf("evaluate %q: no target %q", subjectID, targetID)
+		return nil, fmt.Errorf("evaluate %q: no target %q", subjectID, targetID)
 	}
 	input := x.input(s)
-	var trace bytes.Buffer
+	evs := make([]Evaluation, 0, len(ts))
 	results := make([]Result, 0, len(ts))
 	for _, t := range ts {
 		var tracer *topdown.BufferTracer
-		var qt topdown.QueryTracer
-		if explain {
+		h := hooks{print: d.Print}
+		if d.Trace {
 			tracer = topdown.NewBufferTracer()
-			qt = tracer
+			h.tracer = tracer
 		}
-		r, err := c.evalOne(ctx, x, s, t, input, qt, time.Now().Add(c.timeout))
+		r, err := c.evalOne(ctx, x, s, t, input, h, time.Now().Add(c.timeout))
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
-		if explain {
-			fmt.Fprintf(&trace, "# %s (%s) on %s\n", t.ID, t.Package, subjectID)
-			topdown.PrettyTrace(&trace, *tracer)
+		ev := Evaluation{Package: t.Package}
+		if tracer != nil {
+			ev.Trace = *tracer
 		}
+		evs = append(evs, ev)
 		results = append(results, r)
 	}
 	asOf := c.asOf
@@ -96,5 +136,8 @@ func (c *Checker) EvalOne(ctx context.Context, snap *snapshot.Snapshot, subjectI
 		asOf = snap.Manifest.AsOf
 	}
 	applyWaivers(results, c.waivers, asOf)
-	return results, trace.String(), nil
+	for i := range evs {
+		evs[i].Result = results[i]
+	}
+	return evs, nil
 }

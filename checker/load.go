@@ -477,6 +477,14 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 			at(keyLoc(a, "severity"), "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
 			ok = false
 		}
+		if raw, has := a.Custom["params"]; has {
+			specs, key, msg := parseParamSpecs(raw)
+			if msg != "" {
+				at(paramKeyLoc(a, annComments[a], key), "target %s: custom.params: %s", p, msg)
+				ok = false
+			}
+			t.Params, t.ParamsDeclared = specs, true
+		}
 		if !pi.rules.violation && !pi.rules.warning && !pi.rules.skip {
 			at(pi.loc, "target %s defines none of violation, warning, skip", p)
 			ok = false
@@ -508,13 +516,6 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 	}
 	// The scopes are compiled concurrently (each compiler has its own copy
 	// of the modules): most of `run`'s start-up before any data is read.
-	type scopeCompile struct {
-		scope string
-		set   map[string]*ast.Module
-		lint  map[string]*ast.Module // another copy, for lintTypes
-		c     *ast.Compiler
-		errs  PolicyErrors
-	}
 	var work []*scopeCompile
 	for _, scope := range Scopes {
 		set, lint := map[string]*ast.Module{}, map[string]*ast.Module{}
@@ -538,22 +539,7 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := compile(w.set, w.scope)
-			if err != nil {
-				w.errs = astErrors("", err)
-				// OPA's compiler stops at the first stage that fails; compile
-				// each target package of the scope on its own too, so that a
-				// problem in one package does not hide the problems of another.
-				w.errs = append(w.errs, compileEach(w.set, w.scope)...)
-				// The type problems only the lint compile sees are listed
-				// in the same pass (where it sees one again, once).
-				w.errs = appendNew(w.errs, lintTypes(w.lint, w.scope))
-				return
-			}
-			w.c = c
-			// What OPA's checker cannot see with the schema as it is
-			// (map-valued inputs, comparisons of a number with a string).
-			w.errs = lintTypes(w.lint, w.scope)
+			w.run(byID)
 		}()
 	}
 	wg.Wait()
@@ -573,6 +559,42 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 		keys[scope] = readInputKeys(c)
 	}
 	return &Policies{targets: targets, compilers: compilers, inputKeys: keys, rules: rules, sha256: hashFiles(files)}, nil
+}
+
+// scopeCompile is the compile of one scope: its target packages and every
+// library, type-checked against the scope's input schema.
+type scopeCompile struct {
+	scope string
+	set   map[string]*ast.Module
+	lint  map[string]*ast.Module // another copy, for lintTypes
+	c     *ast.Compiler
+	errs  PolicyErrors
+}
+
+// run compiles the scope and lists every problem in w.errs: OPA's, the
+// lint compile's, the enum pass's and lib.param's (byID: the targets whose
+// metadata is sound). w.c is the compiler when there is none.
+func (w *scopeCompile) run(byID map[string]Target) {
+	c, err := compile(w.set, w.scope)
+	if err != nil {
+		w.errs = astErrors("", err)
+		// OPA's compiler stops at the first stage that fails; compile
+		// each target package of the scope on its own too, so that a
+		// problem in one package does not hide the problems of another.
+		w.errs = append(w.errs, compileEach(w.set, w.scope)...)
+		// The type problems only the lint compile sees are listed
+		// in the same pass (where it sees one again, once).
+		w.errs = appendNew(w.errs, lintTypes(w.lint, w.scope))
+		return
+	}
+	w.c = c
+	// What OPA's checker cannot see with the schema as it is
+	// (map-valued inputs, comparisons of a number with a string, enums).
+	w.errs = lintTypes(w.lint, w.scope)
+	if schema, err := loadSchema(w.scope); err == nil {
+		w.errs = appendNew(w.errs, enumErrors(c, schema))
+	}
+	w.errs = appendNew(w.errs, paramCallErrors(c, byID))
 }
 
 // compileEach compiles every target package of set alone with the
@@ -619,7 +641,7 @@ func newCompiler(schema any) *ast.Compiler {
 		WithStrict(true).
 		WithSchemas(schemas).
 		WithUseTypeCheckAnnotations(true).
-		WithEnablePrintStatements(false).
+		WithEnablePrintStatements(true).
 		WithDefaultRegoVersion(ast.RegoV1)
 }
 

@@ -252,6 +252,9 @@ var (
 	// typeText is a type error that names types only ("object.get: operand
 	// 1 must be object but got string").
 	typeText = regexp.MustCompile(`^[a-z0-9_.]+: operand \d+ must be [a-z ]+ but got [a-z]+$`)
+	// boundText is the refusal of a range larger than MaxRangeNumbers
+	// (memory.go): counts only.
+	boundText = regexp.MustCompile(`^numbers\.range(_step)?: the range has \d+ numbers, more than the \d+ a call may make \(a bound on a policy's memory\)$`)
 )
 
 // errorText is the text of an evaluation error as a result shows it: for
@@ -267,7 +270,7 @@ func errorText(err error) string {
 	}
 	msg := te.Message
 	switch {
-	case fixedText.MatchString(msg), conflictText.MatchString(msg), typeText.MatchString(msg):
+	case fixedText.MatchString(msg), conflictText.MatchString(msg), typeText.MatchString(msg), boundText.MatchString(msg):
 	default:
 		if m := builtinName.FindStringSubmatch(msg); m != nil {
 			msg = m[1] + ": the operand's value is not shown (it may hold personal data)"

@@ -27,6 +27,11 @@ type Target struct {
 	// Pack is the pack the target comes from: BuiltinPack, a layer's name,
 	// or the name given to Load or LoadBundle ("" when none was).
 	Pack string `json:"pack,omitempty"`
+	// Params are the parameters the target declares (custom.params),
+	// sorted by name; ParamsDeclared tells a target that declares none
+	// (params: {}) from one that says nothing (not checked).
+	Params         []ParamSpec `json:"-"`
+	ParamsDeclared bool        `json:"-"`
 }
 
 // Violation is one element of a target's violation or warning set.

@@ -175,9 +175,14 @@ func TestBadRowsCostCounts(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		limit Limit
+		read  int // rows read before the load stops
 	}{
-		{"a share", DefaultLimit},
-		{"a count", Limit{Count: 50}},
+		// 1% of the most rows of 3 fields 64 MiB can hold is more than
+		// the file has: it is read to its end.
+		{"a share", DefaultLimit, rows},
+		// The 51st bad row breaks the limit of 50; the load stops once it
+		// has read earlyStopRows.
+		{"a count", Limit{Count: 50}, earlyStopRows},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := load(t, files, WithMaxBadRows(tt.limit))
@@ -185,8 +190,8 @@ func TestBadRowsCostCounts(t *testing.T) {
 			if !errors.As(err, &tm) || tm.Table != snapshot.Members {
 				t.Fatalf("err = %v, want too many bad rows in members", err)
 			}
-			if tm.Excluded != rows || tm.Rows != rows {
-				t.Errorf("%d of %d rows excluded, want %d of %d", tm.Excluded, tm.Rows, rows, rows)
+			if tm.Excluded != tt.read || tm.Rows != tt.read || tm.Stopped != (tt.read < rows) {
+				t.Errorf("%d of %d rows excluded (stopped %v), want %d of %d", tm.Excluded, tm.Rows, tm.Stopped, tt.read, tt.read)
 			}
 			var listed, summary int
 			for _, f := range tm.Findings {
@@ -207,6 +212,95 @@ func TestBadRowsCostCounts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// allBadMembers is a gzipped members file with every column of the format
+// and n rows, each with a wrong honorary value (DQ007).
+func allBadMembers(t *testing.T, n int) []byte {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("member_id,unit_id,joined_on,honorary,party_member,pioneer,hardship,needs,special_group\n")
+	for i := range n {
+		fmt.Fprintf(&b, "m%07d,chi-1,2020-01-01,maybe,yes,no,no,,\n", i)
+	}
+	return gz(t, []byte(b.String()))
+}
+
+// TestBadRowsStopEarly: a load stops as soon as --max-bad-rows can no
+// longer be met, rather than holding a file whose every row is wrong to
+// its end: a count at the first row past it; a share once the bad rows
+// are more than it allows of the most rows the file could hold (the
+// decompressed limit's bytes, each good row needing one byte per field);
+// either not before earlyStopRows rows (a small file is read whole). The
+// same row stops it with and without the read-ahead. What it read is bounded by the limit, not by the file: a million
+// rows (45 MB unpacked) stop after under a tenth of them. The findings are
+// counts plus a located sample, and a DQ001 of an earlier table still wins.
+func TestBadRowsStopEarly(t *testing.T) {
+	const rows = 1_000_000
+	bad := allBadMembers(t, rows)
+	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.csv.gz"), "u.csv": unitsCSV})
+	files["m.csv.gz"] = mapFile(bad)
+	for _, tt := range []struct {
+		name     string
+		limit    Limit
+		min, max int // rows read before the load stops
+	}{
+		// 1% of 64 MiB (MinDecompressed) / 9 bytes, less what was read:
+		// about 71,600.
+		{"a share", DefaultLimit, 60_000, 80_000},
+		// A small file is read whole: earlyStopRows first.
+		{"a count", Limit{Count: 50}, earlyStopRows, earlyStopRows},
+		{"a count past the read-ahead", Limit{Count: 20_000}, 20_001, 20_001},
+	} {
+		for _, ahead := range []int{noAhead, aheadRows} {
+			t.Run(fmt.Sprintf("%s, read-ahead from row %d", tt.name, ahead), func(t *testing.T) {
+				withAheadRows(t, ahead)
+				var before, after runtime.MemStats
+				runtime.GC()
+				runtime.ReadMemStats(&before)
+				_, err := load(t, files, WithMaxBadRows(tt.limit), WithMaxDecompressed(MinDecompressed))
+				runtime.ReadMemStats(&after)
+				var tm *TooManyBadRowsError
+				if !errors.As(err, &tm) || tm.Table != snapshot.Members {
+					t.Fatalf("err = %v, want too many bad rows in members", err)
+				}
+				if !tm.Stopped || tm.Rows < tt.min || tm.Rows > tt.max || tm.Excluded != tm.Rows {
+					t.Errorf("stopped %v after %d of %d rows with %d excluded, want stopped after %d to %d rows, all excluded",
+						tm.Stopped, tm.Rows, rows, tm.Excluded, tt.min, tt.max)
+				}
+				if !strings.Contains(tm.Error(), "whatever the rest of the file holds") {
+					t.Errorf("error %q does not say the load stopped early", tm.Error())
+				}
+				var listed, counted int
+				for _, f := range tm.Findings {
+					if f.Code != snapshot.DQType || f.Column != "honorary" {
+						t.Errorf("finding %+v, want DQ007 on honorary", f)
+					}
+					if f.Row > 0 {
+						listed++
+					} else {
+						counted++
+					}
+				}
+				if listed != min(tm.Rows, maxListedFindings) || counted != min(1, tm.Rows-listed) {
+					t.Errorf("%d findings listed and %d summing up, want a located sample and a count", listed, counted)
+				}
+				// Reading the whole file allocates well over 100 MB.
+				if got := after.TotalAlloc - before.TotalAlloc; got > 60<<20 {
+					t.Errorf("the load allocated %d MB, want at most 60", got>>20)
+				}
+			})
+		}
+	}
+	t.Run("an earlier table's DQ001 comes first", func(t *testing.T) {
+		files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.csv.gz"), "u.csv": "unit_id\nx\n"})
+		files["m.csv.gz"] = mapFile(bad)
+		_, err := load(t, files, WithMaxBadRows(Limit{Count: 5}))
+		var fe *FatalError
+		if !errors.As(err, &fe) || fe.Findings[0].Table != snapshot.Units {
+			t.Errorf("err = %v, want DQ001 of the units", err)
+		}
+	})
 }
 
 // TestFutureAsOf: an asOf after the day following the run's clock (UTC) is

@@ -14,10 +14,16 @@ const compactSlack = 64 << 10
 
 // compactArray returns a copy of a whose buffers (and its children's) are
 // no larger than their contents, or nil when a wastes less than
-// compactSlack. The copy happens one column at a time, right after the
-// column is built, so the load's peak grows by one column at most.
+// compactSlack or less than 1/16 of the bytes it uses (a buffer reserved
+// ahead, such as reserveText's, keeps a few percent: copying hundreds of
+// megabytes to save them would raise the load's peak more than it saves).
+// The copy happens one column at a time, right after the column is built,
+// so the load's peak grows by one column at most.
 func compactArray(mem memory.Allocator, a arrow.Array) arrow.Array {
-	if a.Data().Offset() != 0 || hasDictionary(a.Data()) || slack(a.Data()) < compactSlack {
+	if a.Data().Offset() != 0 || hasDictionary(a.Data()) {
+		return nil
+	}
+	if s := slack(a.Data()); s < compactSlack || s < used(a.Data())/16 {
 		return nil
 	}
 	d := compactData(mem, a.Data())
@@ -46,6 +52,19 @@ func slack(d arrow.ArrayData) int {
 	}
 	for _, c := range d.Children() {
 		n += slack(c)
+	}
+	return n
+}
+
+func used(d arrow.ArrayData) int {
+	n := 0
+	for _, b := range d.Buffers() {
+		if b != nil {
+			n += b.Len()
+		}
+	}
+	for _, c := range d.Children() {
+		n += used(c)
 	}
 	return n
 }

@@ -48,6 +48,11 @@ type TooManyBadRowsError struct {
 	Excluded int // rows excluded because of their own error findings
 	Rows     int // data rows read
 	Limit    Limit
+	// Stopped says that the table's file was not read to its end: Excluded
+	// rows of the first Rows were already more than the limit can allow
+	// whatever the rest of the file holds (for a share, even if every row
+	// still to come were good and as short as a row can be).
+	Stopped bool
 	// Findings are the data-quality findings of the snapshot, for the log
 	// (at most maxListedFindings per code and column of a table, then a
 	// count).
@@ -55,6 +60,9 @@ type TooManyBadRowsError struct {
 }
 
 func (e *TooManyBadRowsError) Error() string {
+	if e.Stopped {
+		return fmt.Sprintf("table %s: %d of the first %d rows excluded, more than the limit of %s allows whatever the rest of the file holds (reading stopped there)", e.Table, e.Excluded, e.Rows, e.Limit)
+	}
 	return fmt.Sprintf("table %s: %d of %d rows excluded, more than the limit of %s", e.Table, e.Excluded, e.Rows, e.Limit)
 }
 

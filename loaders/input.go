@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -37,6 +38,15 @@ func (c *capReader) Read(p []byte) (int, error) {
 		return n - int(-c.n), errTooBig
 	}
 	return n, err
+}
+
+// rowBound is the most data rows a text file of at most total bytes can
+// hold that are not excluded: each needs at least minRow bytes (its field
+// separators and line break; the last may lack its line break). Excluded
+// rows may be shorter, but they cannot help a table stay under
+// --max-bad-rows, so the bound decides whether the limit can still be met.
+func rowBound(total int64, minRow int) int {
+	return int(min(total/int64(max(minRow, 1))+1, math.MaxInt32))
 }
 
 // lineReader counts physical lines and fails on a line longer than max.

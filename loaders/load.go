@@ -47,12 +47,13 @@ type tableRead struct {
 	*loader
 	t        snapshot.Table
 	src      snapshot.TableSource
-	hash     hash.Hash          // sha256 of the file's stored bytes
-	raw      *rawTable          // nil after a fatal finding or an error
-	err      error              // transient failure (context, storage)
-	fatal    []snapshot.Finding // DQ001 findings of this file
-	fatalErr error              // their cause, if any
-	openErr  bool               // fatalErr is an open error: it replaces the causes of earlier tables
+	hash     hash.Hash            // sha256 of the file's stored bytes
+	raw      *rawTable            // nil after a fatal finding or an error
+	err      error                // transient failure (context, storage)
+	fatal    []snapshot.Finding   // DQ001 findings of this file
+	fatalErr error                // their cause, if any
+	openErr  bool                 // fatalErr is an open error: it replaces the causes of earlier tables
+	stopped  *TooManyBadRowsError // the file was not read to its end: --max-bad-rows can no longer be met
 }
 
 // LoadFS reads snapshot.yaml and every table it lists from fsys, validates
@@ -126,6 +127,10 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		sortFindings(fatal)
 		return nil, &FatalError{Findings: fatal, Err: fatalErr}
 	}
+	if err := stoppedEarly(reads, raws, l.cfg.maxBad, mfindings); err != nil {
+		release()
+		return nil, err
+	}
 	snap := &snapshot.Snapshot{Manifest: man, SHA256: hex.EncodeToString(digest.Sum(nil)),
 		Records: map[snapshot.Table]arrow.Record{}, Stats: map[snapshot.Table]snapshot.TableStats{},
 		IgnoredColumns: map[snapshot.Table][]string{}}
@@ -171,6 +176,52 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		return nil, tooMany
 	}
 	return snap, nil
+}
+
+// stoppedEarly returns the *TooManyBadRowsError of a load in which a table
+// stopped reading early (nil when none did): that of the first table in
+// table order that stopped or is over the limit by its own excluded rows
+// (the checks across tables are not made: the tables that stopped are not
+// whole). Its Findings are those of every table read, as for a load that
+// read every file to its end.
+func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit Limit, findings []snapshot.Finding) error {
+	var first *TooManyBadRowsError
+	for _, r := range reads {
+		if r.stopped != nil && first == nil {
+			first = r.stopped
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	first = nil
+	for _, r := range reads {
+		if r.stopped != nil {
+			findings = append(findings, r.stopped.Findings...)
+			if first == nil {
+				first = r.stopped
+			}
+			continue
+		}
+		raw := raws[r.t]
+		if raw == nil {
+			continue
+		}
+		raw.summariseUnlisted()
+		findings = append(findings, raw.findings...)
+		excluded := 0
+		for _, b := range raw.bad {
+			if b {
+				excluded++
+			}
+		}
+		if first == nil && limit.Exceeded(excluded, len(raw.rows)) {
+			first = &TooManyBadRowsError{Table: r.t, Excluded: excluded, Rows: len(raw.rows), Limit: limit}
+		}
+	}
+	sortFindings(findings)
+	first.Findings = findings
+	return first
 }
 
 func sortFindings(fs []snapshot.Finding) {
@@ -370,7 +421,7 @@ type readerAtSeeker interface {
 
 // readTable reads the table file of l. A nil error with a nil table means a
 // fatal finding was recorded. l.hash gets the file's stored bytes.
-func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
+func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 	t, src := l.t, l.src
 	file := src.Path
 	format, gz, _ := formatOf(file)
@@ -389,12 +440,18 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	}
 	defer f.Close()
 	var stored int64
-	if st, err := f.Stat(); err == nil {
+	if st, serr := f.Stat(); serr == nil {
 		if st.IsDir() {
 			l.fatalf(t, file, 0, "", "", fmt.Sprintf("%s is a folder, not the file of the %s table.", file, t))
 			return nil, nil
 		}
 		stored = st.Size()
+		if _, remote := l.fsys.(*gcsFS); !remote {
+			// Cloud Storage reads the generation it opened (a rewrite makes
+			// the reads fail: a storage error); a local file is compared
+			// before and after.
+			defer func() { raw, err = l.unlessChanged(ctx, st, raw, err) }()
+		}
 	}
 	limit := l.cfg.decompressedLimit(stored)
 	_, transient := l.fsys.(*gcsFS)
@@ -503,12 +560,55 @@ func (l *tableRead) readTable(ctx context.Context) (*rawTable, error) {
 	if !ok {
 		return nil, nil
 	}
+	tl.maxBad, tl.bound = l.cfg.maxBad, -1
+	if format == fmtCSV || format == fmtTSV || format == fmtNDJSON {
+		total := limit // the bytes it may inflate to
+		if !gz && stored > 0 {
+			total = min(total, stored)
+		}
+		minRow := 3 // {}\n
+		if format != fmtNDJSON {
+			minRow = tl.hdrWidth // its separators and line break
+		}
+		tl.bound = rowBound(total, minRow)
+	}
 	if err := tl.read(ctx, rr); err != nil {
+		var stop *TooManyBadRowsError
+		if errors.As(err, &stop) {
+			tl.out.summariseUnlisted()
+			stop.Findings = tl.out.findings
+			l.stopped = stop
+			tl.release()
+			return nil, nil
+		}
 		tl.release()
 		return fail(err)
 	}
 	tl.finish(l.cfg.mem)
 	return tl.out, nil
+}
+
+// ErrChanged is returned (wrapped) when a snapshot file changed while it
+// was read (its size or modification time differ after the read): the
+// export was being written. Transient: the next attempt reads it whole.
+var ErrChanged = errors.New("the file changed while it was read (the export is being written?)")
+
+// unlessChanged returns what reading the file of st gave, unless the file
+// has changed since st (or is gone): then whatever it gave (rows, DQ001
+// findings of a torn file, an early stop) is dropped for ErrChanged.
+func (l *tableRead) unlessChanged(ctx context.Context, st fs.FileInfo, raw *rawTable, err error) (*rawTable, error) {
+	if err != nil && !errors.Is(err, ErrChanged) || ctx.Err() != nil {
+		return raw, err
+	}
+	now, serr := fs.Stat(l.fsys, l.src.Path)
+	if serr == nil && now.Size() == st.Size() && now.ModTime().Equal(st.ModTime()) {
+		return raw, err
+	}
+	if raw != nil && raw.rec != nil {
+		raw.rec.Release()
+	}
+	l.fatal, l.fatalErr, l.openErr, l.stopped = nil, nil, false, nil
+	return nil, fmt.Errorf("read %s: %w", l.src.Path, ErrChanged)
 }
 
 // limitWhy says where the decompressed size limit of a file of stored

@@ -176,6 +176,43 @@ type tableLoader struct {
 	out      *rawTable
 	progress func(snapshot.Table, int)
 	released bool
+
+	// maxBad is --max-bad-rows; nbad counts the rows excluded so far, and
+	// bound is the most rows the file can hold (rowBound; -1: unknown):
+	// reading stops with a *TooManyBadRowsError as soon as the limit can
+	// no longer be met (stopEarly).
+	maxBad Limit
+	nbad   int
+	bound  int
+}
+
+// earlyStopRows is the least rows read before a table stops early: a small
+// file is read whole (its report lists every finding), a large one whose
+// rows are wrong stops before it fills the memory.
+const earlyStopRows = 10_000
+
+// stopEarly returns a *TooManyBadRowsError once the nbad rows excluded of
+// the rows read so far break l.maxBad whatever the rest of the file holds
+// (and at least earlyStopRows rows are read): a count at once, a share
+// against the most rows the file can hold (l.bound; for lack of a bound
+// never). The excluded rows can only grow (the checks across tables
+// exclude more), so the run would stop with exit code 3 anyway: it stops
+// before it holds the rest of the file.
+func (l *tableLoader) stopEarly(rows int) error {
+	if l.nbad == 0 || rows < earlyStopRows {
+		return nil
+	}
+	most := rows
+	if l.maxBad.IsShare {
+		if l.bound < 0 {
+			return nil
+		}
+		most = max(l.bound, rows)
+	}
+	if !l.maxBad.Exceeded(l.nbad, most) {
+		return nil
+	}
+	return &TooManyBadRowsError{Table: l.t, Excluded: l.nbad, Rows: rows, Limit: l.maxBad, Stopped: true}
 }
 
 func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec, field arrow.Field, aliases map[string]string) *column {
@@ -208,8 +245,12 @@ func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec,
 }
 
 func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg string) {
-	l.out.add(snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
-		Table: l.t, File: l.file, Row: row, Column: column, Value: quote(l.t, value), Message: msg})
+	l.out.add(l.newFinding(code, row, column, value, msg))
+}
+
+func (l *tableLoader) newFinding(code snapshot.Code, row int, column, value, msg string) snapshot.Finding {
+	return snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
+		Table: l.t, File: l.file, Row: row, Column: column, Value: quote(l.t, value), Message: msg}
 }
 
 // read loads every row of rr; it stops with ctx's error once ctx is done.
@@ -236,7 +277,12 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 		for _, name := range rr.extra() {
 			l.ignore(name, rr.row())
 		}
-		l.appendRow(rr)
+		if l.appendRow(rr) {
+			l.nbad++
+			if err := l.stopEarly(n + 1); err != nil {
+				return err
+			}
+		}
 		n++
 		if err := l.advanced(ctx, n-1, n); err != nil {
 			return err
@@ -297,16 +343,17 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 		start := len(l.out.rows)
 		rowBad = append(rowBad[:0], make([]snapshot.Code, rows)...)
 		nb := 0
+		var split []snapshot.Finding // DQ010 of the batch, added with the others
 		for r := 0; r < rows; r++ {
 			row := b.recs[r].line
 			l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
 			l.out.bad = append(l.out.bad, false)
 			if nb < len(b.bad) && b.bad[nb].rec == r {
-				l.finding(snapshot.DQFieldCount, row, "", "", b.bad[nb].msg)
+				split = append(split, l.newFinding(snapshot.DQFieldCount, row, "", "", b.bad[nb].msg))
 				rowBad[r] = snapshot.DQFieldCount
 				nb++
 			} else if w := b.recs[r].width; w != l.hdrWidth {
-				l.finding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth))
+				split = append(split, l.newFinding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth)))
 				rowBad[r] = snapshot.DQFieldCount
 			}
 		}
@@ -349,6 +396,8 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 		wg.Go(func() { convert(&hs[1], halves[1]) })
 		convert(&hs[0], halves[0])
 		wg.Wait()
+		var stop error
+		last := 0 // line of the row that stopped the load
 		for r := 0; r < rows; r++ {
 			reason := rowBad[r]
 			if reason == "" {
@@ -363,12 +412,26 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 			if reason != "" {
 				l.out.bad[start+r] = true
 				l.out.setReason(start+r, reason)
+				l.nbad++
+				if stop = l.stopEarly(n + r + 1); stop != nil {
+					last = b.recs[r].line
+					break
+				}
 			}
 		}
-		for _, h := range hs {
-			for _, f := range h.findings {
-				l.out.add(f)
+		// The findings of the rows up to the one that stopped the load, as
+		// when the rows are read one by one (the rows of a batch are in
+		// line order, and a column's findings in row order).
+		for _, fs := range [][]snapshot.Finding{split, hs[0].findings, hs[1].findings} {
+			for _, f := range fs {
+				if stop == nil || f.Row <= last {
+					l.out.add(f)
+				}
 			}
+		}
+		if stop != nil {
+			a.release(b)
+			return stop
 		}
 		err := b.err
 		a.release(b)
@@ -411,11 +474,13 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	// Reserve the rows the footer announces, unless a damaged footer claims
 	// more than the file could hold (64 rows a byte is far above any real
 	// encoding): reserving 2^31 rows per column would exhaust memory.
-	if total := p.pf.NumRows(); total > 0 && total < math.MaxInt32 && total <= 64*p.size {
+	total := 0 // rows announced by a credible footer
+	if t := p.pf.NumRows(); t > 0 && t < math.MaxInt32 && t <= 64*p.size {
+		total = int(t)
 		l.out.rows = make([]int32, 0, total)
 		l.out.bad = make([]bool, 0, total)
 		for _, c := range l.cols {
-			c.b.Reserve(int(total))
+			c.b.Resize(total)
 		}
 	}
 	if p.pf.NumRows() > int64(prefetchRows) {
@@ -467,6 +532,9 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 				}
 			case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
 				sa := a.(*array.String)
+				if c.dict == nil {
+					reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
+				}
 				for i := 0; i < rows; i++ {
 					if sa.IsNull(i) {
 						slow(i)
@@ -547,6 +615,30 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	return nil
 }
 
+// reserveText makes room in b for the text of batch (rows up to done of
+// total read) before it is appended: the builder would double its buffer
+// (a 19.5-million-row members.member_id of 273 MB grows into 512 MB, then
+// compactArray copies it). The room is projected from the bytes a row so far
+// (exact for ids of one width) plus 1/32; when the projection falls short,
+// it grows by a quarter at least, so copies stay few.
+func reserveText(b *array.StringBuilder, batch *array.String, done, total int) {
+	n := batch.Len()
+	if n == 0 {
+		return
+	}
+	need := b.DataLen() + int(batch.ValueOffset64(n)-batch.ValueOffset64(0))
+	if need <= b.DataCap() {
+		return
+	}
+	want := need
+	if total > done && done > 0 {
+		want = int(int64(need) * int64(total) / int64(done))
+		want += want / 32
+	}
+	want = max(want, b.DataCap()+b.DataCap()/4)
+	b.ReserveData(want - b.DataLen())
+}
+
 func (l *tableLoader) ignore(name string, row int) {
 	if name == "" {
 		return
@@ -555,7 +647,8 @@ func (l *tableLoader) ignore(name string, row int) {
 	l.finding(snapshot.DQIgnored, row, name, "", "This column is not part of the snapshot format; it was not loaded.")
 }
 
-func (l *tableLoader) appendRow(rr rowReader) {
+// appendRow appends the current row of rr; true when the row is excluded.
+func (l *tableLoader) appendRow(rr rowReader) bool {
 	row := rr.row()
 	idx := len(l.out.rows)
 	l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
@@ -593,6 +686,7 @@ func (l *tableLoader) appendRow(rr rowReader) {
 	if bad != "" {
 		l.out.setReason(idx, bad)
 	}
+	return bad != ""
 }
 
 // text renders a cell as text for string-like columns.

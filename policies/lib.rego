@@ -181,6 +181,10 @@ model_commune_text(inp) := model_commune(inp)
 in_model_commune(inp, rec) if rec.commune_id == model_commune(inp)
 
 # param(id, key, default): tham số data.params[id][key], hoặc giá trị mặc định.
+# Chỉ tiêu khai báo tham số và mặc định trong METADATA (custom.params); khi chạy,
+# data.params đã có mặc định đó cho khóa mà tệp --params không đặt. default ở đây
+# phải trùng mặc định đã khai báo (check kiểm tra), và dùng khi không có
+# data.params (opa test, vungmanh test).
 param(id, key, def) := object.get(object.get(params, id, {}), key, def)
 
 default params := {}

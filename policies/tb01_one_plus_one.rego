@@ -8,6 +8,7 @@
 #   model_type: ""
 #   severity: high
 #   title_en: Every commune union has a "1+1" model
+#   params: {}
 package targets.tb01_one_plus_one
 
 import data.lib.vungmanh as lib

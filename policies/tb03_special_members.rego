@@ -8,6 +8,7 @@
 #   model_type: ""
 #   severity: high
 #   title_en: Every commune union has a model attracting special member groups
+#   params: {}
 package targets.tb03_special_members
 
 import data.lib.vungmanh as lib

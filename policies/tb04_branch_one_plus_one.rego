@@ -8,6 +8,7 @@
 #   model_type: ""
 #   severity: high
 #   title_en: The branch has built a "1+1" model
+#   params: {}
 package targets.tb04_branch_one_plus_one
 
 import data.lib.vungmanh as lib

@@ -8,6 +8,7 @@
 #   model_type: ""
 #   severity: high
 #   title_en: The branch has built a "3 haves, 3 knows" model
+#   params: {}
 package targets.tb05_branch_three_has_three_knows
 
 import data.lib.vungmanh as lib

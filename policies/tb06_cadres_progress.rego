@@ -19,6 +19,15 @@
 #   model_type: cadres_progress
 #   severity: high
 #   title_en: Cadres-progress groups are well formed
+#   params:
+#     min_size:
+#       type: integer
+#       default: 2
+#       description: số người tối thiểu của một nhóm cùng tiến
+#     max_size:
+#       type: integer
+#       default: 3
+#       description: số người tối đa của một nhóm cùng tiến
 package targets.tb06_cadres_progress
 
 import data.lib.vungmanh as lib

@@ -18,6 +18,19 @@
 #   model_type: accompany
 #   severity: high
 #   title_en: Accompany groups pair strong and not-yet-strong units of one level
+#   params:
+#     branch_size:
+#       type: integer
+#       default: 2
+#       description: số chi hội của một nhóm đồng hành gồm các chi hội
+#     group_min_size:
+#       type: integer
+#       default: 2
+#       description: số tổ phụ nữ tối thiểu của một nhóm đồng hành gồm các tổ
+#     group_max_size:
+#       type: integer
+#       default: 3
+#       description: số tổ phụ nữ tối đa của một nhóm đồng hành gồm các tổ
 package targets.tb07_accompany
 
 import data.lib.vungmanh as lib

@@ -28,6 +28,7 @@
 #   model_type: one_plus_one
 #   severity: high
 #   title_en: Every pair of a "1+1" model is well formed
+#   params: {}
 package targets.tb08_one_plus_one_pairs
 
 import data.lib.vungmanh as lib

@@ -14,6 +14,15 @@
 #   model_type: ""
 #   severity: low
 #   title_en: Branches with a "3 haves, 3 knows" model live up to it
+#   params:
+#     months:
+#       type: integer
+#       default: 3
+#       description: số tháng liền trước tháng của ngày số liệu phải có sinh hoạt
+#     recorded_share:
+#       type: number
+#       default: 0.9
+#       description: tỷ lệ hội viên tối thiểu đã nắm được hoàn cảnh, nhu cầu (0..1)
 package targets.tb09_three_has_three_knows_quality
 
 import data.lib.vungmanh as lib

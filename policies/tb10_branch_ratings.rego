@@ -10,6 +10,7 @@
 #   model_type: ""
 #   severity: medium
 #   title_en: Every branch of the commune has last year's rating
+#   params: {}
 package targets.tb10_branch_ratings
 
 import data.lib.vungmanh as lib

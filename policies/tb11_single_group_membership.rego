@@ -13,6 +13,7 @@
 #   model_type: ""
 #   severity: medium
 #   title_en: No cadre or unit is in two progress or accompany groups
+#   params: {}
 package targets.tb11_single_group_membership
 
 import data.lib.vungmanh as lib

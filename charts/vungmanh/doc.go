@@ -7,8 +7,16 @@
 // that Kubernetes does not know fails the test), assert the job contract of
 // spec/cli.md (schedule, time zone, Forbid, podFailurePolicy retrying only
 // exit code 1, Workload Identity, hardened securityContext, run id from the
-// Job name, sharding), run Helm's own lint, and check that values outside
-// values.schema.json are refused.
+// Job name, sharding), run Helm's own lint on the defaults and on every
+// values file of ci/, check that values outside values.schema.json are
+// refused, and that every values example of the docs is a file of ci/.
 //
 //	go test ./charts/vungmanh
+//
+// Strict decoding is not the API server's validation. The nested Go module
+// in apitest/ runs the server's own create path (k8s.io/kubernetes registry
+// strategies) on the renderings of ci/; .ci/run enters it after the main
+// suite:
+//
+//	cd charts/vungmanh/apitest && go test ./...
 package chart

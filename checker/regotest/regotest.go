@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
 	"github.com/open-policy-agent/opa/v1/tester"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/vungmanh/vungmanh/checker"
 )
@@ -34,6 +36,10 @@ type Options struct {
 	Run string
 	// Timeout is the deadline of each test; zero means DefaultTimeout.
 	Timeout time.Duration
+	// VarValues records, for each failing test, the expression that
+	// failed with the values of its variables (TestResult.VarValues), as
+	// `opa test --var-values` shows them.
+	VarValues bool
 }
 
 // Status is the outcome of one test.
@@ -52,12 +58,16 @@ type TestResult struct {
 	Package  string        `json:"package"` // e.g. "data.targets.tb01_one_plus_one_test"
 	Name     string        `json:"name"`    // e.g. "test_fail_empty_subject"
 	Status   Status        `json:"status"`
-	Duration time.Duration `json:"duration"`
+	Duration time.Duration `json:"duration_ns"`
 	File     string        `json:"file"` // path in the policy folder
 	Row      int           `json:"row"`
 	Col      int           `json:"col"`
 	Err      string        `json:"error,omitempty"`  // the evaluation error, for StatusError
 	Output   string        `json:"output,omitempty"` // what print() wrote
+	// VarValues is, for a failing test run with Options.VarValues, the
+	// last expression that failed ("file:row:" and the expression) and the
+	// values of its variables, as `opa test --var-values` prints them.
+	VarValues string `json:"var_values,omitempty"`
 	// Cases are the leaf sub-results of a data-driven test (test_case
 	// rules), named by their path joined with "/"; OPA counts each leaf as
 	// one test, and so does Report.
@@ -68,6 +78,8 @@ type TestResult struct {
 type Case struct {
 	Name   string `json:"name"`
 	Status Status `json:"status"`
+	// VarValues is TestResult.VarValues for a failing case.
+	VarValues string `json:"var_values,omitempty"`
 }
 
 // Report is the outcome of a run.
@@ -168,7 +180,10 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Report, error) {
 		// fails to compile as it would in the pack.
 		WithCapabilities(checker.Capabilities()).
 		WithUseTypeCheckAnnotations(true).
-		WithDefaultRegoVersion(ast.RegoV1)
+		WithDefaultRegoVersion(ast.RegoV1).
+		// As opa test --var-values: test rules are rewritten so that the
+		// values of their expressions show in the trace.
+		WithRewriteTestRules(opts.VarValues)
 
 	store := inmem.NewWithOpts(inmem.OptRoundTripOnWrite(false))
 	txn, err := store.NewTransaction(ctx, storage.WriteParams)
@@ -184,6 +199,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Report, error) {
 		CapturePrintOutput(true).
 		SetModules(modules).
 		SetTimeout(timeout).
+		EnableTracing(opts.VarValues).
 		Filter(opts.Run)
 	var cov *cover.Cover
 	if opts.Coverage {
@@ -203,7 +219,7 @@ func Run(ctx context.Context, fsys fs.FS, opts Options) (*Report, error) {
 	}
 	rep := &Report{Results: []TestResult{}}
 	for tr := range ch {
-		rep.add(tr)
+		rep.add(tr, opts.VarValues)
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("run tests: %w", err)
@@ -308,7 +324,7 @@ func sortErrors(errs Errors) {
 	})
 }
 
-func (r *Report) add(tr *tester.Result) {
+func (r *Report) add(tr *tester.Result, varValues bool) {
 	res := TestResult{
 		Package:  tr.Package,
 		Name:     tr.Name,
@@ -330,6 +346,9 @@ func (r *Report) add(tr *tester.Result) {
 		res.Status = StatusPass
 		if tr.Fail {
 			res.Status = StatusFail
+			if varValues && len(tr.SubResults) == 0 {
+				res.VarValues = failureVars(tr.Trace) // a data-driven test's are its cases'
+			}
 		}
 		if len(tr.SubResults) == 0 {
 			if tr.Fail {
@@ -346,6 +365,9 @@ func (r *Report) add(tr *tester.Result) {
 			c := Case{Name: strings.Join(name, "/"), Status: StatusPass}
 			if sr.Fail {
 				c.Status = StatusFail
+				if varValues {
+					c.VarValues = failureVars(sr.Trace)
+				}
 				r.Failed++
 			} else {
 				r.Passed++
@@ -394,4 +416,28 @@ func rowRanges(rs []cover.Range) []LineRange {
 		out = append(out, LineRange{Start: row, End: row})
 	}
 	return out
+}
+
+// failureVars is the last expression of trace that failed, at its
+// file:row, with the values of its variables: what `opa test --var-values`
+// prints under a failing test (tester's printFailure, v1.22.3), made by
+// OPA's topdown.PrettyEvent. "" when the trace holds no failed expression.
+func failureVars(trace []*topdown.Event) string {
+	for _, e := range slices.Backward(trace) {
+		if e.Op != topdown.FailOp || e.Location == nil || e.QueryID == 0 {
+			continue
+		}
+		if expr, ok := e.Node.(*ast.Expr); ok {
+			if _, every := expr.Terms.(*ast.Every); every {
+				continue // the failing expression inside the body comes next
+			}
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s:%d:\n", e.Location.File, e.Location.Row)
+		if err := topdown.PrettyEvent(&b, e, topdown.PrettyEventOpts{PrettyVars: true}); err != nil {
+			return b.String()
+		}
+		return strings.TrimRight(b.String(), "\n")
+	}
+	return ""
 }

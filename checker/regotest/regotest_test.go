@@ -376,8 +376,8 @@ func TestRunCases(t *testing.T) {
 		got = append(got, r.Cases...)
 	}
 	want := []Case{
-		{"bar", StatusPass}, {"foo", StatusPass}, // test_all_pass
-		{"bar", StatusFail}, {"baz", StatusPass}, {"foo", StatusPass}, // test_one_fails
+		{Name: "bar", Status: StatusPass}, {Name: "foo", Status: StatusPass}, // test_all_pass
+		{Name: "bar", Status: StatusFail}, {Name: "baz", Status: StatusPass}, {Name: "foo", Status: StatusPass}, // test_one_fails
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("cases (-want +got):\n%s", diff)
@@ -437,5 +437,86 @@ test_clock if {
 	}
 	if n := hits.Load(); n != 0 {
 		t.Errorf("the loopback server was reached %d times", n)
+	}
+}
+
+// TestVerboseAndVarValues: -v lists every test with a readable duration
+// and what it printed; --var-values shows the failed expression of a
+// failing test with the values of its variables, as opa test does.
+func TestVerboseAndVarValues(t *testing.T) {
+	rep, err := Run(context.Background(), os.DirFS("testdata/failing"), Options{VarValues: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fails TestResult
+	for _, r := range rep.Results {
+		if r.Name == "test_fails" {
+			fails = r
+		}
+		if r.Status != StatusFail && r.VarValues != "" {
+			t.Errorf("%s (%s) has var values %q", r.Name, r.Status, r.VarValues)
+		}
+	}
+	// The failed expression, then each of its terms' values: the set of
+	// violations, and 1, its count.
+	for _, want := range []string{"policy_test.rego:11:\n\tcount(demo.violation) == 0 with input as {\"models\": []}\n", `{{"msg": "không có mô hình"}}`, "\n\t1"} {
+		if !strings.Contains(fails.VarValues, want) {
+			t.Errorf("var values of test_fails do not hold %q:\n%s", want, fails.VarValues)
+		}
+	}
+	var buf bytes.Buffer
+	if err := rep.WriteTextWith(&buf, TextOptions{Verbose: true}); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	for _, s := range []string{"data.targets.demo_test.test_passes: PASS (", "data.targets.demo_test.test_fails: FAIL (", "  policy_test.rego:11:\n", "  models: 0\n"} {
+		if !strings.Contains(got, s) {
+			t.Errorf("verbose text does not hold %q:\n%s", s, got)
+		}
+	}
+	if strings.Contains(got, "ns)") || strings.Contains(got, "{") && strings.Contains(got, `"duration`) {
+		t.Errorf("verbose text shows raw durations:\n%s", got)
+	}
+	plain, err := Run(context.Background(), os.DirFS("testdata/failing"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range plain.Results {
+		if r.VarValues != "" {
+			t.Errorf("var values without Options.VarValues: %s", r.Name)
+		}
+	}
+}
+
+func TestHumanDuration(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		0:                            "0s",
+		615378 * time.Nanosecond:     "615µs",
+		1234567 * time.Nanosecond:    "1.23ms",
+		2512345678 * time.Nanosecond: "2.512s",
+	} {
+		if got := humanDuration(d); got != want {
+			t.Errorf("humanDuration(%d) = %q, want %q", d, got, want)
+		}
+	}
+}
+
+// TestCaseVarValues: the var values of a data-driven test are those of its
+// failing cases, each under its case.
+func TestCaseVarValues(t *testing.T) {
+	rep, err := Run(context.Background(), os.DirFS("testdata/cases"), Options{VarValues: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rep.Results {
+		if r.VarValues != "" {
+			t.Errorf("%s: var values on the test, want them on its cases: %q", r.Name, r.VarValues)
+		}
+		for _, c := range r.Cases {
+			want := c.Status == StatusFail
+			if got := strings.Contains(c.VarValues, "cases_test.rego:11:\n\tok(x)") && strings.Contains(c.VarValues, `"bar"`); got != want {
+				t.Errorf("%s/%s (%s): var values %q", r.Name, c.Name, c.Status, c.VarValues)
+			}
+		}
 	}
 }

@@ -85,12 +85,13 @@ type compiler struct {
 
 // refusedBuiltins are builtins that topdown implements with more than the
 // operands: printing, or state of the evaluation that regovm does not have.
+// internal.print, what the compiler makes of print() when print statements
+// are enabled, is run by compilePrint.
 var refusedBuiltins = map[string]string{
-	"print":          "print needs topdown's print hook",
-	"internal.print": "print needs topdown's print hook",
-	"opa.runtime":    "needs topdown's runtime",
-	"time.now_ns":    "needs topdown's evaluation time",
-	"http.send":      "needs topdown's inter-query cache",
+	"print":       "print needs the compiler's rewriting into internal.print",
+	"opa.runtime": "needs topdown's runtime",
+	"time.now_ns": "needs topdown's evaluation time",
+	"http.send":   "needs topdown's inter-query cache",
 }
 
 func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
@@ -210,7 +211,9 @@ func (c *compiler) checkBuiltin(bf *ir.BuiltinFunc) {
 	if b.Nondeterministic {
 		c.unsup.add("builtin %s (non-deterministic: topdown caches it per query)", bf.Name)
 	}
-	if bf.Decl != nil && bf.Decl.Result() == nil {
+	// internal.print, the one void builtin regovm runs (compilePrint): the
+	// planner continues after a void call whatever its result.
+	if bf.Decl != nil && bf.Decl.Result() == nil && bf.Name != ast.InternalPrint.Name {
 		c.unsup.add("builtin %s (void)", bf.Name)
 	}
 }
@@ -822,6 +825,9 @@ func (c *compiler) call(x *ir.CallStmt) stmt {
 		return nil // reported by checkBuiltin
 	}
 	loc := c.loc(x)
+	if x.Func == ast.InternalPrint.Name {
+		return compilePrint(bi, loc, args, t)
+	}
 	c.maxArgs = max(c.maxArgs, len(args))
 	if decl.Relation {
 		return func(s *state, l []*ast.Term) int {
@@ -860,6 +866,27 @@ func (c *compiler) call(x *ir.CallStmt) stmt {
 			return 1
 		}
 		return s.builtin(bi, loc, ops, l, t)
+	}
+}
+
+// compilePrint runs internal.print (a print() call) as topdown does: with
+// the evaluation's print hook (PrintHook), topdown's builtin prints its
+// operands; without one, nothing is printed. Either way the call is true and
+// the body goes on, as in topdown.
+func compilePrint(bi topdown.BuiltinFunc, loc *ast.Location, args []opnd, t int32) stmt {
+	return func(s *state, l []*ast.Term) int {
+		if s.bctx.PrintHook != nil {
+			ops, ok := s.operands(l, args)
+			if !ok {
+				return 1
+			}
+			s.bctx.Location = loc
+			if err := bi(s.bctx, ops, func(*ast.Term) error { return nil }); err != nil {
+				return s.fail(err)
+			}
+		}
+		l[t] = ast.InternedTerm(true)
+		return 0
 	}
 }
 

@@ -42,6 +42,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/compile"
 	"github.com/open-policy-agent/opa/v1/ir"
 	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/print"
 )
 
 // ErrUnsupported is wrapped by the error Plan returns when the plan of the
@@ -156,8 +157,8 @@ func PlanText(ctx context.Context, modules map[string]*ast.Module, entrypoints [
 // returns the plan's error). Eval checks cancel (may be nil) and ctx regularly
 // and returns an error when either is done. input and data may be nil
 // (undefined). Safe for concurrent use.
-func (p *Program) Eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
-	out, err := p.eval(ctx, input, data, cancel)
+func (p *Program) Eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel, opts ...EvalOption) ([]ast.Value, error) {
+	out, err := p.eval(ctx, input, data, cancel, opts)
 	if err != nil && p.fallback != nil && !isCancel(err) && (ctx == nil || ctx.Err() == nil) && (cancel == nil || !cancel.Cancelled()) {
 		return p.fallback.eval(ctx, len(p.plans), input, data, cancel)
 	}
@@ -166,16 +167,33 @@ func (p *Program) Eval(ctx context.Context, input, data ast.Value, cancel topdow
 
 // EvalPlan is Eval without the topdown fallback: an error is the plan's
 // (for tests and benchmarks).
-func (p *Program) EvalPlan(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
-	return p.eval(ctx, input, data, cancel)
+func (p *Program) EvalPlan(ctx context.Context, input, data ast.Value, cancel topdown.Cancel, opts ...EvalOption) ([]ast.Value, error) {
+	return p.eval(ctx, input, data, cancel, opts)
 }
 
-func (p *Program) eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel) ([]ast.Value, error) {
+// EvalOption tunes one evaluation.
+type EvalOption func(*state)
+
+// PrintHook sends the output of the policies' print() calls to h, as
+// topdown's print hook (rego.EvalPrintHook) does: one call per print with
+// its operands joined by spaces and the call's location. Without it, print()
+// prints nothing and is true, as in topdown without a hook. The policies
+// must be compiled with print statements enabled; a compiler that erases
+// them leaves nothing to print. The fallback to topdown (Eval) prints
+// nothing.
+func PrintHook(h print.Hook) EvalOption {
+	return func(s *state) { s.bctx.PrintHook = h }
+}
+
+func (p *Program) eval(ctx context.Context, input, data ast.Value, cancel topdown.Cancel, opts []EvalOption) ([]ast.Value, error) {
 	if ctx == nil {
 		ctx = context.Background()
 	}
 	s := p.getState(ctx, cancel)
 	defer p.putState(s)
+	for _, o := range opts {
+		o(s)
+	}
 	var in, dt *ast.Term
 	if input != nil {
 		in = ast.NewTerm(input)

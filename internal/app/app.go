@@ -49,7 +49,7 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	code := exitCode(err)
 	if _, ok := err.(usageError); ok {
-		if cmd, _, ferr := root.Find(args); ferr == nil && cmd.Name() == "run" {
+		if cmd, _, ferr := root.Find(args); ferr == nil && (cmd.Name() == "run" || cmd.Name() == "merge") {
 			a.usageFailed(err)
 			return code
 		}

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -11,12 +10,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/spf13/cobra"
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/checker/regotest"
 	"github.com/vungmanh/vungmanh/internal/sample"
-	"github.com/vungmanh/vungmanh/loaders"
 	"github.com/vungmanh/vungmanh/policies"
 )
 
@@ -30,49 +27,60 @@ func (a *app) test(cmd *cobra.Command, o testOptions) error {
 	if bundle != nil {
 		return configErrorf("dir", "%q: vungmanh test runs a policy folder, not a bundle", o.dir)
 	}
-	rep, err := regotest.Run(ctx, fsys, regotest.Options{Coverage: o.coverage, Run: o.run})
+	rep, err := regotest.Run(ctx, fsys, regotest.Options{Coverage: o.coverage, Run: o.run, VarValues: o.varValues})
 	if err != nil {
+		writeTestErrors(cmd.OutOrStdout(), err, o.format)
 		return fmt.Errorf("test policies %q: %w", orBuiltin(o.dir), err)
 	}
-	if o.verbose {
-		for _, r := range rep.Results {
-			b, _ := json.Marshal(r)
-			fmt.Fprintln(cmd.OutOrStdout(), string(b))
-		}
-	}
-	if err := rep.WriteText(cmd.OutOrStdout()); err != nil {
+	if err := writeTestReport(cmd.OutOrStdout(), rep, o); err != nil {
 		return err
 	}
 	if !rep.OK() {
 		return reportedError{&TestsFailedError{Failed: rep.Failed, Errored: rep.Errored, Total: rep.Total()}}
 	}
-	return nil
+	return checkCoverage(rep, o.threshold)
 }
 
 // check is `vungmanh check [DIR] [--snapshot S]`.
 func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	ctx := cmd.Context()
+	// With --format json or junit, the text lines go nowhere and rep is
+	// written instead (checkreport.go).
+	rep, out := newCheckReport(o), cmd.OutOrStdout()
+	w := o.text(out)
 	pol, err := loadPolicies(ctx, o.dir)
 	var pe checker.PolicyErrors
 	if errors.As(err, &pe) {
 		src := policySources(ctx, o.dir)
 		for _, e := range pe {
-			fmt.Fprintln(cmd.OutOrStdout(), e.Error())
-			fmt.Fprint(cmd.OutOrStdout(), src.quote(e))
+			q := src.quote(e)
+			fmt.Fprintln(w, e.Error())
+			fmt.Fprint(w, q)
+			rep.Problems = append(rep.Problems, checkProblem{PolicyError: e, Source: q})
+		}
+		if err := rep.write(out, o.format); err != nil {
+			return err
 		}
 		return reportedError{fmt.Errorf("%d policy problem(s): %w", len(pe), err)}
 	}
 	if err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
+	rep.addTargets(pol.Targets())
 	for _, t := range pol.Targets() {
 		fmt.Fprintf(w, "%-8s %-8s %-7s %s (%s, pack %s)\n", t.ID, t.Scope, t.Severity, t.Title, t.Package, t.Pack)
 	}
+	params, err := checkParamsFile(ctx, w, o.params, pol)
+	if err != nil {
+		return err
+	}
 	okLine := fmt.Sprintf("ok: %d target(s) compiled, metadata, sandbox and input schema checked", len(pol.Targets()))
+	if o.params != "" {
+		okLine += ", params file checked"
+	}
 	if o.snapshot == "" {
 		fmt.Fprintln(w, okLine)
-		return nil
+		return rep.write(out, o.format)
 	}
 	snap, err := loadSnapshot(ctx, o.snapshot)
 	if err != nil {
@@ -83,11 +91,12 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	out, err := checker.New(pol, checker.WithEngine(engine)).Evaluate(ctx, snap)
+	outcome, err := checker.New(pol, checker.WithEngine(engine), checker.WithParams(params)).Evaluate(ctx, snap)
 	if err != nil {
 		return fmt.Errorf("evaluate %q: %w", o.snapshot, err)
 	}
-	counts := countStatuses(out.Results)
+	counts := countStatuses(outcome.Results)
+	rep.Snapshot = &checkSnapshot{URL: o.snapshot, Counts: counts, Errors: []checkErrTarget{}}
 	fmt.Fprintf(w, "evaluated on %s:", o.snapshot)
 	for _, st := range statusOrder {
 		fmt.Fprintf(w, " %s=%d", st, counts[st])
@@ -101,7 +110,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	}
 	byTarget := map[string]*failing{}
 	var ids []string
-	for _, r := range out.Results {
+	for _, r := range outcome.Results {
 		if r.Status != checker.StatusError {
 			continue
 		}
@@ -115,7 +124,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	}
 	if len(ids) == 0 {
 		fmt.Fprintf(w, "%s, and evaluated without errors\n", okLine)
-		return nil
+		return rep.write(out, o.format)
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
@@ -125,69 +134,12 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 			msg = *f.first.Error
 		}
 		fmt.Fprintf(w, "error: %s errs on %d subject(s), first on %s: %s\n", id, f.n, f.first.Subject, msg)
+		rep.Snapshot.Errors = append(rep.Snapshot.Errors, checkErrTarget{Target: id, Subjects: f.n, FirstSubject: f.first.Subject, FirstError: msg})
+	}
+	if err := rep.write(out, o.format); err != nil {
+		return err
 	}
 	return reportedError{&TargetErrorsError{Targets: len(ids), Subjects: counts[string(checker.StatusError)]}}
-}
-
-// eval is `vungmanh eval`.
-func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
-	ctx := cmd.Context()
-	params, err := readParams(ctx, o.params)
-	if err != nil {
-		return err
-	}
-	pol, err := loadPolicies(ctx, o.policies)
-	if err != nil {
-		return err
-	}
-	limit, err := loaders.ParseLimit(o.maxBadRows)
-	if err != nil {
-		return configErrorf("max-bad-rows", "--max-bad-rows %q: %v", o.maxBadRows, err)
-	}
-	snap, err := loadSnapshot(ctx, o.snapshot, loaders.WithMaxBadRows(limit))
-	if err != nil {
-		return err
-	}
-	defer snap.Release()
-	var opts []checker.Option
-	if params != nil {
-		opts = append(opts, checker.WithParams(params))
-	}
-	c := checker.New(pol, opts...)
-	input, scope, err := c.Input(snap, o.subject)
-	if err != nil {
-		return configErrorf("subject", "--subject %q: %v", o.subject, err)
-	}
-	if err := checkEvalTarget(pol, o.target, o.subject, scope); err != nil {
-		return err
-	}
-	doc, err := ast.JSON(input)
-	if err != nil {
-		return fmt.Errorf("input of %q: %w", o.subject, err)
-	}
-	w := cmd.OutOrStdout()
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	fmt.Fprintf(w, "# input of %s (scope %s)\n", o.subject, scope)
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	results, trace, err := c.EvalOne(ctx, snap, o.subject, o.target, o.explain)
-	if err != nil {
-		return err // EvalOne's errors name the subject
-	}
-	sort.Slice(results, func(i, j int) bool { return results[i].Target < results[j].Target })
-	fmt.Fprintf(w, "# verdicts\n")
-	if err := enc.Encode(results); err != nil {
-		return err
-	}
-	if o.explain && trace != "" {
-		fmt.Fprintf(w, "# trace\n%s", trace)
-		if !strings.HasSuffix(trace, "\n") {
-			fmt.Fprintln(w)
-		}
-	}
-	return nil
 }
 
 // checkEvalTarget checks eval's --target (empty: every target of the

@@ -1,8 +1,11 @@
 package app
 
 import (
+	"slices"
 	"strings"
+	"time"
 
+	"github.com/rs/zerolog"
 	"github.com/spf13/cobra"
 
 	"github.com/vungmanh/vungmanh/checker"
@@ -19,13 +22,28 @@ Test runs the *_test.rego files of a policy directory with OPA's test
 semantics (rules named test_*). DIR defaults to the policies built into the
 binary. A DIR holding a layer.yaml is a layer: its tests run with those of
 the built-in pack (less the tests of the targets it replaces), as run would
-load it. Exit code 0 when every test passes, 2 otherwise.`),
-		Example: "  vungmanh test ./policies\n  vungmanh test ./policies --coverage --run tb04",
-		Args:    cobra.MaximumNArgs(1),
+load it.
+
+-v lists every test with its duration and what it printed (print() output
+of failing tests is always shown); --var-values shows, under each failing
+test, the expression that failed and the values of its variables.
+--coverage adds the share of Rego expressions the tests evaluated, in total
+and per file with the rows not covered; --threshold N (implies --coverage)
+fails when the total is under N percent. --format json prints the report as
+one JSON document, --format junit as JUnit XML for CI.
+
+Exit code 0 when every test passes (and the coverage reaches --threshold),
+2 otherwise.`),
+		Example: "  vungmanh test ./policies\n  vungmanh test ./policies -v --run tb04\n" +
+			"  vungmanh test ./policies --coverage --threshold 90\n  vungmanh test ./policies --format junit > rego-tests.xml",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.started()
 			if len(args) == 1 {
 				o.dir = args[0]
+			}
+			if err := checkTestOptions(&o); err != nil {
+				return err
 			}
 			return a.test(cmd, o)
 		},
@@ -33,14 +51,20 @@ load it. Exit code 0 when every test passes, 2 otherwise.`),
 	cmd.Flags().BoolVar(&o.coverage, "coverage", false, "report the coverage of the policies by their tests")
 	cmd.Flags().StringVar(&o.run, "run", "", "run only the tests whose name matches this regular expression")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "list every test, not only failures")
+	cmd.Flags().BoolVar(&o.varValues, "var-values", false, "show the failed expression of each failing test with the values of its variables")
+	cmd.Flags().Float64Var(&o.threshold, "threshold", 0, "fail when the coverage is under this percentage (implies --coverage)")
+	cmd.Flags().StringVar(&o.format, "format", formatText, "text, json or junit")
 	return cmd
 }
 
 type testOptions struct {
-	dir      string
-	coverage bool
-	run      string
-	verbose  bool
+	dir       string
+	coverage  bool
+	run       string
+	verbose   bool
+	varValues bool    // debug.go
+	threshold float64 // debug.go
+	format    string  // formatText, formatJSON or formatJUnit (junit.go)
 }
 
 func (a *app) checkCommand() *cobra.Command {
@@ -53,45 +77,71 @@ Check compiles every target of a policy directory (or .tar.gz bundle) in
 strict mode, verifies its METADATA (id, scope, title, severity), refuses
 sandboxed builtins (http.send, time.now_ns, rand.*...), and type-checks
 input against the JSON Schema of each scope, so that a typo such as
-input.subject.nmae is reported with file:line:col. With --snapshot it also
-evaluates every target once on that snapshot. A DIR holding a layer.yaml is
+input.subject.nmae is reported with file:line:col. A comparison of an input
+value with a constant its schema does not allow (u.level == "chi_hoi") is
+reported with the allowed values, and lib.param of a parameter its target
+does not declare (METADATA custom.params) too. With --params it checks a
+params file: a key its target does not declare (did you mean?) or a value
+of the wrong type is a problem at its line, as run refuses it. With
+--snapshot it also evaluates every target once on that snapshot (with the
+--params given). A DIR holding a layer.yaml is
 checked laid on the built-in pack, as run loads it; each target's pack is
 printed next to its package.
 
-Every problem is printed as file:row:col: message. Exit code 0 when the
-policies are sound, 2 otherwise.`),
-		Example: "  vungmanh check ./policies\n  vungmanh check ./policies --snapshot sample://thai-binh-2024",
+Every problem is printed as file:row:col: message. --format json prints one
+JSON document (ok, targets, problems, and the snapshot's counts and erring
+targets), --format junit JUnit XML for CI (a case per problem or target).
+Exit code 0 when the policies are sound, 2 otherwise.`),
+		Example: "  vungmanh check ./policies\n  vungmanh check ./policies --params params.yaml\n  vungmanh check ./policies --snapshot sample://thai-binh-2024",
 		Args:    cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.started()
 			if len(args) == 1 {
 				o.dir = args[0]
 			}
+			if err := checkFormat(o.format); err != nil {
+				return err
+			}
 			return a.check(cmd, o)
 		},
 	}
 	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "also evaluate every target once on this snapshot")
+	cmd.Flags().StringVar(&o.format, "format", formatText, "text, json or junit (JUnit XML for CI)")
+	cmd.Flags().StringVar(&o.params, "params", "", "also check this params file (YAML) against the parameters the targets declare, and evaluate with it")
 	return cmd
 }
 
 type checkOptions struct {
 	dir      string
 	snapshot string
+	format   string // formatText, formatJSON or formatJUnit (checkreport.go)
+	params   string
 }
 
 func (a *app) evalCommand() *cobra.Command {
 	var o evalOptions
 	cmd := &cobra.Command{
-		Use:   "eval --snapshot URL --subject ID [--target ID] [--explain]",
+		Use:   "eval --snapshot URL --subject ID [--target ID] [--explain=fails|notes|full] [--output text|json]",
 		Short: "Print one subject's input document and its verdict for each target",
 		Long: strings.TrimSpace(`
 Eval builds the input document that the targets see for one subject (a unit
 id, or a model id for scope: model), prints it, then prints the verdict of
-each target whose scope matches (or only --target). --explain adds OPA's
-evaluation trace. Personal data never appears: the input holds ids and
-statistics only.`),
-		Example: "  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --target TB-01 --explain",
-		Args:    cobra.NoArgs,
+each target whose scope matches (or only --target). Personal data never
+appears: the input holds ids and statistics only.
+
+--explain adds OPA's evaluation trace of each target, filtered as
+"opa eval --explain" filters it: fails (the expressions that failed, with
+the values of their variables, and the rules that led to them), notes (the
+trace(msg) calls of the policies) or full (everything but unifications).
+--explain alone is --explain=full.
+
+--output json prints one JSON document (subject, scope, input, verdicts,
+and with --explain the trace lines of each target) and nothing else on
+stdout: "jq .input" of it is a file for "opa eval -i". What the policies
+print with print() goes to stderr as file:row: text.`),
+		Example: "  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --target TB-01 --explain=fails\n" +
+			"  vungmanh eval --snapshot sample://thai-binh-2024 --subject xa-thai-xuyen --output json | jq .input > input.json",
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
 			if o.snapshot == "" {
@@ -99,6 +149,9 @@ statistics only.`),
 			}
 			if o.subject == "" {
 				return configErrorf("subject", "--subject is required (a unit id or a model id)")
+			}
+			if err := checkEvalDebug(o); err != nil {
+				return err
 			}
 			return a.eval(cmd, o)
 		},
@@ -108,7 +161,9 @@ statistics only.`),
 	f.StringVar(&o.policies, "policies", "", "policy folder, bundle or gs:// URL (default: the built-in policies; a folder with a layer.yaml is laid on them)")
 	f.StringVar(&o.subject, "subject", "", "unit id or model id to evaluate (required)")
 	f.StringVar(&o.target, "target", "", "only this target id")
-	f.BoolVar(&o.explain, "explain", false, "print the evaluation trace")
+	f.StringVar(&o.explain, "explain", "", "print the evaluation trace: fails, notes or full (--explain alone: full)")
+	f.Lookup("explain").NoOptDefVal = explainFull
+	f.StringVar(&o.output, "output", outputText, "text, or json for one JSON document on stdout")
 	f.StringVar(&o.params, "params", "", "YAML file of target parameters")
 	f.StringVar(&o.maxBadRows, "max-bad-rows", "100%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops eval (run's default is 1%)")
 	return cmd
@@ -116,7 +171,8 @@ statistics only.`),
 
 type evalOptions struct {
 	snapshot, policies, subject, target, params, maxBadRows string
-	explain                                                 bool
+	explain                                                 string // explainFails, explainNotes, explainFull or "" (debug.go)
+	output                                                  string // outputText or outputJSON
 }
 
 func (a *app) sampleCommand() *cobra.Command {
@@ -204,29 +260,11 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
-			if o.runID == "" {
-				return configErrorf("run-id", "--run-id is required (the run id the shards used)")
-			}
-			if o.shardCount < 1 {
-				return configErrorf("shard-count", "--shard-count %d: want at least 1", o.shardCount)
-			}
-			switch o.failOn {
-			case "never", "fail", "error":
-			default:
-				return configErrorf("fail-on", "--fail-on %q: want never, fail or error", o.failOn)
-			}
-			name := o.regoEngine
-			if v, ok := lookupEnv(a.getenv, envName("rego-engine")); ok && !cmd.Flags().Changed("rego-engine") {
-				name = v
-			}
-			var err error
-			if o.engine, err = parseRegoEngine(name); err != nil {
-				return err
-			}
-			return a.merge(cmd, o)
+			return a.merge(cmd, &o)
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.config, "config", "", "YAML file with settings, the one of run (keys are the flag names; the keys of run that merge does not take are left to it); flags and environment win over it")
 	f.StringVar(&o.out, "out", "./reports", "where the shards wrote their output and the run folder goes")
 	f.StringVar(&o.snapshot, "snapshot", "", "the snapshot the shards evaluated (required)")
 	f.StringVar(&o.policies, "policies", "", "the policies the shards used (default: the built-in policies)")
@@ -236,16 +274,69 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 	f.StringVar(&o.failOn, "fail-on", "never", "never, fail or error: which results make the exit code 4")
 	f.StringVar(&o.lang, "lang", "", "language of the HTML and XLSX reports, vi or en (default: the shards' --lang)")
 	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(Formats, ",")+" (default: the shards' --formats)")
-	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage+" (default: $"+envName("rego-engine")+", else regovm)")
+	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
+	f.DurationVar(&o.timeout, "timeout", 0, "deadline of the whole merge (0: none)")
+	f.StringVar(&o.logFormat, "log-format", "", "log format: json or console (default: console on a terminal, json otherwise)")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	f.StringVar(&o.terminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
+	_ = f.MarkHidden("termination-log")
 	return cmd
 }
 
 type mergeOptions struct {
-	out, snapshot, policies, runID, lang, failOn string
-	shardCount, workers                          int
-	formats                                      []string
-	regoEngine                                   string
-	engine                                       checker.Engine
+	config, out, snapshot, policies, runID, lang, failOn string
+	shardCount, workers                                  int
+	formats                                              []string
+	regoEngine                                           string
+	timeout                                              time.Duration
+	logFormat, logLevel, terminationLog                  string
+
+	// Set after validation.
+	engine checker.Engine
+	level  zerolog.Level
+}
+
+// validate checks the merge settings once every source is applied.
+func (o *mergeOptions) validate() error {
+	if o.snapshot == "" {
+		return configErrorf("snapshot", "--snapshot is required (the snapshot the shards evaluated)")
+	}
+	if o.runID == "" {
+		return configErrorf("run-id", "--run-id is required (the run id the shards used)")
+	}
+	if o.shardCount < 1 {
+		return configErrorf("shard-count", "--shard-count %d: want at least 1", o.shardCount)
+	}
+	switch o.failOn {
+	case "never", "fail", "error":
+	default:
+		return configErrorf("fail-on", "--fail-on %q: want never, fail or error", o.failOn)
+	}
+	if o.timeout < 0 {
+		return configErrorf("timeout", "--timeout %s: want 0 (none) or a positive duration", o.timeout)
+	}
+	if o.lang != "" && o.lang != "vi" && o.lang != "en" {
+		return configErrorf("lang", "--lang %q: want vi or en", o.lang)
+	}
+	for _, f := range o.formats {
+		if !slices.Contains(Formats, strings.ToLower(strings.TrimSpace(f))) {
+			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(Formats, ","))
+		}
+	}
+	var err error
+	if o.engine, err = parseRegoEngine(o.regoEngine); err != nil {
+		return err
+	}
+	switch o.logFormat {
+	case "", "json", "console":
+	default:
+		return configErrorf("log-format", "--log-format %q: want json or console", o.logFormat)
+	}
+	o.level, err = zerolog.ParseLevel(strings.ToLower(o.logLevel))
+	if err != nil || o.logLevel == "" {
+		return configErrorf("log-level", "--log-level %q: want debug, info, warn or error", o.logLevel)
+	}
+	return nil
 }
 
 func (a *app) policiesCommand() *cobra.Command {

@@ -16,12 +16,16 @@ var otherEnv = []string{
 }
 
 // unknownEnv returns, for every variable of environ that starts with
-// EnvPrefix but names no flag of fs (nor one of otherEnv), its name and the
-// nearest known name ("" when none is near): VUNGMANH_FORMAT would
-// otherwise be ignored without a word.
-func unknownEnv(fs *pflag.FlagSet, environ []string) [][2]string {
+// EnvPrefix but names no flag of the flag sets (nor one of otherEnv), its
+// name and the nearest known name ("" when none is near): VUNGMANH_FORMAT
+// would otherwise be ignored without a word. A command that shares its
+// environment with run (merge) passes run's flags too: their variables
+// are run's settings, not mistakes.
+func unknownEnv(environ []string, sets ...*pflag.FlagSet) [][2]string {
 	known := slices.Clone(otherEnv)
-	fs.VisitAll(func(f *pflag.Flag) { known = append(known, envName(f.Name)) })
+	for _, fs := range sets {
+		fs.VisitAll(func(f *pflag.Flag) { known = append(known, envName(f.Name)) })
+	}
 	var out [][2]string
 	for _, kv := range environ {
 		name, _, _ := strings.Cut(kv, "=")
@@ -41,8 +45,8 @@ func unknownEnv(fs *pflag.FlagSet, environ []string) [][2]string {
 }
 
 // warnUnknownEnv logs one warning per unknown VUNGMANH_ variable.
-func warnUnknownEnv(log zerolog.Logger, fs *pflag.FlagSet, environ []string) {
-	for _, u := range unknownEnv(fs, environ) {
+func warnUnknownEnv(log zerolog.Logger, environ []string, sets ...*pflag.FlagSet) {
+	for _, u := range unknownEnv(environ, sets...) {
 		e := log.Warn().Str("variable", u[0])
 		if u[1] != "" {
 			e = e.Str("did_you_mean", u[1])

@@ -68,6 +68,14 @@ func (e *TestsFailedError) Error() string {
 	return fmt.Sprintf("%d of %d Rego test(s) failed, %d errored", e.Failed, e.Total, e.Errored)
 }
 
+// CoverageError says that `vungmanh test --threshold` found the coverage of
+// the policies by their tests under the threshold.
+type CoverageError struct{ Percent, Threshold float64 }
+
+func (e *CoverageError) Error() string {
+	return fmt.Sprintf("coverage %.1f%% is under the threshold of %g%%", e.Percent, e.Threshold)
+}
+
 // usageError marks an error that cobra returned before a command ran
 // (unknown command, unknown flag, wrong number of arguments).
 type usageError struct{ err error }
@@ -93,17 +101,26 @@ func exitCode(err error) int {
 		testsFail *TestsFailedError
 		fatal     *loaders.FatalError
 		badRows   *loaders.TooManyBadRowsError
+		memory    *checker.MemoryError
 		failOn    *FailOnError
 		targetErr *TargetErrorsError
+		coverage  *CoverageError
 	)
 	switch {
 	case errors.As(err, &cfg), errors.As(err, &usage),
-		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr):
+		errors.As(err, &policy), errors.As(err, &regoErrs), errors.As(err, &testsFail), errors.As(err, &targetErr),
+		errors.As(err, &coverage), errors.As(err, &memory):
+		// A policy too large for the pod's memory (memory): the same again
+		// would fail again.
 		return ExitConfig
 	case errors.As(err, &fatal), errors.As(err, &badRows):
 		return ExitData
 	case errors.Is(err, storage.ErrNoBucket):
 		// --out names a bucket that does not exist: a setting to fix.
+		return ExitConfig
+	case errors.Is(err, storage.ErrPermission), errors.Is(err, storage.ErrSymlink):
+		// A folder under a local --out that may not be written, or a
+		// symbolic link inside it: a setting to fix.
 		return ExitConfig
 	case errors.Is(err, storage.ErrBadURL), errors.Is(err, loaders.ErrBadURL):
 		// A gs:// URL with "..", "." or "//" in its prefix: a setting to fix.

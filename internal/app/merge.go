@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path"
 	"slices"
 	"strings"
@@ -57,7 +58,8 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 		return nil, err
 	}
 	set := parts[0].Settings
-	opts := []checker.Option{checker.WithWorkers(m.workers), checker.WithLogger(m.log), checker.WithEngine(m.engine)}
+	opts := []checker.Option{checker.WithWorkers(m.workers), checker.WithLogger(m.log), checker.WithEngine(m.engine),
+		checker.WithHeapAbort(heapAbortBytes())}
 	if d, err := time.ParseDuration(set.EvalTimeout); err == nil && d > 0 {
 		opts = append(opts, checker.WithEvalTimeout(d))
 	}
@@ -248,25 +250,67 @@ func readShards(ctx context.Context, b storage.Bucket, m *mergeInput) ([]shardOu
 }
 
 // merge is `vungmanh merge`: it merges the shard outputs of a run by hand
-// (or again, when the shard that took the merge lock cannot finish).
-func (a *app) merge(cmd *cobra.Command, o mergeOptions) error {
+// (or again, when the shard that took the merge lock cannot finish). It
+// behaves as run does: settings from flags, VUNGMANH_ variables and the
+// --config file; JSON logs with severity; one summary line at the end, also
+// in the termination log.
+func (a *app) merge(cmd *cobra.Command, o *mergeOptions) error {
 	ctx := cmd.Context()
-	if o.snapshot == "" {
-		return configErrorf("snapshot", "--snapshot is required (the snapshot the shards evaluated)")
+	started := time.Now()
+	err := applySourcesOf(cmd.Flags(), a.getenv, os.ReadFile, runFlags())
+	if err == nil {
+		err = o.validate()
 	}
-	log := newLogger(a.stderr, "json", zerolog.InfoLevel, &runIDHook{id: o.runID})
+	ts := &runSettings{TerminationLog: o.terminationLog}
+	if err != nil {
+		a.finish(settingsLogger(a.stderr, &runSettings{LogFormat: o.logFormat}), ts,
+			summary{Code: exitCode(err), RunID: o.runID, Err: err, Duration: time.Since(started)})
+		return reportedError{err}
+	}
+	log := newLogger(a.stderr, o.logFormat, o.level, &runIDHook{id: o.runID})
+	if a.environ != nil {
+		warnUnknownEnv(log, a.environ(), cmd.Flags(), runFlags())
+	}
+	if o.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.timeout)
+		defer cancel()
+	}
+	log.Info().Str("snapshot", o.snapshot).Str("out", o.out).Str("version", Version).
+		Int("shard_count", o.shardCount).Msg("merge started")
+	res, err := mergeCommandRun(ctx, cmd, o, log)
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		err = fmt.Errorf("merge stopped (%w): %v", ctx.Err(), err)
+	}
+	sum := summary{Duration: time.Since(started), RunID: o.runID, Err: err}
+	if err == nil {
+		fmt.Fprintln(cmd.OutOrStdout(), res.Dir)
+		sum.Counts, sum.Report = res.Counts, res.Dir
+		err = failOn(o.failOn, res.Counts)
+		sum.Err = err
+	}
+	sum.Code = exitCode(err)
+	a.finish(log, ts, sum)
+	if err != nil {
+		return reportedError{err}
+	}
+	return nil
+}
+
+// mergeCommandRun loads what merge needs and merges.
+func mergeCommandRun(ctx context.Context, cmd *cobra.Command, o *mergeOptions, log zerolog.Logger) (*mergeResult, error) {
 	pol, err := loadPolicies(ctx, o.policies)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	snap, err := loadSnapshot(ctx, o.snapshot)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer snap.Release()
 	b, err := storage.Open(ctx, o.out)
 	if err != nil {
-		return fmt.Errorf("open --out %q: %w", o.out, err)
+		return nil, fmt.Errorf("open --out %q: %w", o.out, err)
 	}
 	defer b.Close()
 	m := &mergeInput{runID: o.runID, count: o.shardCount, snap: snap, pol: pol, workers: o.workers, engine: o.engine, log: log}
@@ -276,10 +320,5 @@ func (a *app) merge(cmd *cobra.Command, o mergeOptions) error {
 	if cmd.Flags().Changed("lang") {
 		m.lang = o.lang
 	}
-	res, err := mergeRun(ctx, b, o.out, m)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(cmd.OutOrStdout(), res.Dir)
-	return failOn(o.failOn, res.Counts)
+	return mergeRun(ctx, b, o.out, m)
 }

@@ -31,9 +31,13 @@ import (
 // Every stage takes ctx: a signal stops it, and nothing after it runs.
 func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	s, log := rc.s, rc.log
-	params, err := readParams(ctx, s.Params)
+	paramsFile, err := readParamsFile(ctx, s.Params)
 	if err != nil {
 		return nil, err
+	}
+	var params map[string]any
+	if paramsFile != nil {
+		params = paramsFile.val
 	}
 	waivers, err := readWaivers(ctx, s.Waivers)
 	if err != nil {
@@ -55,6 +59,13 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	go func() {
 		defer close(polDone)
 		pol, polErr = loadPolicies(ctx, s.Policies)
+		if polErr == nil {
+			// A key of --params that its target does not declare, or a
+			// value of the wrong type, is a setting error (exit code 2);
+			// parameters for a target the policies do not have are only
+			// logged (warnUnknownParams).
+			_, polErr = checkParams(paramsFile, pol)
+		}
 		if polErr != nil {
 			stopLoad()
 		}
@@ -124,6 +135,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		checker.WithLogger(log),
 		checker.WithProgress(func(done, total int) { evalBar.set(done, total) }),
 		checker.WithEngine(s.engine),
+		checker.WithHeapAbort(heapAbortBytes()),
 	}
 	if params != nil {
 		opts = append(opts, checker.WithParams(params))

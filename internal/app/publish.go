@@ -91,7 +91,8 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	}
 	p, err := report.Publish(ctx, b, rep, rendered, opts...)
 	var exists *report.RunExistsError
-	if errors.As(err, &exists) {
+	var busy *report.RunBusyError
+	if errors.As(err, &exists) || errors.As(err, &busy) {
 		// Retrying cannot help: the run id is taken by another run.
 		return "", &ConfigError{Setting: "run-id", Err: fmt.Errorf("publish run %s: %w", in.runID, err)}
 	}

@@ -187,3 +187,16 @@ func (p *profiler) writeHeap(log zerolog.Logger) {
 	}
 	p.memPath = ""
 }
+
+// heapAbortBytes is the heap size at which evaluation is stopped
+// (checker.WithHeapAbort): 9/8 of Go's soft memory limit, i.e. 90% of the
+// container's memory with --memory-limit auto (whose soft limit is 80%),
+// so that the run ends with a clear error before the pod is killed for
+// memory. 0 (never) when no soft limit is set.
+func heapAbortBytes() uint64 {
+	n := debug.SetMemoryLimit(-1)
+	if n <= 0 || n == math.MaxInt64 {
+		return 0
+	}
+	return uint64(n) / 8 * 9
+}

@@ -93,7 +93,7 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	hook := &runIDHook{id: s.RunID, started: started.UTC().Format("20060102T150405Z")}
 	log := newLogger(a.stderr, s.LogFormat, s.level, hook)
 	if a.environ != nil {
-		warnUnknownEnv(log, cmd.Flags(), a.environ())
+		warnUnknownEnv(log, a.environ(), cmd.Flags())
 	}
 	showProgress := s.Progress
 	if !cmd.Flags().Changed("progress") {
@@ -232,7 +232,7 @@ func settingsLogger(w io.Writer, s *runSettings) zerolog.Logger {
 	return newLogger(w, format, zerolog.InfoLevel, nil)
 }
 
-// usageFailed ends a `run` whose command line did not parse (an unknown
+// usageFailed ends a `run` or `merge` whose command line did not parse (an unknown
 // flag, a value of the wrong type, an argument): the summary goes to the
 // log and to the termination log (--termination-log did not parse either:
 // VUNGMANH_TERMINATION_LOG or the default) like any other exit code 2.

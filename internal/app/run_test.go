@@ -11,6 +11,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
 func TestExitCode(t *testing.T) {
@@ -29,6 +32,9 @@ func TestExitCode(t *testing.T) {
 		{"canceled wins over config", fmt.Errorf("%w: %w", context.Canceled, configErrorf("x", "y")), ExitTransient},
 		{"storage", errors.New("write gs://b/x: googleapi: Error 503"), ExitTransient},
 		{"reported", reportedError{&FailOnError{FailOn: "error", Count: 1}}, ExitFailOn},
+		{"a folder under --out that may not be written", fmt.Errorf("publish: %w", fmt.Errorf("%w: open x: permission denied", storage.ErrPermission)), ExitConfig},
+		{"a symbolic link inside --out", fmt.Errorf("publish: %w", storage.ErrSymlink), ExitConfig},
+		{"a policy too large for the memory", fmt.Errorf("evaluate: %w", &checker.MemoryError{Heap: 5 << 30, Limit: 4 << 30}), ExitConfig},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

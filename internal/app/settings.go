@@ -78,7 +78,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.Snapshot, "snapshot", "", "snapshot folder, file:// or gs:// URL, or sample://PROFILE (required)")
 	fs.StringVar(&s.Policies, "policies", "", "policy folder, .tar.gz OPA bundle, or gs:// URL of either (default: the policies built into the binary); a folder with a layer.yaml adds its targets to the built-in ones")
 	fs.StringVar(&s.Out, "out", "./reports", "where run folders go: a folder, file:// or gs://bucket/prefix")
-	fs.StringVar(&s.Params, "params", "", "YAML file of target parameters (local or gs://)")
+	fs.StringVar(&s.Params, "params", "", "YAML file of target parameters (local or gs://); a key its target does not declare, or a value of the wrong type, is exit code 2")
 	fs.StringVar(&s.Waivers, "waivers", "", "YAML file of waivers (local or gs://)")
 	fs.StringVar(&s.Lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
 	fs.StringVar(&s.Timezone, "timezone", report.DefaultTimezone, "IANA time zone of the run time shown in the reports")
@@ -139,6 +139,13 @@ func envName(flag string) string {
 // its environment variable, then from the config file: flag > environment >
 // file > default. A flag set from any source is marked Changed.
 func applySources(fs *pflag.FlagSet, getenv func(string) string, readFile func(string) ([]byte, error)) error {
+	return applySourcesOf(fs, getenv, readFile, nil)
+}
+
+// applySourcesOf is applySources for a command that reads run's config
+// file without taking every setting of run (merge): a key of the file that
+// names no flag of fs but one of others is left to run, not an error.
+func applySourcesOf(fs *pflag.FlagSet, getenv func(string) string, readFile func(string) ([]byte, error), others *pflag.FlagSet) error {
 	var errs []error
 	fs.VisitAll(func(f *pflag.Flag) {
 		if f.Changed {
@@ -175,6 +182,9 @@ func applySources(fs *pflag.FlagSet, getenv func(string) string, readFile func(s
 	sort.Strings(keys)
 	for _, key := range keys {
 		f := fs.Lookup(key)
+		if f == nil && others != nil && others.Lookup(key) != nil && key != "config" {
+			continue // a setting of run that this command does not take
+		}
 		if f == nil || key == "config" {
 			return configErrorf(key, "config file %q: unknown key %q (keys are the flag names of `vungmanh run`, e.g. snapshot, max-bad-rows)", path, key)
 		}
@@ -408,6 +418,14 @@ func checkLimit(v string) error {
 		return errors.New("want a share such as 1% or a row count such as 50")
 	}
 	return nil
+}
+
+// runFlags returns the flags of `run`, for the commands that share its
+// config file and environment.
+func runFlags() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("run", pflag.ContinueOnError)
+	bindRunFlags(fs, &runSettings{})
+	return fs
 }
 
 // settingsFromCommand merges the sources of cmd's flags into s and

@@ -58,18 +58,11 @@ func readSettingFile(ctx context.Context, setting, name string) ([]byte, error) 
 
 // readParams reads and parses --params; nil when unset.
 func readParams(ctx context.Context, name string) (map[string]any, error) {
-	if name == "" {
-		return nil, nil
-	}
-	data, err := readSettingFile(ctx, "params", name)
-	if err != nil {
+	f, err := readParamsFile(ctx, name)
+	if err != nil || f == nil {
 		return nil, err
 	}
-	p, err := checker.ParseParams(data)
-	if err != nil {
-		return nil, configErrorf("params", "--params %q: %v", name, err)
-	}
-	return p, nil
+	return f.val, nil
 }
 
 // readWaivers reads and parses --waivers; nil when unset.

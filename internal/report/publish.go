@@ -111,7 +111,30 @@ func (e *RunExistsError) Error() string {
 	return fmt.Sprintf("run folder %s already holds a complete run of this run id %s; a complete run folder is never rewritten: give another run id", e.Dir, e.Reason)
 }
 
+// RunBusyError says that another writer holds the run folder's lock: a
+// second run of the same run id is publishing at this moment. Nothing was
+// written.
+type RunBusyError struct {
+	Dir string
+}
+
+func (e *RunBusyError) Error() string {
+	return fmt.Sprintf("run folder %s is being written by another run of this run id at this moment: give each run its own run id", e.Dir)
+}
+
+// folderLocker is a bucket whose folders can be locked against a second
+// writer (storage.Dir: local disk, where two processes writing the same
+// file names would mix their files). The lock also clears what a writer
+// killed mid-write left there.
+type folderLocker interface {
+	LockFolder(ctx context.Context, prefix string) (unlock func(), err error)
+}
+
 // Publish writes a run folder and then moves latest.json to it.
+//
+// On a bucket that can lock a folder (local disk), Publish holds the run
+// folder's lock throughout, so that two runs of one run id never write it
+// at once: the second gets a *RunBusyError and writes nothing.
 //
 // First it reads the folder's manifest.json. When there is one the folder
 // holds a complete run, which is never rewritten: if that run has the same
@@ -141,6 +164,16 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 		return nil, err
 	}
 	dir := RunDir(rep)
+	if l, ok := b.(folderLocker); ok {
+		unlock, err := l.LockFolder(ctx, dir)
+		if errors.Is(err, storage.ErrLocked) {
+			return nil, &RunBusyError{Dir: dir}
+		}
+		if err != nil {
+			return nil, fmt.Errorf("publish %s: %w", dir, err)
+		}
+		defer unlock()
+	}
 	files := make(map[string][]byte, len(rendered)+1)
 	for k, v := range rendered {
 		if k == ManifestName || !validFileName(k) {
@@ -417,6 +450,11 @@ func moveLatest(ctx context.Context, b storage.Bucket, rep *Report, dir string, 
 		if err == nil {
 			return mine, true, replaced, nil
 		}
+		if ctx.Err() != nil && movedAnyway(ctx, b, key, mine) {
+			// Stopped (SIGTERM, --timeout) while the write was under way,
+			// yet it landed: the run is published, and says so.
+			return mine, true, replaced, nil
+		}
 		if !errors.Is(err, storage.ErrPrecondition) || i+1 >= tries {
 			return Latest{}, false, nil, fmt.Errorf("move %s: %w", key, err)
 		}
@@ -425,6 +463,25 @@ func moveLatest(ctx context.Context, b storage.Bucket, rep *Report, dir string, 
 		}
 	}
 }
+
+// movedAnyway reports whether latest.json (key) points at mine after a
+// write of it failed because ctx was cancelled: the request may have
+// reached the bucket before the stop. It reads the pointer once more, for
+// at most movedCheckTimeout, outside ctx's cancellation.
+func movedAnyway(ctx context.Context, b storage.Bucket, key string, mine Latest) bool {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), movedCheckTimeout)
+	defer cancel()
+	cur, err := b.Read(ctx, key)
+	if err != nil {
+		return false
+	}
+	var l Latest
+	return json.Unmarshal(cur, &l) == nil && l == mine
+}
+
+// movedCheckTimeout bounds movedAnyway's read: a stopped run has about 10
+// seconds to exit.
+const movedCheckTimeout = 3 * time.Second
 
 // runGone reports whether the run folder dir has no manifest.json: the run
 // was deleted (Publish writes the manifest before it moves latest.json, so

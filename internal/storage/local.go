@@ -59,6 +59,56 @@ func OpenDir(root string) (*Dir, error) {
 	return &Dir{root: abs}, nil
 }
 
+// ErrLocked is returned (wrapped) by LockFolder when another writer holds
+// the folder's lock.
+var ErrLocked = errors.New("the folder is being written by another writer")
+
+// LockFolder takes the exclusive lock of the folder prefix (a key prefix
+// without trailing slash), without waiting: ErrLocked when another writer,
+// in this process or another, holds it. The lock is flock(2) on a sidecar
+// ".<name>.lock" beside the folder, so the kernel releases it when its
+// holder dies, even by SIGKILL. Once it holds the lock it removes the
+// temporary files ".tmp-*" that a writer killed in the middle of a write
+// left in the folder and its subfolders: only a holder of the lock writes
+// there. Call unlock when done.
+func (d *Dir) LockFolder(ctx context.Context, prefix string) (unlock func(), err error) {
+	p, err := d.path(prefix)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", prefix, classify(err))
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("lock %q: %w", prefix, classify(err))
+	}
+	unlock, err = lockNow(p)
+	if err != nil {
+		return nil, fmt.Errorf("lock %q: %w", prefix, classify(err))
+	}
+	if err := removeTemps(p); err != nil {
+		unlock()
+		return nil, fmt.Errorf("lock %q: remove the temporary files of an interrupted write: %w", prefix, err)
+	}
+	return unlock, nil
+}
+
+// removeTemps removes the ".tmp-*" files below dir (a missing dir has none).
+func removeTemps(dir string) error {
+	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !e.IsDir() && strings.HasPrefix(e.Name(), ".tmp-") {
+			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
 // Root returns the folder's absolute path.
 func (d *Dir) Root() string { return d.root }
 
@@ -66,7 +116,40 @@ func (d *Dir) path(key string) (string, error) {
 	if err := CheckKey(key); err != nil {
 		return "", err
 	}
+	// No element below the root may be a symbolic link: a link inside
+	// --out would make the run write (or read) outside it.
+	cur := d.root
+	for _, el := range strings.Split(key, "/") {
+		cur = filepath.Join(cur, el)
+		fi, err := os.Lstat(cur)
+		if errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink != 0 {
+			return "", fmt.Errorf("%w: %s", ErrSymlink, cur)
+		}
+	}
 	return filepath.Join(d.root, filepath.FromSlash(key)), nil
+}
+
+// ErrSymlink is returned (wrapped) when a key of a Dir goes through a
+// symbolic link inside the folder: it is not followed. A setting to fix.
+var ErrSymlink = errors.New("a symbolic link inside the folder is not followed")
+
+// ErrPermission is returned (wrapped) when the local file system refuses
+// an operation (a folder or file under the root that the process may not
+// write): a setting to fix, not a fault to retry.
+var ErrPermission = errors.New("permission denied in the folder")
+
+// classify marks a refusal of the file system with ErrPermission.
+func classify(err error) error {
+	if errors.Is(err, fs.ErrPermission) && !errors.Is(err, ErrPermission) {
+		return fmt.Errorf("%w: %w", ErrPermission, err)
+	}
+	return err
 }
 
 func sidecar(p, ext string) string {
@@ -77,17 +160,17 @@ func sidecar(p, ext string) string {
 func (d *Dir) Read(ctx context.Context, key string) ([]byte, error) {
 	p, err := d.path(key)
 	if err != nil {
-		return nil, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	b, err := os.ReadFile(p)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read %q: %w", key, ErrNotExist)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read %q: %w", key, err)
+		return nil, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	return b, nil
 }
@@ -96,14 +179,14 @@ func (d *Dir) Read(ctx context.Context, key string) ([]byte, error) {
 func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 	p, err := d.path(key)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	unlock, err := lock(p, syscall.LOCK_SH)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	defer unlock()
 	b, err := os.ReadFile(p)
@@ -111,11 +194,11 @@ func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 		return nil, 0, nil
 	}
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	gen, err := readGen(p)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read %q: %w", key, err)
+		return nil, 0, fmt.Errorf("read %q: %w", key, classify(err))
 	}
 	return b, gen, nil
 }
@@ -124,17 +207,17 @@ func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite bool) error {
 	p, err := d.path(key)
 	if err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	tmp, err := writeTemp(filepath.Dir(p), data)
 	if err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	defer os.Remove(tmp) // after a link or a failure; a no-op after a rename
 	if overwrite {
@@ -146,7 +229,7 @@ func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite boo
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("create %q: %w", key, err)
+		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
 	return syncDir(filepath.Dir(p))
 }
@@ -155,26 +238,26 @@ func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite boo
 func (d *Dir) Swap(ctx context.Context, key string, data []byte, ifGen int64) error {
 	p, err := d.path(key)
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	unlock, err := lock(p, syscall.LOCK_EX)
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer unlock()
 	var cur int64
 	if _, err := os.Stat(p); err == nil {
 		if cur, err = readGen(p); err != nil {
-			return fmt.Errorf("swap %q: %w", key, err)
+			return fmt.Errorf("swap %q: %w", key, classify(err))
 		}
 	} else if !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if cur != ifGen {
 		return fmt.Errorf("swap %q: generation %d, want %d: %w", key, cur, ifGen, ErrPrecondition)
@@ -182,20 +265,20 @@ func (d *Dir) Swap(ctx context.Context, key string, data []byte, ifGen int64) er
 	dir := filepath.Dir(p)
 	tmp, err := writeTemp(dir, data)
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer os.Remove(tmp)
 	// The counter moves first: see the type's doc.
 	gtmp, err := writeTemp(dir, []byte(strconv.FormatInt(cur+1, 10)))
 	if err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer os.Remove(gtmp)
 	if err := os.Rename(gtmp, sidecar(p, ".gen")); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	if err := os.Rename(tmp, p); err != nil {
-		return fmt.Errorf("swap %q: %w", key, err)
+		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	return syncDir(dir)
 }
@@ -232,7 +315,7 @@ func (d *Dir) List(ctx context.Context, prefix string) ([]string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("list %q: %w", prefix, err)
+		return nil, fmt.Errorf("list %q: %w", prefix, classify(err))
 	}
 	sort.Strings(keys)
 	return keys, nil
@@ -254,6 +337,16 @@ func readGen(p string) (int64, error) {
 		return 0, fmt.Errorf("generation file of %s: %w", filepath.Base(p), err)
 	}
 	return g, nil
+}
+
+// lockNow takes the exclusive lock of p without waiting: ErrLocked when
+// another descriptor holds it.
+func lockNow(p string) (func(), error) {
+	unlock, err := lock(p, syscall.LOCK_EX|syscall.LOCK_NB)
+	if errors.Is(err, syscall.EWOULDBLOCK) {
+		return nil, ErrLocked
+	}
+	return unlock, err
 }
 
 func lock(p string, how int) (func(), error) {
@@ -333,7 +426,7 @@ func (d *Dir) Dirs(ctx context.Context, prefix string) ([]string, error) {
 	if p := strings.TrimSuffix(prefix, "/"); p != "" {
 		var err error
 		if dir, err = d.path(p); err != nil {
-			return nil, fmt.Errorf("list %q: %w", prefix, err)
+			return nil, fmt.Errorf("list %q: %w", prefix, classify(err))
 		}
 	}
 	entries, err := os.ReadDir(dir)
@@ -341,7 +434,7 @@ func (d *Dir) Dirs(ctx context.Context, prefix string) ([]string, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list %q: %w", prefix, err)
+		return nil, fmt.Errorf("list %q: %w", prefix, classify(err))
 	}
 	var out []string
 	for _, e := range entries {

@@ -1,9 +1,16 @@
-{{/* Full name of the release's objects, at most 52 characters so that Job names fit. */}}
+{{/*
+Full name of the release's objects. The API server limits a CronJob's name
+to 52 characters, so that the Jobs it creates (name, "-", 8 digits of minutes
+since 1970) fit in 63 (61). In an Indexed Job each pod's hostname is the Job's
+name, "-" and its index, also 63 at most: with 11 shards or more the index has
+two digits, and the name one character less (51).
+*/}}
 {{- define "vungmanh.fullname" -}}
+{{- $max := int (sub 53 (len (toString (sub (int .Values.sharding.shards) 1)))) -}}
 {{- if contains .Chart.Name .Release.Name -}}
-{{- .Release.Name | trunc 52 | trimSuffix "-" -}}
+{{- .Release.Name | trunc $max | trimSuffix "-" -}}
 {{- else -}}
-{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 52 | trimSuffix "-" -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc $max | trimSuffix "-" -}}
 {{- end -}}
 {{- end -}}
 
