@@ -9,6 +9,7 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"math"
 	"runtime"
 	"sort"
 	"sync"
@@ -571,6 +572,14 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 			minRow = tl.hdrWidth // its separators and line break
 		}
 		tl.bound = rowBound(total, minRow)
+	}
+	if p, ok := rr.(*parquetReader); ok {
+		// A Parquet file holds the rows its footer announces: a footer that
+		// claims more only delays the stop, one that claims fewer fails
+		// the read.
+		if t := p.pf.NumRows(); t >= 0 && t < math.MaxInt32 {
+			tl.bound = int(t)
+		}
 	}
 	if err := tl.read(ctx, rr); err != nil {
 		var stop *TooManyBadRowsError

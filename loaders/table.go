@@ -607,6 +607,17 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 		if l.progress != nil {
 			l.progress(l.t, n)
 		}
+		// A batch's rows excluded count toward --max-bad-rows as a whole:
+		// the load stops after the batch where the limit can no longer be
+		// met (the footer's row count bounds the rest, see load).
+		for _, bad := range l.out.bad[start:] {
+			if bad {
+				l.nbad++
+			}
+		}
+		if err := l.stopEarly(n); err != nil {
+			return err
+		}
 	}
 	if l.progress != nil && n == 0 {
 		l.progress(l.t, 0)

@@ -1,0 +1,101 @@
+package loaders
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// allBadMembersParquet writes n members rows whose honorary column is text
+// that is no boolean ("maybe"), in row groups of parquetBatch rows.
+func allBadMembersParquet(t *testing.T, n int) []byte {
+	t.Helper()
+	mem := memory.NewGoAllocator()
+	names := []string{"member_id", "unit_id", "joined_on", "honorary"}
+	fields := make([]arrow.Field, len(names))
+	for i, name := range names {
+		fields[i] = arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	schema := arrow.NewSchema(fields, nil)
+	b := array.NewRecordBuilder(mem, schema)
+	defer b.Release()
+	for i := range n {
+		b.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("m%07d", i))
+		b.Field(1).(*array.StringBuilder).Append("chi-1")
+		b.Field(2).(*array.StringBuilder).Append("2020-01-01")
+		b.Field(3).(*array.StringBuilder).Append("maybe")
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(parquetBatch)), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestBadRowsStopEarlyParquet: a Parquet table stops after the batch where
+// --max-bad-rows can no longer be met, a share judged against the rows
+// its footer announces, instead of reading a file whose every row is
+// wrong to its end.
+func TestBadRowsStopEarlyParquet(t *testing.T) {
+	const rows = 5 * parquetBatch
+	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.parquet"), "u.csv": unitsCSV})
+	files["m.parquet"] = mapFile(allBadMembersParquet(t, rows))
+	for _, tt := range []struct {
+		name  string
+		limit Limit
+	}{
+		{"a share", DefaultLimit},
+		{"a count", Limit{Count: 50}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(t, files, WithMaxBadRows(tt.limit))
+			var tm *TooManyBadRowsError
+			if !errors.As(err, &tm) || tm.Table != snapshot.Members {
+				t.Fatalf("err = %v, want too many bad rows in members", err)
+			}
+			if !tm.Stopped || tm.Rows != parquetBatch || tm.Excluded != tm.Rows {
+				t.Errorf("stopped %v after %d of %d rows with %d excluded, want stopped after the first batch (%d rows), all excluded",
+					tm.Stopped, tm.Rows, rows, tm.Excluded, parquetBatch)
+			}
+			var listed int
+			for _, f := range tm.Findings {
+				if f.Code != snapshot.DQType || f.Column != "honorary" {
+					t.Errorf("finding %+v, want DQ007 on honorary", f)
+				}
+				if f.Row > 0 {
+					listed++
+				}
+			}
+			if listed != maxListedFindings {
+				t.Errorf("%d findings listed, want a located sample of %d", listed, maxListedFindings)
+			}
+		})
+	}
+	t.Run("a share the file can still meet", func(t *testing.T) {
+		// A limit of 100 % is always met: no early stop (the load may fail later
+		// for other reasons, not for the bad rows).
+		_, err := load(t, files, WithMaxBadRows(Limit{Share: 1, IsShare: true}))
+		var tm *TooManyBadRowsError
+		if errors.As(err, &tm) {
+			t.Fatalf("err = %v, want no stop with a limit of 100 %%", err)
+		}
+	})
+}
