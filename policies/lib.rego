@@ -173,7 +173,7 @@ model_commune(inp) := c.id if {
 # model_commune_text(inp): the model's commune named for messages
 # (unit_text: "Cơ sở hội Xã Thái Xuyên"), or a placeholder when the model's
 # unit is not in any commune.
-default model_commune_text(_) := "(không xác định)"
+default model_commune_text(_) := "cơ sở hội (không xác định)"
 
 model_commune_text(inp) := unit_text(inp.unit) if inp.unit.level == "commune"
 

@@ -183,7 +183,7 @@ violation contains v if {
 	is_branch(p)
 	not past[p.id]
 	v := {
-		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): chi hội %s %s chưa có xếp loại", [pair(k), name, who(p)]),
+		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): bên %s %s chưa có xếp loại", [pair(k), name, who(p)]),
 		"refs": refs([p]),
 	}
 }
@@ -200,7 +200,7 @@ violation contains v if {
 	not lib.rating_rank[h.rating] < lib.rating_rank[x.rating]
 	v := {
 		"msg": sprintf(
-			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ %s (%s, năm %d) không cao hơn chi hội được giúp đỡ %s (%s, năm %d)",
+			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của bên giúp đỡ %s (%s, năm %d) không cao hơn bên được giúp đỡ %s (%s, năm %d)",
 			[pair(k), who(pr.helper), object.get(lib.rating_label, h.rating, h.rating), h.year, who(pr.helped), object.get(lib.rating_label, x.rating, x.rating), x.year],
 		),
 		"refs": refs([pr.helper, pr.helped]),
