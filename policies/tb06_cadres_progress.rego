@@ -6,7 +6,7 @@
 #   chi hội phó, tổ trưởng hoặc tổ phó, đang công tác tại cơ sở hội của mô hình;
 #   có ít nhất một chi hội trưởng được đánh giá "giỏi" (good); có ít nhất một cán bộ
 #   "giỏi" và một cán bộ "chưa giỏi" (not_yet_good).
-#   Thông báo nêu người tham gia bằng id cán bộ, hội viên, đơn vị; người không
+#   Thông báo nêu đơn vị bằng tên, người tham gia bằng id cán bộ, hội viên; người không
 #   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 #   Cảnh báo (warning, không phải vi phạm: hướng dẫn chỉ nêu ví dụ "như"): cách
 #   ghép không phải "1 kèm 1" hay "2 kèm 1" (1 hoặc 2 cán bộ giỏi với 1 cán bộ

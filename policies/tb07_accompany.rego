@@ -10,7 +10,7 @@
 #   chưa có xếp loại lĩnh vực đó là một vi phạm nêu tên đơn vị. Đơn vị chưa mạnh
 #   nay đã mạnh (xếp loại gần nhất đến năm của ngày số liệu) là thành công của mô
 #   hình: một cảnh báo (warning) với details.improved, không phải vi phạm.
-#   Thông báo nêu người tham gia bằng id đơn vị, cán bộ, hội viên; người không
+#   Thông báo nêu đơn vị bằng tên, người tham gia bằng id cán bộ, hội viên; người không
 #   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 # custom:
 #   id: TB-07

@@ -19,7 +19,7 @@
 #   - party_mentors_cadre (đảng viên kèm cặp cán bộ): người giúp đỡ là đảng viên;
 #     người được giúp đỡ là cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội
 #     phó, tổ trưởng, tổ phó) chưa là đảng viên.
-#   Thông báo nêu người tham gia bằng id hội viên, cán bộ, đơn vị (người không
+#   Thông báo nêu đơn vị bằng tên, người tham gia bằng id hội viên, cán bộ (người không
 #   tra được, như phụ nữ chưa vào hội, bằng vị trí và loại) và nêu cặp bằng
 #   các thành viên của cặp, không bao giờ bằng nhãn pair (dữ liệu cá nhân).
 # custom:
