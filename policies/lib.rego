@@ -390,20 +390,25 @@ kind_prefixes := [
 unit_name(u) := n if {
 	n := trim_space(object.get(u, "name", ""))
 	n != ""
-	not needs_kind(n, trim_space(object.get(u, "kind", "")))
+	named_by_itself(lower(n), trim_space(object.get(u, "kind", "")))
 } else := concat(" ", [capitalised(k), n]) if {
 	n := trim_space(object.get(u, "name", ""))
 	n != ""
 	k := trim_space(object.get(u, "kind", ""))
 } else := object.get(u, "id", "")
 
-needs_kind(n, k) if {
-	k != ""
-	low := lower(n)
-	every p in array.concat([lower(k)], kind_prefixes) {
-		not startswith(low, concat("", [p, " "]))
-	}
-}
+# named_by_itself(low, k): tên (viết thường: low) đứng một mình, không cần
+# thêm loại k: không có loại, hoặc tên đã bắt đầu bằng loại đó hay một từ của
+# kind_prefixes. (Một biểu thức chính quy dựng một lần cho cả danh sách thay
+# cho một phép so sánh mỗi từ: hàm này chạy cho mỗi thông điệp nêu đơn vị.)
+named_by_itself(_, "")
+
+named_by_itself(low, k) if startswith(low, concat("", [lower(k), " "]))
+
+named_by_itself(low, _) if regex.match(kind_prefix_pattern, low)
+
+# kind_prefix_pattern: "^(?:tỉnh|thành phố|...) " của kind_prefixes.
+kind_prefix_pattern := concat("", ["^(?:", concat("|", [replace(p, ".", `\.`) | some p in kind_prefixes]), ") "])
 
 # capitalised(s): s với chữ đầu viết hoa ("thành phố" -> "Thành phố").
 capitalised(s) := concat("", [upper(substring(s, 0, 1)), substring(s, 1, -1)])
@@ -413,15 +418,20 @@ capitalised(s) := concat("", [upper(substring(s, 0, 1)), substring(s, 1, -1)])
 # Đông", "Cơ sở hội Phường Bồ Xuyên", "Tổ phụ nữ số 3", "Hội LHPN Huyện Đông
 # Hưng"; id khi đơn vị không có tên (báo cáo nêu đơn vị bằng tên, id chỉ dành
 # cho người).
-unit_text(u) := prefixed(object.get(unit_prefix, object.get(u, "level", ""), ""), unit_name(u)) if {
+unit_text(u) := prefixed(object.get(u, "level", ""), unit_name(u)) if {
 	trim_space(object.get(u, "name", "")) != ""
 } else := object.get(u, "id", "")
 
-prefixed(p, n) := n if {
-	p == ""
+# prefixed(level, n): n sau từ unit_prefix[level], trừ khi n đã bắt đầu bằng
+# từ đó (so sánh chữ thường: unit_prefix_low) hoặc cấp không có từ nào.
+prefixed(level, n) := n if {
+	not unit_prefix[level]
 } else := n if {
-	startswith(lower(n), lower(concat("", [p, " "])))
-} else := concat(" ", [p, n])
+	startswith(lower(n), unit_prefix_low[level])
+} else := concat(" ", [unit_prefix[level], n])
+
+# unit_prefix_low[level]: unit_prefix[level] viết thường, với dấu cách.
+unit_prefix_low := {l: concat("", [lower(p), " "]) | some l, p in unit_prefix}
 
 # predecessor_text(h): unit_text của đơn vị tiền thân h (một phần tử history:
 # kind của nó là loại thay đổi merge, split..., không phải loại địa bàn).
