@@ -170,11 +170,18 @@ model_commune(inp) := c.id if {
 	c.level == "commune"
 }
 
-# model_commune_text(inp): model_commune, or a placeholder for messages when
-# the model's unit is not in any commune.
-default model_commune_text(_) := "(không xác định)"
+# model_commune_text(inp): the model's commune named for messages
+# (unit_text: "Cơ sở hội Xã Thái Xuyên"), or a placeholder when the model's
+# unit is not in any commune.
+default model_commune_text(_) := "cơ sở hội (không xác định)"
 
-model_commune_text(inp) := model_commune(inp)
+model_commune_text(inp) := unit_text(inp.unit) if inp.unit.level == "commune"
+
+model_commune_text(inp) := unit_text(c) if {
+	inp.unit.level != "commune"
+	some c in inp.ancestors
+	c.level == "commune"
+}
 
 # in_model_commune(inp, rec): bản ghi (unit, cadre, member) nằm trong cơ sở
 # hội của mô hình.
@@ -233,10 +240,14 @@ unknown_participant_label := {
 }
 
 # participant_name(p, ps): cách thông báo nêu người tham gia p của danh sách
-# ps (input.subject.participants): id của p khi p tra được; nếu không, vị
-# trí và loại: "người tham gia thứ 3 (không phải hội viên)" (thứ tự của danh
-# sách, sắp theo id).
-participant_name(p, ps) := p.id if known_participant(p)
+# ps (input.subject.participants): một đơn vị tra được bằng tên (unit_label,
+# phân biệt với các đơn vị khác của ps cùng tên bằng id); một cán bộ, hội
+# viên tra được bằng id; nếu không, vị trí và loại: "người tham gia thứ 3
+# (không phải hội viên)" (thứ tự của danh sách, sắp theo id).
+participant_name(p, ps) := unit_label(p.unit, [q.unit | some q in ps; q.kind == "unit"; q.unit], []) if {
+	p.kind == "unit"
+	p.unit
+} else := p.id if known_participant(p)
 
 else := sprintf("người tham gia thứ %d (%s)", [min(is) + 1, label(unknown_participant_label, p.kind)]) if {
 	is := [i | some i, q in ps; q == p]
@@ -344,16 +355,170 @@ field_rating_upto(ratings, field, y) := v if {
 # strong_rating: xếp loại tổng thể được coi là "mạnh" (Xuất sắc, Vững mạnh).
 strong_rating := {"excellent", "good"}
 
-# unit_text(u) names a unit in a message by its name, after the label of its
-# level, as leaders read it: "Chi hội Thôn Đông"; the id when the unit has no
-# name (reports name units, and keep ids for people only).
-unit_text(u) := sprintf("%s %s", [label(level_label, u.level), u.name]) if {
-	object.get(u, "name", "") != ""
+# ---- Chữ và số trong thông điệp / words and numbers in messages ---------------
+#
+# Thông điệp nêu đơn vị bằng tên, với nhãn theo loại (kind) và cấp, như báo
+# cáo ghi; nêu người bằng mã hội viên, mã cán bộ (participant_name); viết số
+# kiểu Việt Nam như báo cáo: 1.234 người, 87,5 %, ngày 01/03/2024, tháng 06/2024.
+# Năm viết liền (năm 2023).
+
+# unit_prefix: từ chỉ tổ chức hội của đơn vị mỗi cấp, đứng trước tên địa bàn:
+# "Cơ sở hội Xã Thái Xuyên", "Chi hội Thôn Đông", "Hội LHPN Thành phố Thái Bình"
+# (cấp huyện là huyện, quận, thị xã hay thành phố: nhãn theo loại của địa bàn,
+# không theo cấp, vì cấp không phân biệt thành phố với huyện).
+unit_prefix := {
+	"province": "Hội LHPN",
+	"district": "Hội LHPN",
+	"commune": "Cơ sở hội",
+	"branch": "Chi hội",
+	"group": "Tổ phụ nữ",
+}
+
+# kind_prefixes: các từ mà tên đơn vị có thể đã bắt đầu bằng (khi đó không thêm
+# loại vào trước tên: "TP Thái Bình" loại "thành phố" giữ nguyên). Cùng danh
+# sách với trang báo cáo (internal/report, kindPrefixes; một phép thử so sánh
+# hai bên).
+kind_prefixes := [
+	"tỉnh", "thành phố", "tp", "tp.", "huyện", "quận", "thị xã", "xã", "phường", "thị trấn",
+	"đặc khu", "chi hội", "tổ", "thôn", "tổ dân phố", "khu phố", "ấp", "bản", "làng", "xóm", "hội lhpn",
+]
+
+# unit_name(u): tên địa bàn của đơn vị u như trang báo cáo ghi: tên, có loại
+# (kind) viết hoa chữ đầu đứng trước khi tên chưa bắt đầu bằng loại đó hay một
+# từ của kind_prefixes ("Đông Hưng" loại "huyện" -> "Huyện Đông Hưng"); không
+# có loại thì chỉ tên; không có tên thì id.
+unit_name(u) := n if {
+	n := trim_space(object.get(u, "name", ""))
+	n != ""
+	named_by_itself(lower(n), trim_space(object.get(u, "kind", "")))
+} else := concat(" ", [capitalised(k), n]) if {
+	n := trim_space(object.get(u, "name", ""))
+	n != ""
+	k := trim_space(object.get(u, "kind", ""))
 } else := object.get(u, "id", "")
 
-# percent_text(x) writes a ratio 0..1 as a Vietnamese percentage with one
-# decimal and a no-break space: 0.875 -> "87,5 %", 0.9 -> "90,0 %", as the
-# reports write theirs.
+# named_by_itself(low, k): tên (viết thường: low) đứng một mình, không cần
+# thêm loại k: không có loại, hoặc tên đã bắt đầu bằng loại đó hay một từ của
+# kind_prefixes. (Một biểu thức chính quy dựng một lần cho cả danh sách thay
+# cho một phép so sánh mỗi từ: hàm này chạy cho mỗi thông điệp nêu đơn vị.)
+named_by_itself(_, "")
+
+named_by_itself(low, k) if startswith(low, concat("", [lower(k), " "]))
+
+named_by_itself(low, _) if regex.match(kind_prefix_pattern, low)
+
+# kind_prefix_pattern: "^(?:tỉnh|thành phố|...) " của kind_prefixes.
+kind_prefix_pattern := concat("", ["^(?:", concat("|", [replace(p, ".", `\.`) | some p in kind_prefixes]), ") "])
+
+# capitalised(s): s với chữ đầu viết hoa ("thành phố" -> "Thành phố").
+capitalised(s) := concat("", [upper(substring(s, 0, 1)), substring(s, 1, -1)])
+
+# unit_text(u) nêu đơn vị u trong thông điệp bằng tên, sau từ chỉ tổ chức hội
+# của cấp (unit_prefix) trừ khi tên đã bắt đầu bằng từ đó: "Chi hội Thôn
+# Đông", "Cơ sở hội Phường Bồ Xuyên", "Tổ phụ nữ số 3", "Hội LHPN Huyện Đông
+# Hưng"; id khi đơn vị không có tên (báo cáo nêu đơn vị bằng tên, id chỉ dành
+# cho người).
+unit_text(u) := prefixed(object.get(u, "level", ""), unit_name(u)) if {
+	trim_space(object.get(u, "name", "")) != ""
+} else := object.get(u, "id", "")
+
+# prefixed(level, n): n sau từ unit_prefix[level], trừ khi n đã bắt đầu bằng
+# từ đó (so sánh chữ thường: unit_prefix_low) hoặc cấp không có từ nào.
+prefixed(level, n) := n if {
+	not unit_prefix[level]
+} else := n if {
+	startswith(lower(n), unit_prefix_low[level])
+} else := concat(" ", [unit_prefix[level], n])
+
+# unit_prefix_low[level]: unit_prefix[level] viết thường, với dấu cách.
+unit_prefix_low := {l: concat("", [lower(p), " "]) | some l, p in unit_prefix}
+
+# predecessor_text(h): unit_text của đơn vị tiền thân h (một phần tử history:
+# kind của nó là loại thay đổi merge, split..., không phải loại địa bàn).
+predecessor_text(h) := unit_text(object.remove(h, {"kind"}))
+
+# unit_label(u, us, known): unit_text(u), phân biệt với các đơn vị khác của us
+# (các đơn vị cùng được nêu trong ngữ cảnh của thông điệp, như các chi hội của
+# một cơ sở) có cùng tên: thêm tên đơn vị cấp trên trong ngoặc, tìm trong known
+# ("Tổ phụ nữ số 1 (Thôn Đông)"), và id trong ngoặc vuông khi vẫn trùng hoặc
+# không tìm được đơn vị cấp trên ("Chi hội Thôn Đông [xa-1-ch03]").
+unit_label(u, us, known) := t if {
+	t := unit_text(u)
+	count(namesakes(u, us)) == 0
+} else := t if {
+	pt := parent_name(u, known)
+	every x in namesakes(u, us) {
+		parent_name(x, known) != pt
+	}
+	t := sprintf("%s (%s)", [unit_text(u), pt])
+} else := sprintf("%s [%s]", [unit_text(u), object.get(u, "id", "")])
+
+# namesakes(u, us): các đơn vị khác của us có cùng unit_text với u.
+namesakes(u, us) := [x |
+	t := unit_text(u)
+	some x in us
+	object.get(x, "id", "") != object.get(u, "id", "")
+	unit_text(x) == t
+]
+
+# parent_name(u, known): unit_name của đơn vị cấp trên của u, tìm trong known.
+parent_name(u, known) := unit_name(p) if {
+	pid := object.get(u, "parent_id", "")
+	pid != ""
+	some p in known
+	p.id == pid
+}
+
+# unit_labels(ids, byid, known): unit_label của các đơn vị byid[id] với id
+# theo thứ tự của ids (đã sắp xếp), nối bằng ", "; các đơn vị cùng nêu là
+# mọi giá trị của byid.
+unit_labels(ids, byid, known) := concat(", ", [unit_label(byid[id], us, known) | some id in ids]) if {
+	us := [u | some _, u in byid]
+}
+
+# int_text(n): số nguyên có dấu chấm phân cách hàng nghìn, như báo cáo viết số
+# đếm: 1234 -> "1.234", 245 -> "245", -1234 -> "-1.234". Năm và tháng không
+# viết bằng hàm này.
+int_text(n) := sprintf("%d", [n]) if {
+	n < 1000
+	n > -1000
+} else := concat("", [sign_text(n), concat(".", groups)]) if {
+	d := sprintf("%d", [abs(n)])
+	k := count(d)
+	h := ((k - 1) % 3) + 1
+	groups := array.concat([substring(d, 0, h)], [substring(d, i, 3) | some i in numbers.range_step(h, k - 1, 3)])
+}
+
+sign_text(n) := "-" if n < 0
+
+else := ""
+
+# count_text(n, total): "n/total" viết bằng int_text: "1.200/1.234".
+count_text(n, total) := concat("/", [int_text(n), int_text(total)])
+
+# percent_text(x) viết tỷ lệ 0..1 thành phần trăm kiểu Việt Nam, một chữ số
+# thập phân và dấu cách không ngắt: 0.875 -> "87,5 %", 0.9 -> "90,0 %", như
+# báo cáo viết.
 percent_text(x) := sprintf("%d,%d\u00a0%%", [floor(t / 10), t % 10]) if {
 	t := round(x * 1000)
+}
+
+# date_text(d): ngày "YYYY-MM-DD" viết kiểu Việt Nam, "01/03/2024"; chuỗi khác
+# giữ nguyên.
+date_text(d) := sprintf("%s/%s/%s", [substring(d, 8, 2), substring(d, 5, 2), substring(d, 0, 4)]) if {
+	regex.match(`^\d{4}-\d{2}-\d{2}$`, d)
+} else := d
+
+# month_label(m): tháng "YYYY-MM" viết kiểu Việt Nam, "06/2024"; chuỗi khác
+# giữ nguyên.
+month_label(m) := sprintf("%s/%s", [substring(m, 5, 2), substring(m, 0, 4)]) if {
+	regex.match(`^\d{4}-\d{2}$`, m)
+} else := m
+
+# participant_kind_label: loại người tham gia, viết trong thông điệp.
+participant_kind_label := {
+	"unit": "đơn vị",
+	"cadre": "cán bộ",
+	"member": "hội viên",
+	"person": "phụ nữ chưa vào hội",
 }

@@ -293,6 +293,82 @@ test_unit_text if {
 	lib.unit_text({"id": "xa-viet-son-ch09", "level": "branch", "name": "Thôn Đông"}) == "Chi hội Thôn Đông"
 	lib.unit_text({"id": "xa-1", "level": "commune", "name": ""}) == "xa-1"
 	lib.unit_text({"id": "xa-2", "level": "commune"}) == "xa-2"
+	lib.unit_text({"id": "xa-3", "level": "commune", "name": " "}) == "xa-3"
+}
+
+# The label follows the kind of the place (a city is not a "huyện") and the
+# union's word for the level; nothing is said twice.
+test_unit_text_kind_and_level if {
+	lib.unit_text({"id": "h", "level": "district", "name": "Đông Hưng", "kind": "huyện"}) == "Hội LHPN Huyện Đông Hưng"
+	lib.unit_text({"id": "tp", "level": "district", "name": "TP Thái Bình", "kind": "thành phố"}) == "Hội LHPN TP Thái Bình"
+	lib.unit_text({"id": "tp", "level": "district", "name": "Thái Bình", "kind": "thành phố"}) == "Hội LHPN Thành phố Thái Bình"
+	lib.unit_text({"id": "q", "level": "district", "name": "Quận 10", "kind": "quận"}) == "Hội LHPN Quận 10"
+	lib.unit_text({"id": "t", "level": "province", "name": "Tỉnh Hưng Yên", "kind": "tỉnh"}) == "Hội LHPN Tỉnh Hưng Yên"
+	lib.unit_text({"id": "x", "level": "commune", "name": "Thái Xuyên", "kind": "xã"}) == "Cơ sở hội Xã Thái Xuyên"
+	lib.unit_text({"id": "x", "level": "commune", "name": "Phường Bồ Xuyên", "kind": "phường"}) == "Cơ sở hội Phường Bồ Xuyên"
+	lib.unit_text({"id": "x", "level": "commune", "name": "Côn Đảo", "kind": "đặc khu"}) == "Cơ sở hội Đặc khu Côn Đảo"
+	lib.unit_text({"id": "c", "level": "branch", "name": "Đông", "kind": "thôn"}) == "Chi hội Thôn Đông"
+	lib.unit_text({"id": "c", "level": "branch", "name": "Tổ dân phố số 1", "kind": "tổ dân phố"}) == "Chi hội Tổ dân phố số 1"
+	lib.unit_text({"id": "c", "level": "branch", "name": "Chi hội 5"}) == "Chi hội 5"
+	lib.unit_text({"id": "t", "level": "group", "name": "Tổ phụ nữ số 1", "kind": "tổ phụ nữ"}) == "Tổ phụ nữ số 1"
+	lib.unit_text({"id": "t", "level": "group", "name": "số 1", "kind": "tổ phụ nữ"}) == "Tổ phụ nữ số 1"
+	lib.unit_text({"id": "t", "level": "group", "name": "Hoa Sen"}) == "Tổ phụ nữ Hoa Sen"
+	lib.unit_text({"id": "u", "name": "Đông"}) == "Đông"
+}
+
+test_unit_name if {
+	lib.unit_name({"id": "h", "name": " Đông Hưng ", "kind": " huyện "}) == "Huyện Đông Hưng"
+	lib.unit_name({"id": "h", "name": "Đông Hưng"}) == "Đông Hưng"
+	lib.unit_name({"id": "h", "name": "Huyện Đông Hưng", "kind": "huyện"}) == "Huyện Đông Hưng"
+	lib.unit_name({"id": "h", "name": "huyện Đông Hưng", "kind": "Huyện"}) == "huyện Đông Hưng"
+	lib.unit_name({"id": "h", "name": "Ấp Bình An", "kind": "ấp"}) == "Ấp Bình An"
+	lib.unit_name({"id": "h", "name": "Bình An", "kind": "ấp"}) == "Ấp Bình An"
+	lib.unit_name({"id": "h", "kind": "xã"}) == "h"
+	lib.unit_name({}) == ""
+}
+
+# A predecessor's kind says merge or split, not what place it was.
+test_predecessor_text if {
+	lib.predecessor_text({"id": "chi-a", "kind": "merge", "level": "branch", "name": "Thôn A", "effective": "2025-07-01"}) == "Chi hội Thôn A"
+	lib.predecessor_text({"id": "chi-b", "kind": "split", "effective": "2025-07-01"}) == "chi-b"
+}
+
+# Names that collide among the units of a message carry their parent's
+# name, or their id when the parent does not tell them apart.
+test_unit_label if {
+	chi1 := {"id": "chi-1", "level": "branch", "name": "Thôn Đông", "parent_id": "xa"}
+	chi2 := {"id": "chi-2", "level": "branch", "name": "Thôn Tây", "parent_id": "xa"}
+	to1 := {"id": "to-1", "level": "group", "name": "Tổ phụ nữ số 1", "parent_id": "chi-1"}
+	to2 := {"id": "to-2", "level": "group", "name": "Tổ phụ nữ số 1", "parent_id": "chi-2"}
+	to3 := {"id": "to-3", "level": "group", "name": "Tổ phụ nữ số 1", "parent_id": "chi-2"}
+	known := [chi1, chi2]
+
+	lib.unit_label(chi1, [chi1, chi2], known) == "Chi hội Thôn Đông"
+	lib.unit_label(to1, [to1], known) == "Tổ phụ nữ số 1"
+	lib.unit_label(to1, [to1, to2], known) == "Tổ phụ nữ số 1 (Thôn Đông)"
+	lib.unit_label(to2, [to1, to2], known) == "Tổ phụ nữ số 1 (Thôn Tây)"
+	lib.unit_label(to2, [to1, to2, to3], known) == "Tổ phụ nữ số 1 [to-2]"
+	lib.unit_label(to1, [to1, to2, to3], known) == "Tổ phụ nữ số 1 (Thôn Đông)"
+	lib.unit_label(to1, [to1, to2], []) == "Tổ phụ nữ số 1 [to-1]"
+	lib.unit_label(to1, [to1, to2], [chi1]) == "Tổ phụ nữ số 1 [to-1]"
+	lib.unit_labels(["to-1", "chi-2", "to-2"], {"to-1": to1, "to-2": to2, "chi-2": chi2}, known) == "Tổ phụ nữ số 1 (Thôn Đông), Chi hội Thôn Tây, Tổ phụ nữ số 1 (Thôn Tây)"
+	lib.unit_labels([], {}, known) == ""
+}
+
+test_int_text if {
+	lib.int_text(0) == "0"
+	lib.int_text(7) == "7"
+	lib.int_text(999) == "999"
+	lib.int_text(1000) == "1.000"
+	lib.int_text(1234) == "1.234"
+	lib.int_text(12345) == "12.345"
+	lib.int_text(123456) == "123.456"
+	lib.int_text(1234567) == "1.234.567"
+	lib.int_text(19900000) == "19.900.000"
+	lib.int_text(-999) == "-999"
+	lib.int_text(-1234) == "-1.234"
+	lib.count_text(1050, 1234) == "1.050/1.234"
+	lib.count_text(0, 40) == "0/40"
 }
 
 test_percent_text if {
@@ -300,4 +376,38 @@ test_percent_text if {
 	lib.percent_text(0.9) == "90,0\u00a0%"
 	lib.percent_text(0) == "0,0\u00a0%"
 	lib.percent_text(1) == "100,0\u00a0%"
+	lib.percent_text(0.8509) == "85,1\u00a0%"
+	lib.percent_text(0.00049) == "0,0\u00a0%"
+}
+
+test_dates if {
+	lib.date_text("2024-03-08") == "08/03/2024"
+	lib.date_text("chưa ghi") == "chưa ghi"
+	lib.date_text("2024-3-8") == "2024-3-8"
+	lib.month_label("2024-06") == "06/2024"
+	lib.month_label("2024-06-01") == "2024-06-01"
+	lib.month_label("") == ""
+}
+
+# A unit taking part in a model is named by its name; units of one model
+# that share a name keep their id apart. Cadres and members keep their id.
+test_participant_name_of_units if {
+	u1 := {"id": "chi-1", "kind": "unit", "unit": {"id": "chi-1", "level": "branch", "name": "Đông", "kind": "thôn"}}
+	u2 := {"id": "chi-2", "kind": "unit", "unit": {"id": "chi-2", "level": "branch", "name": "Tây", "kind": "thôn"}}
+	u3 := {"id": "chi-3", "kind": "unit", "unit": {"id": "chi-3", "level": "branch", "name": "Thôn Đông"}}
+	cb := {"id": "cb-1", "kind": "cadre", "cadre": {"id": "cb-1"}}
+	ps := [u1, u2, cb]
+	lib.participant_name(u1, ps) == "Chi hội Thôn Đông"
+	lib.participant_name(cb, ps) == "cb-1"
+	lib.pair_name([u1, u2], ps) == "[Chi hội Thôn Tây, Chi hội Thôn Đông]"
+	lib.participant_name(u1, [u1, u3]) == "Chi hội Thôn Đông [chi-1]"
+	lib.participant_name(u3, [u1, u3]) == "Chi hội Thôn Đông [chi-3]"
+	lib.participant_name({"id": "chi-9", "kind": "unit"}, [u1]) == "một người tham gia (mã đơn vị không tra được)"
+}
+
+test_model_commune_text if {
+	c := {"id": "xa", "level": "commune", "name": "Thái Xuyên", "kind": "xã"}
+	lib.model_commune_text(model_input({}, c, [province, district])) == "Cơ sở hội Xã Thái Xuyên"
+	lib.model_commune_text(model_input({}, unit("chi", "branch", "xa"), [province, district, commune])) == "Cơ sở hội Đơn vị xa"
+	lib.model_commune_text(model_input({}, district, [province])) == "cơ sở hội (không xác định)"
 }

@@ -78,3 +78,12 @@ test_fail_launched_after_as_of if {
 		"details": {"active": 0, "not_counted": 2},
 	}} with input as input_with(ms)
 }
+
+# The message names the unit as the report does: the union's word for the
+# level, then the name with the kind of the place in front when the name
+# lacks it.
+test_message_names_the_unit_by_kind if {
+	named := object.union(subject, {"name": "Bồ Xuyên", "kind": "phường"})
+	some v in t.violation with input as f.unit_input(named, [], [])
+	startswith(v.msg, "Cơ sở hội Phường Bồ Xuyên chưa có mô hình \"3 có, 3 biết\" nào")
+}

@@ -18,18 +18,17 @@ import data.lib.vungmanh as lib
 # "1+1" trong số liệu đều là mô hình không được tính (đã dừng, ra mắt sau ngày
 # số liệu, hoặc đơn vị xây dựng đã ngừng hoạt động): not_counted chỉ cần lọc
 # theo loại, không cần lib.inactive_models (thêm một tập hợp và một phép trừ tập
-# hợp). Nhãn cấp và danh sách id viết thẳng bằng object.get và sort thay cho
-# lib.label và lib.ids: chỉ tiêu này được đánh giá cho mọi đơn vị, mỗi lời gọi
-# hàm đều có chi phí.
+# hợp). Danh sách id viết thẳng bằng sort thay cho lib.ids: chỉ tiêu này được
+# đánh giá cho mọi đơn vị, mỗi lời gọi hàm đều có chi phí; tên đơn vị
+# (lib.unit_text) và số (lib.int_text) chỉ được tính khi có vi phạm.
 violation contains v if {
 	not lib.has_active_model(input, "one_plus_one")
 	not_counted := {m | some m in object.get(input, "models", []); m.type == "one_plus_one"}
 	n := count(not_counted)
-	level := input.subject.level
 	v := {
 		"msg": sprintf(
-			"%s %s chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; %d mô hình không được tính: đã dừng, ra mắt sau ngày số liệu hoặc thuộc đơn vị ngừng hoạt động)",
-			[object.get(lib.level_label, level, level), input.subject.name, n],
+			"%s chưa có mô hình \"1+1\" nào đang hoạt động (0 mô hình đang hoạt động; %s mô hình không được tính: đã dừng, ra mắt sau ngày số liệu hoặc thuộc đơn vị ngừng hoạt động)",
+			[lib.unit_text(input.subject), lib.int_text(n)],
 		),
 		"refs": array.concat([input.subject.id], sort({m.id | some m in not_counted})),
 		"details": {"active": 0, "not_counted": n},

@@ -6,7 +6,7 @@
 #   chi hội phó, tổ trưởng hoặc tổ phó, đang công tác tại cơ sở hội của mô hình;
 #   có ít nhất một chi hội trưởng được đánh giá "giỏi" (good); có ít nhất một cán bộ
 #   "giỏi" và một cán bộ "chưa giỏi" (not_yet_good).
-#   Thông báo nêu người tham gia bằng id cán bộ, hội viên, đơn vị; người không
+#   Thông báo nêu đơn vị bằng tên, người tham gia bằng id cán bộ, hội viên; người không
 #   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 #   Cảnh báo (warning, không phải vi phạm: hướng dẫn chỉ nêu ví dụ "như"): cách
 #   ghép không phải "1 kèm 1" hay "2 kèm 1" (1 hoặc 2 cán bộ giỏi với 1 cán bộ
@@ -62,7 +62,7 @@ violation contains v if {
 	n := count(people)
 	not n >= min_size
 	v := {
-		"msg": sprintf("Nhóm cùng tiến %s có %d người, ít hơn mức tối thiểu %d người", [input.subject.id, n, min_size]),
+		"msg": sprintf("Nhóm cùng tiến %s có %s người, ít hơn mức tối thiểu %s người", [input.subject.id, lib.int_text(n), lib.int_text(min_size)]),
 		"refs": refs_all,
 		"details": {"size": n, "min_size": min_size, "max_size": max_size},
 	}
@@ -72,7 +72,7 @@ violation contains v if {
 	n := count(people)
 	n > max_size
 	v := {
-		"msg": sprintf("Nhóm cùng tiến %s có %d người, nhiều hơn mức tối đa %d người", [input.subject.id, n, max_size]),
+		"msg": sprintf("Nhóm cùng tiến %s có %s người, nhiều hơn mức tối đa %s người", [input.subject.id, lib.int_text(n), lib.int_text(max_size)]),
 		"refs": refs_all,
 		"details": {"size": n, "min_size": min_size, "max_size": max_size},
 	}
@@ -83,8 +83,8 @@ violation contains v if {
 	p.kind != "cadre"
 	v := {
 		"msg": sprintf(
-			"Thành viên %s của nhóm cùng tiến %s không phải cán bộ (loại: %s)",
-			[lib.participant_name(p, participants), input.subject.id, p.kind],
+			"Thành viên %s của nhóm cùng tiến %s không phải cán bộ (là %s)",
+			[lib.participant_name(p, participants), input.subject.id, lib.label(lib.participant_kind_label, p.kind)],
 		),
 		"refs": array.concat([input.subject.id], lib.participant_refs([p])),
 	}
@@ -120,8 +120,8 @@ violation contains v if {
 	not c.commune_id == commune
 	v := {
 		"msg": sprintf(
-			"Cán bộ %s công tác tại đơn vị %s, không thuộc cơ sở hội %s của nhóm cùng tiến",
-			[c.id, c.unit_id, lib.model_commune_text(input)],
+			"Cán bộ %s không công tác tại %s của nhóm cùng tiến (đơn vị công tác: %s)",
+			[c.id, lib.model_commune_text(input), c.unit_id],
 		),
 		"refs": [input.subject.id, c.id, c.unit_id],
 	}
@@ -147,8 +147,8 @@ violation contains v if {
 
 mix_violation := {
 	"msg": sprintf(
-		"Nhóm cùng tiến %s phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có %d giỏi, %d chưa giỏi)",
-		[input.subject.id, count(good), count(not_yet_good)],
+		"Nhóm cùng tiến %s phải có cả cán bộ giỏi và cán bộ chưa giỏi (hiện có %s giỏi, %s chưa giỏi)",
+		[input.subject.id, lib.int_text(count(good)), lib.int_text(count(not_yet_good))],
 	),
 	"refs": refs_all,
 	"details": {"good": count(good), "not_yet_good": count(not_yet_good)},
@@ -168,8 +168,8 @@ warning contains v if {
 	not pairing_ok
 	v := {
 		"msg": sprintf(
-			"Nhóm cùng tiến %s ghép %d cán bộ giỏi với %d cán bộ chưa giỏi; hướng dẫn nêu cách ghép \"1 kèm 1\" hoặc \"2 kèm 1\"",
-			[input.subject.id, count(good), count(not_yet_good)],
+			"Nhóm cùng tiến %s ghép %s cán bộ giỏi với %s cán bộ chưa giỏi; hướng dẫn nêu cách ghép \"1 kèm 1\" hoặc \"2 kèm 1\"",
+			[input.subject.id, lib.int_text(count(good)), lib.int_text(count(not_yet_good))],
 		),
 		"refs": refs_all,
 		"details": {"good": count(good), "not_yet_good": count(not_yet_good)},

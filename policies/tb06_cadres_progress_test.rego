@@ -72,7 +72,7 @@ test_fail_not_a_cadre if {
 	vs := t.violation with input as input_with([head_good, deputy_weak, f.member_participant("hv-1", {})])
 	some v in vs
 	v.refs == ["nhom", "hv-1"]
-	v.msg == "Thành viên hv-1 của nhóm cùng tiến nhom không phải cán bộ (loại: member)"
+	v.msg == "Thành viên hv-1 của nhóm cùng tiến nhom không phải cán bộ (là hội viên)"
 }
 
 test_fail_unknown_cadre if {
@@ -87,7 +87,7 @@ test_fail_person_named_by_position if {
 	name := "Nguyễn Thị Lan 0912345678"
 	vs := t.violation with input as input_with([head_good, f.person_participant(name), deputy_weak])
 	vs == {{
-		"msg": "Thành viên người tham gia thứ 2 (không phải hội viên) của nhóm cùng tiến nhom không phải cán bộ (loại: person)",
+		"msg": "Thành viên người tham gia thứ 2 (không phải hội viên) của nhóm cùng tiến nhom không phải cán bộ (là phụ nữ chưa vào hội)",
 		"refs": ["nhom"],
 	}}
 	big := t.violation with input as input_with([head_good, f.person_participant(name), deputy_weak, {"id": name, "kind": "cadre"}])
@@ -105,7 +105,7 @@ test_fail_other_commune if {
 	outsider := f.cadre_participant("cb-6", "chi-khac", "branch_deputy", "not_yet_good", "xa-khac")
 	vs := t.violation with input as input_with([head_good, outsider])
 	some v in vs
-	v.msg == "Cán bộ cb-6 công tác tại đơn vị chi-khac, không thuộc cơ sở hội xa của nhóm cùng tiến"
+	v.msg == "Cán bộ cb-6 không công tác tại Cơ sở hội Đơn vị xa của nhóm cùng tiến (đơn vị công tác: chi-khac)"
 	v.refs == ["nhom", "cb-6", "chi-khac"]
 }
 
@@ -113,7 +113,7 @@ test_fail_model_outside_any_commune if {
 	inp := object.union(input_with([head_good, deputy_weak]), {"unit": f.district, "ancestors": [f.province]})
 	vs := t.violation with input as inp
 	count(vs) == 2
-	"Cán bộ cb-1 công tác tại đơn vị chi, không thuộc cơ sở hội (không xác định) của nhóm cùng tiến" in msgs(vs)
+	"Cán bộ cb-1 không công tác tại cơ sở hội (không xác định) của nhóm cùng tiến (đơn vị công tác: chi)" in msgs(vs)
 }
 
 test_fail_no_good_branch_head if {

@@ -10,7 +10,7 @@
 #   chưa có xếp loại lĩnh vực đó là một vi phạm nêu tên đơn vị. Đơn vị chưa mạnh
 #   nay đã mạnh (xếp loại gần nhất đến năm của ngày số liệu) là thành công của mô
 #   hình: một cảnh báo (warning) với details.improved, không phải vi phạm.
-#   Thông báo nêu người tham gia bằng id đơn vị, cán bộ, hội viên; người không
+#   Thông báo nêu đơn vị bằng tên, người tham gia bằng id cán bộ, hội viên; người không
 #   tra được (như phụ nữ chưa vào hội) bằng vị trí và loại (dữ liệu cá nhân).
 # custom:
 #   id: TB-07
@@ -54,6 +54,17 @@ units := {p.id: p.unit | some p in participants; p.kind == "unit"; p.unit}
 
 levels := {u.level | some u in units}
 
+# Đơn vị được nêu bằng tên (lib.unit_label): phân biệt với các đơn vị khác
+# của nhóm cùng tên bằng tên đơn vị cấp trên khi tìm được (đơn vị của mô hình
+# và các cấp trên của nó), nếu không bằng id.
+known := array.concat(object.get(input, "ancestors", []), [input.unit])
+
+name(id) := lib.unit_label(units[id], [u | some _, u in units], known)
+
+names(ids) := concat(", ", [name(id) | some id in ids])
+
+field_text := object.get(lib.field_label, input.subject.field, input.subject.field)
+
 # Năm cuối cùng có xếp loại được dùng để đánh giá (năm trước năm ra mắt).
 judgement_year := lib.judgement_year(input.subject)
 
@@ -83,8 +94,8 @@ violation contains v if {
 	p.kind != "unit"
 	v := {
 		"msg": sprintf(
-			"Thành viên %s của nhóm đồng hành %s không phải chi hội hoặc tổ phụ nữ (loại: %s)",
-			[lib.participant_name(p, participants), input.subject.id, p.kind],
+			"Thành viên %s của nhóm đồng hành %s không phải chi hội hoặc tổ phụ nữ (là %s)",
+			[lib.participant_name(p, participants), input.subject.id, lib.label(lib.participant_kind_label, p.kind)],
 		),
 		"refs": array.concat([input.subject.id], lib.participant_refs([p])),
 	}
@@ -115,7 +126,7 @@ violation contains v if {
 	levels == {"branch"}
 	count(units) != branch_size
 	v := {
-		"msg": sprintf("Nhóm đồng hành %s có %d chi hội; quy định đúng %d chi hội", [input.subject.id, count(units), branch_size]),
+		"msg": sprintf("Nhóm đồng hành %s có %s chi hội; quy định đúng %s chi hội", [input.subject.id, lib.int_text(count(units)), lib.int_text(branch_size)]),
 		"refs": refs_all,
 		"details": {"size": count(units), "branch_size": branch_size},
 	}
@@ -126,7 +137,7 @@ violation contains v if {
 	n := count(units)
 	not group_size_ok(n)
 	v := {
-		"msg": sprintf("Nhóm đồng hành %s có %d tổ phụ nữ; quy định từ %d đến %d tổ", [input.subject.id, n, group_min_size, group_max_size]),
+		"msg": sprintf("Nhóm đồng hành %s có %s tổ phụ nữ; quy định từ %s đến %s tổ", [input.subject.id, lib.int_text(n), lib.int_text(group_min_size), lib.int_text(group_max_size)]),
 		"refs": refs_all,
 		"details": {"size": n, "group_min_size": group_min_size, "group_max_size": group_max_size},
 	}
@@ -160,8 +171,8 @@ violation contains v if {
 	not u.commune_id == commune
 	v := {
 		"msg": sprintf(
-			"Đơn vị %s thuộc cơ sở hội %s, không thuộc cơ sở hội %s của nhóm đồng hành",
-			[id, object.get(u, "commune_id", "(không xác định)"), lib.model_commune_text(input)],
+			"%s không thuộc %s của nhóm đồng hành (thuộc cơ sở hội %s)",
+			[name(id), lib.model_commune_text(input), object.get(u, "commune_id", "không xác định")],
 		),
 		"refs": [input.subject.id, id],
 	}
@@ -171,8 +182,8 @@ violation contains v if {
 	some id in unrated
 	v := {
 		"msg": sprintf(
-			"Đơn vị %s chưa có xếp loại lĩnh vực %s, không xác định được mạnh hay chưa mạnh",
-			[id, object.get(lib.field_label, input.subject.field, input.subject.field)],
+			"%s chưa có xếp loại lĩnh vực %s, không xác định được mạnh hay chưa mạnh",
+			[name(id), field_text],
 		),
 		"refs": [input.subject.id, id],
 	}
@@ -184,13 +195,18 @@ violation contains v if {
 	count(weak) != 1
 	v := {
 		"msg": sprintf(
-			"Nhóm đồng hành %s phải có đúng 1 đơn vị chưa mạnh về %s, các đơn vị còn lại mạnh; hiện có %d chưa mạnh, %d mạnh",
-			[input.subject.id, object.get(lib.field_label, input.subject.field, input.subject.field), count(weak), count(units) - count(weak)],
+			"Nhóm đồng hành %s phải có đúng 1 đơn vị chưa mạnh về %s, các đơn vị còn lại mạnh; hiện có %s chưa mạnh, %s mạnh%s",
+			[input.subject.id, field_text, lib.int_text(count(weak)), lib.int_text(count(units) - count(weak)), weak_note],
 		),
 		"refs": array.concat([input.subject.id], sort(weak)),
 		"details": {"not_strong": count(weak), "strong": count(units) - count(weak)},
 	}
 }
+
+# weak_note: các đơn vị chưa mạnh, nêu tên khi có.
+default weak_note := ""
+
+weak_note := sprintf(" (chưa mạnh: %s)", [names(sort(weak))]) if count(weak) > 0
 
 # Đơn vị chưa mạnh (theo xếp loại trước năm ra mắt) nay đã mạnh: xếp loại lĩnh
 # vực gần nhất đến năm của ngày số liệu là "strong".
@@ -203,8 +219,8 @@ warning contains v if {
 	count(improved) > 0
 	v := {
 		"msg": sprintf(
-			"Nhóm đồng hành %s: %d đơn vị chưa mạnh về %s khi ra mắt nay đã mạnh (%s)",
-			[input.subject.id, count(improved), object.get(lib.field_label, input.subject.field, input.subject.field), concat(", ", improved)],
+			"Nhóm đồng hành %s: %s đơn vị chưa mạnh về %s khi ra mắt nay đã mạnh (%s)",
+			[input.subject.id, lib.int_text(count(improved)), field_text, names(improved)],
 		),
 		"refs": array.concat([input.subject.id], improved),
 		"details": {"improved": improved},

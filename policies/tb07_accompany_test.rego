@@ -101,7 +101,7 @@ test_fail_empty if {
 
 test_fail_not_a_unit if {
 	vs := t.violation with input as input_with([strong("branch", "chi-1"), weak("branch", "chi-2"), f.member_participant("hv-1", {})])
-	msgs(vs) == {"Thành viên hv-1 của nhóm đồng hành dh không phải chi hội hoặc tổ phụ nữ (loại: member)"}
+	msgs(vs) == {"Thành viên hv-1 của nhóm đồng hành dh không phải chi hội hoặc tổ phụ nữ (là hội viên)"}
 }
 
 test_fail_unknown_unit if {
@@ -115,7 +115,7 @@ test_fail_person_named_by_position if {
 	name := "Nguyễn Thị Lan 0912345678"
 	vs := t.violation with input as input_with([f.person_participant(name), strong("branch", "chi-1"), weak("branch", "chi-2")])
 	vs == {{
-		"msg": "Thành viên người tham gia thứ 1 (không phải hội viên) của nhóm đồng hành dh không phải chi hội hoặc tổ phụ nữ (loại: person)",
+		"msg": "Thành viên người tham gia thứ 1 (không phải hội viên) của nhóm đồng hành dh không phải chi hội hoặc tổ phụ nữ (là phụ nữ chưa vào hội)",
 		"refs": ["dh"],
 	}}
 	big := t.violation with input as input_with([f.person_participant(name), strong("branch", "chi-1"), {"id": name, "kind": "unit"}])
@@ -126,14 +126,14 @@ test_fail_person_named_by_position if {
 test_fail_other_commune if {
 	outsider := f.unit_participant("chi-x", "branch", [f.rating(2022, "good", {"economy": "not_strong"})], "xa-khac")
 	vs := t.violation with input as input_with([strong("branch", "chi-1"), outsider])
-	msgs(vs) == {"Đơn vị chi-x thuộc cơ sở hội xa-khac, không thuộc cơ sở hội xa của nhóm đồng hành"}
+	msgs(vs) == {"Chi hội Đơn vị chi-x không thuộc Cơ sở hội Đơn vị xa của nhóm đồng hành (thuộc cơ sở hội xa-khac)"}
 }
 
 test_fail_missing_rating_names_unit if {
 	unrated := f.unit_participant("chi-2", "branch", [], "xa")
 	vs := t.violation with input as input_with([strong("branch", "chi-1"), unrated])
 	t.violation == {{
-		"msg": "Đơn vị chi-2 chưa có xếp loại lĩnh vực phát triển kinh tế, không xác định được mạnh hay chưa mạnh",
+		"msg": "Chi hội Đơn vị chi-2 chưa có xếp loại lĩnh vực phát triển kinh tế, không xác định được mạnh hay chưa mạnh",
 		"refs": ["dh", "chi-2"],
 	}} with input as input_with([strong("branch", "chi-1"), unrated])
 	count(vs) == 1
@@ -173,7 +173,7 @@ test_fail_two_weak_groups if {
 test_boundary_rating_of_launch_year_is_not_before if {
 	# Rated only in 2023, the model's launch year: no judgement before launch.
 	late := f.unit_participant("chi-2", "branch", [f.rating(2023, "fair", {"economy": "not_strong"})], "xa")
-	msgs(t.violation) == {"Đơn vị chi-2 chưa có xếp loại lĩnh vực phát triển kinh tế, không xác định được mạnh hay chưa mạnh"} with input as input_with([strong("branch", "chi-1"), late])
+	msgs(t.violation) == {"Chi hội Đơn vị chi-2 chưa có xếp loại lĩnh vực phát triển kinh tế, không xác định được mạnh hay chưa mạnh"} with input as input_with([strong("branch", "chi-1"), late])
 }
 
 test_boundary_rating_of_year_before_launch_counts if {
@@ -217,4 +217,40 @@ test_without_launched_on_judges_up_to_as_of_year if {
 	inp := f.model_input(m, f.commune, [f.province, f.district])
 	count(t.violation) == 0 with input as inp
 	count(t.warning) == 0 with input as inp
+}
+
+# ---- units named by their name ------------------------------------------------
+
+named(p, name, parent) := object.union(p, {"unit": {"name": name, "parent_id": parent}})
+
+# Two groups of different branches with one name: each carries its branch
+# when the input knows it (the model's unit and its ancestors), else its id.
+test_namesake_groups_carry_branch_or_id if {
+	ps := [
+		named(weak("group", "to-1"), "Tổ phụ nữ số 1", "chi"),
+		named(weak("group", "to-2"), "Tổ phụ nữ số 1", "chi-khac"),
+	]
+	inp := object.union(input_with(ps), {"unit": object.union(f.branch, {"name": "Thôn Đông"}), "ancestors": f.branch_ancestors})
+	some v in t.violation with input as inp
+	v.msg == "Nhóm đồng hành dh phải có đúng 1 đơn vị chưa mạnh về phát triển kinh tế, các đơn vị còn lại mạnh; hiện có 2 chưa mạnh, 0 mạnh (chưa mạnh: Tổ phụ nữ số 1 [to-1], Tổ phụ nữ số 1 [to-2])"
+}
+
+test_distinct_names_alone if {
+	ps := [named(weak("group", "to-1"), "Tổ phụ nữ số 1", "chi"), named(weak("group", "to-2"), "Tổ phụ nữ số 2", "chi")]
+	some v in t.violation with input as input_with(ps)
+	endswith(v.msg, "(chưa mạnh: Tổ phụ nữ số 1, Tổ phụ nữ số 2)")
+}
+
+test_improved_named if {
+	now_strong := f.unit_participant("chi-2", "branch", [
+		f.rating(2022, "fair", {"economy": "not_strong"}),
+		f.rating(2024, "good", {"economy": "strong"}),
+	], "xa")
+	late := object.union(accompany([strong("branch", "chi-1"), named(now_strong, "Tây", "xa")]), {"launched_on": "2023-05-01"})
+	ws := t.warning with input as f.model_input(late, f.commune, [f.province, f.district])
+	ws == {{
+		"msg": "Nhóm đồng hành dh: 1 đơn vị chưa mạnh về phát triển kinh tế khi ra mắt nay đã mạnh (Chi hội Tây)",
+		"refs": ["dh", "chi-2"],
+		"details": {"improved": ["chi-2"]},
+	}}
 }

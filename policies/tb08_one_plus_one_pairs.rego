@@ -19,7 +19,7 @@
 #   - party_mentors_cadre (đảng viên kèm cặp cán bộ): người giúp đỡ là đảng viên;
 #     người được giúp đỡ là cán bộ chi hội hoặc tổ phụ nữ (chi hội trưởng, chi hội
 #     phó, tổ trưởng, tổ phó) chưa là đảng viên.
-#   Thông báo nêu người tham gia bằng id hội viên, cán bộ, đơn vị (người không
+#   Thông báo nêu đơn vị bằng tên, người tham gia bằng id hội viên, cán bộ (người không
 #   tra được, như phụ nữ chưa vào hội, bằng vị trí và loại) và nêu cặp bằng
 #   các thành viên của cặp, không bao giờ bằng nhãn pair (dữ liệu cá nhân).
 # custom:
@@ -106,7 +106,7 @@ violation contains v if {
 	n := count([p | some p in pr.members; object.get(p, "role", "") == role])
 	n != 1
 	v := {
-		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s có %d %s; quy định đúng 1", [pair(k), mid, n, name]),
+		"msg": sprintf("Cặp %s của mô hình \"1+1\" %s có %s %s; quy định đúng 1", [pair(k), mid, lib.int_text(n), name]),
 		"refs": array.concat([mid], pr.ids),
 	}
 }
@@ -183,7 +183,7 @@ violation contains v if {
 	is_branch(p)
 	not past[p.id]
 	v := {
-		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): chi hội %s %s chưa có xếp loại", [pair(k), name, who(p)]),
+		"msg": sprintf("Cặp %s (chi hội mạnh giúp chi hội yếu): bên %s %s chưa có xếp loại", [pair(k), name, who(p)]),
 		"refs": refs([p]),
 	}
 }
@@ -200,7 +200,7 @@ violation contains v if {
 	not lib.rating_rank[h.rating] < lib.rating_rank[x.rating]
 	v := {
 		"msg": sprintf(
-			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ %s (%s, năm %d) không cao hơn chi hội được giúp đỡ %s (%s, năm %d)",
+			"Cặp %s (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của bên giúp đỡ %s (%s, năm %d) không cao hơn bên được giúp đỡ %s (%s, năm %d)",
 			[pair(k), who(pr.helper), object.get(lib.rating_label, h.rating, h.rating), h.year, who(pr.helped), object.get(lib.rating_label, x.rating, x.rating), x.year],
 		),
 		"refs": refs([pr.helper, pr.helped]),
@@ -224,12 +224,24 @@ improved := sort([pr.helped.id |
 	now.rating in lib.strong_rating
 ])
 
+# unit_record(id): bản ghi của đơn vị id trong số người tham gia;
+# unit_records: mọi đơn vị tra được của mô hình (lib.participant_name phân
+# biệt các đơn vị cùng tên trong danh sách này).
+unit_record(id) := p.unit if {
+	some p in participants
+	p.kind == "unit"
+	p.id == id
+	p.unit
+}
+
+unit_records := [p.unit | some p in participants; p.kind == "unit"; p.unit]
+
 warning contains v if {
 	count(improved) > 0
 	v := {
 		"msg": sprintf(
-			"Mô hình \"1+1\" %s: %d chi hội được giúp đỡ chưa vững mạnh khi ra mắt nay đã vững mạnh (%s)",
-			[mid, count(improved), concat(", ", improved)],
+			"Mô hình \"1+1\" %s: %s chi hội được giúp đỡ chưa vững mạnh khi ra mắt nay đã vững mạnh (%s)",
+			[mid, lib.int_text(count(improved)), concat(", ", [lib.unit_label(unit_record(id), unit_records, []) | some id in improved])],
 		),
 		"refs": array.concat([mid], sort({id | some id in improved})),
 		"details": {"improved": improved},
@@ -312,7 +324,7 @@ violation contains v if {
 	v := {
 		"msg": sprintf(
 			"Cặp %s (hội viên vận động phụ nữ vào hội): người được vận động %s không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (%s; ngày vào hội: %s)",
-			[pair(k), who(x), object.get(input.subject, "launched_on", "chưa ghi"), object.get(object.get(x, "member", {}), "joined_on", "chưa ghi")],
+			[pair(k), who(x), lib.date_text(object.get(input.subject, "launched_on", "chưa ghi")), lib.date_text(object.get(object.get(x, "member", {}), "joined_on", "chưa ghi"))],
 		),
 		"refs": refs([x]),
 	}

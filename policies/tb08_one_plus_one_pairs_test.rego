@@ -119,7 +119,7 @@ test_fail_twinning_helper_not_better if {
 	]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của chi hội giúp đỡ chi-1 (Vững mạnh, năm 2022) không cao hơn chi hội được giúp đỡ chi-2 (Vững mạnh, năm 2022)",
+		"msg": "Cặp [Chi hội Đơn vị chi-1, Chi hội Đơn vị chi-2] (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của bên giúp đỡ Chi hội Đơn vị chi-1 (Vững mạnh, năm 2022) không cao hơn bên được giúp đỡ Chi hội Đơn vị chi-2 (Vững mạnh, năm 2022)",
 		"refs": ["m11", "chi-1", "chi-2"],
 		"details": {"helper_rating": "good", "helped_rating": "good"},
 	}}
@@ -138,7 +138,7 @@ test_fail_twinning_helped_unrated if {
 		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
 		in_pair(f.unit_participant("chi-2", "branch", [], "xa"), "c1", "helped", "branch_twinning"),
 	]
-	msgs(t.violation) == {"Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): chi hội được giúp đỡ chi-2 chưa có xếp loại"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [Chi hội Đơn vị chi-1, Chi hội Đơn vị chi-2] (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ Chi hội Đơn vị chi-2 chưa có xếp loại"} with input as input_with(ps)
 }
 
 test_fail_twinning_with_a_group if {
@@ -146,7 +146,7 @@ test_fail_twinning_with_a_group if {
 		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
 		in_pair(f.unit_participant("to-1", "group", [f.rating(2023, "weak", {})], "xa"), "c1", "helped", "branch_twinning"),
 	]
-	msgs(t.violation) == {"Cặp [chi-1, to-1] (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ to-1 không phải chi hội"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [Chi hội Đơn vị chi-1, Tổ phụ nữ Đơn vị to-1] (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ Tổ phụ nữ Đơn vị to-1 không phải chi hội"} with input as input_with(ps)
 }
 
 test_fail_support_member_without_hardship if {
@@ -175,12 +175,12 @@ test_fail_recruit_helper_not_member if {
 
 test_fail_recruit_joined_before_launch if {
 	ps := [recruit[2], in_pair(member("hv-4", {"joined_on": "2023-03-07"}), "c4", "helped", "member_recruits_woman")]
-	msgs(t.violation) == {"Cặp [hv-3, hv-4] (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: 2023-03-07)"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-3, hv-4] (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (08/03/2023; ngày vào hội: 07/03/2023)"} with input as input_with(ps)
 }
 
 test_fail_recruit_join_date_unknown if {
 	ps := [recruit[2], in_pair(member("hv-4", {}), "c4", "helped", "member_recruits_woman")]
-	msgs(t.violation) == {"Cặp [hv-3, hv-4] (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (2023-03-08; ngày vào hội: chưa ghi)"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [hv-3, hv-4] (hội viên vận động phụ nữ vào hội): người được vận động hv-4 không phải phụ nữ chưa vào hội, cũng không phải hội viên vào hội từ ngày ra mắt mô hình (08/03/2023; ngày vào hội: chưa ghi)"} with input as input_with(ps)
 }
 
 test_fail_mentor_not_party_member if {
@@ -206,7 +206,7 @@ test_fail_support_helper_is_branch if {
 	ps := [in_pair(branch("chi-1", "excellent"), "c2", "helper", "cadre_supports_member"), support[1]]
 	vs := t.violation with input as input_with(ps)
 	vs == {{
-		"msg": "Cặp [chi-1, hv-1] (cán bộ giúp hội viên khó khăn): người giúp đỡ chi-1 không phải cán bộ hay hội viên",
+		"msg": "Cặp [Chi hội Đơn vị chi-1, hv-1] (cán bộ giúp hội viên khó khăn): người giúp đỡ Chi hội Đơn vị chi-1 không phải cán bộ hay hội viên",
 		"refs": ["m11", "chi-1"],
 	}}
 }
@@ -284,7 +284,7 @@ test_boundary_twinning_rating_of_launch_year_is_not_before if {
 		in_pair(branch("chi-1", "excellent"), "c1", "helper", "branch_twinning"),
 		in_pair(f.unit_participant("chi-2", "branch", [f.rating(2023, "fair", {})], "xa"), "c1", "helped", "branch_twinning"),
 	]
-	msgs(t.violation) == {"Cặp [chi-1, chi-2] (chi hội mạnh giúp chi hội yếu): chi hội được giúp đỡ chi-2 chưa có xếp loại"} with input as input_with(ps)
+	msgs(t.violation) == {"Cặp [Chi hội Đơn vị chi-1, Chi hội Đơn vị chi-2] (chi hội mạnh giúp chi hội yếu): bên được giúp đỡ Chi hội Đơn vị chi-2 chưa có xếp loại"} with input as input_with(ps)
 }
 
 test_pass_twinning_improved_pair_reports_improved if {
@@ -296,6 +296,7 @@ test_pass_twinning_improved_pair_reports_improved if {
 	count(t.violation) == 0 with input as input_with(ps)
 	[w] := [w | some w in t.warning] with input as input_with(ps)
 	w.details == {"improved": ["chi-2"]}
+	w.msg == "Mô hình \"1+1\" m11: 1 chi hội được giúp đỡ chưa vững mạnh khi ra mắt nay đã vững mạnh (Chi hội Đơn vị chi-2)"
 }
 
 test_pass_twinning_not_improved_no_warning if {
@@ -311,4 +312,13 @@ test_fail_twinning_judged_before_launch_not_now if {
 	]
 	some v in t.violation with input as input_with(ps)
 	v.details == {"helper_rating": "fair", "helped_rating": "fair"}
+}
+
+# Two branches of one pair that share a name keep their ids apart.
+test_namesake_branches_keep_ids if {
+	ps := [
+		in_pair(object.union(branch("chi-1", "good"), {"unit": {"name": "Thôn Đông"}}), "c1", "helper", "branch_twinning"),
+		in_pair(object.union(branch("chi-2", "good"), {"unit": {"name": "Thôn Đông"}}), "c1", "helped", "branch_twinning"),
+	]
+	msgs(t.violation) == {"Cặp [Chi hội Thôn Đông [chi-1], Chi hội Thôn Đông [chi-2]] (chi hội mạnh giúp chi hội yếu): xếp loại gần nhất của bên giúp đỡ Chi hội Thôn Đông [chi-1] (Vững mạnh, năm 2022) không cao hơn bên được giúp đỡ Chi hội Thôn Đông [chi-2] (Vững mạnh, năm 2022)"} with input as input_with(ps)
 }

@@ -37,8 +37,9 @@ skip := "chi hội chưa xây dựng mô hình \"3 có, 3 biết\" đang hoạt 
 # được tính ngay trong thân của từng vi phạm thay vì trong các quy tắc riêng:
 # mỗi quy tắc được tham chiếu có chi phí (tra cây quy tắc, bộ nhớ đệm), lớn
 # hơn việc tính lại vài object.get; stats cần cho hai vi phạm, các giá trị
-# khác chỉ cho một. Đơn vị được gọi bằng tên (lib.unit_text), tỷ lệ viết kiểu
-# Việt Nam (lib.percent_text: 0.8571 -> "85,7 %").
+# khác chỉ cho một. Đơn vị được gọi bằng tên (lib.unit_text), số, tỷ lệ và
+# tháng viết kiểu Việt Nam (lib.count_text: "1.050/1.234"; lib.percent_text:
+# 0.8571 -> "85,7 %"; lib.month_label: "06/2024").
 
 violation contains v if {
 	applies
@@ -47,7 +48,7 @@ violation contains v if {
 	object.get(stats, "pioneer", 0) == 0
 	total := object.get(stats, "total", 0)
 	v := {
-		"msg": sprintf("%s chưa có hội viên tiên phong, nòng cốt (0/%d hội viên)", [lib.unit_text(input.subject), total]),
+		"msg": sprintf("%s chưa có hội viên tiên phong, nòng cốt (%s hội viên)", [lib.unit_text(input.subject), lib.count_text(0, total)]),
 		"refs": [sid],
 		"details": {"pioneer": 0, "total": total},
 	}
@@ -70,8 +71,8 @@ violation contains v if {
 	sid := input.subject.id
 	v := {
 		"msg": sprintf(
-			"%s không có sinh hoạt trong %d/%d tháng trước ngày số liệu: %s%s",
-			[lib.unit_text(input.subject), count(missing_months), count(months), concat(", ", missing_months), predecessor_months_note(by_pred)],
+			"%s không có sinh hoạt trong %s tháng trước ngày số liệu: %s%s",
+			[lib.unit_text(input.subject), lib.count_text(count(missing_months), count(months)), concat(", ", [lib.month_label(m) | some m in missing_months]), predecessor_months_note(by_pred)],
 		),
 		"refs": [sid],
 		"details": {"missing_months": missing_months},
@@ -80,7 +81,7 @@ violation contains v if {
 
 default predecessor_months_note(_) := ""
 
-predecessor_months_note(ms) := sprintf(" (tháng %s tính theo sinh hoạt của đơn vị tiền thân)", [concat(", ", sort(ms))]) if count(ms) > 0
+predecessor_months_note(ms) := sprintf(" (tháng %s tính theo sinh hoạt của đơn vị tiền thân)", [concat(", ", [lib.month_label(m) | some m in sort(ms)])]) if count(ms) > 0
 
 violation contains v if {
 	applies
@@ -95,8 +96,8 @@ violation contains v if {
 	share < recorded_share
 	v := {
 		"msg": sprintf(
-			"%s mới nắm %s của %d/%d hội viên (%s), dưới mức %s",
-			[lib.unit_text(input.subject), what, n, total, lib.percent_text(share), lib.percent_text(recorded_share)],
+			"%s mới nắm %s của %s hội viên (%s), dưới mức %s",
+			[lib.unit_text(input.subject), what, lib.count_text(n, total), lib.percent_text(share), lib.percent_text(recorded_share)],
 		),
 		"refs": [sid],
 		"details": {key: n, "total": total},

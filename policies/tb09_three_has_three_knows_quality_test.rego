@@ -58,7 +58,7 @@ test_fail_missing_month if {
 	acts := object.remove(activities, ["to-2"])
 	vs := t.violation with input as input_with([model], good_stats, acts)
 	vs == {{
-		"msg": "Chi hội Đơn vị chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2024-07",
+		"msg": "Chi hội Đơn vị chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 07/2024",
 		"refs": ["chi"],
 		"details": {"missing_months": ["2024-07"]},
 	}}
@@ -67,12 +67,12 @@ test_fail_missing_month if {
 test_as_of_month_does_not_count if {
 	acts := {"chi": [{"month": "2024-09", "kind": "meeting", "attendees": 30}]}
 	vs := t.violation with input as input_with([model], good_stats, acts)
-	msgs(vs) == {"Chi hội Đơn vị chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08"}
+	msgs(vs) == {"Chi hội Đơn vị chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 06/2024, 07/2024, 08/2024"}
 }
 
 test_months_param if {
 	vs := t.violation with input as good with data.params as {"TB-09": {"months": 4}}
-	msgs(vs) == {"Chi hội Đơn vị chi không có sinh hoạt trong 1/4 tháng trước ngày số liệu: 2024-05"}
+	msgs(vs) == {"Chi hội Đơn vị chi không có sinh hoạt trong 1/4 tháng trước ngày số liệu: 05/2024"}
 }
 
 test_fail_hardship_share_below if {
@@ -103,7 +103,7 @@ test_fail_everything_for_empty_branch if {
 	vs := t.violation with input as input_with([model], {}, {})
 	msgs(vs) == {
 		"Chi hội Đơn vị chi chưa có hội viên tiên phong, nòng cốt (0/0 hội viên)",
-		"Chi hội Đơn vị chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 2024-06, 2024-07, 2024-08",
+		"Chi hội Đơn vị chi không có sinh hoạt trong 3/3 tháng trước ngày số liệu: 06/2024, 07/2024, 08/2024",
 	}
 }
 
@@ -131,11 +131,18 @@ test_months_before_the_reform_from_predecessors if {
 
 test_missing_months_say_which_came_from_predecessors if {
 	inp := reform_input([old_branch([meeting("2025-06"), meeting("2025-07")])], {"to-1": [meeting("2025-07")]})
-	msgs(t.violation) == {"Chi hội Đơn vị chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 2025-05 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+	msgs(t.violation) == {"Chi hội Đơn vị chi không có sinh hoạt trong 1/3 tháng trước ngày số liệu: 05/2025 (tháng 06/2025 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
 }
 
 # The predecessor's July (after the 1 July start) is not the branch's.
 test_predecessor_months_stop_at_the_start if {
 	inp := reform_input([old_branch([meeting("2025-06"), meeting("2025-07")])], {})
-	msgs(t.violation) == {"Chi hội Đơn vị chi không có sinh hoạt trong 2/3 tháng trước ngày số liệu: 2025-05, 2025-07 (tháng 2025-06 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+	msgs(t.violation) == {"Chi hội Đơn vị chi không có sinh hoạt trong 2/3 tháng trước ngày số liệu: 05/2025, 07/2025 (tháng 06/2025 tính theo sinh hoạt của đơn vị tiền thân)"} with input as inp
+}
+
+# Large branches: counts with a dot between thousands, as the report writes.
+test_thousands_written_the_vietnamese_way if {
+	stats := {"total": 1234, "pioneer": 20, "hardship_recorded": 1050, "needs_recorded": 1234}
+	vs := t.violation with input as input_with([model], stats, activities)
+	msgs(vs) == {"Chi hội Đơn vị chi mới nắm hoàn cảnh của 1.050/1.234 hội viên (85,1\u00a0%), dưới mức 90,0\u00a0%"}
 }

@@ -32,10 +32,11 @@ violation contains v if {
 	by_pred := {id | some id, u in branches; not id in rated; count(lib.year_ratings(u, [], year)) > 0}
 	unrated := sort({id | some id, _ in branches} - rated - by_pred)
 	count(unrated) > 0
+	known := array.concat([input.subject], input.units)
 	v := {
 		"msg": sprintf(
-			"%d/%d chi hội của %s chưa có xếp loại năm %d: %s%s",
-			[count(unrated), count(branches), input.subject.name, year, concat(", ", unrated), predecessor_note(by_pred)],
+			"%s chi hội của %s chưa có xếp loại năm %d: %s%s",
+			[lib.count_text(count(unrated), count(branches)), lib.unit_text(input.subject), year, lib.unit_labels(unrated, branches, known), predecessor_note(sort(by_pred), branches, known)],
 		),
 		"refs": unrated,
 		"details": {"year": year, "unrated": count(unrated), "branches": count(branches), "by_predecessors": count(by_pred)},
@@ -54,10 +55,14 @@ warning contains v if {
 	not rated_own(u.id, year)
 	rs := lib.year_ratings(u, [], year)
 	count(rs) > 0
+	branches := [b | some b in input.units; b.level == "branch"]
 	v := {
 		"msg": sprintf(
-			"Chi hội %s thành lập sau năm %d: xếp loại năm %d tính theo đơn vị tiền thân %s",
-			[u.id, year, year, concat(", ", sort({sprintf("%s (%s)", [r.unit_id, object.get(lib.rating_label, r.rating, r.rating)]) | some r in rs}))],
+			"%s thành lập sau năm %d: xếp loại năm %d tính theo đơn vị tiền thân %s",
+			[
+				lib.unit_label(u, branches, array.concat([input.subject], input.units)), year, year,
+				concat(", ", sort({sprintf("%s (%s)", [predecessor_name(u, r.unit_id), object.get(lib.rating_label, r.rating, r.rating)]) | some r in rs})),
+			],
 		),
 		"refs": array.concat([u.id], sort({r.unit_id | some r in rs})),
 		"details": {"year": year, "by_predecessors": true},
@@ -69,6 +74,12 @@ rated_own(id, year) if {
 	r.year == year
 }
 
-default predecessor_note(_) := ""
+# predecessor_name(u, id): tên của đơn vị tiền thân id của u.
+predecessor_name(u, id) := [lib.predecessor_text(h) | some h in lib.history_entries(u); h.id == id][0]
 
-predecessor_note(ids) := sprintf(" (%d chi hội mới sau sắp xếp được tính theo xếp loại của đơn vị tiền thân: %s)", [count(ids), concat(", ", sort(ids))]) if count(ids) > 0
+default predecessor_note(_, _, _) := ""
+
+predecessor_note(ids, branches, known) := sprintf(
+	" (%s chi hội mới sau sắp xếp được tính theo xếp loại của đơn vị tiền thân: %s)",
+	[lib.int_text(count(ids)), lib.unit_labels(ids, branches, known)],
+) if count(ids) > 0

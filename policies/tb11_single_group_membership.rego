@@ -19,8 +19,8 @@ package targets.tb11_single_group_membership
 import data.lib.vungmanh as lib
 
 checks := {
-	"cadres_progress": {"kind": "cadre", "who": "Cán bộ", "group": "nhóm cán bộ cùng tiến"},
-	"accompany": {"kind": "unit", "who": "Đơn vị", "group": "nhóm đồng hành vượt khó"},
+	"cadres_progress": {"kind": "cadre", "group": "nhóm cán bộ cùng tiến"},
+	"accompany": {"kind": "unit", "group": "nhóm đồng hành vượt khó"},
 }
 
 # ms: the active models of type that id takes part in. Only types with at
@@ -40,8 +40,15 @@ violation contains v if {
 	ms := {x.id | some x in models; some q in object.get(x, "participants", []); q.kind == c.kind; q.id == id}
 	count(ms) > 1
 	v := {
-		"msg": sprintf("%s %s thuộc %d %s đang hoạt động: %s", [c.who, id, count(ms), c.group, lib.joined(ms)]),
+		"msg": sprintf("%s thuộc %s %s đang hoạt động: %s", [who(p), lib.int_text(count(ms)), c.group, lib.joined(ms)]),
 		"refs": array.concat([id], sort(ms)),
 		"details": {"model_type": type, "groups": count(ms)},
 	}
 }
+
+# who(p): một cán bộ bằng id ("Cán bộ cb-1"), một đơn vị bằng tên, phân biệt
+# với các đơn vị cùng tên của cơ sở bằng tên đơn vị cấp trên hoặc id
+# (lib.unit_label).
+who(p) := sprintf("Cán bộ %s", [p.id]) if p.kind == "cadre"
+
+who(p) := lib.unit_label(p.unit, object.get(input, "units", []), array.concat([input.subject], object.get(input, "units", []))) if p.kind == "unit"

@@ -55,7 +55,7 @@ test_fail_unit_in_three_groups if {
 		group("dh-2", "xa", "accompany", "active", [branch("chi-1")]),
 		group("dh-3", "xa", "accompany", "active", [branch("chi-1")]),
 	]
-	msgs(t.violation) == {"Đơn vị chi-1 thuộc 3 nhóm đồng hành vượt khó đang hoạt động: dh-1, dh-2, dh-3"} with input as input_with(ms)
+	msgs(t.violation) == {"Chi hội Đơn vị chi-1 thuộc 3 nhóm đồng hành vượt khó đang hoạt động: dh-1, dh-2, dh-3"} with input as input_with(ms)
 }
 
 test_pass_inactive_groups_do_not_count if {
@@ -85,4 +85,24 @@ test_pass_unknown_ids_not_named if {
 		group("dh-2", "xa", "accompany", "active", [branch("chi-2"), unknown_unit]),
 	]
 	count(t.violation) == 0 with input as input_with(ms)
+}
+
+# Groups of two branches with one name carry their branch's name.
+test_namesake_groups_carry_their_branch if {
+	us := [
+		object.union(f.unit("chi-1", "branch", "xa"), {"name": "Thôn Đông"}),
+		object.union(f.unit("chi-2", "branch", "xa"), {"name": "Thôn Tây"}),
+		object.union(f.unit("to-1", "group", "chi-1"), {"name": "Tổ phụ nữ số 1"}),
+		object.union(f.unit("to-2", "group", "chi-2"), {"name": "Tổ phụ nữ số 1"}),
+	]
+	to1 := object.union(f.unit_participant("to-1", "group", [], "xa"), {"unit": us[2]})
+	to2 := object.union(f.unit_participant("to-2", "group", [], "xa"), {"unit": us[3]})
+	ms := [
+		group("dh-1", "xa", "accompany", "active", [to1, to2]),
+		group("dh-2", "xa", "accompany", "active", [to1, to2]),
+	]
+	msgs(t.violation) == {
+		"Tổ phụ nữ số 1 (Thôn Đông) thuộc 2 nhóm đồng hành vượt khó đang hoạt động: dh-1, dh-2",
+		"Tổ phụ nữ số 1 (Thôn Tây) thuộc 2 nhóm đồng hành vượt khó đang hoạt động: dh-1, dh-2",
+	} with input as f.unit_input(f.commune, us, ms)
 }

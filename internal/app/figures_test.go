@@ -198,6 +198,8 @@ func TestThaiBinhFigures(t *testing.T) {
 	check("TB-06 subjects", r.Targets[target("TB-06")].Total, 230)
 	check("TB-07 subjects", r.Targets[target("TB-07")].Total, 169)
 	check("TB-08 subjects", r.Targets[target("TB-08")].Total, 376)
+
+	checkPackMessages(t, filepath.Join(out, l.Path))
 }
 
 // TestNoPersonalDataInOutputs writes a sample whose exports carry names,
