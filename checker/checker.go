@@ -832,7 +832,7 @@ func (c *Checker) evalTimed(ctx context.Context, q rego.PreparedEvalQuery, input
 	if err == nil && end.After(at) {
 		// topdown looks at its cancel every so often: a query that
 		// finished past the deadline before it looked ran too long all the
-		// same (spec/policies.md: a target that runs past it is an error).
+		// same (docs/policy-input.md: a target that runs past it is an error).
 		return nil, true, fmt.Errorf("finished after %s", end.Sub(start))
 	}
 	return rs, to, err

@@ -1,6 +1,6 @@
 // Package checker turns a directory (or bundle) of Rego targets and a loaded
 // snapshot into one result per (target, subject): the contract of
-// spec/policies.md, and the counts of spec/reports.md.
+// docs/policy-input.md, and the counts of docs/reports.md.
 //
 // # Loading policies
 //
@@ -173,7 +173,7 @@
 // excluded (snapshot.ExcludedUnits, ExcludedModels) get a not_evaluated
 // result for every target of their scope, with the reason in Error.
 //
-// The input document follows spec/policies.md: a missing value is an absent
+// The input document follows docs/policy-input.md: a missing value is an absent
 // key; units.active defaults to true and models.status to "active"; lists
 // are sorted by id (ratings by year, activities by month, kind, attendees);
 // dates are "YYYY-MM-DD". For a model, input.ancestors are the ancestors of

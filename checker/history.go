@@ -10,7 +10,7 @@ import (
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
-// Unit versions and lineage (spec/policies.md, `history` on unit records).
+// Unit versions and lineage (docs/policy-input.md, `history` on unit records).
 // The loaders resolved which version each code means on each date
 // (snapshot.Versions): the index holds the current versions only, so
 // subjects, ancestors, roll-ups and the inventory never see history. Dated

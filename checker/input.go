@@ -92,7 +92,7 @@ func (tc *termCache) mapOf(which int) map[int]*ast.Term {
 	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units, tc.models}[which]
 }
 
-// unitInput builds input for a unit subject (spec/policies.md).
+// unitInput builds input for a unit subject (docs/policy-input.md).
 func (x *index) unitInput(u int) ast.Value { return x.unitInputCached(u, nil, allInputKeys) }
 
 // unitInputCached is unitInput taking per-unit terms from tc, with only the

@@ -4,7 +4,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// inputKeys is a set of top-level keys of input (spec/policies.md), one bit
+// inputKeys is a set of top-level keys of input (docs/policy-input.md), one bit
 // per key. The checker builds only the keys that the compiled policies of a
 // scope can read: building the rest (the cadre records of a commune's
 // subtree, its activities and member statistics, ...) cost time and garbage
@@ -26,7 +26,7 @@ const (
 	allInputKeys inputKeys = 1<<iota - 1
 )
 
-// inputKeyBits maps each key of spec/policies.md to its bit.
+// inputKeyBits maps each key of docs/policy-input.md to its bit.
 var inputKeyBits = map[string]inputKeys{
 	"subject": inSubject, "ancestors": inAncestors, "units": inUnits, "models": inModels,
 	"cadres": inCadres, "ratings": inRatings, "activities": inActivities, "members": inMembers,

@@ -19,7 +19,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// Scopes are the scopes a target may declare (spec/policies.md).
+// Scopes are the scopes a target may declare (docs/policy-input.md).
 var Scopes = []string{"province", "district", "commune", "branch", "group", "model"}
 
 // Severities are the severities a target may declare; medium is the default.

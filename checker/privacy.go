@@ -22,7 +22,7 @@ const Redacted = "***"
 // unit, model, cadre, or a member who takes part in a model) is not
 // private: it names no one the report may not name.
 //
-// The rule the contract supports (spec/policies.md: refs are "ids
+// The rule the contract supports (docs/policy-input.md: refs are "ids
 // involved"; domain.md: reports name people by member or cadre id only):
 //   - a ref equal to a private value becomes Redacted;
 //   - in a message (msg), a string of details, a skip reason, an error text

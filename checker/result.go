@@ -3,7 +3,7 @@ package checker
 // Status is the verdict of one target for one subject.
 type Status string
 
-// The statuses of spec/policies.md and spec/reports.md.
+// The statuses of docs/policy-input.md and docs/reports.md.
 const (
 	StatusPass         Status = "pass"
 	StatusFail         Status = "fail"

@@ -38,7 +38,7 @@ func (c *Counts) add(s Status) {
 	}
 }
 
-// TargetRollup is one target's totals and its by_unit rows (spec/reports.md).
+// TargetRollup is one target's totals and its by_unit rows (docs/reports.md).
 type TargetRollup struct {
 	Target
 	Total, Pass, Fail, Waived, Skipped, Error, NotEvaluated int
@@ -132,7 +132,7 @@ func Rollup(snap *snapshot.Snapshot, targets []Target, results []Result) []Targe
 	return out
 }
 
-// Inventory is the policy-free part of report.json (spec/reports.md).
+// Inventory is the policy-free part of report.json (docs/reports.md).
 type Inventory struct {
 	Units   map[string]int   `json:"units"`
 	Models  []ModelInventory `json:"models"`

@@ -173,7 +173,7 @@ var versionColumns = map[string]bool{"valid_from": true, "valid_to": true}
 // overflows), so history nested deeper is an array of anything.
 const historyDepth = 3
 
-// historySchema is one predecessor in a unit's history (spec/policies.md):
+// historySchema is one predecessor in a unit's history (docs/policy-input.md):
 // kind is the lineage kind; name and level are absent for a code that only
 // lineage names. Its own history is history1, history2, ... up to
 // historyDepth.
@@ -218,7 +218,7 @@ func ratingSchema() map[string]any {
 	return closed(props, append(req, "fields")...)
 }
 
-// statsKeys are the integer member statistics of spec/policies.md.
+// statsKeys are the integer member statistics of docs/policy-input.md.
 var statsKeys = []string{"total", "honorary", "party_member", "pioneer", "hardship", "hardship_recorded",
 	"needs_recorded", "joined_last_12_months"}
 

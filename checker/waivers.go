@@ -25,7 +25,7 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%d:%d: %s", e.Line, e.Column, e.Msg)
 }
 
-// ParseWaivers reads a waivers file (spec/policies.md): a YAML list of
+// ParseWaivers reads a waivers file (docs/policy-input.md): a YAML list of
 // {target, unit, reason, expires, approved_by}. target, unit and expires
 // (YYYY-MM-DD) are required; unknown keys are errors. Errors are
 // *ParseError with the line and column.

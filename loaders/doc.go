@@ -1,4 +1,4 @@
-// Package loaders reads a province's nightly snapshot (spec/snapshot.md) into
+// Package loaders reads a province's nightly snapshot (docs/snapshot-format.md) into
 // Arrow records and data-quality findings: the first stage of a run.
 //
 // # Opening and loading

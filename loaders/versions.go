@@ -10,7 +10,7 @@ import (
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
-// Unit versions and lineage (spec/snapshot.md, "Unit versions"): the rows
+// Unit versions and lineage (docs/snapshot-format.md, "Unit versions"): the rows
 // of units not valid on asOf are history, codes that lineage names as
 // predecessors are known before its effective date, and dated references
 // resolve through snapshot.Versions. A snapshot whose units have one open

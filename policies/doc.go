@@ -3,7 +3,7 @@
 // with their Rego unit tests, embedded in the binary as FS.
 //
 // Each target is one package under data.targets (targets.tb01_one_plus_one,
-// ...) in its own file, with a METADATA block (spec/policies.md) giving its
+// ...) in its own file, with a METADATA block (docs/policy-input.md) giving its
 // id, scope, model_type, severity and English title. Shared helpers (rating
 // order, latest rating, months before as_of, the model's commune, params
 // with defaults, Vietnamese labels) live in lib.rego, package lib.vungmanh,

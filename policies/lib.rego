@@ -267,7 +267,7 @@ pair_name(ms, ps) := sprintf("[%s]", [concat(", ", sort([participant_name(p, ps)
 # ---- Sau sắp xếp đơn vị hành chính (1/7/2025) ----------------------------------
 # Đơn vị mà lineage chạm tới mang "history": các đơn vị tiền thân (sáp nhập,
 # chia tách, đổi tên, chuyển cấp), gần nhất trước, mỗi đơn vị có xếp loại,
-# sinh hoạt và history của riêng nó (spec/policies.md). Chỉ tiêu xét năm
+# sinh hoạt và history của riêng nó (docs/policy-input.md). Chỉ tiêu xét năm
 # trước (xếp loại, sinh hoạt) nhận số liệu của đơn vị tiền thân cho đơn vị
 # chưa tồn tại trong năm đó, và nói rõ trong thông điệp (domain.md, điểm 5).
 

@@ -46,7 +46,7 @@ test_year_follows_as_of if {
 
 # ---- after the 1 July 2025 reform (domain.md, point 5) ------------------------
 
-# pred(id, effective, ratings): a history entry (spec/policies.md).
+# pred(id, effective, ratings): a history entry (docs/policy-input.md).
 pred(id, effective, ratings) := {"id": id, "kind": "merge", "effective": effective, "ratings": ratings}
 
 # named_pred(id, name, ratings): a predecessor branch with its name, merged

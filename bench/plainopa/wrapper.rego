@@ -2,7 +2,7 @@
 #
 # data.plain (written by `plainopa export`) holds the raw tables as arrays of
 # row objects, the snapshot's name, title and as-of date, and the targets of
-# the pack. This wrapper builds each subject's input (spec/policies.md) with
+# the pack. This wrapper builds each subject's input (docs/policy-input.md) with
 # comprehensions over those tables, evaluates the target packages on it with
 # `with input as`, and returns one [target, subject, status] triple per
 # evaluation (status pass, fail or skipped).

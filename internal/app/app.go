@@ -33,7 +33,7 @@ type app struct {
 }
 
 // Main runs the vungmanh command line with args (without the program
-// name) and returns the process exit code of spec/cli.md. ctx is cancelled
+// name) and returns the process exit code of docs/operations.md. ctx is cancelled
 // on SIGINT and SIGTERM by main.
 func Main(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, getenv: os.Getenv, environ: os.Environ, pipeline: runPipeline}

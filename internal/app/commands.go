@@ -181,7 +181,7 @@ func (a *app) sampleCommand() *cobra.Command {
 		Use:   "sample --out DIR [--profile NAME]",
 		Short: "Write a synthetic snapshot (thai-binh-2024, hung-yen-2026, hung-yen-2025-06, hung-yen-2025-09, national)",
 		Long: strings.TrimSpace(`
-Sample writes a synthetic snapshot in the format of spec/snapshot.md:
+Sample writes a synthetic snapshot in the format of docs/snapshot-format.md:
 snapshot.yaml and one file per table. The thai-binh-2024 profile matches the
 figures of the Thái Bình 2024 article; hung-yen-2026 has no district level
 (after the July 2025 reform); hung-yen-2025-06 and hung-yen-2025-09 are the

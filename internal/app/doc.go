@@ -1,4 +1,4 @@
-// Package app is the vungmanh command line: the commands of spec/cli.md
+// Package app is the vungmanh command line: the commands of docs/operations.md
 // (run, test, check, eval, sample, merge, version), their settings, the
 // wiring of the stages, logging, and the mapping of errors to exit codes.
 // It is the only package that imports all the others; cmd/vungmanh only

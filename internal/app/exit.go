@@ -11,7 +11,7 @@ import (
 	"github.com/vungmanh/vungmanh/loaders"
 )
 
-// The exit codes of spec/cli.md.
+// The exit codes of docs/operations.md.
 const (
 	ExitOK        = 0 // run finished, report published
 	ExitTransient = 1 // storage, network, timeout, SIGTERM: nothing published, retry
@@ -83,7 +83,7 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-// exitCode maps an error to the exit code of spec/cli.md. It is the only
+// exitCode maps an error to the exit code of docs/operations.md. It is the only
 // place where errors become exit codes.
 func exitCode(err error) int {
 	if err == nil {

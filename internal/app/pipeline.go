@@ -203,7 +203,7 @@ func releaseTable(snap *snapshot.Snapshot, t snapshot.Table) {
 	rec.Release()
 }
 
-// defaultRunID is spec/reports.md's run id:
+// defaultRunID is docs/reports.md's run id:
 // <UTC yyyymmddThhmmssZ>-<8 hex of sha256(snapshot+policies)>.
 func defaultRunID(rc *runContext, snapSHA, polSHA string) string {
 	h := sha256.Sum256([]byte(snapSHA + polSHA))

@@ -198,7 +198,7 @@ func render(ctx context.Context, rep *report.Report, formats []string, lang stri
 }
 
 // lineageLinks reads the snapshot's lineage for the delta across a reform
-// (spec/reports.md "Across a reform").
+// (docs/reports.md "Across a reform").
 func lineageLinks(snap *snapshot.Snapshot) []report.LineageLink {
 	if snap == nil {
 		return nil

@@ -35,7 +35,7 @@ const DefaultTerminationLog = "/dev/termination-log"
 // manifest.json are always written).
 var Formats = []string{"json", "html", "csv", "parquet", "xlsx"}
 
-// runSettings are the settings of `vungmanh run` (spec/cli.md), after flags,
+// runSettings are the settings of `vungmanh run` (docs/operations.md), after flags,
 // environment and config file have been merged.
 type runSettings struct {
 	Config         string

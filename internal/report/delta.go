@@ -15,7 +15,7 @@ type DeltaSection struct {
 	Resolved        []DeltaFinding `json:"resolved"`
 	// Merged lists the previous run's findings of units that merged (or
 	// split) into another since: they did not go away by being fixed
-	// (spec/reports.md "Across a reform"). Empty without lineage.
+	// (docs/reports.md "Across a reform"). Empty without lineage.
 	Merged   []DeltaMerged `json:"merged"`
 	ByTarget []DeltaTarget `json:"by_target"`
 }

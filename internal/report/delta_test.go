@@ -17,7 +17,7 @@ func runOn(asOf string, findings ...[2]string) *Report {
 	return r
 }
 
-// spec/reports.md "Across a reform": the findings of units that merged are
+// docs/reports.md "Across a reform": the findings of units that merged are
 // merged, not resolved; a successor's finding that a predecessor had is
 // not new; renamed and moved units carry their findings.
 func TestDeltaAcrossAReform(t *testing.T) {

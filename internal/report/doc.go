@@ -1,5 +1,5 @@
 // Package report turns a run's results into the run folder of
-// spec/reports.md: report.json, report.html, findings.csv, results.parquet,
+// docs/reports.md: report.json, report.html, findings.csv, results.parquet,
 // report.xlsx and manifest.json, and publishes it to a storage.Bucket,
 // moving latest.json last.
 //

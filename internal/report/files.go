@@ -294,7 +294,7 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 
 // xlsxNumFmts are the number formats of the summary sheet's counts and
 // rates. The cells hold numbers (a rate is a ratio 0..1); only the shown
-// text follows the language (spec/reports.md: 1.234, 48,5 %).
+// text follows the language (docs/reports.md: 1.234, 48,5 %).
 //
 // In a format code "," and "." mean "the thousands and decimal separators
 // of the viewer": Excel takes them from the computer's settings whatever
@@ -418,7 +418,7 @@ func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem mem
 		out[k] = v
 	}
 	// summary.json, read by later runs for their trends, is always
-	// written (spec/reports.md: every publish).
+	// written (docs/reports.md: every publish).
 	sj, err := SummaryJSON(r)
 	if err != nil {
 		return nil, err
@@ -438,7 +438,7 @@ func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.A
 		b, err := HTML(r, lang)
 		return HTMLName, b, err
 	case FormatCSV:
-		// --lang is for the HTML and XLSX (spec/cli.md): findings.csv,
+		// --lang is for the HTML and XLSX (docs/operations.md): findings.csv,
 		// whose messages are the policies' Vietnamese, stays Vietnamese.
 		b, err := FindingsCSV(r, Vietnamese)
 		return CSVName, b, err

@@ -205,7 +205,7 @@ func targetResults(r *Report, id string) []checker.Result {
 // show: t.ByUnit, plus one row per commune subject when t.ByUnit has
 // neither district nor commune rows. That is a commune-scope target in a
 // province without districts: by_unit holds the units above the subjects
-// (the province only), and spec/reports.md wants a bar per commune there,
+// (the province only), and docs/reports.md wants a bar per commune there,
 // so those rows are counted from the target's results (results, sorted by
 // subject).
 func unitRows(t TargetSummary, results []checker.Result) []UnitCount {

@@ -18,7 +18,7 @@ import (
 // noDistrictsInputs is a province without districts (Hưng Yên since 2025):
 // communes sit right under the province, so the by_unit rows of a
 // commune-scope target hold the province only (the units above the
-// subjects, spec/reports.md).
+// subjects, docs/reports.md).
 func noDistrictsInputs() Inputs {
 	in := fixture()
 	in.Snapshot = SnapshotInfo{Name: "hung-yen", Title: "Tỉnh Hưng Yên", AsOf: "2026-09-30", SHA256: "hy"}

@@ -90,7 +90,7 @@ type TargetSummary struct {
 }
 
 // Summaries turns the checker's roll-ups into the "targets" of report.json.
-// report.json's rows leave out not_evaluated (spec/reports.md lists the
+// report.json's rows leave out not_evaluated (docs/reports.md lists the
 // other counts only), which is why UnitCount is not checker.UnitCount.
 func Summaries(rollups []checker.TargetRollup) []TargetSummary {
 	out := make([]TargetSummary, 0, len(rollups))
@@ -123,7 +123,7 @@ type UnitCount struct {
 	Error   int    `json:"error"`
 }
 
-// Report is report.json (spec/reports.md). Results is not part of the JSON:
+// Report is report.json (docs/reports.md). Results is not part of the JSON:
 // it carries every result to results.parquet.
 type Report struct {
 	APIVersion  string               `json:"apiVersion"`

@@ -11,7 +11,7 @@ const SummaryName = "summary.json"
 
 // RunSummary is summary.json: the counts of a run per target and per unit,
 // small enough that a run can read two dozen earlier ones to draw trends
-// (spec/reports.md, History and trends).
+// (docs/reports.md, History and trends).
 //
 // by_unit holds the units that have a page of their own at most two
 // levels below the root page: a province's districts and communes, a

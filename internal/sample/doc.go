@@ -1,5 +1,5 @@
 // Package sample writes synthetic snapshots in the format of
-// spec/snapshot.md, for trying the tool, for tests and for benchmarks.
+// docs/snapshot-format.md, for trying the tool, for tests and for benchmarks.
 //
 // # Profiles
 //

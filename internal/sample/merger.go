@@ -9,7 +9,7 @@ import (
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
-// The merger of 1 July 2025 (spec/snapshot.md "Unit versions"): the same
+// The merger of 1 July 2025 (docs/snapshot-format.md "Unit versions"): the same
 // provincial union, name hung-yen, the day before and three months after.
 // Both are built from the Thái Bình territory of thai-binh-2024 (the part
 // of the new Hưng Yên this package has communes for); the ids are those of

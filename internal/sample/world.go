@@ -25,7 +25,7 @@ type world struct {
 	// two written only with versions).
 	lineage [][5]string
 	// versions: the profile writes unit versions (units.valid_from,
-	// valid_to) and lineage kind and share (spec/snapshot.md "Unit versions").
+	// valid_to) and lineage kind and share (docs/snapshot-format.md "Unit versions").
 	versions bool
 	// history are the units' history versions, written after the units;
 	// oldRatings rows of ratings on their codes (merger profile).

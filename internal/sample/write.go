@@ -102,7 +102,7 @@ func (w *csvWriter) Close() error {
 // versions.
 func columns(t snapshot.Table, defects bool) []string { return columnsOf(t, defects, false) }
 
-// versionColumns are the columns of spec/snapshot.md "Unit versions" (v1.1):
+// versionColumns are the columns of docs/snapshot-format.md "Unit versions" (v1.1):
 // only profiles with unit versions write them, so that the files of the
 // others stay as they were.
 var versionColumns = map[string]bool{"units.valid_from": true, "units.valid_to": true, "lineage.kind": true, "lineage.share": true}

@@ -1,5 +1,5 @@
 // Package snapshot is the data model that the loaders and the checker share:
-// the tables of a province's nightly export (spec/snapshot.md) as Arrow
+// the tables of a province's nightly export (docs/snapshot-format.md) as Arrow
 // schemas, their enums, and the loaded Snapshot with its data-quality
 // findings.
 //

@@ -26,7 +26,7 @@ func (l Level) Rank() int {
 }
 
 // Enums lists, per "table.column", the canonical values of each enum column
-// of spec/snapshot.md. Values are matched case-insensitively after aliases.
+// of docs/snapshot-format.md. Values are matched case-insensitively after aliases.
 var Enums = map[string][]string{
 	"units.level":            {"province", "district", "commune", "branch", "group"},
 	"cadres.role":            {"commune_chair", "commune_vice_chair", "commune_standing", "branch_head", "branch_deputy", "group_head", "group_deputy"},

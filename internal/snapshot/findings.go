@@ -2,7 +2,7 @@ package snapshot
 
 import "fmt"
 
-// Code is a data-quality code of spec/snapshot.md.
+// Code is a data-quality code of docs/snapshot-format.md.
 type Code string
 
 // The data-quality codes.

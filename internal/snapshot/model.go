@@ -8,7 +8,7 @@ import (
 // Table names a table of the snapshot.
 type Table string
 
-// The tables of spec/snapshot.md.
+// The tables of docs/snapshot-format.md.
 const (
 	Units        Table = "units"
 	Members      Table = "members"

@@ -8,7 +8,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 )
 
-// LineageKind is the kind of a lineage row (spec/snapshot.md, lineage).
+// LineageKind is the kind of a lineage row (docs/snapshot-format.md, lineage).
 type LineageKind string
 
 // The lineage kinds; an empty kind is a merge.
@@ -28,7 +28,7 @@ const (
 // UnitVersion is a version of a unit that is not the unit on asOf: an older
 // (or later) row of units with the same unit_id, or a code that only
 // lineage names as a predecessor (Implicit: no row, no name, no level). It
-// is history: never a subject, never counted (spec/snapshot.md, "Unit
+// is history: never a subject, never counted (docs/snapshot-format.md, "Unit
 // versions").
 type UnitVersion struct {
 	ID, ParentID, Name, Kind string
