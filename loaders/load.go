@@ -573,6 +573,9 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		}
 		tl.bound = rowBound(total, minRow)
 	}
+	if x, ok := rr.(*xlsxReader); ok {
+		tl.bound = x.bound
+	}
 	if p, ok := rr.(*parquetReader); ok {
 		// A Parquet file holds the rows its footer announces: a footer that
 		// claims more only delays the stop, one that claims fewer fails

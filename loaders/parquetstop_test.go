@@ -99,3 +99,24 @@ func TestBadRowsStopEarlyParquet(t *testing.T) {
 		}
 	})
 }
+
+// TestBadRowsStopEarlyXLSX: an XLSX sheet stops early on a share too, judged
+// against the most rows its parts' declared sizes can hold.
+func TestBadRowsStopEarlyXLSX(t *testing.T) {
+	const rows = 3 * earlyStopRows
+	table := [][]string{{"member_id", "unit_id", "joined_on", "honorary"}}
+	for i := range rows {
+		table = append(table, []string{fmt.Sprintf("m%07d", i), "chi-1", "x", "maybe"})
+	}
+	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.xlsx"), "u.csv": unitsCSV})
+	files["m.xlsx"] = mapFile(xlsx(t, table, ""))
+	_, err := load(t, files, WithMaxBadRows(DefaultLimit))
+	var tm *TooManyBadRowsError
+	if !errors.As(err, &tm) || tm.Table != snapshot.Members {
+		t.Fatalf("err = %v, want too many bad rows in members", err)
+	}
+	if !tm.Stopped || tm.Rows != earlyStopRows || tm.Excluded != tm.Rows {
+		t.Errorf("stopped %v after %d of %d rows with %d excluded, want stopped after %d rows, all excluded",
+			tm.Stopped, tm.Rows, rows, tm.Excluded, earlyStopRows)
+	}
+}

@@ -443,13 +443,21 @@ type xlsxReader struct {
 	hdr     []string
 	rec     []string
 	line    int
+	// bound is the most rows the workbook can hold (-1: unknown): its
+	// parts' declared sizes over the shortest row element, for
+	// --max-bad-rows (tableLoader.stopEarly).
+	bound int
 }
+
+// minXLSXRow is the shortest row element of a sheet, "<row></row>".
+const minXLSXRow = len("<row></row>")
 
 func newXLSXReader(file string, data []byte, sheet string, maxCell int, maxBytes int64) (*xlsxReader, error) {
 	// The sizes the archive declares, checked before anything is inflated
 	// (archive/zip refuses a part that inflates past its declared size):
 	// excelize would otherwise hold every part below its own limit in
 	// memory.
+	bound := -1
 	if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
 		var total uint64
 		for _, f := range zr.File {
@@ -458,6 +466,7 @@ func newXLSXReader(file string, data []byte, sheet string, maxCell int, maxBytes
 				return nil, &ParseError{File: file, Err: fmt.Errorf("part %s: %w", f.Name, errTooBig)}
 			}
 		}
+		bound = int(total / uint64(minXLSXRow))
 	}
 	xmlLimit := int64(16 << 20)
 	if maxBytes < xmlLimit {
@@ -467,7 +476,7 @@ func newXLSXReader(file string, data []byte, sheet string, maxCell int, maxBytes
 	if err != nil {
 		return nil, &ParseError{File: file, Err: fmt.Errorf("open workbook: %w", err)}
 	}
-	x := &xlsxReader{file: file, f: f, maxCell: maxCell}
+	x := &xlsxReader{file: file, f: f, maxCell: maxCell, bound: bound}
 	if sheet == "" {
 		list := f.GetSheetList()
 		if len(list) == 0 {
