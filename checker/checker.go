@@ -135,7 +135,8 @@ func WithScopes(scopes ...string) Option {
 // done and the total. Calls never overlap.
 func WithProgress(f func(done, total int)) Option { return func(c *Checker) { c.progress = f } }
 
-// WithLogger sets the logger (default zerolog.Nop()).
+// WithLogger sets the logger (default zerolog.Nop()). Workers log at once:
+// its writer must be safe for concurrent use (zerolog.SyncWriter).
 func WithLogger(l zerolog.Logger) Option { return func(c *Checker) { c.log = l } }
 
 // New returns a Checker for the policies.

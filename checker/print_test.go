@@ -34,7 +34,7 @@ func runPrints(t *testing.T, pols *Policies, engine Engine, level zerolog.Level)
 	snap := smallSnap(checkedAlloc(t))
 	t.Cleanup(snap.Release)
 	var buf bytes.Buffer
-	c := New(pols, WithEngine(engine), WithWorkers(2), WithLogger(zerolog.New(&buf).Level(level)))
+	c := New(pols, WithEngine(engine), WithWorkers(2), WithLogger(zerolog.New(zerolog.SyncWriter(&buf)).Level(level)))
 	out, err := c.Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)

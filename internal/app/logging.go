@@ -64,7 +64,9 @@ func newLogger(w io.Writer, format string, level zerolog.Level, hook zerolog.Hoo
 	if format == "console" {
 		out = zerolog.ConsoleWriter{Out: w, TimeFormat: time.TimeOnly, NoColor: !isTerminal(w)}
 	}
-	l := zerolog.New(out).Level(level).With().Timestamp().Logger()
+	// The checker's workers log at once (policy prints, warnings): one
+	// write at a time, whatever w is (a bytes.Buffer in tests).
+	l := zerolog.New(zerolog.SyncWriter(out)).Level(level).With().Timestamp().Logger()
 	if format != "console" {
 		l = l.Hook(severityHook{})
 	}
