@@ -49,8 +49,8 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	code := exitCode(err)
 	if _, ok := err.(usageError); ok {
-		if cmd, _, ferr := root.Find(args); ferr == nil && (cmd.Name() == "run" || cmd.Name() == "merge") {
-			a.usageFailed(err)
+		if cmd, _, ferr := root.Find(args); ferr == nil && cmd.Flags().Lookup("termination-log") != nil {
+			a.usageFailed(cmd, err)
 			return code
 		}
 	}
