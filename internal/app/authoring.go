@@ -18,7 +18,7 @@ import (
 )
 
 // test is `vungmanh test [DIR]`.
-func (a *app) test(cmd *cobra.Command, o testOptions) error {
+func (a *app) test(cmd *cobra.Command, o testOptions, sum *summary) error {
 	ctx := cmd.Context()
 	fsys, bundle, err := policyFS(ctx, o.dir)
 	if err != nil {
@@ -35,6 +35,7 @@ func (a *app) test(cmd *cobra.Command, o testOptions) error {
 	if err := writeTestReport(cmd.OutOrStdout(), rep, o); err != nil {
 		return err
 	}
+	sum.Detail = fmt.Sprintf("%d test(s): %d passed, %d failed, %d errored, %d skipped", rep.Total(), rep.Passed, rep.Failed, rep.Errored, rep.Skipped)
 	if !rep.OK() {
 		return reportedError{&TestsFailedError{Failed: rep.Failed, Errored: rep.Errored, Total: rep.Total()}}
 	}

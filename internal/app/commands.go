@@ -45,7 +45,7 @@ Exit code 0 when every test passes (and the coverage reaches --threshold),
 			}
 			return a.operate(cmd, operation{ops: &o.ops, sum: summary{Command: commandName(cmd)},
 				validate: func() error { return checkTestOptions(&o) },
-				body:     func(context.Context, zerolog.Logger, *summary) error { return a.test(cmd, o) }})
+				body:     func(_ context.Context, _ zerolog.Logger, sum *summary) error { return a.test(cmd, o, sum) }})
 		},
 	}
 	bindOpsFlags(cmd.Flags(), &o.ops, configUsage)
