@@ -1,6 +1,8 @@
 package app
 
 import (
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -149,4 +151,24 @@ func opsMain(t *testing.T, env map[string]string, args ...string) (int, string, 
 		t.Fatal(err)
 	}
 	return code, stdout.String(), stderr.String(), strings.TrimSuffix(string(line), "\n")
+}
+
+// logText returns stderr with each JSON log line replaced by its message
+// (and error), so that a test can look for the words of an error: JSON
+// escapes the quotes it holds. Other lines (what the policies print) stay.
+func logText(stderr string) string {
+	var b strings.Builder
+	for _, l := range strings.Split(stderr, "\n") {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) != nil {
+			b.WriteString(l + "\n")
+			continue
+		}
+		fmt.Fprintf(&b, "%v", m["message"])
+		if e, ok := m["error"]; ok {
+			fmt.Fprintf(&b, " error=%v", e)
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
 }
