@@ -49,8 +49,8 @@ func (a *app) main(ctx context.Context, args []string) int {
 	}
 	code := exitCode(err)
 	if _, ok := err.(usageError); ok {
-		if cmd, _, ferr := root.Find(args); ferr == nil && (cmd.Name() == "run" || cmd.Name() == "merge") {
-			a.usageFailed(err)
+		if cmd, _, ferr := root.Find(args); ferr == nil && cmd.Flags().Lookup("termination-log") != nil {
+			a.usageFailed(cmd, err)
 			return code
 		}
 	}
@@ -82,6 +82,13 @@ and publishes compliance reports (JSON, HTML, CSV, Parquet, XLSX).
 
 The nightly job is "vungmanh run"; policy authors use "test", "check" and
 "eval"; "sample" writes synthetic snapshots to try everything without data.
+
+Every command but version takes its flags also as VUNGMANH_<FLAG>
+variables or keys of run's --config file (flag > environment > file),
+logs on stderr (--log-format, --log-level) and ends with one summary line,
+logged and written to /dev/termination-log when it exists; what it prints
+for you stays on stdout (docs/operations.md, "Settings of the other
+commands").
 
 Exit codes: 0 published, 1 transient failure (retry), 2 configuration or
 policy error, 3 data unusable, 4 --fail-on threshold reached (published).`),

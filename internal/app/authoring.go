@@ -18,7 +18,7 @@ import (
 )
 
 // test is `vungmanh test [DIR]`.
-func (a *app) test(cmd *cobra.Command, o testOptions) error {
+func (a *app) test(cmd *cobra.Command, o testOptions, sum *summary) error {
 	ctx := cmd.Context()
 	fsys, bundle, err := policyFS(ctx, o.dir)
 	if err != nil {
@@ -35,6 +35,7 @@ func (a *app) test(cmd *cobra.Command, o testOptions) error {
 	if err := writeTestReport(cmd.OutOrStdout(), rep, o); err != nil {
 		return err
 	}
+	sum.Detail = fmt.Sprintf("%d test(s): %d passed, %d failed, %d errored, %d skipped", rep.Total(), rep.Passed, rep.Failed, rep.Errored, rep.Skipped)
 	if !rep.OK() {
 		return reportedError{&TestsFailedError{Failed: rep.Failed, Errored: rep.Errored, Total: rep.Total()}}
 	}
@@ -163,7 +164,7 @@ func checkEvalTarget(pol *checker.Policies, target, subject, scope string) error
 }
 
 // sample is `vungmanh sample`.
-func (a *app) sample(cmd *cobra.Command, o sampleOptions) error {
+func (a *app) sample(cmd *cobra.Command, o sampleOptions, ssum *summary) error {
 	opts := sample.Options{Profile: o.profile, Scale: o.scale, Seed: o.seed, Format: o.format, Defects: o.defects, Reform: o.reform}
 	if err := opts.Validate(); err != nil {
 		return configErrorf("profile", "%v", err)
@@ -176,6 +177,7 @@ func (a *app) sample(cmd *cobra.Command, o sampleOptions) error {
 		return fmt.Errorf("write sample %q to %q: %w", o.profile, o.out, err)
 	}
 	w := cmd.OutOrStdout()
+	ssum.Detail = fmt.Sprintf("wrote %s (%s, as of %s, %s, %d files) to %s", sum.Profile, sum.Name, sum.AsOf, sum.Format, len(sum.Files), o.out)
 	fmt.Fprintf(w, "wrote %s (%s, as of %s, %s) to %s:\n", sum.Profile, sum.Name, sum.AsOf, sum.Format, o.out)
 	for _, f := range sum.Files {
 		fmt.Fprintf(w, "  %s\n", f)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"slices"
 	"strings"
 	"time"
@@ -42,12 +43,12 @@ Exit code 0 when every test passes (and the coverage reaches --threshold),
 			if len(args) == 1 {
 				o.dir = args[0]
 			}
-			if err := checkTestOptions(&o); err != nil {
-				return err
-			}
-			return a.test(cmd, o)
+			return a.operate(cmd, operation{ops: &o.ops, sum: summary{Command: commandName(cmd)},
+				validate: func() error { return checkTestOptions(&o) },
+				body:     func(_ context.Context, _ zerolog.Logger, sum *summary) error { return a.test(cmd, o, sum) }})
 		},
 	}
+	bindOpsFlags(cmd.Flags(), &o.ops, configUsage)
 	cmd.Flags().BoolVar(&o.coverage, "coverage", false, "report the coverage of the policies by their tests")
 	cmd.Flags().StringVar(&o.run, "run", "", "run only the tests whose name matches this regular expression")
 	cmd.Flags().BoolVarP(&o.verbose, "verbose", "v", false, "list every test, not only failures")
@@ -58,6 +59,7 @@ Exit code 0 when every test passes (and the coverage reaches --threshold),
 }
 
 type testOptions struct {
+	ops       opsFlags
 	dir       string
 	coverage  bool
 	run       string
@@ -99,12 +101,12 @@ Exit code 0 when the policies are sound, 2 otherwise.`),
 			if len(args) == 1 {
 				o.dir = args[0]
 			}
-			if err := checkFormat(o.format); err != nil {
-				return err
-			}
-			return a.check(cmd, o)
+			return a.operate(cmd, operation{ops: &o.ops, sum: summary{Command: commandName(cmd)},
+				validate: func() error { return checkFormat(o.format) },
+				body:     func(context.Context, zerolog.Logger, *summary) error { return a.check(cmd, o) }})
 		},
 	}
+	bindOpsFlags(cmd.Flags(), &o.ops, configUsage)
 	cmd.Flags().StringVar(&o.snapshot, "snapshot", "", "also evaluate every target once on this snapshot")
 	cmd.Flags().StringVar(&o.format, "format", formatText, "text, json or junit (JUnit XML for CI)")
 	cmd.Flags().StringVar(&o.params, "params", "", "also check this params file (YAML) against the parameters the targets declare, and evaluate with it")
@@ -112,6 +114,7 @@ Exit code 0 when the policies are sound, 2 otherwise.`),
 }
 
 type checkOptions struct {
+	ops      opsFlags
 	dir      string
 	snapshot string
 	format   string // formatText, formatJSON or formatJUnit (checkreport.go)
@@ -144,19 +147,21 @@ print with print() goes to stderr as file:row: text.`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
-			if o.snapshot == "" {
-				return configErrorf("snapshot", "--snapshot is required")
+			validate := func() error {
+				if o.snapshot == "" {
+					return configErrorf("snapshot", "--snapshot is required")
+				}
+				if o.subject == "" {
+					return configErrorf("subject", "--subject is required (a unit id or a model id)")
+				}
+				return checkEvalDebug(o)
 			}
-			if o.subject == "" {
-				return configErrorf("subject", "--subject is required (a unit id or a model id)")
-			}
-			if err := checkEvalDebug(o); err != nil {
-				return err
-			}
-			return a.eval(cmd, o)
+			return a.operate(cmd, operation{ops: &o.ops, sum: summary{Command: commandName(cmd)}, validate: validate,
+				body: func(context.Context, zerolog.Logger, *summary) error { return a.eval(cmd, o) }})
 		},
 	}
 	f := cmd.Flags()
+	bindOpsFlags(f, &o.ops, configUsage)
 	f.StringVar(&o.snapshot, "snapshot", "", "snapshot folder, file:// or gs:// URL, or sample://PROFILE (required)")
 	f.StringVar(&o.policies, "policies", "", "policy folder, bundle or gs:// URL (default: the built-in policies; a folder with a layer.yaml is laid on them)")
 	f.StringVar(&o.subject, "subject", "", "unit id or model id to evaluate (required)")
@@ -170,6 +175,7 @@ print with print() goes to stderr as file:row: text.`),
 }
 
 type evalOptions struct {
+	ops                                                     opsFlags
 	snapshot, policies, subject, target, params, maxBadRows string
 	explain                                                 string // explainFails, explainNotes, explainFull or "" (debug.go)
 	output                                                  string // outputText or outputJSON
@@ -201,24 +207,12 @@ sample://national?scale=0.01) as a snapshot, generated in memory.`),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			a.started()
-			if o.out == "" {
-				return configErrorf("out", "--out is required (the folder to write the snapshot to)")
-			}
-			switch o.format {
-			case sample.FormatCSV, sample.FormatParquet, sample.FormatXLSX:
-			default:
-				return configErrorf("format", "--format %q: want csv, parquet or xlsx", o.format)
-			}
-			if o.defects < 0 || o.defects > 0.5 {
-				return configErrorf("defects", "--defects %g: want a share between 0 and 0.5", o.defects)
-			}
-			if o.scale <= 0 {
-				return configErrorf("scale", "--scale %g: want a positive number", o.scale)
-			}
-			return a.sample(cmd, o)
+			return a.operate(cmd, operation{ops: &o.ops, sum: summary{Command: commandName(cmd)}, validate: o.validate,
+				body: func(_ context.Context, _ zerolog.Logger, sum *summary) error { return a.sample(cmd, o, sum) }})
 		},
 	}
 	f := cmd.Flags()
+	bindOpsFlags(f, &o.ops, configUsage)
 	f.StringVar(&o.profile, "profile", "thai-binh-2024", "thai-binh-2024, hung-yen-2026, hung-yen-2025-06, hung-yen-2025-09 or national")
 	f.Float64Var(&o.scale, "scale", 1, "size factor applied to the profile")
 	f.Int64Var(&o.seed, "seed", sample.DefaultSeed, "random seed")
@@ -230,10 +224,30 @@ sample://national?scale=0.01) as a snapshot, generated in memory.`),
 }
 
 type sampleOptions struct {
+	ops                  opsFlags
 	profile, format, out string
 	scale, defects       float64
 	seed                 int64
 	reform               bool
+}
+
+// validate checks the sample settings once every source is applied.
+func (o *sampleOptions) validate() error {
+	if o.out == "" {
+		return configErrorf("out", "--out is required (the folder to write the snapshot to)")
+	}
+	switch o.format {
+	case sample.FormatCSV, sample.FormatParquet, sample.FormatXLSX:
+	default:
+		return configErrorf("format", "--format %q: want csv, parquet or xlsx", o.format)
+	}
+	if o.defects < 0 || o.defects > 0.5 {
+		return configErrorf("defects", "--defects %g: want a share between 0 and 0.5", o.defects)
+	}
+	if o.scale <= 0 {
+		return configErrorf("scale", "--scale %g: want a positive number", o.scale)
+	}
+	return nil
 }
 
 func (a *app) mergeCommand() *cobra.Command {
@@ -264,7 +278,7 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.config, "config", "", "YAML file with settings, the one of run (keys are the flag names; the keys of run that merge does not take are left to it); flags and environment win over it")
+	bindOpsFlags(f, &o.ops, configUsage)
 	f.StringVar(&o.out, "out", "./reports", "where the shards wrote their output and the run folder goes")
 	f.StringVar(&o.snapshot, "snapshot", "", "the snapshot the shards evaluated (required)")
 	f.StringVar(&o.policies, "policies", "", "the policies the shards used (default: the built-in policies)")
@@ -276,24 +290,19 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(Formats, ",")+" (default: the shards' --formats)")
 	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
 	f.DurationVar(&o.timeout, "timeout", 0, "deadline of the whole merge (0: none)")
-	f.StringVar(&o.logFormat, "log-format", "", "log format: json or console (default: console on a terminal, json otherwise)")
-	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn, error")
-	f.StringVar(&o.terminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
-	_ = f.MarkHidden("termination-log")
 	return cmd
 }
 
 type mergeOptions struct {
-	config, out, snapshot, policies, runID, lang, failOn string
-	shardCount, workers                                  int
-	formats                                              []string
-	regoEngine                                           string
-	timeout                                              time.Duration
-	logFormat, logLevel, terminationLog                  string
+	ops                                          opsFlags
+	out, snapshot, policies, runID, lang, failOn string
+	shardCount, workers                          int
+	formats                                      []string
+	regoEngine                                   string
+	timeout                                      time.Duration
 
 	// Set after validation.
 	engine checker.Engine
-	level  zerolog.Level
 }
 
 // validate checks the merge settings once every source is applied.
@@ -324,19 +333,8 @@ func (o *mergeOptions) validate() error {
 		}
 	}
 	var err error
-	if o.engine, err = parseRegoEngine(o.regoEngine); err != nil {
-		return err
-	}
-	switch o.logFormat {
-	case "", "json", "console":
-	default:
-		return configErrorf("log-format", "--log-format %q: want json or console", o.logFormat)
-	}
-	o.level, err = zerolog.ParseLevel(strings.ToLower(o.logLevel))
-	if err != nil || o.logLevel == "" {
-		return configErrorf("log-level", "--log-level %q: want debug, info, warn or error", o.logLevel)
-	}
-	return nil
+	o.engine, err = parseRegoEngine(o.regoEngine)
+	return err
 }
 
 func (a *app) policiesCommand() *cobra.Command {
@@ -350,6 +348,7 @@ replace some of them by id, pass a folder holding a layer.yaml to
 --policies, check and test (policies/README.md, "Layers").`),
 		Args: cobra.NoArgs,
 	}
+	var exportOps opsFlags
 	export := &cobra.Command{
 		Use:   "export DIR",
 		Short: "Write the built-in target pack (targets, library, tests) to a folder",
@@ -365,9 +364,11 @@ targets is laid on the built-in pack by --policies (see policies/README.md).`),
 		Args:    cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			a.started()
-			return a.exportPolicies(cmd, args[0])
+			return a.operate(cmd, operation{ops: &exportOps, sum: summary{Command: commandName(cmd)},
+				body: func(context.Context, zerolog.Logger, *summary) error { return a.exportPolicies(cmd, args[0]) }})
 		},
 	}
+	bindOpsFlags(export.Flags(), &exportOps, configUsage)
 	cmd.AddCommand(export)
 	return cmd
 }

@@ -98,7 +98,7 @@ func TestAuthoringCommands(t *testing.T) {
 			if !strings.Contains(stdout, tt.wantStdout) {
 				t.Errorf("stdout does not contain %q:\n%s", tt.wantStdout, stdout)
 			}
-			if !strings.Contains(stderr, tt.wantStderr) {
+			if !strings.Contains(logText(stderr), tt.wantStderr) {
 				t.Errorf("stderr does not contain %q:\n%s", tt.wantStderr, stderr)
 			}
 			if tt.want == ExitConfig && tt.args[0] == "eval" && stdout != "" {

@@ -190,7 +190,7 @@ func TestEvalDebugging(t *testing.T) {
 			}
 		}},
 		{"explain bad mode", []string{"--explain=some"}, ExitConfig, func(t *testing.T, stdout, stderr string) {
-			if stdout != "" || !strings.Contains(stderr, `--explain "some": want fails, notes, full`) {
+			if stdout != "" || !strings.Contains(logText(stderr), `--explain "some": want fails, notes, full`) {
 				t.Errorf("stdout %q, stderr %q", stdout, stderr)
 			}
 		}},
@@ -424,7 +424,7 @@ todo_test_later if false
 			}
 		}},
 		{"bad format", []string{"test", "--format", "xml"}, ExitConfig, func(t *testing.T, _, stderr string) {
-			if !strings.Contains(stderr, `--format "xml": want text, json or junit`) {
+			if !strings.Contains(logText(stderr), `--format "xml": want text, json or junit`) {
 				t.Errorf("stderr: %s", stderr)
 			}
 		}},

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -255,46 +254,26 @@ func readShards(ctx context.Context, b storage.Bucket, m *mergeInput) ([]shardOu
 // --config file; JSON logs with severity; one summary line at the end, also
 // in the termination log.
 func (a *app) merge(cmd *cobra.Command, o *mergeOptions) error {
-	ctx := cmd.Context()
-	started := time.Now()
-	err := applySourcesOf(cmd.Flags(), a.getenv, os.ReadFile, runFlags())
-	if err == nil {
-		err = o.validate()
-	}
-	ts := &runSettings{TerminationLog: o.terminationLog}
-	if err != nil {
-		a.finish(settingsLogger(a.stderr, &runSettings{LogFormat: o.logFormat}), ts,
-			summary{Code: exitCode(err), RunID: o.runID, Err: err, Duration: time.Since(started)})
-		return reportedError{err}
-	}
-	log := newLogger(a.stderr, o.logFormat, o.level, &runIDHook{id: o.runID})
-	if a.environ != nil {
-		warnUnknownEnv(log, a.environ(), cmd.Flags(), runFlags())
-	}
-	if o.timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.timeout)
-		defer cancel()
-	}
-	log.Info().Str("snapshot", o.snapshot).Str("out", o.out).Str("version", Version).
-		Int("shard_count", o.shardCount).Msg("merge started")
-	res, err := mergeCommandRun(ctx, cmd, o, log)
-	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
-		err = fmt.Errorf("merge stopped (%w): %v", ctx.Err(), err)
-	}
-	sum := summary{Duration: time.Since(started), RunID: o.runID, Err: err}
-	if err == nil {
-		fmt.Fprintln(cmd.OutOrStdout(), res.Dir)
-		sum.Counts, sum.Report = res.Counts, res.Dir
-		err = failOn(o.failOn, res.Counts)
-		sum.Err = err
-	}
-	sum.Code = exitCode(err)
-	a.finish(log, ts, sum)
-	if err != nil {
-		return reportedError{err}
-	}
-	return nil
+	return a.operate(cmd, operation{ops: &o.ops, runID: &o.runID,
+		validate: o.validate, body: func(ctx context.Context, log zerolog.Logger, sum *summary) error {
+			if o.timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, o.timeout)
+				defer cancel()
+			}
+			log.Info().Str("snapshot", o.snapshot).Str("out", o.out).Str("version", Version).
+				Int("shard_count", o.shardCount).Msg("merge started")
+			res, err := mergeCommandRun(ctx, cmd, o, log)
+			if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+				err = fmt.Errorf("merge stopped (%w): %v", ctx.Err(), err)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(cmd.OutOrStdout(), res.Dir)
+			sum.Counts, sum.Report = res.Counts, res.Dir
+			return failOn(o.failOn, res.Counts)
+		}})
 }
 
 // mergeCommandRun loads what merge needs and merges.

@@ -204,11 +204,16 @@ func (a *app) finish(log zerolog.Logger, s *runSettings, sum summary) {
 		level = zerolog.ErrorLevel
 	}
 	ev := log.Log().Str(zerolog.LevelFieldName, level.String()).Str("severity", cloudSeverity(level))
-	counts := zerolog.Dict()
-	for _, st := range statusOrder {
-		counts = counts.Int(st, sum.Counts[st])
+	if sum.Command != "" {
+		ev = ev.Str("command", sum.Command)
+	} else {
+		counts := zerolog.Dict()
+		for _, st := range statusOrder {
+			counts = counts.Int(st, sum.Counts[st])
+		}
+		ev = ev.Dict("counts", counts).Str("report", sum.Report)
 	}
-	ev.Dict("counts", counts).Int("exit_code", sum.Code).Float64("duration_seconds", sum.Duration.Seconds()).Str("report", sum.Report)
+	ev = ev.Int("exit_code", sum.Code).Float64("duration_seconds", sum.Duration.Seconds())
 	if sum.Err != nil {
 		ev = ev.AnErr("error", sum.Err)
 	}
@@ -232,13 +237,18 @@ func settingsLogger(w io.Writer, s *runSettings) zerolog.Logger {
 	return newLogger(w, format, zerolog.InfoLevel, nil)
 }
 
-// usageFailed ends a `run` or `merge` whose command line did not parse (an unknown
-// flag, a value of the wrong type, an argument): the summary goes to the
-// log and to the termination log (--termination-log did not parse either:
-// VUNGMANH_TERMINATION_LOG or the default) like any other exit code 2.
-func (a *app) usageFailed(err error) {
+// usageFailed ends a command (every one but version) whose command line did
+// not parse (an unknown flag, a value of the wrong type, an argument): the
+// summary goes to the log and to the termination log (--termination-log did
+// not parse either: VUNGMANH_TERMINATION_LOG or the default) like any other
+// exit code 2.
+func (a *app) usageFailed(cmd *cobra.Command, err error) {
 	s := &runSettings{LogFormat: a.getenv(envName("log-format")), TerminationLog: a.getenv(envName("termination-log"))}
-	a.finish(settingsLogger(a.stderr, s), s, summary{Code: exitCode(err), Err: err})
+	sum := summary{Code: exitCode(err), Err: err}
+	if n := cmd.Name(); n != "run" && n != "merge" {
+		sum.Command = commandName(cmd)
+	}
+	a.finish(settingsLogger(a.stderr, s), s, sum)
 }
 
 // maxLoggedFindings bounds the findings logged one by one when a run stops

@@ -186,6 +186,9 @@ func applySourcesOf(fs *pflag.FlagSet, getenv func(string) string, readFile func
 			continue // a setting of run that this command does not take
 		}
 		if f == nil || key == "config" {
+			if others != nil {
+				return configErrorf(key, "config file %q: unknown key %q (keys are the flag names of `vungmanh run` and of this command)", path, key)
+			}
 			return configErrorf(key, "config file %q: unknown key %q (keys are the flag names of `vungmanh run`, e.g. snapshot, max-bad-rows)", path, key)
 		}
 		if f.Changed {

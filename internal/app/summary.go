@@ -18,6 +18,11 @@ type summary struct {
 	Duration time.Duration
 	Report   string // path or URL of the run folder; "" when nothing was published
 	Err      error
+	// Command names a command other than run and merge ("test", "policies
+	// export"): its line tells the command and Detail instead of a run
+	// and its counts.
+	Command string
+	Detail  string
 }
 
 // statusOrder is the order of the counts in the summary line.
@@ -28,6 +33,17 @@ var statusOrder = []string{"pass", "fail", "waived", "skipped", "error", "not_ev
 //	exit 0: run 20240930T020000Z-1a2b3c4d finished in 12.3s: pass=104 fail=138 ... report=gs://b/p/...
 func (s summary) String() string {
 	var b strings.Builder
+	if s.Command != "" {
+		if s.Err != nil {
+			fmt.Fprintf(&b, "exit %d: %s failed after %s: %s", s.Code, s.Command, s.Duration.Round(time.Millisecond), oneLine(s.Err.Error()))
+			return b.String()
+		}
+		fmt.Fprintf(&b, "exit %d: %s finished in %s", s.Code, s.Command, s.Duration.Round(time.Millisecond))
+		if s.Detail != "" {
+			fmt.Fprintf(&b, ": %s", oneLine(s.Detail))
+		}
+		return b.String()
+	}
 	fmt.Fprintf(&b, "exit %d: run %s ", s.Code, orDash(s.RunID))
 	if s.Err != nil && s.Code != ExitFailOn {
 		fmt.Fprintf(&b, "failed after %s: %s; nothing published", s.Duration.Round(time.Millisecond), oneLine(s.Err.Error()))
