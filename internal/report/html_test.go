@@ -24,8 +24,8 @@ func noDistrictsInputs() Inputs {
 	in.Snapshot = SnapshotInfo{Name: "hung-yen", Title: "Tỉnh Hưng Yên", AsOf: "2026-09-30", SHA256: "hy"}
 	in.DataQuality, in.Waivers = nil, checker.WaiverReport{}
 	in.Targets = []TargetSummary{{ID: "TB-01", Package: "targets.one_plus_one", Title: "100% cơ sở hội có mô hình \"1+1\"",
-		Scope: "commune", Severity: "high", Total: 3, Pass: 1, Fail: 2,
-		ByUnit: []UnitCount{{UnitID: "hy", Level: "province", Name: "Tỉnh Hưng Yên", Total: 3, Pass: 1, Fail: 2}}}}
+		Scope: "commune", Severity: "high", Counts: checker.Counts{Total: 3, Pass: 1, Fail: 2},
+		ByUnit: []UnitCount{{UnitID: "hy", Level: "province", Name: "Tỉnh Hưng Yên", Counts: checker.Counts{Total: 3, Pass: 1, Fail: 2}}}}}
 	fail := []checker.Violation{{Msg: "chưa có mô hình \"1+1\" đang hoạt động"}}
 	in.Results = []checker.Result{
 		{Target: "TB-01", Subject: "hy-xa-a", SubjectLevel: "commune", SubjectName: "Xã An Thi", Path: []string{"hy"}, Status: checker.StatusPass},
@@ -112,7 +112,7 @@ func TestMatrixVietnameseOrder(t *testing.T) {
 	in.Units = []Unit{{ID: "tb", Level: "province", Name: "Thái Bình", Kind: "tỉnh"}}
 	for i, n := range names {
 		id := fmt.Sprintf("d%d", i)
-		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Total: 1, Pass: 1})
+		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Counts: checker.Counts{Total: 1, Pass: 1}})
 		in.Units = append(in.Units, Unit{ID: id, Parent: "tb", Level: "district", Name: n},
 			Unit{ID: id + "-x", Parent: id, Level: "commune", Name: "Xã " + n})
 		in.Results = append(in.Results, checker.Result{Target: "TB-02", Subject: id + "-x", SubjectLevel: "commune",
@@ -444,7 +444,7 @@ func TestHTMLModelsDistricts(t *testing.T) {
 	var rows []string
 	for i, n := range names {
 		id := fmt.Sprintf("d%d", i+1)
-		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Total: 1, Pass: 1})
+		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Counts: checker.Counts{Total: 1, Pass: 1}})
 		rows = append(rows, fmt.Sprintf(`{"unit_id":%q,"level":"district","count":%d,"communes_with":1,"branches_with":1}`, id, i+1))
 	}
 	in.Inventory = json.RawMessage(`{"models":[{"type":"one_plus_one","status":"active","count":21,"units_with":{"commune":6,"branch":6},"by_unit":[` +
