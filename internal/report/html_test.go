@@ -202,11 +202,11 @@ func notEvaluatedInputs() Inputs {
 	in := fixture()
 	in.Results = append(in.Results,
 		checker.Result{Target: "TB-02", Subject: "xa-tx", SubjectLevel: "commune", SubjectName: "Xã Thái Xuyên",
-			Path: []string{"tb", "dist-tt"}, Status: checker.StatusNotEvaluated, Error: strp("DQ007 on row 5124")},
+			Path: []string{"tb", "dist-tt"}, Status: checker.StatusNotEvaluated, Error: strp("DQ007 on row 5124"), Reason: reasonp(snapshot.RowReason("DQ007", 5124))},
 		checker.Result{Target: "TB-04", Subject: "mh-9", SubjectLevel: "model", SubjectName: "Nhóm 9",
-			Path: []string{"tb", "dist-tt", "xa-tx", "xa-tx-ch01"}, Status: checker.StatusNotEvaluated, Error: strp("unit xa-tx-ch01 excluded")},
+			Path: []string{"tb", "dist-tt", "xa-tx", "xa-tx-ch01"}, Status: checker.StatusNotEvaluated, Error: strp("unit xa-tx-ch01 excluded"), Reason: reasonp(snapshot.UnitReason("xa-tx-ch01"))},
 		checker.Result{Target: "TB-04", Subject: "mh-8", SubjectLevel: "model", SubjectName: "Nhóm 8",
-			Path: []string{"tb", "dist-tt", "xa-tx"}, Status: checker.StatusNotEvaluated, Error: strp("ancestor xa-tx excluded")},
+			Path: []string{"tb", "dist-tt", "xa-tx"}, Status: checker.StatusNotEvaluated, Error: strp("ancestor xa-tx excluded"), Reason: reasonp(snapshot.AncestorReason("xa-tx"))},
 	)
 	in.DataQuality = append(in.DataQuality, snapshot.Finding{Code: snapshot.DQType, Severity: snapshot.SeverityError,
 		Table: snapshot.Units, File: "units.csv", Row: 5124, Column: "active", Value: "maybe", Message: "not a boolean"})
@@ -511,3 +511,5 @@ func TestHTMLModelsAbsent(t *testing.T) {
 		})
 	}
 }
+
+func reasonp(r snapshot.Reason) *snapshot.Reason { return &r }
