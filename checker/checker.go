@@ -673,7 +673,15 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 		}
 		return false
 	}
-	msg := func(reason string) *string { return &reason }
+	// The reason travels as a value (Reason) and as its text (Error).
+	notEval := func(r Result, reason snapshot.Reason) Result {
+		text := reason.String()
+		r.Status, r.Violations, r.Warnings, r.Error = StatusNotEvaluated, []Violation{}, []Violation{}, &text
+		if reason != (snapshot.Reason{}) {
+			r.Reason = &reason
+		}
+		return r
+	}
 	for _, e := range x.excludedUnits {
 		ts := p.targets[string(e.Level)]
 		if len(ts) == 0 {
@@ -684,8 +692,8 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 			continue
 		}
 		for _, t := range ts {
-			out = append(out, Result{Target: t.ID, Subject: e.ID, SubjectLevel: string(e.Level), SubjectName: e.Name,
-				Path: path, Status: StatusNotEvaluated, Violations: []Violation{}, Warnings: []Violation{}, Error: msg(e.Reason)})
+			out = append(out, notEval(Result{Target: t.ID, Subject: e.ID, SubjectLevel: string(e.Level), SubjectName: e.Name,
+				Path: path}, e.Reason))
 		}
 	}
 	for _, e := range x.excludedModels {
@@ -694,8 +702,7 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 			if !inShard(path, "", "") {
 				continue
 			}
-			out = append(out, Result{Target: t.ID, Subject: e.ID, SubjectLevel: "model",
-				Path: path, Status: StatusNotEvaluated, Violations: []Violation{}, Warnings: []Violation{}, Error: msg(e.Reason)})
+			out = append(out, notEval(Result{Target: t.ID, Subject: e.ID, SubjectLevel: "model", Path: path}, e.Reason))
 		}
 	}
 	return out

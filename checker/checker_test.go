@@ -99,7 +99,7 @@ func TestEvaluate(t *testing.T) {
 		{"TB-06", "to-3a1", StatusWaived, "tinh/h-b/xa-3/ch-3a", []string{"chưa có tổ trưởng map[]"}, no, "", "tinh"},
 		{"TB-07", "m-4", StatusSkipped, "tinh/h-a/xa-1", no, no, "not launched yet", ""},                                // launched 2024-10-02, after as_of
 		{"TB-07", "m-5", StatusFail, "tinh/h-b/xa-3", []string{"có 3 chi hội, cần 2 ch-3a,ch-3b,***map[]"}, no, "", ""}, // ghost: a unit id the units table lacks, redacted
-		{"TB-07", "m-9", StatusNotEvaluated, "tinh/h-b/xa-9/ch-9a", no, no, "error: unit excluded", ""},
+		{"TB-07", "m-9", StatusNotEvaluated, "tinh/h-b/xa-9/ch-9a", no, no, "error: unit ch-9a excluded", ""},
 	}
 	_ = m
 	if diff := cmp.Diff(want, briefs(out.Results)); diff != "" {

@@ -228,10 +228,10 @@ func smallSnap(alloc memory.Allocator) *snapshot.Snapshot {
 		activity("ch-1a", "2024-07", "support", nil).
 		activity("xa-3", "2024-09", nil, 5)
 	s.snap.ExcludedUnits = []snapshot.ExcludedUnit{
-		{ID: "xa-9", ParentID: "h-b", Level: snapshot.LevelCommune, Name: "Xã Chín", Reason: "DQ003 on row 12"},
-		{ID: "ch-9a", ParentID: "xa-9", Level: snapshot.LevelBranch, Name: "Thôn 9A", Reason: "ancestor xa-9 excluded"},
+		{ID: "xa-9", ParentID: "h-b", Level: snapshot.LevelCommune, Name: "Xã Chín", Reason: snapshot.RowReason("DQ003", 12)},
+		{ID: "ch-9a", ParentID: "xa-9", Level: snapshot.LevelBranch, Name: "Thôn 9A", Reason: snapshot.AncestorReason("xa-9")},
 	}
-	s.snap.ExcludedModels = []snapshot.ExcludedModel{{ID: "m-9", UnitID: "ch-9a", Type: "accompany", Reason: "unit excluded"}}
+	s.snap.ExcludedModels = []snapshot.ExcludedModel{{ID: "m-9", UnitID: "ch-9a", Type: "accompany", Reason: snapshot.UnitReason("ch-9a")}}
 	return s.build()
 }
 

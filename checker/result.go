@@ -1,5 +1,7 @@
 package checker
 
+import "github.com/vungmanh/vungmanh/internal/snapshot"
+
 // Status is the verdict of one target for one subject.
 type Status string
 
@@ -63,6 +65,9 @@ type Result struct {
 	SkipReason   string      `json:"skip_reason,omitempty"`
 	Waiver       *Waiver     `json:"waiver"`
 	Error        *string     `json:"error"`
+	// Reason: why a not_evaluated result was left out, as a value (Error
+	// holds its text); nil for any other status.
+	Reason *snapshot.Reason `json:"reason,omitempty"`
 }
 
 // WaiverReport says how the waivers file was used.

@@ -8,8 +8,12 @@ import (
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
-// Counts are result counts by status. Total counts every result, including
-// not_evaluated ones: Total = Pass + Fail + Waived + Skipped + Error + NotEvaluated.
+// Counts are result counts by status: the one tally of results, used by
+// the roll-ups, the report, the site and the command's summary line. Total
+// counts every result, including not_evaluated ones: Total = Pass + Fail +
+// Waived + Skipped + Error + NotEvaluated. The rows of report.json and
+// summary.json leave not_evaluated out (it is Total minus the others), so
+// it is not part of Counts' JSON.
 type Counts struct {
 	Total        int `json:"total"`
 	Pass         int `json:"pass"`
@@ -17,10 +21,11 @@ type Counts struct {
 	Waived       int `json:"waived"`
 	Skipped      int `json:"skipped"`
 	Error        int `json:"error"`
-	NotEvaluated int `json:"not_evaluated"`
+	NotEvaluated int `json:"-"`
 }
 
-func (c *Counts) add(s Status) {
+// Add counts one result of status s.
+func (c *Counts) Add(s Status) {
 	c.Total++
 	switch s {
 	case StatusPass:
@@ -38,25 +43,42 @@ func (c *Counts) add(s Status) {
 	}
 }
 
+// CountResults counts results by status.
+func CountResults(results []Result) Counts {
+	var c Counts
+	for i := range results {
+		c.Add(results[i].Status)
+	}
+	return c
+}
+
+// ByStatus returns the statuses that have results, with their counts
+// (the "counts" of the run's log and summary line).
+func (c Counts) ByStatus() map[string]int {
+	m := map[string]int{}
+	for s, n := range map[Status]int{StatusPass: c.Pass, StatusFail: c.Fail, StatusWaived: c.Waived,
+		StatusSkipped: c.Skipped, StatusError: c.Error, StatusNotEvaluated: c.NotEvaluated} {
+		if n > 0 {
+			m[string(s)] = n
+		}
+	}
+	return m
+}
+
 // TargetRollup is one target's totals and its by_unit rows (docs/reports.md).
 type TargetRollup struct {
 	Target
-	Total, Pass, Fail, Waived, Skipped, Error, NotEvaluated int
-	ByUnit                                                  []UnitCount
+	Counts
+	ByUnit []UnitCount
 }
 
-// UnitCount counts the results of the subjects below one unit.
+// UnitCount counts the results of the subjects below one unit: a by_unit
+// row of the roll-ups and of report.json.
 type UnitCount struct {
-	UnitID       string `json:"unit_id"`
-	Level        string `json:"level"`
-	Name         string `json:"name"`
-	Total        int    `json:"total"`
-	Pass         int    `json:"pass"`
-	Fail         int    `json:"fail"`
-	Waived       int    `json:"waived"`
-	Skipped      int    `json:"skipped"`
-	Error        int    `json:"error"`
-	NotEvaluated int    `json:"not_evaluated"`
+	UnitID string `json:"unit_id"`
+	Level  string `json:"level"`
+	Name   string `json:"name"`
+	Counts
 }
 
 type unitInfo struct {
@@ -101,23 +123,20 @@ func Rollup(snap *snapshot.Snapshot, targets []Target, results []Result) []Targe
 		per := map[string]*Counts{}
 		for _, i := range byTarget[t.ID] {
 			r := results[i]
-			tot.add(r.Status)
+			tot.Add(r.Status)
 			for _, u := range r.Path {
 				c := per[u]
 				if c == nil {
 					c = &Counts{}
 					per[u] = c
 				}
-				c.add(r.Status)
+				c.Add(r.Status)
 			}
 		}
-		tr := TargetRollup{Target: t, Total: tot.Total, Pass: tot.Pass, Fail: tot.Fail, Waived: tot.Waived,
-			Skipped: tot.Skipped, Error: tot.Error, NotEvaluated: tot.NotEvaluated, ByUnit: []UnitCount{}}
+		tr := TargetRollup{Target: t, Counts: tot, ByUnit: []UnitCount{}}
 		for id, c := range per {
 			in := info[id]
-			tr.ByUnit = append(tr.ByUnit, UnitCount{UnitID: id, Level: string(in.level), Name: in.name,
-				Total: c.Total, Pass: c.Pass, Fail: c.Fail, Waived: c.Waived, Skipped: c.Skipped, Error: c.Error,
-				NotEvaluated: c.NotEvaluated})
+			tr.ByUnit = append(tr.ByUnit, UnitCount{UnitID: id, Level: string(in.level), Name: in.name, Counts: *c})
 		}
 		sort.Slice(tr.ByUnit, func(i, j int) bool {
 			a, b := tr.ByUnit[i], tr.ByUnit[j]

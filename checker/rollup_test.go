@@ -27,21 +27,21 @@ func TestRollup(t *testing.T) {
 		target string
 		want   TargetRollup
 	}{
-		{"TB-01", TargetRollup{Total: 4, Pass: 1, Fail: 1, Skipped: 1, NotEvaluated: 1, ByUnit: []UnitCount{
-			{UnitID: "tinh", Level: "province", Name: "Tỉnh Thử", Total: 4, Pass: 1, Fail: 1, Skipped: 1, NotEvaluated: 1},
-			{UnitID: "h-a", Level: "district", Name: "Huyện A", Total: 2, Pass: 1, Skipped: 1},
-			{UnitID: "h-b", Level: "district", Name: "Huyện B", Total: 2, Fail: 1, NotEvaluated: 1},
+		{"TB-01", TargetRollup{Counts: Counts{Total: 4, Pass: 1, Fail: 1, Skipped: 1, NotEvaluated: 1}, ByUnit: []UnitCount{
+			{UnitID: "tinh", Level: "province", Name: "Tỉnh Thử", Counts: Counts{Total: 4, Pass: 1, Fail: 1, Skipped: 1, NotEvaluated: 1}},
+			{UnitID: "h-a", Level: "district", Name: "Huyện A", Counts: Counts{Total: 2, Pass: 1, Skipped: 1}},
+			{UnitID: "h-b", Level: "district", Name: "Huyện B", Counts: Counts{Total: 2, Fail: 1, NotEvaluated: 1}},
 		}}},
-		{"TB-03", TargetRollup{Total: 6, Pass: 2, Fail: 2, Waived: 1, NotEvaluated: 1, ByUnit: []UnitCount{
-			{UnitID: "tinh", Level: "province", Name: "Tỉnh Thử", Total: 6, Pass: 2, Fail: 2, Waived: 1, NotEvaluated: 1},
-			{UnitID: "h-a", Level: "district", Name: "Huyện A", Total: 3, Pass: 1, Fail: 2},
-			{UnitID: "h-b", Level: "district", Name: "Huyện B", Total: 3, Pass: 1, Waived: 1, NotEvaluated: 1},
-			{UnitID: "xa-1", Level: "commune", Name: "Xã Một", Total: 2, Pass: 1, Fail: 1},
-			{UnitID: "xa-2", Level: "commune", Name: "Xã Hai", Total: 1, Fail: 1},
-			{UnitID: "xa-3", Level: "commune", Name: "Phường Ba", Total: 2, Pass: 1, Waived: 1},
-			{UnitID: "xa-9", Level: "commune", Name: "Xã Chín", Total: 1, NotEvaluated: 1},
+		{"TB-03", TargetRollup{Counts: Counts{Total: 6, Pass: 2, Fail: 2, Waived: 1, NotEvaluated: 1}, ByUnit: []UnitCount{
+			{UnitID: "tinh", Level: "province", Name: "Tỉnh Thử", Counts: Counts{Total: 6, Pass: 2, Fail: 2, Waived: 1, NotEvaluated: 1}},
+			{UnitID: "h-a", Level: "district", Name: "Huyện A", Counts: Counts{Total: 3, Pass: 1, Fail: 2}},
+			{UnitID: "h-b", Level: "district", Name: "Huyện B", Counts: Counts{Total: 3, Pass: 1, Waived: 1, NotEvaluated: 1}},
+			{UnitID: "xa-1", Level: "commune", Name: "Xã Một", Counts: Counts{Total: 2, Pass: 1, Fail: 1}},
+			{UnitID: "xa-2", Level: "commune", Name: "Xã Hai", Counts: Counts{Total: 1, Fail: 1}},
+			{UnitID: "xa-3", Level: "commune", Name: "Phường Ba", Counts: Counts{Total: 2, Pass: 1, Waived: 1}},
+			{UnitID: "xa-9", Level: "commune", Name: "Xã Chín", Counts: Counts{Total: 1, NotEvaluated: 1}},
 		}}},
-		{"TB-05", TargetRollup{Total: 1, Fail: 1, ByUnit: []UnitCount{}}},
+		{"TB-05", TargetRollup{Counts: Counts{Total: 1, Fail: 1}, ByUnit: []UnitCount{}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.target, func(t *testing.T) {

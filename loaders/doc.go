@@ -36,8 +36,9 @@
 // (before aliases).
 //
 // Exclusion: a row with an error finding is left out. A unit left out also
-// takes every unit below it (ExcludedUnits lists them all, with the reason:
-// "DQ003 on row 12" or "ancestor xa-1 excluded"); rows of members, cadres,
+// takes every unit below it (ExcludedUnits lists them all, with the reason
+// as a snapshot.Reason, whose text is "DQ003 on row 12" or "ancestor xa-1
+// excluded"); rows of members, cadres,
 // ratings, activities and participants that belong to an excluded unit are
 // left out without a finding of their own; a reference to a unit, model,
 // cadre or member that does not exist is DQ003. ExcludedModels lists models

@@ -153,7 +153,7 @@ func TestDataQuality(t *testing.T) {
 			}
 			var ex []string
 			for _, u := range snap.ExcludedUnits {
-				ex = append(ex, u.ID+": "+u.Reason)
+				ex = append(ex, u.ID+": "+u.Reason.String())
 			}
 			sort.Strings(ex)
 			if d := cmp.Diff(tc.wantExcluded, ex, cmpEmpty); d != "" {
@@ -166,7 +166,7 @@ func TestDataQuality(t *testing.T) {
 			}
 			var em []string
 			for _, m := range snap.ExcludedModels {
-				em = append(em, m.ID+": "+m.Reason)
+				em = append(em, m.ID+": "+m.Reason.String())
 			}
 			sort.Strings(em)
 			if d := cmp.Diff(tc.wantExclModel, em, cmpEmpty); d != "" {

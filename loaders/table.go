@@ -150,13 +150,14 @@ func (t *rawTable) setReason(i int, code snapshot.Code) {
 	}
 }
 
-// reasonOf says why bad row i is excluded: "DQ006 on row 12".
-func (t *rawTable) reasonOf(i int) string {
+// reasonOf says why bad row i is excluded ("DQ006 on row 12"); the zero
+// Reason when no code was recorded.
+func (t *rawTable) reasonOf(i int) snapshot.Reason {
 	code, ok := t.reason[i]
 	if !ok {
-		return ""
+		return snapshot.Reason{}
 	}
-	return fmt.Sprintf("%s on row %d", code, t.rows[i])
+	return snapshot.RowReason(code, int(t.rows[i]))
 }
 
 func (t *rawTable) col(name string) arrow.Array {

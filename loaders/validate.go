@@ -120,7 +120,7 @@ type unitRow struct {
 	row              int // index in raw
 	state            uint8
 	excluded         bool
-	reason           string
+	reason           snapshot.Reason
 	from, to         arrow.Date32 // validity, NoStart / NoEnd when open
 }
 
@@ -264,8 +264,8 @@ func (v *crossCheck) checkUnits() {
 		ex := false
 		if p := first[u.parent]; p != nil && u.parent != "" {
 			if resolve(p, depth+1) {
-				ex, u.reason = true, fmt.Sprintf("ancestor %s excluded", p.id)
-				if p.reason != "" && p.reason[0] == 'a' { // keep the root cause
+				ex, u.reason = true, snapshot.AncestorReason(p.id)
+				if p.reason.Kind == snapshot.ReasonAncestor { // keep the root cause
 					u.reason = p.reason
 				}
 			}
@@ -446,7 +446,7 @@ func (v *crossCheck) checkModels() {
 			}
 		case raw.drop != nil && raw.drop[i]:
 			v.models[id] = refExcluded
-			v.snap.ExcludedModels = append(v.snap.ExcludedModels, snapshot.ExcludedModel{ID: id, UnitID: units.Value(i), Type: types.Value(i), Reason: fmt.Sprintf("unit %s excluded", units.Value(i))})
+			v.snap.ExcludedModels = append(v.snap.ExcludedModels, snapshot.ExcludedModel{ID: id, UnitID: units.Value(i), Type: types.Value(i), Reason: snapshot.UnitReason(units.Value(i))})
 		default:
 			v.models[id] = refOK
 		}

@@ -211,11 +211,7 @@ func defaultRunID(rc *runContext, snapSHA, polSHA string) string {
 }
 
 func countStatuses(results []checker.Result) map[string]int {
-	counts := map[string]int{}
-	for _, r := range results {
-		counts[string(r.Status)]++
-	}
-	return counts
+	return checker.CountResults(results).ByStatus()
 }
 
 func logSnapshot(rc *runContext, snap *snapshot.Snapshot) {

@@ -83,13 +83,15 @@
 //     quote), TAB or CR, and no part opens as a formula either way.
 //
 // report.json keeps machine values: a not-evaluated result's error is the
-// loader's text ("DQ007 on row 5124", "ancestor xa-1 excluded", "unit
-// xa-1 excluded") and data-quality tables are table names. The HTML and
-// XLSX word that reason through the catalogue in their language ("Dữ liệu
-// lỗi DQ007 (giá trị sai kiểu dữ liệu) ở dòng 5124 của tệp units.csv, cột
-// active", with the file and column of the matching data-quality finding
-// and unit names for ids), findings.csv in Vietnamese whatever --lang says
-// (its messages are the policies' Vietnamese), and the HTML's
+// text of the loader's snapshot.Reason ("DQ007 on row 5124", "ancestor
+// xa-1 excluded", "unit xa-1 excluded") and data-quality tables are table
+// names. The HTML and XLSX word that reason from its value (the findings
+// carry it beside the text; nothing is parsed back) through the catalogue
+// in their language ("Dữ liệu lỗi DQ007 (giá trị sai kiểu dữ liệu) ở
+// dòng 5124 của tệp units.csv, cột active", with the file and column of
+// the matching data-quality finding and unit names for ids), findings.csv
+// in Vietnamese whatever --lang says (its messages are the policies'
+// Vietnamese), and the HTML's
 // data-quality table names each table ("Đơn vị (units)").
 //   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
 //   - report.xlsx: XLSX, summary, findings, units (each unit's path and

@@ -20,8 +20,8 @@ import (
 func putSummary(t *testing.T, b storage.Bucket, asOf, id string, pass int) {
 	t.Helper()
 	s := RunSummary{APIVersion: APIVersion, Kind: "RunSummary", RunID: id, Snapshot: "thai-binh", AsOf: asOf,
-		Targets: []SummaryTarget{{ID: "TB-01", Total: 4, Pass: pass, Fail: 4 - pass,
-			ByUnit: []SummaryUnit{{UnitID: "dist-tt", Total: 2, Pass: min(pass, 2), Fail: 2 - min(pass, 2)}}}}}
+		Targets: []SummaryTarget{{ID: "TB-01", Counts: checker.Counts{Total: 4, Pass: pass, Fail: 4 - pass},
+			ByUnit: []SummaryUnit{{UnitID: "dist-tt", Counts: checker.Counts{Total: 2, Pass: min(pass, 2), Fail: 2 - min(pass, 2)}}}}}}
 	data, err := marshal(s)
 	if err != nil {
 		t.Fatal(err)
@@ -212,10 +212,10 @@ func TestErrorsApart(t *testing.T) {
 // a reform"): a commune formed on 1 July from two old communes shows their
 // summed counts of 30 June as the first point of its line.
 func TestTrendsAcrossAReform(t *testing.T) {
-	before := &RunSummary{AsOf: "2024-06-30", Targets: []SummaryTarget{{ID: "TB-01", Total: 3, Pass: 1, ByUnit: []SummaryUnit{
-		{UnitID: "old-a", Total: 1, Pass: 1},
-		{UnitID: "old-b", Total: 1, Fail: 1},
-		{UnitID: "xa-tt-1", Total: 1, Fail: 1}, // the code, before its reuse
+	before := &RunSummary{AsOf: "2024-06-30", Targets: []SummaryTarget{{ID: "TB-01", Counts: checker.Counts{Total: 3, Pass: 1}, ByUnit: []SummaryUnit{
+		{UnitID: "old-a", Counts: checker.Counts{Total: 1, Pass: 1}},
+		{UnitID: "old-b", Counts: checker.Counts{Total: 1, Fail: 1}},
+		{UnitID: "xa-tt-1", Counts: checker.Counts{Total: 1, Fail: 1}}, // the code, before its reuse
 	}}}}
 	links := []LineageLink{
 		{Predecessor: "old-a", Successor: "xa-tt-1", Effective: "2024-07-01", Kind: "merge"},

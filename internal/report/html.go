@@ -222,21 +222,7 @@ func unitRows(t TargetSummary, results []checker.Result) []UnitCount {
 		if n := len(communes); n == 0 || communes[n-1].UnitID != res.Subject {
 			communes = append(communes, UnitCount{UnitID: res.Subject, Level: res.SubjectLevel, Name: res.SubjectName})
 		}
-		u := &communes[len(communes)-1]
-		// As checker.Rollup counts: not_evaluated adds to the total only.
-		u.Total++
-		switch res.Status {
-		case checker.StatusPass:
-			u.Pass++
-		case checker.StatusFail:
-			u.Fail++
-		case checker.StatusWaived:
-			u.Waived++
-		case checker.StatusSkipped:
-			u.Skipped++
-		case checker.StatusError:
-			u.Error++
-		}
+		communes[len(communes)-1].Add(res.Status)
 	}
 	if communes == nil {
 		return t.ByUnit

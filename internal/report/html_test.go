@@ -24,8 +24,8 @@ func noDistrictsInputs() Inputs {
 	in.Snapshot = SnapshotInfo{Name: "hung-yen", Title: "Tỉnh Hưng Yên", AsOf: "2026-09-30", SHA256: "hy"}
 	in.DataQuality, in.Waivers = nil, checker.WaiverReport{}
 	in.Targets = []TargetSummary{{ID: "TB-01", Package: "targets.one_plus_one", Title: "100% cơ sở hội có mô hình \"1+1\"",
-		Scope: "commune", Severity: "high", Total: 3, Pass: 1, Fail: 2,
-		ByUnit: []UnitCount{{UnitID: "hy", Level: "province", Name: "Tỉnh Hưng Yên", Total: 3, Pass: 1, Fail: 2}}}}
+		Scope: "commune", Severity: "high", Counts: checker.Counts{Total: 3, Pass: 1, Fail: 2},
+		ByUnit: []UnitCount{{UnitID: "hy", Level: "province", Name: "Tỉnh Hưng Yên", Counts: checker.Counts{Total: 3, Pass: 1, Fail: 2}}}}}
 	fail := []checker.Violation{{Msg: "chưa có mô hình \"1+1\" đang hoạt động"}}
 	in.Results = []checker.Result{
 		{Target: "TB-01", Subject: "hy-xa-a", SubjectLevel: "commune", SubjectName: "Xã An Thi", Path: []string{"hy"}, Status: checker.StatusPass},
@@ -112,7 +112,7 @@ func TestMatrixVietnameseOrder(t *testing.T) {
 	in.Units = []Unit{{ID: "tb", Level: "province", Name: "Thái Bình", Kind: "tỉnh"}}
 	for i, n := range names {
 		id := fmt.Sprintf("d%d", i)
-		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Total: 1, Pass: 1})
+		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Counts: checker.Counts{Total: 1, Pass: 1}})
 		in.Units = append(in.Units, Unit{ID: id, Parent: "tb", Level: "district", Name: n},
 			Unit{ID: id + "-x", Parent: id, Level: "commune", Name: "Xã " + n})
 		in.Results = append(in.Results, checker.Result{Target: "TB-02", Subject: id + "-x", SubjectLevel: "commune",
@@ -202,11 +202,11 @@ func notEvaluatedInputs() Inputs {
 	in := fixture()
 	in.Results = append(in.Results,
 		checker.Result{Target: "TB-02", Subject: "xa-tx", SubjectLevel: "commune", SubjectName: "Xã Thái Xuyên",
-			Path: []string{"tb", "dist-tt"}, Status: checker.StatusNotEvaluated, Error: strp("DQ007 on row 5124")},
+			Path: []string{"tb", "dist-tt"}, Status: checker.StatusNotEvaluated, Error: strp("DQ007 on row 5124"), Reason: reasonp(snapshot.RowReason("DQ007", 5124))},
 		checker.Result{Target: "TB-04", Subject: "mh-9", SubjectLevel: "model", SubjectName: "Nhóm 9",
-			Path: []string{"tb", "dist-tt", "xa-tx", "xa-tx-ch01"}, Status: checker.StatusNotEvaluated, Error: strp("unit xa-tx-ch01 excluded")},
+			Path: []string{"tb", "dist-tt", "xa-tx", "xa-tx-ch01"}, Status: checker.StatusNotEvaluated, Error: strp("unit xa-tx-ch01 excluded"), Reason: reasonp(snapshot.UnitReason("xa-tx-ch01"))},
 		checker.Result{Target: "TB-04", Subject: "mh-8", SubjectLevel: "model", SubjectName: "Nhóm 8",
-			Path: []string{"tb", "dist-tt", "xa-tx"}, Status: checker.StatusNotEvaluated, Error: strp("ancestor xa-tx excluded")},
+			Path: []string{"tb", "dist-tt", "xa-tx"}, Status: checker.StatusNotEvaluated, Error: strp("ancestor xa-tx excluded"), Reason: reasonp(snapshot.AncestorReason("xa-tx"))},
 	)
 	in.DataQuality = append(in.DataQuality, snapshot.Finding{Code: snapshot.DQType, Severity: snapshot.SeverityError,
 		Table: snapshot.Units, File: "units.csv", Row: 5124, Column: "active", Value: "maybe", Message: "not a boolean"})
@@ -444,7 +444,7 @@ func TestHTMLModelsDistricts(t *testing.T) {
 	var rows []string
 	for i, n := range names {
 		id := fmt.Sprintf("d%d", i+1)
-		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Total: 1, Pass: 1})
+		in.Targets[0].ByUnit = append(in.Targets[0].ByUnit, UnitCount{UnitID: id, Level: "district", Name: n, Counts: checker.Counts{Total: 1, Pass: 1}})
 		rows = append(rows, fmt.Sprintf(`{"unit_id":%q,"level":"district","count":%d,"communes_with":1,"branches_with":1}`, id, i+1))
 	}
 	in.Inventory = json.RawMessage(`{"models":[{"type":"one_plus_one","status":"active","count":21,"units_with":{"commune":6,"branch":6},"by_unit":[` +
@@ -511,3 +511,5 @@ func TestHTMLModelsAbsent(t *testing.T) {
 		})
 	}
 }
+
+func reasonp(r snapshot.Reason) *snapshot.Reason { return &r }

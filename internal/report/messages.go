@@ -3,7 +3,6 @@ package report
 import (
 	"fmt"
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -320,9 +319,9 @@ func (l Lang) TableName(t snapshot.Table) string {
 }
 
 // reasons words the reason of a not-evaluated result for the HTML, XLSX
-// and CSV. report.json keeps the loader's machine text ("DQ007 on row
+// and CSV. report.json keeps the reason's machine text ("DQ007 on row
 // 5124", "ancestor xa-1 excluded", "unit xa-1 excluded", see
-// snapshot.ExcludedUnit); here it becomes a sentence of the catalogue,
+// snapshot.Reason); here its value becomes a sentence of the catalogue,
 // with the file and column of the data-quality finding of that code and
 // row when exactly one matches, and unit names for ids.
 type reasons struct {
@@ -343,12 +342,6 @@ type dqPlace struct {
 	file, column string // "" when several findings of the key disagree
 }
 
-var (
-	reasonRow      = regexp.MustCompile(`^(DQ\d{3}) on row (\d+)$`)
-	reasonAncestor = regexp.MustCompile(`^ancestor (\S+) excluded$`)
-	reasonUnit     = regexp.MustCompile(`^unit (\S+) excluded$`)
-)
-
 func newReasons(lang Lang, r *Report, names map[string]string) *reasons {
 	return &reasons{lang: lang, r: r, names: names}
 }
@@ -359,18 +352,13 @@ func (x *reasons) text(f Finding) string {
 	if f.Error == nil {
 		return ""
 	}
-	s := *f.Error
-	if f.Status != checker.StatusNotEvaluated {
-		return s
+	if f.Status != checker.StatusNotEvaluated || f.Reason == nil {
+		return *f.Error
 	}
-	if m := reasonRow.FindStringSubmatch(s); m != nil {
-		row, err := strconv.Atoi(m[2])
-		if err != nil {
-			return s
-		}
-		code := snapshot.Code(m[1])
-		out := fmt.Sprintf(x.lang.T("reason_row"), code, x.lang.T("dq_"+m[1]), m[2])
-		p := x.place(code, row)
+	switch r := *f.Reason; r.Kind {
+	case snapshot.ReasonRow:
+		out := fmt.Sprintf(x.lang.T("reason_row"), r.Code, x.lang.T("dq_"+string(r.Code)), strconv.Itoa(r.Row))
+		p := x.place(r.Code, r.Row)
 		if p.file != "" {
 			out += fmt.Sprintf(x.lang.T("reason_file"), p.file)
 		}
@@ -378,14 +366,12 @@ func (x *reasons) text(f Finding) string {
 			out += fmt.Sprintf(x.lang.T("reason_column"), p.column)
 		}
 		return out
+	case snapshot.ReasonAncestor:
+		return fmt.Sprintf(x.lang.T("reason_ancestor"), x.unit(r.Unit))
+	case snapshot.ReasonUnit:
+		return fmt.Sprintf(x.lang.T("reason_unit"), x.unit(r.Unit))
 	}
-	if m := reasonAncestor.FindStringSubmatch(s); m != nil {
-		return fmt.Sprintf(x.lang.T("reason_ancestor"), x.unit(m[1]))
-	}
-	if m := reasonUnit.FindStringSubmatch(s); m != nil {
-		return fmt.Sprintf(x.lang.T("reason_unit"), x.unit(m[1]))
-	}
-	return s
+	return *f.Error
 }
 
 func (x *reasons) unit(id string) string {

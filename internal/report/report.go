@@ -79,49 +79,29 @@ type TargetSummary struct {
 	// Pack names the policy pack the target came from ("builtin", a
 	// layer's name): an addition to report.json v1, absent in reports of
 	// earlier versions and when the checker named no pack.
-	Pack    string      `json:"pack,omitempty"`
-	Total   int         `json:"total"`
-	Pass    int         `json:"pass"`
-	Fail    int         `json:"fail"`
-	Waived  int         `json:"waived"`
-	Skipped int         `json:"skipped"`
-	Error   int         `json:"error"`
-	ByUnit  []UnitCount `json:"by_unit"`
+	Pack string `json:"pack,omitempty"`
+	checker.Counts
+	ByUnit []UnitCount `json:"by_unit"`
 }
 
 // Summaries turns the checker's roll-ups into the "targets" of report.json.
 // report.json's rows leave out not_evaluated (docs/reports.md lists the
-// other counts only), which is why UnitCount is not checker.UnitCount.
+// other counts only; checker.Counts does not write it).
 func Summaries(rollups []checker.TargetRollup) []TargetSummary {
 	out := make([]TargetSummary, 0, len(rollups))
 	for _, r := range rollups {
-		ts := TargetSummary{
+		out = append(out, TargetSummary{
 			ID: r.ID, Package: r.Package, Title: r.Title, TitleEn: r.TitleEn, Description: r.Description,
 			Scope: r.Scope, ModelType: r.ModelType, Severity: r.Severity, Pack: r.Pack,
-			Total: r.Total, Pass: r.Pass, Fail: r.Fail, Waived: r.Waived, Skipped: r.Skipped, Error: r.Error,
-			ByUnit: make([]UnitCount, 0, len(r.ByUnit)),
-		}
-		for _, u := range r.ByUnit {
-			ts.ByUnit = append(ts.ByUnit, UnitCount{UnitID: u.UnitID, Level: u.Level, Name: u.Name,
-				Total: u.Total, Pass: u.Pass, Fail: u.Fail, Waived: u.Waived, Skipped: u.Skipped, Error: u.Error})
-		}
-		out = append(out, ts)
+			Counts: r.Counts, ByUnit: append(make([]UnitCount, 0, len(r.ByUnit)), r.ByUnit...),
+		})
 	}
 	return out
 }
 
-// UnitCount is the roll-up of one target under one unit.
-type UnitCount struct {
-	UnitID  string `json:"unit_id"`
-	Level   string `json:"level"`
-	Name    string `json:"name"`
-	Total   int    `json:"total"`
-	Pass    int    `json:"pass"`
-	Fail    int    `json:"fail"`
-	Waived  int    `json:"waived"`
-	Skipped int    `json:"skipped"`
-	Error   int    `json:"error"`
-}
+// UnitCount is the roll-up of one target under one unit: the checker's
+// row, one type for roll-ups, report.json and the site.
+type UnitCount = checker.UnitCount
 
 // Report is report.json (docs/reports.md). Results is not part of the JSON:
 // it carries every result to results.parquet.
@@ -214,6 +194,9 @@ type Finding struct {
 	Waiver       *checker.Waiver     `json:"waiver"`
 	Error        *string             `json:"error"`
 	Key          string              `json:"key"`
+	// Reason: why a not_evaluated finding was left out, as the checker
+	// gave it (Error holds its text); not part of report.json.
+	Reason *snapshot.Reason `json:"-"`
 }
 
 // TimeFormat is the format of the run's times: RFC 3339 in UTC, seconds.
@@ -270,30 +253,19 @@ func Build(in Inputs) *Report {
 	}
 	paths := make([]string, 0, npath)
 	nfind := 0
+	var tally checker.Counts
 	for _, res := range in.Results {
 		start := len(paths)
 		paths = append(paths, res.Path...)
 		res = cleanResult(res, paths[start:len(paths):len(paths)])
 		r.Results = append(r.Results, res)
-		r.Summary.Subjects++
-		switch res.Status {
-		case checker.StatusPass:
-			r.Summary.Pass++
-		case checker.StatusFail:
-			r.Summary.Fail++
-		case checker.StatusWaived:
-			r.Summary.Waived++
-		case checker.StatusSkipped:
-			r.Summary.Skipped++
-		case checker.StatusError:
-			r.Summary.Error++
-		case checker.StatusNotEvaluated:
-			r.Summary.NotEvaluated++
-		}
+		tally.Add(res.Status)
 		if isFinding(res.Status) {
 			nfind++
 		}
 	}
+	r.Summary.Subjects, r.Summary.Pass, r.Summary.Fail, r.Summary.Waived = tally.Total, tally.Pass, tally.Fail, tally.Waived
+	r.Summary.Skipped, r.Summary.Error, r.Summary.NotEvaluated = tally.Skipped, tally.Error, tally.NotEvaluated
 	// The checker returns its results sorted already. Checking that is
 	// one pass; a stable sort makes several even over sorted input, and
 	// leaves sorted input as it is, so skipping it changes nothing.
@@ -310,7 +282,7 @@ func Build(in Inputs) *Report {
 			Target: res.Target, Subject: res.Subject, SubjectLevel: res.SubjectLevel,
 			SubjectName: res.SubjectName, Path: res.Path, Status: res.Status,
 			Violations: res.Violations, Warnings: res.Warnings, Waiver: res.Waiver,
-			Error: res.Error, Key: Key(*res),
+			Error: res.Error, Key: Key(*res), Reason: res.Reason,
 		})
 	}
 

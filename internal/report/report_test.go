@@ -213,7 +213,7 @@ func TestDelta(t *testing.T) {
 	}
 	// A target only in the previous run keeps its pass_before.
 	p := previous()
-	p.Targets = append(p.Targets, TargetSummary{ID: "TB-00", Pass: 7})
+	p.Targets = append(p.Targets, TargetSummary{ID: "TB-00", Counts: checker.Counts{Pass: 7}})
 	if got := Delta(p, cur).ByTarget[0]; got != (DeltaTarget{ID: "TB-00", PassBefore: 7}) {
 		t.Errorf("removed target = %+v", got)
 	}
@@ -340,8 +340,8 @@ func TestHTMLStatic(t *testing.T) {
 				rows = append(rows, u)
 			}
 		}
-		rows = append(rows, UnitCount{UnitID: "xa-tt-1", Level: "commune", Name: "Xã Thụy Hải", Total: 1, Pass: 1},
-			UnitCount{UnitID: "xa-vt-1", Level: "commune", Name: "Xã Tam Quang", Total: 1, Fail: 1})
+		rows = append(rows, UnitCount{UnitID: "xa-tt-1", Level: "commune", Name: "Xã Thụy Hải", Counts: checker.Counts{Total: 1, Pass: 1}},
+			UnitCount{UnitID: "xa-vt-1", Level: "commune", Name: "Xã Tam Quang", Counts: checker.Counts{Total: 1, Fail: 1}})
 		noDistricts.Targets[i].ByUnit = rows
 	}
 	for i := range noDistricts.Results {

@@ -3,6 +3,7 @@ package report
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/vungmanh/vungmanh/checker"
 	"slices"
 )
 
@@ -32,25 +33,15 @@ type RunSummary struct {
 
 // SummaryTarget is one target's counts, in total and per unit.
 type SummaryTarget struct {
-	ID      string        `json:"id"`
-	Total   int           `json:"total"`
-	Pass    int           `json:"pass"`
-	Fail    int           `json:"fail"`
-	Waived  int           `json:"waived"`
-	Skipped int           `json:"skipped"`
-	Error   int           `json:"error"`
-	ByUnit  []SummaryUnit `json:"by_unit"`
+	ID string `json:"id"`
+	checker.Counts
+	ByUnit []SummaryUnit `json:"by_unit"`
 }
 
 // SummaryUnit is one target's counts under one unit.
 type SummaryUnit struct {
-	UnitID  string `json:"unit_id"`
-	Total   int    `json:"total"`
-	Pass    int    `json:"pass"`
-	Fail    int    `json:"fail"`
-	Waived  int    `json:"waived"`
-	Skipped int    `json:"skipped"`
-	Error   int    `json:"error"`
+	UnitID string `json:"unit_id"`
+	checker.Counts
 }
 
 // summaryDepth is how many levels below the root page summary.json keeps.
@@ -64,8 +55,7 @@ func Summarise(r *Report) *RunSummary {
 		AsOf: r.Run.Snapshot.AsOf, FinishedAt: r.Run.FinishedAt, Status: r.Run.Status, Policies: r.Run.Policies.SHA256,
 		Targets: make([]SummaryTarget, 0, len(r.Targets))}
 	for _, t := range r.Targets {
-		s.Targets = append(s.Targets, SummaryTarget{ID: t.ID, Total: t.Total, Pass: t.Pass, Fail: t.Fail, Waived: t.Waived,
-			Skipped: t.Skipped, Error: t.Error, ByUnit: []SummaryUnit{}})
+		s.Targets = append(s.Targets, SummaryTarget{ID: t.ID, Counts: t.Counts, ByUnit: []SummaryUnit{}})
 	}
 	if len(r.Targets) == 0 {
 		return s
@@ -78,8 +68,7 @@ func Summarise(r *Report) *RunSummary {
 		}
 		if n.page && n.ID != "" {
 			for k, c := range n.counts {
-				s.Targets[k].ByUnit = append(s.Targets[k].ByUnit, SummaryUnit{UnitID: n.ID, Total: int(c.Total), Pass: int(c.Pass),
-					Fail: int(c.Fail), Waived: int(c.Waived), Skipped: int(c.Skipped), Error: int(c.Error)})
+				s.Targets[k].ByUnit = append(s.Targets[k].ByUnit, SummaryUnit{UnitID: n.ID, Counts: c.wide()})
 			}
 		}
 		for _, c := range n.children {

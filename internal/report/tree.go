@@ -43,8 +43,15 @@ func (c *counts) add(s checker.Status) {
 	}
 }
 
-func countsOf(u UnitCount) counts {
-	return counts{int32(u.Total), int32(u.Pass), int32(u.Fail), int32(u.Waived), int32(u.Skipped), int32(u.Error)}
+// countsOf is the compact form of c.
+func countsOf(c checker.Counts) counts {
+	return counts{int32(c.Total), int32(c.Pass), int32(c.Fail), int32(c.Waived), int32(c.Skipped), int32(c.Error)}
+}
+
+// wide is c as checker.Counts (NotEvaluated: Total minus the others).
+func (c counts) wide() checker.Counts {
+	return checker.Counts{Total: int(c.Total), Pass: int(c.Pass), Fail: int(c.Fail), Waived: int(c.Waived),
+		Skipped: int(c.Skipped), Error: int(c.Error), NotEvaluated: c.notEvaluated()}
 }
 
 // evaluated is the denominator of a rate: the subjects with a verdict
@@ -213,7 +220,7 @@ func buildTree(r *Report, lang Lang) *siteTree {
 			c.parent = t.root
 		}
 		for k, tg := range r.Targets {
-			t.root.counts[k] = counts{int32(tg.Total), int32(tg.Pass), int32(tg.Fail), int32(tg.Waived), int32(tg.Skipped), int32(tg.Error)}
+			t.root.counts[k] = countsOf(tg.Counts)
 		}
 	}
 	t.label(lang)

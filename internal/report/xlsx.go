@@ -168,14 +168,14 @@ func (x *xlsxWriter) summary(r *Report) error {
 			if lang == English && t.TitleEn != "" {
 				title = t.TitleEn
 			}
-			tc := counts{int32(t.Total), int32(t.Pass), int32(t.Fail), int32(t.Waived), int32(t.Skipped), int32(t.Error)}
+			tc := countsOf(t.Counts)
 			if err := add([]any{t.ID, title, "", "", x.n(t.Total), x.n(t.Pass), x.n(t.Fail), x.n(t.Waived), x.n(t.Skipped), x.n(t.Error),
 				x.rate(tc)}); err != nil {
 				return err
 			}
 			for _, u := range b.rows {
 				if err := add([]any{t.ID, "", lang.T("level_" + u.Level), u.Name, x.n(u.Total), x.n(u.Pass), x.n(u.Fail), x.n(u.Waived),
-					x.n(u.Skipped), x.n(u.Error), x.rate(countsOf(u))}); err != nil {
+					x.n(u.Skipped), x.n(u.Error), x.rate(countsOf(u.Counts))}); err != nil {
 					return err
 				}
 			}

@@ -85,7 +85,7 @@ type ExcludedUnit struct {
 	ParentID string
 	Level    Level // may be empty when the level itself was invalid
 	Name     string
-	Reason   string // e.g. "DQ003 on row 12" or "ancestor xa-1 excluded"
+	Reason   Reason // e.g. "DQ003 on row 12" or "ancestor xa-1 excluded"
 }
 
 // ExcludedModel is a model that is not evaluated.
@@ -93,7 +93,7 @@ type ExcludedModel struct {
 	ID     string
 	UnitID string
 	Type   string
-	Reason string
+	Reason Reason // e.g. "DQ003 on row 12" or "unit xa-1 excluded"
 }
 
 // Table returns the record of t, never nil for a loaded snapshot.
