@@ -84,13 +84,17 @@ func mergerAfter(w *world) {
 		}
 		runs[len(runs)-1] = append(runs[len(runs)-1], oc)
 	}
-	// The first run of one commune is renamed, the second moved; the first
+	// The first run of one commune that is not a ward is renamed, the
+	// next run of one moved; the first
 	// run of three or more gives its last commune's branches half to the
 	// next run (a split).
 	renamed, moved, split := -1, -1, -1
 	for k, run := range runs {
+		// The renamed commune becomes a ward: one that is a ward already
+		// would keep its name ("Phường Phường …").
+		ward := strings.HasPrefix(old.units[old.commune[run[0]].unit].name, "Phường ")
 		switch {
-		case len(run) == 1 && renamed < 0:
+		case len(run) == 1 && renamed < 0 && !ward:
 			renamed = k
 		case len(run) == 1 && moved < 0:
 			moved = k
