@@ -689,25 +689,35 @@ func astErrors(file string, err error) PolicyErrors {
 // is reported at its line; the block's start when none is there.
 func metadataKeyLoc(a *ast.Annotations, comments []*ast.Comment, keys ...string) *ast.Location {
 	for _, key := range keys {
-		row := a.Location.Row
-		for _, c := range comments {
-			if c.Location == nil || c.Location.Row <= a.Location.Row {
-				continue
-			}
-			if c.Location.Row != row+1 {
-				break // the block ended
-			}
-			row = c.Location.Row
-			text := string(c.Text)
-			trimmed := strings.TrimLeft(text, " \t")
-			if strings.HasPrefix(trimmed, key+":") {
-				loc := *c.Location
-				loc.Col += 1 + len(text) - len(trimmed)
-				return &loc
-			}
+		if loc := commentKeyLoc(comments, a.Location.Row, key); loc != nil {
+			return loc
 		}
 	}
 	return a.Location
+}
+
+// commentKeyLoc is the place of "key:" in the run of comment lines that
+// follows row without a gap (a METADATA block, or a nested map of it); nil
+// when the run has no such line.
+func commentKeyLoc(comments []*ast.Comment, row int, key string) *ast.Location {
+	from := row
+	for _, c := range comments {
+		if c.Location == nil || c.Location.Row <= from {
+			continue
+		}
+		if c.Location.Row != row+1 {
+			break // the block ended
+		}
+		row = c.Location.Row
+		text := string(c.Text)
+		trimmed := strings.TrimLeft(text, " \t")
+		if strings.HasPrefix(trimmed, key+":") {
+			loc := *c.Location
+			loc.Col += 1 + len(text) - len(trimmed)
+			return &loc
+		}
+	}
+	return nil
 }
 
 // detailHints is OPA's hints of an error (have: ..., want (one of):

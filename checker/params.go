@@ -103,22 +103,8 @@ func paramKeyLoc(a *ast.Annotations, comments []*ast.Comment, name string) *ast.
 	if name == "" || start == a.Location {
 		return start
 	}
-	row := start.Row
-	for _, c := range comments {
-		if c.Location == nil || c.Location.Row <= start.Row {
-			continue
-		}
-		if c.Location.Row != row+1 {
-			break // the block ended
-		}
-		row = c.Location.Row
-		text := string(c.Text)
-		trimmed := strings.TrimLeft(text, " \t")
-		if strings.HasPrefix(trimmed, name+":") {
-			loc := *c.Location
-			loc.Col += 1 + len(text) - len(trimmed)
-			return &loc
-		}
+	if loc := commentKeyLoc(comments, start.Row, name); loc != nil {
+		return loc
 	}
 	return start
 }

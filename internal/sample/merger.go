@@ -150,17 +150,24 @@ func mergerAfter(w *world) {
 					w.copyBranch(old, ob, ci)
 				}
 			}
-			// Last year's ratings stay on the old commune's code.
-			rt := old.rating[old.commune[oc].unit]
-			for y := range 2 {
-				if rt.has[y] {
-					w.oldRatings = append(w.oldRatings, []string{ou.id, strconv.Itoa(w.asOf.Year() - 2 + y),
-						snapshot.Enums["ratings.rating"][rt.rank[y]], strconv.FormatFloat(float64(rt.score[y]), 'f', 1, 32), "", "", "", ""})
-				}
-			}
+			w.keepOldRatings(old, oc)
 		}
 	}
 	if renamed < 0 || moved < 0 || split < 0 {
 		panic(fmt.Sprintf("sample: merger without rename (%d), move (%d) or split (%d)", renamed, moved, split))
+	}
+}
+
+// keepOldRatings keeps the ratings of the two years before asOf of old
+// commune oc of old on its own code: after a reform they belong to the old
+// unit, which the new export keeps as history.
+func (w *world) keepOldRatings(old *world, oc int) {
+	ou := old.units[old.commune[oc].unit]
+	rt := old.rating[old.commune[oc].unit]
+	for y := range 2 {
+		if rt.has[y] {
+			w.oldRatings = append(w.oldRatings, []string{ou.id, strconv.Itoa(w.asOf.Year() - 2 + y),
+				snapshot.Enums["ratings.rating"][rt.rank[y]], strconv.FormatFloat(float64(rt.score[y]), 'f', 1, 32), "", "", "", ""})
+		}
 	}
 }

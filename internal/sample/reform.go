@@ -268,15 +268,7 @@ func nationalReform(w *world, scale float64) {
 						w.moveBranch(old, ob, ci)
 					}
 				}
-				// The ratings of the two years before asOf stay on the
-				// old commune's code.
-				rt := old.rating[old.commune[oc].unit]
-				for y := range 2 {
-					if rt.has[y] {
-						w.oldRatings = append(w.oldRatings, []string{ou.id, strconv.Itoa(w.asOf.Year() - 2 + y),
-							snapshot.Enums["ratings.rating"][rt.rank[y]], strconv.FormatFloat(float64(rt.score[y]), 'f', 1, 32), "", "", "", ""})
-					}
-				}
+				w.keepOldRatings(old, oc)
 			}
 		}
 	}
