@@ -2,7 +2,6 @@ package app
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -10,29 +9,12 @@ import (
 	"testing"
 )
 
-// mergeMain runs the command line with env as the whole environment
-// (VUNGMANH_ variables included) and returns the exit code, stderr and the
-// termination log.
+// mergeMain runs the command line as opsMain does and returns the exit
+// code, stderr and the termination log.
 func mergeMain(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	term := filepath.Join(t.TempDir(), "termination-log")
-	if err := os.WriteFile(term, nil, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	env["VUNGMANH_TERMINATION_LOG"] = term
-	var environ []string
-	for k, v := range env {
-		environ = append(environ, k+"="+v)
-	}
-	var stdout, stderr strings.Builder
-	a := &app{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
-		getenv: func(k string) string { return env[k] }, environ: func() []string { return environ }, pipeline: runPipeline}
-	code := a.main(context.Background(), args)
-	line, err := os.ReadFile(term)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return code, stderr.String(), string(line)
+	code, _, stderr, term := opsMain(t, env, args...)
+	return code, stderr, term
 }
 
 // jsonLines decodes every line of stderr, failing on one that is not a

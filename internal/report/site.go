@@ -182,12 +182,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 	for _, c := range n.counts {
 		pass += int(c.Pass)
 		eligible += c.evaluated()
-		tot.Total += c.Total
-		tot.Pass += c.Pass
-		tot.Fail += c.Fail
-		tot.Waived += c.Waived
-		tot.Skipped += c.Skipped
-		tot.Error += c.Error
+		tot.merge(c)
 	}
 	ov := ratio(pass, eligible)
 	v.Overall, v.OverallWidth = lang.Percent(ov), 100*ov

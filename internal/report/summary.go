@@ -157,12 +157,7 @@ func (s *RunSummary) countsAcross(target, unit string, links []LineageLink) (cou
 	for _, u := range unitsAt(unit, s.AsOf, links) {
 		if c, ok := s.counts(target, u); ok {
 			found = true
-			sum.Total += c.Total
-			sum.Pass += c.Pass
-			sum.Fail += c.Fail
-			sum.Waived += c.Waived
-			sum.Skipped += c.Skipped
-			sum.Error += c.Error
+			sum.merge(c)
 		}
 	}
 	return sum, found

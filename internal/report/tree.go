@@ -49,6 +49,16 @@ func countsOf(c checker.Counts) counts {
 }
 
 // wide is c as checker.Counts (NotEvaluated: Total minus the others).
+// merge adds o's counts to c.
+func (c *counts) merge(o counts) {
+	c.Total += o.Total
+	c.Pass += o.Pass
+	c.Fail += o.Fail
+	c.Waived += o.Waived
+	c.Skipped += o.Skipped
+	c.Error += o.Error
+}
+
 func (c counts) wide() checker.Counts {
 	return checker.Counts{Total: int(c.Total), Pass: int(c.Pass), Fail: int(c.Fail), Waived: int(c.Waived),
 		Skipped: int(c.Skipped), Error: int(c.Error), NotEvaluated: c.notEvaluated()}
