@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/vungmanh/vungmanh/internal/app"
+	"github.com/vungmanh/vungmanh/internal/browsertest"
 )
 
 // BenchmarkSitePageLoad opens the largest page of a report site in headless
@@ -33,14 +33,11 @@ import (
 // BENCH_SITE is a run folder, or a folder above one (the largest .html
 // file under it is the page); without it the benchmark first runs
 // `vungmanh run` on sample://national?scale=0.01&reform=true. Chromium is
-// $VUNGMANH_CHROMIUM or /usr/bin/chromium (skipped without one).
+// found as the tests find it (browsertest.Find; skipped without one).
 func BenchmarkSitePageLoad(b *testing.B) {
-	exe := os.Getenv("VUNGMANH_CHROMIUM")
-	if exe == "" {
-		exe = "/usr/bin/chromium"
-	}
-	if _, err := exec.LookPath(exe); err != nil {
-		b.Skipf("no chromium (%v): apt-get install chromium", err)
+	exe, err := browsertest.Find()
+	if err != nil {
+		b.Skip(err)
 	}
 	dir := os.Getenv("BENCH_SITE")
 	if dir == "" {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -13,30 +12,12 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/vungmanh/vungmanh/internal/browsertest"
+
 	"github.com/vungmanh/vungmanh/internal/report"
 )
 
-// chromium finds Debian's chromium; without one the test fails (CI
-// installs it: .ci/run), unless VUNGMANH_NO_BROWSER=1 says so on purpose.
-func chromium(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{os.Getenv("VUNGMANH_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if p == "" {
-			continue
-		}
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if p, err := exec.LookPath("chromium"); err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "true" && os.Getenv("VUNGMANH_NO_BROWSER") == "1" {
-		t.Skip("VUNGMANH_NO_BROWSER=1: no chromium")
-	}
-	t.Fatal("chromium not found (apt-get install -y chromium fonts-noto-core)")
-	return ""
-}
+func chromium(t *testing.T) string { return browsertest.Chromium(t) }
 
 // runFolder runs the pipeline on a snapshot URL into a new folder and
 // returns the run folder.
