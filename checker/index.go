@@ -11,6 +11,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/vungmanh/vungmanh/internal/hierarchy"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -21,10 +22,10 @@ type index struct {
 	asOf string
 
 	units    []unitRow
-	unitByID map[string]int
-	children [][]int     // sorted by id
-	path     [][]int     // ancestors, root first, without the unit
-	ancTerm  []*ast.Term // {id, level, name}
+	tree     *hierarchy.Tree // the units' hierarchy (node i is units[i])
+	unitByID map[string]int  // tree.Indexes()
+	path     [][]int         // tree.Ancestors: root first, without the unit
+	ancTerm  []*ast.Term     // {id, level, name}
 
 	models       []modelRow // sorted by id
 	modelByID    map[string]int
@@ -302,11 +303,15 @@ func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 }
 
 func (x *index) buildUnits(c cols) error {
-	n := c.rows()
+	tree, err := hierarchy.FromRecord(c.rec)
+	if err != nil {
+		return fmt.Errorf("index units: %w", err)
+	}
+	x.tree, x.unitByID = tree, tree.Indexes()
+	n := tree.Len()
 	ids, parents, levels, names, kinds := c.str("unit_id"), c.str("parent_id"), c.str("level"), c.str("name"), c.str("kind")
 	active := c.arr("active")
 	x.units = make([]unitRow, n)
-	x.unitByID = make(map[string]int, n)
 	for i := 0; i < n; i++ {
 		u := unitRow{active: true}
 		u.id, _ = sval(ids, i)
@@ -318,23 +323,7 @@ func (x *index) buildUnits(c cols) error {
 		if a, ok := bval(active, i); ok {
 			u.active = a
 		}
-		if _, dup := x.unitByID[u.id]; dup {
-			return fmt.Errorf("index units: duplicate unit_id %q", u.id)
-		}
-		x.unitByID[u.id] = i
 		x.units[i] = u
-	}
-	x.children = make([][]int, n)
-	for i, u := range x.units {
-		if !u.hasParent {
-			continue
-		}
-		if p, ok := x.unitByID[u.parent]; ok {
-			x.children[p] = append(x.children[p], i)
-		}
-	}
-	for _, ch := range x.children {
-		sort.Slice(ch, func(a, b int) bool { return x.units[ch[a]].id < x.units[ch[b]].id })
 	}
 	x.path = make([][]int, n)
 	x.ancTerm = make([]*ast.Term, n)
@@ -347,20 +336,7 @@ func (x *index) buildUnits(c cols) error {
 		own[i] = u.active
 	}
 	for i, u := range x.units {
-		var p []int
-		seen := map[int]bool{i: true}
-		for cur := u; cur.hasParent; {
-			pi, ok := x.unitByID[cur.parent]
-			if !ok || seen[pi] {
-				break
-			}
-			seen[pi] = true
-			p = append(p, pi)
-			cur = x.units[pi]
-		}
-		for a, b := 0, len(p)-1; a < b; a, b = a+1, b-1 {
-			p[a], p[b] = p[b], p[a]
-		}
+		p := tree.Ancestors(i)
 		x.path[i] = p
 		for _, a := range p {
 			if !own[a] {
@@ -379,7 +355,7 @@ func (x *index) buildUnits(c cols) error {
 		if u.hasParent {
 			x.in(u.parent) // a parent id repeats for each child
 		}
-		if len(x.children[i]) > 0 {
+		if len(tree.Children(i)) > 0 {
 			x.ancTerm[i] = obj{kID, ast.StringTerm(u.id), kLevel, level, kName, ast.StringTerm(u.name)}.term()
 		}
 	}
@@ -411,18 +387,8 @@ func (x *index) unitTerm(u int) *ast.Term {
 }
 
 // communeOf is the commune unit u is or sits in, -1 when none (above
-// communes, or a broken parent chain). It needs x.path.
-func (x *index) communeOf(u int) int {
-	if x.units[u].level == snapshot.LevelCommune {
-		return u
-	}
-	for _, a := range x.path[u] {
-		if x.units[a].level == snapshot.LevelCommune {
-			return a
-		}
-	}
-	return -1
-}
+// communes, or a broken parent chain).
+func (x *index) communeOf(u int) int { return x.tree.Commune(u) }
 
 // buildRatings keeps, per unit, the rows of its ratings (oldest year first);
 // ratingsTerm builds the ast array from the columns when an input needs it.

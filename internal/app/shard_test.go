@@ -558,7 +558,7 @@ func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput 
 }
 
 func TestLowerScopes(t *testing.T) {
-	all := append(slices.Clone(upperScopes), lowerScopes()...)
+	all := append(upperScopes(), lowerScopes()...)
 	slices.Sort(all)
 	want := slices.Clone(checker.Scopes)
 	slices.Sort(want)
