@@ -278,7 +278,6 @@ func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingMod
 	}
 }
 
-// finishModels resolves participants and builds each model's term.
 // statsTerm is the member statistics object of u (its whole subtree),
 // built from the rolled-up counts on demand. Safe for concurrent use.
 func (x *index) statsTerm(u int) *ast.Term {

@@ -1,7 +1,10 @@
 package checker
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -75,20 +78,27 @@ func (x *index) cadreTerm(ci int) *ast.Term {
 	return o.term()
 }
 
-func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
-	// Cadres first: participants resolve to them.
-	n := cc.rows()
-	cids, cunits, roles, comps, mids := cc.str("cadre_id"), cc.str("unit_id"), cc.str("role"), cc.str("competence"), cc.str("member_id")
-	sf, party := cc.arr("strong_fields"), cc.arr("party_member")
+// idOrder is the rows 0..n-1 of the id column ids, sorted by id (nulls as
+// "", rows of one id in row order).
+func idOrder(ids snapshot.StringArray, n int) []int {
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, b int) bool {
-		va, _ := sval(cids, order[a])
-		vb, _ := sval(cids, order[b])
+		va, _ := sval(ids, order[a])
+		vb, _ := sval(ids, order[b])
 		return va < vb
 	})
+	return order
+}
+
+func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
+	// Cadres first: participants resolve to them.
+	n := cc.rows()
+	cids, cunits, roles, comps, mids := cc.str("cadre_id"), cc.str("unit_id"), cc.str("role"), cc.str("competence"), cc.str("member_id")
+	sf, party := cc.arr("strong_fields"), cc.arr("party_member")
+	order := idOrder(cids, n)
 	x.cadreByID = make(map[string]int, n)
 	x.cadresByUnit = make([][]int, len(x.units))
 	list, _ := sf.(*array.List)
@@ -124,15 +134,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	n = mc.rows()
 	mIDs, mUnits, types, mNames, statuses, fields, sgs := mc.str("model_id"), mc.str("unit_id"), mc.str("type"), mc.str("name"), mc.str("status"), mc.str("field"), mc.str("special_group")
 	launched := mc.arr("launched_on")
-	order = make([]int, n)
-	for i := range order {
-		order[i] = i
-	}
-	sort.SliceStable(order, func(a, b int) bool {
-		va, _ := sval(mIDs, order[a])
-		vb, _ := sval(mIDs, order[b])
-		return va < vb
-	})
+	order = idOrder(mIDs, n)
 	x.modelByID = make(map[string]int, n)
 	x.modelsByUnit = make([][]int, len(x.units))
 	base := make([]obj, n)
@@ -196,27 +198,14 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	return pend
 }
 
+// finishModels sorts the participants of each model and keeps them for
+// modelTerm, with the member records they name.
 func (x *index) finishModels() {
 	pend := x.pending
 	rows := pend.rows
-	sort.SliceStable(rows, func(a, b int) bool {
-		ra, rb := rows[a], rows[b]
-		if ra.model != rb.model {
-			return ra.model < rb.model
-		}
-		if ra.id != rb.id {
-			return ra.id < rb.id
-		}
-		if ra.kind != rb.kind {
-			return ra.kind < rb.kind
-		}
-		if ra.role != rb.role {
-			return ra.role < rb.role
-		}
-		if ra.pair != rb.pair {
-			return ra.pair < rb.pair
-		}
-		return ra.component < rb.component
+	slices.SortStableFunc(rows, func(a, b partRow) int {
+		return cmp.Or(cmp.Compare(a.model, b.model), strings.Compare(a.id, b.id), strings.Compare(a.kind, b.kind),
+			strings.Compare(a.role, b.role), strings.Compare(a.pair, b.pair), strings.Compare(a.component, b.component))
 	})
 	// Terms are built per input (modelTerm): at national scale the resolved
 	// participants of every model would hold hundreds of MB for the whole
