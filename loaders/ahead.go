@@ -1,11 +1,12 @@
 package loaders
 
-// aheadRows is the number of rows of a CSV or TSV file read and converted in
-// the table's goroutine before the rest of the file is split into records in
-// a second goroutine (csvReader.readAhead): a small table is done before the
-// second goroutine would pay for itself, and its rows stay in one goroutine.
-// A variable for tests (0 reads every row ahead).
-var aheadRows = 16 << 10
+// defaultAheadRows is the number of rows of a CSV or TSV file read and
+// converted in the table's goroutine before the rest of the file is split
+// into records in a second goroutine (csvReader.readAhead): a small table
+// is done before the second goroutine would pay for itself, and its rows
+// stay in one goroutine. Tests set another through config.aheadRows (0
+// reads every row ahead).
+const defaultAheadRows = 16 << 10
 
 // A batch of records read ahead ends at aheadBatch records, or earlier once
 // its records hold aheadBytes of text (the limit on memory held by batches

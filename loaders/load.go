@@ -665,7 +665,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 	}
 	schema := snapshot.Schema(t)
 	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
-		out: newRawTable(t, file)}
+		aheadRows: l.cfg.aheadRows, prefetchRows: l.cfg.prefetchRows, out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int
 	for i, spec := range snapshot.Columns[t] {
@@ -692,7 +692,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 	}
 	if pr, isPq := rr.(*parquetReader); isPq {
 		sort.Ints(used)
-		if err := pr.selectColumns(used); err != nil {
+		if err := pr.selectColumns(used, l.cfg.parquetBatch); err != nil {
 			tl.release()
 			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table cannot be read: %v", t, err))
 			return nil, false

@@ -178,6 +178,9 @@ type tableLoader struct {
 	progress func(snapshot.Table, int)
 	released bool
 
+	aheadRows    int // config.aheadRows: CSV/TSV rows read before the rest is read ahead
+	prefetchRows int // config.prefetchRows: Parquet files of more rows decode ahead
+
 	// maxBad is --max-bad-rows; nbad counts the rows excluded so far, and
 	// bound is the most rows the file can hold (rowBound; -1: unknown):
 	// reading stops with a *TooManyBadRowsError as soon as the limit can
@@ -261,7 +264,7 @@ func (l *tableLoader) read(ctx context.Context, rr rowReader) error {
 	}
 	n := 0
 	for {
-		if c, ok := rr.(*csvReader); ok && n == aheadRows {
+		if c, ok := rr.(*csvReader); ok && n == l.aheadRows {
 			// A large CSV file: from here on its records are split in a
 			// goroutine while this one converts them, a batch at a time.
 			a := c.readAhead(l.used())
@@ -484,7 +487,7 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 			c.b.Resize(total)
 		}
 	}
-	if p.pf.NumRows() > int64(prefetchRows) {
+	if p.pf.NumRows() > int64(l.prefetchRows) {
 		stop := p.prefetch()
 		defer stop()
 	}
