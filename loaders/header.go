@@ -21,9 +21,8 @@ func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec,
 	} else {
 		c.b = array.NewBuilder(mem, field.Type)
 	}
-	if t == snapshot.Members && spec.Name == "needs" {
-		c.needs = true
-	}
+	c.needs = t == snapshot.Members && spec.Name == "needs"
+	c.set, c.null = setterOf(t, spec), nullRuleOf(t, spec)
 	if len(aliases) > 0 {
 		c.alias = make(map[string]string, 2*len(aliases))
 		for k, v := range aliases {

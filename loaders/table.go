@@ -23,6 +23,8 @@ type column struct {
 	nfc    int               // DQ008 seen
 	silent bool              // no DQ008 (windows-1258 decodes to combining marks)
 	dict   *dictColumn       // dictionary-encoded: b is its index builder
+	set    setter            // appends a non-empty cell (chosen by kind)
+	null   nullRule          // what an empty cell gives
 }
 
 // dictColumn builds a dictionary<int32, utf8> column with a Go map as the
