@@ -51,102 +51,7 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 			l.out.bad = append(l.out.bad, false)
 		}
 		for _, c := range l.cols {
-			var a arrow.Array
-			if c.src >= 0 {
-				a = p.cols[c.src]
-			}
-			slow := func(i int) {
-				p.i = i
-				var v cell
-				if a != nil {
-					v = p.cell(c.src)
-				}
-				row := p.base + i + 1
-				if code, val, msg := l.add(c, v, row); code != "" {
-					l.finding(code, row, c.spec.Name, val, msg)
-					if idx := start + i; !l.out.bad[idx] {
-						l.out.bad[idx] = true
-						l.out.setReason(idx, code)
-					}
-				}
-			}
-			switch {
-			case a == nil || c.needs:
-				for i := 0; i < rows; i++ {
-					slow(i)
-				}
-			case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
-				sa := a.(*array.String)
-				if c.dict == nil {
-					reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
-				}
-				for i := 0; i < rows; i++ {
-					if sa.IsNull(i) {
-						slow(i)
-						continue
-					}
-					v := sa.Value(i)
-					if !plainASCII(v) {
-						slow(i)
-						continue
-					}
-					if c.dict != nil {
-						c.b.(*array.Int32Builder).Append(c.dict.index(v))
-					} else {
-						c.b.(*array.StringBuilder).Append(v)
-					}
-				}
-			case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
-				da := a.(*array.Dictionary)
-				dv, isStr := da.Dictionary().(*array.String)
-				if !isStr {
-					for i := 0; i < rows; i++ {
-						slow(i)
-					}
-					break
-				}
-				remap := make([]int32, dv.Len())
-				for k := range remap {
-					remap[k] = -1
-					if v := dv.Value(k); !dv.IsNull(k) && plainASCII(v) {
-						remap[k] = c.dict.index(v)
-					}
-				}
-				ib := c.b.(*array.Int32Builder)
-				for i := 0; i < rows; i++ {
-					if da.IsNull(i) {
-						slow(i)
-						continue
-					}
-					if k := remap[da.GetValueIndex(i)]; k >= 0 {
-						ib.Append(k)
-					} else {
-						slow(i)
-					}
-				}
-			case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
-				ba, bb := a.(*array.Boolean), c.b.(*array.BooleanBuilder)
-				for i := 0; i < rows; i++ {
-					if ba.IsNull(i) {
-						slow(i)
-					} else {
-						bb.Append(ba.Value(i))
-					}
-				}
-			case c.spec.Kind == snapshot.KindDate && a.DataType().ID() == arrow.DATE32:
-				da, db := a.(*array.Date32), c.b.(*array.Date32Builder)
-				for i := 0; i < rows; i++ {
-					if da.IsNull(i) {
-						slow(i)
-					} else {
-						db.Append(da.Value(i))
-					}
-				}
-			default:
-				for i := 0; i < rows; i++ {
-					slow(i)
-				}
-			}
+			l.convertColumn(c, p, start, rows, n, total)
 		}
 		n += rows
 		if l.progress != nil {
@@ -169,6 +74,131 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	}
 	l.summarise()
 	return nil
+}
+
+// convertColumn appends the rows of p's current batch to c (rows of the
+// table before the batch: start; read before it: n; announced: total). A
+// cell that a fast path cannot take as it is goes through l.add, which
+// makes its findings and marks its row bad.
+func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n, total int) {
+	var a arrow.Array
+	if c.src >= 0 {
+		a = p.cols[c.src]
+	}
+	slow := func(i int) {
+		p.i = i
+		var v cell
+		if a != nil {
+			v = p.cell(c.src)
+		}
+		row := p.base + i + 1
+		if code, val, msg := l.add(c, v, row); code != "" {
+			l.finding(code, row, c.spec.Name, val, msg)
+			if idx := start + i; !l.out.bad[idx] {
+				l.out.bad[idx] = true
+				l.out.setReason(idx, code)
+			}
+		}
+	}
+	switch {
+	case a == nil || c.needs:
+		slowRows(rows, slow)
+	case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
+		sa := a.(*array.String)
+		if c.dict == nil {
+			reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
+		}
+		appendPlainText(c, sa, slow)
+	case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
+		appendDictionary(c, a.(*array.Dictionary), slow)
+	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
+		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), slow)
+	case c.spec.Kind == snapshot.KindDate && a.DataType().ID() == arrow.DATE32:
+		appendDates(c.b.(*array.Date32Builder), a.(*array.Date32), slow)
+	default:
+		slowRows(rows, slow)
+	}
+}
+
+// slowRows converts rows 0 to rows-1 of a batch one cell at a time.
+func slowRows(rows int, slow func(int)) {
+	for i := 0; i < rows; i++ {
+		slow(i)
+	}
+}
+
+// appendBools appends a boolean column as it is; its nulls go through
+// slow (a required value, a default).
+func appendBools(b *array.BooleanBuilder, a *array.Boolean, slow func(int)) {
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			slow(i)
+		} else {
+			b.Append(a.Value(i))
+		}
+	}
+}
+
+// appendDates appends a date32 column as it is; its nulls go through slow.
+func appendDates(b *array.Date32Builder, a *array.Date32, slow func(int)) {
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			slow(i)
+		} else {
+			b.Append(a.Value(i))
+		}
+	}
+}
+
+// appendPlainText appends the strings of sa that are plain ASCII (nothing to
+// trim or normalise) as they are; the others go through slow.
+func appendPlainText(c *column, sa *array.String, slow func(int)) {
+	for i := 0; i < sa.Len(); i++ {
+		if sa.IsNull(i) {
+			slow(i)
+			continue
+		}
+		v := sa.Value(i)
+		if !plainASCII(v) {
+			slow(i)
+			continue
+		}
+		if c.dict != nil {
+			c.b.(*array.Int32Builder).Append(c.dict.index(v))
+		} else {
+			c.b.(*array.StringBuilder).Append(v)
+		}
+	}
+}
+
+// appendDictionary appends a dictionary column of strings to c's own
+// dictionary: each plain ASCII entry is looked up once per batch; null and
+// other entries go through slow.
+func appendDictionary(c *column, da *array.Dictionary, slow func(int)) {
+	dv, isStr := da.Dictionary().(*array.String)
+	if !isStr {
+		slowRows(da.Len(), slow)
+		return
+	}
+	remap := make([]int32, dv.Len())
+	for k := range remap {
+		remap[k] = -1
+		if v := dv.Value(k); !dv.IsNull(k) && plainASCII(v) {
+			remap[k] = c.dict.index(v)
+		}
+	}
+	ib := c.b.(*array.Int32Builder)
+	for i := 0; i < da.Len(); i++ {
+		if da.IsNull(i) {
+			slow(i)
+			continue
+		}
+		if k := remap[da.GetValueIndex(i)]; k >= 0 {
+			ib.Append(k)
+		} else {
+			slow(i)
+		}
+	}
 }
 
 // reserveText makes room in b for the text of batch (rows up to done of

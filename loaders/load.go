@@ -391,26 +391,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		if err := at.failed(); transient && err != nil {
 			return nil, fmt.Errorf("read %s: %w", file, err)
 		}
-		row, col := 0, ""
-		var pe *ParseError
-		if errors.As(err, &pe) {
-			row = pe.Row
-			if pe.Column > 0 {
-				col = fmt.Sprint(pe.Column)
-			}
-			err = pe.Err
-		}
-		msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
-		switch {
-		case errors.Is(err, errTooBig):
-			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed (%s).", t, limit, limitWhy(l.cfg, stored))
-		case errors.Is(err, errLineTooLong):
-			msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
-		}
-		l.fatalf(t, file, row, "", col, msg)
-		if l.fatalErr == nil {
-			l.fatalErr = &ParseError{File: file, Row: row, Err: err}
-		}
+		l.unreadable(err, limit, stored)
 		return nil, nil
 	}
 
@@ -484,29 +465,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 	if !ok {
 		return nil, nil
 	}
-	tl.maxBad, tl.bound = l.cfg.maxBad, -1
-	if format == fmtCSV || format == fmtTSV || format == fmtNDJSON {
-		total := limit // the bytes it may inflate to
-		if !gz && stored > 0 {
-			total = min(total, stored)
-		}
-		minRow := 3 // {}\n
-		if format != fmtNDJSON {
-			minRow = tl.hdrWidth // its separators and line break
-		}
-		tl.bound = rowBound(total, minRow)
-	}
-	if x, ok := rr.(*xlsxReader); ok {
-		tl.bound = x.bound
-	}
-	if p, ok := rr.(*parquetReader); ok {
-		// A Parquet file holds the rows its footer announces: a footer that
-		// claims more only delays the stop, one that claims fewer fails
-		// the read.
-		if t := p.pf.NumRows(); t >= 0 && t < math.MaxInt32 {
-			tl.bound = int(t)
-		}
-	}
+	tl.maxBad, tl.bound = l.cfg.maxBad, fileRowBound(rr, format, gz, stored, limit, tl.hdrWidth)
 	if err := tl.read(ctx, rr); err != nil {
 		var stop *TooManyBadRowsError
 		if errors.As(err, &stop) {
@@ -521,6 +480,64 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 	}
 	tl.finish(l.cfg.mem)
 	return tl.out, nil
+}
+
+// unreadable records the DQ001 finding of a table file that cannot be read
+// (err: a *ParseError where the reader knows the place), and its cause.
+func (l *tableRead) unreadable(err error, limit, stored int64) {
+	t, file := l.t, l.src.Path
+	row, col := 0, ""
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		row = pe.Row
+		if pe.Column > 0 {
+			col = fmt.Sprint(pe.Column)
+		}
+		err = pe.Err
+	}
+	msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
+	switch {
+	case errors.Is(err, errTooBig):
+		msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed (%s).", t, limit, limitWhy(l.cfg, stored))
+	case errors.Is(err, errLineTooLong):
+		msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
+	}
+	l.fatalf(t, file, row, "", col, msg)
+	if l.fatalErr == nil {
+		l.fatalErr = &ParseError{File: file, Row: row, Err: err}
+	}
+}
+
+// fileRowBound is the most rows a table file can hold (-1: unknown), for
+// tableLoader.stopEarly: a text file by its bytes (stored, or limit once
+// inflated) and the least a row takes (hdrWidth separators and a line
+// break; "{}\n" in NDJSON); an XLSX file by its sheet's size; a Parquet
+// file by its footer.
+func fileRowBound(rr rowReader, format format, gz bool, stored, limit int64, hdrWidth int) int {
+	switch r := rr.(type) {
+	case *xlsxReader:
+		return r.bound
+	case *parquetReader:
+		// A Parquet file holds the rows its footer announces: a footer that
+		// claims more only delays the stop, one that claims fewer fails
+		// the read.
+		if t := r.pf.NumRows(); t >= 0 && t < math.MaxInt32 {
+			return int(t)
+		}
+		return -1
+	}
+	if format != fmtCSV && format != fmtTSV && format != fmtNDJSON {
+		return -1
+	}
+	total := limit // the bytes it may inflate to
+	if !gz && stored > 0 {
+		total = min(total, stored)
+	}
+	minRow := 3 // {}\n
+	if format != fmtNDJSON {
+		minRow = hdrWidth // its separators and line break
+	}
+	return rowBound(total, minRow)
 }
 
 // ErrChanged is returned (wrapped) when a snapshot file changed while it
