@@ -6,8 +6,9 @@ package loaders
 import (
 	"cmp"
 	"fmt"
+	"maps"
 	"slices"
-	"sort"
+	"strings"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -49,11 +50,7 @@ func (t *rawTable) add(f snapshot.Finding) {
 // summariseUnlisted adds one finding (row 0) per code and column whose
 // findings were not all listed, saying how many were left out.
 func (t *rawTable) summariseUnlisted() {
-	keys := make([]findingKey, 0, len(t.unlisted))
-	for k := range t.unlisted {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b findingKey) int {
+	keys := slices.SortedFunc(maps.Keys(t.unlisted), func(a, b findingKey) int {
 		return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.column, b.column))
 	})
 	for _, k := range keys {
@@ -138,31 +135,16 @@ func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit L
 	return first
 }
 
+// sortFindings orders findings by table (in snapshot.Tables order), file,
+// row, column, code, value and message.
 func sortFindings(fs []snapshot.Finding) {
-	order := map[snapshot.Table]int{}
+	order := make(map[snapshot.Table]int, len(snapshot.Tables))
 	for i, t := range snapshot.Tables {
 		order[t] = i + 1
 	}
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if order[a.Table] != order[b.Table] {
-			return order[a.Table] < order[b.Table]
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Row != b.Row {
-			return a.Row < b.Row
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		if a.Code != b.Code {
-			return a.Code < b.Code
-		}
-		if a.Value != b.Value {
-			return a.Value < b.Value
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(fs, func(a, b snapshot.Finding) int {
+		return cmp.Or(cmp.Compare(order[a.Table], order[b.Table]), strings.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row),
+			strings.Compare(a.Column, b.Column), cmp.Compare(a.Code, b.Code), strings.Compare(a.Value, b.Value),
+			strings.Compare(a.Message, b.Message))
 	})
 }

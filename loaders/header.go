@@ -4,7 +4,7 @@ package loaders
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -97,7 +97,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 		}
 	}
 	if pr, isPq := rr.(*parquetReader); isPq {
-		sort.Ints(used)
+		slices.Sort(used)
 		if err := pr.selectColumns(used, l.cfg.parquetBatch); err != nil {
 			tl.release()
 			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table cannot be read: %v", t, err))
