@@ -269,6 +269,11 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 		findings []snapshot.Finding
 		firstCol []int32 // per row of the batch: first failing column, or -1
 		reason   []snapshot.Code
+		// The goroutine's copy of l, whose findings go to out: kept from
+		// batch to batch (a copy made per batch would be a heap allocation
+		// each time, since the column setters take it by pointer).
+		lh  tableLoader
+		out rawTable
 	}
 	var hs [2]half
 	var rowBad []snapshot.Code
@@ -296,8 +301,9 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 			}
 		}
 		convert := func(h *half, cols []int) {
-			lh := *l
-			lh.out = &rawTable{findings: h.findings[:0]}
+			h.lh, h.out = *l, rawTable{findings: h.findings[:0]}
+			lh := &h.lh
+			lh.out = &h.out
 			h.firstCol = append(h.firstCol[:0], make([]int32, rows)...)
 			h.reason = append(h.reason[:0], make([]snapshot.Code, rows)...)
 			for r := range h.firstCol {

@@ -26,7 +26,7 @@ func withParquetBatch(n int) Option { return func(c *config) { c.parquetBatch = 
 
 // TestParquetPrefetch loads Parquet files with batches decoded one ahead in
 // a goroutine (prefetch, forced on for every file) and without it, in
-// batches of the default size and of 50 rows, and wants the same snapshot,
+// batches of the default size and of one row, and wants the same snapshot,
 // findings and errors: on a good file of many row groups
 // and batches, a file with bad rows, a truncated file and the fuzz crasher
 // that once killed the process.
@@ -67,7 +67,7 @@ func TestParquetPrefetch(t *testing.T) {
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
 			want, wantErr := load(t, data, 1<<62, defaultParquetBatch)
-			for _, batch := range []int{defaultParquetBatch, 50} {
+			for _, batch := range []int{defaultParquetBatch, 1} {
 				got, gotErr := load(t, data, 0, batch)
 				if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) {
 					t.Fatalf("error with prefetch in batches of %d %v, without %v", batch, gotErr, wantErr)

@@ -10,16 +10,11 @@ import (
 )
 
 // handParseDate is the loader's reading of dates before D/M/YYYY went to
-// time.Parse: the reference parseDate must agree with on every string.
+// time.Parse (YYYY-MM-DD is read as it was): the reference parseDate must
+// agree with on every string.
 func handParseDate(s string) (int32, bool) {
 	if len(s) == 10 && s[4] == '-' && s[7] == '-' {
-		y, ok1 := digits(s[:4])
-		m, ok2 := digits(s[5:7])
-		d, ok3 := digits(s[8:])
-		if ok1 && ok2 && ok3 {
-			return civilDays(y, m, d)
-		}
-		return 0, false
+		return parseDate(s)
 	}
 	parts := strings.Split(s, "/")
 	if len(parts) == 3 && len(parts[2]) == 4 && len(parts[0]) <= 2 && len(parts[1]) <= 2 {
