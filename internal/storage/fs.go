@@ -171,4 +171,3 @@ func (i gcsInfo) Mode() fs.FileMode  { return 0o444 }
 func (i gcsInfo) ModTime() time.Time { return i.f.mod }
 func (i gcsInfo) IsDir() bool        { return false }
 func (i gcsInfo) Sys() any           { return nil }
-
