@@ -150,9 +150,12 @@ func TestOneRetryForEveryUse(t *testing.T) {
 	uses := map[string]func() error{
 		"bucket read": func() error { _, err := qb.Read(ctx, "x.yaml"); return err },
 		"bucket list": func() error { _, err := qb.List(ctx, ""); return err },
-		"read file":   func() error { _, err := storage.ReadFile(ctx, storage.Location{Bucket: "b", Prefix: "p/x.yaml"}, opt); return err },
-		"fs open":     func() error { _, err := qfs.Open("x.yaml"); return err },
-		"fs read at":  func() error { _, err := f.(io.ReaderAt).ReadAt(make([]byte, 2), 1); return err },
+		"read file": func() error {
+			_, err := storage.ReadFile(ctx, storage.Location{Bucket: "b", Prefix: "p/x.yaml"}, opt)
+			return err
+		},
+		"fs open":    func() error { _, err := qfs.Open("x.yaml"); return err },
+		"fs read at": func() error { _, err := f.(io.ReaderAt).ReadAt(make([]byte, 2), 1); return err },
 	}
 	for name, use := range uses {
 		t.Run(name, func(t *testing.T) {
