@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"errors"
 	"fmt"
 	"io/fs"
 	"net/url"
@@ -71,14 +72,14 @@ func ParseURL(raw string) (Location, error) {
 			return Location{}, err
 		}
 		if u.Host != "" && u.Host != "localhost" {
-			return Location{}, fmt.Errorf("file URL with a remote host")
+			return Location{}, errors.New("file URL with a remote host")
 		}
 		if u.Path == "" {
-			return Location{}, fmt.Errorf("file URL without a path")
+			return Location{}, errors.New("file URL without a path")
 		}
 		return Location{Dir: u.Path}, nil
 	case strings.Contains(raw, "://"):
-		return Location{}, fmt.Errorf("unsupported scheme (want a folder, file:// or gs://)")
+		return Location{}, errors.New("unsupported scheme")
 	}
 	return Location{Dir: raw}, nil
 }
