@@ -127,38 +127,33 @@ func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
 // policyFolder returns the policy folder named by src as an fs.FS, or nil
 // and the bundle bytes for a .tar.gz bundle.
 func policyFolder(ctx context.Context, src string) (fs.FS, []byte, error) {
-	switch {
-	case strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz"):
+	if strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz") {
 		data, err := readSettingFile(ctx, "policies", src)
 		return nil, data, err
-	case strings.HasPrefix(src, "gs://"):
-		fsys, err := gcsPolicyFS(ctx, src)
-		return fsys, nil, err
-	default:
-		loc, err := storage.ParseURL(src)
-		if err != nil {
-			return nil, nil, configErrorf("policies", "policy folder %q cannot be read: %v", src, err)
-		}
-		dir := loc.Dir
-		st, err := os.Stat(dir)
-		if err != nil {
-			return nil, nil, configErrorf("policies", "policy folder %q cannot be read: %v", src, err)
-		}
-		if !st.IsDir() {
-			return nil, nil, configErrorf("policies", "policies %q: want a folder or a .tar.gz bundle", src)
-		}
-		return hideKubeDirs{os.DirFS(dir)}, nil, nil
 	}
-}
-
-// gcsPolicyFS reads the .rego files under gs://bucket/prefix into memory (a
-// policy folder is small) as a file system rooted at the prefix. A folder
-// without one is a setting error (exit code 2); a storage failure is not.
-func gcsPolicyFS(ctx context.Context, src string) (fs.FS, error) {
 	loc, err := storage.ParseURL(src)
 	if err != nil {
-		return nil, configErrorf("policies", "--policies %q: %v (want gs://bucket/folder or gs://bucket/path/bundle.tar.gz)", src, err)
+		return nil, nil, configErrorf("policies", "--policies %q: %v (want a folder, gs://bucket/folder or a .tar.gz bundle)", src, err)
 	}
+	if loc.IsGCS() {
+		fsys, err := gcsPolicyFS(ctx, src, loc)
+		return fsys, nil, err
+	}
+	st, err := os.Stat(loc.Dir)
+	if err != nil {
+		return nil, nil, configErrorf("policies", "policy folder %q cannot be read: %v", src, err)
+	}
+	if !st.IsDir() {
+		return nil, nil, configErrorf("policies", "policies %q: want a folder or a .tar.gz bundle", src)
+	}
+	return hideKubeDirs{os.DirFS(loc.Dir)}, nil, nil
+}
+
+// gcsPolicyFS reads the .rego files under loc (gs://bucket/prefix, named
+// src by the user) into memory (a policy folder is small) as a file system
+// rooted at the prefix. A folder without one is a setting error (exit code
+// 2); a storage failure is not.
+func gcsPolicyFS(ctx context.Context, src string, loc storage.Location) (fs.FS, error) {
 	b, err := storage.OpenLocation(ctx, loc)
 	if err != nil {
 		return nil, fmt.Errorf("open policies %q: %w", src, err)
