@@ -5,10 +5,6 @@
 //	srv := storagetest.NewServer(t, "reports")
 //	b := srv.Open(t, "prefix")        // a *storage.GCS talking through the proxy
 //	srv.Proxy.SetPlan(storagetest.FailAt(3, storagetest.Fault503, false))
-//
-// The proxy records each request (Requests) and, for those it forwarded,
-// the Range asked for and the bytes served (Served): how tests see that a
-// file is read by range.
 package storagetest
 
 import (
