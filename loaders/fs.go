@@ -46,14 +46,10 @@ func openFS(ctx context.Context, url string, o storage.GCSOptions) (fs.FS, error
 	return fsys, nil
 }
 
-// gcsFS is the file system of a gs:// snapshot: its failures are the
-// storage's (transient), not the export's.
-type gcsFS = storage.GCSFS
-
 // openFile opens name in fsys. A gs:// file system makes the requests for
 // the file with ctx.
 func openFile(ctx context.Context, fsys fs.FS, name string) (fs.File, error) {
-	if g, ok := fsys.(*gcsFS); ok {
+	if g, ok := fsys.(*storage.GCSFS); ok {
 		return g.OpenContext(ctx, name)
 	}
 	return fsys.Open(name)

@@ -16,6 +16,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
 	"golang.org/x/sync/errgroup"
 )
 
@@ -253,7 +254,7 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if _, remote := l.fsys.(*gcsFS); remote {
+		if _, remote := l.fsys.(*storage.GCSFS); remote {
 			// Cloud Storage failed (after its retries), not the export: a
 			// transient error (exit code 1), not DQ001.
 			return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
@@ -267,7 +268,7 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if _, remote := l.fsys.(*gcsFS); remote && !errors.Is(err, errTooBig) {
+		if _, remote := l.fsys.(*storage.GCSFS); remote && !errors.Is(err, errTooBig) {
 			return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
 		}
 		msg := "The snapshot description (snapshot.yaml) cannot be read: " + err.Error()
@@ -370,7 +371,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 			return nil, nil
 		}
 		stored = st.Size()
-		if _, remote := l.fsys.(*gcsFS); !remote {
+		if _, remote := l.fsys.(*storage.GCSFS); !remote {
 			// Cloud Storage reads the generation it opened (a rewrite makes
 			// the reads fail: a storage error); a local file is compared
 			// before and after.
@@ -378,7 +379,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		}
 	}
 	limit := l.cfg.decompressedLimit(stored)
-	_, transient := l.fsys.(*gcsFS)
+	_, transient := l.fsys.(*storage.GCSFS)
 	track := &ioTracker{ctx: ctx, r: f}
 	var at *atTracker // the Parquet reader's reads by offset
 	fail := func(err error) (*rawTable, error) {
