@@ -262,7 +262,10 @@ func sampleInputs(t testing.TB, pk *pack, opts sample.Options, limit int) map[st
 		t.Fatal(err)
 	}
 	defer snap.Release()
-	c := checker.New(pk.pols)
+	c, err := checker.New(ctx, pk.pols)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The group of each subject, from the tables (Input rebuilds the
 	// snapshot's index on every call: only the chosen subjects are built).
 	byKey := map[string][]string{}

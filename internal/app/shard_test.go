@@ -120,7 +120,7 @@ func upperPolicyDir(t testing.TB) string {
 // has expired.
 func (f *shardFixture) testWaivers(t *testing.T) []checker.Waiver {
 	t.Helper()
-	out, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params)).Evaluate(context.Background(), f.snap)
+	out, err := evaluate(context.Background(), f.pol, f.snap, checker.WithWorkers(2), checker.WithParams(f.params))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -145,8 +145,8 @@ func (f *shardFixture) whole(t *testing.T, b storage.Bucket, out string, formats
 	ctx := context.Background()
 	f.mu.Lock()
 	if f.wholeOutcome == nil {
-		o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params),
-			checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
+		o, err := evaluate(ctx, f.pol, f.snap, checker.WithWorkers(2), checker.WithParams(f.params),
+			checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf))
 		if err != nil {
 			f.mu.Unlock()
 			t.Fatal(err)
@@ -171,8 +171,8 @@ func (f *shardFixture) evaluate(ctx context.Context, index, count int) (*checker
 	if o := f.outcomes[[2]int{index, count}]; o != nil {
 		return o, nil
 	}
-	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
-		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, f.snap)
+	o, err := evaluate(ctx, f.pol, f.snap, checker.WithWorkers(2), checker.WithParams(f.params), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
+		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...))
 	if err != nil {
 		return nil, err
 	}
@@ -815,7 +815,7 @@ func BenchmarkMergeRun(b *testing.B) {
 	const count = 4
 	var outputs [][]byte
 	for i := range count {
-		o, err := checker.New(pol, checker.WithShard(i, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, snap)
+		o, err := evaluate(ctx, pol, snap, checker.WithShard(i, count), checker.WithScopes(lowerScopes()...))
 		if err != nil {
 			b.Fatal(err)
 		}
