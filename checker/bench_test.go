@@ -63,7 +63,7 @@ func BenchmarkInput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, scope := range Scopes {
+	for _, scope := range Scopes() {
 		var subjects []subject
 		if scope == "model" {
 			for m, row := range x.models {

@@ -12,6 +12,7 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -19,11 +20,18 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// Scopes are the scopes a target may declare (docs/policy-input.md).
-var Scopes = []string{"province", "district", "commune", "branch", "group", "model"}
+// Scopes returns the scopes a target may declare (docs/policy-input.md),
+// from the top of the hierarchy down, models last.
+func Scopes() []string { return slices.Clone(targetScopes) }
 
-// Severities are the severities a target may declare; medium is the default.
-var Severities = []string{"high", "medium", "low"}
+// Severities returns the severities a target may declare; medium is the
+// default.
+func Severities() []string { return slices.Clone(targetSeverities) }
+
+var (
+	targetScopes     = []string{"province", "district", "commune", "branch", "group", "model"}
+	targetSeverities = []string{"high", "medium", "low"}
+)
 
 // PolicyError is one problem found while loading policies, at a place in a
 // .rego file.
@@ -461,10 +469,10 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 		}
 		switch {
 		case t.Scope == "":
-			at(a.Location, "target %s: custom.scope is missing (one of %s)", p, strings.Join(Scopes, ", "))
+			at(a.Location, "target %s: custom.scope is missing (one of %s)", p, strings.Join(targetScopes, ", "))
 			ok = false
-		case !contains(Scopes, t.Scope):
-			at(keyLoc(a, "scope"), "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(Scopes, ", "))
+		case !contains(targetScopes, t.Scope):
+			at(keyLoc(a, "scope"), "target %s: unknown scope %q (one of %s)", p, t.Scope, strings.Join(targetScopes, ", "))
 			ok = false
 		case t.Scope == "model" && !contains(enumValues("models.type"), t.ModelType):
 			at(keyLoc(a, "model_type", "scope"), "target %s: scope model needs custom.model_type, one of %s (got %q)", p, strings.Join(enumValues("models.type"), ", "), t.ModelType)
@@ -473,8 +481,8 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 			at(keyLoc(a, "model_type"), "target %s: custom.model_type is only for scope model", p)
 			ok = false
 		}
-		if !contains(Severities, t.Severity) {
-			at(keyLoc(a, "severity"), "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(Severities, ", "))
+		if !contains(targetSeverities, t.Severity) {
+			at(keyLoc(a, "severity"), "target %s: unknown severity %q (one of %s)", p, t.Severity, strings.Join(targetSeverities, ", "))
 			ok = false
 		}
 		if raw, has := a.Custom["params"]; has {
@@ -517,7 +525,7 @@ func compileFiles(files []policyFile, cfg loadConfig) (*Policies, error) {
 	// The scopes are compiled concurrently (each compiler has its own copy
 	// of the modules): most of `run`'s start-up before any data is read.
 	var work []*scopeCompile
-	for _, scope := range Scopes {
+	for _, scope := range targetScopes {
 		set, lint := map[string]*ast.Module{}, map[string]*ast.Module{}
 		has := false
 		for name, m := range modules {

@@ -20,7 +20,7 @@ import (
 var updateSchemas = flag.Bool("update-schemas", false, "rewrite checker/schemas/*.json from the snapshot model")
 
 func TestSchemasUpToDate(t *testing.T) {
-	for _, scope := range Scopes {
+	for _, scope := range Scopes() {
 		t.Run(scope, func(t *testing.T) {
 			want, err := json.MarshalIndent(InputSchema(scope), "", "  ")
 			if err != nil {
@@ -50,7 +50,7 @@ func TestInputsMatchSchemas(t *testing.T) {
 	x := smallIndex(t)
 	c := jsonschema.NewCompiler()
 	schemas := map[string]*jsonschema.Schema{}
-	for _, scope := range Scopes {
+	for _, scope := range Scopes() {
 		raw, err := loadSchema(scope)
 		if err != nil {
 			t.Fatal(err)

@@ -225,7 +225,7 @@ func dataDoc(params map[string]any) map[string]any {
 		params = map[string]any{}
 	}
 	vocab := map[string]any{}
-	for k, m := range checker.Vocab {
+	for k, m := range checker.Vocab() {
 		labels := map[string]any{}
 		for v, l := range m {
 			labels[v] = fmt.Sprint(l)

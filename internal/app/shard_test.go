@@ -560,7 +560,7 @@ func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput 
 func TestLowerScopes(t *testing.T) {
 	all := append(slices.Clone(upperScopes), lowerScopes()...)
 	slices.Sort(all)
-	want := slices.Clone(checker.Scopes)
+	want := checker.Scopes()
 	slices.Sort(want)
 	if diff := cmp.Diff(want, all); diff != "" {
 		t.Errorf("upper + lower scopes (-want +got):\n%s", diff)

@@ -39,7 +39,7 @@ var upperScopes = []string{"province", "district"}
 // lowerScopes are the scopes a shard evaluates (under its communes).
 func lowerScopes() []string {
 	var s []string
-	for _, sc := range checker.Scopes {
+	for _, sc := range checker.Scopes() {
 		if !slices.Contains(upperScopes, sc) {
 			s = append(s, sc)
 		}
