@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -62,8 +63,8 @@ func parseParamSpecs(raw any) ([]ParamSpec, string, string) {
 		return nil, "", fmt.Sprintf("want a mapping of name: {type, default, description}, got %v", raw)
 	}
 	specs := make([]ParamSpec, 0, len(m))
-	for _, name := range sortedKeys(m) {
-		if contains(reservedParams, name) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		if slices.Contains(reservedParams, name) {
 			return nil, name, fmt.Sprintf("%s is read by the reports for every target (%s): it cannot be declared", name, strings.Join(reservedParams, ", "))
 		}
 		d, ok := m[name].(map[string]any)
@@ -71,7 +72,7 @@ func parseParamSpecs(raw any) ([]ParamSpec, string, string) {
 			return nil, name, fmt.Sprintf("%s: want {type, default, description}, got %v", name, m[name])
 		}
 		spec := ParamSpec{Name: name}
-		for _, k := range sortedKeys(d) {
+		for _, k := range slices.Sorted(maps.Keys(d)) {
 			switch k {
 			case "type":
 				spec.Type, _ = d[k].(string)
@@ -87,7 +88,7 @@ func parseParamSpecs(raw any) ([]ParamSpec, string, string) {
 				return nil, name, fmt.Sprintf("%s: unknown key %q (type, default, description)", name, k)
 			}
 		}
-		if !contains(paramTypes, spec.Type) {
+		if !slices.Contains(paramTypes, spec.Type) {
 			return nil, name, fmt.Sprintf("%s: type must be one of %s, got %v", name, strings.Join(paramTypes, ", "), d["type"])
 		}
 		if spec.HasDefault {
@@ -245,7 +246,7 @@ func (p *Policies) CheckParams(src []byte) ([]ParamsProblem, error) {
 		sort.Strings(names)
 		for j := 0; j+1 < len(vn.Content); j += 2 {
 			pk, pv := vn.Content[j], vn.Content[j+1]
-			if contains(reservedParams, pk.Value) {
+			if slices.Contains(reservedParams, pk.Value) {
 				continue
 			}
 			s, ok := specs[pk.Value]
@@ -344,7 +345,7 @@ func paramCallErrors(c *ast.Compiler, byID map[string]Target) PolicyErrors {
 			id, ok1 := terms[1].Value.(ast.String)
 			key, ok2 := terms[2].Value.(ast.String)
 			t, known := byID[string(id)]
-			if !ok1 || !ok2 || !known || !t.ParamsDeclared || contains(reservedParams, string(key)) {
+			if !ok1 || !ok2 || !known || !t.ParamsDeclared || slices.Contains(reservedParams, string(key)) {
 				return false
 			}
 			at := func(format string, args ...any) {

@@ -61,7 +61,7 @@ func refused(b *ast.Builtin) bool {
 	if b.Nondeterministic || strings.HasPrefix(b.Name, "net.") || strings.HasPrefix(b.Name, "rand.") {
 		return true
 	}
-	return contains(refusedBuiltins, b.Name)
+	return slices.Contains(refusedBuiltins, b.Name)
 }
 
 var capsOnce = sync.OnceValue(func() *ast.Capabilities {
