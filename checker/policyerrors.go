@@ -1,8 +1,9 @@
 package checker
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -60,29 +61,12 @@ func (es PolicyErrors) Error() string {
 }
 
 func (es PolicyErrors) sorted() PolicyErrors {
-	sort.SliceStable(es, func(i, j int) bool {
-		a, b := es[i], es[j]
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Row != b.Row {
-			return a.Row < b.Row
-		}
-		if a.Col != b.Col {
-			return a.Col < b.Col
-		}
-		return a.Message < b.Message
+	slices.SortStableFunc(es, func(a, b PolicyError) int {
+		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Row, b.Row), cmp.Compare(a.Col, b.Col), strings.Compare(a.Message, b.Message))
 	})
 	// Drop exact duplicates: compiling per scope may report a library problem
 	// more than once.
-	out := es[:0]
-	for i, e := range es {
-		if i > 0 && e == es[i-1] {
-			continue
-		}
-		out = append(out, e)
-	}
-	return out
+	return slices.Compact(es)
 }
 
 func astErrors(file string, err error) PolicyErrors {

@@ -55,14 +55,7 @@ func (c *Checker) groupResults(ctx context.Context, x *index, s subject, g *prep
 		out := make([]Result, 0, len(g.targets))
 		for i, t := range g.targets {
 			r := c.baseResult(x, s, t.ID)
-			if err := decodeRules(ruleValue(all.Elem(3*i)), ruleValue(all.Elem(3*i+1)), all.Elem(3*i+2), &r); err != nil {
-				msg := err.Error()
-				r.Status = StatusError
-				r.Error = &msg
-				r.Violations, r.Warnings = []Violation{}, []Violation{}
-			}
-			c.capSubject(&r)
-			x.redact.result(&r)
+			c.settle(x, &r, decodeRules(ruleValue(all.Elem(3*i)), ruleValue(all.Elem(3*i+1)), all.Elem(3*i+2), &r))
 			out = append(out, r)
 		}
 		return out, nil
@@ -191,15 +184,22 @@ func (c *Checker) evalOne(ctx context.Context, x *index, s subject, t *preparedT
 		x.redact.result(&r)
 		return r, nil
 	}
-	if err := decodeResult(rs, &r); err != nil {
-		msg := err.Error()
+	c.settle(x, &r, decodeResult(rs, &r))
+	return r, nil
+}
+
+// settle finishes a result decoded from an evaluation: an error result
+// when its rules could not be decoded (decodeErr), its violations capped
+// (caps.go) and its texts redacted (privacy.go).
+func (c *Checker) settle(x *index, r *Result, decodeErr error) {
+	if decodeErr != nil {
+		msg := decodeErr.Error()
 		r.Status = StatusError
 		r.Error = &msg
 		r.Violations, r.Warnings = []Violation{}, []Violation{}
 	}
-	c.capSubject(&r)
-	x.redact.result(&r)
-	return r, nil
+	c.capSubject(r)
+	x.redact.result(r)
 }
 
 func (c *Checker) baseResult(x *index, s subject, target string) Result {
