@@ -51,7 +51,7 @@ func WithShard(index, count int) Option {
 
 // WithScopes evaluates only the targets of these scopes (default: all).
 // With WithShard, a merge step can evaluate the province and district
-// targets that no shard evaluates: New(p, WithScopes("province", "district")).
+// targets that no shard evaluates: New(ctx, p, WithScopes("province", "district")).
 func WithScopes(scopes ...string) Option {
 	return func(c *Checker) {
 		c.scopes = map[string]bool{}
