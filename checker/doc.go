@@ -230,7 +230,8 @@
 //
 // WithShard(i, n) evaluates the communes whose FNV-1a 32-bit hash of the id
 // modulo n is i, with the branches, groups and models below them; province
-// and district subjects only when n == 1. Rollup and TakeInventory are pure
+// and district subjects only when n == 1. The rule is internal/hierarchy's
+// (hierarchy.Shard), the one the app's merge reads too. Rollup and TakeInventory are pure
 // functions of the snapshot and the results, so a merge step can call them
 // on the concatenated results of every shard. No shard evaluates province
 // and district subjects: the merge step does, with
@@ -258,7 +259,7 @@
 //	options.go     the options of New; prepare.go what New prepares
 //	engine.go      the regovm path; topdown.go the topdown path
 //	eval.go        Input, EvalOne, EvalDebug; print.go policy print()
-//	index.go       the snapshot's index; input.go the input documents;
+//	index*.go      the snapshot's index (members, models, ratings); input.go the inputs;
 //	inputkeys.go   the keys of input each scope reads
 //	result.go      the results; rollup.go roll-ups and the inventory
 //	waivers.go     waivers; privacy.go redaction; history.go unit history;
