@@ -63,7 +63,7 @@ func BenchmarkInput(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, scope := range Scopes {
+	for _, scope := range Scopes() {
 		var subjects []subject
 		if scope == "model" {
 			for m, row := range x.models {
@@ -92,8 +92,8 @@ func BenchmarkInput(b *testing.B) {
 func BenchmarkEvaluate(b *testing.B) {
 	snap := provinceSnap()
 	for name, p := range benchPolicies(b) {
-		c := New(p, WithWorkers(1))
-		plan, err := c.plan(context.Background(), snap)
+		c := mustNew(b, p, WithWorkers(1))
+		plan, err := c.plan(snap)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -132,7 +132,7 @@ func BenchmarkEvaluate(b *testing.B) {
 func BenchmarkProvince(b *testing.B) {
 	snap := provinceSnap()
 	for name, p := range benchPolicies(b) {
-		c := New(p)
+		c := mustNew(b, p)
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			evals := 0
@@ -172,8 +172,8 @@ func BenchmarkEvalOverhead(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := New(p, WithWorkers(1))
-	plan, err := c.plan(context.Background(), snap)
+	c := mustNew(b, p, WithWorkers(1))
+	plan, err := c.plan(snap)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -196,8 +196,8 @@ func BenchmarkEvalOverhead(b *testing.B) {
 func BenchmarkEvaluateScope(b *testing.B) {
 	snap := provinceSnap()
 	for name, p := range benchPolicies(b) {
-		c := New(p, WithWorkers(1))
-		plan, err := c.plan(context.Background(), snap)
+		c := mustNew(b, p, WithWorkers(1))
+		plan, err := c.plan(snap)
 		if err != nil {
 			b.Fatal(err)
 		}

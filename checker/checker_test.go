@@ -69,7 +69,7 @@ func TestEvaluate(t *testing.T) {
 		{Target: "TB-06", Unit: "tinh", Expires: "2030-01-01"},
 		{Target: "TB-04", Unit: "h-a", Expires: "2030-01-01"},
 	}
-	out, err := New(p, WithParams(map[string]any{"TB-03": map[string]any{"min_size": 7}}), WithWaivers(waivers, "")).
+	out, err := mustNew(t, p, WithParams(map[string]any{"TB-03": map[string]any{"min_size": 7}}), WithWaivers(waivers, "")).
 		Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestWorkersIdentical(t *testing.T) {
 	for _, w := range []int{1, 8} {
 		var calls, last int
 		var mu sync.Mutex
-		out, err := New(p, WithWorkers(w), WithProgress(func(done, total int) {
+		out, err := mustNew(t, p, WithWorkers(w), WithProgress(func(done, total int) {
 			mu.Lock()
 			defer mu.Unlock()
 			calls++
@@ -161,14 +161,14 @@ func TestShards(t *testing.T) {
 	snap := synthProvince(alloc, 30, 3, 5)
 	defer snap.Release()
 	p := loadTestPolicies(t, "testdata/policies")
-	whole, err := New(p).Evaluate(context.Background(), snap)
+	whole, err := mustNew(t, p).Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var merged []Result
 	const count = 3
 	for i := 0; i < count; i++ {
-		out, err := New(p, WithShard(i, count)).Evaluate(context.Background(), snap)
+		out, err := mustNew(t, p, WithShard(i, count)).Evaluate(context.Background(), snap)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +191,7 @@ func TestShards(t *testing.T) {
 		t.Errorf("merged shards differ from the whole run without province/district subjects (-whole +merged):\n%s", diff)
 	}
 	// The merge step evaluates what no shard does.
-	upper, err := New(p, WithScopes("province", "district")).Evaluate(context.Background(), snap)
+	upper, err := mustNew(t, p, WithScopes("province", "district")).Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +214,7 @@ func TestEvalDeadline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := New(p, WithEvalTimeout(300*time.Millisecond), WithWorkers(2)).Evaluate(context.Background(), snap)
+	out, err := mustNew(t, p, WithEvalTimeout(300*time.Millisecond), WithWorkers(2)).Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +268,7 @@ func TestRuntimeErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			out, err := New(p).Evaluate(context.Background(), snap)
+			out, err := mustNew(t, p).Evaluate(context.Background(), snap)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -295,7 +295,7 @@ func TestEvaluateCancelled(t *testing.T) {
 	p := loadTestPolicies(t, "testdata/policies")
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if _, err := New(p).Evaluate(ctx, snap); err == nil {
+	if _, err := mustNew(t, p).Evaluate(ctx, snap); err == nil {
 		t.Fatal("Evaluate with a cancelled context succeeded")
 	}
 }
@@ -305,7 +305,7 @@ func TestEvalOne(t *testing.T) {
 	snap := smallSnap(alloc)
 	defer snap.Release()
 	p := loadTestPolicies(t, "testdata/policies")
-	c := New(p, WithWaivers([]Waiver{{Target: "TB-03", Unit: "xa-1", Expires: "2030-01-01"}}, "2024-09-30"))
+	c := mustNew(t, p, WithWaivers([]Waiver{{Target: "TB-03", Unit: "xa-1", Expires: "2030-01-01"}}, "2024-09-30"))
 	tests := []struct {
 		subject, target string
 		explain         bool
@@ -375,8 +375,8 @@ func TestGroupMatchesOneByOne(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			c := New(p, WithWorkers(1))
-			pl, err := c.plan(context.Background(), snap)
+			c := mustNew(t, p, WithWorkers(1))
+			pl, err := c.plan(snap)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -429,7 +429,7 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 	intactAlloc := checkedAlloc(t)
 	intact := synthProvince(intactAlloc, 12, 5, 20)
 	defer intact.Release()
-	want, err := New(p).Evaluate(context.Background(), intact)
+	want, err := mustNew(t, p).Evaluate(context.Background(), intact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -464,7 +464,7 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 		t.Errorf("member terms after releasing members (-intact +released):\n%s", diff)
 	}
 	for _, w := range []int{1, 4} {
-		got, err := New(p, WithWorkers(w)).EvaluateIndex(context.Background(), idx)
+		got, err := mustNew(t, p, WithWorkers(w)).EvaluateIndex(context.Background(), idx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -481,8 +481,8 @@ func TestBatchInputs(t *testing.T) {
 	alloc := checkedAlloc(t)
 	snap := synthProvince(alloc, 6, 4, 10)
 	defer snap.Release()
-	c := New(loadTestPolicies(t, "testdata/policies"))
-	pl, err := c.plan(context.Background(), snap)
+	c := mustNew(t, loadTestPolicies(t, "testdata/policies"))
+	pl, err := c.plan(snap)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,13 +91,18 @@
 // # Evaluating
 //
 //	p, err := checker.Load(ctx, os.DirFS("policies"))
-//	c := checker.New(p, checker.WithWorkers(8), checker.WithParams(params),
+//	c, err := checker.New(ctx, p, checker.WithWorkers(8), checker.WithParams(params),
 //		checker.WithWaivers(waivers, ""))
 //	out, err := c.Evaluate(ctx, snap)
 //	rollups := checker.Rollup(snap, out.Targets, out.Results)
 //	inv := checker.TakeInventory(snap)
 //
-// Every target is prepared once. Evaluate indexes the snapshot once from the
+// New prepares everything before it returns, and a query that cannot be
+// prepared is its error: the data document (params and vocab) in a store,
+// every target's own topdown query, and for each group of targets (a
+// scope, or a model type) the one evaluation of the engine (WithEngine): a
+// regovm program, or a topdown query of all its targets. A Checker is then
+// read only; Evaluate and EvaluateIndex may run concurrently. Evaluate indexes the snapshot once from the
 // Arrow columns (children by parent, models, cadres, ratings and activities
 // by unit, participants by model, member statistics per unit computed
 // column by column from the members record, its dictionary-encoded unit_id
@@ -139,11 +144,16 @@
 // never costs more than one deadline, whatever its targets do, and a run
 // of n subjects is bounded by n deadlines over the workers.
 //
-// That query runs on regovm (package checker/regovm: OPA's planner plans it,
-// regovm runs the plan), or on OPA's topdown evaluator for a group regovm
-// cannot plan and a subject it fails on, which gives exactly topdown's
-// results; WithEngine(EngineTopdown) uses topdown only. The library reads
-// no environment: the app maps --rego-engine to WithEngine.
+// Each engine has one path (evalGroup). regovm (engine.go; package
+// checker/regovm: OPA's planner plans the query, regovm runs the plan)
+// evaluates the group, and leaves a subject it fails on to topdown target
+// by target, and a group it cannot plan to the topdown path, which gives
+// exactly topdown's results. The topdown path (topdown.go,
+// WithEngine(EngineTopdown)) evaluates the group's query, then target by
+// target where it gave no result; a group of one target is evaluated by
+// its own query. EvalDebug and EvalOne evaluate target by target with
+// topdown, as that path does. The library reads no environment: the app
+// maps --rego-engine to WithEngine.
 //
 // Prepare and EvaluateIndex split Evaluate in two: index once, evaluate
 // many times (several Checkers, e.g. the shards' merge step, may share one
@@ -225,7 +235,7 @@
 // functions of the snapshot and the results, so a merge step can call them
 // on the concatenated results of every shard. No shard evaluates province
 // and district subjects: the merge step does, with
-// New(p, WithScopes("province", "district")).
+// New(ctx, p, WithScopes("province", "district")).
 //
 // # For `vungmanh eval`
 //
@@ -234,4 +244,24 @@
 // OPA's pretty trace on explain. The OPA command line, given that input,
 // the policies and {"params", "vocab"} as data, gives the same violations
 // (a test checks it).
+//
+// # Files
+//
+//	load.go        Load, HashFS, Policies; bundle.go LoadBundle
+//	metadata.go    the target packages and their METADATA
+//	compile.go     one compile per scope; policyerrors.go PolicyErrors
+//	schema.go      the scopes' input JSON Schemas (schemas/) and lintTypes
+//	enums.go       enumErrors; shape.go the shapes of violation, warning, skip
+//	params.go      custom.params, lib.param and the params file
+//	sandbox.go     the refused builtins; memory.go and caps.go the bounds
+//	layer.go       packs stacked in layers
+//	checker.go     New, Evaluate, EvaluateIndex: the plan and the workers
+//	options.go     the options of New; prepare.go what New prepares
+//	engine.go      the regovm path; topdown.go the topdown path
+//	eval.go        Input, EvalOne, EvalDebug; print.go policy print()
+//	index*.go      the snapshot's index (members, models, ratings); input.go the inputs;
+//	inputkeys.go   the keys of input each scope reads
+//	result.go      the results; rollup.go roll-ups and the inventory
+//	waivers.go     waivers; privacy.go redaction; history.go unit history;
+//	vocab.go       data.vocab
 package checker

@@ -117,6 +117,25 @@ func planQuery(ctx context.Context, compiler *ast.Compiler, store storage.Store,
 	return regovm.FromPolicy(policy, []string{policy.Plans.Plans[0].Name})
 }
 
+// evalRegovm is the regovm path: g's program evaluates every target of the
+// group on one subject until the deadline at. Where regovm fails (an
+// error, a conflict, an undefined rule), topdown evaluates the targets one
+// by one (evalEach): their results are topdown's, error or not (topdown's
+// rule index may skip a rule body before the statement that failed in the
+// plan). Where it ran past the deadline, every target is an error result.
+func (c *Checker) evalRegovm(ctx context.Context, x *index, s subject, g *preparedGroup, input ast.Value, at time.Time, pr *printer) ([]Result, error) {
+	all := c.evalVM(ctx, g.vm, input, at, pr)
+	timedOut := false
+	if all == nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		timedOut = !time.Now().Before(at)
+		c.fallbacks.Add(1)
+	}
+	return c.groupResults(ctx, x, s, g, input, at, pr, all, timedOut)
+}
+
 // evalVM evaluates g's query on input with regovm until the deadline at:
 // the list groupQuery describes, or nil when regovm gave none (an error,
 // the deadline, an undefined query).

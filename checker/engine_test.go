@@ -36,7 +36,7 @@ func sampleSnap(t *testing.T, opts sample.Options) *snapshot.Snapshot {
 // topdown alone.
 func evaluateBoth(t *testing.T, pols *Policies, snap *snapshot.Snapshot, opts ...Option) (vm *Checker, got, want *Outcome) {
 	t.Helper()
-	vm, td := New(pols, opts...), New(pols, append(opts, WithEngine(EngineTopdown))...)
+	vm, td := mustNew(t, pols, opts...), mustNew(t, pols, append(opts, WithEngine(EngineTopdown))...)
 	got, err := vm.Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
@@ -273,7 +273,7 @@ func TestRuleShapesAgree(t *testing.T) {
 	}
 	ordinary := `violation contains {"msg": input.subject.id} if true`
 	for _, shape := range shapes {
-		alone := New(load(shape), WithEngine(EngineTopdown))
+		alone := mustNew(t, load(shape), WithEngine(EngineTopdown))
 		want, err := alone.Evaluate(context.Background(), snap)
 		if err != nil {
 			t.Fatal(err)
@@ -384,7 +384,7 @@ func TestWithEngine(t *testing.T) {
 		{[]Option{WithEngine(EngineRegovm)}, true},
 		{[]Option{WithEngine(EngineTopdown)}, false},
 	} {
-		c := New(pols, tc.opts...)
+		c := mustNew(t, pols, tc.opts...)
 		if _, err := c.Evaluate(context.Background(), snap); err != nil {
 			t.Fatal(err)
 		}

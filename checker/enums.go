@@ -2,6 +2,7 @@ package checker
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -257,7 +258,7 @@ func (s *enumScan) compare(e *ast.Expr, a, b enumVal) {
 		return
 	}
 	values := enumStrings(a.node)
-	if values == nil || contains(values, b.str) || contains(a.extra, b.str) {
+	if values == nil || slices.Contains(values, b.str) || slices.Contains(a.extra, b.str) {
 		return
 	}
 	loc := e.Location

@@ -80,9 +80,6 @@ type Evaluation struct {
 // print output are topdown's), waivers applied. The results are those of
 // Evaluate for this subject.
 func (c *Checker) EvalDebug(ctx context.Context, snap *snapshot.Snapshot, subjectID, targetID string, d Debug) ([]Evaluation, error) {
-	if err := c.prepare(ctx); err != nil {
-		return nil, err
-	}
 	x, err := buildIndex(snap)
 	if err != nil {
 		return nil, err

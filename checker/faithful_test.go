@@ -77,7 +77,7 @@ func TestFaithfulToOPA(t *testing.T) {
 	defer snap.Release()
 	p := loadTestPolicies(t, "testdata/policies")
 	params := map[string]any{"TB-03": map[string]any{"min_size": 7}}
-	c := New(p, WithParams(params))
+	c := mustNew(t, p, WithParams(params))
 	x, err := buildIndex(snap)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +183,7 @@ func TestFaithfulToOPA(t *testing.T) {
 			})
 		}
 	}
-	if len(scopes) != len(Scopes) {
-		t.Errorf("subjects cover scopes %v, want all of %v", scopes, Scopes)
+	if len(scopes) != len(Scopes()) {
+		t.Errorf("subjects cover scopes %v, want all of %v", scopes, Scopes())
 	}
 }

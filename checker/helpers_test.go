@@ -2,6 +2,7 @@ package checker
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
@@ -364,4 +365,14 @@ func policyFS(t testing.TB, dirs map[string]string) fstest.MapFS {
 		}
 	}
 	return fsys
+}
+
+// mustNew is New with a background context, failing tb on an error.
+func mustNew(tb testing.TB, p *Policies, opts ...Option) *Checker {
+	tb.Helper()
+	c, err := New(context.Background(), p, opts...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
 }

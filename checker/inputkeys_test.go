@@ -118,7 +118,7 @@ func TestPrunedInputsSameResults(t *testing.T) {
 			}
 		}
 		for _, sn := range snaps {
-			c := New(p, WithWorkers(2))
+			c := mustNew(t, p, WithWorkers(2))
 			idx, err := Prepare(sn.snap)
 			if err != nil {
 				t.Fatal(err)
@@ -127,10 +127,7 @@ func TestPrunedInputsSameResults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			pl, err := c.planIndex(context.Background(), idx.x)
-			if err != nil {
-				t.Fatal(err)
-			}
+			pl := c.planIndex(idx.x)
 			var want []Result
 			for _, sub := range pl.subjects {
 				rs, err := c.evalGroup(context.Background(), pl.x, sub, c.groups[pl.key(sub)], pl.x.input(sub))

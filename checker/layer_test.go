@@ -102,7 +102,7 @@ func TestLayerAddsATarget(t *testing.T) {
 	snap := smallSnap(alloc)
 	defer snap.Release()
 	evalHY := func(params map[string]any) map[string]Status {
-		out, err := New(p, WithParams(params)).Evaluate(context.Background(), snap)
+		out, err := mustNew(t, p, WithParams(params)).Evaluate(context.Background(), snap)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -69,7 +69,7 @@ func TestHeapAbort(t *testing.T) {
 	limit := sample[0].Value.Uint64() + 32<<20
 	for _, engine := range []Engine{EngineRegovm, EngineTopdown} {
 		t.Run(engine.String(), func(t *testing.T) {
-			_, err := New(pols, WithEngine(engine), WithWorkers(2), WithEvalTimeout(5*time.Minute), WithHeapAbort(limit)).Evaluate(context.Background(), snap)
+			_, err := mustNew(t, pols, WithEngine(engine), WithWorkers(2), WithEvalTimeout(5*time.Minute), WithHeapAbort(limit)).Evaluate(context.Background(), snap)
 			var me *MemoryError
 			if !errors.As(err, &me) || me.Limit != limit || me.Heap <= limit {
 				t.Fatalf("err = %v, want a MemoryError over %d bytes", err, limit)

@@ -2,8 +2,10 @@ package checker
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,17 +33,22 @@ type ParamSpec struct {
 	Description string `json:"description,omitempty"`
 }
 
-// ParamTypes are the types a parameter may declare.
-var ParamTypes = []string{"integer", "number", "string", "boolean", "date", "array", "object"}
+// ParamTypes returns the types a parameter may declare.
+func ParamTypes() []string { return slices.Clone(paramTypes) }
 
-// ReservedParams are the keys every target may have in the params file,
-// declared or not: the reports read them (goal, a ratio or a percentage,
-// and deadline, YYYY-MM-DD).
-var ReservedParams = []string{"goal", "deadline"}
+// ReservedParams returns the keys every target may have in the params
+// file, declared or not: the reports read them (goal, a ratio or a
+// percentage, and deadline, YYYY-MM-DD).
+func ReservedParams() []string { return slices.Clone(reservedParams) }
 
-// ParamsLib is the library function that reads a parameter with a
+var (
+	paramTypes     = []string{"integer", "number", "string", "boolean", "date", "array", "object"}
+	reservedParams = []string{"goal", "deadline"}
+)
+
+// paramRef is the library function that reads a parameter with a
 // default: lib.param(id, key, default).
-var ParamsLib = ast.MustParseRef("data.lib.vungmanh.param")
+var paramRef = ast.MustParseRef("data.lib.vungmanh.param")
 
 var dateRE = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
 
@@ -56,16 +63,16 @@ func parseParamSpecs(raw any) ([]ParamSpec, string, string) {
 		return nil, "", fmt.Sprintf("want a mapping of name: {type, default, description}, got %v", raw)
 	}
 	specs := make([]ParamSpec, 0, len(m))
-	for _, name := range sortedKeys(m) {
-		if contains(ReservedParams, name) {
-			return nil, name, fmt.Sprintf("%s is read by the reports for every target (%s): it cannot be declared", name, strings.Join(ReservedParams, ", "))
+	for _, name := range slices.Sorted(maps.Keys(m)) {
+		if slices.Contains(reservedParams, name) {
+			return nil, name, fmt.Sprintf("%s is read by the reports for every target (%s): it cannot be declared", name, strings.Join(reservedParams, ", "))
 		}
 		d, ok := m[name].(map[string]any)
 		if !ok {
 			return nil, name, fmt.Sprintf("%s: want {type, default, description}, got %v", name, m[name])
 		}
 		spec := ParamSpec{Name: name}
-		for _, k := range sortedKeys(d) {
+		for _, k := range slices.Sorted(maps.Keys(d)) {
 			switch k {
 			case "type":
 				spec.Type, _ = d[k].(string)
@@ -81,8 +88,8 @@ func parseParamSpecs(raw any) ([]ParamSpec, string, string) {
 				return nil, name, fmt.Sprintf("%s: unknown key %q (type, default, description)", name, k)
 			}
 		}
-		if !contains(ParamTypes, spec.Type) {
-			return nil, name, fmt.Sprintf("%s: type must be one of %s, got %v", name, strings.Join(ParamTypes, ", "), d["type"])
+		if !slices.Contains(paramTypes, spec.Type) {
+			return nil, name, fmt.Sprintf("%s: type must be one of %s, got %v", name, strings.Join(paramTypes, ", "), d["type"])
 		}
 		if spec.HasDefault {
 			if why := paramTypeError(spec.Type, spec.Default); why != "" {
@@ -230,7 +237,7 @@ func (p *Policies) CheckParams(src []byte) ([]ParamsProblem, error) {
 				Msg: fmt.Sprintf("%s: want a mapping of parameter: value", id)})
 			continue
 		}
-		names := append([]string(nil), ReservedParams...)
+		names := slices.Clone(reservedParams)
 		specs := map[string]ParamSpec{}
 		for _, s := range t.Params {
 			names = append(names, s.Name)
@@ -239,7 +246,7 @@ func (p *Policies) CheckParams(src []byte) ([]ParamsProblem, error) {
 		sort.Strings(names)
 		for j := 0; j+1 < len(vn.Content); j += 2 {
 			pk, pv := vn.Content[j], vn.Content[j+1]
-			if contains(ReservedParams, pk.Value) {
+			if slices.Contains(reservedParams, pk.Value) {
 				continue
 			}
 			s, ok := specs[pk.Value]
@@ -332,13 +339,13 @@ func paramCallErrors(c *ast.Compiler, byID map[string]Target) PolicyErrors {
 	for _, m := range c.Modules {
 		ast.WalkExprs(m, func(e *ast.Expr) bool {
 			terms, ok := e.Terms.([]*ast.Term)
-			if !ok || len(terms) < 4 || terms[0].Value.Compare(ParamsLib) != 0 {
+			if !ok || len(terms) < 4 || terms[0].Value.Compare(paramRef) != 0 {
 				return false
 			}
 			id, ok1 := terms[1].Value.(ast.String)
 			key, ok2 := terms[2].Value.(ast.String)
 			t, known := byID[string(id)]
-			if !ok1 || !ok2 || !known || !t.ParamsDeclared || contains(ReservedParams, string(key)) {
+			if !ok1 || !ok2 || !known || !t.ParamsDeclared || slices.Contains(reservedParams, string(key)) {
 				return false
 			}
 			at := func(format string, args ...any) {

@@ -247,7 +247,7 @@ func TestParamDefaultsInData(t *testing.T) {
 		if tc.params != nil {
 			opts = append(opts, WithParams(tc.params))
 		}
-		out, err := New(p, opts...).Evaluate(context.Background(), snap)
+		out, err := mustNew(t, p, opts...).Evaluate(context.Background(), snap)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -34,7 +34,7 @@ func runPrints(t *testing.T, pols *Policies, engine Engine, level zerolog.Level)
 	snap := smallSnap(checkedAlloc(t))
 	t.Cleanup(snap.Release)
 	var buf bytes.Buffer
-	c := New(pols, WithEngine(engine), WithWorkers(2), WithLogger(zerolog.New(zerolog.SyncWriter(&buf)).Level(level)))
+	c := mustNew(t, pols, WithEngine(engine), WithWorkers(2), WithLogger(zerolog.New(zerolog.SyncWriter(&buf)).Level(level)))
 	out, err := c.Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
@@ -176,7 +176,7 @@ func TestEvalDebugPrint(t *testing.T) {
 	snap := smallSnap(checkedAlloc(t))
 	t.Cleanup(snap.Release)
 	var h printHook
-	evs, err := New(pols).EvalDebug(context.Background(), snap, "xa-1", "", Debug{Trace: true, Print: &h})
+	evs, err := mustNew(t, pols).EvalDebug(context.Background(), snap, "xa-1", "", Debug{Trace: true, Print: &h})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +231,7 @@ func BenchmarkPrint(b *testing.B) {
 		{"print/topdown/info", withPrint, []Option{WithEngine(EngineTopdown)}},
 		{"print/regovm/debug", withPrint, []Option{WithLogger(debug)}},
 	} {
-		c := New(bc.p, bc.opts...)
+		c := mustNew(b, bc.p, bc.opts...)
 		b.Run(bc.name, func(b *testing.B) {
 			cpu0 := cpuTime()
 			for i := 0; i < b.N; i++ {

@@ -104,7 +104,7 @@ func TestRedaction(t *testing.T) {
 	if diff := cmp.Diff(want.Results, got.Results); diff != "" {
 		t.Errorf("regovm and topdown differ (-topdown +regovm):\n%s", diff)
 	}
-	ones, _, err := New(pols).EvalOne(context.Background(), snap, "m-1", "", true)
+	ones, _, err := mustNew(t, pols).EvalOne(context.Background(), snap, "m-1", "", true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 func TestNotEvaluatedReason(t *testing.T) {
 	snap := smallSnap(checkedAlloc(t))
 	defer snap.Release()
-	out, err := New(loadTestPolicies(t, "testdata/policies")).Evaluate(context.Background(), snap)
+	out, err := mustNew(t, loadTestPolicies(t, "testdata/policies")).Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)
 	}

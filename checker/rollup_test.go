@@ -13,7 +13,7 @@ func TestRollup(t *testing.T) {
 	snap := smallSnap(alloc)
 	defer snap.Release()
 	p := loadTestPolicies(t, "testdata/policies")
-	out, err := New(p, WithParams(map[string]any{"TB-03": map[string]any{"min_size": 7}}),
+	out, err := mustNew(t, p, WithParams(map[string]any{"TB-03": map[string]any{"min_size": 7}}),
 		WithWaivers([]Waiver{{Target: "TB-03", Unit: "xa-3", Expires: "2030-01-01"}}, "")).Evaluate(context.Background(), snap)
 	if err != nil {
 		t.Fatal(err)

@@ -1,19 +1,22 @@
 package checker
 
 import (
+	"slices"
 	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// RefusedBuiltins are the builtins the sandbox removes from the capabilities:
+// RefusedBuiltins returns the builtins the sandbox removes from the capabilities:
 // everything that reaches outside the process, reads the clock or randomness,
 // or depends on the running OPA. A policy that calls one fails to compile
 // with "undefined function" at the call's file:row:col. Besides these exact
 // names, every builtin under net.* and rand.* and every builtin OPA marks as
 // non-deterministic is refused (see doc.go).
-var RefusedBuiltins = []string{
+func RefusedBuiltins() []string { return slices.Clone(refusedBuiltins) }
+
+var refusedBuiltins = []string{
 	"crypto.x509.parse_and_verify_certificates",
 	"crypto.x509.parse_and_verify_certificates_with_options",
 	"http.send",
@@ -58,7 +61,7 @@ func refused(b *ast.Builtin) bool {
 	if b.Nondeterministic || strings.HasPrefix(b.Name, "net.") || strings.HasPrefix(b.Name, "rand.") {
 		return true
 	}
-	return contains(RefusedBuiltins, b.Name)
+	return slices.Contains(refusedBuiltins, b.Name)
 }
 
 var capsOnce = sync.OnceValue(func() *ast.Capabilities {

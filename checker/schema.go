@@ -4,6 +4,7 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/types"
@@ -205,7 +206,7 @@ func ratingSchema() map[string]any {
 	for _, c := range snapshot.Columns[snapshot.Ratings] {
 		switch {
 		case c.Name == "unit_id":
-		case contains(snapshot.Fields, c.Name):
+		case slices.Contains(snapshot.Fields, c.Name):
 			fields[c.Name] = columnSchema(snapshot.Ratings, c)
 		default:
 			props[c.Name] = columnSchema(snapshot.Ratings, c)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,7 +21,7 @@ import (
 var updateSchemas = flag.Bool("update-schemas", false, "rewrite checker/schemas/*.json from the snapshot model")
 
 func TestSchemasUpToDate(t *testing.T) {
-	for _, scope := range Scopes {
+	for _, scope := range Scopes() {
 		t.Run(scope, func(t *testing.T) {
 			want, err := json.MarshalIndent(InputSchema(scope), "", "  ")
 			if err != nil {
@@ -50,7 +51,7 @@ func TestInputsMatchSchemas(t *testing.T) {
 	x := smallIndex(t)
 	c := jsonschema.NewCompiler()
 	schemas := map[string]*jsonschema.Schema{}
-	for _, scope := range Scopes {
+	for _, scope := range Scopes() {
 		raw, err := loadSchema(scope)
 		if err != nil {
 			t.Fatal(err)
@@ -226,7 +227,7 @@ func TestLintSchemaMaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var maps []string
+	var found []string
 	var walk func(path string, v any)
 	walk = func(path string, v any) {
 		switch x := v.(type) {
@@ -235,16 +236,16 @@ func TestLintSchemaMaps(t *testing.T) {
 				if !cmp.Equal(p[mapKey], x["additionalProperties"]) {
 					t.Errorf("%s: %s is not additionalProperties", path, mapKey)
 				}
-				maps = append(maps, path)
+				found = append(found, path)
 			}
-			for _, k := range sortedKeys(x) {
+			for _, k := range slices.Sorted(maps.Keys(x)) {
 				walk(path+"/"+k, x[k])
 			}
 		}
 	}
 	walk("", s)
 	want := []string{"/definitions/stats/properties/by_special_group", "/properties/activities", "/properties/members", "/properties/ratings"}
-	if diff := cmp.Diff(want, maps); diff != "" {
+	if diff := cmp.Diff(want, found); diff != "" {
 		t.Errorf("maps (-want +got):\n%s", diff)
 	}
 	// The schema the real compile uses is untouched.

@@ -1,6 +1,8 @@
 package checker
 
 import (
+	"maps"
+
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -10,10 +12,19 @@ type Label struct {
 	En string `json:"en"`
 }
 
-// Vocab maps "table.column" (the keys of snapshot.Enums) to each canonical
-// value and its labels. Policies read it as data.vocab, e.g.
+// Vocab returns a copy of the vocabulary: "table.column" (the keys of
+// snapshot.Enums) to each canonical value and its labels. Policies read it
+// as data.vocab, e.g.
 // data.vocab["models.type"].one_plus_one.vi == "Mô hình \"1+1\"".
-var Vocab = map[string]map[string]Label{
+func Vocab() map[string]map[string]Label {
+	out := make(map[string]map[string]Label, len(vocab))
+	for k, labels := range vocab {
+		out[k] = maps.Clone(labels)
+	}
+	return out
+}
+
+var vocab = map[string]map[string]Label{
 	"units.level": {
 		"province": {"Tỉnh", "Province"},
 		"district": {"Huyện / thành phố", "District"},
@@ -91,10 +102,10 @@ var strongLabels = map[string]Label{
 
 func enumValues(key string) []string { return snapshot.Enums[key] }
 
-// vocabData is Vocab as plain JSON-like data for the store.
+// vocabData is the vocabulary as plain JSON-like data for the store.
 func vocabData() map[string]any {
 	out := map[string]any{}
-	for k, vs := range Vocab {
+	for k, vs := range vocab {
 		m := map[string]any{}
 		for v, l := range vs {
 			m[v] = map[string]any{"vi": l.Vi, "en": l.En}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -239,7 +240,7 @@ func applyWaivers(results []Result, waivers []Waiver, asOf string) WaiverReport 
 		}
 		for _, wi := range byTarget[r.Target] {
 			w := active[wi]
-			if w.Unit != r.Subject && !contains(r.Path, w.Unit) {
+			if w.Unit != r.Subject && !slices.Contains(r.Path, w.Unit) {
 				continue
 			}
 			used[wi] = true

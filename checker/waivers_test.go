@@ -138,7 +138,7 @@ func FuzzParseParams(f *testing.F) {
 			return
 		}
 		// What parses must be usable as data.params.
-		if _, err := New(nil, WithParams(p)).storeValue(); err != nil {
+		if _, err := dataDocument(p, nil); err != nil {
 			t.Fatalf("params %v not usable: %v", p, err)
 		}
 	})

@@ -225,7 +225,7 @@ func dataDoc(params map[string]any) map[string]any {
 		params = map[string]any{}
 	}
 	vocab := map[string]any{}
-	for k, m := range checker.Vocab {
+	for k, m := range checker.Vocab() {
 		labels := map[string]any{}
 		for v, l := range m {
 			labels[v] = fmt.Sprint(l)
@@ -262,7 +262,10 @@ func sampleInputs(t testing.TB, pk *pack, opts sample.Options, limit int) map[st
 		t.Fatal(err)
 	}
 	defer snap.Release()
-	c := checker.New(pk.pols)
+	c, err := checker.New(ctx, pk.pols)
+	if err != nil {
+		t.Fatal(err)
+	}
 	// The group of each subject, from the tables (Input rebuilds the
 	// snapshot's index on every call: only the chosen subjects are built).
 	byKey := map[string][]string{}

@@ -92,7 +92,7 @@ func (a *app) check(cmd *cobra.Command, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	outcome, err := checker.New(pol, checker.WithEngine(engine), checker.WithParams(params)).Evaluate(ctx, snap)
+	outcome, err := evaluate(ctx, pol, snap, checker.WithEngine(engine), checker.WithParams(params))
 	if err != nil {
 		return fmt.Errorf("evaluate %q: %w", o.snapshot, err)
 	}

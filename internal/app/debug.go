@@ -85,7 +85,12 @@ func (a *app) eval(cmd *cobra.Command, o evalOptions) error {
 	if params != nil {
 		opts = append(opts, checker.WithParams(params))
 	}
-	c := checker.New(pol, opts...)
+	// EvalDebug evaluates with topdown, whatever the engine: no regovm
+	// program is planned for it.
+	c, err := checker.New(ctx, pol, append(opts, checker.WithEngine(checker.EngineTopdown))...)
+	if err != nil {
+		return err
+	}
 	input, scope, err := c.Input(snap, o.subject)
 	if err != nil {
 		return configErrorf("subject", "--subject %q: %v", o.subject, err)

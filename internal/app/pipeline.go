@@ -151,9 +151,12 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	var out *checker.Outcome
 	var inv *checker.Inventory
 	var idx *checker.Index
-	if s.ShardCount > 1 {
-		out, err = checker.New(pol, opts...).Evaluate(ctx, snap)
-	} else {
+	c, err := checker.New(ctx, pol, opts...)
+	switch {
+	case err != nil: // a query could not be prepared
+	case s.ShardCount > 1:
+		out, err = c.Evaluate(ctx, snap)
+	default:
 		// Index, count, then let the members table go: the index keeps its
 		// own counts and copies, and members are most of the snapshot's
 		// memory (80% at national scale) for the whole evaluation.
@@ -162,7 +165,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 			i := idx.Inventory(snap)
 			inv = &i
 			releaseTable(snap, snapshot.Members)
-			out, err = checker.New(pol, opts...).EvaluateIndex(ctx, idx)
+			out, err = c.EvaluateIndex(ctx, idx)
 		}
 	}
 	evalBar.finish()

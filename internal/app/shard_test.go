@@ -116,7 +116,7 @@ func upperPolicyDir(t testing.TB) string {
 // has expired.
 func (f *shardFixture) testWaivers(t *testing.T) []checker.Waiver {
 	t.Helper()
-	out, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params)).Evaluate(context.Background(), f.snap)
+	out, err := evaluate(context.Background(), f.pol, f.snap, checker.WithWorkers(2), checker.WithParams(f.params))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,8 +141,8 @@ func (f *shardFixture) whole(t *testing.T, b storage.Bucket, out string, formats
 	ctx := context.Background()
 	f.mu.Lock()
 	if f.wholeOutcome == nil {
-		o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params),
-			checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf)).Evaluate(ctx, f.snap)
+		o, err := evaluate(ctx, f.pol, f.snap, checker.WithWorkers(2), checker.WithParams(f.params),
+			checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf))
 		if err != nil {
 			f.mu.Unlock()
 			t.Fatal(err)
@@ -167,8 +167,8 @@ func (f *shardFixture) evaluate(ctx context.Context, index, count int) (*checker
 	if o := f.outcomes[[2]int{index, count}]; o != nil {
 		return o, nil
 	}
-	o, err := checker.New(f.pol, checker.WithWorkers(2), checker.WithParams(f.params), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
-		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, f.snap)
+	o, err := evaluate(ctx, f.pol, f.snap, checker.WithWorkers(2), checker.WithParams(f.params), checker.WithWaivers(f.waivers, f.snap.Manifest.AsOf),
+		checker.WithShard(index, count), checker.WithScopes(lowerScopes()...))
 	if err != nil {
 		return nil, err
 	}
@@ -403,7 +403,7 @@ func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput 
 func TestLowerScopes(t *testing.T) {
 	all := append(upperScopes(), lowerScopes()...)
 	slices.Sort(all)
-	want := slices.Clone(checker.Scopes)
+	want := checker.Scopes()
 	slices.Sort(want)
 	if diff := cmp.Diff(want, all); diff != "" {
 		t.Errorf("upper + lower scopes (-want +got):\n%s", diff)
@@ -485,7 +485,7 @@ func BenchmarkMergeRun(b *testing.B) {
 	const count = 4
 	var outputs [][]byte
 	for i := range count {
-		o, err := checker.New(pol, checker.WithShard(i, count), checker.WithScopes(lowerScopes()...)).Evaluate(ctx, snap)
+		o, err := evaluate(ctx, pol, snap, checker.WithShard(i, count), checker.WithScopes(lowerScopes()...))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -49,7 +49,7 @@ func upperScopes() []string {
 // lowerScopes are the scopes a shard evaluates (under its communes).
 func lowerScopes() []string {
 	var s []string
-	for _, sc := range checker.Scopes {
+	for _, sc := range checker.Scopes() {
 		if !hierarchy.AboveCommunes(snapshot.Level(sc)) {
 			s = append(s, sc)
 		}

@@ -32,7 +32,7 @@ func strayResults(ctx context.Context, snap *snapshot.Snapshot, pol *checker.Pol
 		return nil, nil, nil
 	}
 	opts = append(slices.Clone(opts), checker.WithScopes(lowerScopes()...))
-	out, err := checker.New(pol, opts...).Evaluate(ctx, snap)
+	out, err := evaluate(ctx, pol, snap, opts...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("evaluate subjects outside every commune: %w", err)
 	}
