@@ -176,6 +176,16 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		rc.evaluated()
 	}
 	runtime.KeepAlive(idx) // the heap profile (rc.evaluated) shows the index: the peak
+	// The index is garbage from here on. Collect it now: the heap's next
+	// goal then follows what the report needs (the snapshot's other
+	// tables, the results) instead of twice the evaluation's live heap,
+	// which building the report would otherwise fill (at national scale
+	// up to 3 GB: bench/RESULTS.md). A province's heap is not worth the
+	// pause.
+	idx = nil
+	if heapBytes() > collectBeforeRenderBytes {
+		runtime.GC()
+	}
 	counts := countStatuses(out.Results)
 	log.Info().Int("results", len(out.Results)).Interface("counts", counts).Msg("evaluated")
 

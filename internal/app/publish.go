@@ -81,7 +81,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if rep.Location, err = location(in.timezone); err != nil {
 		return "", err
 	}
-	rendered, err := render(ctx, rep, in.formats, in.lang)
+	render, err := renderer(ctx, rep, in.formats, in.lang)
 	if err != nil {
 		return "", err
 	}
@@ -89,7 +89,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if in.overwrite {
 		opts = append(opts, report.AllowOverwrite())
 	}
-	p, err := report.Publish(ctx, b, rep, rendered, opts...)
+	p, err := report.PublishRendered(ctx, b, rep, render, opts...)
 	var exists *report.RunExistsError
 	var busy *report.RunBusyError
 	if errors.As(err, &exists) || errors.As(err, &busy) {
@@ -179,9 +179,10 @@ func buildReport(in publishInput) *report.Report {
 	})
 }
 
-// render returns the files of the run folder for the formats asked for
-// (report.json always).
-func render(ctx context.Context, rep *report.Report, formats []string, lang string) (map[string][]byte, error) {
+// renderer checks --formats and --lang and returns the renderer of the run
+// folder's files for the formats asked for (report.json always), as
+// report.PublishRendered takes it: each file is written as it is rendered.
+func renderer(ctx context.Context, rep *report.Report, formats []string, lang string) (func(report.Emit) error, error) {
 	fs, err := report.ParseFormats(strings.Join(formats, ","))
 	if err != nil {
 		return nil, configErrorf("formats", "--formats: %v", err)
@@ -190,11 +191,12 @@ func render(ctx context.Context, rep *report.Report, formats []string, lang stri
 	if err != nil {
 		return nil, configErrorf("lang", "--lang: %v", err)
 	}
-	files, err := report.Render(ctx, rep, fs, l, nil)
-	if err != nil {
-		return nil, fmt.Errorf("render report: %w", err)
-	}
-	return files, nil
+	return func(emit report.Emit) error {
+		if err := report.RenderTo(ctx, rep, fs, l, nil, emit); err != nil {
+			return fmt.Errorf("render report: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // lineageLinks reads the snapshot's lineage for the delta across a reform

@@ -187,7 +187,7 @@ func publishStopped(ctx context.Context, rc *runContext, b storage.Bucket, polSH
 	})
 	rep.Location = loc
 	formats := []string{"json", "html"}
-	rendered, err := render(ctx, rep, formats, s.Lang)
+	render, err := renderer(ctx, rep, formats, s.Lang)
 	if err != nil {
 		return "", err
 	}
@@ -195,7 +195,7 @@ func publishStopped(ctx context.Context, rc *runContext, b storage.Bucket, polSH
 	if s.RunID != "" {
 		opts = append(opts, report.AllowOverwrite())
 	}
-	p, err := report.Publish(ctx, b, rep, rendered, append(opts, report.KeepLatest())...)
+	p, err := report.PublishRendered(ctx, b, rep, render, append(opts, report.KeepLatest())...)
 	if err != nil {
 		return "", err
 	}

@@ -13,8 +13,11 @@
 //	prev, skipped, err := report.Previous(ctx, bucket, rep) // nil when none; skipped: deleted or damaged runs
 //	rep.Delta = report.Delta(prev, rep)            // nil when prev is nil
 //	rep.History, err = report.History(ctx, bucket, rep, warn) // trends
-//	files, err := report.Render(ctx, rep, formats, lang, mem) // the site, summary.json...
-//	published, err := report.Publish(ctx, bucket, rep, files)
+//	published, err := report.PublishRendered(ctx, bucket, rep, func(emit report.Emit) error {
+//		return report.RenderTo(ctx, rep, formats, lang, mem, emit) // each file written as it is made
+//	})
+//
+// (report.Render and report.Publish do the same with every file in memory.)
 //
 // Build sorts every list (targets by id; by_unit by level then unit id;
 // findings and results by target then subject; data quality by table,

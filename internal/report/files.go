@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -376,55 +377,74 @@ func joinFormats(fs []Format) string {
 	return strings.Join(s, ", ")
 }
 
+// Emit receives one file of a run folder as it is rendered: its name in
+// the folder and its bytes. Render and RenderTo may call it from several
+// goroutines at once; the bytes are not touched after the call.
+type Emit func(name string, data []byte) error
+
 // Render renders the report in the given formats (report.json always) and
-// returns file name -> bytes, ready for Publish. mem may be nil. The formats
-// are rendered concurrently, at most GOMAXPROCS at a time (each reads r
-// only); the first error in the order of formats is returned.
+// returns file name -> bytes, ready for Publish. mem may be nil. It is
+// RenderTo collecting every file: at national scale that is hundreds of
+// megabytes at once, which PublishRendered avoids.
 func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	var mu sync.Mutex
+	err := RenderTo(ctx, r, formats, lang, mem, func(name string, data []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
+		out[name] = data
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// RenderTo renders the report in the given formats (report.json always),
+// then summary.json, and hands each file to emit as soon as it is made:
+// every page of the site on its own, so that no more than the files being
+// written are held at once. mem may be nil. The formats are rendered
+// concurrently, at most GOMAXPROCS at a time (each reads r only); the
+// first error in the order of formats (rendering or emit's) is returned,
+// after every renderer has stopped.
+func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator, emit Emit) error {
 	todo := []Format{FormatJSON}
 	for _, f := range formats {
 		if f != FormatJSON && !slices.Contains(todo, f) {
 			todo = append(todo, f)
 		}
 	}
-	names := make([]string, len(todo))
-	data := make([][]byte, len(todo))
 	errs := make([]error, len(todo))
-	var site map[string][]byte
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range todo {
 		g.Go(func() error {
 			if f == FormatHTML {
-				names[i] = HTMLName
-				site, errs[i] = Site(r, lang)
+				errs[i] = SiteTo(r, lang, emit)
 				return nil
 			}
-			names[i], data[i], errs[i] = renderOne(ctx, r, f, lang, mem)
+			name, data, err := renderOne(ctx, r, f, lang, mem)
+			if err == nil {
+				err = emit(name, data)
+			}
+			errs[i] = err
 			return nil
 		})
 	}
 	_ = g.Wait()
-	out := make(map[string][]byte, len(todo)+len(site)+1)
-	for i := range todo {
-		if errs[i] != nil {
-			return nil, errs[i]
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
-		if todo[i] != FormatHTML {
-			out[names[i]] = data[i]
-		}
-	}
-	for k, v := range site {
-		out[k] = v
 	}
 	// summary.json, read by later runs for their trends, is always
 	// written (docs/reports.md: every publish).
 	sj, err := SummaryJSON(r)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	out[SummaryName] = sj
-	return out, nil
+	return emit(SummaryName, sj)
 }
 
 // renderOne renders one format: its file name and bytes.

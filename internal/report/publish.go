@@ -8,9 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -143,6 +145,36 @@ type folderLocker interface {
 // fails because another run moved the pointer meanwhile, Publish re-reads
 // it and decides again. Any error leaves latest.json where it was.
 func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[string][]byte, opts ...PublishOption) (*Published, error) {
+	names := make([]string, 0, len(rendered))
+	for k := range rendered {
+		if k == ManifestName || !validFileName(k) {
+			return nil, fmt.Errorf("publish %s: invalid file name %q", RunDir(rep), k)
+		}
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return PublishRendered(ctx, b, rep, func(emit Emit) error {
+		for _, k := range names {
+			if err := emit(k, rendered[k]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, opts...)
+}
+
+// PublishRendered is Publish with the files made while the folder is
+// written: render hands each file to emit (RenderTo does), and each is
+// written as it comes, publishWriters at a time, and let go once written.
+// The files of a national run (a site of 11,000 pages, report.json and
+// findings.csv of some 200 MB) are then never all in memory at once.
+//
+// When the folder already holds a complete run, render's files are
+// collected and compared as Publish does. A file render emits twice, or
+// under an invalid name, is an error; so is an error of render or emit:
+// the folder is then left without its manifest (incomplete), and
+// latest.json where it was.
+func PublishRendered(ctx context.Context, b storage.Bucket, rep *Report, render func(emit Emit) error, opts ...PublishOption) (*Published, error) {
 	o := publishOptions{maxSwapTries: 20}
 	for _, opt := range opts {
 		opt(&o)
@@ -161,56 +193,23 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 		}
 		defer unlock()
 	}
-	files := make(map[string][]byte, len(rendered)+1)
-	for k, v := range rendered {
-		if k == ManifestName || !validFileName(k) {
-			return nil, fmt.Errorf("publish %s: invalid file name %q", dir, k)
-		}
-		files[k] = v
-	}
-	if _, ok := files[JSONName]; !ok {
-		j, err := JSON(rep)
-		if err != nil {
-			return nil, fmt.Errorf("publish %s: %w", dir, err)
-		}
-		files[JSONName] = j
-	}
-	names := make([]string, 0, len(files))
-	for k := range files {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	existing, err := existingRun(ctx, b, dir, files, names)
-	var exists *RunExistsError
-	if errors.As(err, &exists) {
-		return nil, err // names the folder
-	}
-	if err != nil {
-		return nil, fmt.Errorf("publish %s: %w", dir, err)
-	}
-	if existing != nil {
-		p := &Published{Dir: dir, Existing: true, Report: existing}
-		if o.keepLatest {
-			return p, nil
-		}
-		if p.Latest, p.Moved, p.ReplacedLatest, err = moveLatest(ctx, b, existing, dir, o.maxSwapTries); err != nil {
-			return nil, fmt.Errorf("publish %s: %w", dir, err)
-		}
-		return p, nil
+	mj, err := b.Read(ctx, path.Join(dir, ManifestName))
+	switch {
+	case err == nil:
+		// A complete run is there, never rewritten.
+		return publishExisting(ctx, b, rep, dir, mj, render, o)
+	case !errors.Is(err, storage.ErrNotExist):
+		return nil, fmt.Errorf("publish %s: read the run folder's manifest: %w", dir, err)
 	}
 	man := Manifest{
 		APIVersion: APIVersion, Kind: "RunManifest", RunID: rep.Run.ID, Snapshot: rep.Run.Snapshot,
 		Policies: rep.Run.Policies, StartedAt: rep.Run.StartedAt, FinishedAt: rep.Run.FinishedAt,
-		ToolVersion: rep.Run.ToolVersion, OPAVersion: rep.Run.OPAVersion, Files: []ManifestFile{},
+		ToolVersion: rep.Run.ToolVersion, OPAVersion: rep.Run.OPAVersion,
 	}
-	if err := putAll(ctx, b, dir, files, names, o.overwrite); err != nil {
+	if man.Files, err = writeRun(ctx, b, dir, rep, render, o.overwrite); err != nil {
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
-	for _, n := range names {
-		sum := sha256.Sum256(files[n])
-		man.Files = append(man.Files, ManifestFile{Name: n, Size: len(files[n]), SHA256: hex.EncodeToString(sum[:])})
-	}
-	mj, err := json.MarshalIndent(man, "", "  ")
+	mj, err = json.MarshalIndent(man, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
@@ -231,18 +230,123 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 	return p, nil
 }
 
-// existingRun reads the run folder's manifest.json. It returns nil when
-// there is none (no run, or an incomplete one), the report found there
-// when the folder holds the same run (same report.json apart from run
-// times and delta, same files), and a *RunExistsError otherwise.
-func existingRun(ctx context.Context, b storage.Bucket, dir string, files map[string][]byte, names []string) (*Report, error) {
-	mj, err := b.Read(ctx, path.Join(dir, ManifestName))
-	if errors.Is(err, storage.ErrNotExist) {
-		return nil, nil
+// publishExisting is PublishRendered on a folder whose manifest.json (mj)
+// says it holds a complete run: render's files are collected and compared
+// with it (existingRun), and latest.json is moved to it when it is the
+// same run.
+func publishExisting(ctx context.Context, b storage.Bucket, rep *Report, dir string, mj []byte, render func(Emit) error, o publishOptions) (*Published, error) {
+	files := map[string][]byte{}
+	var mu sync.Mutex
+	err := render(func(name string, data []byte) error {
+		if name == ManifestName || !validFileName(name) {
+			return fmt.Errorf("invalid file name %q", name)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		files[name] = data
+		return nil
+	})
+	if err == nil && files[JSONName] == nil {
+		files[JSONName], err = JSON(rep)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("read the run folder's manifest: %w", err)
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
+	names := slices.Sorted(maps.Keys(files))
+	existing, err := existingRun(ctx, b, dir, mj, files, names)
+	var exists *RunExistsError
+	if errors.As(err, &exists) {
+		return nil, err // names the folder
+	}
+	if err != nil {
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
+	}
+	p := &Published{Dir: dir, Existing: true, Report: existing}
+	if o.keepLatest {
+		return p, nil
+	}
+	if p.Latest, p.Moved, p.ReplacedLatest, err = moveLatest(ctx, b, existing, dir, o.maxSwapTries); err != nil {
+		return nil, fmt.Errorf("publish %s: %w", dir, err)
+	}
+	return p, nil
+}
+
+// writeRun writes the files render emits into dir as they come,
+// publishWriters at a time (emit waits for a free writer), then report.json
+// from rep if render emitted none. It returns the manifest's entries in
+// name order. Once a write has failed, emit returns its error, so that
+// rendering stops early; the error returned is the failed write first in
+// name order, else render's.
+func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, render func(Emit) error, overwrite bool) ([]ManifestFile, error) {
+	var (
+		mu      sync.Mutex
+		entries = map[string]ManifestFile{}
+		failed  = map[string]error{}
+		g       errgroup.Group
+	)
+	g.SetLimit(publishWriters)
+	firstFailure := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(failed) == 0 {
+			return nil
+		}
+		return failed[slices.Min(slices.Collect(maps.Keys(failed)))]
+	}
+	emit := func(name string, data []byte) error {
+		if name == ManifestName || !validFileName(name) {
+			return fmt.Errorf("invalid file name %q", name)
+		}
+		if err := firstFailure(); err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		mu.Lock()
+		_, twice := entries[name]
+		entries[name] = ManifestFile{Name: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
+		mu.Unlock()
+		if twice {
+			return fmt.Errorf("%s rendered twice", name)
+		}
+		g.Go(func() error {
+			if err := put(ctx, b, path.Join(dir, name), data, overwrite); err != nil {
+				mu.Lock()
+				failed[name] = err
+				mu.Unlock()
+			}
+			return nil
+		})
+		return nil
+	}
+	err := render(emit)
+	if err == nil && entries[JSONName].Name == "" {
+		var j []byte
+		if j, err = JSON(rep); err == nil {
+			err = emit(JSONName, j)
+		}
+	}
+	_ = g.Wait()
+	if ferr := firstFailure(); ferr != nil {
+		return nil, ferr
+	}
+	if err != nil {
+		return nil, err
+	}
+	files := make([]ManifestFile, 0, len(entries))
+	for _, n := range slices.Sorted(maps.Keys(entries)) {
+		files = append(files, entries[n])
+	}
+	return files, nil
+}
+
+// existingRun compares the run in a folder whose manifest.json is mj with
+// the files to publish. It returns the report found there
+// when the folder holds the same run (same report.json apart from run
+// times and delta, same files), and a *RunExistsError otherwise.
+func existingRun(ctx context.Context, b storage.Bucket, dir string, mj []byte, files map[string][]byte, names []string) (*Report, error) {
 	var man Manifest
 	if err := json.Unmarshal(mj, &man); err != nil {
 		return nil, &RunExistsError{Dir: dir, Reason: fmt.Sprintf("(its %s does not parse: %v)", ManifestName, err)}
@@ -343,31 +447,6 @@ func validFileName(k string) bool {
 // a national site has some 11,000 pages, and one object at a time to
 // Cloud Storage would take minutes.
 const publishWriters = 16
-
-// putAll writes the files of a run folder (put each), publishWriters at a
-// time; the first error (in name order) is returned.
-func putAll(ctx context.Context, b storage.Bucket, dir string, files map[string][]byte, names []string, overwrite bool) error {
-	errs := make([]error, len(names))
-	var g errgroup.Group
-	g.SetLimit(publishWriters)
-	for i, n := range names {
-		g.Go(func() error {
-			if err := ctx.Err(); err != nil {
-				errs[i] = err
-				return nil
-			}
-			errs[i] = put(ctx, b, path.Join(dir, n), files[n], overwrite)
-			return nil
-		})
-	}
-	_ = g.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 func checkPublishable(rep *Report) error {
 	for what, k := range map[string]string{"snapshot name": rep.Run.Snapshot.Name, "as_of": rep.Run.Snapshot.AsOf, "run id": rep.Run.ID} {

@@ -87,24 +87,39 @@ type dqLine struct{ Code, Severity, Table, Where, Message string }
 // self-contained (inline CSS, an inline SVG per trend, a small inline
 // script for the filter box) and links relatively.
 func Site(r *Report, lang Lang) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	err := SiteTo(r, lang, func(name string, page []byte) error {
+		out[name] = page
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// SiteTo renders the site as Site does, handing each page to emit as soon
+// as it is rendered (from this goroutine), root first.
+func SiteTo(r *Report, lang Lang, emit Emit) error {
 	if r.Run.Status == StatusStopped {
 		page, err := stoppedPage(r, lang)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		return map[string][]byte{HTMLName: page}, nil
+		return emit(HTMLName, page)
 	}
 	t := buildTree(r, lang)
 	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
 	s.why.names, s.why.labels = s.namesOf(), true
-	out := map[string][]byte{}
 	var walk func(n *node) error
 	walk = func(n *node) error {
 		page, err := s.page(n)
 		if err != nil {
 			return err
 		}
-		out[n.file] = page
+		if err := emit(n.file, page); err != nil {
+			return err
+		}
 		for _, c := range n.children {
 			if c.page {
 				if err := walk(c); err != nil {
@@ -114,10 +129,7 @@ func Site(r *Report, lang Lang) (map[string][]byte, error) {
 		}
 		return nil
 	}
-	if err := walk(t.root); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return walk(t.root)
 }
 
 // HTML renders the root page of the site, report.html.
