@@ -231,20 +231,6 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 	}
 	inv.Members.Total = table(snap, snapshot.Members).rows()
 
-	// The commune and branch of each unit (self or ancestor), -1 when none.
-	communeOf := make([]int, len(x.units))
-	branchOf := make([]int, len(x.units))
-	for i := range x.units {
-		communeOf[i], branchOf[i] = -1, -1
-		for _, a := range append(append([]int(nil), x.path[i]...), i) {
-			switch x.units[a].level {
-			case snapshot.LevelCommune:
-				communeOf[i] = a
-			case snapshot.LevelBranch:
-				branchOf[i] = a
-			}
-		}
-	}
 	var tops []int // provinces and districts, sorted by rank then id
 	for i, u := range x.units {
 		if u.level == snapshot.LevelProvince || u.level == snapshot.LevelDistrict {
@@ -309,10 +295,11 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		if !ok {
 			continue
 		}
-		if cm := communeOf[u]; cm >= 0 {
+		// The commune and branch the model's unit is or sits in.
+		if cm := x.tree.Commune(u); cm >= 0 {
 			a.communes[cm] = true
 		}
-		if br := branchOf[u]; br >= 0 {
+		if br := x.tree.AtLevel(u, snapshot.LevelBranch); br >= 0 {
 			a.branches[br] = true
 		}
 		for _, p := range append(append([]int(nil), x.path[u]...), u) {

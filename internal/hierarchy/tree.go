@@ -145,14 +145,18 @@ func (t *Tree) Descendants(i int) []int {
 
 // Commune is the commune node i is or sits in (the first commune from the
 // root), -1 when none: above the communes, or a broken chain.
-func (t *Tree) Commune(i int) int {
-	if t.nodes[i].Level == snapshot.LevelCommune {
-		return i
-	}
+func (t *Tree) Commune(i int) int { return t.AtLevel(i, snapshot.LevelCommune) }
+
+// AtLevel is the node of the given level that node i is or sits in: the
+// first from the root on i's path, i itself last; -1 when none.
+func (t *Tree) AtLevel(i int, level snapshot.Level) int {
 	for _, a := range t.path[i] {
-		if t.nodes[a].Level == snapshot.LevelCommune {
+		if t.nodes[a].Level == level {
 			return a
 		}
+	}
+	if t.nodes[i].Level == level {
+		return i
 	}
 	return -1
 }

@@ -77,6 +77,10 @@ func TestTreeWalks(t *testing.T) {
 		{"commune of a group", tree.Commune(idx("g1")), idx("c1")},
 		{"commune of a commune", tree.Commune(idx("c2")), idx("c2")},
 		{"no commune above the communes", tree.Commune(idx("d1")), -1},
+		{"branch of a group", tree.AtLevel(idx("g2"), snapshot.LevelBranch), idx("b1")},
+		{"branch of a branch", tree.AtLevel(idx("b1"), snapshot.LevelBranch), idx("b1")},
+		{"no branch above the branches", tree.AtLevel(idx("c1"), snapshot.LevelBranch), -1},
+		{"district of a group", tree.AtLevel(idx("g1"), snapshot.LevelDistrict), idx("d1")},
 		{"no cycle", slices.Contains(tree.OnCycle(), true), false},
 	}
 	for _, c := range cases {
