@@ -97,7 +97,7 @@ func mapOf(v any) map[string]any {
 	return map[string]any{"type": "object", "additionalProperties": v}
 }
 func enumOf(key string) map[string]any {
-	return map[string]any{"type": "string", "enum": append([]string(nil), snapshot.Enums[key]...)}
+	return map[string]any{"type": "string", "enum": append([]string(nil), snapshot.EnumValues(key)...)}
 }
 func closed(props map[string]any, required ...string) map[string]any {
 	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
@@ -135,7 +135,7 @@ func columnSchema(t snapshot.Table, c snapshot.ColumnSpec) map[string]any {
 func tableObject(t snapshot.Table, rename map[string]string, omit map[string]bool) map[string]any {
 	props := map[string]any{}
 	var req []string
-	for _, c := range snapshot.Columns[t] {
+	for _, c := range snapshot.Columns(t) {
 		if omit[c.Name] {
 			continue
 		}
@@ -202,10 +202,10 @@ func ratingSchema() map[string]any {
 	fields := map[string]any{}
 	props := map[string]any{}
 	var req []string
-	for _, c := range snapshot.Columns[snapshot.Ratings] {
+	for _, c := range snapshot.Columns(snapshot.Ratings) {
 		switch {
 		case c.Name == "unit_id":
-		case contains(snapshot.Fields, c.Name):
+		case snapshot.IsField(c.Name):
 			fields[c.Name] = columnSchema(snapshot.Ratings, c)
 		default:
 			props[c.Name] = columnSchema(snapshot.Ratings, c)

@@ -89,7 +89,7 @@ var strongLabels = map[string]Label{
 	"not_strong": {"Chưa mạnh", "Not yet strong"},
 }
 
-func enumValues(key string) []string { return snapshot.Enums[key] }
+func enumValues(key string) []string { return snapshot.EnumValues(key) }
 
 // vocabData is Vocab as plain JSON-like data for the store.
 func vocabData() map[string]any {

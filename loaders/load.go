@@ -139,7 +139,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 	validate(raws, snap)
 
 	var tooMany *TooManyBadRowsError
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		raw := raws[t]
 		if raw == nil {
 			snap.Records[t] = emptyRecord(l.cfg, t)
@@ -227,7 +227,7 @@ func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit L
 
 func sortFindings(fs []snapshot.Finding) {
 	order := map[snapshot.Table]int{}
-	for i, t := range snapshot.Tables {
+	for i, t := range snapshot.Tables() {
 		order[t] = i + 1
 	}
 	sort.SliceStable(fs, func(i, j int) bool {
@@ -263,7 +263,7 @@ func sortFindings(fs []snapshot.Finding) {
 // is released.
 func (l *loader) readTables(ctx context.Context) ([]*tableRead, error) {
 	var reads []*tableRead
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		if src, ok := l.man.Tables[t]; ok {
 			reads = append(reads, &tableRead{loader: l, t: t, src: src, hash: sha256.New()})
 		}
@@ -529,7 +529,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 			}
 			if format == fmtNDJSON {
 				var names []string
-				for _, c := range snapshot.Columns[t] {
+				for _, c := range snapshot.Columns(t) {
 					names = append(names, c.Name)
 				}
 				rr, err = newNDJSONReader(file, text, names, l.cfg.maxLine, func() error { return nil })
@@ -668,7 +668,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 		out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int
-	for i, spec := range snapshot.Columns[t] {
+	for i, spec := range snapshot.Columns(t) {
 		known[spec.Name] = true
 		c := newColumn(l.cfg.mem, t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
 		c.silent = src.Encoding == "windows-1258"

@@ -238,7 +238,7 @@ func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec,
 	}
 	if spec.Enum != "" {
 		c.enum = map[string]string{}
-		for _, v := range snapshot.Enums[spec.Enum] {
+		for _, v := range snapshot.EnumValues(spec.Enum) {
 			c.enum[v] = v
 		}
 	}
@@ -745,7 +745,7 @@ func (c *column) mapAlias(s string) string {
 }
 
 func enumMsg(c *column) string {
-	return fmt.Sprintf("The value is not one of %s (after aliases).", strings.Join(snapshot.Enums[c.spec.Enum], ", "))
+	return fmt.Sprintf("The value is not one of %s (after aliases).", strings.Join(snapshot.EnumValues(c.spec.Enum), ", "))
 }
 
 func requiredMsg(name string) string {

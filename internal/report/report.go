@@ -349,7 +349,7 @@ func levelRank(l string) int {
 	if r := snapshot.Level(l).Rank(); r >= 0 {
 		return r
 	}
-	return len(snapshot.Levels)
+	return len(snapshot.Levels())
 }
 
 func sortedWaivers(ws []checker.Waiver) []checker.Waiver {

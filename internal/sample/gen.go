@@ -66,7 +66,7 @@ func (w *world) people() {
 	add := func(ui int, role string, member int64, party float64) {
 		c := cadre{unit: int32(ui), role: roleOf(role), member: member,
 			good: r.Float64() < 0.6, party: r.Float64() < party}
-		for f := range snapshot.Fields {
+		for f := range snapshot.Fields() {
 			if r.Float64() < 0.35 {
 				c.strong |= 1 << f
 			}
@@ -454,7 +454,7 @@ func (p *planner) cadresProgress(ci int) int {
 	w, r := p.w, p.r
 	p.resetUsed(ci)
 	mi := p.add(w.commune[ci].unit, "cadres_progress", true)
-	w.models[mi].field = snapshot.Fields[r.IntN(4)]
+	w.models[mi].field = snapshot.Fields()[r.IntN(4)]
 	var heads, others []int
 	for _, bi := range w.commune[ci].branches {
 		b := w.branch[bi]
@@ -518,7 +518,7 @@ func (p *planner) accompany(ci int) int {
 	p.resetUsed(ci)
 	mi := p.add(w.commune[ci].unit, "accompany", true)
 	f := r.IntN(4)
-	w.models[mi].field = snapshot.Fields[f]
+	w.models[mi].field = snapshot.Fields()[f]
 	var units []int
 	if r.Float64() < 0.5 {
 		for _, bi := range w.commune[ci].branches {

@@ -141,7 +141,7 @@ func TestNationalReform(t *testing.T) {
 				}
 			}
 			if scale == 0.02 {
-				for _, want := range snapshot.Enums["lineage.kind"] {
+				for _, want := range snapshot.EnumValues("lineage.kind") {
 					if kinds[want] == 0 {
 						t.Errorf("no lineage of kind %s (%v)", want, kinds)
 					}
