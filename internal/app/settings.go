@@ -31,9 +31,15 @@ const EnvPrefix = "VUNGMANH_"
 // message.
 const DefaultTerminationLog = "/dev/termination-log"
 
-// Formats lists the report formats --formats accepts (report.json and
-// manifest.json are always written).
-var Formats = []string{"json", "html", "csv", "parquet", "xlsx"}
+// formatNames returns the report formats --formats accepts, those of
+// report.AllFormats (report.json and manifest.json are always written).
+func formatNames() []string {
+	var names []string
+	for _, f := range report.AllFormats() {
+		names = append(names, string(f))
+	}
+	return names
+}
 
 // runSettings are the settings of `vungmanh run` (docs/operations.md), after flags,
 // environment and config file have been merged.
@@ -82,7 +88,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.Waivers, "waivers", "", "YAML file of waivers (local or gs://)")
 	fs.StringVar(&s.Lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
 	fs.StringVar(&s.Timezone, "timezone", report.DefaultTimezone, "IANA time zone of the run time shown in the reports")
-	fs.StringSliceVar(&s.Formats, "formats", slices.Clone(Formats), "report formats to write, comma-separated (report.json and manifest.json are always written)")
+	fs.StringSliceVar(&s.Formats, "formats", formatNames(), "report formats to write, comma-separated (report.json and manifest.json are always written)")
 	fs.StringVar(&s.RunID, "run-id", "", "run id (default: <UTC yyyymmddThhmmssZ>-<8 hex of sha256(snapshot+policies)>)")
 	fs.IntVar(&s.Workers, "workers", runtime.NumCPU(), "evaluation parallelism")
 	fs.StringVar(&s.MaxBadRows, "max-bad-rows", "1%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops the run")
@@ -316,14 +322,14 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 		return configErrorf("lang", "--lang %q: want vi or en", s.Lang)
 	}
 	if len(s.Formats) == 0 {
-		return configErrorf("formats", "--formats is empty: name at least one of %s", strings.Join(Formats, ","))
+		return configErrorf("formats", "--formats is empty: name at least one of %s", strings.Join(formatNames(), ","))
 	}
 	seen := map[string]bool{}
 	formats := make([]string, 0, len(s.Formats))
 	for _, f := range s.Formats {
 		f = strings.ToLower(strings.TrimSpace(f))
-		if !slices.Contains(Formats, f) {
-			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(Formats, ","))
+		if !slices.Contains(formatNames(), f) {
+			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(formatNames(), ","))
 		}
 		if !seen[f] {
 			seen[f] = true

@@ -58,7 +58,7 @@ func TestPrecedence(t *testing.T) {
 		{"duration from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_EVAL_TIMEOUT": "250ms"}, "", func(s *runSettings) any { return s.EvalTimeout }, 250 * time.Millisecond},
 		{"list from file", []string{"--snapshot", "s"}, nil, "formats: [json, xlsx]", func(s *runSettings) any { return s.Formats }, []string{"json", "xlsx"}},
 		{"list from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_FORMATS": "csv,html"}, "formats: [json]", func(s *runSettings) any { return s.Formats }, []string{"csv", "html"}},
-		{"default formats", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.Formats }, Formats},
+		{"default formats", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.Formats }, formatNames()},
 		{"bool from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_PROGRESS": "true"}, "", func(s *runSettings) any { return s.Progress }, true},
 		{"shard index from job", []string{"--snapshot", "s", "--run-id", "j", "--shard-count", "4"}, map[string]string{"JOB_COMPLETION_INDEX": "3"}, "", func(s *runSettings) any { return s.ShardIndex }, 3},
 		{"explicit shard index wins over job", []string{"--snapshot", "s", "--run-id", "j", "--shard-count", "4", "--shard-index", "1"}, map[string]string{"JOB_COMPLETION_INDEX": "3"}, "", func(s *runSettings) any { return s.ShardIndex }, 1},

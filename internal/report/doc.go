@@ -35,7 +35,7 @@
 // # Personal data
 //
 // Reports name units and use ids. Build drops, at any depth of violation
-// details, the keys of PersonalKeys (name, phone, needs, address...), and
+// details, the keys of PersonalKeys() (name, phone, needs, address...), and
 // blanks the value of data-quality findings about the members table or a
 // needs/personal column (a shifted row can put a name there). The HTML,
 // CSV and XLSX never show details, data-quality values or waiver approvers.
