@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -181,12 +181,7 @@ func applySourcesOf(fs *pflag.FlagSet, getenv func(string) string, readFile func
 	if err != nil {
 		return configErrorf("config", "config file %q: %v", path, err)
 	}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(values)) {
 		f := fs.Lookup(key)
 		if f == nil && others != nil && others.Lookup(key) != nil && key != "config" {
 			continue // a setting of run that this command does not take

@@ -6,6 +6,7 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -580,11 +581,7 @@ func dqSections(r *Report, lang Lang) ([]kv, []dqRow) {
 	for _, f := range r.DataQuality {
 		cnt[dqKey{f.Code, f.Severity, f.Table}]++
 	}
-	keys := make([]dqKey, 0, len(cnt))
-	for k := range cnt {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
+	keys := slices.SortedFunc(maps.Keys(cnt), func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
 	var rows []dqRow
 	for _, k := range keys {
 		rows = append(rows, dqRow{string(k.code) + " – " + lang.T("dq_"+string(k.code)), lang.T("dq_" + string(k.sev)),
