@@ -190,7 +190,6 @@ func TestDefaults(t *testing.T) {
 		{"env", c.Env, []corev1.EnvVar{
 			{Name: "JOB_NAME", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.labels['batch.kubernetes.io/job-name']"}}},
 			{Name: "TMPDIR", Value: "/tmp"},
-			{Name: "GOGC", Value: "100"},
 		}},
 		{"sa automount", m.sa.AutomountServiceAccountToken, ptr(false)},
 		{"sa annotations", m.sa.Annotations, map[string]string(nil)},
@@ -337,7 +336,8 @@ func TestNonDefaults(t *testing.T) {
 	}
 }
 
-// gogc sets GOGC in the container; "" leaves it to the image (Go's 100).
+// gogc sets GOGC in the container; "" (the default) leaves it unset, and
+// the run's heap floor on.
 func TestGOGC(t *testing.T) {
 	for _, tt := range []struct {
 		gogc string

@@ -68,14 +68,16 @@ type runSettings struct {
 	Progress       bool
 	TerminationLog string
 	MemoryLimit    string
+	GCHeapFloor    string
 	MaxDecompress  string
 	CPUProfile     string
 	MemProfile     string
 	RegoEngine     string
 
 	// Set after validation.
-	level  zerolog.Level
-	engine checker.Engine
+	level     zerolog.Level
+	engine    checker.Engine
+	heapFloor uint64 // bytes; 0: none
 }
 
 // bindRunFlags declares the flags of `run` on fs.
@@ -105,6 +107,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.TerminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
 	_ = fs.MarkHidden("termination-log")
 	fs.StringVar(&s.MemoryLimit, "memory-limit", "auto", "soft memory limit of the Go heap: auto (80% of the container's memory limit unless GOMEMLIMIT is set), off, or a size such as 3GiB")
+	fs.StringVar(&s.GCHeapFloor, "gc-heap-floor", defaultHeapFloor, "heap size the garbage collector lets the run reach before it collects (GOGC raised while the live heap is under half of it): a size such as 128MiB, or off (Go's default); GOGC in the environment turns it off")
 	fs.StringVar(&s.MaxDecompress, "max-decompressed", "auto", "most bytes one snapshot file may inflate to (gzip, XLSX parts): auto (100x its stored size, 64MiB to 4GiB) or a size such as 2GiB")
 	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	fs.StringVar(&s.MemProfile, "memprofile", "", "write a heap profile, taken when evaluation ends (the live peak), to this file")
@@ -389,6 +392,9 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	s.engine = engine
 	if _, err := parseMemoryLimit(s.MemoryLimit); err != nil {
 		return configErrorf("memory-limit", "--memory-limit %q: %v", s.MemoryLimit, err)
+	}
+	if s.heapFloor, err = parseHeapFloor(s.GCHeapFloor); err != nil {
+		return configErrorf("gc-heap-floor", "--gc-heap-floor %q: %v", s.GCHeapFloor, err)
 	}
 	if _, err := parseMaxDecompressed(s.MaxDecompress); err != nil {
 		return configErrorf("max-decompressed", "--max-decompressed %q: %v", s.MaxDecompress, err)
