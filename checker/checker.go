@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"runtime"
 	"sort"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/vungmanh/vungmanh/checker/regovm"
+	"github.com/vungmanh/vungmanh/internal/hierarchy"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -388,30 +388,14 @@ func (p *plan) batches() [][]int {
 	return out
 }
 
+// inShard reports whether c's shard evaluates unit u (or a model of u).
 func (c *Checker) inShard(x *index, u int) bool {
-	if c.shard.count <= 1 {
-		return true
-	}
-	commune := -1
-	if x.units[u].level == snapshot.LevelCommune {
-		commune = u
-	} else {
-		for _, a := range x.path[u] {
-			if x.units[a].level == snapshot.LevelCommune {
-				commune = a
-			}
-		}
-	}
-	if commune < 0 {
-		return false
-	}
-	return shardOf(x.units[commune].id, c.shard.count) == c.shard.index
+	return c.shardRule().Holds(x.tree.CommuneID(u))
 }
 
-func shardOf(id string, count int) int {
-	h := fnv.New32a()
-	h.Write([]byte(id))
-	return int(h.Sum32() % uint32(count))
+// shardRule is c's shard (WithShard).
+func (c *Checker) shardRule() hierarchy.Shard {
+	return hierarchy.Shard{Index: c.shard.index, Count: c.shard.count}
 }
 
 // Index is a snapshot indexed for evaluation: the hierarchy, per-unit
@@ -622,57 +606,8 @@ feed:
 // for every target of its scope.
 func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 	var out []Result
-	excluded := map[string]snapshot.ExcludedUnit{}
-	for _, e := range x.excludedUnits {
-		excluded[e.ID] = e
-	}
-	// pathOf walks up from parent through known and excluded units and
-	// returns the ids root first.
-	pathOf := func(parent string) []string {
-		var rev []string
-		seen := map[string]bool{}
-		for cur := parent; cur != "" && !seen[cur]; {
-			seen[cur] = true
-			if u, ok := x.unitByID[cur]; ok {
-				rev = append(rev, cur)
-				for i := len(x.path[u]) - 1; i >= 0; i-- {
-					rev = append(rev, x.units[x.path[u][i]].id)
-				}
-				break
-			}
-			e, ok := excluded[cur]
-			if !ok {
-				break
-			}
-			rev = append(rev, cur)
-			cur = e.ParentID
-		}
-		for a, b := 0, len(rev)-1; a < b; a, b = a+1, b-1 {
-			rev[a], rev[b] = rev[b], rev[a]
-		}
-		if rev == nil {
-			rev = []string{}
-		}
-		return rev
-	}
-	inShard := func(path []string, self string, level snapshot.Level) bool {
-		if c.shard.count <= 1 {
-			return true
-		}
-		all := append(append([]string(nil), path...), self)
-		for _, id := range all {
-			lv := level
-			if u, ok := x.unitByID[id]; ok {
-				lv = x.units[u].level
-			} else if e, ok := excluded[id]; ok {
-				lv = e.Level
-			}
-			if lv == snapshot.LevelCommune {
-				return shardOf(id, c.shard.count) == c.shard.index
-			}
-		}
-		return false
-	}
+	known := x.tree.WithExcluded(x.excludedUnits)
+	shard := c.shardRule()
 	// The reason travels as a value (Reason) and as its text (Error).
 	notEval := func(r Result, reason snapshot.Reason) Result {
 		text := reason.String()
@@ -687,8 +622,8 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 		if len(ts) == 0 {
 			continue
 		}
-		path := pathOf(e.ParentID)
-		if !inShard(path, e.ID, e.Level) {
+		path := known.Path(e.ParentID)
+		if !shard.Holds(known.CommuneOn(append(path[:len(path):len(path)], e.ID)...)) {
 			continue
 		}
 		for _, t := range ts {
@@ -698,8 +633,8 @@ func (c *Checker) notEvaluated(x *index, p *plan) []Result {
 	}
 	for _, e := range x.excludedModels {
 		for _, t := range p.targets[modelKey(e.Type)] {
-			path := pathOf(e.UnitID)
-			if !inShard(path, "", "") {
+			path := known.Path(e.UnitID)
+			if !shard.Holds(known.CommuneOn(path...)) {
 				continue
 			}
 			out = append(out, notEval(Result{Target: t.ID, Subject: e.ID, SubjectLevel: "model", Path: path}, e.Reason))

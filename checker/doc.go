@@ -220,7 +220,8 @@
 //
 // WithShard(i, n) evaluates the communes whose FNV-1a 32-bit hash of the id
 // modulo n is i, with the branches, groups and models below them; province
-// and district subjects only when n == 1. Rollup and TakeInventory are pure
+// and district subjects only when n == 1. The rule is internal/hierarchy's
+// (hierarchy.Shard), the one the app's merge reads too. Rollup and TakeInventory are pure
 // functions of the snapshot and the results, so a merge step can call them
 // on the concatenated results of every shard. No shard evaluates province
 // and district subjects: the merge step does, with

@@ -1,9 +1,7 @@
 package checker
 
 import (
-	"slices"
 	"sort"
-	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
@@ -19,19 +17,7 @@ type subject struct {
 }
 
 // descendants returns the units below u, sorted by id.
-func (x *index) descendants(u int) []int {
-	var out []int
-	stack := append([]int(nil), x.children[u]...)
-	for len(stack) > 0 {
-		n := len(stack) - 1
-		v := stack[n]
-		stack = stack[:n]
-		out = append(out, v)
-		stack = append(stack, x.children[v]...)
-	}
-	slices.SortFunc(out, func(a, b int) int { return strings.Compare(x.units[a].id, x.units[b].id) })
-	return out
-}
+func (x *index) descendants(u int) []int { return x.tree.Descendants(u) }
 
 func (x *index) ancestors(u int) *ast.Term {
 	p := x.path[u]

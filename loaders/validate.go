@@ -7,6 +7,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/vungmanh/vungmanh/internal/hierarchy"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -117,10 +118,7 @@ func (v *crossCheck) duplicates(raw *rawTable, column string) *idIndex {
 type unitRow struct {
 	id, parent, name string
 	level            snapshot.Level
-	row              int // index in raw
-	state            uint8
-	excluded         bool
-	reason           snapshot.Reason
+	row              int          // index in raw
 	from, to         arrow.Date32 // validity, NoStart / NoEnd when open
 }
 
@@ -130,6 +128,39 @@ func (v *crossCheck) checkUnits() {
 		v.checkLineageVersions(nil, nil)
 		return
 	}
+	all, first, versions, hist := v.readUnits(raw)
+	// The units valid on asOf, in row order, are the nodes of the tree.
+	var cur []*unitRow
+	nodes := make([]hierarchy.Node, 0, len(first))
+	for _, u := range all {
+		if first[u.id] == u {
+			cur = append(cur, u)
+			nodes = append(nodes, hierarchy.Node{ID: u.id, Parent: u.parent, Level: u.level})
+		}
+	}
+	tree, err := hierarchy.New(nodes)
+	if err != nil {
+		panic(err) // first holds one version per id
+	}
+	// Cycles (DQ004) first: a unit on one is not checked further.
+	for i, on := range tree.OnCycle() {
+		if on {
+			raw.flag(cur[i].row, snapshot.DQCycle, "parent_id", cur[i].parent, "The unit is its own ancestor: the parent chain loops back to it.")
+		}
+	}
+	v.checkParents(raw, tree, cur, versions)
+	v.excludeUnits(raw, tree, cur)
+	v.checkHistory(raw, hist, versions, first)
+	v.checkLineageVersions(versions, first)
+}
+
+// readUnits reads the rows of the units table. It returns every row (all),
+// the version of each code valid on the snapshot date (first), every
+// accepted version of a code with more than one or with a bounded range
+// (versions), and the versions not valid on that date (hist). It flags a
+// version that ends before it starts (DQ001) and one that overlaps another
+// of its code, or repeats it (DQ002).
+func (v *crossCheck) readUnits(raw *rawTable) (all []*unitRow, first map[string]*unitRow, versions map[string][]*unitRow, hist []*unitRow) {
 	ids := snapshot.Strings(raw.col("unit_id"))
 	parents := snapshot.Strings(raw.col("parent_id"))
 	levels := snapshot.Strings(raw.col("level"))
@@ -137,12 +168,7 @@ func (v *crossCheck) checkUnits() {
 	vfrom, _ := raw.col("valid_from").(*array.Date32)
 	vto, _ := raw.col("valid_to").(*array.Date32)
 	asOf, _ := snapshot.ParseDay(v.snap.Manifest.AsOf)
-	// first holds the version of each code valid on asOf (the unit);
-	// versions every accepted version of a code with more than one, or
-	// with a bounded range.
-	first := map[string]*unitRow{}
-	versions := map[string][]*unitRow{}
-	var all []*unitRow
+	first, versions = map[string]*unitRow{}, map[string][]*unitRow{}
 	for i := 0; i < ids.Len(); i++ {
 		u := &unitRow{id: ids.Value(i), parent: parents.Value(i), level: snapshot.Level(levels.Value(i)), name: names.Value(i), row: i,
 			from: snapshot.NoStart, to: snapshot.NoEnd}
@@ -161,12 +187,7 @@ func (v *crossCheck) checkUnits() {
 			continue
 		}
 		if f := overlapping(versions[u.id], first[u.id], u); f != nil {
-			msg := fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows[f.row])
-			if f.from != snapshot.NoStart || f.to != snapshot.NoEnd || u.from != snapshot.NoStart || u.to != snapshot.NoEnd {
-				msg = fmt.Sprintf("This version of unit %s (%s) overlaps the one on row %d (%s): the versions of one unit must not share a day.",
-					clip(u.id), spanText(u.from, u.to), raw.rows[f.row], spanText(f.from, f.to))
-			}
-			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, msg)
+			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, overlapMsg(raw, f, u))
 			continue
 		}
 		if u.from == snapshot.NoStart && u.to == snapshot.NoEnd && first[u.id] == nil && versions[u.id] == nil {
@@ -180,7 +201,6 @@ func (v *crossCheck) checkUnits() {
 		versions[u.id] = append(versions[u.id], u)
 	}
 	// The version valid on asOf is the unit; the others are history.
-	var hist []*unitRow
 	for _, id := range sortedKeys(versions) {
 		for _, u := range versions[id] {
 			if u.from <= asOf && asOf <= u.to {
@@ -190,41 +210,24 @@ func (v *crossCheck) checkUnits() {
 			}
 		}
 	}
-	// Cycles (DQ004): follow parents with colours.
-	const (
-		white = iota
-		grey
-		black
-	)
-	for _, u := range first {
-		if u.state != white {
-			continue
-		}
-		var path []*unitRow
-		cur := u
-		for cur != nil && cur.state == white {
-			cur.state = grey
-			path = append(path, cur)
-			cur = first[cur.parent]
-		}
-		if cur != nil && cur.state == grey {
-			onCycle := false
-			for _, p := range path {
-				if p == cur {
-					onCycle = true
-				}
-				if onCycle {
-					raw.flag(p.row, snapshot.DQCycle, "parent_id", p.parent, "The unit is its own ancestor: the parent chain loops back to it.")
-				}
-			}
-		}
-		for _, p := range path {
-			p.state = black
-		}
+	return all, first, versions, hist
+}
+
+// overlapMsg says that version u repeats f, or shares a day with it.
+func overlapMsg(raw *rawTable, f, u *unitRow) string {
+	if f.from != snapshot.NoStart || f.to != snapshot.NoEnd || u.from != snapshot.NoStart || u.to != snapshot.NoEnd {
+		return fmt.Sprintf("This version of unit %s (%s) overlaps the one on row %d (%s): the versions of one unit must not share a day.",
+			clip(u.id), spanText(u.from, u.to), raw.rows[f.row], spanText(f.from, f.to))
 	}
-	// Parents (DQ003) and nesting (DQ005).
-	for _, u := range all {
-		if raw.bad[u.row] || first[u.id] != u {
+	return fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows[f.row])
+}
+
+// checkParents flags, among the units of tree (cur[i] is node i) whose
+// row is not bad yet, an unknown parent (DQ003) and a level that may not
+// sit under its parent's, or a missing parent above a province (DQ005).
+func (v *crossCheck) checkParents(raw *rawTable, tree *hierarchy.Tree, cur []*unitRow, versions map[string][]*unitRow) {
+	for i, u := range cur {
+		if raw.bad[u.row] {
 			continue
 		}
 		if u.parent == "" {
@@ -233,8 +236,8 @@ func (v *crossCheck) checkUnits() {
 			}
 			continue
 		}
-		p := first[u.parent]
-		if p == nil {
+		pi := tree.Parent(i)
+		if pi < 0 {
 			msg := fmt.Sprintf("The parent unit %s is not in the units table.", clip(u.parent))
 			if len(versions[u.parent]) > 0 {
 				msg = fmt.Sprintf("The parent unit %s has no version valid on the snapshot date %s.", clip(u.parent), v.snap.Manifest.AsOf)
@@ -242,54 +245,41 @@ func (v *crossCheck) checkUnits() {
 			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, msg)
 			continue
 		}
-		if !nestingOK(p.level, u.level) {
+		if p := cur[pi]; !hierarchy.NestingOK(p.level, u.level) {
 			raw.flag(u.row, snapshot.DQNesting, "parent_id", u.parent, fmt.Sprintf("A %s cannot be placed under a %s (%s).", u.level, p.level, clip(u.parent)))
 		}
 	}
-	// Exclusion cascade: a unit is excluded when its row is bad or an
-	// ancestor is excluded.
-	var resolve func(u *unitRow, depth int) bool
-	resolve = func(u *unitRow, depth int) bool {
-		switch u.state {
-		case 3:
-			return u.excluded
-		case 4:
-			return true // on a chain being resolved: a cycle, already flagged
-		}
-		if raw.bad[u.row] {
-			u.state, u.excluded, u.reason = 3, true, raw.reasonOf(u.row)
-			return true
-		}
-		u.state = 4
-		ex := false
-		if p := first[u.parent]; p != nil && u.parent != "" {
-			if resolve(p, depth+1) {
-				ex, u.reason = true, snapshot.AncestorReason(p.id)
-				if p.reason.Kind == snapshot.ReasonAncestor { // keep the root cause
-					u.reason = p.reason
+}
+
+// excludeUnits settles each unit of tree (cur[i] is node i): it is
+// excluded when its row is bad (its own reason) or an ancestor's is (the
+// reason names the nearest such ancestor, the root cause), and its row is
+// then dropped.
+func (v *crossCheck) excludeUnits(raw *rawTable, tree *hierarchy.Tree, cur []*unitRow) {
+	for i, u := range cur {
+		var reason snapshot.Reason
+		excluded := raw.bad[u.row]
+		if excluded {
+			reason = raw.reasonOf(u.row)
+		} else {
+			anc := tree.Ancestors(i)
+			for k := len(anc) - 1; k >= 0; k-- {
+				if p := cur[anc[k]]; raw.bad[p.row] {
+					excluded, reason = true, snapshot.AncestorReason(p.id)
+					break
 				}
 			}
 		}
-		u.state, u.excluded = 3, ex
-		return ex
-	}
-	for _, u := range all {
-		if first[u.id] != u {
+		if !excluded {
+			v.units[u.id] = refOK
 			continue
 		}
-		resolve(u, 0)
-		if u.excluded {
-			v.units[u.id] = refExcluded
-			if !raw.bad[u.row] {
-				raw.dropRow(u.row)
-			}
-			v.snap.ExcludedUnits = append(v.snap.ExcludedUnits, snapshot.ExcludedUnit{ID: u.id, ParentID: u.parent, Level: u.level, Name: u.name, Reason: u.reason})
-		} else {
-			v.units[u.id] = refOK
+		v.units[u.id] = refExcluded
+		if !raw.bad[u.row] {
+			raw.dropRow(u.row)
 		}
+		v.snap.ExcludedUnits = append(v.snap.ExcludedUnits, snapshot.ExcludedUnit{ID: u.id, ParentID: u.parent, Level: u.level, Name: u.name, Reason: reason})
 	}
-	v.checkHistory(raw, hist, versions, first)
-	v.checkLineageVersions(versions, first)
 }
 
 // overlapping returns a version among vs (or the single version f) that
@@ -324,20 +314,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
-}
-
-func nestingOK(parent, child snapshot.Level) bool {
-	switch child {
-	case snapshot.LevelDistrict:
-		return parent == snapshot.LevelProvince
-	case snapshot.LevelCommune:
-		return parent == snapshot.LevelDistrict || parent == snapshot.LevelProvince
-	case snapshot.LevelBranch:
-		return parent == snapshot.LevelCommune
-	case snapshot.LevelGroup:
-		return parent == snapshot.LevelBranch
-	}
-	return false
 }
 
 // eachRef calls fn for every row of a string or dictionary column that is

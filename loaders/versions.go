@@ -7,6 +7,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 
+	"github.com/vungmanh/vungmanh/internal/hierarchy"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -41,7 +42,7 @@ func (v *crossCheck) checkHistory(raw *rawTable, hist []*unitRow, versions map[s
 			raw.flag(u.row, snapshot.DQUnknownRef, "parent_id", u.parent, fmt.Sprintf("The parent unit %s has no version on %s, the day this version of the unit is checked on.", clip(u.parent), snapshot.DayText(day)))
 			continue
 		}
-		if !nestingOK(p.level, u.level) {
+		if !hierarchy.NestingOK(p.level, u.level) {
 			raw.flag(u.row, snapshot.DQNesting, "parent_id", u.parent, fmt.Sprintf("A %s cannot be placed under a %s (%s).", u.level, p.level, clip(u.parent)))
 		}
 	}

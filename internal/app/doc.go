@@ -79,8 +79,8 @@
 // and district targets are evaluated once with
 // checker.WithScopes("province", "district"), and so are the subjects of
 // the lower scopes with no commune on their path (a model of a district or
-// province unit, a unit excluded for a missing parent or a cycle: see
-// strays.go), which no shard owns; results and waiver reports are
+// province unit, a unit excluded for a missing parent or a cycle: found by
+// internal/hierarchy, evaluated in strays.go), which no shard owns; results and waiver reports are
 // combined (a waiver is unused only when no part used it); the report is
 // built, rendered and published exactly as an unsharded run's, with
 // run.shards.count = N, and latest.json moves. A merge of a run that

@@ -77,7 +77,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 	if set.Waivers != nil {
 		opts = append(opts, checker.WithWaivers(set.Waivers, asOf))
 	}
-	upper, err := checker.New(m.pol, append(slices.Clone(opts), checker.WithScopes(upperScopes...))...).Evaluate(ctx, m.snap)
+	upper, err := checker.New(m.pol, append(slices.Clone(opts), checker.WithScopes(upperScopes()...))...).Evaluate(ctx, m.snap)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate province and district targets: %w", err)
 	}

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -10,14 +9,11 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -383,159 +379,6 @@ func TestShardMatrix(t *testing.T) {
 	}
 }
 
-// TestMergeChecks: a merge refuses missing and mismatched shard outputs with
-// errors that name them (exit code 1), retried shards replace their own
-// output, the merge lock goes to one shard (or to a retry of the same
-// index), and a second merge writes nothing.
-func TestMergeChecks(t *testing.T) {
-	f := loadShardFixture(t, shardSampleReform)
-	ctx := context.Background()
-	name, asOf := snapIdent(f.snap)
-	open := func(t *testing.T) storage.Bucket {
-		b, err := storage.Open(ctx, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
-	merge := func(b storage.Bucket, pol *checker.Policies, count int) (*mergeResult, error) {
-		return mergeRun(ctx, b, "out", &mergeInput{runID: "r", count: count, snap: f.snap, pol: pol, workers: 2, log: zerolog.Nop()})
-	}
-
-	t.Run("missing shards are named", func(t *testing.T) {
-		b := open(t)
-		if _, err := f.shard(ctx, b, "out", "r", 1, 4, []string{"json"}); err != nil {
-			t.Fatal(err)
-		}
-		_, err := merge(b, f.pol, 4)
-		var me *MissingShardsError
-		if !errors.As(err, &me) {
-			t.Fatalf("err %v, want *MissingShardsError", err)
-		}
-		if diff := cmp.Diff([]int{0, 2, 3}, me.Missing); diff != "" {
-			t.Errorf("missing (-want +got):\n%s", diff)
-		}
-		if exitCode(err) != ExitTransient || !strings.Contains(err.Error(), "index 0, 2, 3 of 4") {
-			t.Errorf("exit %d, message %q", exitCode(err), err)
-		}
-	})
-
-	t.Run("mismatches", func(t *testing.T) {
-		tests := []struct {
-			name   string
-			change func(so *shardOutput)
-			want   string
-		}{
-			{"other snapshot", func(so *shardOutput) { so.SnapshotSHA256 = "00" }, "another snapshot"},
-			{"other policies", func(so *shardOutput) { so.PoliciesSHA256 = "00" }, "other policies"},
-			{"other params", func(so *shardOutput) { so.Settings.Params = json.RawMessage(`{"TB-04":{"min_size":9}}`) }, "other params"},
-			{"other run", func(so *shardOutput) { so.RunID = "q" }, `run "q"`},
-			{"wrong index", func(so *shardOutput) { so.Index = 0 }, "holds shard 0 of 2"},
-		}
-		for _, tt := range tests {
-			t.Run(tt.name, func(t *testing.T) {
-				b := open(t)
-				if _, err := f.shard(ctx, b, "out", "r", 0, 2, []string{"json"}); err != nil {
-					t.Fatal(err)
-				}
-				so := f.shardOutput(t, 1, 2)
-				tt.change(so)
-				data, err := encodeShard(so)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := b.Create(ctx, shardKey(name, asOf, "r", 1, 2), data, false); err != nil {
-					t.Fatal(err)
-				}
-				_, err = merge(b, f.pol, 2)
-				var me *ShardMismatchError
-				if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "1-of-2") {
-					t.Fatalf("err %v, want a *ShardMismatchError with %q naming 1-of-2", err, tt.want)
-				}
-				if exitCode(err) != ExitTransient {
-					t.Errorf("exit code %d", exitCode(err))
-				}
-				if _, ok := readLatestFrom(t, b, name); ok {
-					t.Error("latest.json moved")
-				}
-			})
-		}
-	})
-
-	t.Run("retried shard replaces its output, not another object", func(t *testing.T) {
-		b := open(t)
-		key := shardKey(name, asOf, "r", 0, 2)
-		for range 2 {
-			if _, err := f.shard(ctx, b, "out", "r", 0, 2, []string{"json"}); err != nil {
-				t.Fatalf("shard 0 retried: %v", err)
-			}
-		}
-		other := open(t)
-		if err := other.Create(ctx, key, []byte(`{"kind":"Other"}`), false); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := f.shard(ctx, other, "out", "r", 0, 2, []string{"json"}); err == nil || !errors.Is(err, storage.ErrPrecondition) {
-			t.Errorf("shard over a foreign object: err %v, want a precondition error", err)
-		}
-	})
-
-	t.Run("merge lock", func(t *testing.T) {
-		b := open(t)
-		log := zerolog.Nop()
-		got := []bool{}
-		for _, i := range []int{2, 0, 2, 1} {
-			ok, err := takeMergeLock(ctx, b, name, asOf, "r", i, 3, log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, ok)
-		}
-		if diff := cmp.Diff([]bool{true, false, true, false}, got); diff != "" {
-			t.Errorf("lock taken (-want +got):\n%s", diff)
-		}
-	})
-
-	t.Run("a dead merge is redone by the retried shard", func(t *testing.T) {
-		b := open(t)
-		// Shard 1 completed the set, took the lock and died before publishing.
-		for _, i := range []int{0, 1} {
-			if _, err := writeShard(ctx, b, f.shardOutput(t, i, 2)); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if ok, err := takeMergeLock(ctx, b, name, asOf, "r", 1, 2, zerolog.Nop()); !ok || err != nil {
-			t.Fatalf("lock: %v %v", ok, err)
-		}
-		// Shard 0 retried: all present, lock held by 1: it does not merge.
-		if o, err := f.shard(ctx, b, "out", "r", 0, 2, []string{"json"}); err != nil || !o.Partial {
-			t.Fatalf("shard 0: %+v %v", o, err)
-		}
-		if _, ok := readLatestFrom(t, b, name); ok {
-			t.Fatal("shard 0 merged although shard 1 holds the lock")
-		}
-		// Shard 1 retried: takes its lock over and merges.
-		o, err := f.shard(ctx, b, "out", "r", 1, 2, []string{"json"})
-		if err != nil || o.Partial {
-			t.Fatalf("shard 1 retried: %+v %v", o, err)
-		}
-		first, gen1, _ := b.ReadGen(ctx, report.LatestKey(name))
-		rep1, _ := b.Read(ctx, path.Join(runDir(name, asOf, "r"), report.JSONName))
-		// Merged again, by hand and by shard 1 retried once more: nothing moves.
-		if r, err := merge(b, f.pol, 2); err != nil || !r.Done {
-			t.Fatalf("second merge: %+v %v", r, err)
-		}
-		if o, err := f.shard(ctx, b, "out", "r", 1, 2, []string{"json"}); err != nil || o.Report != "out/"+runDir(name, asOf, "r") {
-			t.Fatalf("shard 1 retried after the merge: %+v %v", o, err)
-		}
-		second, gen2, _ := b.ReadGen(ctx, report.LatestKey(name))
-		rep2, _ := b.Read(ctx, path.Join(runDir(name, asOf, "r"), report.JSONName))
-		if gen1 != 1 || gen2 != gen1 || string(first) != string(second) || string(rep1) != string(rep2) {
-			t.Errorf("latest.json generation %d then %d (want 1, 1); latest same %v, report same %v",
-				gen1, gen2, string(first) == string(second), string(rep1) == string(rep2))
-		}
-	})
-}
-
 // shardOutput evaluates shard index of count and returns its output
 // without writing it.
 func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput {
@@ -558,185 +401,12 @@ func (f *shardFixture) shardOutput(t *testing.T, index, count int) *shardOutput 
 }
 
 func TestLowerScopes(t *testing.T) {
-	all := append(slices.Clone(upperScopes), lowerScopes()...)
+	all := append(upperScopes(), lowerScopes()...)
 	slices.Sort(all)
 	want := slices.Clone(checker.Scopes)
 	slices.Sort(want)
 	if diff := cmp.Diff(want, all); diff != "" {
 		t.Errorf("upper + lower scopes (-want +got):\n%s", diff)
-	}
-}
-
-// TestShardProcesses runs the shards of one run as separate processes of
-// the binary at the same time, as the pods of an Indexed Job do: shard 1 is
-// killed (SIGKILL) while it evaluates and rerun; the shard that completes
-// the set merges; `vungmanh merge` run twice afterwards writes nothing. The
-// final report equals the unsharded one and latest.json moved once.
-func TestShardProcesses(t *testing.T) {
-	t.Parallel() // mostly child processes: overlaps with the in-process tests
-	bin := dockerBuild(t)
-	tbDir := filepath.Join(t.TempDir(), "thai-binh")
-	if b, err := exec.Command(bin, "sample", "--profile", "thai-binh-2024", "--format", "parquet", "--out", tbDir).CombinedOutput(); err != nil {
-		t.Fatalf("sample: %v\n%s", err, b)
-	}
-	polDir := upperPolicyDir(t)
-	srv := storagetest.NewServer(t, "reports")
-	emulator := strings.TrimPrefix(srv.Proxy.URL, "http://")
-	var prefixes atomic.Int64
-	tests := []struct {
-		name, snapshot, name2 string
-		refusals              bool // also check the merges that must fail
-		out                   func(t *testing.T) (string, storage.Bucket)
-	}{
-		{"thai-binh local", tbDir, "thai-binh", false, func(t *testing.T) (string, storage.Bucket) {
-			dir := t.TempDir()
-			b, err := storage.OpenDir(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return dir, b
-		}},
-		{"no district level on fake-gcs", shardSampleReform, "vietnam", true, func(t *testing.T) (string, storage.Bucket) {
-			prefix := fmt.Sprintf("%s-%d", strings.ReplaceAll(t.Name(), "/", "-"), prefixes.Add(1))
-			return srv.URL(prefix), srv.Open(t, prefix)
-		}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			env := append(os.Environ(), "STORAGE_EMULATOR_HOST="+emulator, "VUNGMANH_TERMINATION_LOG=", "VUNGMANH_PROGRESS=false")
-			command := func(extraEnv []string, args ...string) *exec.Cmd {
-				cmd := exec.Command(bin, args...)
-				cmd.Env = append(slices.Clone(env), extraEnv...)
-				return cmd
-			}
-			// The built-in policies plus a province and a district target
-			// (evaluated by the merge only), with params.
-			pol := []string{"--policies", polDir}
-			settings := append(slices.Clone(pol), "--params", upperParams)
-			wholeOut, wb := tt.out(t)
-			if b, err := command(nil, append([]string{"run", "--snapshot", tt.snapshot, "--out", wholeOut, "--run-id", "whole", "--workers", "1"}, settings...)...).CombinedOutput(); err != nil {
-				t.Fatalf("unsharded run: %v\n%s", err, b)
-			}
-			want := latestReport(t, wb, tt.name2)
-
-			out, b := tt.out(t)
-			shardArgs := append([]string{"run", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3", "--workers", "1"}, settings...)
-			mergeArgs := append([]string{"merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-1", "--shard-count", "3"}, pol...)
-			// Shard 1 is killed as soon as its snapshot is loaded.
-			victim := command([]string{"JOB_COMPLETION_INDEX=1"}, shardArgs...)
-			stderr, err := victim.StderrPipe()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := victim.Start(); err != nil {
-				t.Fatal(err)
-			}
-			others := make([]*exec.Cmd, 0, 2)
-			outputs := make([]*strings.Builder, 0, 2)
-			for _, i := range []string{"0", "2"} {
-				cmd := command([]string{"JOB_COMPLETION_INDEX=" + i}, shardArgs...)
-				var buf strings.Builder
-				cmd.Stdout, cmd.Stderr = &buf, &buf
-				if err := cmd.Start(); err != nil {
-					t.Fatal(err)
-				}
-				others, outputs = append(others, cmd), append(outputs, &buf)
-			}
-			sc := bufio.NewScanner(stderr)
-			for sc.Scan() {
-				if strings.Contains(sc.Text(), "snapshot loaded") {
-					break
-				}
-			}
-			if err := victim.Process.Signal(syscall.SIGKILL); err != nil {
-				t.Fatal(err)
-			}
-			for sc.Scan() {
-			}
-			if err := victim.Wait(); err == nil {
-				t.Error("the killed shard exited 0")
-			}
-			for k, cmd := range others {
-				if err := cmd.Wait(); err != nil {
-					t.Fatalf("shard %d: %v\n%s", 2*k, err, outputs[k])
-				}
-			}
-			name, asOf := tt.name2, want.Run.Snapshot.AsOf
-			ctx := context.Background()
-			killedEarly := true
-			if _, err := b.Read(ctx, shardKey(name, asOf, "job-1", 1, 3)); err == nil {
-				killedEarly = false // it wrote its output before the signal landed
-				t.Log("shard 1 wrote its output before it was killed")
-			}
-			if _, published := readLatestFrom(t, b, name); killedEarly && published {
-				t.Fatal("latest.json moved while shard 1 was missing")
-			}
-			if killedEarly && tt.refusals {
-				// A merge by hand names the missing shard and exits 1.
-				var buf strings.Builder
-				cmd := command(nil, mergeArgs...)
-				cmd.Stderr = &buf
-				var ee *exec.ExitError
-				if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "missing for index 1 of 3") {
-					t.Errorf("merge without shard 1: %v\n%s", err, buf.String())
-				}
-			}
-			// The retried pod of index 1.
-			if b, err := command([]string{"JOB_COMPLETION_INDEX=1"}, shardArgs...).CombinedOutput(); err != nil {
-				t.Fatalf("shard 1 rerun: %v\n%s", err, b)
-			}
-			latest1, gen1, err := b.ReadGen(ctx, report.LatestKey(name))
-			if err != nil || gen1 == 0 {
-				t.Fatalf("latest.json after the last shard: gen %d, %v", gen1, err)
-			}
-			got := latestReport(t, b, name)
-			for range 2 {
-				stdout, err := command(nil, mergeArgs...).Output()
-				if err != nil {
-					t.Fatalf("merge: %v", err)
-				}
-				if !strings.HasSuffix(strings.TrimSpace(string(stdout)), runDir(name, asOf, "job-1")) {
-					t.Errorf("merge printed %q", stdout)
-				}
-			}
-			latest2, gen2, err := b.ReadGen(ctx, report.LatestKey(name))
-			if err != nil || gen2 != gen1 || string(latest2) != string(latest1) {
-				t.Errorf("latest.json moved again: generation %d -> %d (%v)", gen1, gen2, err)
-			}
-			if again := latestReport(t, b, name); !cmp.Equal(got, again) {
-				t.Error("report.json changed after the merges")
-			}
-			if _, ok := b.(*storage.Dir); ok && gen1 != 1 {
-				t.Errorf("latest.json generation %d, want 1 (moved once)", gen1)
-			}
-			if got.Run.ID != "job-1" || got.Run.Shards.Count != 3 {
-				t.Errorf("run id %q, shards.count %d", got.Run.ID, got.Run.Shards.Count)
-			}
-			if diff := cmp.Diff(want, got, ignoreRunIdentity, cmpopts.EquateEmpty()); diff != "" {
-				t.Errorf("merged report differs from the unsharded one (-whole +merged):\n%s", diff)
-			}
-			if want.Run.Policies.Targets != 13 {
-				t.Errorf("%d targets, want the 11 built-in ones and the 2 of testdata/upper-policies", want.Run.Policies.Targets)
-			}
-			if diff := cmp.Diff(runFiles(t, wb, report.RunDir(want)), runFiles(t, b, report.RunDir(got))); diff != "" {
-				t.Errorf("run folder files (-whole +merged):\n%s", diff)
-			}
-			if !tt.refusals {
-				return
-			}
-			// A shard made with the built-in policies does not merge with these.
-			if b, err := command([]string{"JOB_COMPLETION_INDEX=0"}, "run", "--snapshot", tt.snapshot, "--out", out,
-				"--run-id", "job-2", "--shard-count", "3", "--formats", "json").CombinedOutput(); err != nil {
-				t.Fatalf("shard of job-2: %v\n%s", err, b)
-			}
-			var buf strings.Builder
-			cmd := command(nil, append([]string{"merge", "--snapshot", tt.snapshot, "--out", out, "--run-id", "job-2", "--shard-count", "3"}, pol...)...)
-			cmd.Stderr = &buf
-			var ee *exec.ExitError
-			if err := cmd.Run(); !errors.As(err, &ee) || ee.ExitCode() != 1 || !strings.Contains(buf.String(), "0-of-3/shard.json.gz: made with other policies") {
-				t.Errorf("merge with other policies: %v\n%s", err, buf.String())
-			}
-		})
 	}
 }
 

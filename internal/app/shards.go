@@ -15,13 +15,14 @@ import (
 
 	"github.com/rs/zerolog"
 	"github.com/vungmanh/vungmanh/checker"
+	"github.com/vungmanh/vungmanh/internal/hierarchy"
 	"github.com/vungmanh/vungmanh/internal/report"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
 // Sharded runs (issue 9). A shard of run R evaluates the communes that
-// checker.WithShard assigns to it, with every subject below them, for the
+// checker.WithShard assigns to it (the rule is internal/hierarchy's), with every subject below them, for the
 // targets of the lower scopes, and writes
 //
 //	<name>/runs/<as_of>/<R>/shards/<I>-of-<N>/shard.json.gz
@@ -33,14 +34,23 @@ import (
 // results and waiver reports, and publishes the run folder as one
 // unsharded run would, then moves latest.json (see mergeRun).
 
-// upperScopes are the scopes no shard evaluates: the merge does, once.
-var upperScopes = []string{"province", "district"}
+// upperScopes are the scopes no shard evaluates (the levels above the
+// communes: province, district): the merge does, once.
+func upperScopes() []string {
+	var s []string
+	for _, l := range snapshot.Levels() {
+		if hierarchy.AboveCommunes(l) {
+			s = append(s, string(l))
+		}
+	}
+	return s
+}
 
 // lowerScopes are the scopes a shard evaluates (under its communes).
 func lowerScopes() []string {
 	var s []string
 	for _, sc := range checker.Scopes {
-		if !slices.Contains(upperScopes, sc) {
+		if !hierarchy.AboveCommunes(snapshot.Level(sc)) {
 			s = append(s, sc)
 		}
 	}
