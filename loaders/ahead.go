@@ -1,11 +1,23 @@
 package loaders
 
-// aheadRows is the number of rows of a CSV or TSV file read and converted in
-// the table's goroutine before the rest of the file is split into records in
-// a second goroutine (csvReader.readAhead): a small table is done before the
-// second goroutine would pay for itself, and its rows stay in one goroutine.
-// A variable for tests (0 reads every row ahead).
-var aheadRows = 16 << 10
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"sync"
+
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// defaultAheadRows is the number of rows of a CSV or TSV file read and
+// converted in the table's goroutine before the rest of the file is split
+// into records in a second goroutine (csvReader.readAhead): a small table
+// is done before the second goroutine would pay for itself, and its rows
+// stay in one goroutine. Tests set another through config.aheadRows (0
+// reads every row ahead).
+const defaultAheadRows = 16 << 10
 
 // A batch of records read ahead ends at aheadBatch records, or earlier once
 // its records hold aheadBytes of text (the limit on memory held by batches
@@ -239,4 +251,154 @@ func (a *csvAhead) field(b *csvBatch, r, i int) cell {
 		return cell{}
 	}
 	return cell{k: cellString, s: s}
+}
+
+// readBatches loads the batches a reads ahead, after the n rows read
+// before. Each batch's rows are recorded here (row numbers, records that
+// cannot be split, wrong field counts), then its columns are converted by
+// two goroutines, each owning half of the columns (their builders,
+// dictionaries and counters) and collecting its own findings; a row's
+// first error is the one of its first column in table order, as appendRow
+// gives it. The findings are sorted when the snapshot is assembled.
+func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error {
+	var halves [2][]int // column indexes of each goroutine, alternating
+	for i := range l.cols {
+		halves[i%2] = append(halves[i%2], i)
+	}
+	type half struct {
+		findings []snapshot.Finding
+		firstCol []int32 // per row of the batch: first failing column, or -1
+		reason   []snapshot.Code
+		// The goroutine's copy of l, whose findings go to out: kept from
+		// batch to batch (a copy made per batch would be a heap allocation
+		// each time, since the column setters take it by pointer).
+		lh  tableLoader
+		out rawTable
+	}
+	var hs [2]half
+	var rowBad []snapshot.Code
+	for {
+		b := a.nextBatch()
+		if b == nil {
+			break
+		}
+		rows := len(b.recs)
+		start := len(l.out.rows)
+		rowBad = append(rowBad[:0], make([]snapshot.Code, rows)...)
+		nb := 0
+		var split []snapshot.Finding // DQ010 of the batch, added with the others
+		for r := 0; r < rows; r++ {
+			row := b.recs[r].line
+			l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
+			l.out.bad = append(l.out.bad, false)
+			if nb < len(b.bad) && b.bad[nb].rec == r {
+				split = append(split, l.newFinding(snapshot.DQFieldCount, row, "", "", b.bad[nb].msg))
+				rowBad[r] = snapshot.DQFieldCount
+				nb++
+			} else if w := b.recs[r].width; w != l.hdrWidth {
+				split = append(split, l.newFinding(snapshot.DQFieldCount, row, "", "", fmt.Sprintf("The row has %d fields but the header has %d.", w, l.hdrWidth)))
+				rowBad[r] = snapshot.DQFieldCount
+			}
+		}
+		convert := func(h *half, cols []int) {
+			h.lh, h.out = *l, rawTable{findings: h.findings[:0]}
+			lh := &h.lh
+			lh.out = &h.out
+			h.firstCol = append(h.firstCol[:0], make([]int32, rows)...)
+			h.reason = append(h.reason[:0], make([]snapshot.Code, rows)...)
+			for r := range h.firstCol {
+				h.firstCol[r] = -1
+			}
+			for _, ci := range cols {
+				c := l.cols[ci]
+				for r := 0; r < rows; r++ {
+					if rowBad[r] != "" {
+						if c.needs {
+							c.b.(*array.BooleanBuilder).Append(false)
+						} else {
+							c.b.AppendNull()
+						}
+						continue
+					}
+					var v cell
+					if c.src >= 0 {
+						v = a.field(b, r, c.src)
+					}
+					row := b.recs[r].line
+					if code, val, msg := lh.add(c, v, row); code != "" {
+						lh.finding(code, row, c.spec.Name, val, msg)
+						if h.firstCol[r] < 0 {
+							h.firstCol[r] = int32(ci)
+							h.reason[r] = code
+						}
+					}
+				}
+			}
+			h.findings = lh.out.findings
+		}
+		var wg sync.WaitGroup
+		wg.Go(func() { convert(&hs[1], halves[1]) })
+		convert(&hs[0], halves[0])
+		wg.Wait()
+		var stop error
+		last := 0 // line of the row that stopped the load
+		for r := 0; r < rows; r++ {
+			reason := rowBad[r]
+			if reason == "" {
+				f0, f1 := hs[0].firstCol[r], hs[1].firstCol[r]
+				switch {
+				case f0 >= 0 && (f1 < 0 || f0 < f1):
+					reason = hs[0].reason[r]
+				case f1 >= 0:
+					reason = hs[1].reason[r]
+				}
+			}
+			if reason != "" {
+				l.out.bad[start+r] = true
+				l.out.setReason(start+r, reason)
+				l.nbad++
+				if stop = l.stopEarly(n + r + 1); stop != nil {
+					last = b.recs[r].line
+					break
+				}
+			}
+		}
+		// The findings of the rows up to the one that stopped the load, as
+		// when the rows are read one by one (the rows of a batch are in
+		// line order, and a column's findings in row order).
+		for _, fs := range [][]snapshot.Finding{split, hs[0].findings, hs[1].findings} {
+			for _, f := range fs {
+				if stop == nil || f.Row <= last {
+					l.out.add(f)
+				}
+			}
+		}
+		if stop != nil {
+			a.release(b)
+			return stop
+		}
+		err := b.err
+		a.release(b)
+		if err != nil {
+			return err
+		}
+		n += rows
+		if err := l.advanced(ctx, n-rows, n); err != nil {
+			return err
+		}
+	}
+	l.done(n)
+	return nil
+}
+
+// used lists the header indices the columns read, in increasing order.
+func (l *tableLoader) used() []int {
+	var out []int
+	for _, c := range l.cols {
+		if c.src >= 0 {
+			out = append(out, c.src)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,13 +22,9 @@ import (
 	"golang.org/x/text/encoding/unicode"
 )
 
-// withAheadRows sets aheadRows for the rest of the test.
-func withAheadRows(t testing.TB, n int) {
-	t.Helper()
-	saved := aheadRows
-	aheadRows = n
-	t.Cleanup(func() { aheadRows = saved })
-}
+// withAheadRows sets config.aheadRows: the rows of a CSV/TSV file read
+// before the rest is read ahead (a test-only option).
+func withAheadRows(n int) Option { return func(c *config) { c.aheadRows = n } }
 
 // noAhead is an aheadRows no file reaches: every record read in one goroutine.
 const noAhead = 1 << 62
@@ -132,12 +129,10 @@ func TestCSVReadAhead(t *testing.T) {
 			}
 			opts := append([]Option{WithMaxBadRows(Limit{Share: 1, IsShare: true})}, c.opts...)
 			run := func(ahead int) string {
-				withAheadRows(t, ahead)
-				snap, err := load(t, fsys, opts...)
+				snap, err := load(t, fsys, append(slices.Clip(opts), withAheadRows(ahead))...)
 				return outcome(snap, err)
 			}
-			withAheadRows(t, noAhead)
-			snap, err := load(t, fsys, opts...)
+			snap, err := load(t, fsys, append(slices.Clip(opts), withAheadRows(noAhead))...)
 			if c.want != nil {
 				c.want(t, err)
 			} else if err != nil {
@@ -277,7 +272,6 @@ func aheadGoroutines() int {
 // file ahead: LoadFS returns context.Canceled, and by then the goroutine has
 // returned (stop waits for it) and every Arrow buffer is released.
 func TestCSVReadAheadCancel(t *testing.T) {
-	withAheadRows(t, 0)
 	var members strings.Builder
 	members.WriteString("member_id,unit_id\n")
 	for i := 0; i < 64<<10+20_000; i++ { // more than the goroutine may read ahead of the first tick
@@ -288,7 +282,7 @@ func TestCSVReadAheadCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	during := -1
-	_, err := LoadFS(ctx, fsys, WithAllocator(checked(t)), WithProgress(func(tb snapshot.Table, rows int) {
+	_, err := LoadFS(ctx, fsys, withAheadRows(0), WithAllocator(checked(t)), WithProgress(func(tb snapshot.Table, rows int) {
 		if tb == snapshot.Members && rows > 0 && during < 0 {
 			during = aheadGoroutines()
 			cancel()
@@ -388,8 +382,7 @@ func TestCSVReadAheadReadError(t *testing.T) {
 		"u.csv": mapFile([]byte(unitsCSV)), "m.csv": mapFile([]byte(big))}, name: "m.csv", at: len(big) * 3 / 4, cause: errors.New("disk on fire")}
 	var want string
 	for _, ahead := range []int{noAhead, 0, 2000} {
-		withAheadRows(t, ahead)
-		_, err := load(t, fsys)
+		_, err := load(t, fsys, withAheadRows(ahead))
 		var fe *FatalError
 		if !errors.As(err, &fe) || len(fe.Findings) != 1 || fe.Findings[0].Row < 3000 || !strings.Contains(fe.Findings[0].Message, "disk on fire") {
 			t.Fatalf("aheadRows %d: err = %v, want one DQ001 late in the file naming the cause", ahead, err)
@@ -439,8 +432,7 @@ func TestCSVReadAheadGCSFailure(t *testing.T) {
 
 	var want string
 	for _, ahead := range []int{noAhead, 0, 1000} {
-		withAheadRows(t, ahead)
-		_, err := Load(context.Background(), "gs://exports/tb", WithAllocator(checked(t)))
+		_, err := Load(context.Background(), "gs://exports/tb", withAheadRows(ahead), WithAllocator(checked(t)))
 		var fe *FatalError
 		if err == nil || errors.As(err, &fe) || !strings.Contains(err.Error(), "read members.csv") {
 			t.Fatalf("aheadRows %d: err = %v, want the storage error of members.csv", ahead, err)
@@ -490,8 +482,7 @@ func FuzzCSVReadAhead(f *testing.F) {
 		opts := []Option{WithMaxBadRows(Limit{Share: 1, IsShare: true}), WithMaxLineBytes(4096), WithMaxDecompressed(1 << 20)}
 		var want string
 		for _, ahead := range []int{noAhead, 0, 2} {
-			withAheadRows(t, ahead)
-			snap, err := load(t, fsys, opts...)
+			snap, err := load(t, fsys, append(slices.Clip(opts), withAheadRows(ahead))...)
 			got := outcome(snap, err)
 			if ahead == noAhead {
 				want = got

@@ -179,7 +179,7 @@ func TestBadRowsCostCounts(t *testing.T) {
 	}{
 		// 1% of the most rows of 3 fields 64 MiB can hold is more than
 		// the file has: it is read to its end.
-		{"a share", DefaultLimit, rows},
+		{"a share", DefaultLimit(), rows},
 		// The 51st bad row breaks the limit of 50; the load stops once it
 		// has read earlyStopRows.
 		{"a count", Limit{Count: 50}, earlyStopRows},
@@ -247,18 +247,17 @@ func TestBadRowsStopEarly(t *testing.T) {
 	}{
 		// 1% of 64 MiB (MinDecompressed) / 9 bytes, less what was read:
 		// about 71,600.
-		{"a share", DefaultLimit, 60_000, 80_000},
+		{"a share", DefaultLimit(), 60_000, 80_000},
 		// A small file is read whole: earlyStopRows first.
 		{"a count", Limit{Count: 50}, earlyStopRows, earlyStopRows},
 		{"a count past the read-ahead", Limit{Count: 20_000}, 20_001, 20_001},
 	} {
-		for _, ahead := range []int{noAhead, aheadRows} {
+		for _, ahead := range []int{noAhead, defaultAheadRows} {
 			t.Run(fmt.Sprintf("%s, read-ahead from row %d", tt.name, ahead), func(t *testing.T) {
-				withAheadRows(t, ahead)
 				var before, after runtime.MemStats
 				runtime.GC()
 				runtime.ReadMemStats(&before)
-				_, err := load(t, files, WithMaxBadRows(tt.limit), WithMaxDecompressed(MinDecompressed))
+				_, err := load(t, files, withAheadRows(ahead), WithMaxBadRows(tt.limit), WithMaxDecompressed(MinDecompressed))
 				runtime.ReadMemStats(&after)
 				var tm *TooManyBadRowsError
 				if !errors.As(err, &tm) || tm.Table != snapshot.Members {

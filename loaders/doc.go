@@ -95,6 +95,12 @@
 // open-addressing hash set of row numbers (8 bytes a slot), dropped when
 // Load returns. Nothing but the records and the findings outlives Load.
 //
+// The read-ahead and batch sizes above are fixed for a run; they are
+// fields of the loader's configuration, not package variables, and only
+// the package's tests set others (through options of their own), to reach
+// every path with small files. The package keeps no mutable state between
+// loads.
+//
 // # Errors
 //
 //   - *FatalError (DQ001): the manifest is missing or invalid, a required
@@ -164,4 +170,25 @@
 // x, có/không (co/khong), any case; an empty cell is null. Dates YYYY-MM-DD
 // or D/M/YYYY; months YYYY-MM; lists ";"-separated. units.active defaults to
 // true and models.status to active. An empty required value is DQ007.
+//
+// # Where things live
+//
+//   - load.go: Load and LoadFS, the concurrent reads of the table files,
+//     the reading of one file (opening, hashing, DQ001); fs.go: OpenFS
+//     and the storage behind it; input.go: size caps, gzip, encodings.
+//   - manifest.go: snapshot.yaml; options.go: Option and Limit.
+//   - rows.go: the row readers of CSV/TSV, NDJSON and XLSX; parquet.go:
+//     Parquet's; ahead.go: a CSV file split into records in a goroutine of
+//     its own, and the batches it hands over converted.
+//   - header.go: a file's header mapped onto the table's columns;
+//     table.go: a table's rows read into builders, bad rows and the early
+//     stop; convert.go: cells into values, one setter per column kind;
+//     columns.go: Parquet columns, with fast paths for typed columns;
+//     values.go: text, booleans, dates, months.
+//   - findings.go: findings listed up to their cap, then summed up, and
+//     their order; personal.go: what a finding may quote.
+//   - validate.go and versions.go: the checks across rows and tables, unit
+//     versions and lineage; index.go: id lookups for them.
+//   - records.go: the records without the excluded rows; compact.go:
+//     arrays copied to buffers of their exact size.
 package loaders

@@ -47,14 +47,11 @@ func TestParquetGCSFailureWhileDecoding(t *testing.T) {
 		return fail
 	})
 
-	saved := prefetchRows
-	t.Cleanup(func() { prefetchRows = saved })
-	for _, prefetch := range []int{saved, 0} {
-		prefetchRows = prefetch
+	for _, prefetch := range []int{defaultPrefetchRows, 0} {
 		mu.Lock()
 		allowed, reads = -1, 0
 		mu.Unlock()
-		snap, err := Load(context.Background(), "gs://exports/tb", WithAllocator(checked(t)))
+		snap, err := Load(context.Background(), "gs://exports/tb", withPrefetchRows(prefetch), WithAllocator(checked(t)))
 		if err != nil {
 			t.Fatalf("prefetch %d, no failure: %v", prefetch, err)
 		}
@@ -70,7 +67,7 @@ func TestParquetGCSFailureWhileDecoding(t *testing.T) {
 			mu.Lock()
 			allowed, reads = ok, 0
 			mu.Unlock()
-			_, err := Load(context.Background(), "gs://exports/tb", WithAllocator(checked(t)))
+			_, err := Load(context.Background(), "gs://exports/tb", withPrefetchRows(prefetch), WithAllocator(checked(t)))
 			var fe *FatalError
 			if err == nil || errors.As(err, &fe) || !strings.Contains(err.Error(), "read models.parquet") {
 				t.Errorf("prefetch %d, reads allowed %d of %d: err = %v, want the storage error of models.parquet", prefetch, ok, total, err)

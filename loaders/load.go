@@ -11,11 +11,9 @@ import (
 	"io/fs"
 	"math"
 	"runtime"
-	"sort"
 	"sync"
 
 	"github.com/apache/arrow/go/v15/arrow"
-	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 	"golang.org/x/sync/errgroup"
@@ -177,81 +175,6 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		return nil, tooMany
 	}
 	return snap, nil
-}
-
-// stoppedEarly returns the *TooManyBadRowsError of a load in which a table
-// stopped reading early (nil when none did): that of the first table in
-// table order that stopped or is over the limit by its own excluded rows
-// (the checks across tables are not made: the tables that stopped are not
-// whole). Its Findings are those of every table read, as for a load that
-// read every file to its end.
-func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit Limit, findings []snapshot.Finding) error {
-	var first *TooManyBadRowsError
-	for _, r := range reads {
-		if r.stopped != nil && first == nil {
-			first = r.stopped
-		}
-	}
-	if first == nil {
-		return nil
-	}
-	first = nil
-	for _, r := range reads {
-		if r.stopped != nil {
-			findings = append(findings, r.stopped.Findings...)
-			if first == nil {
-				first = r.stopped
-			}
-			continue
-		}
-		raw := raws[r.t]
-		if raw == nil {
-			continue
-		}
-		raw.summariseUnlisted()
-		findings = append(findings, raw.findings...)
-		excluded := 0
-		for _, b := range raw.bad {
-			if b {
-				excluded++
-			}
-		}
-		if first == nil && limit.Exceeded(excluded, len(raw.rows)) {
-			first = &TooManyBadRowsError{Table: r.t, Excluded: excluded, Rows: len(raw.rows), Limit: limit}
-		}
-	}
-	sortFindings(findings)
-	first.Findings = findings
-	return first
-}
-
-func sortFindings(fs []snapshot.Finding) {
-	order := map[snapshot.Table]int{}
-	for i, t := range snapshot.Tables() {
-		order[t] = i + 1
-	}
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if order[a.Table] != order[b.Table] {
-			return order[a.Table] < order[b.Table]
-		}
-		if a.File != b.File {
-			return a.File < b.File
-		}
-		if a.Row != b.Row {
-			return a.Row < b.Row
-		}
-		if a.Column != b.Column {
-			return a.Column < b.Column
-		}
-		if a.Code != b.Code {
-			return a.Code < b.Code
-		}
-		if a.Value != b.Value {
-			return a.Value < b.Value
-		}
-		return a.Message < b.Message
-	})
 }
 
 // readTables reads the tables the manifest lists, up to GOMAXPROCS files at
@@ -468,26 +391,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		if err := at.failed(); transient && err != nil {
 			return nil, fmt.Errorf("read %s: %w", file, err)
 		}
-		row, col := 0, ""
-		var pe *ParseError
-		if errors.As(err, &pe) {
-			row = pe.Row
-			if pe.Column > 0 {
-				col = fmt.Sprint(pe.Column)
-			}
-			err = pe.Err
-		}
-		msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
-		switch {
-		case errors.Is(err, errTooBig):
-			msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed (%s).", t, limit, limitWhy(l.cfg, stored))
-		case errors.Is(err, errLineTooLong):
-			msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
-		}
-		l.fatalf(t, file, row, "", col, msg)
-		if l.fatalErr == nil {
-			l.fatalErr = &ParseError{File: file, Row: row, Err: err}
-		}
+		l.unreadable(err, limit, stored)
 		return nil, nil
 	}
 
@@ -561,29 +465,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 	if !ok {
 		return nil, nil
 	}
-	tl.maxBad, tl.bound = l.cfg.maxBad, -1
-	if format == fmtCSV || format == fmtTSV || format == fmtNDJSON {
-		total := limit // the bytes it may inflate to
-		if !gz && stored > 0 {
-			total = min(total, stored)
-		}
-		minRow := 3 // {}\n
-		if format != fmtNDJSON {
-			minRow = tl.hdrWidth // its separators and line break
-		}
-		tl.bound = rowBound(total, minRow)
-	}
-	if x, ok := rr.(*xlsxReader); ok {
-		tl.bound = x.bound
-	}
-	if p, ok := rr.(*parquetReader); ok {
-		// A Parquet file holds the rows its footer announces: a footer that
-		// claims more only delays the stop, one that claims fewer fails
-		// the read.
-		if t := p.pf.NumRows(); t >= 0 && t < math.MaxInt32 {
-			tl.bound = int(t)
-		}
-	}
+	tl.maxBad, tl.bound = l.cfg.maxBad, fileRowBound(rr, format, gz, stored, limit, tl.hdrWidth)
 	if err := tl.read(ctx, rr); err != nil {
 		var stop *TooManyBadRowsError
 		if errors.As(err, &stop) {
@@ -598,6 +480,64 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 	}
 	tl.finish(l.cfg.mem)
 	return tl.out, nil
+}
+
+// unreadable records the DQ001 finding of a table file that cannot be read
+// (err: a *ParseError where the reader knows the place), and its cause.
+func (l *tableRead) unreadable(err error, limit, stored int64) {
+	t, file := l.t, l.src.Path
+	row, col := 0, ""
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		row = pe.Row
+		if pe.Column > 0 {
+			col = fmt.Sprint(pe.Column)
+		}
+		err = pe.Err
+	}
+	msg := fmt.Sprintf("The file of the %s table cannot be read: %v.", t, err)
+	switch {
+	case errors.Is(err, errTooBig):
+		msg = fmt.Sprintf("The file of the %s table is larger than the allowed %d bytes once uncompressed (%s).", t, limit, limitWhy(l.cfg, stored))
+	case errors.Is(err, errLineTooLong):
+		msg = fmt.Sprintf("The file of the %s table has a line (or cell) longer than the allowed %d bytes.", t, l.cfg.maxLine)
+	}
+	l.fatalf(t, file, row, "", col, msg)
+	if l.fatalErr == nil {
+		l.fatalErr = &ParseError{File: file, Row: row, Err: err}
+	}
+}
+
+// fileRowBound is the most rows a table file can hold (-1: unknown), for
+// tableLoader.stopEarly: a text file by its bytes (stored, or limit once
+// inflated) and the least a row takes (hdrWidth separators and a line
+// break; "{}\n" in NDJSON); an XLSX file by its sheet's size; a Parquet
+// file by its footer.
+func fileRowBound(rr rowReader, format format, gz bool, stored, limit int64, hdrWidth int) int {
+	switch r := rr.(type) {
+	case *xlsxReader:
+		return r.bound
+	case *parquetReader:
+		// A Parquet file holds the rows its footer announces: a footer that
+		// claims more only delays the stop, one that claims fewer fails
+		// the read.
+		if t := r.pf.NumRows(); t >= 0 && t < math.MaxInt32 {
+			return int(t)
+		}
+		return -1
+	}
+	if format != fmtCSV && format != fmtTSV && format != fmtNDJSON {
+		return -1
+	}
+	total := limit // the bytes it may inflate to
+	if !gz && stored > 0 {
+		total = min(total, stored)
+	}
+	minRow := 3 // {}\n
+	if format != fmtNDJSON {
+		minRow = hdrWidth // its separators and line break
+	}
+	return rowBound(total, minRow)
 }
 
 // ErrChanged is returned (wrapped) when a snapshot file changed while it
@@ -633,140 +573,4 @@ func limitWhy(c config, stored int64) string {
 		return "the default limit"
 	}
 	return fmt.Sprintf("%d times its %d stored bytes, or at least %d; the max-decompressed setting raises it", DefaultMaxExpansion, stored, MinDecompressed)
-}
-
-// prepare maps the file's header onto the table's columns.
-func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSource, format format, rr rowReader) (*tableLoader, bool) {
-	hdr := rr.header()
-	if len(hdr) == 0 {
-		l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table is empty: it has no header row with column names.", t))
-		return nil, false
-	}
-	hdrRow := 1
-	if format == fmtParquet {
-		hdrRow = 0
-	}
-	nd, isND := rr.(*ndjsonReader)
-	if isND {
-		hdrRow = nd.line
-	}
-	pos := map[string]int{}
-	ok := true
-	for i, h := range hdr {
-		if h == "" {
-			continue
-		}
-		if _, dup := pos[h]; dup {
-			l.fatalf(t, file, hdrRow, h, "", fmt.Sprintf("The column %q appears twice in the header of the %s table.", h, t))
-			ok = false
-			continue
-		}
-		pos[h] = i
-	}
-	schema := snapshot.Schema(t)
-	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
-		out: newRawTable(t, file)}
-	known := map[string]bool{}
-	var used []int
-	for i, spec := range snapshot.Columns(t) {
-		known[spec.Name] = true
-		c := newColumn(l.cfg.mem, t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
-		c.silent = src.Encoding == "windows-1258"
-		if p, found := pos[spec.Name]; found && (!isND || nd.first[spec.Name] || !spec.Required) {
-			c.src = p
-			used = append(used, p)
-		} else if spec.Required {
-			l.fatalf(t, file, hdrRow, spec.Name, "", fmt.Sprintf("The %s table has no column %q, which is required.", t, spec.Name))
-			ok = false
-		}
-		tl.cols = append(tl.cols, c)
-	}
-	if !ok {
-		tl.release()
-		return nil, false
-	}
-	for _, h := range hdr {
-		if h != "" && !known[h] {
-			tl.ignore(h, hdrRow)
-		}
-	}
-	if pr, isPq := rr.(*parquetReader); isPq {
-		sort.Ints(used)
-		if err := pr.selectColumns(used); err != nil {
-			tl.release()
-			l.fatalf(t, file, 0, "", "", fmt.Sprintf("The file of the %s table cannot be read: %v", t, err))
-			return nil, false
-		}
-	}
-	return tl, true
-}
-
-func emptyRecord(cfg config, t snapshot.Table) arrow.Record {
-	b := array.NewRecordBuilder(cfg.mem, snapshot.Schema(t))
-	defer b.Release()
-	return b.NewRecord()
-}
-
-// filterRecord returns the rows of raw that are neither bad nor dropped.
-func filterRecord(cfg config, raw *rawTable) (arrow.Record, error) {
-	keep := func(i int) bool { return !raw.bad[i] && (raw.drop == nil || !raw.drop[i]) }
-	var runs [][2]int
-	n := len(raw.rows)
-	for i := 0; i < n; {
-		if !keep(i) {
-			i++
-			continue
-		}
-		j := i
-		for j < n && keep(j) {
-			j++
-		}
-		runs = append(runs, [2]int{i, j})
-		i = j
-	}
-	if len(runs) == 1 && runs[0] == [2]int{0, n} {
-		raw.rec.Retain()
-		return raw.rec, nil
-	}
-	if len(runs) == 0 {
-		return emptyRecord(cfg, raw.table), nil
-	}
-	cols := make([]arrow.Array, raw.rec.NumCols())
-	total := 0
-	for _, r := range runs {
-		total += r[1] - r[0]
-	}
-	for c := range cols {
-		parts := make([]arrow.Array, len(runs))
-		for k, r := range runs {
-			parts[k] = array.NewSlice(raw.rec.Column(c), int64(r[0]), int64(r[1]))
-		}
-		a, err := array.Concatenate(parts, cfg.mem)
-		for _, p := range parts {
-			p.Release()
-		}
-		if err != nil {
-			for _, done := range cols[:c] {
-				done.Release()
-			}
-			return nil, err
-		}
-		cols[c] = a
-	}
-	rec := array.NewRecord(raw.rec.Schema(), cols, int64(total))
-	for _, a := range cols {
-		a.Release()
-	}
-	return rec, nil
-}
-
-// dictColumns lists the dictionary-encoded columns of t's schema.
-func dictColumns(t snapshot.Table) []string {
-	var out []string
-	for _, f := range snapshot.Schema(t).Fields() {
-		if f.Type.ID() == arrow.DICTIONARY {
-			out = append(out, f.Name)
-		}
-	}
-	return out
 }

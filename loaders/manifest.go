@@ -235,7 +235,7 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 		}
 		m.Tables[t] = snapshot.TableSource{Path: src.Path, Encoding: enc, Delimiter: src.Delimiter, Sheet: src.Sheet}
 	}
-	if _, ok := m.Tables[snapshot.Units]; !ok && !hasFatal(out, "tables.units") {
+	if _, ok := m.Tables[snapshot.Units]; !ok && !slices.ContainsFunc(out, func(f snapshot.Finding) bool { return strings.HasPrefix(f.Column, "tables.units") }) {
 		fatal("tables", "", "The snapshot must list the units table (tables: units: units.csv).")
 	}
 	for key, labels := range raw.Aliases {
@@ -267,15 +267,6 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 		m.Aliases[key] = mm
 	}
 	return m, out
-}
-
-func hasFatal(fs []snapshot.Finding, column string) bool {
-	for _, f := range fs {
-		if strings.HasPrefix(f.Column, column) {
-			return true
-		}
-	}
-	return false
 }
 
 // checkTablePath returns a message when p is not a safe relative path of a

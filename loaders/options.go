@@ -42,8 +42,9 @@ type Limit struct {
 	IsShare bool
 }
 
-// DefaultLimit is 1% of the rows of each table.
-var DefaultLimit = Limit{Share: 0.01, IsShare: true}
+// DefaultLimit returns the default --max-bad-rows limit: 1% of the rows of
+// each table.
+func DefaultLimit() Limit { return Limit{Share: 0.01, IsShare: true} }
 
 // ParseLimit parses "1%", "0.5%" or "250".
 func ParseLimit(s string) (Limit, error) {
@@ -99,10 +100,17 @@ type config struct {
 	now             func() time.Time // the run's clock (asOf may not be after its next day)
 	gcsOpts         []option.ClientOption
 	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
+
+	// Tuning: fixed in a run, set by the tests (through options of their
+	// own) to reach every path with small files.
+	aheadRows    int // rows of a CSV/TSV file read before the rest is split ahead (ahead.go)
+	prefetchRows int // Parquet files of more rows decode a batch ahead (parquet.go)
+	parquetBatch int // Parquet rows decoded at a time
 }
 
 func newConfig(opts []Option) config {
-	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit, maxLine: DefaultMaxLineBytes, now: time.Now}
+	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit(), maxLine: DefaultMaxLineBytes, now: time.Now,
+		aheadRows: defaultAheadRows, prefetchRows: defaultPrefetchRows, parquetBatch: defaultParquetBatch}
 	for _, o := range opts {
 		o(&c)
 	}

@@ -15,13 +15,15 @@ import (
 	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 )
 
-// parquetBatch is the number of rows decoded at a time.
-const parquetBatch = 64 << 10
+// defaultParquetBatch is the number of rows decoded at a time
+// (config.parquetBatch; tests set others).
+const defaultParquetBatch = 64 << 10
 
-// prefetchRows is the file size (rows) above which batches are decoded one
-// ahead in a goroutine (parquetReader.prefetch): below it, the goroutine
-// costs more than the overlap gains. A variable for tests.
-var prefetchRows = 2 * parquetBatch
+// defaultPrefetchRows is the file size (rows) above which batches are
+// decoded one ahead in a goroutine (parquetReader.prefetch): below it, the
+// goroutine costs more than the overlap gains (config.prefetchRows; tests
+// set others).
+const defaultPrefetchRows = 2 * defaultParquetBatch
 
 type parquetReader struct {
 	ctx    context.Context
@@ -60,7 +62,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 	// where no recover of ours can reach (testdata/fuzz/FuzzParquet). Even
 	// without it GetFieldReaders starts one goroutine per column: checkChunks
 	// keeps the chunk offsets that made them panic from reaching it.
-	props := pqarrow.ArrowReadProperties{BatchSize: parquetBatch}
+	props := pqarrow.ArrowReadProperties{BatchSize: defaultParquetBatch}
 	sch := pf.MetaData().Schema
 	for i := 0; i < sch.NumColumns(); i++ {
 		col := sch.Column(i)
@@ -95,8 +97,10 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 	return p, nil
 }
 
-// selectColumns starts the record reader over the top-level fields used.
-func (p *parquetReader) selectColumns(used []int) error {
+// selectColumns starts the record reader over the top-level fields used,
+// decoding batch rows at a time.
+func (p *parquetReader) selectColumns(used []int, batch int) error {
+	p.fr.Props.BatchSize = int64(batch)
 	var leaves []int
 	for _, fi := range used {
 		leaves = append(leaves, leafIndices(p.fr.Manifest.Fields[fi])...)

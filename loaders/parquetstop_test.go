@@ -16,7 +16,7 @@ import (
 )
 
 // allBadMembersParquet writes n members rows whose honorary column is text
-// that is no boolean ("maybe"), in row groups of parquetBatch rows.
+// that is no boolean ("maybe"), in row groups of defaultParquetBatch rows.
 func allBadMembersParquet(t *testing.T, n int) []byte {
 	t.Helper()
 	mem := memory.NewGoAllocator()
@@ -37,7 +37,7 @@ func allBadMembersParquet(t *testing.T, n int) []byte {
 	rec := b.NewRecord()
 	defer rec.Release()
 	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(parquetBatch)), pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(defaultParquetBatch)), pqarrow.DefaultWriterProps())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,14 +55,14 @@ func allBadMembersParquet(t *testing.T, n int) []byte {
 // its footer announces, instead of reading a file whose every row is
 // wrong to its end.
 func TestBadRowsStopEarlyParquet(t *testing.T) {
-	const rows = 5 * parquetBatch
+	const rows = 5 * defaultParquetBatch
 	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.parquet"), "u.csv": unitsCSV})
 	files["m.parquet"] = mapFile(allBadMembersParquet(t, rows))
 	for _, tt := range []struct {
 		name  string
 		limit Limit
 	}{
-		{"a share", DefaultLimit},
+		{"a share", DefaultLimit()},
 		{"a count", Limit{Count: 50}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -71,9 +71,9 @@ func TestBadRowsStopEarlyParquet(t *testing.T) {
 			if !errors.As(err, &tm) || tm.Table != snapshot.Members {
 				t.Fatalf("err = %v, want too many bad rows in members", err)
 			}
-			if !tm.Stopped || tm.Rows != parquetBatch || tm.Excluded != tm.Rows {
+			if !tm.Stopped || tm.Rows != defaultParquetBatch || tm.Excluded != tm.Rows {
 				t.Errorf("stopped %v after %d of %d rows with %d excluded, want stopped after the first batch (%d rows), all excluded",
-					tm.Stopped, tm.Rows, rows, tm.Excluded, parquetBatch)
+					tm.Stopped, tm.Rows, rows, tm.Excluded, defaultParquetBatch)
 			}
 			var listed int
 			for _, f := range tm.Findings {
@@ -110,7 +110,7 @@ func TestBadRowsStopEarlyXLSX(t *testing.T) {
 	}
 	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.xlsx"), "u.csv": unitsCSV})
 	files["m.xlsx"] = mapFile(xlsx(t, table, ""))
-	_, err := load(t, files, WithMaxBadRows(DefaultLimit))
+	_, err := load(t, files, WithMaxBadRows(DefaultLimit()))
 	var tm *TooManyBadRowsError
 	if !errors.As(err, &tm) || tm.Table != snapshot.Members {
 		t.Fatalf("err = %v, want too many bad rows in members", err)

@@ -16,9 +16,18 @@ import (
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
+// withPrefetchRows sets config.prefetchRows: Parquet files of more rows
+// decode a batch ahead in a goroutine (a test-only option).
+func withPrefetchRows(n int) Option { return func(c *config) { c.prefetchRows = n } }
+
+// withParquetBatch sets config.parquetBatch: the Parquet rows decoded at a
+// time (a test-only option).
+func withParquetBatch(n int) Option { return func(c *config) { c.parquetBatch = n } }
+
 // TestParquetPrefetch loads Parquet files with batches decoded one ahead in
-// a goroutine (prefetch, forced on for every file) and without it, and wants
-// the same snapshot, findings and errors: on a good file of many row groups
+// a goroutine (prefetch, forced on for every file) and without it, in
+// batches of the default size and of one row, and wants the same snapshot,
+// findings and errors: on a good file of many row groups
 // and batches, a file with bad rows, a truncated file and the fuzz crasher
 // that once killed the process.
 func TestParquetPrefetch(t *testing.T) {
@@ -40,18 +49,15 @@ func TestParquetPrefetch(t *testing.T) {
 		"truncated": good[:len(good)/2],
 		"crasher":   fuzzCorpusBytes(t, crasher),
 	}
-	load := func(t *testing.T, data []byte, rows int) (string, error) {
+	load := func(t *testing.T, data []byte, rows, batch int) (string, error) {
 		t.Helper()
-		saved := prefetchRows
-		prefetchRows = rows
-		defer func() { prefetchRows = saved }()
 		mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 		defer mem.AssertSize(t, 0)
 		snap, err := LoadFS(context.Background(), fstest.MapFS{
 			"snapshot.yaml": {Data: []byte(manifest("units: u.csv\nmodels: m.parquet"))},
 			"u.csv":         {Data: []byte(unitsCSV)},
 			"m.parquet":     {Data: data},
-		}, WithAllocator(mem), WithMaxBadRows(Limit{Share: 1, IsShare: true}))
+		}, withPrefetchRows(rows), withParquetBatch(batch), WithAllocator(mem), WithMaxBadRows(Limit{Share: 1, IsShare: true}))
 		if err != nil {
 			return "", err
 		}
@@ -60,13 +66,15 @@ func TestParquetPrefetch(t *testing.T) {
 	}
 	for name, data := range files {
 		t.Run(name, func(t *testing.T) {
-			want, wantErr := load(t, data, 1<<62)
-			got, gotErr := load(t, data, 0)
-			if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) {
-				t.Fatalf("error with prefetch %v, without %v", gotErr, wantErr)
-			}
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("snapshot with prefetch differs (-without +with):\n%s", diff)
+			want, wantErr := load(t, data, 1<<62, defaultParquetBatch)
+			for _, batch := range []int{defaultParquetBatch, 1} {
+				got, gotErr := load(t, data, 0, batch)
+				if fmt.Sprint(wantErr) != fmt.Sprint(gotErr) {
+					t.Fatalf("error with prefetch in batches of %d %v, without %v", batch, gotErr, wantErr)
+				}
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("snapshot with prefetch in batches of %d differs (-without +with):\n%s", batch, diff)
+				}
 			}
 			var fe *FatalError
 			switch name {
@@ -75,8 +83,8 @@ func TestParquetPrefetch(t *testing.T) {
 					t.Fatalf("good file: %v", wantErr)
 				}
 			default:
-				if !errors.As(gotErr, &fe) {
-					t.Errorf("%s: want a fatal data-quality error, got %v", name, gotErr)
+				if !errors.As(wantErr, &fe) {
+					t.Errorf("%s: want a fatal data-quality error, got %v", name, wantErr)
 				}
 			}
 		})
@@ -91,9 +99,6 @@ func TestParquetPrefetchCancel(t *testing.T) {
 	for i := 0; i < 400; i++ {
 		many = append(many, []string{fmt.Sprintf("m%05d", i), "xa-1", "one_plus_one", "2024-03-08", ""})
 	}
-	saved := prefetchRows
-	prefetchRows = 0
-	defer func() { prefetchRows = saved }()
 	ctx, cancel := context.WithCancel(context.Background())
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
@@ -102,7 +107,7 @@ func TestParquetPrefetchCancel(t *testing.T) {
 		"snapshot.yaml": {Data: []byte(manifest("units: u.csv\nmodels: m.parquet"))},
 		"u.csv":         {Data: []byte(unitsCSV)},
 		"m.parquet":     {Data: parquetFile(t, many)},
-	}, WithAllocator(mem), WithProgress(func(tb snapshot.Table, _ int) {
+	}, withPrefetchRows(0), WithAllocator(mem), WithProgress(func(tb snapshot.Table, _ int) {
 		if tb == snapshot.Models {
 			if n++; n == 3 {
 				cancel()

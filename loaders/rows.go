@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -338,7 +339,7 @@ func (n *ndjsonReader) scan() (bool, error) {
 				n.added = append(n.added, k)
 			}
 		}
-		sortStrings(n.added) // keys come from a map: keep reports stable
+		slices.Sort(n.added) // keys come from a map: keep reports stable
 		return true, nil
 	}
 	if err := n.sc.Err(); err != nil {

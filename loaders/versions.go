@@ -1,8 +1,11 @@
 package loaders
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -126,7 +129,7 @@ func (v *crossCheck) checkLineageVersions(versions map[string][]*unitRow, first 
 	// Implied versions, in effective order so that a code merged twice
 	// gets one implicit version per period.
 	sorted := append([]lineageRow(nil), rows...)
-	sort.SliceStable(sorted, func(a, b int) bool { return sorted[a].eff < sorted[b].eff })
+	slices.SortStableFunc(sorted, func(a, b lineageRow) int { return cmp.Compare(a.eff, b.eff) })
 	for _, r := range sorted {
 		before := r.eff - 1
 		vs := of(r.pred)
@@ -150,9 +153,9 @@ func (v *crossCheck) checkLineageVersions(versions map[string][]*unitRow, first 
 	}
 	raw := v.raws[snapshot.Units]
 	vers := snapshot.NewVersions()
-	for _, id := range sortedKeys(versions) {
+	for _, id := range slices.Sorted(maps.Keys(versions)) {
 		vs := versions[id]
-		sort.Slice(vs, func(a, b int) bool { return vs[a].from < vs[b].from })
+		slices.SortFunc(vs, func(a, b *unitRow) int { return cmp.Compare(a.from, b.from) })
 		for _, w := range vs {
 			if w == first[id] {
 				vers.Add(id, w.from, w.to, snapshot.Current, v.units[id] == refExcluded)
@@ -253,7 +256,9 @@ func (v *crossCheck) checkLineageRows(raw *rawTable, rows []lineageRow, first ma
 		succOf[k], ok[k] = s, true
 		edges[p] = append(edges[p], k)
 	}
-	for _, key := range sortedSplits(sums) {
+	// In the order of the keys' text ("{xa-1 20089}"), as always.
+	splits := slices.SortedFunc(maps.Keys(sums), func(a, b split) int { return strings.Compare(fmt.Sprint(a), fmt.Sprint(b)) })
+	for _, key := range splits {
 		rs := sums[key]
 		total := 0.0
 		for _, r := range rs {
@@ -305,12 +310,7 @@ func (v *crossCheck) checkLineageRows(raw *rawTable, rows []lineageRow, first ma
 	for n := range edges {
 		starts = append(starts, n)
 	}
-	sort.Slice(starts, func(a, b int) bool {
-		if starts[a].id != starts[b].id {
-			return starts[a].id < starts[b].id
-		}
-		return starts[a].ver < starts[b].ver
-	})
+	slices.SortFunc(starts, func(a, b node) int { return cmp.Or(cmp.Compare(a.id, b.id), cmp.Compare(a.ver, b.ver)) })
 	for _, n := range starts {
 		if state[n] == white {
 			visit(n)
@@ -322,17 +322,6 @@ func (v *crossCheck) checkLineageRows(raw *rawTable, rows []lineageRow, first ma
 func leaves(rows []lineageRow, k int, n node, v *crossCheck) bool {
 	p, _, _ := v.verAt(rows[k].pred, rows[k].eff-1)
 	return p == n
-}
-
-func sortedSplits[K interface {
-	comparable
-}, V any](m map[K]V) []K {
-	keys := make([]K, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(a, b int) bool { return fmt.Sprint(keys[a]) < fmt.Sprint(keys[b]) })
-	return keys
 }
 
 // checkDatedRef is checkUnitRef for a dated reference: a code with

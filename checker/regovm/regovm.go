@@ -1,30 +1,3 @@
-// Package regovm evaluates Rego policies by interpreting the plan OPA's
-// planner produces for them (the intermediate representation of package
-// github.com/open-policy-agent/opa/v1/ir, which OPA's Wasm compiler also
-// consumes) instead of with topdown.
-//
-// Plan plans a set of entrypoints once and compiles every statement of the
-// plan into a Go closure; Program.Eval then runs those closures on one input,
-// with the locals of each function call in a slice indexed by local number.
-// Builtins are topdown's own implementations (topdown.GetBuiltin), called
-// with strict errors. The results are meant to be exactly topdown's: a plan
-// that uses a statement or a builtin the evaluator cannot run faithfully is
-// refused at Plan time with an error wrapping ErrUnsupported, and the caller
-// keeps topdown for those policies.
-//
-// Semantics follow OPA's Wasm compiler (internal/compiler/wasm): a statement
-// that is undefined leaves the innermost block; BreakStmt{Index: n} leaves
-// n+1 blocks; a ScanStmt body that is left goes on with the next element; a
-// function whose only parameters are input and data is memoized for the
-// duration of one Eval. Other functions are memoized too, by the values of
-// their arguments, as topdown caches a function's value by its arguments
-// (the first value computed for arguments equal by ast.Term.Equal is
-// returned for equal ones). Where Wasm and topdown differ, topdown wins: sets and
-// objects are scanned in topdown's (sorted) order, and a key into the base
-// document (data given to Eval) is looked up as topdown's store does: the
-// number 2024 finds the key "2024", the string "1" an array's element 1
-// (basedoc.go). Input and data may be undefined (nil) in every statement,
-// function calls included.
 package regovm
 
 import (

@@ -4,7 +4,7 @@
 // # Profiles
 //
 //   - thai-binh-2024: the Thái Bình provincial union on 30/09/2024, as the
-//     article of ../shared/domain.md describes it: 8 district-level units
+//     source article describes it: 8 district-level units
 //     (TP Thái Bình, Đông Hưng, Hưng Hà, Kiến Xương, Quỳnh Phụ, Thái Thụy,
 //     Tiền Hải, Vũ Thư), 242 communes (Vũ Thư 30), 1,797 branches (Thái
 //     Thụy 254), 2-5 women's groups per branch, about 360,000 members,
@@ -84,6 +84,26 @@
 // PCG streams seeded with Seed (members from a splitmix64 hash of Seed and
 // their index), nothing depends on map order, and the Parquet and XLSX
 // writers store no timestamps.
+//
+// # What lives where
+//
+//   - sample.go: Options, the profiles and formats, Write, FS and ParseURL.
+//   - world.go: the world a profile builds (units, cadres, ratings, models,
+//     participants; members derived from their index), its random streams.
+//   - gen.go: build (a profile's world, step by step) and the cadres.
+//   - territory.go: the territories of thai-binh-2024, hung-yen-2026 and
+//     national (its 63 provinces); names.go: the names of districts,
+//     communes and units.
+//   - merger.go: the Hưng Yên merger of 1 July 2025, and the succession of
+//     old communes (history, lineage, branches) that reform.go shares.
+//   - reform.go: the national reform (34 provinces).
+//   - ratings.go: the ratings of communes, branches and groups.
+//   - planner.go: the planner of models (where, when, who takes part).
+//   - models.go: the models of each kind, and the two plans (thai-binh-2024
+//     and the generic mix).
+//   - members.go: a member from its index.
+//   - write.go, parquet.go, xlsx.go: the table files in each format.
+//   - defects.go: the data-quality errors that Defects injects.
 //
 // # Example
 //

@@ -59,16 +59,11 @@ func mergerAfter(w *world) {
 	r := newRand(w.seed, 2)
 	w.versions = true
 	w.addUnit(unit{id: "33", level: snapshot.LevelProvince, name: "Tỉnh Hưng Yên", kind: "tỉnh", commune: -1, branch: -1})
-	add := func(pred, succ, kind, share string) {
-		w.lineage = append(w.lineage, [5]string{pred, succ, mergerEffective, kind, share})
-	}
 	// History: the old province and districts end on 30 June.
 	for _, u := range old.units {
 		if u.level == snapshot.LevelProvince || u.level == snapshot.LevelDistrict {
-			h := u
-			h.to, h.commune, h.branch = mergerLastDay, -1, -1
-			w.history = append(w.history, h)
-			add(u.id, "33", "merge", "")
+			w.history = append(w.history, endedUnit(u))
+			w.addLineage(u.id, "33", "merge", "")
 		}
 	}
 	// The old communes, in order, cut into 104 runs of consecutive ones.
@@ -103,12 +98,16 @@ func mergerAfter(w *world) {
 		}
 	}
 	newOf := make([]int, len(runs)) // run -> new commune index
+	kinds := make([]string, len(runs))
 	for k, run := range runs {
 		first := old.units[old.commune[run[0]].unit]
 		name, kind := first.name, first.kind
+		kinds[k] = "merge"
 		switch {
 		case k == moved:
+			kinds[k] = "move"
 		case k == renamed:
+			kinds[k] = "rename"
 			name, kind = "Phường "+strings.TrimPrefix(strings.TrimPrefix(name, "Xã "), "Thị trấn "), "phường"
 		case kind == "thị trấn":
 			name, kind = "Xã "+strings.TrimPrefix(name, "Thị trấn "), "xã"
@@ -117,44 +116,58 @@ func mergerAfter(w *world) {
 		w.units[w.commune[ci].unit].from = mergerEffective
 		newOf[k] = ci
 	}
+	w.succeed(old, runs, newOf, kinds, split, (*world).copyBranch)
+	if renamed < 0 || moved < 0 || split < 0 {
+		panic(fmt.Sprintf("sample: merger without rename (%d), move (%d) or split (%d)", renamed, moved, split))
+	}
+}
+
+// addLineage adds a lineage row effective on the day of the merger.
+func (w *world) addLineage(pred, succ, kind, share string) {
+	w.lineage = append(w.lineage, [5]string{pred, succ, mergerEffective, kind, share})
+}
+
+// endedUnit is old unit u as history: its version ends the day before the
+// merger.
+func endedUnit(u unit) unit {
+	u.to, u.commune, u.branch = mergerLastDay, -1, -1
+	return u
+}
+
+// succeed ends the old communes of runs (history), files a lineage row from
+// each to the new commune of its run (newOf[k], of kind kinds[k]), carries
+// their branches over with carry and keeps their old ratings. The last old
+// commune of run split (-1: none) is split instead: the first half of its
+// branches goes to the next run's commune, with the shares in its two
+// lineage rows.
+func (w *world) succeed(old *world, runs [][]int, newOf []int, kinds []string, split int, carry func(w, old *world, ob, ci int)) {
 	for k, run := range runs {
 		ci := newOf[k]
+		succ := w.units[w.commune[ci].unit].id
 		for i, oc := range run {
 			ou := old.units[old.commune[oc].unit]
-			h := ou
-			h.to, h.commune, h.branch = mergerLastDay, -1, -1
-			w.history = append(w.history, h)
-			kind := "merge"
-			switch k {
-			case renamed:
-				kind = "rename"
-			case moved:
-				kind = "move"
-			}
+			w.history = append(w.history, endedUnit(ou))
 			branches := old.commune[oc].branches
 			if k == split && i == len(run)-1 {
 				half := len(branches) / 2
 				share := math.Round(float64(half)/float64(len(branches))*100) / 100
-				add(ou.id, w.units[w.commune[ci].unit].id, "split", strconv.FormatFloat(1-share, 'f', 2, 64))
-				add(ou.id, w.units[w.commune[newOf[k+1]].unit].id, "split", strconv.FormatFloat(share, 'f', 2, 64))
+				w.addLineage(ou.id, succ, "split", strconv.FormatFloat(1-share, 'f', 2, 64))
+				w.addLineage(ou.id, w.units[w.commune[newOf[k+1]].unit].id, "split", strconv.FormatFloat(share, 'f', 2, 64))
 				for j, ob := range branches {
 					to := ci
 					if j < half {
 						to = newOf[k+1]
 					}
-					w.copyBranch(old, ob, to)
+					carry(w, old, ob, to)
 				}
 			} else {
-				add(ou.id, w.units[w.commune[ci].unit].id, kind, "")
+				w.addLineage(ou.id, succ, kinds[k], "")
 				for _, ob := range branches {
-					w.copyBranch(old, ob, ci)
+					carry(w, old, ob, ci)
 				}
 			}
 			w.keepOldRatings(old, oc)
 		}
-	}
-	if renamed < 0 || moved < 0 || split < 0 {
-		panic(fmt.Sprintf("sample: merger without rename (%d), move (%d) or split (%d)", renamed, moved, split))
 	}
 }
 

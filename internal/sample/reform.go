@@ -2,7 +2,7 @@ package sample
 
 import (
 	"math"
-	"strconv"
+	"math/rand/v2"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -93,20 +93,21 @@ func nationalReform(w *world, scale float64) {
 	old.rate()
 	r := newRand(w.seed, 7)
 	w.versions = true
-	add := func(pred, succ, kind, share string) {
-		w.lineage = append(w.lineage, [5]string{pred, succ, mergerEffective, kind, share})
+	for _, pl := range reformPlans(oldProvinces(old), scale) {
+		w.reformProvince(old, pl, r)
 	}
-	ended := func(u unit) unit {
-		u.to, u.commune, u.branch = mergerLastDay, -1, -1
-		return u
-	}
-	// The old units by province: the province unit, its districts, its
-	// communes in order.
-	type oldProvince struct {
-		unit      int
-		districts []int
-		communes  []int // commune indexes
-	}
+}
+
+// oldProvince is a province of the pre-reform world: its unit, its
+// districts, its communes in order (commune indexes).
+type oldProvince struct {
+	unit      int
+	districts []int
+	communes  []int
+}
+
+// oldProvinces returns the provinces of old by id.
+func oldProvinces(old *world) map[string]*oldProvince {
 	olds := map[string]*oldProvince{}
 	provinceOf := map[string]string{} // district id -> province id
 	for ui, u := range old.units {
@@ -122,19 +123,26 @@ func nationalReform(w *world, scale float64) {
 		p := olds[provinceOf[old.units[c.unit].parent]]
 		p.communes = append(p.communes, ci)
 	}
-	// The new provinces that have old communes (tiny scales keep fewer),
-	// and their communes: the real counts scaled, at least one, at most
-	// their old communes, summing to the scaled total.
-	type plan struct {
-		p     newProvince
-		olds  []*oldProvince
-		avail int
-		want  float64
-		n     int
-	}
-	var plans []*plan
+	return olds
+}
+
+// reformPlan is a new province that has old communes, with how many
+// communes it gets.
+type reformPlan struct {
+	p     newProvince
+	olds  []*oldProvince
+	avail int     // its old communes
+	want  float64 // its real count scaled
+	n     int
+}
+
+// reformPlans returns the new provinces that have old communes (tiny
+// scales keep fewer), and their communes: the real counts scaled, at least
+// one, at most their old communes, summing to the scaled total.
+func reformPlans(olds map[string]*oldProvince, scale float64) []*reformPlan {
+	var plans []*reformPlan
 	for _, np := range reformProvinces {
-		pl := &plan{p: np, want: float64(np.communes) * scale}
+		pl := &reformPlan{p: np, want: float64(np.communes) * scale}
 		for _, name := range np.old {
 			if op := olds[slug(name)]; op != nil {
 				pl.olds = append(pl.olds, op)
@@ -146,11 +154,18 @@ func nationalReform(w *world, scale float64) {
 			plans = append(plans, pl)
 		}
 	}
+	balanceReformPlans(plans, max(len(plans), int(math.Round(reformCommunes*scale))))
+	return plans
+}
+
+// balanceReformPlans adds or takes communes, one at a time from the plan
+// furthest from its scaled count, until they sum to target or every plan
+// is at its bound.
+func balanceReformPlans(plans []*reformPlan, target int) {
 	total := 0
 	for _, pl := range plans {
 		total += pl.n
 	}
-	target := max(len(plans), int(math.Round(reformCommunes*scale)))
 	for total != target {
 		best := -1
 		for i, pl := range plans {
@@ -173,105 +188,95 @@ func nationalReform(w *world, scale float64) {
 			total--
 		}
 	}
-	for _, pl := range plans {
-		name, kind := pl.p.fullName()
-		w.addUnit(unit{id: pl.p.code, level: snapshot.LevelProvince, name: name, kind: kind, from: mergerEffective, commune: -1, branch: -1})
-		// History: the old provinces and their districts end on 30 June.
-		var communes []int // old commune indexes, province after province
-		var starts []int   // where each old province's communes start, after the first
-		for _, op := range pl.olds {
-			for _, ui := range append([]int{op.unit}, op.districts...) {
-				w.history = append(w.history, ended(old.units[ui]))
-				add(old.units[ui].id, pl.p.code, "merge", "")
-			}
-			if len(communes) > 0 {
-				starts = append(starts, len(communes))
-			}
-			communes = append(communes, op.communes...)
+}
+
+// reformProvince adds the new province of pl, its pl.n communes made of
+// runs of the old ones, and the old units as history with their lineage.
+func (w *world) reformProvince(old *world, pl *reformPlan, r *rand.Rand) {
+	name, kind := pl.p.fullName()
+	w.addUnit(unit{id: pl.p.code, level: snapshot.LevelProvince, name: name, kind: kind, from: mergerEffective, commune: -1, branch: -1})
+	// History: the old provinces and their districts end on 30 June.
+	var communes []int // old commune indexes, province after province
+	var starts []int   // where each old province's communes start, after the first
+	for _, op := range pl.olds {
+		for _, ui := range append([]int{op.unit}, op.districts...) {
+			w.history = append(w.history, endedUnit(old.units[ui]))
+			w.addLineage(old.units[ui].id, pl.p.code, "merge", "")
 		}
-		// Cut the communes into pl.n runs: at the old provinces' borders
-		// first, then at random places.
-		isCut := make([]bool, len(communes))
-		cuts := pl.n - 1
-		for _, i := range r.Perm(len(starts)) {
-			if cuts == 0 {
-				break
-			}
-			isCut[starts[i]] = true
-			cuts--
+		if len(communes) > 0 {
+			starts = append(starts, len(communes))
 		}
-		var free []int
-		for i := 1; i < len(communes); i++ {
-			if !isCut[i] {
-				free = append(free, i)
-			}
-		}
-		for _, i := range r.Perm(len(free))[:cuts] {
-			isCut[free[i]] = true
-		}
-		var runs [][]int
-		for i, oc := range communes {
-			if i == 0 || isCut[i] {
-				runs = append(runs, nil)
-			}
-			runs[len(runs)-1] = append(runs[len(runs)-1], oc)
-		}
-		split := -1
-		for k, run := range runs {
-			if len(run) >= 3 && k+1 < len(runs) && len(old.commune[run[len(run)-1]].branches) >= 2 {
-				split = k
-				break
-			}
-		}
-		newOf := make([]int, len(runs))
-		kinds := make([]string, len(runs))
-		for k, run := range runs {
-			first := old.units[old.commune[run[0]].unit]
-			name, ckind := first.name, first.kind
-			kinds[k] = "merge"
-			if len(run) == 1 {
-				kinds[k] = "move"
-				if r.IntN(3) == 0 {
-					kinds[k] = "rename"
-					name = nfc("Xã " + syllables[r.IntN(len(syllables))] + " " + syllables[r.IntN(len(syllables))])
-					if pl.p.city {
-						name, ckind = nfc("Phường "+name[len("Xã "):]), "phường"
-					}
-				}
-			}
-			ci := w.addCommune(first.id, pl.p.code, name, ckind)
-			w.units[w.commune[ci].unit].from = mergerEffective
-			newOf[k] = ci
-		}
-		for k, run := range runs {
-			ci := newOf[k]
-			succ := w.units[w.commune[ci].unit].id
-			for i, oc := range run {
-				ou := old.units[old.commune[oc].unit]
-				w.history = append(w.history, ended(ou))
-				branches := old.commune[oc].branches
-				if k == split && i == len(run)-1 {
-					half := len(branches) / 2
-					share := math.Round(float64(half)/float64(len(branches))*100) / 100
-					add(ou.id, succ, "split", strconv.FormatFloat(1-share, 'f', 2, 64))
-					add(ou.id, w.units[w.commune[newOf[k+1]].unit].id, "split", strconv.FormatFloat(share, 'f', 2, 64))
-					for j, ob := range branches {
-						to := ci
-						if j < half {
-							to = newOf[k+1]
-						}
-						w.moveBranch(old, ob, to)
-					}
-				} else {
-					add(ou.id, succ, kinds[k], "")
-					for _, ob := range branches {
-						w.moveBranch(old, ob, ci)
-					}
-				}
-				w.keepOldRatings(old, oc)
-			}
+		communes = append(communes, op.communes...)
+	}
+	runs := cutReformRuns(r, communes, starts, pl.n)
+	split := -1
+	for k, run := range runs {
+		if len(run) >= 3 && k+1 < len(runs) && len(old.commune[run[len(run)-1]].branches) >= 2 {
+			split = k
+			break
 		}
 	}
+	newOf, kinds := w.reformCommunes(old, pl.p, runs, r)
+	w.succeed(old, runs, newOf, kinds, split, (*world).moveBranch)
+}
+
+// cutReformRuns cuts communes into n runs: at the old provinces' borders
+// (starts) first, then at random places.
+func cutReformRuns(r *rand.Rand, communes, starts []int, n int) [][]int {
+	isCut := make([]bool, len(communes))
+	cuts := n - 1
+	for _, i := range r.Perm(len(starts)) {
+		if cuts == 0 {
+			break
+		}
+		isCut[starts[i]] = true
+		cuts--
+	}
+	var free []int
+	for i := 1; i < len(communes); i++ {
+		if !isCut[i] {
+			free = append(free, i)
+		}
+	}
+	for _, i := range r.Perm(len(free))[:cuts] {
+		isCut[free[i]] = true
+	}
+	var runs [][]int
+	for i, oc := range communes {
+		if i == 0 || isCut[i] {
+			runs = append(runs, nil)
+		}
+		runs[len(runs)-1] = append(runs[len(runs)-1], oc)
+	}
+	return runs
+}
+
+// reformCommunes adds the new commune of each run of p, on the code and
+// name of its first old commune; a run of one is a move, or one time in
+// three a rename. It returns the new communes' indexes and the lineage
+// kinds, by run.
+func (w *world) reformCommunes(old *world, p newProvince, runs [][]int, r *rand.Rand) (newOf []int, kinds []string) {
+	newOf = make([]int, len(runs))
+	kinds = make([]string, len(runs))
+	for k, run := range runs {
+		first := old.units[old.commune[run[0]].unit]
+		name, ckind := first.name, first.kind
+		kinds[k] = "merge"
+		if len(run) == 1 {
+			kinds[k] = "move"
+			if r.IntN(3) == 0 {
+				kinds[k] = "rename"
+				name = nfc("Xã " + syllables[r.IntN(len(syllables))] + " " + syllables[r.IntN(len(syllables))])
+				if p.city {
+					name, ckind = nfc("Phường "+name[len("Xã "):]), "phường"
+				}
+			}
+		}
+		ci := w.addCommune(first.id, p.code, name, ckind)
+		w.units[w.commune[ci].unit].from = mergerEffective
+		newOf[k] = ci
+	}
+	return newOf, kinds
 }
 
 // moveBranch is copyBranch keeping the member indexes (and so the members'

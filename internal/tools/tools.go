@@ -1,7 +1,5 @@
 //go:build tools
 
-// Package tools pins the modules the project builds with, so that go.mod
-// keeps them while packages that use them are being written.
 package tools
 
 import (

@@ -1,5 +1,3 @@
-// Package schema holds the JSON Schema (draft 2020-12) of report.json and
-// validates documents against it.
 package schema
 
 import (

@@ -1,0 +1,226 @@
+// Parquet files read column by column, with fast paths for the typed columns
+// that need no conversion.
+
+package loaders
+
+import (
+	"context"
+	"math"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// readColumns loads a Parquet file batch by batch, column by column: each
+// column gets one value per row whatever happens, so the rows line up, and
+// the common typed cases skip the per-cell conversion.
+func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
+	// Reserve the rows the footer announces, unless a damaged footer claims
+	// more than the file could hold (64 rows a byte is far above any real
+	// encoding): reserving 2^31 rows per column would exhaust memory.
+	total := 0 // rows announced by a credible footer
+	if t := p.pf.NumRows(); t > 0 && t < math.MaxInt32 && t <= 64*p.size {
+		total = int(t)
+		l.out.rows = make([]int32, 0, total)
+		l.out.bad = make([]bool, 0, total)
+		for _, c := range l.cols {
+			c.b.Resize(total)
+		}
+	}
+	if p.pf.NumRows() > int64(l.prefetchRows) {
+		stop := p.prefetch()
+		defer stop()
+	}
+	n := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		ok, err := p.nextBatch()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		rows := int(p.rec.NumRows())
+		start := len(l.out.rows)
+		for i := 0; i < rows; i++ {
+			l.out.rows = append(l.out.rows, int32(min(p.base+i+1, math.MaxInt32)))
+			l.out.bad = append(l.out.bad, false)
+		}
+		for _, c := range l.cols {
+			l.convertColumn(c, p, start, rows, n, total)
+		}
+		n += rows
+		if l.progress != nil {
+			l.progress(l.t, n)
+		}
+		// A batch's rows excluded count toward --max-bad-rows as a whole:
+		// the load stops after the batch where the limit can no longer be
+		// met (the footer's row count bounds the rest, see load).
+		for _, bad := range l.out.bad[start:] {
+			if bad {
+				l.nbad++
+			}
+		}
+		if err := l.stopEarly(n); err != nil {
+			return err
+		}
+	}
+	if l.progress != nil && n == 0 {
+		l.progress(l.t, 0)
+	}
+	l.summarise()
+	return nil
+}
+
+// convertColumn appends the rows of p's current batch to c (rows of the
+// table before the batch: start; read before it: n; announced: total). A
+// cell that a fast path cannot take as it is goes through l.add, which
+// makes its findings and marks its row bad.
+func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n, total int) {
+	var a arrow.Array
+	if c.src >= 0 {
+		a = p.cols[c.src]
+	}
+	slow := func(i int) {
+		p.i = i
+		var v cell
+		if a != nil {
+			v = p.cell(c.src)
+		}
+		row := p.base + i + 1
+		if code, val, msg := l.add(c, v, row); code != "" {
+			l.finding(code, row, c.spec.Name, val, msg)
+			if idx := start + i; !l.out.bad[idx] {
+				l.out.bad[idx] = true
+				l.out.setReason(idx, code)
+			}
+		}
+	}
+	switch {
+	case a == nil || c.needs:
+		slowRows(rows, slow)
+	case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
+		sa := a.(*array.String)
+		if c.dict == nil {
+			reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
+		}
+		appendPlainText(c, sa, slow)
+	case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
+		appendDictionary(c, a.(*array.Dictionary), slow)
+	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
+		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), slow)
+	case c.spec.Kind == snapshot.KindDate && a.DataType().ID() == arrow.DATE32:
+		appendDates(c.b.(*array.Date32Builder), a.(*array.Date32), slow)
+	default:
+		slowRows(rows, slow)
+	}
+}
+
+// slowRows converts rows 0 to rows-1 of a batch one cell at a time.
+func slowRows(rows int, slow func(int)) {
+	for i := 0; i < rows; i++ {
+		slow(i)
+	}
+}
+
+// appendBools appends a boolean column as it is; its nulls go through
+// slow (a required value, a default).
+func appendBools(b *array.BooleanBuilder, a *array.Boolean, slow func(int)) {
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			slow(i)
+		} else {
+			b.Append(a.Value(i))
+		}
+	}
+}
+
+// appendDates appends a date32 column as it is; its nulls go through slow.
+func appendDates(b *array.Date32Builder, a *array.Date32, slow func(int)) {
+	for i := 0; i < a.Len(); i++ {
+		if a.IsNull(i) {
+			slow(i)
+		} else {
+			b.Append(a.Value(i))
+		}
+	}
+}
+
+// appendPlainText appends the strings of sa that are plain ASCII (nothing to
+// trim or normalise) as they are; the others go through slow.
+func appendPlainText(c *column, sa *array.String, slow func(int)) {
+	for i := 0; i < sa.Len(); i++ {
+		if sa.IsNull(i) {
+			slow(i)
+			continue
+		}
+		v := sa.Value(i)
+		if !plainASCII(v) {
+			slow(i)
+			continue
+		}
+		if c.dict != nil {
+			c.b.(*array.Int32Builder).Append(c.dict.index(v))
+		} else {
+			c.b.(*array.StringBuilder).Append(v)
+		}
+	}
+}
+
+// appendDictionary appends a dictionary column of strings to c's own
+// dictionary: each plain ASCII entry is looked up once per batch; null and
+// other entries go through slow.
+func appendDictionary(c *column, da *array.Dictionary, slow func(int)) {
+	dv, isStr := da.Dictionary().(*array.String)
+	if !isStr {
+		slowRows(da.Len(), slow)
+		return
+	}
+	remap := make([]int32, dv.Len())
+	for k := range remap {
+		remap[k] = -1
+		if v := dv.Value(k); !dv.IsNull(k) && plainASCII(v) {
+			remap[k] = c.dict.index(v)
+		}
+	}
+	ib := c.b.(*array.Int32Builder)
+	for i := 0; i < da.Len(); i++ {
+		if da.IsNull(i) {
+			slow(i)
+			continue
+		}
+		if k := remap[da.GetValueIndex(i)]; k >= 0 {
+			ib.Append(k)
+		} else {
+			slow(i)
+		}
+	}
+}
+
+// reserveText makes room in b for the text of batch (rows up to done of
+// total read) before it is appended: the builder would double its buffer
+// (a 19.5-million-row members.member_id of 273 MB grows into 512 MB, then
+// compactArray copies it). The room is projected from the bytes a row so far
+// (exact for ids of one width) plus 1/32; when the projection falls short,
+// it grows by a quarter at least, so copies stay few.
+func reserveText(b *array.StringBuilder, batch *array.String, done, total int) {
+	n := batch.Len()
+	if n == 0 {
+		return
+	}
+	need := b.DataLen() + int(batch.ValueOffset64(n)-batch.ValueOffset64(0))
+	if need <= b.DataCap() {
+		return
+	}
+	want := need
+	if total > done && done > 0 {
+		want = int(int64(need) * int64(total) / int64(done))
+		want += want / 32
+	}
+	want = max(want, b.DataCap()+b.DataCap()/4)
+	b.ReserveData(want - b.DataLen())
+}
