@@ -10,11 +10,12 @@
 //	units := snap.Table(snapshot.Units)
 //
 // Load is OpenFS followed by LoadFS. OpenFS accepts a local folder, a file://
-// URL or gs://bucket/prefix. Local folders are opened with os.OpenRoot: no
-// name, ".." or symbolic link reaches outside the folder. gs:// uses the
-// Cloud Storage client with Application Default Credentials, or the emulator
-// named by STORAGE_EMULATOR_HOST without authentication; its files support
-// ranged reads (io.ReaderAt). LoadFS reads from any fs.FS, for example an
+// URL or gs://bucket/prefix, through internal/storage (storage.ParseURL,
+// storage.OpenFS). Local folders are opened with os.OpenRoot: no name, ".."
+// or symbolic link reaches outside the folder. gs:// uses the program's one
+// Cloud Storage client configuration (WithGCSOptions) with Application
+// Default Credentials, or the emulator named by STORAGE_EMULATOR_HOST
+// without authentication; its files support ranged reads (io.ReaderAt). LoadFS reads from any fs.FS, for example an
 // in-memory fstest.MapFS holding a sample snapshot.
 //
 // # What comes back

@@ -1,21 +1,23 @@
 package loaders
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
 // ErrCredentials is returned (wrapped) when no Cloud Storage client can be
 // made for a gs:// snapshot (no credentials found, an unreadable key file):
-// a setting to fix, not a fault of the data nor one to retry.
-var ErrCredentials = errors.New("no usable Cloud Storage credentials")
+// a setting to fix, not a fault of the data nor one to retry. It is
+// storage.ErrCredentials.
+var ErrCredentials = storage.ErrCredentials
 
 // ErrBadURL is returned (wrapped) for a gs:// snapshot URL without a
 // bucket or whose prefix has "..", "." or empty elements: a setting to fix.
-var ErrBadURL = errors.New("not a usable snapshot URL")
+// It is storage.ErrBadURL.
+var ErrBadURL = storage.ErrBadURL
 
 // FatalError reports DQ001 findings: the snapshot cannot be used at all (the
 // manifest is missing or invalid, a required table or column is missing, a

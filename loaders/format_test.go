@@ -162,7 +162,10 @@ func xlsx(t testing.TB, rows [][]string, sheet string) []byte {
 // parquetFile writes rows with pqarrow: "active" as a real boolean and
 // "launched_on" as a date32, every other column as a string; two rows per
 // row group so that reading streams over several groups.
-func parquetFile(t testing.TB, rows [][]string) []byte {
+func parquetFile(t testing.TB, rows [][]string) []byte { return parquetFileWith(t, rows) }
+
+// parquetFileWith is parquetFile with more writer properties.
+func parquetFileWith(t testing.TB, rows [][]string, props ...parquet.WriterProperty) []byte {
 	mem := memory.NewGoAllocator()
 	var fields []arrow.Field
 	for _, name := range rows[0] {
@@ -202,7 +205,7 @@ func parquetFile(t testing.TB, rows [][]string) []byte {
 	rec := b.NewRecord()
 	defer rec.Release()
 	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(2)), pqarrow.DefaultWriterProps())
+	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithMaxRowGroupLength(2)}, props...)...), pqarrow.DefaultWriterProps())
 	if err != nil {
 		t.Fatal(err)
 	}

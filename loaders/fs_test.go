@@ -17,6 +17,7 @@ import (
 	"github.com/fsouza/fake-gcs-server/fakestorage"
 	"github.com/google/go-cmp/cmp"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
 func TestOpenFSLocalRefusesEscapes(t *testing.T) {
@@ -110,6 +111,10 @@ func TestLoadGCS(t *testing.T) {
 	fsys, err := OpenFS(ctx, "gs://exports/tb/2024-09-30")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The snapshot's client is internal/storage's, with its one Retry.
+	if g, ok := fsys.(*storage.GCSFS); !ok || g.Retry() != storage.DefaultRetry() {
+		t.Errorf("gs: file system %T, want a *storage.GCSFS with storage.DefaultRetry", fsys)
 	}
 	if _, err := fsys.Open("../x"); err == nil {
 		t.Error("gs: opened ../x")

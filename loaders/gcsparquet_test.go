@@ -2,6 +2,8 @@ package loaders
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -9,7 +11,11 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/fsouza/fake-gcs-server/fakestorage"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+	"github.com/vungmanh/vungmanh/internal/storage/storagetest"
 )
 
 // A Cloud Storage read that fails while a Parquet file is decoded (the
@@ -74,4 +80,62 @@ func TestParquetGCSFailureWhileDecoding(t *testing.T) {
 			}
 		}
 	}
+}
+
+// A Parquet file on gs:// is decoded from ranged reads (io.ReaderAt over
+// NewRangeReader): the footer and the chunks of the columns the table
+// uses, not the column the loader ignores, which here is most of the file.
+// (The file's digest still reads it once from start to end, in one
+// request.)
+func TestParquetGCSRangeReads(t *testing.T) {
+	rows := [][]string{append(append([]string(nil), modelRows[0]...), "notes")}
+	for i := 0; i < 300; i++ {
+		rows = append(rows, []string{fmt.Sprintf("m%05d", i), "xa-1", "one_plus_one", "2024-03-08", "", noise(i, 2048)})
+	}
+	content := parquetFileWith(t, rows, parquet.WithStats(false)) // min and max of the notes would fill the footer
+	srv := storagetest.NewServer(t, "exports")
+	t.Setenv("STORAGE_EMULATOR_HOST", strings.TrimPrefix(srv.Proxy.URL, "http://"))
+	for name, data := range map[string][]byte{"snapshot.yaml": []byte(manifest("units: units.csv\nmodels: models.parquet")), "units.csv": []byte(unitsCSV), "models.parquet": content} {
+		srv.Fake.CreateObject(fakestorage.Object{ObjectAttrs: fakestorage.ObjectAttrs{BucketName: "exports", Name: "tb/" + name}, Content: data})
+	}
+	srv.Proxy.SetPlan(nil)
+	snap, err := Load(context.Background(), "gs://exports/tb", WithAllocator(checked(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := snap.Table(snapshot.Models).NumRows(); n != 300 {
+		t.Errorf("%d models, want 300", n)
+	}
+	snap.Release()
+	var ranged, whole int
+	var rangedBytes, wholeBytes int64
+	for _, s := range srv.Proxy.Served() {
+		if !strings.HasSuffix(s.Path, "/models.parquet") || s.Method != http.MethodGet || s.Bytes == 0 {
+			continue
+		}
+		if s.Range == "" || strings.HasPrefix(s.Range, "bytes=0-") {
+			whole++
+			wholeBytes += s.Bytes
+			continue
+		}
+		ranged++
+		rangedBytes += s.Bytes
+	}
+	t.Logf("models.parquet (%d bytes): %d ranged reads of %d bytes, %d reads from the start of %d bytes", len(content), ranged, rangedBytes, whole, wholeBytes)
+	if ranged < 2 || rangedBytes*4 > int64(len(content)) || wholeBytes < int64(len(content)) {
+		t.Errorf("models.parquet (%d bytes): %d ranged reads of %d bytes in all, %d reads from the start of %d bytes; want the footer and the used columns' chunks (under a quarter of the file) and the whole file once for the digest",
+			len(content), ranged, rangedBytes, whole, wholeBytes)
+	}
+}
+
+// noise returns n hexadecimal digits that depend on seed: text that does
+// not compress.
+func noise(seed, n int) string {
+	h := sha256.Sum256([]byte(fmt.Sprint(seed)))
+	var b strings.Builder
+	for b.Len() < n {
+		h = sha256.Sum256(h[:])
+		b.WriteString(hex.EncodeToString(h[:]))
+	}
+	return b.String()[:n]
 }

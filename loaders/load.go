@@ -21,7 +21,7 @@ import (
 
 // Load opens the snapshot at url (see OpenFS) and loads it (see LoadFS).
 func Load(ctx context.Context, url string, opts ...Option) (*snapshot.Snapshot, error) {
-	fsys, err := openFS(ctx, url, newConfig(opts).gcsOpts)
+	fsys, err := openFS(ctx, url, newConfig(opts).gcs)
 	if err != nil {
 		return nil, err
 	}

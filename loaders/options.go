@@ -9,7 +9,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
-	"google.golang.org/api/option"
+	"github.com/vungmanh/vungmanh/internal/storage"
 )
 
 // Default limits.
@@ -98,7 +98,7 @@ type config struct {
 	maxLine         int
 	progress        func(snapshot.Table, int)
 	now             func() time.Time // the run's clock (asOf may not be after its next day)
-	gcsOpts         []option.ClientOption
+	gcs             storage.GCSOptions
 	readers         int // files read at a time; runtime.GOMAXPROCS(0) when 0 (tests set it)
 
 	// Tuning: fixed in a run, set by the tests (through options of their
@@ -152,11 +152,10 @@ func WithMaxDecompressed(n int64) Option {
 	}
 }
 
-// WithGCSClientOptions adds options to the Cloud Storage client of a gs://
-// snapshot (Load only): the app passes an HTTP client whose requests give up
-// waiting for an answer after a while (internal/storage.HTTPClient).
-func WithGCSClientOptions(opts ...option.ClientOption) Option {
-	return func(c *config) { c.gcsOpts = append(c.gcsOpts, opts...) }
+// WithGCSOptions sets the options of the Cloud Storage client of a gs://
+// snapshot (Load only; the zero value, the default, is production's).
+func WithGCSOptions(o storage.GCSOptions) Option {
+	return func(c *config) { c.gcs = o }
 }
 
 // WithClock sets the clock a snapshot's asOf is checked against (default

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"os"
 	"regexp"
 	"runtime"
@@ -20,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/report"
+	"github.com/vungmanh/vungmanh/internal/storage"
 	"gopkg.in/yaml.v3"
 )
 
@@ -271,25 +271,17 @@ func checkLocation(setting, v string) error {
 	if setting == "snapshot" {
 		want = "the folder that holds snapshot.yaml: a folder, file:///path, gs://bucket/prefix or sample://PROFILE"
 	}
-	dir := v
-	switch {
-	case strings.HasPrefix(v, "sample://") && setting == "snapshot":
+	if strings.HasPrefix(v, "sample://") && setting == "snapshot" {
 		return nil // sample.ParseURL checks the profile
-	case strings.HasPrefix(v, "gs://"):
-		u, err := url.Parse(v)
-		if err != nil || u.Host == "" {
-			return configErrorf(setting, "--%s %q: no bucket name (want %s)", setting, v, want)
-		}
-		return nil
-	case strings.HasPrefix(v, "file://"):
-		u, err := url.Parse(v)
-		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
-			return configErrorf(setting, "--%s %q: want file:///absolute/path (want %s)", setting, v, want)
-		}
-		dir = u.Path
-	case strings.Contains(v, "://"):
-		return configErrorf(setting, "--%s %q: unsupported scheme (want %s)", setting, v, want)
 	}
+	loc, err := storage.ParseURL(v)
+	if err != nil {
+		return configErrorf(setting, "--%s %q: %v (want %s)", setting, v, err, want)
+	}
+	if loc.IsGCS() {
+		return nil
+	}
+	dir := loc.Dir
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return configErrorf(setting, "--%s %q is a file (want %s)", setting, v, want)
 	}

@@ -5,14 +5,11 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"strings"
 	"testing/fstest"
-
-	"google.golang.org/api/option"
 
 	"github.com/vungmanh/vungmanh/checker"
 	"github.com/vungmanh/vungmanh/internal/sample"
@@ -23,29 +20,17 @@ import (
 )
 
 // readSettingFile reads a file named by a setting (params, waivers): a local
-// path, a file:// URL or gs://bucket/path/file.yaml. A file that cannot be
-// read is a *ConfigError naming the setting, unless ctx was cancelled.
+// path, a file:// URL or gs://bucket/path/file.yaml (storage.ReadFile). A
+// file that cannot be read is a *ConfigError naming the setting, unless ctx
+// was cancelled.
 func readSettingFile(ctx context.Context, setting, name string) ([]byte, error) {
-	var (
-		data []byte
-		err  error
-	)
-	switch {
-	case strings.HasPrefix(name, "gs://"):
-		dir, file := path.Split(strings.TrimPrefix(name, "gs://"))
-		if file == "" || strings.Count(dir, "/") < 1 {
-			return nil, configErrorf(setting, "--%s %q: want gs://bucket/path/file.yaml", setting, name)
-		}
-		var b storage.Bucket
-		b, err = storage.Open(ctx, "gs://"+strings.TrimSuffix(dir, "/"))
-		if err == nil {
-			data, err = b.Read(ctx, file)
-			if cerr := b.Close(); err == nil && cerr != nil {
-				err = cerr
-			}
-		}
-	default:
-		data, err = os.ReadFile(strings.TrimPrefix(name, "file://"))
+	loc, err := storage.ParseURL(name)
+	if _, file := loc.Split(); err == nil && loc.IsGCS() && (file == "" || strings.HasSuffix(name, "/")) {
+		return nil, configErrorf(setting, "--%s %q: want gs://bucket/path/file.yaml", setting, name)
+	}
+	var data []byte
+	if err == nil {
+		data, err = storage.ReadFile(ctx, loc)
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -107,8 +92,9 @@ func policyPacks(ctx context.Context, src string) ([]checker.Pack, []byte, error
 // packNameOf names the pack of a folder or bundle that replaces the
 // built-in pack: its last path element.
 func packNameOf(src string) string {
-	s := strings.TrimSuffix(strings.TrimPrefix(src, "file://"), "/")
-	if !strings.HasPrefix(s, "gs://") {
+	s := strings.TrimSuffix(src, "/")
+	if loc, err := storage.ParseURL(src); err == nil && !loc.IsGCS() {
+		s = loc.Dir
 		if abs, err := filepath.Abs(s); err == nil {
 			s = abs
 		}
@@ -141,35 +127,34 @@ func policyFS(ctx context.Context, src string) (fs.FS, []byte, error) {
 // policyFolder returns the policy folder named by src as an fs.FS, or nil
 // and the bundle bytes for a .tar.gz bundle.
 func policyFolder(ctx context.Context, src string) (fs.FS, []byte, error) {
-	switch {
-	case strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz"):
+	if strings.HasSuffix(src, ".tar.gz") || strings.HasSuffix(src, ".tgz") {
 		data, err := readSettingFile(ctx, "policies", src)
 		return nil, data, err
-	case strings.HasPrefix(src, "gs://"):
-		fsys, err := gcsPolicyFS(ctx, src)
-		return fsys, nil, err
-	default:
-		dir := strings.TrimPrefix(src, "file://")
-		st, err := os.Stat(dir)
-		if err != nil {
-			return nil, nil, configErrorf("policies", "policy folder %q cannot be read: %v", src, err)
-		}
-		if !st.IsDir() {
-			return nil, nil, configErrorf("policies", "policies %q: want a folder or a .tar.gz bundle", src)
-		}
-		return hideKubeDirs{os.DirFS(dir)}, nil, nil
 	}
+	loc, err := storage.ParseURL(src)
+	if err != nil {
+		return nil, nil, configErrorf("policies", "--policies %q: %v (want a folder, gs://bucket/folder or a .tar.gz bundle)", src, err)
+	}
+	if loc.IsGCS() {
+		fsys, err := gcsPolicyFS(ctx, src, loc)
+		return fsys, nil, err
+	}
+	st, err := os.Stat(loc.Dir)
+	if err != nil {
+		return nil, nil, configErrorf("policies", "policy folder %q cannot be read: %v", src, err)
+	}
+	if !st.IsDir() {
+		return nil, nil, configErrorf("policies", "policies %q: want a folder or a .tar.gz bundle", src)
+	}
+	return hideKubeDirs{os.DirFS(loc.Dir)}, nil, nil
 }
 
-// gcsPolicyFS reads the .rego files under gs://bucket/prefix into memory (a
-// policy folder is small) as a file system rooted at the prefix. A folder
-// without one is a setting error (exit code 2); a storage failure is not.
-func gcsPolicyFS(ctx context.Context, src string) (fs.FS, error) {
-	u, err := url.Parse(src)
-	if err != nil || u.Host == "" {
-		return nil, configErrorf("policies", "--policies %q: want gs://bucket/folder or gs://bucket/path/bundle.tar.gz", src)
-	}
-	b, err := storage.Open(ctx, strings.TrimSuffix(src, "/"))
+// gcsPolicyFS reads the .rego files under loc (gs://bucket/prefix, named
+// src by the user) into memory (a policy folder is small) as a file system
+// rooted at the prefix. A folder without one is a setting error (exit code
+// 2); a storage failure is not.
+func gcsPolicyFS(ctx context.Context, src string, loc storage.Location) (fs.FS, error) {
+	b, err := storage.OpenLocation(ctx, loc)
 	if err != nil {
 		return nil, fmt.Errorf("open policies %q: %w", src, err)
 	}
@@ -274,18 +259,6 @@ func loadSnapshot(ctx context.Context, url string, opts ...loaders.Option) (*sna
 			return nil, fmt.Errorf("load snapshot %q: %w", url, err)
 		}
 		return snap, nil
-	}
-	if strings.HasPrefix(url, "gs://") {
-		if _, _, err := storage.ParseGCS(url); err != nil {
-			return nil, err
-		}
-		// The snapshot's requests wait for an answer as long as the
-		// storage driver's do (internal/storage.DefaultRequestTimeout).
-		hc, err := storage.HTTPClient(ctx, storage.DefaultRequestTimeout)
-		if err != nil {
-			return nil, fmt.Errorf("open snapshot %q: %w: %w", url, storage.ErrCredentials, err)
-		}
-		opts = append(opts, loaders.WithGCSClientOptions(option.WithHTTPClient(hc)))
 	}
 	snap, err := loaders.Load(ctx, url, opts...) // its errors name the snapshot
 	if err != nil {

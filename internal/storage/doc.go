@@ -1,6 +1,9 @@
-// Package storage opens a URL as a Bucket: a small, portable set of
-// operations on objects that the report publisher needs, with the same
-// guarantees on a local folder and on Google Cloud Storage.
+// Package storage is the program's one layer between a URL and bytes: it
+// opens a URL as a Bucket (a small, portable set of operations on objects
+// that the report publisher needs, with the same guarantees on a local
+// folder and on Google Cloud Storage), as a read-only fs.FS (the snapshot
+// the loaders read), or reads one file (params, waivers, a policy bundle).
+// It imports none of the program's stages.
 //
 // # URLs
 //
@@ -8,9 +11,28 @@
 //	file:///var/reports           the same, as a URL
 //	gs://bucket/prefix            a GCS bucket, keys under prefix/
 //
-// For gs:// the real cloud.google.com/go/storage client is used with the
-// ambient credentials (Workload Identity on GKE). STORAGE_EMULATOR_HOST
-// points it at an emulator such as fake-gcs-server.
+// ParseURL is the only parser of these URLs; Open, OpenFS and ReadFile take
+// what it returns (a Location). For gs:// the real
+// cloud.google.com/go/storage client is used with the ambient credentials
+// (Workload Identity on GKE). STORAGE_EMULATOR_HOST points it at an
+// emulator such as fake-gcs-server.
+//
+// # One client configuration
+//
+// Every Cloud Storage client, of a Bucket or of a file system, is made by
+// the same constructor from GCSOptions: JSON reads, an HTTP client whose
+// requests wait at most RequestTimeout (DefaultRequestTimeout) for an
+// answer, and one Retry (DefaultRetry unless the options say otherwise):
+// reports, snapshot, policies, params and waivers give up after the same
+// number of attempts.
+//
+// # Reading a snapshot
+//
+// OpenFS gives a local folder through os.OpenRoot (no name or symbolic link
+// reaches outside it) and gs:// as a *GCSFS, whose files implement
+// io.ReaderAt and io.Seeker with ranged reads: a Parquet reader fetches its
+// footer and the column chunks it decodes, not the whole object. A file
+// reads the generation it opened.
 //
 // # Contract
 //
@@ -36,10 +58,10 @@
 // # GCS
 //
 // Conditional writes use ifGenerationMatch (0 for does-not-exist). Transient
-// failures (408, 429, 5xx, connection resets, EOF) are retried with a
-// bounded exponential backoff: the client's RetryAlways policy for reads and
-// lists, the driver's own loop for writes, recognising its own earlier
-// attempt after a lost answer. See GCS and GCSOptions.
+// failures (408, 429, 5xx, connection resets, EOF) are retried as Retry
+// says: the client's RetryAlways policy for reads and lists, the driver's
+// own loop for writes, recognising its own earlier attempt after a lost
+// answer. See GCS and GCSOptions.
 //
 // # Example
 //

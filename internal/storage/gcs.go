@@ -22,17 +22,17 @@ import (
 	htransport "google.golang.org/api/transport/http"
 )
 
-// GCSOptions tunes the GCS driver. The zero value is the production setting.
+// GCSOptions tunes the Cloud Storage client of a Bucket (OpenGCS) and of a
+// read-only file system (OpenFS). The zero value is the production setting.
 type GCSOptions struct {
 	// ClientOptions are passed to storage.NewClient (tests set an endpoint
 	// and option.WithoutAuthentication here). STORAGE_EMULATOR_HOST is
 	// honoured by the client itself.
 	ClientOptions []option.ClientOption
-	// Backoff bounds the retry waits; zero fields take 200ms initial,
-	// 10s max, multiplier 2.
+	// Backoff bounds the retry waits; zero fields take DefaultRetry's.
 	Backoff gax.Backoff
 	// MaxAttempts is the number of tries of one call (first try included);
-	// 0 means 6.
+	// 0 means DefaultRetry's.
 	MaxAttempts int
 	// RequestTimeout is how long one request may wait for its answer to
 	// begin (the response headers; the body then flows without limit): a
@@ -46,13 +46,77 @@ type GCSOptions struct {
 // its answer to begin unless GCSOptions says otherwise.
 const DefaultRequestTimeout = time.Minute
 
-// HTTPClient returns an HTTP client for Cloud Storage: the client
+// Retry is how a Cloud Storage call retries transient failures (408, 429,
+// 5xx, connection resets, EOF, a request past its RequestTimeout): at most
+// MaxAttempts tries, waiting as Backoff says between them. Reports, the
+// snapshot, policies, params and waivers all use the one Retry their
+// GCSOptions resolve to (DefaultRetry in production): reads and lists
+// through the client's retry under storage.RetryAlways, writes through the
+// Bucket's own loop (see GCS).
+type Retry struct {
+	Backoff     gax.Backoff
+	MaxAttempts int
+}
+
+// DefaultRetry is the production retry: 6 attempts, 200 ms doubling up to
+// 10 s between them (about 6 s of waiting in all). Without a bound the
+// client would retry a failing read until the context ends, which for a run
+// without --timeout is never: a bucket that keeps failing must end the run
+// (exit code 1) for the CronJob to retry later.
+func DefaultRetry() Retry {
+	return Retry{Backoff: gax.Backoff{Initial: 200 * time.Millisecond, Max: 10 * time.Second, Multiplier: 2}, MaxAttempts: 6}
+}
+
+// Retry returns the retry o resolves to: its fields, DefaultRetry's where
+// they are zero.
+func (o GCSOptions) Retry() Retry {
+	r := DefaultRetry()
+	if o.Backoff.Initial != 0 {
+		r.Backoff.Initial = o.Backoff.Initial
+	}
+	if o.Backoff.Max != 0 {
+		r.Backoff.Max = o.Backoff.Max
+	}
+	if o.Backoff.Multiplier != 0 {
+		r.Backoff.Multiplier = o.Backoff.Multiplier
+	}
+	if o.MaxAttempts > 0 {
+		r.MaxAttempts = o.MaxAttempts
+	}
+	return r
+}
+
+// newClient is the program's one Cloud Storage client configuration: JSON
+// reads (they return the generation with the data in one request, go
+// through the same endpoint as every other call, and work the same on the
+// emulators, so the tested path is the production path), the HTTP client
+// of httpClient, and o's Retry for every call. A client that cannot be made
+// (no credentials, an unreadable key file) is ErrCredentials.
+func newClient(ctx context.Context, o GCSOptions) (*gcs.Client, Retry, error) {
+	timeout := o.RequestTimeout
+	if timeout <= 0 {
+		timeout = DefaultRequestTimeout
+	}
+	hc, err := httpClient(ctx, timeout, o.ClientOptions...)
+	if err != nil {
+		return nil, Retry{}, fmt.Errorf("%w: %w", ErrCredentials, err)
+	}
+	copts := append([]option.ClientOption{gcs.WithJSONReads()}, o.ClientOptions...)
+	copts = append(copts, option.WithHTTPClient(hc))
+	c, err := gcs.NewClient(ctx, copts...)
+	if err != nil {
+		return nil, Retry{}, fmt.Errorf("%w: %w", ErrCredentials, err)
+	}
+	r := o.Retry()
+	c.SetRetry(gcs.WithPolicy(gcs.RetryAlways), gcs.WithBackoff(r.Backoff), gcs.WithMaxAttempts(r.MaxAttempts))
+	return c, r, nil
+}
+
+// httpClient returns an HTTP client for Cloud Storage: the client
 // library's authenticated transport (honouring opts and, as the library
 // does, STORAGE_EMULATOR_HOST) over a copy of http.DefaultTransport whose
-// requests wait at most timeout for their response headers. The GCS driver
-// uses one; pass another to the loaders (option.WithHTTPClient) so that a
-// snapshot on gs:// is read with the same bound.
-func HTTPClient(ctx context.Context, timeout time.Duration, opts ...option.ClientOption) (*http.Client, error) {
+// requests wait at most timeout for their response headers.
+func httpClient(ctx context.Context, timeout time.Duration, opts ...option.ClientOption) (*http.Client, error) {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.ResponseHeaderTimeout = timeout
 	base.MaxIdleConnsPerHost = 100
@@ -79,53 +143,28 @@ func HTTPClient(ctx context.Context, timeout time.Duration, opts ...option.Clien
 // driver recognises its own write by a random id in the object's metadata
 // and reports success.
 type GCS struct {
-	client   *gcs.Client
-	backoff  gax.Backoff
-	attempts int
-	bucket   *gcs.BucketHandle
-	name     string
-	prefix   string // "" or ends with "/"
+	client *gcs.Client
+	retry  Retry
+	bucket *gcs.BucketHandle
+	name   string
+	prefix string // "" or ends with "/"
 }
 
 // OpenGCS opens gs://bucket/prefix.
 func OpenGCS(ctx context.Context, bucket, prefix string, o GCSOptions) (*GCS, error) {
-	// JSON reads return the generation with the data in one request, and
-	// go through the same endpoint as every other call.
-	timeout := o.RequestTimeout
-	if timeout <= 0 {
-		timeout = DefaultRequestTimeout
-	}
-	hc, err := HTTPClient(ctx, timeout, o.ClientOptions...)
+	c, r, err := newClient(ctx, o)
 	if err != nil {
-		return nil, fmt.Errorf("open bucket %q: %w: %w", "gs://"+bucket, ErrCredentials, err)
+		return nil, fmt.Errorf("open bucket %q: %w", "gs://"+bucket, err)
 	}
-	copts := append([]option.ClientOption{gcs.WithJSONReads()}, o.ClientOptions...)
-	copts = append(copts, option.WithHTTPClient(hc))
-	c, err := gcs.NewClient(ctx, copts...)
-	if err != nil {
-		return nil, fmt.Errorf("open bucket %q: %w: %w", "gs://"+bucket, ErrCredentials, err)
-	}
-	bo := o.Backoff
-	if bo.Initial == 0 {
-		bo.Initial = 200 * time.Millisecond
-	}
-	if bo.Max == 0 {
-		bo.Max = 10 * time.Second
-	}
-	if bo.Multiplier == 0 {
-		bo.Multiplier = 2
-	}
-	attempts := o.MaxAttempts
-	if attempts <= 0 {
-		attempts = 6
-	}
-	c.SetRetry(gcs.WithPolicy(gcs.RetryAlways), gcs.WithBackoff(bo), gcs.WithMaxAttempts(attempts))
 	p := strings.Trim(prefix, "/")
 	if p != "" {
 		p += "/"
 	}
-	return &GCS{client: c, backoff: bo, attempts: attempts, bucket: c.Bucket(bucket), name: bucket, prefix: p}, nil
+	return &GCS{client: c, retry: r, bucket: c.Bucket(bucket), name: bucket, prefix: p}, nil
 }
+
+// Retry returns the retry of every call of g.
+func (g *GCS) Retry() Retry { return g.retry }
 
 func (g *GCS) obj(key string) (*gcs.ObjectHandle, error) {
 	if err := CheckKey(key); err != nil {
@@ -228,7 +267,7 @@ func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditio
 		w = o.If(*cond)
 	}
 	token := rand.Text()
-	bo := g.backoff // a copy: gax.Backoff keeps state
+	bo := g.retry.Backoff // a copy: gax.Backoff keeps state
 	var err error
 	for attempt := 1; ; attempt++ {
 		err = g.writeOnce(ctx, w, key, data, token)
@@ -245,7 +284,7 @@ func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditio
 			// Writing an object can only be "not found" for its bucket.
 			return fmt.Errorf("write %q: gs://%s: %w (%v)", key, g.name, ErrNoBucket, err)
 		}
-		if attempt >= g.attempts || !gcs.ShouldRetry(err) {
+		if attempt >= g.retry.MaxAttempts || !gcs.ShouldRetry(err) {
 			return err
 		}
 		t := time.NewTimer(bo.Pause())

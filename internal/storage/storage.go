@@ -4,8 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"net/url"
+	"os"
 	"path"
 	"strings"
 )
@@ -55,60 +54,61 @@ type Bucket interface {
 }
 
 // Open opens a bucket from a URL: a local folder path, a file:// URL or
-// gs://bucket/prefix. A local folder is created when missing.
+// gs://bucket/prefix (see ParseURL). A local folder is created when
+// missing.
 func Open(ctx context.Context, rawURL string, opts ...Option) (Bucket, error) {
-	var o options
-	for _, opt := range opts {
-		opt(&o)
+	loc, err := ParseURL(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("open bucket %q: %w", rawURL, err)
 	}
-	switch {
-	case strings.HasPrefix(rawURL, "gs://"):
-		bucket, prefix, err := ParseGCS(rawURL)
-		if err != nil {
-			return nil, err
-		}
-		b, err := OpenGCS(ctx, bucket, prefix, o.gcs)
+	return OpenLocation(ctx, loc, opts...)
+}
+
+// OpenLocation opens the bucket at loc (see Open).
+func OpenLocation(ctx context.Context, loc Location, opts ...Option) (Bucket, error) {
+	if loc.IsGCS() {
+		b, err := OpenGCS(ctx, loc.Bucket, loc.Prefix, newOptions(opts).gcs)
 		if err != nil {
 			return nil, err
 		}
 		return b, nil
-	case strings.HasPrefix(rawURL, "file://"):
-		u, err := url.Parse(rawURL)
-		if err != nil {
-			return nil, fmt.Errorf("open bucket %q: %w", rawURL, err)
-		}
-		if u.Host != "" && u.Host != "localhost" {
-			return nil, fmt.Errorf("open bucket %q: file URL with a remote host", rawURL)
-		}
-		return OpenDir(u.Path)
-	case strings.Contains(rawURL, "://"):
-		return nil, fmt.Errorf("open bucket %q: unsupported scheme", rawURL)
 	}
-	return OpenDir(rawURL)
+	return OpenDir(loc.Dir)
 }
 
-// ParseGCS splits gs://bucket/prefix. A URL without a bucket, or whose
-// prefix has "..", "." or empty ("//") elements, is ErrBadURL: Cloud
-// Storage would take them as part of object names.
-func ParseGCS(rawURL string) (bucket, prefix string, err error) {
-	u, err := url.Parse(rawURL)
+// ReadFile reads the file named by a URL: a local path, file:///path or
+// gs://bucket/path/name (read through a Bucket on gs://bucket/path).
+func ReadFile(ctx context.Context, loc Location, opts ...Option) ([]byte, error) {
+	if !loc.IsGCS() {
+		return os.ReadFile(loc.Dir)
+	}
+	dir, name := loc.Split()
+	if name == "" {
+		return nil, fmt.Errorf("read %q: %w: no object name", loc, ErrBadURL)
+	}
+	b, err := OpenLocation(ctx, dir, opts...)
 	if err != nil {
-		return "", "", fmt.Errorf("open bucket %q: %w: %v", rawURL, ErrBadURL, err)
+		return nil, err
 	}
-	if u.Scheme != "gs" || u.Host == "" {
-		return "", "", fmt.Errorf("open bucket %q: %w: no bucket name", rawURL, ErrBadURL)
+	data, err := b.Read(ctx, name)
+	if cerr := b.Close(); err == nil && cerr != nil {
+		err = cerr
 	}
-	prefix = strings.Trim(u.Path, "/")
-	if prefix != "" && !fs.ValidPath(prefix) {
-		return "", "", fmt.Errorf("open bucket %q: %w: the prefix %q has a \"..\", \".\" or empty element", rawURL, ErrBadURL, prefix)
-	}
-	return u.Host, prefix, nil
+	return data, err
 }
 
 // Option configures Open.
 type Option func(*options)
 
 type options struct{ gcs GCSOptions }
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
 
 // WithGCSOptions sets the options used when the URL is gs://.
 func WithGCSOptions(g GCSOptions) Option { return func(o *options) { o.gcs = g } }

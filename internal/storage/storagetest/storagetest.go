@@ -60,14 +60,30 @@ type Proxy struct {
 	n        int
 	plan     Plan
 	requests []string
+	served   []Served
 	next     http.RoundTripper
+}
+
+// Served is one request the proxy forwarded and answered: its object
+// path, its Range header ("" for none) and the bytes of the answer's body.
+type Served struct {
+	Method, Path, Range string
+	Bytes               int64
+}
+
+// Served returns the requests forwarded and answered since the last
+// SetPlan, in the order their answers ended.
+func (p *Proxy) Served() []Served {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]Served(nil), p.served...)
 }
 
 // SetPlan installs plan (nil: no faults) and restarts the request count.
 func (p *Proxy) SetPlan(plan Plan) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.plan, p.n, p.requests = plan, 0, nil
+	p.plan, p.n, p.requests, p.served = plan, 0, nil, nil
 }
 
 // Requests returns "METHOD path" of every request since the last SetPlan.
@@ -111,7 +127,30 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reset(w)
 		return
 	}
-	p.forward(w, r)
+	cw := &countingWriter{ResponseWriter: w}
+	p.forward(cw, r)
+	p.mu.Lock()
+	p.served = append(p.served, Served{Method: r.Method, Path: r.URL.Path, Range: r.Header.Get("Range"), Bytes: cw.n})
+	p.mu.Unlock()
+}
+
+// countingWriter counts the body bytes written through it.
+type countingWriter struct {
+	http.ResponseWriter
+	n int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	n, err := c.ResponseWriter.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
+// Flush lets the reverse proxy flush through the counter.
+func (c *countingWriter) Flush() {
+	if f, ok := c.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
 }
 
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request) {
