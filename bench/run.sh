@@ -42,6 +42,7 @@
 #   BENCH_PROFILE         1 to write profiles of the largest case (default 1)
 #   BENCH_REPEAT          timed repetitions in bench/floor    (default 5)
 #   BENCH_WORKERS         --workers of vungmanh run           (default 2)
+#   BENCH_GC_HEAP_FLOOR   --gc-heap-floor of vungmanh run     (default: the run's, 128MiB; "off" to time without it)
 #   BENCH_CACHE           sample cache                        (default bench/cache)
 #   BENCH_OUT             run folders, timings, profiles      (default bench/out)
 #   BENCH_OPA             an opa binary (v1.22.3) to use instead of building one
@@ -67,6 +68,7 @@ PLAIN_OPA=${BENCH_PLAIN_OPA:-1}
 PROFILE=${BENCH_PROFILE:-1}
 REPEAT=${BENCH_REPEAT:-5}
 WORKERS=${BENCH_WORKERS:-2}
+GC_HEAP_FLOOR=${BENCH_GC_HEAP_FLOOR:-128MiB}
 CACHE=${BENCH_CACHE:-$root/bench/cache}
 OUT=${BENCH_OUT:-$root/bench/out}
 DUCKDB=${BENCH_DUCKDB:-1}
@@ -138,7 +140,7 @@ run_case() {
 	local name=$1 snap=$2; shift 2
 	rm -rf "$OUT/runs/$name"
 	timed "$name" "$bin/vungmanh" run --snapshot "$snap" --out "$OUT/runs/$name" \
-		--workers "$WORKERS" --log-format json --progress=false "$@"
+		--workers "$WORKERS" --gc-heap-floor "$GC_HEAP_FLOOR" --log-format json --progress=false "$@"
 }
 
 results_of() { ls "$OUT"/runs/"$1"/*/runs/*/*/results.parquet | head -1; }

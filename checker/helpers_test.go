@@ -93,7 +93,7 @@ type snapBuilder struct {
 
 func newSnap(alloc memory.Allocator, name, asOf string) *snapBuilder {
 	sb := &snapBuilder{alloc: alloc, tables: map[snapshot.Table]*tableBuilder{}}
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		sb.tables[t] = newTable(alloc, t)
 	}
 	sb.snap = &snapshot.Snapshot{Manifest: snapshot.Manifest{APIVersion: "vungmanh/v1", Kind: "Snapshot", Name: name,

@@ -108,13 +108,13 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	}
 	x.cadreCols = cadreCols{ids: cids, units: cunits, roles: roles, comps: comps, mids: mids,
 		list: list, listVals: listVals, party: party}
-	for _, v := range snapshot.Enums["cadres.role"] {
+	for _, v := range snapshot.EnumValues("cadres.role") {
 		x.in(v)
 	}
-	for _, v := range snapshot.Enums["cadres.competence"] {
+	for _, v := range snapshot.EnumValues("cadres.competence") {
 		x.in(v)
 	}
-	for _, v := range snapshot.Enums["cadres.strong_fields"] {
+	for _, v := range snapshot.EnumValues("cadres.strong_fields") {
 		x.in(v)
 	}
 	x.cadreRows = make([]int32, 0, n)

@@ -18,12 +18,12 @@ func (x *index) buildRatings(c cols) {
 	units := c.str("unit_id")
 	years := c.arr("year")
 	rc := ratingCols{ratings: c.str("rating"), years: years, scores: c.arr("score")}
-	var fields [4]snapshot.StringArray // in the order of snapshot.Fields
-	for i, f := range snapshot.Fields {
+	var fields [4]snapshot.StringArray // in the order of snapshot.Fields()
+	for i, f := range snapshot.Fields() {
 		fields[i] = c.str(f)
 		x.in(f)
 	}
-	for _, v := range snapshot.Enums["ratings.rating"] {
+	for _, v := range snapshot.EnumValues("ratings.rating") {
 		x.in(v)
 	}
 	x.in("strong")
@@ -57,13 +57,13 @@ func (x *index) buildRatings(c cols) {
 			x.ratingRows[u] = append(x.ratingRows[u], int32(i))
 		}
 		var k fieldsKey
-		for j := range snapshot.Fields {
+		for j := range snapshot.Fields() {
 			k.v[j], k.has[j] = sval(fields[j], i)
 		}
 		f, ok := fieldsOf[k]
 		if !ok {
 			o := make(obj, 0, 8)
-			for j, name := range snapshot.Fields {
+			for j, name := range snapshot.Fields() {
 				if k.has[j] {
 					o = append(o, x.in(name), x.in(k.v[j]))
 				}

@@ -321,8 +321,8 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		}
 		return n
 	}
-	for _, typ := range snapshot.Enums["models.type"] {
-		for _, st := range snapshot.Enums["models.status"] {
+	for _, typ := range snapshot.EnumValues("models.type") {
+		for _, st := range snapshot.EnumValues("models.status") {
 			a := accs[key{typ, st}]
 			var nc NotCounted
 			if st == "active" && notCounted[typ] != nil {

@@ -4,7 +4,6 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
-	"slices"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/types"
@@ -31,7 +30,7 @@ func loadSchema(scope string) (any, error) {
 }
 
 // InputSchema generates the JSON Schema of input for a scope from the
-// snapshot model (snapshot.Columns and snapshot.Enums). The files under
+// snapshot model (snapshot.Columns and snapshot.EnumValues). The files under
 // checker/schemas are its output (go generate); a test fails when they drift.
 func InputSchema(scope string) map[string]any {
 	defs := map[string]any{
@@ -98,7 +97,7 @@ func mapOf(v any) map[string]any {
 	return map[string]any{"type": "object", "additionalProperties": v}
 }
 func enumOf(key string) map[string]any {
-	return map[string]any{"type": "string", "enum": append([]string(nil), snapshot.Enums[key]...)}
+	return map[string]any{"type": "string", "enum": append([]string(nil), snapshot.EnumValues(key)...)}
 }
 func closed(props map[string]any, required ...string) map[string]any {
 	o := map[string]any{"type": "object", "properties": props, "additionalProperties": false}
@@ -136,7 +135,7 @@ func columnSchema(t snapshot.Table, c snapshot.ColumnSpec) map[string]any {
 func tableObject(t snapshot.Table, rename map[string]string, omit map[string]bool) map[string]any {
 	props := map[string]any{}
 	var req []string
-	for _, c := range snapshot.Columns[t] {
+	for _, c := range snapshot.Columns(t) {
 		if omit[c.Name] {
 			continue
 		}
@@ -203,10 +202,10 @@ func ratingSchema() map[string]any {
 	fields := map[string]any{}
 	props := map[string]any{}
 	var req []string
-	for _, c := range snapshot.Columns[snapshot.Ratings] {
+	for _, c := range snapshot.Columns(snapshot.Ratings) {
 		switch {
 		case c.Name == "unit_id":
-		case slices.Contains(snapshot.Fields, c.Name):
+		case snapshot.IsField(c.Name):
 			fields[c.Name] = columnSchema(snapshot.Ratings, c)
 		default:
 			props[c.Name] = columnSchema(snapshot.Ratings, c)

@@ -13,7 +13,7 @@ type Label struct {
 }
 
 // Vocab returns a copy of the vocabulary: "table.column" (the keys of
-// snapshot.Enums) to each canonical value and its labels. Policies read it
+// snapshot.EnumValues) to each canonical value and its labels. Policies read it
 // as data.vocab, e.g.
 // data.vocab["models.type"].one_plus_one.vi == "Mô hình \"1+1\"".
 func Vocab() map[string]map[string]Label {
@@ -100,7 +100,7 @@ var strongLabels = map[string]Label{
 	"not_strong": {"Chưa mạnh", "Not yet strong"},
 }
 
-func enumValues(key string) []string { return snapshot.Enums[key] }
+func enumValues(key string) []string { return snapshot.EnumValues(key) }
 
 // vocabData is the vocabulary as plain JSON-like data for the store.
 func vocabData() map[string]any {

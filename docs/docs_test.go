@@ -306,13 +306,13 @@ func docTables(t *testing.T) map[string]map[string][]string {
 // table's section, bold when required, with its type, and every enum value.
 func TestSnapshotDocNamesEveryColumn(t *testing.T) {
 	doc := docTables(t)
-	for _, tbl := range snapshot.Tables {
+	for _, tbl := range snapshot.Tables() {
 		rows, ok := doc[string(tbl)]
 		if !ok {
 			t.Errorf("docs/snapshot-format.md has no section \"### %s\" under \"## Tables\"", tbl)
 			continue
 		}
-		for _, c := range snapshot.Columns[tbl] {
+		for _, c := range snapshot.Columns(tbl) {
 			name := c.Name
 			if c.Required {
 				name = "**" + c.Name + "**"
@@ -335,7 +335,7 @@ func TestSnapshotDocNamesEveryColumn(t *testing.T) {
 			if first := strings.FieldsFunc(typ, func(r rune) bool { return !unicode.IsLetter(r) }); len(first) == 0 || first[0] != want {
 				t.Errorf("%s.%s: the doc's type %q does not start with %q", tbl, c.Name, typ, want)
 			}
-			for _, v := range snapshot.Enums[c.Enum] {
+			for _, v := range snapshot.EnumValues(c.Enum) {
 				if !strings.Contains(typ, "`"+v+"`") {
 					t.Errorf("%s.%s: enum value %q is missing from the doc's type %q", tbl, c.Name, v, typ)
 				}

@@ -58,7 +58,7 @@ func (c *column) mapAlias(s string) string {
 }
 
 func enumMsg(c *column) string {
-	return fmt.Sprintf("The value is not one of %s (after aliases).", strings.Join(snapshot.Enums[c.spec.Enum], ", "))
+	return fmt.Sprintf("The value is not one of %s (after aliases).", strings.Join(snapshot.EnumValues(c.spec.Enum), ", "))
 }
 
 func requiredMsg(name string) string {

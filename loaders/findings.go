@@ -138,8 +138,8 @@ func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit L
 // sortFindings orders findings by table (in snapshot.Tables order), file,
 // row, column, code, value and message.
 func sortFindings(fs []snapshot.Finding) {
-	order := make(map[snapshot.Table]int, len(snapshot.Tables))
-	for i, t := range snapshot.Tables {
+	order := make(map[snapshot.Table]int, len(snapshot.Tables()))
+	for i, t := range snapshot.Tables() {
 		order[t] = i + 1
 	}
 	slices.SortStableFunc(fs, func(a, b snapshot.Finding) int {

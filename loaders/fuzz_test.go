@@ -49,7 +49,7 @@ func fuzzLoad(t *testing.T, fsys fstest.MapFS) {
 			t.Fatalf("row finding without a row: %+v", f)
 		}
 	}
-	for _, tb := range snapshot.Tables {
+	for _, tb := range snapshot.Tables() {
 		rec := snap.Table(tb)
 		if rec == nil || !rec.Schema().Equal(snapshot.Schema(tb)) {
 			t.Fatalf("table %s has a wrong schema", tb)

@@ -34,7 +34,7 @@ func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec,
 	}
 	if spec.Enum != "" {
 		c.enum = map[string]string{}
-		for _, v := range snapshot.Enums[spec.Enum] {
+		for _, v := range snapshot.EnumValues(spec.Enum) {
 			c.enum[v] = v
 		}
 	}
@@ -74,7 +74,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 		aheadRows: l.cfg.aheadRows, prefetchRows: l.cfg.prefetchRows, out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int
-	for i, spec := range snapshot.Columns[t] {
+	for i, spec := range snapshot.Columns(t) {
 		known[spec.Name] = true
 		c := newColumn(l.cfg.mem, t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
 		c.silent = src.Encoding == "windows-1258"

@@ -138,7 +138,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 	validate(raws, snap)
 
 	var tooMany *TooManyBadRowsError
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		raw := raws[t]
 		if raw == nil {
 			snap.Records[t] = emptyRecord(l.cfg, t)
@@ -187,7 +187,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 // is released.
 func (l *loader) readTables(ctx context.Context) ([]*tableRead, error) {
 	var reads []*tableRead
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		if src, ok := l.man.Tables[t]; ok {
 			reads = append(reads, &tableRead{loader: l, t: t, src: src, hash: sha256.New()})
 		}
@@ -434,7 +434,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 			}
 			if format == fmtNDJSON {
 				var names []string
-				for _, c := range snapshot.Columns[t] {
+				for _, c := range snapshot.Columns(t) {
 					names = append(names, c.Name)
 				}
 				rr, err = newNDJSONReader(file, text, names, l.cfg.maxLine, func() error { return nil })

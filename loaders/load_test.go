@@ -36,7 +36,7 @@ func TestLoadSmoke(t *testing.T) {
 	if d := cmp.Diff([]string{"DQ009 members:1 phone "}, brief(snap.Findings)); d != "" {
 		t.Errorf("findings (-want +got):\n%s", d)
 	}
-	for _, tb := range snapshot.Tables {
+	for _, tb := range snapshot.Tables() {
 		rec := snap.Table(tb)
 		if rec == nil || !rec.Schema().Equal(snapshot.Schema(tb)) {
 			t.Errorf("table %s: schema %v", tb, rec)

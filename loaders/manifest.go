@@ -183,7 +183,7 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 		fatal("asOf", raw.AsOf, "The snapshot date (asOf) must be a date written YYYY-MM-DD, e.g. 2024-09-30.")
 	}
 	known := map[snapshot.Table]bool{}
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		known[t] = true
 	}
 	for name, node := range raw.Tables {
@@ -246,7 +246,7 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 		}
 		if !known[snapshot.Table(tbl)] {
 			var tables []string
-			for _, t := range snapshot.Tables {
+			for _, t := range snapshot.Tables() {
 				tables = append(tables, string(t))
 			}
 			fatal("aliases", key, fmt.Sprintf("There is no table %s; the tables are %s.", tbl, strings.Join(tables, ", ")))
@@ -254,7 +254,7 @@ func ParseManifest(data []byte) (snapshot.Manifest, []snapshot.Finding) {
 		}
 		if columnSpec(snapshot.Table(tbl), column) == nil {
 			var cols []string
-			for _, c := range snapshot.Columns[snapshot.Table(tbl)] {
+			for _, c := range snapshot.Columns(snapshot.Table(tbl)) {
 				cols = append(cols, c.Name)
 			}
 			fatal("aliases", key, fmt.Sprintf("The %s table has no column %s; its columns are %s.", tbl, column, strings.Join(cols, ", ")))
@@ -324,9 +324,10 @@ func formatOf(p string) (format, bool, bool) {
 }
 
 func columnSpec(t snapshot.Table, name string) *snapshot.ColumnSpec {
-	for i, c := range snapshot.Columns[t] {
+	cols := snapshot.Columns(t)
+	for i, c := range cols {
 		if c.Name == name {
-			return &snapshot.Columns[t][i]
+			return &cols[i]
 		}
 	}
 	return nil

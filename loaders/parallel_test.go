@@ -106,7 +106,7 @@ func outcome(snap *snapshot.Snapshot, err error) string {
 	for _, f := range snap.Findings {
 		fmt.Fprintf(&b, "finding %+v\n", f)
 	}
-	for _, tb := range snapshot.Tables {
+	for _, tb := range snapshot.Tables() {
 		fmt.Fprintf(&b, "%s %+v ignored %v\n", tb, snap.Stats[tb], snap.IgnoredColumns[tb])
 		for _, row := range dump(snap.Table(tb)) {
 			fmt.Fprintf(&b, "  %s\n", row)

@@ -39,7 +39,7 @@ func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
 	// table's duplicate ids, side by side (each flags only its own table).
 	v.checkUnits()
 	var wg sync.WaitGroup
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		raw := raws[t]
 		id := snapshot.IDColumn(t)
 		if raw == nil || id == "" || t == snapshot.Units {

@@ -85,7 +85,7 @@ func export(ctx context.Context, dir, out string) error {
 		})
 	}
 	tables := map[string][]map[string]any{}
-	for _, t := range snapshot.Tables {
+	for _, t := range snapshot.Tables() {
 		tables[string(t)] = rows(snap.Table(t))
 	}
 	doc := map[string]any{"plain": map[string]any{

@@ -336,6 +336,32 @@ func TestNonDefaults(t *testing.T) {
 	}
 }
 
+// gogc sets GOGC in the container; "" (the default) leaves it unset, and
+// the run's heap floor on.
+func TestGOGC(t *testing.T) {
+	for _, tt := range []struct {
+		gogc string
+		want []string // GOGC values in the env
+	}{
+		{"400", []string{"400"}},
+		{"off", []string{"off"}},
+		{"", nil},
+	} {
+		t.Run("gogc="+tt.gogc, func(t *testing.T) {
+			m := mustRender(t, with(required(), "gogc", tt.gogc))
+			var got []string
+			for _, e := range m.cron.Spec.JobTemplate.Spec.Template.Spec.Containers[0].Env {
+				if e.Name == "GOGC" {
+					got = append(got, e.Value)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("GOGC (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
 func TestPoliciesFromConfigMap(t *testing.T) {
 	m := mustRender(t, with(required(), "policies.configMap", "custom-policies"))
 	pod := m.cron.Spec.JobTemplate.Spec.Template.Spec
@@ -535,6 +561,8 @@ func TestSchemaRefuses(t *testing.T) {
 		{"waiver with unknown key", with(required(), "waivers", []any{map[string]any{"target": "TB-01", "unit": "u", "reason": "r", "expires": "2026-01-01", "until": "x"}}), "until"},
 		{"bad gcp service account", with(required(), "serviceAccount.gcpServiceAccount", "not-an-email"), "gcpServiceAccount"},
 		{"unknown resource", with(required(), "resources.requests.gpu", "1"), "gpu"},
+		{"gogc as a number", with(required(), "gogc", 400), "gogc"},
+		{"bad gogc", with(required(), "gogc", "lots"), "gogc"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

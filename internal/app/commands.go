@@ -287,7 +287,7 @@ failed; 2 configuration or policy error; 3 data unusable; 4 --fail-on.`),
 	f.IntVar(&o.workers, "workers", 0, "evaluation parallelism for the province and district targets (default: number of CPUs)")
 	f.StringVar(&o.failOn, "fail-on", "never", "never, fail or error: which results make the exit code 4")
 	f.StringVar(&o.lang, "lang", "", "language of the HTML and XLSX reports, vi or en (default: the shards' --lang)")
-	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(Formats, ",")+" (default: the shards' --formats)")
+	f.StringSliceVar(&o.formats, "formats", nil, "report formats to write, some of "+strings.Join(formatNames(), ",")+" (default: the shards' --formats)")
 	f.StringVar(&o.regoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
 	f.DurationVar(&o.timeout, "timeout", 0, "deadline of the whole merge (0: none)")
 	return cmd
@@ -328,8 +328,8 @@ func (o *mergeOptions) validate() error {
 		return configErrorf("lang", "--lang %q: want vi or en", o.lang)
 	}
 	for _, f := range o.formats {
-		if !slices.Contains(Formats, strings.ToLower(strings.TrimSpace(f))) {
-			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(Formats, ","))
+		if !slices.Contains(formatNames(), strings.ToLower(strings.TrimSpace(f))) {
+			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(formatNames(), ","))
 		}
 	}
 	var err error

@@ -1,24 +1,37 @@
 package app
 
 import (
+	"errors"
 	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"sync/atomic"
 )
 
-// heapFloorBytes is the smallest heap goal `run` lets the garbage collector
-// aim for. With the default GOGC=100 the goal is twice the live heap, so a
-// province-sized run (a live heap of 15–40 MB) collects while the policies
-// are evaluated, and every worker pays the collector's write barriers and
-// assists; letting the heap grow to 128 MiB first saves 8–10% of the run's
-// CPU on thai-binh-2024 for about 90 MiB more peak memory. (256 MiB saved no
-// more CPU, for 180 MiB: every page touched also costs a page fault and
-// its share of the process's exit, about 10 ms per 100 MB here.) At national
-// scale the live heap is gigabytes, far above the floor, and GOGC stays
-// 100: the floor changes nothing there (nor under a soft memory limit,
-// which the runtime enforces whatever GOGC is).
-const heapFloorBytes = 128 << 20
+// defaultHeapFloor is the default of --gc-heap-floor, the smallest heap
+// goal `run` lets the garbage collector aim for. With the default GOGC=100
+// the goal is twice the live heap, so a province-sized run (a live heap of
+// 15–40 MB) collects while the policies are evaluated, and every worker
+// pays the collector's write barriers and assists; letting the heap grow
+// to 128 MiB first saves about a tenth of the run's CPU on thai-binh-2024
+// and hung-yen-2026 for 55–60 MiB more peak memory (bench/RESULTS.md,
+// 2026-12-06 evening). (256 MiB saved no more CPU, for 180 MiB: every page
+// touched also costs a page fault and its share of the process's exit,
+// about 10 ms per 100 MB here.) At national scale the live heap is
+// gigabytes, far above the floor, and GOGC stays 100: the floor changes
+// nothing there (nor under a soft memory limit, which the runtime enforces
+// whatever GOGC is).
+const defaultHeapFloor = "128MiB"
+
+// parseHeapFloor reads --gc-heap-floor: "off" or "0" (Go's default GOGC,
+// no floor), or a size as --memory-limit takes it.
+func parseHeapFloor(v string) (uint64, error) {
+	n, err := parseMemoryLimit(v)
+	if err != nil || n < 0 {
+		return 0, errors.New("want off, or a size such as 128MiB")
+	}
+	return uint64(n), nil
+}
 
 // maxFloorGCPercent caps the GOGC the floor sets while the live heap is
 // tiny (a few MB at start-up), so a burst of allocation right after a
@@ -36,10 +49,12 @@ type heapFloor struct {
 	percent int // last GOGC set
 }
 
-// startHeapFloor starts the floor unless GOGC is set in the environment
-// (an operator's explicit choice wins). stop restores GOGC=100.
+// startHeapFloor starts a floor of floor bytes (--gc-heap-floor) unless
+// floor is 0 or GOGC is set in the environment (an operator's explicit
+// choice wins). stop restores GOGC=100. The floor is the run's, not the
+// package's: nothing starts it but `run`, and stop ends it.
 func startHeapFloor(getenv func(string) string, floor uint64) (stop func()) {
-	if v, ok := lookupEnv(getenv, "GOGC"); ok && v != "" {
+	if v, ok := lookupEnv(getenv, "GOGC"); floor == 0 || ok && v != "" {
 		return func() {}
 	}
 	h := &heapFloor{floor: floor, sample: []metrics.Sample{{Name: "/gc/heap/live:bytes"}}, percent: 100}

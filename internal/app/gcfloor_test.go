@@ -48,6 +48,40 @@ func TestHeapFloorLeavesAnExplicitGOGC(t *testing.T) {
 	}
 }
 
+func TestParseHeapFloor(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want uint64
+		ok   bool
+	}{
+		{defaultHeapFloor, 128 << 20, true},
+		{"256MiB", 256 << 20, true},
+		{"off", 0, true},
+		{"0", 0, true},
+		{"auto", 0, false},
+		{"-1MiB", 0, false},
+		{"lots", 0, false},
+	} {
+		got, err := parseHeapFloor(tt.in)
+		if got != tt.want || (err == nil) != tt.ok {
+			t.Errorf("parseHeapFloor(%q) = %d, %v; want %d, ok %v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
+
+// --gc-heap-floor off leaves GOGC alone.
+func TestHeapFloorOff(t *testing.T) {
+	before := gcPercent()
+	stop := startHeapFloor(func(string) string { return "" }, 0)
+	if got := gcPercent(); got != before {
+		t.Errorf("floor off: GOGC changed from %d to %d", before, got)
+	}
+	stop()
+	if got := gcPercent(); got != before {
+		t.Errorf("stop changed GOGC from %d to %d", before, got)
+	}
+}
+
 func TestHeapFloorRaisesAndRestoresGOGC(t *testing.T) {
 	defer debug.SetGCPercent(gcPercent())
 	// A floor far above any test's live heap: GOGC goes to the cap.

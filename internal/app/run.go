@@ -107,7 +107,7 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 	if n, from, err := applyMemoryLimit(s.MemoryLimit, a.getenv, "/"); err == nil && n > 0 {
 		log.Info().Int64("memory_limit_bytes", n).Str("memory_limit_from", from).Msg("soft memory limit set")
 	}
-	defer startHeapFloor(a.getenv, heapFloorBytes)()
+	defer startHeapFloor(a.getenv, s.heapFloor)()
 	prof, err := startProfiles(s.CPUProfile, s.MemProfile)
 	if err != nil {
 		log.Warn().Err(err).Msg("profiles not written")

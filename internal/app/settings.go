@@ -5,11 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
 	"runtime"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -31,9 +31,15 @@ const EnvPrefix = "VUNGMANH_"
 // message.
 const DefaultTerminationLog = "/dev/termination-log"
 
-// Formats lists the report formats --formats accepts (report.json and
-// manifest.json are always written).
-var Formats = []string{"json", "html", "csv", "parquet", "xlsx"}
+// formatNames returns the report formats --formats accepts, those of
+// report.AllFormats (report.json and manifest.json are always written).
+func formatNames() []string {
+	var names []string
+	for _, f := range report.AllFormats() {
+		names = append(names, string(f))
+	}
+	return names
+}
 
 // runSettings are the settings of `vungmanh run` (docs/operations.md), after flags,
 // environment and config file have been merged.
@@ -62,14 +68,16 @@ type runSettings struct {
 	Progress       bool
 	TerminationLog string
 	MemoryLimit    string
+	GCHeapFloor    string
 	MaxDecompress  string
 	CPUProfile     string
 	MemProfile     string
 	RegoEngine     string
 
 	// Set after validation.
-	level  zerolog.Level
-	engine checker.Engine
+	level     zerolog.Level
+	engine    checker.Engine
+	heapFloor uint64 // bytes; 0: none
 }
 
 // bindRunFlags declares the flags of `run` on fs.
@@ -82,7 +90,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.Waivers, "waivers", "", "YAML file of waivers (local or gs://)")
 	fs.StringVar(&s.Lang, "lang", "vi", "language of the HTML and XLSX reports: vi or en")
 	fs.StringVar(&s.Timezone, "timezone", report.DefaultTimezone, "IANA time zone of the run time shown in the reports")
-	fs.StringSliceVar(&s.Formats, "formats", slices.Clone(Formats), "report formats to write, comma-separated (report.json and manifest.json are always written)")
+	fs.StringSliceVar(&s.Formats, "formats", formatNames(), "report formats to write, comma-separated (report.json and manifest.json are always written)")
 	fs.StringVar(&s.RunID, "run-id", "", "run id (default: <UTC yyyymmddThhmmssZ>-<8 hex of sha256(snapshot+policies)>)")
 	fs.IntVar(&s.Workers, "workers", runtime.NumCPU(), "evaluation parallelism")
 	fs.StringVar(&s.MaxBadRows, "max-bad-rows", "1%", "share (\"1%\") or count (\"50\") of excluded rows per table that stops the run")
@@ -99,6 +107,7 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.TerminationLog, "termination-log", DefaultTerminationLog, "file that receives the summary line when it exists")
 	_ = fs.MarkHidden("termination-log")
 	fs.StringVar(&s.MemoryLimit, "memory-limit", "auto", "soft memory limit of the Go heap: auto (80% of the container's memory limit unless GOMEMLIMIT is set), off, or a size such as 3GiB")
+	fs.StringVar(&s.GCHeapFloor, "gc-heap-floor", defaultHeapFloor, "heap size the garbage collector lets the run reach before it collects (GOGC raised while the live heap is under half of it): a size such as 128MiB, or off (Go's default); GOGC in the environment turns it off")
 	fs.StringVar(&s.MaxDecompress, "max-decompressed", "auto", "most bytes one snapshot file may inflate to (gzip, XLSX parts): auto (100x its stored size, 64MiB to 4GiB) or a size such as 2GiB")
 	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	fs.StringVar(&s.MemProfile, "memprofile", "", "write a heap profile, taken when evaluation ends (the live peak), to this file")
@@ -175,12 +184,7 @@ func applySourcesOf(fs *pflag.FlagSet, getenv func(string) string, readFile func
 	if err != nil {
 		return configErrorf("config", "config file %q: %v", path, err)
 	}
-	keys := make([]string, 0, len(values))
-	for k := range values {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, key := range keys {
+	for _, key := range slices.Sorted(maps.Keys(values)) {
 		f := fs.Lookup(key)
 		if f == nil && others != nil && others.Lookup(key) != nil && key != "config" {
 			continue // a setting of run that this command does not take
@@ -308,14 +312,14 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 		return configErrorf("lang", "--lang %q: want vi or en", s.Lang)
 	}
 	if len(s.Formats) == 0 {
-		return configErrorf("formats", "--formats is empty: name at least one of %s", strings.Join(Formats, ","))
+		return configErrorf("formats", "--formats is empty: name at least one of %s", strings.Join(formatNames(), ","))
 	}
 	seen := map[string]bool{}
 	formats := make([]string, 0, len(s.Formats))
 	for _, f := range s.Formats {
 		f = strings.ToLower(strings.TrimSpace(f))
-		if !slices.Contains(Formats, f) {
-			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(Formats, ","))
+		if !slices.Contains(formatNames(), f) {
+			return configErrorf("formats", "--formats: unknown format %q (want some of %s)", f, strings.Join(formatNames(), ","))
 		}
 		if !seen[f] {
 			seen[f] = true
@@ -380,6 +384,9 @@ func (s *runSettings) validate(fs *pflag.FlagSet, getenv func(string) string) er
 	s.engine = engine
 	if _, err := parseMemoryLimit(s.MemoryLimit); err != nil {
 		return configErrorf("memory-limit", "--memory-limit %q: %v", s.MemoryLimit, err)
+	}
+	if s.heapFloor, err = parseHeapFloor(s.GCHeapFloor); err != nil {
+		return configErrorf("gc-heap-floor", "--gc-heap-floor %q: %v", s.GCHeapFloor, err)
 	}
 	if _, err := parseMaxDecompressed(s.MaxDecompress); err != nil {
 		return configErrorf("max-decompressed", "--max-decompressed %q: %v", s.MaxDecompress, err)

@@ -58,7 +58,7 @@ func TestPrecedence(t *testing.T) {
 		{"duration from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_EVAL_TIMEOUT": "250ms"}, "", func(s *runSettings) any { return s.EvalTimeout }, 250 * time.Millisecond},
 		{"list from file", []string{"--snapshot", "s"}, nil, "formats: [json, xlsx]", func(s *runSettings) any { return s.Formats }, []string{"json", "xlsx"}},
 		{"list from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_FORMATS": "csv,html"}, "formats: [json]", func(s *runSettings) any { return s.Formats }, []string{"csv", "html"}},
-		{"default formats", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.Formats }, Formats},
+		{"default formats", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.Formats }, formatNames()},
 		{"bool from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_PROGRESS": "true"}, "", func(s *runSettings) any { return s.Progress }, true},
 		{"shard index from job", []string{"--snapshot", "s", "--run-id", "j", "--shard-count", "4"}, map[string]string{"JOB_COMPLETION_INDEX": "3"}, "", func(s *runSettings) any { return s.ShardIndex }, 3},
 		{"explicit shard index wins over job", []string{"--snapshot", "s", "--run-id", "j", "--shard-count", "4", "--shard-index", "1"}, map[string]string{"JOB_COMPLETION_INDEX": "3"}, "", func(s *runSettings) any { return s.ShardIndex }, 1},
@@ -69,6 +69,9 @@ func TestPrecedence(t *testing.T) {
 		{"engine from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_REGO_ENGINE": "topdown"}, "", func(s *runSettings) any { return s.engine }, checker.EngineTopdown},
 		{"engine from file, any case", []string{"--snapshot", "s"}, nil, "rego-engine: TopDown", func(s *runSettings) any { return s.engine }, checker.EngineTopdown},
 		{"engine flag over env", []string{"--snapshot", "s", "--rego-engine", "regovm"}, map[string]string{"VUNGMANH_REGO_ENGINE": "topdown"}, "", func(s *runSettings) any { return s.engine }, checker.EngineRegovm},
+		{"default heap floor", []string{"--snapshot", "s"}, nil, "", func(s *runSettings) any { return s.heapFloor }, uint64(128 << 20)},
+		{"heap floor off from env", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_GC_HEAP_FLOOR": "off"}, "", func(s *runSettings) any { return s.heapFloor }, uint64(0)},
+		{"heap floor from file", []string{"--snapshot", "s"}, nil, "gc-heap-floor: 64MiB", func(s *runSettings) any { return s.heapFloor }, uint64(64 << 20)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,6 +138,7 @@ func TestBadSettings(t *testing.T) {
 		{"bad run id", []string{"--snapshot", "s", "--run-id", "../x"}, nil, "", "run-id", "--run-id"},
 		{"bad engine", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_REGO_ENGINE": "wasm"}, "", "rego-engine", "want regovm or topdown"},
 		{"bad max-decompressed", []string{"--snapshot", "s", "--max-decompressed", "lots"}, nil, "", "max-decompressed", "want auto, or a size"},
+		{"bad gc-heap-floor", []string{"--snapshot", "s", "--gc-heap-floor", "auto"}, nil, "", "gc-heap-floor", "want off, or a size"},
 		{"zero max-decompressed", []string{"--snapshot", "s"}, map[string]string{"VUNGMANH_MAX_DECOMPRESSED": "0"}, "", "max-decompressed", "want auto, or a size"},
 	}
 	for _, tt := range tests {

@@ -38,7 +38,7 @@ import (
 // communes: province, district): the merge does, once.
 func upperScopes() []string {
 	var s []string
-	for _, l := range snapshot.Levels {
+	for _, l := range snapshot.Levels() {
 		if hierarchy.AboveCommunes(l) {
 			s = append(s, string(l))
 		}

@@ -84,7 +84,7 @@ func TestShardsPartitionTheCommunes(t *testing.T) {
 			}
 		})
 	}
-	for _, l := range snapshot.Levels {
+	for _, l := range snapshot.Levels() {
 		if got, want := hierarchy.AboveCommunes(l), l == P || l == D; got != want {
 			t.Errorf("AboveCommunes(%s) = %v", l, got)
 		}

@@ -166,8 +166,8 @@ func TestTreeDuplicate(t *testing.T) {
 
 func TestNestingOK(t *testing.T) {
 	ok := map[[2]snapshot.Level]bool{{P, D}: true, {P, C}: true, {D, C}: true, {C, B}: true, {B, G}: true}
-	for _, parent := range snapshot.Levels {
-		for _, child := range snapshot.Levels {
+	for _, parent := range snapshot.Levels() {
+		for _, child := range snapshot.Levels() {
 			if got := hierarchy.NestingOK(parent, child); got != ok[[2]snapshot.Level{parent, child}] {
 				t.Errorf("NestingOK(%s, %s) = %v", parent, child, got)
 			}

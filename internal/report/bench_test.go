@@ -36,7 +36,7 @@ func nationalish(n int) Inputs {
 // than ns/op.
 func BenchmarkBuildAndRender(b *testing.B) {
 	in := nationalish(10600)
-	for _, fs := range append([][]Format{{FormatJSON}, {FormatHTML}, {FormatCSV}, {FormatParquet}, {FormatXLSX}}, AllFormats) {
+	for _, fs := range append([][]Format{{FormatJSON}, {FormatHTML}, {FormatCSV}, {FormatParquet}, {FormatXLSX}}, AllFormats()) {
 		name := string(fs[0])
 		if len(fs) > 1 {
 			name = "all"

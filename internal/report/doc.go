@@ -38,7 +38,7 @@
 // # Personal data
 //
 // Reports name units and use ids. Build drops, at any depth of violation
-// details, the keys of PersonalKeys (name, phone, needs, address...), and
+// details, the keys of PersonalKeys() (name, phone, needs, address...), and
 // blanks the value of data-quality findings about the members table or a
 // needs/personal column (a shifted row can put a name there). The HTML,
 // CSV and XLSX never show details, data-quality values or waiver approvers.
@@ -60,7 +60,7 @@
 //     inline script, the only script); a card per target with errors and
 //     not-evaluated subjects apart, the change since the previous run, a
 //     trend from Report.History (summary.json of earlier runs, History)
-//     and the pace to a Goal; the findings of the unit's own subjects
+//     and the pace to a Goal (trend.go); the findings of the unit's own subjects
 //     (each finding on the page of the deepest province, district or
 //     commune of its subject and path), at most HTMLFindingsPerTarget per
 //     target. Labels carry the unit's kind ("Huyện Đông Hưng") and, where
@@ -72,7 +72,8 @@
 //     1.234, 48,5 %, dates 30/09/2024, the run time in Report.Location
 //     (Asia/Ho_Chi_Minh by default). A stopped run (Run.Status
 //     StatusStopped, exit 3) gets one page listing its data-quality
-//     findings. HTML renders the root page alone.
+//     findings (quality.go). HTML renders the root page alone. site.go
+//     renders the pages: the matrix, the cards and the findings.
 //   - summary.json: Summarise, the counts per target and per unit (units
 //     with a page at most two levels below the root), read by later runs'
 //     History: the newest run of each earlier as_of, up to HistoryRuns,

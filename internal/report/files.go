@@ -27,11 +27,13 @@ import (
 	"github.com/vungmanh/vungmanh/checker"
 )
 
-// CSVHeader is the header row of findings.csv.
-var CSVHeader = []string{"target", "subject", "subject_level", "subject_name", "path", "status", "message", "refs", "key"}
+// CSVHeader returns the header row of findings.csv, a new slice at each call.
+func CSVHeader() []string {
+	return []string{"target", "subject", "subject_level", "subject_name", "path", "status", "message", "refs", "key"}
+}
 
 // FindingsCSV renders findings.csv: UTF-8 with a byte-order mark (so Excel
-// shows Vietnamese), the header CSVHeader, one row per violation of each
+// shows Vietnamese), the header CSVHeader(), one row per violation of each
 // finding (one row with the error text or an empty message when a finding
 // has no violation). The error text of a not-evaluated result is worded in
 // lang (report.json keeps the loader's "DQ007 on row 12"; Render passes
@@ -54,7 +56,7 @@ func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
 		}
 		return w.Write(rec)
 	}
-	if err := w.Write(CSVHeader); err != nil {
+	if err := w.Write(CSVHeader()); err != nil {
 		return nil, fmt.Errorf("write findings.csv: %w", err)
 	}
 	for _, f := range r.Findings {
@@ -151,8 +153,12 @@ func formulaStart(part string) bool {
 	return strings.ContainsRune("=+-@\t\r\uff1d\uff0b\uff0d\uff20", r)
 }
 
-// ParquetSchema is the schema of results.parquet: one row per result.
-var ParquetSchema = arrow.NewSchema([]arrow.Field{
+// ParquetSchema returns the schema of results.parquet: one row per result.
+// Every call returns the same *arrow.Schema, which is read-only (its
+// Fields() are a copy).
+func ParquetSchema() *arrow.Schema { return parquetSchema }
+
+var parquetSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "target", Type: arrow.BinaryTypes.String},
 	{Name: "subject", Type: arrow.BinaryTypes.String},
 	{Name: "subject_level", Type: arrow.BinaryTypes.String},
@@ -168,9 +174,9 @@ var ParquetSchema = arrow.NewSchema([]arrow.Field{
 	{Name: "key", Type: arrow.BinaryTypes.String},
 }, nil)
 
-// parquetBatch is the number of rows per record batch and row group (a
-// variable so that tests can make it small).
-var parquetBatch = 64 * 1024
+// parquetBatch is the number of rows per record batch and row group of
+// results.parquet (tests pass resultsParquet a smaller one).
+const parquetBatch = 64 * 1024
 
 // parquetProperties are the writer settings of results.parquet.
 //
@@ -203,15 +209,21 @@ func parquetProperties() *parquet.WriterProperties {
 // batches and row groups of 64k rows. key is Key(result) for every row,
 // so analysts can join findings.
 func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byte, error) {
+	return renderParquet(ctx, r, mem, parquetBatch)
+}
+
+// renderParquet is ResultsParquet in record batches and row groups of
+// batch rows.
+func renderParquet(ctx context.Context, r *Report, mem memory.Allocator, batch int) ([]byte, error) {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
 	var buf bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(ParquetSchema, &buf, parquetProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+	fw, err := pqarrow.NewFileWriter(parquetSchema, &buf, parquetProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
 		return nil, fmt.Errorf("write results.parquet: %w", err)
 	}
-	b := array.NewRecordBuilder(mem, ParquetSchema)
+	b := array.NewRecordBuilder(mem, parquetSchema)
 	defer b.Release()
 	flush := func() error {
 		rec := b.NewRecord()
@@ -236,10 +248,10 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 	}
 	n := 0
 	for _, res := range r.Results {
-		if n%parquetBatch == 0 {
+		if n%batch == 0 {
 			// The batch's rows in one allocation per column, not a
 			// dozen doublings.
-			b.Reserve(min(len(r.Results)-n, parquetBatch))
+			b.Reserve(min(len(r.Results)-n, batch))
 		}
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -273,7 +285,7 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 		opt(11, until)
 		str(12).Append(Key(res))
 		n++
-		if n%parquetBatch == 0 {
+		if n%batch == 0 {
 			if err := flush(); err != nil {
 				_ = fw.Close()
 				return nil, fmt.Errorf("write results.parquet: %w", err)
@@ -281,7 +293,7 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 			fw.NewBufferedRowGroup()
 		}
 	}
-	if n%parquetBatch != 0 || n == 0 {
+	if n%batch != 0 || n == 0 {
 		if err := flush(); err != nil {
 			_ = fw.Close()
 			return nil, fmt.Errorf("write results.parquet: %w", err)
@@ -348,8 +360,11 @@ const (
 	FormatXLSX    Format = "xlsx"
 )
 
-// AllFormats is the default of --formats.
-var AllFormats = []Format{FormatJSON, FormatHTML, FormatCSV, FormatParquet, FormatXLSX}
+// AllFormats returns every format, the default of --formats, a new slice
+// at each call.
+func AllFormats() []Format {
+	return []Format{FormatJSON, FormatHTML, FormatCSV, FormatParquet, FormatXLSX}
+}
 
 // ParseFormats reads a comma-separated --formats value.
 func ParseFormats(s string) ([]Format, error) {
@@ -359,8 +374,8 @@ func ParseFormats(s string) ([]Format, error) {
 		if p == "" {
 			continue
 		}
-		if !slices.Contains(AllFormats, Format(p)) {
-			return nil, fmt.Errorf("unknown format %q (want %s)", p, joinFormats(AllFormats))
+		if !slices.Contains(AllFormats(), Format(p)) {
+			return nil, fmt.Errorf("unknown format %q (want %s)", p, joinFormats(AllFormats()))
 		}
 		if !slices.Contains(out, Format(p)) {
 			out = append(out, Format(p))

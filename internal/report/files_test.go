@@ -22,7 +22,7 @@ func TestResultsParquet(t *testing.T) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := built()
-	pf := resultsParquet(t, r, mem)
+	pf := resultsParquet(t, r, mem, parquetBatch)
 	fr, err := pqarrow.NewFileReader(pf, pqarrow.ArrowReadProperties{}, mem)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestResultsParquet(t *testing.T) {
 	var gotCols, wantCols []string
 	for i, f := range tbl.Schema().Fields() {
 		gotCols = append(gotCols, f.Name+":"+f.Type.ID().String())
-		w := ParquetSchema.Field(i)
+		w := ParquetSchema().Field(i)
 		wantCols = append(wantCols, w.Name+":"+w.Type.ID().String())
 	}
 	if diff := cmp.Diff(wantCols, gotCols); diff != "" {
@@ -71,18 +71,17 @@ func TestResultsParquet(t *testing.T) {
 
 // More rows than one batch: several row groups, nothing leaked.
 func TestResultsParquetBatches(t *testing.T) {
-	defer func(n int) { parquetBatch = n }(parquetBatch)
-	parquetBatch = 100
+	const batch = 100
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	r := built()
 	one := r.Results[1]
 	r.Results = r.Results[:0]
-	for i := 0; i < parquetBatch+10; i++ {
+	for i := 0; i < batch+10; i++ {
 		r.Results = append(r.Results, one)
 	}
-	pf := resultsParquet(t, r, mem)
-	if pf.NumRows() != int64(parquetBatch+10) || pf.NumRowGroups() != 2 {
+	pf := resultsParquet(t, r, mem, batch)
+	if pf.NumRows() != int64(batch+10) || pf.NumRowGroups() != 2 {
 		t.Errorf("rows %d, row groups %d", pf.NumRows(), pf.NumRowGroups())
 	}
 }
@@ -128,7 +127,7 @@ func TestPrivacy(t *testing.T) {
 	defer mem.AssertSize(t, 0)
 	r := built()
 	for _, lang := range []Lang{Vietnamese, English} {
-		files, err := Render(context.Background(), r, AllFormats, lang, mem)
+		files, err := Render(context.Background(), r, AllFormats(), lang, mem)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -188,11 +187,11 @@ func readTable(t *testing.T, pf *file.Reader, mem memory.Allocator) arrow.Table 
 	return tbl
 }
 
-// resultsParquet renders r's results.parquet and opens it (closed when the
-// test ends).
-func resultsParquet(t *testing.T, r *Report, mem memory.Allocator) *file.Reader {
+// resultsParquet renders r's results.parquet in batches of batch rows and
+// opens it (closed when the test ends).
+func resultsParquet(t *testing.T, r *Report, mem memory.Allocator, batch int) *file.Reader {
 	t.Helper()
-	data, err := ResultsParquet(context.Background(), r, mem)
+	data, err := renderParquet(context.Background(), r, mem, batch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -264,7 +263,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 		}
 		want = append(want, row)
 	}
-	pf := resultsParquet(t, r, mem)
+	pf := resultsParquet(t, r, mem, parquetBatch)
 	noDict := map[string]bool{"subject": true, "subject_name": true, "messages.list.element": true, "key": true}
 	for g := 0; g < pf.NumRowGroups(); g++ {
 		md := pf.RowGroup(g).MetaData()

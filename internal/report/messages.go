@@ -408,6 +408,14 @@ func (x *reasons) place(code snapshot.Code, row int) dqPlace {
 }
 
 // Int formats n with a thousands separator: 1.234 (vi), 1,234 (en).
+//
+// golang.org/x/text/message prints the same text for every int (its
+// Vietnamese groups with '.'; compared on 0, ±1, ±1000, the int64 limits
+// and 57k values between), but at 2.6 µs and 9 allocations a number against
+// 0.3 µs and 2 here, and the site formats two numbers per matrix cell (unit
+// row × target). Its percentages and decimals differ from ours (docs/reports.md):
+// 48,5% where we write 48,5 % (a no-break space), 12.345,6 where Decimal
+// writes 12345,6. So the three stay hand-written.
 func (l Lang) Int(n int) string {
 	s := strconv.Itoa(n)
 	neg := strings.HasPrefix(s, "-")
@@ -484,14 +492,9 @@ func (l Lang) DateTimeIn(s string, loc *time.Location) string {
 		}
 	}
 	t = t.In(loc)
-	_, off := t.Zone()
 	zone := "UTC"
-	if off != 0 {
-		sign := "+"
-		if off < 0 {
-			sign, off = "-", -off
-		}
-		zone = fmt.Sprintf("UTC%s%02d:%02d", sign, off/3600, off%3600/60)
+	if _, off := t.Zone(); off != 0 {
+		zone += t.Format("-07:00")
 	}
 	if l == English {
 		return t.Format("2 Jan 2006 15:04") + " (" + zone + ")"

@@ -70,7 +70,7 @@ func TestPublishSameRunIDAtOnce(t *testing.T) {
 		in.RunID, in.Snapshot.AsOf, in.FinishedAt = "run-1", "2024-09-30", t0.Add(time.Duration(i)*time.Minute)
 		in.PoliciesSHA256 = fmt.Sprintf("p%d", i) // other policies: not the same run
 		r := Build(in)
-		files, err := Render(ctx, r, AllFormats, Vietnamese, nil)
+		files, err := Render(ctx, r, AllFormats(), Vietnamese, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -26,7 +26,7 @@ func runOf(t testing.TB, id, asOf string, finished time.Time) (*Report, map[stri
 	in := fixture()
 	in.RunID, in.Snapshot.AsOf, in.FinishedAt = id, asOf, finished
 	r := Build(in)
-	files, err := Render(context.Background(), r, AllFormats, Vietnamese, nil)
+	files, err := Render(context.Background(), r, AllFormats(), Vietnamese, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestPublishAndPrevious(t *testing.T) {
 				t.Fatalf("Previous = %v, %v", prev, err)
 			}
 			r2.Delta = Delta(prev, r2)
-			f2, err := Render(ctx, r2, AllFormats, Vietnamese, nil)
+			f2, err := Render(ctx, r2, AllFormats(), Vietnamese, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +225,7 @@ func TestPublishFaults(t *testing.T) {
 		t.Fatalf("a publish made only %d requests", n)
 	}
 	t.Logf("a publish makes %d requests: %v", n, srv.Proxy.Requests())
-	faults := storagetest.Faults
+	faults := storagetest.Faults()
 	if testing.Short() {
 		faults = faults[:2]
 	}
@@ -397,12 +397,12 @@ func TestPublishNeverRewritesACompleteRun(t *testing.T) {
 				{"other results", func(t *testing.T) (*Report, map[string][]byte) {
 					r, _ := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))
 					r.Targets[0].Pass, r.Targets[0].Fail = r.Targets[0].Pass-1, r.Targets[0].Fail+1
-					return r, render(r, AllFormats...)
+					return r, render(r, AllFormats()...)
 				}, "other results"},
 				{"other snapshot", func(t *testing.T) (*Report, map[string][]byte) {
 					r, _ := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))
 					r.Run.Snapshot.SHA256 = "other"
-					return r, render(r, AllFormats...)
+					return r, render(r, AllFormats()...)
 				}, "another snapshot"},
 				{"other formats", func(t *testing.T) (*Report, map[string][]byte) {
 					r, _ := runOf(t, "job-42", "2024-09-30", t0.Add(time.Hour))

@@ -349,7 +349,7 @@ func levelRank(l string) int {
 	if r := snapshot.Level(l).Rank(); r >= 0 {
 		return r
 	}
-	return len(snapshot.Levels)
+	return len(snapshot.Levels())
 }
 
 func sortedWaivers(ws []checker.Waiver) []checker.Waiver {
@@ -395,18 +395,22 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// PersonalKeys are detail keys whose values never reach an output, at any
+// personalKeys are detail keys whose values never reach an output, at any
 // depth: a policy that puts a person's name, phone or needs text into
 // details loses it here. Keys compare case-insensitively.
-var PersonalKeys = []string{
+var personalKeys = []string{
 	"name", "full_name", "fullname", "ho_ten", "phone", "phone_number", "mobile", "sdt", "so_dien_thoai",
 	"needs", "nhu_cau", "address", "dia_chi", "email", "birth_date", "date_of_birth", "id_card", "cccd",
 }
 
 func isPersonalKey(k string) bool {
 	k = strings.ToLower(k)
-	return slices.Contains(PersonalKeys, k)
+	return slices.Contains(personalKeys, k)
 }
+
+// PersonalKeys returns the detail keys that never reach an output (in
+// lower case; keys compare case-insensitively), a new slice at each call.
+func PersonalKeys() []string { return slices.Clone(personalKeys) }
 
 // scrub deep-copies a JSON-like value, dropping personal keys from maps.
 func scrub(v any) any {

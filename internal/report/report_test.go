@@ -274,7 +274,7 @@ func TestFindingsCSV(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := cmp.Diff(CSVHeader, recs[0]); diff != "" {
+	if diff := cmp.Diff(CSVHeader(), recs[0]); diff != "" {
 		t.Errorf("header (-want +got):\n%s", diff)
 	}
 	var got [][]string

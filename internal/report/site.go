@@ -6,13 +6,10 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 //go:embed site.html.tmpl
@@ -78,8 +75,6 @@ type findingGroup struct {
 	ID, Title, Count, More string
 	Rows                   []findingRow
 }
-
-type dqLine struct{ Code, Severity, Table, Where, Message string }
 
 // Site renders the report site: report.html for the root unit and
 // units/<file>.html for every other unit with subjects below it (province,
@@ -381,78 +376,6 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 	return cd
 }
 
-type trendPoint struct {
-	asOf string
-	rate float64
-	pass int
-}
-
-// trendLine returns the points of an SVG polyline over a 100 × 30 box:
-// x by date, y by rate (0 at the bottom).
-func trendLine(pts []trendPoint) string {
-	t0, err0 := time.Parse(time.DateOnly, pts[0].asOf)
-	t1, err1 := time.Parse(time.DateOnly, pts[len(pts)-1].asOf)
-	span := t1.Sub(t0).Hours()
-	var b strings.Builder
-	for i, p := range pts {
-		x := 100 * float64(i) / float64(len(pts)-1)
-		if tp, err := time.Parse(time.DateOnly, p.asOf); err == nil && err0 == nil && err1 == nil && span > 0 {
-			x = 100 * tp.Sub(t0).Hours() / span
-		}
-		y := 30 - 28*p.rate - 1
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(strconv.FormatFloat(x, 'f', 1, 64) + "," + strconv.FormatFloat(y, 'f', 1, 64))
-	}
-	return b.String()
-}
-
-// pace words the pace a goal needs: points a month from now to the
-// deadline, and the pace of the trend so far when there is one.
-func pace(lang Lang, g Goal, asOf string, now float64, pts []trendPoint) (string, string) {
-	goal := lang.Percent(g.Rate)
-	dl := lang.Date(g.Deadline)
-	if now >= g.Rate-1e-9 {
-		return fmt.Sprintf(lang.T("goal_reached"), goal), "good"
-	}
-	t0, err0 := time.Parse(time.DateOnly, asOf)
-	t1, err1 := time.Parse(time.DateOnly, g.Deadline)
-	if err0 != nil || err1 != nil {
-		return "", ""
-	}
-	gap := 100 * (g.Rate - now)
-	if !t1.After(t0) {
-		return fmt.Sprintf(lang.T("goal_overdue"), goal, dl, lang.Percent(now), lang.Decimal(gap, 1)), "bad"
-	}
-	months := t1.Sub(t0).Hours() / 24 / (365.25 / 12)
-	need := gap / months
-	out := fmt.Sprintf(lang.T("goal_pace"), goal, dl, lang.Percent(now), lang.Decimal(need, 1))
-	class := "mid"
-	if len(pts) >= 2 {
-		first := pts[0]
-		tf, err := time.Parse(time.DateOnly, first.asOf)
-		if m := t0.Sub(tf).Hours() / 24 / (365.25 / 12); err == nil && m > 0 {
-			got := 100 * (now - first.rate) / m
-			out += fmt.Sprintf(lang.T("goal_so_far"), signed(lang, got))
-			if got >= need {
-				class = "good"
-			} else {
-				class = "bad"
-			}
-		}
-	}
-	return out, class
-}
-
-func signed(lang Lang, f float64) string {
-	s := lang.Decimal(math.Abs(f), 1)
-	if f < 0 {
-		return "−" + s
-	}
-	return "+" + s
-}
-
 // findings groups the findings of the unit's own subjects by target.
 func (s *siteRender) findings(n *node) []findingGroup {
 	lang := s.lang
@@ -577,75 +500,4 @@ func (s *siteRender) rootSections(v *pageView) error {
 	m, err := buildModels(r, lang, names, s.t.col)
 	v.Models = m
 	return err
-}
-
-func dqSections(r *Report, lang Lang) ([]kv, []dqRow) {
-	dq := r.Summary.DataQuality
-	head := []kv{{lang.T("dq_fatal"), lang.Int(dq.Fatal), "bad"}, {lang.T("dq_error"), lang.Int(dq.Error), "bad"},
-		{lang.T("dq_warning"), lang.Int(dq.Warning), "mid"}}
-	type dqKey struct {
-		code snapshot.Code
-		sev  snapshot.Severity
-		tab  snapshot.Table
-	}
-	cnt := map[dqKey]int{}
-	for _, f := range r.DataQuality {
-		cnt[dqKey{f.Code, f.Severity, f.Table}]++
-	}
-	keys := make([]dqKey, 0, len(cnt))
-	for k := range cnt {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b dqKey) int { return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.tab, b.tab)) })
-	var rows []dqRow
-	for _, k := range keys {
-		rows = append(rows, dqRow{string(k.code) + " – " + lang.T("dq_"+string(k.code)), lang.T("dq_" + string(k.sev)),
-			lang.TableName(k.tab), lang.Int(cnt[k])})
-	}
-	return head, rows
-}
-
-// DQListMax caps the data-quality findings listed one by one on the page
-// of a stopped run; report.json holds them all.
-const DQListMax = 1000
-
-// stoppedPage is report.html of a run stopped by data quality: why, and
-// the data-quality findings one by one, for the people who prepare the
-// export.
-func stoppedPage(r *Report, lang Lang) ([]byte, error) {
-	v := pageView{
-		L: lang, Title: lang.T("doc_title"), Unit: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
-		Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name), AsOf: lang.Date(r.Run.Snapshot.AsOf),
-		RunTime: lang.DateTimeIn(r.Run.FinishedAt, r.Location), RunID: r.Run.ID, Root: true, Stopped: true,
-	}
-	v.DQ, v.DQRows = dqSections(r, lang)
-	for i, f := range r.DataQuality {
-		if i == DQListMax {
-			v.DQList = append(v.DQList, dqLine{Message: fmt.Sprintf(lang.T("dq_more"), lang.Int(len(r.DataQuality)-i))})
-			break
-		}
-		where := lang.TableName(f.Table)
-		if f.File != "" {
-			where += " · " + f.File
-		}
-		if f.Row > 0 {
-			where += " · " + strings.ToLower(lang.T("dq_row")) + " " + strconv.Itoa(f.Row)
-		}
-		if f.Column != "" {
-			where += " · " + lang.T("dq_column") + " " + f.Column
-		}
-		msg := lang.T("dq_" + string(f.Code))
-		if f.Value != "" {
-			msg += " · " + lang.T("dq_value") + ": " + f.Value
-		}
-		if f.Message != "" {
-			msg += " (" + f.Message + ")"
-		}
-		v.DQList = append(v.DQList, dqLine{Code: string(f.Code), Severity: lang.T("dq_" + string(f.Severity)), Where: where, Message: msg})
-	}
-	var buf bytes.Buffer
-	if err := siteTemplate.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("render %s: %w", HTMLName, err)
-	}
-	return buf.Bytes(), nil
 }

@@ -26,7 +26,7 @@ func TestPublishRenderedSameAsPublish(t *testing.T) {
 				t.Fatal(err)
 			}
 			pb, err := PublishRendered(ctx, b, r, func(emit Emit) error {
-				return RenderTo(ctx, r, AllFormats, Vietnamese, nil, emit)
+				return RenderTo(ctx, r, AllFormats(), Vietnamese, nil, emit)
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -48,7 +48,7 @@ func TestPublishRenderedSameAsPublish(t *testing.T) {
 			}
 			// Publishing again finds the complete run: nothing rewritten.
 			again, err := PublishRendered(ctx, b, r, func(emit Emit) error {
-				return RenderTo(ctx, r, AllFormats, Vietnamese, nil, emit)
+				return RenderTo(ctx, r, AllFormats(), Vietnamese, nil, emit)
 			})
 			if err != nil || !again.Existing {
 				t.Fatalf("second publish: %+v, %v; want the existing run", again, err)

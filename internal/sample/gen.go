@@ -62,7 +62,7 @@ func (w *world) people() {
 	add := func(ui int, role string, member int64, party float64) {
 		c := cadre{unit: int32(ui), role: roleOf(role), member: member,
 			good: r.Float64() < 0.6, party: r.Float64() < party}
-		for f := range snapshot.Fields {
+		for f := range snapshot.Fields() {
 			if r.Float64() < 0.35 {
 				c.strong |= 1 << f
 			}

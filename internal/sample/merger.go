@@ -180,7 +180,7 @@ func (w *world) keepOldRatings(old *world, oc int) {
 	for y := range 2 {
 		if rt.has[y] {
 			w.oldRatings = append(w.oldRatings, []string{ou.id, strconv.Itoa(w.asOf.Year() - 2 + y),
-				snapshot.Enums["ratings.rating"][rt.rank[y]], strconv.FormatFloat(float64(rt.score[y]), 'f', 1, 32), "", "", "", ""})
+				snapshot.EnumValues("ratings.rating")[rt.rank[y]], strconv.FormatFloat(float64(rt.score[y]), 'f', 1, 32), "", "", "", ""})
 		}
 	}
 }

@@ -90,7 +90,7 @@ func TestMergerProfiles(t *testing.T) {
 			for i := range k.Len() {
 				kinds[k.Value(i)]++
 			}
-			for _, want := range snapshot.Enums["lineage.kind"] {
+			for _, want := range snapshot.EnumValues("lineage.kind") {
 				if kinds[want] == 0 {
 					t.Errorf("no lineage of kind %s (%v)", want, kinds)
 				}

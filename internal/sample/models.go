@@ -117,7 +117,7 @@ func (p *planner) cadresProgress(ci int) int {
 	w, r := p.w, p.r
 	p.resetUsed(ci)
 	mi := p.add(w.commune[ci].unit, "cadres_progress", true)
-	w.models[mi].field = snapshot.Fields[r.IntN(4)]
+	w.models[mi].field = snapshot.Fields()[r.IntN(4)]
 	var heads, others []int
 	for _, bi := range w.commune[ci].branches {
 		b := w.branch[bi]
@@ -181,7 +181,7 @@ func (p *planner) accompany(ci int) int {
 	p.resetUsed(ci)
 	mi := p.add(w.commune[ci].unit, "accompany", true)
 	f := r.IntN(4)
-	w.models[mi].field = snapshot.Fields[f]
+	w.models[mi].field = snapshot.Fields()[f]
 	var units []int
 	if r.Float64() < 0.5 {
 		for _, bi := range w.commune[ci].branches {

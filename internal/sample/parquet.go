@@ -35,7 +35,7 @@ type parquetWriter struct {
 func newParquetWriter(f io.WriteCloser, t snapshot.Table, cols []string, stringly bool) (*parquetWriter, error) {
 	spec := map[string]snapshot.Kind{}
 	required := map[string]bool{}
-	for _, c := range snapshot.Columns[t] {
+	for _, c := range snapshot.Columns(t) {
 		spec[c.Name] = c.Kind
 		required[c.Name] = c.Required
 	}

@@ -85,7 +85,7 @@ func TestNationalReform(t *testing.T) {
 			hist := checkReformHistory(t, snap, before, communes)
 			kinds, succOf := checkReformLineage(t, snap, hist)
 			if tc.everyKind {
-				for _, want := range snapshot.Enums["lineage.kind"] {
+				for _, want := range snapshot.EnumValues("lineage.kind") {
 					if kinds[want] == 0 {
 						t.Errorf("no lineage of kind %s (%v)", want, kinds)
 					}

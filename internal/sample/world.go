@@ -66,15 +66,15 @@ type branch struct {
 type cadre struct {
 	member int64 // member index, -1 when none
 	unit   int32
-	role   uint8 // index into snapshot.Enums["cadres.role"]
-	strong uint8 // bit f set: strong in snapshot.Fields[f]
+	role   uint8 // index into snapshot.EnumValues("cadres.role")
+	strong uint8 // bit f set: strong in snapshot.Fields()[f]
 	good   bool
 	party  bool
 }
 
 func cadreID(k int) string { return "cb" + pad(k+1, 7) }
 
-var cadreRoles = snapshot.Enums["cadres.role"]
+var cadreRoles = snapshot.EnumValues("cadres.role")
 
 func roleOf(name string) uint8 {
 	for i, r := range cadreRoles {

@@ -110,7 +110,7 @@ var versionColumns = map[string]bool{"units.valid_from": true, "units.valid_to":
 // columnsOf lists the columns written for t; versions adds versionColumns.
 func columnsOf(t snapshot.Table, defects, versions bool) []string {
 	var cols []string
-	for _, c := range snapshot.Columns[t] {
+	for _, c := range snapshot.Columns(t) {
 		if !versions && versionColumns[string(t)+"."+c.Name] {
 			continue
 		}
@@ -224,7 +224,7 @@ func (w *world) rows(t snapshot.Table, d *defecter, out func([]string) error) er
 				mid = memberID(c.member)
 			}
 			strong = strong[:0]
-			for f, name := range snapshot.Fields {
+			for f, name := range snapshot.Fields() {
 				if c.strong&(1<<f) != 0 {
 					strong = append(strong, name)
 				}
@@ -253,7 +253,7 @@ func (w *world) rows(t snapshot.Table, d *defecter, out func([]string) error) er
 			}
 		}
 	case snapshot.Ratings:
-		ranks := snapshot.Enums["ratings.rating"]
+		ranks := snapshot.EnumValues("ratings.rating")
 		for ui, u := range w.units {
 			rt := &w.rating[ui]
 			for y := range 2 {

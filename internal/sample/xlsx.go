@@ -33,7 +33,7 @@ func newXLSXWriter(f io.WriteCloser, t snapshot.Table, cols []string) (*xlsxWrit
 		return nil, err
 	}
 	spec := map[string]snapshot.Kind{}
-	for _, c := range snapshot.Columns[t] {
+	for _, c := range snapshot.Columns(t) {
 		spec[c.Name] = c.Kind
 	}
 	w := &xlsxWriter{f: f, x: x, sw: sw}

@@ -21,6 +21,11 @@
 // Dates are Arrow date32; months ("YYYY-MM") are utf8; lists are list<utf8>.
 // Use Strings(col) to read a utf8 or dictionary column without caring which.
 //
+// The model's lists are functions, not variables: Tables(), Columns(t),
+// EnumValues("table.column"), Levels() and Fields() return a fresh copy at
+// each call (Fields an array), so no caller can change what another sees;
+// Schema(t) returns a shared *arrow.Schema, which is read-only.
+//
 // Example:
 //
 //	units := snap.Table(snapshot.Units)

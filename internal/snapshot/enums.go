@@ -1,5 +1,7 @@
 package snapshot
 
+import "slices"
+
 // Level is a unit's level in the hierarchy.
 type Level string
 
@@ -12,22 +14,19 @@ const (
 	LevelGroup    Level = "group"
 )
 
-// Levels lists the levels top first.
-var Levels = []Level{LevelProvince, LevelDistrict, LevelCommune, LevelBranch, LevelGroup}
+// levels lists the levels top first (Levels returns a copy).
+var levels = []Level{LevelProvince, LevelDistrict, LevelCommune, LevelBranch, LevelGroup}
+
+// Levels returns the levels top first, a new slice at each call.
+func Levels() []Level { return slices.Clone(levels) }
 
 // Rank orders levels: province 0 ... group 4; -1 when unknown.
-func (l Level) Rank() int {
-	for i, x := range Levels {
-		if x == l {
-			return i
-		}
-	}
-	return -1
-}
+func (l Level) Rank() int { return slices.Index(levels, l) }
 
-// Enums lists, per "table.column", the canonical values of each enum column
-// of docs/snapshot-format.md. Values are matched case-insensitively after aliases.
-var Enums = map[string][]string{
+// enums lists, per "table.column", the canonical values of each enum column
+// of docs/snapshot-format.md (EnumValues returns a copy). Values are matched
+// case-insensitively after aliases.
+var enums = map[string][]string{
 	"units.level":            {"province", "district", "commune", "branch", "group"},
 	"cadres.role":            {"commune_chair", "commune_vice_chair", "commune_standing", "branch_head", "branch_deputy", "group_head", "group_deputy"},
 	"cadres.competence":      {"good", "not_yet_good"},
@@ -46,15 +45,21 @@ var Enums = map[string][]string{
 	"lineage.kind":           {"merge", "split", "rename", "move"},
 }
 
-// Fields are the four fields of work.
-var Fields = []string{"propaganda", "family", "economy", "membership"}
+// EnumValues returns the canonical values of the enum column key
+// ("table.column", the Enum of its ColumnSpec) in the spec's order, a new
+// slice at each call; nil when key names no enum column.
+func EnumValues(key string) []string { return slices.Clone(enums[key]) }
+
+// Fields returns the four fields of work, in the order of the ratings
+// table's columns. An array: a copy that costs no allocation, so a loop per
+// row may call it.
+func Fields() [4]string { return [4]string{"propaganda", "family", "economy", "membership"} }
+
+// IsField reports whether name is one of the four fields of work.
+func IsField(name string) bool {
+	f := Fields()
+	return slices.Contains(f[:], name)
+}
 
 // RatingRank orders ratings best first: excellent 0 ... weak 3; -1 when unknown.
-func RatingRank(r string) int {
-	for i, x := range Enums["ratings.rating"] {
-		if x == r {
-			return i
-		}
-	}
-	return -1
-}
+func RatingRank(r string) int { return slices.Index(enums["ratings.rating"], r) }

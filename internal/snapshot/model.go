@@ -20,8 +20,11 @@ const (
 	Lineage      Table = "lineage"
 )
 
-// Tables lists every table in a stable order (units first: others refer to it).
-var Tables = []Table{Units, Members, Cadres, Models, Participants, Ratings, Activities, Lineage}
+// Tables returns every table in a stable order (units first: others refer
+// to it), a new slice at each call.
+func Tables() []Table {
+	return []Table{Units, Members, Cadres, Models, Participants, Ratings, Activities, Lineage}
+}
 
 // Manifest is the parsed snapshot.yaml.
 type Manifest struct {

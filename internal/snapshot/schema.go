@@ -1,13 +1,17 @@
 package snapshot
 
-import "github.com/apache/arrow/go/v15/arrow"
+import (
+	"slices"
+
+	"github.com/apache/arrow/go/v15/arrow"
+)
 
 // ColumnSpec describes one column of a table as the spec defines it.
 type ColumnSpec struct {
 	Name     string
 	Kind     Kind
 	Required bool
-	Enum     string // key into Enums, e.g. "units.level"; "" when not an enum
+	Enum     string // key of EnumValues, e.g. "units.level"; "" when not an enum
 }
 
 // Kind is the spec type of a column.
@@ -32,9 +36,13 @@ func enum(t Table, name string, req bool) ColumnSpec {
 	return ColumnSpec{Name: name, Kind: KindEnum, Required: req, Enum: string(t) + "." + name}
 }
 
-// Columns lists, per table, the columns of the spec in order. members.needs
-// is read only to set needs_recorded (see the package doc).
-var Columns = map[Table][]ColumnSpec{
+// Columns returns the columns of the spec of table t in order, a new slice
+// at each call; nil for an unknown table. members.needs is read only to set
+// needs_recorded (see the package doc).
+func Columns(t Table) []ColumnSpec { return slices.Clone(columns[t]) }
+
+// columns lists, per table, the columns of the spec in order.
+var columns = map[Table][]ColumnSpec{
 	Units: {col("unit_id", KindString, true), col("parent_id", KindString, false), enum(Units, "level", true),
 		col("name", KindString, true), col("kind", KindString, false), col("active", KindBool, false),
 		col("valid_from", KindDate, false), col("valid_to", KindDate, false)},
@@ -60,7 +68,8 @@ var Columns = map[Table][]ColumnSpec{
 
 var dictString = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
 
-// Schema returns the Arrow schema of a loaded table. It follows Columns with
+// Schema returns the Arrow schema of a loaded table (an *arrow.Schema is
+// read-only: every caller may share it). It follows Columns with
 // these changes: members.needs becomes needs_recorded (bool), members.unit_id
 // and members.special_group are dictionary<int32, utf8>. Every field is
 // nullable except the required ones.
@@ -70,7 +79,7 @@ func Schema(t Table) *arrow.Schema {
 
 var schemas = func() map[Table]*arrow.Schema {
 	m := map[Table]*arrow.Schema{}
-	for t, cols := range Columns {
+	for t, cols := range columns {
 		fs := make([]arrow.Field, 0, len(cols))
 		for _, c := range cols {
 			f := arrow.Field{Name: c.Name, Nullable: !c.Required}

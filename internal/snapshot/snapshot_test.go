@@ -10,14 +10,14 @@ import (
 )
 
 func TestSchemasFollowTheSpec(t *testing.T) {
-	for _, tb := range Tables {
+	for _, tb := range Tables() {
 		t.Run(string(tb), func(t *testing.T) {
 			s := Schema(tb)
 			if s == nil {
 				t.Fatal("no schema")
 			}
 			var want, got []string
-			for _, c := range Columns[tb] {
+			for _, c := range Columns(tb) {
 				name := c.Name
 				if tb == Members && name == "needs" {
 					name = "needs_recorded" // the text is never loaded
@@ -33,12 +33,12 @@ func TestSchemasFollowTheSpec(t *testing.T) {
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("columns (-want +got):\n%s", diff)
 			}
-			for i, c := range Columns[tb] {
+			for i, c := range Columns(tb) {
 				if f := s.Field(i); f.Nullable == c.Required && f.Name != "needs_recorded" {
 					t.Errorf("%s: nullable = %v for required = %v", f.Name, f.Nullable, c.Required)
 				}
 				if c.Kind == KindEnum {
-					if _, ok := Enums[c.Enum]; !ok {
+					if len(EnumValues(c.Enum)) == 0 {
 						t.Errorf("%s: enum %q has no values", c.Name, c.Enum)
 					}
 				}
@@ -113,6 +113,28 @@ func TestEnumsAndRanks(t *testing.T) {
 				t.Errorf("got %v, want %v", c.got, c.want)
 			}
 		})
+	}
+}
+
+// The lists of the model are copies: a caller that changes one changes
+// nothing for the next.
+func TestListsAreCopies(t *testing.T) {
+	Tables()[0] = "x"
+	Levels()[0] = "x"
+	Columns(Units)[0].Name = "x"
+	EnumValues("ratings.rating")[0] = "x"
+	f := Fields()
+	f[0] = "x"
+	if Tables()[0] != Units || Levels()[0] != LevelProvince || Columns(Units)[0].Name != "unit_id" ||
+		EnumValues("ratings.rating")[0] != "excellent" || Fields()[0] != "propaganda" || RatingRank("excellent") != 0 {
+		t.Errorf("a change to a returned list reached the model: %v %v %v %v %v",
+			Tables()[0], Levels()[0], Columns(Units)[0].Name, EnumValues("ratings.rating")[0], Fields()[0])
+	}
+	if !IsField("family") || IsField("rating") {
+		t.Errorf("IsField(family) = %v, IsField(rating) = %v", IsField("family"), IsField("rating"))
+	}
+	if EnumValues("units.nope") != nil || Columns("nope") != nil {
+		t.Error("an unknown key has values")
 	}
 }
 

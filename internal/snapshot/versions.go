@@ -1,8 +1,9 @@
 package snapshot
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -75,7 +76,7 @@ func (v *Versions) Add(id string, from, to arrow.Date32, ver int, excluded bool)
 // Seal sorts the spans of every code; call it once after the last Add.
 func (v *Versions) Seal() {
 	for _, s := range v.spans {
-		sort.Slice(s, func(a, b int) bool { return s[a].from < s[b].from })
+		slices.SortFunc(s, func(a, b span) int { return cmp.Compare(a.from, b.from) })
 	}
 }
 

@@ -87,7 +87,7 @@ func TestGCSFSRangeReads(t *testing.T) {
 		t.Errorf("Read after Seek served %d bytes, want 1000: %+v", got, srv.Proxy.Served())
 	}
 
-	for _, fault := range storagetest.Faults {
+	for _, fault := range storagetest.Faults() {
 		t.Run(fault.String(), func(t *testing.T) {
 			srv.Proxy.SetPlan(storagetest.FailAt(0, fault, false))
 			defer srv.Proxy.SetPlan(nil)

@@ -219,7 +219,7 @@ func TestGCSRetriesTransientFaults(t *testing.T) {
 	ctx := context.Background()
 	srv := storagetest.NewServer(t, "b")
 	b := srv.Open(t, "p")
-	for i, f := range storagetest.Faults {
+	for i, f := range storagetest.Faults() {
 		t.Run(f.String(), func(t *testing.T) {
 			key := fmt.Sprintf("k%d", i)
 			srv.Proxy.SetPlan(storagetest.FailAt(0, f, false))
@@ -252,7 +252,7 @@ func TestGCSPersistentFaultFails(t *testing.T) {
 	ctx := context.Background()
 	srv := storagetest.NewServer(t, "b")
 	b := srv.Open(t, "p")
-	for _, f := range storagetest.Faults {
+	for _, f := range storagetest.Faults() {
 		t.Run(f.String(), func(t *testing.T) {
 			srv.Proxy.SetPlan(storagetest.FailAt(0, f, true))
 			defer srv.Proxy.SetPlan(nil)

@@ -35,8 +35,8 @@ func (f Fault) String() string {
 	return [...]string{"none", "503", "reset", "hang", "lost-response"}[f]
 }
 
-// Faults lists every fault but FaultNone.
-var Faults = []Fault{Fault503, FaultReset, FaultHang, FaultLostResponse}
+// Faults returns every fault but FaultNone, a new slice at each call.
+func Faults() []Fault { return []Fault{Fault503, FaultReset, FaultHang, FaultLostResponse} }
 
 // Plan decides the fault of the i-th request (0-based) since the last SetPlan.
 type Plan func(i int, r *http.Request) Fault
