@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -84,9 +83,9 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		if perr := policies(); perr != nil {
 			return nil, perr
 		}
-		if !strings.HasPrefix(s.Out, "gs://") {
-			// A local folder that cannot be created or written: retrying
-			// will not help (exit code 2).
+		if loc, perr := storage.ParseURL(s.Out); perr != nil || !loc.IsGCS() {
+			// A local folder that cannot be created or written, or a URL
+			// that names none: retrying will not help (exit code 2).
 			return nil, configErrorf("out", "--out %q: %v", s.Out, err)
 		}
 		return nil, fmt.Errorf("open --out %q: %w", s.Out, err)
