@@ -17,25 +17,34 @@ import (
 // system-out), written with encoding/xml.
 
 type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
+	XMLName xml.Name `xml:"testsuites"`
+	Name    string   `xml:"name,attr"`
+	junitTally
+	Suites []junitSuite `xml:"testsuite"`
 }
 
 type junitSuite struct {
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     string      `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-	dur      time.Duration
+	Name string `xml:"name,attr"`
+	junitTally
+	Cases []junitCase `xml:"testcase"`
+	dur   time.Duration
+}
+
+// junitTally is the counts and time a document and each suite carry.
+type junitTally struct {
+	Tests    int    `xml:"tests,attr"`
+	Failures int    `xml:"failures,attr"`
+	Errors   int    `xml:"errors,attr"`
+	Skipped  int    `xml:"skipped,attr"`
+	Time     string `xml:"time,attr"`
+}
+
+// add adds o's counts to t.
+func (t *junitTally) add(o junitTally) {
+	t.Tests += o.Tests
+	t.Failures += o.Failures
+	t.Errors += o.Errors
+	t.Skipped += o.Skipped
 }
 
 type junitCase struct {
@@ -82,10 +91,7 @@ func (j *junitSuites) write(w io.Writer) error {
 	var total time.Duration
 	for i := range j.Suites {
 		s := &j.Suites[i]
-		j.Tests += s.Tests
-		j.Failures += s.Failures
-		j.Errors += s.Errors
-		j.Skipped += s.Skipped
+		j.add(s.junitTally)
 		s.Time = seconds(s.dur)
 		total += s.dur
 	}
