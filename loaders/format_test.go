@@ -13,7 +13,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
-	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/google/go-cmp/cmp"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 	"github.com/xuri/excelize/v2"
@@ -204,18 +203,7 @@ func parquetFileWith(t testing.TB, rows [][]string, props ...parquet.WriterPrope
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(append([]parquet.WriterProperty{parquet.WithMaxRowGroupLength(2)}, props...)...), pqarrow.DefaultWriterProps())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return writeParquet(t, rec, append([]parquet.WriterProperty{parquet.WithMaxRowGroupLength(2)}, props...)...)
 }
 
 func TestLoadFormats(t *testing.T) {

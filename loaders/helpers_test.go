@@ -14,6 +14,8 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -123,3 +125,21 @@ func brief(fs []snapshot.Finding) []string {
 }
 
 func mapFile(b []byte) *fstest.MapFile { return &fstest.MapFile{Data: b} }
+
+// writeParquet writes rec as one Parquet file, with the given writer
+// properties.
+func writeParquet(t testing.TB, rec arrow.Record, props ...parquet.WriterProperty) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	w, err := pqarrow.NewFileWriter(rec.Schema(), &buf, parquet.NewWriterProperties(props...), pqarrow.DefaultWriterProps())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Write(rec); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}

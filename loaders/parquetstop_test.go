@@ -1,7 +1,6 @@
 package loaders
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
-	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -36,18 +34,7 @@ func allBadMembersParquet(t *testing.T, n int) []byte {
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	var buf bytes.Buffer
-	w, err := pqarrow.NewFileWriter(schema, &buf, parquet.NewWriterProperties(parquet.WithMaxRowGroupLength(defaultParquetBatch)), pqarrow.DefaultWriterProps())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Write(rec); err != nil {
-		t.Fatal(err)
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return writeParquet(t, rec, parquet.WithMaxRowGroupLength(defaultParquetBatch))
 }
 
 // TestBadRowsStopEarlyParquet: a Parquet table stops after the batch where
@@ -67,14 +54,7 @@ func TestBadRowsStopEarlyParquet(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := load(t, files, WithMaxBadRows(tt.limit))
-			var tm *TooManyBadRowsError
-			if !errors.As(err, &tm) || tm.Table != snapshot.Members {
-				t.Fatalf("err = %v, want too many bad rows in members", err)
-			}
-			if !tm.Stopped || tm.Rows != defaultParquetBatch || tm.Excluded != tm.Rows {
-				t.Errorf("stopped %v after %d of %d rows with %d excluded, want stopped after the first batch (%d rows), all excluded",
-					tm.Stopped, tm.Rows, rows, tm.Excluded, defaultParquetBatch)
-			}
+			tm := wantStopped(t, err, rows, defaultParquetBatch, defaultParquetBatch) // after the first batch
 			var listed int
 			for _, f := range tm.Findings {
 				if f.Code != snapshot.DQType || f.Column != "honorary" {
@@ -111,12 +91,5 @@ func TestBadRowsStopEarlyXLSX(t *testing.T) {
 	files := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.xlsx"), "u.csv": unitsCSV})
 	files["m.xlsx"] = mapFile(xlsx(t, table, ""))
 	_, err := load(t, files, WithMaxBadRows(DefaultLimit()))
-	var tm *TooManyBadRowsError
-	if !errors.As(err, &tm) || tm.Table != snapshot.Members {
-		t.Fatalf("err = %v, want too many bad rows in members", err)
-	}
-	if !tm.Stopped || tm.Rows != earlyStopRows || tm.Excluded != tm.Rows {
-		t.Errorf("stopped %v after %d of %d rows with %d excluded, want stopped after %d rows, all excluded",
-			tm.Stopped, tm.Rows, rows, tm.Excluded, earlyStopRows)
-	}
+	wantStopped(t, err, rows, earlyStopRows, earlyStopRows)
 }

@@ -1,7 +1,6 @@
 package loaders
 
 import (
-	"bytes"
 	"strings"
 	"testing"
 
@@ -9,7 +8,6 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
-	"github.com/apache/arrow/go/v15/parquet/pqarrow"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -18,9 +16,9 @@ import (
 func TestParquetPlainPages(t *testing.T) {
 	mem := memory.NewGoAllocator()
 	schema := arrow.NewSchema([]arrow.Field{{Name: "member_id", Type: arrow.BinaryTypes.String}, {Name: "unit_id", Type: arrow.BinaryTypes.String}}, nil)
-	for _, props := range []*parquet.WriterProperties{
-		parquet.NewWriterProperties(parquet.WithDictionaryDefault(false)),
-		parquet.NewWriterProperties(parquet.WithDictionaryPageSizeLimit(64), parquet.WithDataPageSize(64)),
+	for _, props := range [][]parquet.WriterProperty{
+		{parquet.WithDictionaryDefault(false)},
+		{parquet.WithDictionaryPageSizeLimit(64), parquet.WithDataPageSize(64)},
 	} {
 		b := array.NewRecordBuilder(mem, schema)
 		for i := 0; i < 5000; i++ {
@@ -33,17 +31,10 @@ func TestParquetPlainPages(t *testing.T) {
 		}
 		rec := b.NewRecord()
 		b.Release()
-		var buf bytes.Buffer
-		w, _ := pqarrow.NewFileWriter(schema, &buf, props, pqarrow.DefaultWriterProps())
-		if err := w.Write(rec); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Close(); err != nil {
-			t.Fatal(err)
-		}
+		data := writeParquet(t, rec, props...)
 		rec.Release()
 		fsys := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.parquet"), "u.csv": unitsCSV})
-		fsys["m.parquet"] = mapFile(buf.Bytes())
+		fsys["m.parquet"] = mapFile(data)
 		snap, err := load(t, fsys, WithMaxBadRows(Limit{Share: 1, IsShare: true}))
 		if err != nil {
 			t.Fatal(err)
