@@ -2,13 +2,9 @@ package report
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -21,31 +17,13 @@ import (
 // size and sha256, and that no other file is in the folder.
 func manifestHolds(t *testing.T, b storage.Bucket, dir string) {
 	t.Helper()
-	ctx := context.Background()
-	mj, err := b.Read(ctx, path.Join(dir, ManifestName))
-	if err != nil {
-		t.Fatalf("run %s: %v", dir, err)
-	}
-	var m Manifest
-	if err := json.Unmarshal(mj, &m); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := b.List(ctx, dir+"/")
+	m, _ := runFiles(t, b, dir)
+	keys, err := b.List(context.Background(), dir+"/")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(keys) != len(m.Files)+1 {
 		t.Errorf("the folder holds %d files, the manifest lists %d (and itself)", len(keys), len(m.Files))
-	}
-	for _, f := range m.Files {
-		data, err := b.Read(ctx, path.Join(dir, f.Name))
-		if err != nil {
-			t.Fatalf("run %s: %v", dir, err)
-		}
-		sum := sha256.Sum256(data)
-		if hex.EncodeToString(sum[:]) != f.SHA256 || len(data) != f.Size {
-			t.Errorf("%s/%s does not match its manifest entry: two runs wrote the folder", dir, f.Name)
-		}
 	}
 }
 

@@ -46,8 +46,25 @@ func readLatest(t testing.TB, b storage.Bucket) Latest {
 	return l
 }
 
-// checkRun asserts that every file of the run folder matches manifest.json.
+// checkRun asserts that every file of the run folder matches manifest.json
+// and is the file published.
 func checkRun(t testing.TB, b storage.Bucket, dir string, files map[string][]byte) {
+	t.Helper()
+	m, got := runFiles(t, b, dir)
+	if len(m.Files) != len(files) {
+		t.Errorf("manifest lists %d files, want %d", len(m.Files), len(files))
+	}
+	for name, data := range got {
+		if string(data) != string(files[name]) {
+			t.Errorf("%s/%s differs from what was published", dir, name)
+		}
+	}
+}
+
+// runFiles reads a run folder's manifest.json and every file it lists,
+// asserting that each matches its entry's size and sha256 (a mismatch: two
+// runs wrote the folder, or a write was torn).
+func runFiles(t testing.TB, b storage.Bucket, dir string) (Manifest, map[string][]byte) {
 	t.Helper()
 	ctx := context.Background()
 	mj, err := b.Read(ctx, path.Join(dir, ManifestName))
@@ -58,9 +75,7 @@ func checkRun(t testing.TB, b storage.Bucket, dir string, files map[string][]byt
 	if err := json.Unmarshal(mj, &m); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.Files) != len(files) {
-		t.Errorf("manifest lists %d files, want %d", len(m.Files), len(files))
-	}
+	files := make(map[string][]byte, len(m.Files))
 	for _, f := range m.Files {
 		data, err := b.Read(ctx, path.Join(dir, f.Name))
 		if err != nil {
@@ -70,10 +85,9 @@ func checkRun(t testing.TB, b storage.Bucket, dir string, files map[string][]byt
 		if hex.EncodeToString(sum[:]) != f.SHA256 || len(data) != f.Size {
 			t.Errorf("%s/%s does not match its manifest entry", dir, f.Name)
 		}
-		if string(data) != string(files[f.Name]) {
-			t.Errorf("%s/%s differs from what was published", dir, f.Name)
-		}
+		files[f.Name] = data
 	}
+	return m, files
 }
 
 func localBucket(t *testing.T) storage.Bucket {
