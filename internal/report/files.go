@@ -533,16 +533,13 @@ func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem m
 	return emit(SummaryName, sj)
 }
 
-// renderOne renders one format: its file name and bytes.
+// renderOne renders one format but the site (SiteTo): its file name and
+// bytes.
 func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.Allocator) (string, []byte, error) {
 	switch f {
 	case FormatJSON:
 		b, err := JSON(r)
 		return JSONName, b, err
-	case FormatHTML:
-		// The site: report.html and units/*.html (Render adds the pages).
-		b, err := HTML(r, lang)
-		return HTMLName, b, err
 	case FormatCSV:
 		// --lang is for the HTML and XLSX (docs/operations.md): findings.csv,
 		// whose messages are the policies' Vietnamese, stays Vietnamese.

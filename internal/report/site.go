@@ -103,9 +103,7 @@ func SiteTo(r *Report, lang Lang, emit Emit) error {
 		}
 		return emit(HTMLName, page)
 	}
-	t := buildTree(r, lang)
-	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
-	s.why.names, s.why.labels = s.namesOf(), true
+	s := newSiteRender(r, lang)
 	var walk func(n *node) error
 	walk = func(n *node) error {
 		page, err := s.page(n)
@@ -124,16 +122,23 @@ func SiteTo(r *Report, lang Lang, emit Emit) error {
 		}
 		return nil
 	}
-	return walk(t.root)
+	return walk(s.t.root)
 }
 
-// HTML renders the root page of the site, report.html.
+// newSiteRender builds the unit tree of r and what every page reads.
+func newSiteRender(r *Report, lang Lang) *siteRender {
+	s := &siteRender{r: r, lang: lang, t: buildTree(r, lang), why: newReasons(lang, r, nil), loc: r.Location}
+	s.why.names, s.why.labels = s.namesOf(), true
+	return s
+}
+
+// HTML renders the root page of the site, report.html, alone.
 func HTML(r *Report, lang Lang) ([]byte, error) {
-	pages, err := Site(r, lang)
-	if err != nil {
-		return nil, err
+	if r.Run.Status == StatusStopped {
+		return stoppedPage(r, lang)
 	}
-	return pages[HTMLName], nil
+	s := newSiteRender(r, lang)
+	return s.page(s.t.root)
 }
 
 type siteRender struct {

@@ -168,3 +168,26 @@ func TestPublishRenderedRefusesBadFiles(t *testing.T) {
 		})
 	}
 }
+
+// HTML renders the root page alone, the same bytes as the site's
+// report.html, for a run and for a stopped one.
+func TestHTMLIsTheSitesRoot(t *testing.T) {
+	r, _ := runOf(t, "root", "2024-09-30", time.Date(2024, 10, 1, 0, 0, 0, 0, time.UTC))
+	stopped := *r
+	stopped.Run.Status = StatusStopped
+	for name, rep := range map[string]*Report{"run": r, "stopped": &stopped} {
+		t.Run(name, func(t *testing.T) {
+			site, err := Site(rep, Vietnamese)
+			if err != nil {
+				t.Fatal(err)
+			}
+			page, err := HTML(rep, Vietnamese)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(page) == 0 || string(page) != string(site[HTMLName]) {
+				t.Errorf("HTML gave %d bytes, not the site's report.html (%d bytes)", len(page), len(site[HTMLName]))
+			}
+		})
+	}
+}
