@@ -38,7 +38,11 @@ func Load(ctx context.Context, url string, opts ...Option) (*snapshot.Snapshot, 
 type loader struct {
 	cfg  config
 	fsys fs.FS
-	man  snapshot.Manifest
+	// remote: fsys is Cloud Storage, whose failures (after its retries)
+	// are the storage's, transient, not the export's; and which reads the
+	// generation it opened, so a rewrite fails the reads.
+	remote bool
+	man    snapshot.Manifest
 }
 
 // tableRead is the reading of one table file. Each goroutine of readTables
@@ -66,7 +70,8 @@ type tableRead struct {
 // time); the result, findings and errors are the same as if they were read
 // one after another in snapshot.Tables order.
 func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot, error) {
-	l := &loader{cfg: newConfig(opts), fsys: fsys}
+	_, remote := fsys.(*storage.GCSFS)
+	l := &loader{cfg: newConfig(opts), fsys: fsys, remote: remote}
 	data, err := l.readManifest(ctx)
 	if err != nil {
 		return nil, err
@@ -254,7 +259,7 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if _, remote := l.fsys.(*storage.GCSFS); remote {
+		if l.remote {
 			// Cloud Storage failed (after its retries), not the export: a
 			// transient error (exit code 1), not DQ001.
 			return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
@@ -268,7 +273,7 @@ func (l *loader) readManifest(ctx context.Context) ([]byte, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if _, remote := l.fsys.(*storage.GCSFS); remote && !errors.Is(err, errTooBig) {
+		if l.remote && !errors.Is(err, errTooBig) {
 			return nil, fmt.Errorf("read %s: %w", ManifestFile, err)
 		}
 		msg := "The snapshot description (snapshot.yaml) cannot be read: " + err.Error()
@@ -371,7 +376,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 			return nil, nil
 		}
 		stored = st.Size()
-		if _, remote := l.fsys.(*storage.GCSFS); !remote {
+		if !l.remote {
 			// Cloud Storage reads the generation it opened (a rewrite makes
 			// the reads fail: a storage error); a local file is compared
 			// before and after.
@@ -379,17 +384,16 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		}
 	}
 	limit := l.cfg.decompressedLimit(stored)
-	_, transient := l.fsys.(*storage.GCSFS)
 	track := &ioTracker{ctx: ctx, r: f}
 	var at *atTracker // the Parquet reader's reads by offset
 	fail := func(err error) (*rawTable, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if transient && track.err != nil {
+		if l.remote && track.err != nil {
 			return nil, fmt.Errorf("read %s: %w", file, track.err)
 		}
-		if err := at.failed(); transient && err != nil {
+		if err := at.failed(); l.remote && err != nil {
 			return nil, fmt.Errorf("read %s: %w", file, err)
 		}
 		l.unreadable(err, limit, stored)
