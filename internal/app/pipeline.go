@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
+	"time"
 
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -55,9 +56,12 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	polDone := make(chan struct{})
 	var pol *checker.Policies
 	var polErr error
+	var polSeconds float64
 	go func() {
 		defer close(polDone)
+		t0 := time.Now()
 		pol, polErr = loadPolicies(ctx, s.Policies)
+		polSeconds = time.Since(t0).Seconds()
 		if polErr == nil {
 			// A key of --params that its target does not declare, or a
 			// value of the wrong type, is a setting error (exit code 2);
@@ -75,7 +79,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 			return polErr
 		}
 		log.Info().Str("policies", orBuiltin(s.Policies)).Int("targets", len(pol.Targets())).
-			Str("policies_sha256", pol.SHA256()).Msg("policies compiled")
+			Str("policies_sha256", pol.SHA256()).Float64("seconds", polSeconds).Msg("policies compiled")
 		return nil
 	}
 	b, err := storage.Open(ctx, s.Out)
@@ -92,6 +96,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	}
 	defer b.Close()
 
+	loadStart := time.Now()
 	loadBar := rc.progress.start("loading snapshot", -1)
 	maxInflate, _ := parseMaxDecompressed(s.MaxDecompress) // checked with the settings
 	snap, err := loadSnapshot(loadCtx, s.Snapshot,
@@ -118,7 +123,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		return nil, err
 	}
 	defer snap.Release()
-	logSnapshot(rc, snap)
+	logSnapshot(rc, snap, time.Since(loadStart))
 
 	runID := s.RunID
 	if runID == "" {
@@ -126,6 +131,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	}
 	rc.setRunID(runID)
 
+	evalStart := time.Now()
 	evalBar := rc.progress.start("evaluating", 0)
 	opts := []checker.Option{
 		checker.WithWorkers(s.Workers),
@@ -186,7 +192,9 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		runtime.GC()
 	}
 	counts := countStatuses(out.Results)
-	log.Info().Int("results", len(out.Results)).Interface("counts", counts).Msg("evaluated")
+	log.Info().Int("results", len(out.Results)).Interface("counts", counts).
+		Float64("seconds", time.Since(evalStart).Seconds()).Msg("evaluated")
+	publishStart := time.Now()
 
 	if s.ShardCount > 1 {
 		return publishShard(ctx, b, rc, shardRun{runID: runID, snap: snap, pol: pol, params: params, waivers: waivers, outcome: out})
@@ -198,7 +206,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	log.Info().Str("report", dir).Msg("published")
+	log.Info().Str("report", dir).Float64("seconds", time.Since(publishStart).Seconds()).Msg("published")
 	return &runOutcome{RunID: runID, Counts: counts, Report: dir}, nil
 }
 
@@ -226,7 +234,7 @@ func countStatuses(results []checker.Result) map[string]int {
 	return checker.CountResults(results).ByStatus()
 }
 
-func logSnapshot(rc *runContext, snap *snapshot.Snapshot) {
+func logSnapshot(rc *runContext, snap *snapshot.Snapshot, took time.Duration) {
 	var fatal, errs, warns int
 	for _, f := range snap.Findings {
 		switch f.Severity {
@@ -245,7 +253,7 @@ func logSnapshot(rc *runContext, snap *snapshot.Snapshot) {
 	rc.log.Info().Str("snapshot_name", snap.Manifest.Name).Str("as_of", snap.Manifest.AsOf).
 		Str("snapshot_sha256", snap.SHA256).Interface("rows", rows).
 		Int("dq_errors", errs).Int("dq_warnings", warns).Int("excluded_units", len(snap.ExcludedUnits)).
-		Msg("snapshot loaded")
+		Float64("seconds", took.Seconds()).Msg("snapshot loaded")
 }
 
 // warnUnknownParams logs a warning for each key of --params that is not the
