@@ -13,7 +13,7 @@ import (
 // wrong (not among targets) is still compiled, with the commune schema, so
 // that its other problems are listed too. It returns the compilers by
 // scope and every problem found.
-func compileScopes(modules map[string]*ast.Module, pkgs []*targetPackage, targets []Target) (map[string]*ast.Compiler, PolicyErrors) {
+func compileScopes(modules map[string]*ast.Module, pkgs []*targetPackage, targets []Target, lint bool) (map[string]*ast.Compiler, PolicyErrors) {
 	scopeOf := map[string]string{}
 	byID := map[string]Target{}
 	for _, t := range targets {
@@ -29,7 +29,11 @@ func compileScopes(modules map[string]*ast.Module, pkgs []*targetPackage, target
 	// of the modules): most of `run`'s start-up before any data is read.
 	var work []*scopeCompile
 	for _, scope := range targetScopes {
-		set, lint := map[string]*ast.Module{}, map[string]*ast.Module{}
+		set := map[string]*ast.Module{}
+		var ls map[string]*ast.Module // nil: not linted
+		if lint {
+			ls = map[string]*ast.Module{}
+		}
 		has := false
 		for name, m := range modules {
 			if m.Package.Path.HasPrefix(targetsRoot) {
@@ -39,10 +43,12 @@ func compileScopes(modules map[string]*ast.Module, pkgs []*targetPackage, target
 				has = true
 			}
 			set[name] = m.Copy()
-			lint[name] = m.Copy()
+			if lint {
+				ls[name] = m.Copy()
+			}
 		}
 		if has {
-			work = append(work, &scopeCompile{scope: scope, set: set, lint: lint})
+			work = append(work, &scopeCompile{scope: scope, set: set, lint: ls})
 		}
 	}
 	var wg sync.WaitGroup
@@ -66,7 +72,7 @@ func compileScopes(modules map[string]*ast.Module, pkgs []*targetPackage, target
 type scopeCompile struct {
 	scope string
 	set   map[string]*ast.Module
-	lint  map[string]*ast.Module // another copy, for lintTypes
+	lint  map[string]*ast.Module // another copy, for lintTypes; nil: WithoutLint
 	c     *ast.Compiler
 	errs  PolicyErrors
 }
@@ -84,10 +90,15 @@ func (w *scopeCompile) run(byID map[string]Target) {
 		w.errs = append(w.errs, compileEach(w.set, w.scope)...)
 		// The type problems only the lint compile sees are listed
 		// in the same pass (where it sees one again, once).
-		w.errs = appendNew(w.errs, lintTypes(w.lint, w.scope))
+		if w.lint != nil {
+			w.errs = appendNew(w.errs, lintTypes(w.lint, w.scope))
+		}
 		return
 	}
 	w.c = c
+	if w.lint == nil {
+		return
+	}
 	// What OPA's checker cannot see with the schema as it is
 	// (map-valued inputs, comparisons of a number with a string, enums).
 	w.errs = lintTypes(w.lint, w.scope)

@@ -3,6 +3,7 @@ package checker
 import (
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -194,24 +195,49 @@ func (r *redactor) ref(s string) string {
 }
 
 // value scrubs the strings of a JSON-like value (details), keys included.
+// A map or list none of whose strings change is returned as it is, not
+// copied: most details are counts (national scale: about 180,000 maps of
+// numbers that a copy would double).
 func (r *redactor) value(v any) any {
+	out, _ := r.scrubValue(v)
+	return out
+}
+
+// scrubValue is value, and whether a string of v changed (then out is a
+// new map or list and v is untouched).
+func (r *redactor) scrubValue(v any) (out any, changed bool) {
 	switch x := v.(type) {
 	case string:
-		return r.scrub(x)
+		s := r.scrub(x)
+		return s, s != x
 	case map[string]any:
-		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[r.scrub(k)] = r.value(e)
+			if _, ch := r.scrubValue(e); ch || r.scrub(k) != k {
+				m := make(map[string]any, len(x))
+				for k, e := range x {
+					m[r.scrub(k)], _ = r.scrubValue(e)
+				}
+				return m, true
+			}
 		}
-		return out
+		return x, false
 	case []any:
-		out := make([]any, len(x))
+		var l []any
 		for i, e := range x {
-			out[i] = r.value(e)
+			se, ch := r.scrubValue(e)
+			if l == nil && ch {
+				l = slices.Clone(x)
+			}
+			if l != nil {
+				l[i] = se
+			}
 		}
-		return out
+		if l == nil {
+			return x, false
+		}
+		return l, true
 	}
-	return v
+	return v, false
 }
 
 // result scrubs what the target returned for one subject: messages, refs,

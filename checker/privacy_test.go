@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -178,5 +179,43 @@ func TestRedactorScrub(t *testing.T) {
 	}
 	if got := r.ref("1"); got != Redacted {
 		t.Errorf("ref(1) = %q, want %q", got, Redacted)
+	}
+}
+
+// TestRedactorValue: details are scrubbed keys and strings included, at any
+// depth; a value with nothing to scrub is returned as it is (no copy), and
+// the value given is never modified.
+func TestRedactorValue(t *testing.T) {
+	r := &redactor{exact: map[string]struct{}{}, text: map[string]struct{}{}, first: map[string]struct{}{}}
+	for _, v := range []string{"Lê Thị Mai", "P-01"} {
+		r.exact[v] = struct{}{}
+		if c, ok := core(v); ok {
+			r.text[c] = struct{}{}
+			r.first[firstWord(c)] = struct{}{}
+			r.max = max(r.max, len(c))
+		}
+	}
+	counts := map[string]any{"active": json.Number("0"), "not_counted": json.Number("2"), "ids": []any{"M-1", "M-2"}}
+	got := r.value(counts).(map[string]any)
+	if reflect.ValueOf(got).Pointer() != reflect.ValueOf(counts).Pointer() {
+		t.Errorf("value copied a map with nothing to scrub")
+	}
+	in := map[string]any{
+		"n":          json.Number("1"),
+		"Lê Thị Mai": "x",
+		"people":     []any{"P-01", "M-1", map[string]any{"name": "chị Lê Thị Mai"}},
+	}
+	before := fmt.Sprint(in)
+	out := r.value(in).(map[string]any)
+	want := map[string]any{
+		"n":      json.Number("1"),
+		Redacted: "x",
+		"people": []any{Redacted, "M-1", map[string]any{"name": "chị " + Redacted}},
+	}
+	if !reflect.DeepEqual(out, want) {
+		t.Errorf("value = %v, want %v", out, want)
+	}
+	if fmt.Sprint(in) != before {
+		t.Errorf("value modified its argument: %v, was %s", in, before)
 	}
 }

@@ -170,6 +170,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 			i := idx.Inventory(snap)
 			inv = &i
 			releaseTable(snap, snapshot.Members)
+			log.Debug().Float64("seconds", time.Since(evalStart).Seconds()).Msg("indexed")
 			out, err = c.EvaluateIndex(ctx, idx)
 		}
 	}

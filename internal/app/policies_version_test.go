@@ -43,3 +43,23 @@ func TestPoliciesVersion(t *testing.T) {
 		t.Errorf("HashFS = %q, %v; want Load's %q", sha, err, custom.SHA256())
 	}
 }
+
+// TestBuiltinPackLinted: `run` loads the built-in pack without our lint
+// (checker.WithoutLint, loadPolicies); that is sound only while the pack
+// passes the lint, which this test holds: it loads the pack with every
+// check, and loadPolicies' pack must have the same targets.
+func TestBuiltinPackLinted(t *testing.T) {
+	ctx := context.Background()
+	linted, err := checker.Load(ctx, policies.FS, checker.WithPackName(checker.BuiltinPack))
+	if err != nil {
+		t.Fatalf("the built-in pack fails the lint: %v", err)
+	}
+	p, err := loadPolicies(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.SHA256() != linted.SHA256() || len(p.Targets()) != len(linted.Targets()) {
+		t.Errorf("loadPolicies(\"\") = %d targets (%s), the linted pack %d (%s)",
+			len(p.Targets()), p.SHA256(), len(linted.Targets()), linted.SHA256())
+	}
+}
