@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 
@@ -127,16 +128,29 @@ func applyMemoryLimit(setting string, getenv func(string) string, cgroupRoot str
 	return n, "cgroup", nil
 }
 
-// profiler writes a CPU profile while the run goes and a heap profile at
-// its end (--cpuprofile, --memprofile: for `go tool pprof`).
+// profiler writes a CPU profile and an execution trace while the run goes
+// and a heap profile at its end (--cpuprofile, --trace, --memprofile: for
+// `go tool pprof` and `go tool trace`).
 type profiler struct {
-	cpu     *os.File
-	memPath string
+	cpu, trace *os.File
+	memPath    string
 }
 
-// startProfiles starts the CPU profile when cpuPath is set.
-func startProfiles(cpuPath, memPath string) (*profiler, error) {
+// startProfiles starts the CPU profile when cpuPath is set and the
+// execution trace when tracePath is.
+func startProfiles(cpuPath, memPath, tracePath string) (*profiler, error) {
 	p := &profiler{memPath: memPath}
+	if tracePath != "" {
+		f, err := os.Create(tracePath)
+		if err != nil {
+			return nil, fmt.Errorf("create trace: %w", err)
+		}
+		if err := trace.Start(f); err != nil {
+			_ = f.Close()
+			return nil, fmt.Errorf("start trace: %w", err)
+		}
+		p.trace = f
+	}
 	if cpuPath != "" {
 		f, err := os.Create(cpuPath)
 		if err != nil {
@@ -156,6 +170,13 @@ func startProfiles(cpuPath, memPath string) (*profiler, error) {
 func (p *profiler) stop(log zerolog.Logger) {
 	if p == nil {
 		return
+	}
+	if p.trace != nil {
+		trace.Stop()
+		if err := p.trace.Close(); err != nil {
+			log.Warn().Err(err).Msg("trace not written")
+		}
+		p.trace = nil
 	}
 	if p.cpu != nil {
 		pprof.StopCPUProfile()

@@ -123,13 +123,13 @@ func TestApplyMemoryLimit(t *testing.T) {
 
 func TestProfiles(t *testing.T) {
 	dir := t.TempDir()
-	cpu, mem := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof")
-	p, err := startProfiles(cpu, mem)
+	cpu, mem, tr := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "mem.prof"), filepath.Join(dir, "run.trace")
+	p, err := startProfiles(cpu, mem, tr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.stop(zerolog.Nop())
-	for _, f := range []string{cpu, mem} {
+	for _, f := range []string{cpu, mem, tr} {
 		st, err := os.Stat(f)
 		if err != nil || st.Size() == 0 {
 			t.Errorf("profile %s: %v (size %v)", f, err, st)

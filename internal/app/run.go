@@ -108,7 +108,7 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 		log.Info().Int64("memory_limit_bytes", n).Str("memory_limit_from", from).Msg("soft memory limit set")
 	}
 	defer startHeapFloor(a.getenv, s.heapFloor)()
-	prof, err := startProfiles(s.CPUProfile, s.MemProfile)
+	prof, err := startProfiles(s.CPUProfile, s.MemProfile, s.Trace)
 	if err != nil {
 		log.Warn().Err(err).Msg("profiles not written")
 	}

@@ -72,6 +72,7 @@ type runSettings struct {
 	MaxDecompress  string
 	CPUProfile     string
 	MemProfile     string
+	Trace          string
 	RegoEngine     string
 
 	// Set after validation.
@@ -111,9 +112,11 @@ func bindRunFlags(fs *pflag.FlagSet, s *runSettings) {
 	fs.StringVar(&s.MaxDecompress, "max-decompressed", "auto", "most bytes one snapshot file may inflate to (gzip, XLSX parts): auto (100x its stored size, 64MiB to 4GiB) or a size such as 2GiB")
 	fs.StringVar(&s.CPUProfile, "cpuprofile", "", "write a CPU profile of the whole run to this file (for go tool pprof)")
 	fs.StringVar(&s.MemProfile, "memprofile", "", "write a heap profile, taken when evaluation ends (the live peak), to this file")
+	fs.StringVar(&s.Trace, "trace", "", "write an execution trace of the whole run to this file (for go tool trace: how busy the workers are)")
 	fs.StringVar(&s.RegoEngine, "rego-engine", checker.EngineRegovm.String(), regoEngineUsage)
 	_ = fs.MarkHidden("cpuprofile")
 	_ = fs.MarkHidden("memprofile")
+	_ = fs.MarkHidden("trace")
 }
 
 // regoEngineUsage is the help of --rego-engine (run and merge).
