@@ -52,6 +52,8 @@ func TestHarnessTiny(t *testing.T) {
 		{"plain OPA row", `(?m)^plain-opa\s+[0-9.]+\s`},
 		{"national parquet row", `(?m)^national-0\.002-parquet\s+[0-9.]+\s`},
 		{"national csv row", `(?m)^national-0\.002-csv\s+[0-9.]+\s`},
+		{"phases header", `(?m)^case\s+compile\s+load\s+evaluate\s+publish$`},
+		{"phases of a national run", `(?m)^national-0\.002-parquet\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}$`},
 		{"plain OPA agrees", `plain OPA results match ours: [1-9][0-9]* results`},
 		{"plain OPA ratio", `(?m)^plain-opa/ours .*: [0-9.]+x faster`},
 		{"plain OPA ratio from Parquet", `(?m)^plain-opa/ours from Parquet .*: [0-9.]+x faster`},

@@ -141,7 +141,17 @@ run_case() {
 	rm -rf "$OUT/runs/$name"
 	timed "$name" "$bin/vungmanh" run --snapshot "$snap" --out "$OUT/runs/$name" \
 		--workers "$WORKERS" --gc-heap-floor "$GC_HEAP_FLOOR" --log-format json --progress=false "$@"
+	phases+=("$(printf '%-34s %8s %8s %8s %8s' "$name" "$(phase "$name" 'policies compiled')" \
+		"$(phase "$name" 'snapshot loaded')" "$(phase "$name" evaluated)" "$(phase "$name" published)")")
 }
+
+# phase NAME MESSAGE: the seconds of a phase's log line of a run_case (the
+# JSON log of vungmanh run: "message":"snapshot loaded" ... "seconds":1.23).
+phase() {
+	grep -F "\"message\":\"$2\"" "$OUT/times/$1.log" | sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' |
+		awk '{ printf "%.2f", $1 }'
+}
+phases=()
 
 results_of() { ls "$OUT"/runs/"$1"/*/runs/*/*/results.parquet | head -1; }
 
@@ -261,6 +271,10 @@ echo
 echo "== results ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load: $(cut -d' ' -f1-3 /proc/loadavg))"
 printf '%-34s %8s %8s %8s %9s\n' case wall_s user_s sys_s rss_MiB
 printf '%s\n' "${rows[@]}"
+echo
+echo "phases of vungmanh run, wall seconds from its log (policies compile while the snapshot loads):"
+printf '%-34s %8s %8s %8s %8s\n' case compile load evaluate publish
+printf '%s\n' "${phases[@]}"
 echo
 if [ ${#pageloads[@]} -gt 0 ]; then
 	echo "largest page in headless Chromium (load-ms: navigation start to the load event; cpu-ms: its main thread's CPU time; page-bytes: its size; bounds 2,000 ms, 2 MB):"

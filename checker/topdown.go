@@ -53,8 +53,12 @@ func (c *Checker) evalTopdown(ctx context.Context, x *index, s subject, g *prepa
 func (c *Checker) groupResults(ctx context.Context, x *index, s subject, g *preparedGroup, input ast.Value, at time.Time, pr *printer, all *ast.Array, timedOut bool) ([]Result, error) {
 	if all != nil && all.Len() == 3*len(g.targets) {
 		out := make([]Result, 0, len(g.targets))
+		// The subject's results share one path (nothing writes into a
+		// result's path): half a million fewer slices at national scale.
+		base := c.baseResult(x, s, "")
 		for i, t := range g.targets {
-			r := c.baseResult(x, s, t.ID)
+			r := base
+			r.Target = t.ID
 			c.settle(x, &r, decodeRules(ruleValue(all.Elem(3*i)), ruleValue(all.Elem(3*i+1)), all.Elem(3*i+2), &r))
 			out = append(out, r)
 		}
