@@ -109,7 +109,7 @@ func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n,
 			reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
 		}
 		appendPlainText(c, sa, slow)
-	case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
+	case c.dict != nil && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.DICTIONARY:
 		appendDictionary(c, a.(*array.Dictionary), slow)
 	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
 		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), slow)
@@ -163,11 +163,7 @@ func appendPlainText(c *column, sa *array.String, slow func(int)) {
 			slow(i)
 			continue
 		}
-		if c.dict != nil {
-			c.b.(*array.Int32Builder).Append(c.dict.index(v))
-		} else {
-			c.b.(*array.StringBuilder).Append(v)
-		}
+		c.appendText(v)
 	}
 }
 

@@ -107,11 +107,21 @@ func (c *column) addNull() (snapshot.Code, string, string) {
 	case nullFalse, nullTrue:
 		c.b.(*array.BooleanBuilder).Append(c.null == nullTrue)
 	case nullActive:
-		c.b.(*array.StringBuilder).Append("active")
+		c.appendText("active")
 	default:
 		c.b.AppendNull()
 	}
 	return "", "", ""
+}
+
+// appendText appends s to a text column, as a dictionary index when the
+// column is a dictionary (snapshot.Schema).
+func (c *column) appendText(s string) {
+	if c.dict != nil {
+		c.b.(*array.Int32Builder).Append(c.dict.index(s))
+	} else {
+		c.b.(*array.StringBuilder).Append(s)
+	}
 }
 
 // setNeeds records that members.needs holds something (never the text).
@@ -142,11 +152,7 @@ func setText(l *tableLoader, c *column, v cell, row int) (snapshot.Code, string,
 		}
 		s = canon
 	}
-	if c.dict != nil {
-		c.b.(*array.Int32Builder).Append(c.dict.index(s))
-	} else {
-		c.b.(*array.StringBuilder).Append(s)
-	}
+	c.appendText(s)
 	return "", "", ""
 }
 
@@ -203,20 +209,19 @@ func setDate(l *tableLoader, c *column, v cell, _ int) (snapshot.Code, string, s
 const notMonth = "The value is not a month written YYYY-MM."
 
 func setMonth(l *tableLoader, c *column, v cell, _ int) (snapshot.Code, string, string) {
-	b := c.b.(*array.StringBuilder)
 	switch v.k {
 	case cellDate:
-		b.Append(formatDate(v.i)[:7])
+		c.appendText(formatDate(v.i)[:7])
 		return "", "", ""
 	case cellString:
 		s, _, _ := cleanText(v.s)
 		if parseMonth(s) {
-			b.Append(s)
+			c.appendText(s)
 			return "", "", ""
 		}
 		if l.xlsx {
 			if d, ok := parseSerial(s); ok {
-				b.Append(formatDate(int64(d))[:7])
+				c.appendText(formatDate(int64(d))[:7])
 				return "", "", ""
 			}
 		}
