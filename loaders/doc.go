@@ -24,8 +24,9 @@
 // each with exactly snapshot.Schema(t); a table the manifest does not list
 // is an empty record. Records hold only rows that passed validation.
 // members.needs is read only to set needs_recorded: the text is never kept,
-// never quoted in a finding. members.unit_id and members.special_group are
-// dictionary<int32, utf8>. Findings (DQ002-DQ010) are sorted by table (in
+// never quoted in a finding. The columns whose values repeat (enums,
+// months, unit_id outside units, special groups, activities.kind: see
+// snapshot.Schema) are dictionary<int32, utf8>. Findings (DQ002-DQ010) are sorted by table (in
 // snapshot.Tables order), file, row, column, code, value. Stats counts rows
 // read and rows excluded by their own error finding, per table.
 //
