@@ -109,7 +109,7 @@ func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n,
 		slowRows(rows, slow)
 	case c.needs:
 		if sa, ok := a.(*array.String); ok {
-			appendRecorded(c.b.(*array.BooleanBuilder), sa)
+			appendRecorded(c.b.(*array.BooleanBuilder), sa, &l.scratch)
 		} else {
 			slowRows(rows, slow)
 		}
@@ -127,11 +127,11 @@ func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n,
 		}
 		appendPlainText(c, sa, slow)
 	case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
-		appendDictionary(c, a.(*array.Dictionary), slow)
+		appendDictionary(c, a.(*array.Dictionary), &l.scratch, slow)
 	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
-		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), c.null == nullAppend, slow)
+		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), c.null == nullAppend, &l.scratch, slow)
 	case c.spec.Kind == snapshot.KindDate && a.DataType().ID() == arrow.DATE32:
-		appendDates(c.b.(*array.Date32Builder), a.(*array.Date32), c.null == nullAppend, slow)
+		appendDates(c.b.(*array.Date32Builder), a.(*array.Date32), c.null == nullAppend, &l.scratch, slow)
 	default:
 		slowRows(rows, slow)
 	}
@@ -174,13 +174,13 @@ func slowRows(rows int, slow func(int)) {
 // appendBools appends a boolean column as it is, nulls too when the
 // column keeps them (nullsKept); otherwise its nulls go through slow (a
 // required value, a default).
-func appendBools(b *array.BooleanBuilder, a *array.Boolean, nullsKept bool, slow func(int)) {
+func appendBools(b *array.BooleanBuilder, a *array.Boolean, nullsKept bool, sc *scratch, slow func(int)) {
 	if a.NullN() == 0 || nullsKept {
-		vals := make([]bool, a.Len())
+		vals := sc.bools(a.Len())
 		for i := range vals {
 			vals[i] = a.Value(i)
 		}
-		b.AppendValues(vals, validity(a))
+		b.AppendValues(vals, sc.validity(a))
 		return
 	}
 	for i := 0; i < a.Len(); i++ {
@@ -194,9 +194,9 @@ func appendBools(b *array.BooleanBuilder, a *array.Boolean, nullsKept bool, slow
 
 // appendDates appends a date32 column as it is, nulls too when the column
 // keeps them (nullsKept); otherwise its nulls go through slow.
-func appendDates(b *array.Date32Builder, a *array.Date32, nullsKept bool, slow func(int)) {
+func appendDates(b *array.Date32Builder, a *array.Date32, nullsKept bool, sc *scratch, slow func(int)) {
 	if a.NullN() == 0 || nullsKept {
-		b.AppendValues(a.Date32Values(), validity(a))
+		b.AppendValues(a.Date32Values(), sc.validity(a))
 		return
 	}
 	for i := 0; i < a.Len(); i++ {
@@ -208,13 +208,30 @@ func appendDates(b *array.Date32Builder, a *array.Date32, nullsKept bool, slow f
 	}
 }
 
+// scratch holds the slices the bulk appends fill for a batch, reused from
+// one batch (and column) to the next.
+type scratch struct {
+	vals, valid []bool
+	idx         []int32
+}
+
+func (s *scratch) bools(n int) []bool {
+	if cap(s.vals) < n {
+		s.vals = make([]bool, n)
+	}
+	return s.vals[:n]
+}
+
 // validity is a's validity as the builders' AppendValues take it: nil
 // when no value is null.
-func validity(a arrow.Array) []bool {
+func (s *scratch) validity(a arrow.Array) []bool {
 	if a.NullN() == 0 {
 		return nil
 	}
-	valid := make([]bool, a.Len())
+	if cap(s.valid) < a.Len() {
+		s.valid = make([]bool, a.Len())
+	}
+	valid := s.valid[:a.Len()]
 	for i := range valid {
 		valid[i] = a.IsValid(i)
 	}
@@ -224,8 +241,8 @@ func validity(a arrow.Array) []bool {
 // appendRecorded appends members.needs_recorded for a column of text: true
 // where the cell holds something but blanks (what add and setNeeds make of
 // it; the text itself is never kept).
-func appendRecorded(b *array.BooleanBuilder, sa *array.String) {
-	vals := make([]bool, sa.Len())
+func appendRecorded(b *array.BooleanBuilder, sa *array.String, sc *scratch) {
+	vals := sc.bools(sa.Len())
 	for i := range vals {
 		vals[i] = sa.IsValid(i) && !blank(sa.Value(i))
 	}
@@ -256,7 +273,7 @@ func appendPlainText(c *column, sa *array.String, slow func(int)) {
 // appendDictionary appends a dictionary column of strings to c's own
 // dictionary: each plain ASCII entry is looked up once per batch; null and
 // other entries go through slow.
-func appendDictionary(c *column, da *array.Dictionary, slow func(int)) {
+func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(int)) {
 	dv, isStr := da.Dictionary().(*array.String)
 	if !isStr {
 		slowRows(da.Len(), slow)
@@ -270,21 +287,44 @@ func appendDictionary(c *column, da *array.Dictionary, slow func(int)) {
 		}
 	}
 	ib := c.b.(*array.Int32Builder)
-	idx := make([]int32, 0, da.Len())
+	if cap(sc.idx) < da.Len() {
+		sc.idx = make([]int32, 0, da.Len())
+	}
+	if cap(sc.valid) < da.Len() {
+		sc.valid = make([]bool, 0, da.Len())
+	}
+	idx := sc.idx[:0]
+	var valid []bool // nil while no null is kept
+	flush := func() {
+		ib.AppendValues(idx, valid)
+		idx, valid = idx[:0], valid[:0]
+	}
 	for i := 0; i < da.Len(); i++ {
+		if da.IsNull(i) && c.null == nullAppend {
+			if valid == nil {
+				valid = sc.valid[:len(idx)]
+				for j := range valid {
+					valid[j] = true
+				}
+			}
+			idx, valid = append(idx, 0), append(valid, false)
+			continue
+		}
 		k := int32(-1)
 		if da.IsValid(i) {
 			k = remap[da.GetValueIndex(i)]
 		}
-		if k >= 0 {
-			idx = append(idx, k)
+		if k < 0 {
+			flush()
+			slow(i)
 			continue
 		}
-		ib.AppendValues(idx, nil)
-		idx = idx[:0]
-		slow(i)
+		idx = append(idx, k)
+		if valid != nil {
+			valid = append(valid, true)
+		}
 	}
-	ib.AppendValues(idx, nil)
+	flush()
 }
 
 // reserveText makes room in b for the text of batch (rows up to done of

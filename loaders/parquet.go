@@ -39,6 +39,7 @@ type parquetReader struct {
 	closer func() error
 	leaves []int
 	rg     int // next row group to open
+	batch  int // rows decoded at a time (a smaller row group: its rows)
 
 	size    int64          // bytes of the file (0: unknown)
 	decoded int            // rows decoded so far (decode's error rows)
@@ -100,7 +101,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 // selectColumns starts the record reader over the top-level fields used,
 // decoding batch rows at a time.
 func (p *parquetReader) selectColumns(used []int, batch int) error {
-	p.fr.Props.BatchSize = int64(batch)
+	p.batch = batch
 	var leaves []int
 	for _, fi := range used {
 		leaves = append(leaves, leafIndices(p.fr.Manifest.Fields[fi])...)
@@ -156,6 +157,9 @@ func (p *parquetReader) openRowGroup() error {
 		if err := p.checkChunks(rg); err != nil {
 			return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
 		}
+		// A batch of the row group's rows at most: the record reader
+		// reserves (and zeroes) its buffers for a whole batch up front.
+		p.fr.Props.BatchSize = min(int64(p.batch), p.pf.MetaData().RowGroup(rg).NumRows())
 		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
 		if err != nil {
 			// decoded, not base: openRowGroup is decoding state, which the

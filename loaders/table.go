@@ -122,6 +122,7 @@ type tableLoader struct {
 	progress func(snapshot.Table, int)
 	released bool
 	mem      memory.Allocator
+	scratch  scratch // the bulk appends' slices (Parquet)
 
 	aheadRows    int // config.aheadRows: CSV/TSV rows read before the rest is read ahead
 	prefetchRows int // config.prefetchRows: Parquet files of more rows decode ahead
