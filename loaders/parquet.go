@@ -159,7 +159,10 @@ func (p *parquetReader) openRowGroup() error {
 		}
 		// A batch of the row group's rows at most: the record reader
 		// reserves (and zeroes) its buffers for a whole batch up front.
-		p.fr.Props.BatchSize = min(int64(p.batch), p.pf.MetaData().RowGroup(rg).NumRows())
+		p.fr.Props.BatchSize = int64(p.batch)
+		if n := p.pf.MetaData().RowGroup(rg).NumRows(); n > 0 && n < int64(p.batch) {
+			p.fr.Props.BatchSize = n
+		}
 		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
 		if err != nil {
 			// decoded, not base: openRowGroup is decoding state, which the
