@@ -27,7 +27,7 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	}
 	for _, c := range l.cols {
 		if c.src >= 0 && c.dict == nil && !c.needs && c.spec.Kind == snapshot.KindString && c.alias == nil {
-			c.text = newTextColumn(l.mem, total)
+			c.text = newTextColumn(l.mem, total, l.most)
 		} else if total > 0 {
 			c.b.Resize(total)
 		}
@@ -121,11 +121,7 @@ func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n,
 			appendPlainText(c, sa, slow)
 		}
 	case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
-		sa := a.(*array.String)
-		if c.dict == nil {
-			reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
-		}
-		appendPlainText(c, sa, slow)
+		appendPlainText(c, a.(*array.String), slow)
 	case c.dict != nil && c.alias == nil && a.DataType().ID() == arrow.DICTIONARY:
 		appendDictionary(c, a.(*array.Dictionary), &l.scratch, slow)
 	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
@@ -325,21 +321,4 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 		}
 	}
 	flush()
-}
-
-// reserveText makes room in b for the text of batch (rows up to done of
-// total read) before it is appended: the builder would double its buffer
-// (a 19.5-million-row members.member_id of 273 MB grows into 512 MB, then
-// compactArray copies it). The room is projected from the bytes a row so far
-// (exact for ids of one width) plus 1/32; when the projection falls short,
-// it grows by a quarter at least, so copies stay few.
-func reserveText(b *array.StringBuilder, batch *array.String, done, total int) {
-	n := batch.Len()
-	if n == 0 {
-		return
-	}
-	need := b.DataLen() + int(batch.ValueOffset64(n)-batch.ValueOffset64(0))
-	if want := growTo(b.DataCap(), need, done, total); want > b.DataCap() {
-		b.ReserveData(want - b.DataLen())
-	}
 }

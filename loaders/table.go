@@ -134,6 +134,10 @@ type tableLoader struct {
 	maxBad Limit
 	nbad   int
 	bound  int
+
+	// most is the file's decompressed limit: no text column reserves more
+	// bytes ahead than that (growTo).
+	most int64
 }
 
 // earlyStopRows is the least rows read before a table stops early: a small

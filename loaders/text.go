@@ -14,8 +14,9 @@ import (
 // batches pqarrow decodes are appended whole (their offsets shifted, their
 // bytes and validity copied), so that a column of plain values costs a
 // memmove a batch, not an append a value. Its buffers grow by the
-// projection of growTo, as reserveText's do, so a finished column is within
-// a few percent of its size and compactArray leaves it alone.
+// projection of growTo (a builder would double them, then compactArray
+// would copy them), so a finished column is within a few percent of its
+// size and compactArray leaves it alone.
 type textColumn struct {
 	mem     memory.Allocator
 	offsets *memory.Buffer // int32, n+1 of them once n > 0
@@ -23,11 +24,12 @@ type textColumn struct {
 	valid   *memory.Buffer // nil while every value is valid
 	n       int            // values
 	nulls   int
-	size    int // bytes of data used
+	size    int   // bytes of data used
+	most    int64 // the most growTo reserves ahead (the file's decompressed limit)
 }
 
-func newTextColumn(mem memory.Allocator, rows int) *textColumn {
-	t := &textColumn{mem: mem, offsets: memory.NewResizableBuffer(mem), data: memory.NewResizableBuffer(mem)}
+func newTextColumn(mem memory.Allocator, rows int, most int64) *textColumn {
+	t := &textColumn{mem: mem, offsets: memory.NewResizableBuffer(mem), data: memory.NewResizableBuffer(mem), most: most}
 	t.offsets.Reserve(4 * (rows + 1))
 	t.offsets.ResizeNoShrink(4)
 	arrow.Int32Traits.CastFromBytes(t.offsets.Bytes())[0] = 0
@@ -43,11 +45,11 @@ func (t *textColumn) appendArray(a *array.String, done, total int) {
 	}
 	offs := a.ValueOffsets()
 	first, last := offs[0], offs[n]
-	t.data.Reserve(growTo(t.data.Cap(), t.size+int(last-first), done, total))
+	t.data.Reserve(growTo(t.data.Cap(), t.size+int(last-first), done, total, t.most))
 	t.data.ResizeNoShrink(t.size + int(last-first))
 	copy(t.data.Bytes()[t.size:], a.ValueBytes())
 
-	t.offsets.Reserve(growTo(t.offsets.Cap(), 4*(t.n+n+1), done, total))
+	t.offsets.Reserve(growTo(t.offsets.Cap(), 4*(t.n+n+1), done, total, t.most))
 	t.offsets.ResizeNoShrink(4 * (t.n + n + 1))
 	out := arrow.Int32Traits.CastFromBytes(t.offsets.Bytes())[t.n+1:]
 	shift := int32(t.size) - first
@@ -63,7 +65,7 @@ func (t *textColumn) appendArray(a *array.String, done, total int) {
 	}
 	if t.valid != nil {
 		bytes := int(bitutil.BytesForBits(int64(t.n + n)))
-		t.valid.Reserve(growTo(t.valid.Cap(), bytes, done, total))
+		t.valid.Reserve(growTo(t.valid.Cap(), bytes, done, total, t.most))
 		t.valid.ResizeNoShrink(bytes)
 		if bm := a.NullBitmapBytes(); a.NullN() > 0 && bm != nil {
 			bitutil.CopyBitmap(bm, a.Data().Offset(), n, t.valid.Bytes(), t.n)
@@ -97,16 +99,19 @@ func (t *textColumn) release() {
 // growTo is the capacity to reserve for a buffer of capacity held that
 // must now hold need bytes, done rows of total being read: need, projected
 // to the whole file from the bytes a row so far (exact for values of one
-// width) plus 1/32 when the file has more rows to come; when the projection
-// falls short, a quarter more than held at least, so copies stay few.
-func growTo(held, need, done, total int) int {
+// width) plus 1/32 when the file has more rows to come, but not past most
+// (a footer may announce rows the file does not hold: a projection from a
+// long first value must not reserve gigabytes); when the projection falls
+// short, a quarter more than held at least, so copies stay few.
+func growTo(held, need, done, total int, most int64) int {
 	if need <= held {
 		return held
 	}
 	want := need
 	if total > done && done > 0 {
-		want = int(int64(need) * int64(total) / int64(done))
-		want += want / 32
+		p := int64(need) * int64(total) / int64(done)
+		p += p / 32
+		want = int(max(min(p, most), int64(need)))
 	}
 	return max(want, held+held/4)
 }
