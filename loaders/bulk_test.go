@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/compress"
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -34,7 +35,8 @@ var bulkMembers = [][]string{
 }
 
 // membersParquet writes rows as a members Parquet file with typed
-// booleans and dates, an empty cell a null, two rows a row group.
+// booleans and dates, an empty cell a null, two rows a row group, and
+// Snappy-compressed pages (whose buffers the checked allocator follows).
 func membersParquet(t *testing.T, rows [][]string) []byte {
 	t.Helper()
 	var fields []arrow.Field
@@ -69,7 +71,7 @@ func membersParquet(t *testing.T, rows [][]string) []byte {
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	return writeParquet(t, rec, parquet.WithMaxRowGroupLength(2))
+	return writeParquet(t, rec, parquet.WithMaxRowGroupLength(2), parquet.WithCompression(compress.Codecs.Snappy))
 }
 
 // TestParquetBulkSameAsCells loads members (and units, whose active column

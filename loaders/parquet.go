@@ -159,9 +159,14 @@ func (p *parquetReader) openRowGroup() error {
 		}
 		// A batch of the row group's rows at most: the record reader
 		// reserves (and zeroes) its buffers for a whole batch up front.
+		// One row more than the group holds, so that the batch ends at the
+		// end of the data, as a larger one does: a batch that fills up
+		// exactly at the end of a compressed chunk leaves the page reader's
+		// buffers unreleased (a pqarrow leak, seen with the checked
+		// allocator of internal/app's tests).
 		p.fr.Props.BatchSize = int64(p.batch)
 		if n := p.pf.MetaData().RowGroup(rg).NumRows(); n > 0 && n < int64(p.batch) {
-			p.fr.Props.BatchSize = n
+			p.fr.Props.BatchSize = n + 1
 		}
 		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
 		if err != nil {
