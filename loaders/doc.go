@@ -87,7 +87,7 @@
 // goroutine does both (small files still do).
 //
 // Parquet columns are decoded batch by batch (64k rows, or a smaller row
-// group's rows: the decoder reserves and zeroes a whole batch per column).
+// group's rows and one: the decoder reserves and zeroes a whole batch per column).
 // What a batch holds as the table wants it is appended in bulk, not value
 // by value: a string column whose values are all plain ASCII (nothing to
 // trim or normalise) has its buffers copied whole into the column's
