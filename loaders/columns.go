@@ -24,7 +24,11 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 		total = int(t)
 		l.out.rows = make([]int32, 0, total)
 		l.out.bad = make([]bool, 0, total)
-		for _, c := range l.cols {
+	}
+	for _, c := range l.cols {
+		if c.src >= 0 && c.dict == nil && !c.needs && c.spec.Kind == snapshot.KindString && c.alias == nil {
+			c.text = newTextColumn(l.mem, total, l.most)
+		} else if total > 0 {
 			c.b.Resize(total)
 		}
 	}
@@ -101,23 +105,59 @@ func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n,
 		}
 	}
 	switch {
-	case a == nil || c.needs:
+	case a == nil:
 		slowRows(rows, slow)
-	case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
-		sa := a.(*array.String)
-		if c.dict == nil {
-			reserveText(c.b.(*array.StringBuilder), sa, n+rows, total)
+	case c.needs:
+		if sa, ok := a.(*array.String); ok {
+			appendRecorded(c.b.(*array.BooleanBuilder), sa, &l.scratch)
+		} else {
+			slowRows(rows, slow)
 		}
-		appendPlainText(c, sa, slow)
+	case c.text != nil && a.DataType().ID() == arrow.STRING:
+		sa := a.(*array.String)
+		if plainColumn(sa, c.null == nullAppend) {
+			c.text.appendArray(sa, n+rows, total)
+		} else {
+			appendPlainText(c, sa, slow)
+		}
+	case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
+		appendPlainText(c, a.(*array.String), slow)
 	case c.dict != nil && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.DICTIONARY:
-		appendDictionary(c, a.(*array.Dictionary), slow)
+		appendDictionary(c, a.(*array.Dictionary), &l.scratch, slow)
 	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
-		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), slow)
+		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), c.null == nullAppend, &l.scratch, slow)
 	case c.spec.Kind == snapshot.KindDate && a.DataType().ID() == arrow.DATE32:
-		appendDates(c.b.(*array.Date32Builder), a.(*array.Date32), slow)
+		appendDates(c.b.(*array.Date32Builder), a.(*array.Date32), c.null == nullAppend, &l.scratch, slow)
 	default:
 		slowRows(rows, slow)
 	}
+	c.flushText(n+rows, total)
+}
+
+// flushText moves the values c.b holds to c.text (done rows of total read),
+// when c is a text column.
+func (c *column) flushText(done, total int) {
+	if c.text == nil || c.b.Len() == 0 {
+		return
+	}
+	a := c.b.NewArray()
+	c.text.appendArray(a.(*array.String), done, total)
+	a.Release()
+}
+
+// plainColumn says whether every value of sa is plain ASCII (nothing to trim
+// or normalise) and, unless nullsKept, none is null: appendPlainText would
+// then append sa as it is.
+func plainColumn(sa *array.String, nullsKept bool) bool {
+	if sa.NullN() > 0 && !nullsKept {
+		return false
+	}
+	for i := 0; i < sa.Len(); i++ {
+		if !sa.IsNull(i) && !plainASCII(sa.Value(i)) {
+			return false
+		}
+	}
+	return true
 }
 
 // slowRows converts rows 0 to rows-1 of a batch one cell at a time.
@@ -127,9 +167,18 @@ func slowRows(rows int, slow func(int)) {
 	}
 }
 
-// appendBools appends a boolean column as it is; its nulls go through
-// slow (a required value, a default).
-func appendBools(b *array.BooleanBuilder, a *array.Boolean, slow func(int)) {
+// appendBools appends a boolean column as it is, nulls too when the
+// column keeps them (nullsKept); otherwise its nulls go through slow (a
+// required value, a default).
+func appendBools(b *array.BooleanBuilder, a *array.Boolean, nullsKept bool, sc *scratch, slow func(int)) {
+	if a.NullN() == 0 || nullsKept {
+		vals := sc.bools(a.Len())
+		for i := range vals {
+			vals[i] = a.Value(i)
+		}
+		b.AppendValues(vals, sc.validity(a))
+		return
+	}
 	for i := 0; i < a.Len(); i++ {
 		if a.IsNull(i) {
 			slow(i)
@@ -139,8 +188,13 @@ func appendBools(b *array.BooleanBuilder, a *array.Boolean, slow func(int)) {
 	}
 }
 
-// appendDates appends a date32 column as it is; its nulls go through slow.
-func appendDates(b *array.Date32Builder, a *array.Date32, slow func(int)) {
+// appendDates appends a date32 column as it is, nulls too when the column
+// keeps them (nullsKept); otherwise its nulls go through slow.
+func appendDates(b *array.Date32Builder, a *array.Date32, nullsKept bool, sc *scratch, slow func(int)) {
+	if a.NullN() == 0 || nullsKept {
+		b.AppendValues(a.Date32Values(), sc.validity(a))
+		return
+	}
 	for i := 0; i < a.Len(); i++ {
 		if a.IsNull(i) {
 			slow(i)
@@ -148,6 +202,47 @@ func appendDates(b *array.Date32Builder, a *array.Date32, slow func(int)) {
 			b.Append(a.Value(i))
 		}
 	}
+}
+
+// scratch holds the slices the bulk appends fill for a batch, reused from
+// one batch (and column) to the next.
+type scratch struct {
+	vals, valid []bool
+	idx         []int32
+}
+
+func (s *scratch) bools(n int) []bool {
+	if cap(s.vals) < n {
+		s.vals = make([]bool, n)
+	}
+	return s.vals[:n]
+}
+
+// validity is a's validity as the builders' AppendValues take it: nil
+// when no value is null.
+func (s *scratch) validity(a arrow.Array) []bool {
+	if a.NullN() == 0 {
+		return nil
+	}
+	if cap(s.valid) < a.Len() {
+		s.valid = make([]bool, a.Len())
+	}
+	valid := s.valid[:a.Len()]
+	for i := range valid {
+		valid[i] = a.IsValid(i)
+	}
+	return valid
+}
+
+// appendRecorded appends members.needs_recorded for a column of text: true
+// where the cell holds something but blanks (what add and setNeeds make of
+// it; the text itself is never kept).
+func appendRecorded(b *array.BooleanBuilder, sa *array.String, sc *scratch) {
+	vals := sc.bools(sa.Len())
+	for i := range vals {
+		vals[i] = sa.IsValid(i) && !blank(sa.Value(i))
+	}
+	b.AppendValues(vals, nil)
 }
 
 // appendPlainText appends the strings of sa that are plain ASCII (nothing to
@@ -170,7 +265,7 @@ func appendPlainText(c *column, sa *array.String, slow func(int)) {
 // appendDictionary appends a dictionary column of strings to c's own
 // dictionary: each plain ASCII entry is looked up once per batch; null and
 // other entries go through slow.
-func appendDictionary(c *column, da *array.Dictionary, slow func(int)) {
+func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(int)) {
 	dv, isStr := da.Dictionary().(*array.String)
 	if !isStr {
 		slowRows(da.Len(), slow)
@@ -184,39 +279,42 @@ func appendDictionary(c *column, da *array.Dictionary, slow func(int)) {
 		}
 	}
 	ib := c.b.(*array.Int32Builder)
+	if cap(sc.idx) < da.Len() {
+		sc.idx = make([]int32, 0, da.Len())
+	}
+	if cap(sc.valid) < da.Len() {
+		sc.valid = make([]bool, 0, da.Len())
+	}
+	idx := sc.idx[:0]
+	var valid []bool // nil while no null is kept
+	flush := func() {
+		ib.AppendValues(idx, valid)
+		idx, valid = idx[:0], valid[:0]
+	}
 	for i := 0; i < da.Len(); i++ {
-		if da.IsNull(i) {
+		if da.IsNull(i) && c.null == nullAppend {
+			if valid == nil {
+				valid = sc.valid[:len(idx)]
+				for j := range valid {
+					valid[j] = true
+				}
+			}
+			idx, valid = append(idx, 0), append(valid, false)
+			continue
+		}
+		k := int32(-1)
+		if da.IsValid(i) {
+			k = remap[da.GetValueIndex(i)]
+		}
+		if k < 0 {
+			flush()
 			slow(i)
 			continue
 		}
-		if k := remap[da.GetValueIndex(i)]; k >= 0 {
-			ib.Append(k)
-		} else {
-			slow(i)
+		idx = append(idx, k)
+		if valid != nil {
+			valid = append(valid, true)
 		}
 	}
-}
-
-// reserveText makes room in b for the text of batch (rows up to done of
-// total read) before it is appended: the builder would double its buffer
-// (a 19.5-million-row members.member_id of 273 MB grows into 512 MB, then
-// compactArray copies it). The room is projected from the bytes a row so far
-// (exact for ids of one width) plus 1/32; when the projection falls short,
-// it grows by a quarter at least, so copies stay few.
-func reserveText(b *array.StringBuilder, batch *array.String, done, total int) {
-	n := batch.Len()
-	if n == 0 {
-		return
-	}
-	need := b.DataLen() + int(batch.ValueOffset64(n)-batch.ValueOffset64(0))
-	if need <= b.DataCap() {
-		return
-	}
-	want := need
-	if total > done && done > 0 {
-		want = int(int64(need) * int64(total) / int64(done))
-		want += want / 32
-	}
-	want = max(want, b.DataCap()+b.DataCap()/4)
-	b.ReserveData(want - b.DataLen())
+	flush()
 }

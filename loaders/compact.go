@@ -15,7 +15,7 @@ const compactSlack = 64 << 10
 // compactArray returns a copy of a whose buffers (and its children's) are
 // no larger than their contents, or nil when a wastes less than
 // compactSlack or less than 1/16 of the bytes it uses (a buffer reserved
-// ahead, such as reserveText's, keeps a few percent: copying hundreds of
+// ahead, such as a text column's (growTo), keeps a few percent: copying hundreds of
 // megabytes to save them would raise the load's peak more than it saves).
 // The copy happens one column at a time, right after the column is built,
 // so the load's peak grows by one column at most.

@@ -91,45 +91,62 @@ func TestCompactArray(t *testing.T) {
 	}
 }
 
-// TestReserveText appends batches of ids as readColumns does and checks
-// that the data buffer ends within the projection's margin of its length
-// (a doubling builder would hold up to twice it) and the values are kept.
-func TestReserveText(t *testing.T) {
+// TestTextColumn appends batches of ids as readColumns does and checks that
+// the data buffer ends within the projection's margin of its length (a
+// doubling builder would hold up to twice it), that values and nulls are
+// kept, and that a footer announcing far more rows than the file holds
+// does not make the column reserve past the file's limit.
+func TestTextColumn(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		value func(i int) string
+		value func(i int) string // "" is a null
+		total int                // rows announced
+		most  int64
 	}{
-		{"one width", func(i int) string { return fmt.Sprintf("hv%08d", i) }},
-		{"widths growing", func(i int) string { return strings.Repeat("x", 1+i/5000) }},
+		{"one width", func(i int) string { return fmt.Sprintf("hv%08d", i) }, 100000, 1 << 30},
+		{"widths growing", func(i int) string { return strings.Repeat("x", 1+i/5000) }, 100000, 1 << 30},
+		{"nulls", func(i int) string {
+			if i%3 == 0 {
+				return ""
+			}
+			return fmt.Sprint(i)
+		}, 100000, 1 << 30},
+		{"rows announced, not there", func(i int) string { return strings.Repeat("y", 64) }, 1 << 30, 1 << 20},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 			defer mem.AssertSize(t, 0)
-			const total, batch = 100000, 4096
-			b := array.NewStringBuilder(mem)
-			defer b.Release()
-			b.Resize(total)
-			for start := 0; start < total; start += batch {
+			const rows, batch = 100000, 4096
+			col := newTextColumn(mem, min(tc.total, rows), tc.most)
+			for start := 0; start < rows; start += batch {
 				bb := array.NewStringBuilder(mem)
-				for i := start; i < min(start+batch, total); i++ {
-					bb.Append(tc.value(i))
+				for i := start; i < min(start+batch, rows); i++ {
+					if v := tc.value(i); v != "" {
+						bb.Append(v)
+					} else {
+						bb.AppendNull()
+					}
 				}
 				sa := bb.NewStringArray()
 				bb.Release()
-				reserveText(b, sa, start+sa.Len(), total)
-				for i := 0; i < sa.Len(); i++ {
-					b.Append(sa.Value(i))
-				}
+				col.appendArray(sa, start+sa.Len(), tc.total)
 				sa.Release()
+				if c := col.data.Cap(); int64(c) > max(tc.most, int64(col.size))+int64(col.size)/4+64 {
+					t.Fatalf("after %d rows: data buffer of %d bytes for %d used (limit %d)", start+batch, c, col.size, tc.most)
+				}
 			}
-			if l, c := b.DataLen(), b.DataCap(); c > l+l/4+64 {
+			if l, c := col.size, col.data.Cap(); tc.total == rows && c > l+l/4+64 {
 				t.Errorf("data buffer: %d bytes for %d used", c, l)
 			}
-			a := b.NewStringArray()
+			a := col.array().(*array.String)
 			defer a.Release()
-			for _, i := range []int{0, 4095, 4096, total / 2, total - 1} {
-				if got, want := a.Value(i), tc.value(i); got != want {
-					t.Errorf("value %d = %q, want %q", i, got, want)
+			if a.Len() != rows {
+				t.Fatalf("%d values, want %d", a.Len(), rows)
+			}
+			for _, i := range []int{0, 1, 4095, 4096, rows / 2, rows - 1} {
+				want := tc.value(i)
+				if got := a.Value(i); a.IsNull(i) != (want == "") || got != want {
+					t.Errorf("value %d = %q (null %v), want %q", i, got, a.IsNull(i), want)
 				}
 			}
 		})

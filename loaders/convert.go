@@ -8,6 +8,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -65,6 +66,14 @@ func requiredMsg(name string) string {
 	return fmt.Sprintf("The required value %s is empty.", name)
 }
 
+// blank says whether s is empty once trimmed (an empty cell).
+func blank(s string) bool {
+	if s != "" && s[0] > ' ' && s[0] < utf8.RuneSelf {
+		return false
+	}
+	return strings.TrimSpace(s) == ""
+}
+
 // setter appends a non-empty cell to a column, or nothing when it returns
 // an error code (the row's finding). newColumn chooses one per column from
 // its kind, so that no cell goes through a switch on the kind.
@@ -84,7 +93,7 @@ const (
 // add appends v to c. A non-empty code is an error finding for the row; the
 // column then gets a null.
 func (l *tableLoader) add(c *column, v cell, row int) (code snapshot.Code, val, msg string) {
-	if v.k == cellString && strings.TrimSpace(v.s) == "" {
+	if v.k == cellString && blank(v.s) {
 		v = cell{}
 	}
 	if v.k == cellNull {

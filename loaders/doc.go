@@ -87,10 +87,20 @@
 // overlap on two cores; rows, findings and errors are the same as when one
 // goroutine does both (small files still do).
 //
-// Parquet columns are decoded batch by batch (64k rows) straight into Arrow
-// builders; a finished string column is copied once to buffers of its exact
-// size (builders grow by doubling and would otherwise keep up to twice the
-// bytes for the whole run). The duplicate-id check (DQ002) costs nothing
+// Parquet columns are decoded batch by batch (64k rows, or a smaller row
+// group's rows and one: the decoder reserves and zeroes a whole batch per column).
+// What a batch holds as the table wants it is appended in bulk, not value
+// by value: a string column whose values are all plain ASCII (nothing to
+// trim or normalise) has its buffers copied whole into the column's
+// (textColumn), booleans and dates are appended as they are, dictionary
+// indices are remapped to the table's dictionary a batch at a time, and
+// members.needs_recorded is read off the text without keeping it; a batch
+// with a cell to convert goes cell by cell, as CSV does, with the same
+// findings. Text columns grow by a projection of the file's rows, so a
+// finished column holds a few percent more than its bytes; other builders
+// are copied once to buffers of their exact size when they hold more
+// (builders grow by doubling and would otherwise keep up to twice the bytes
+// for the whole run). The duplicate-id check (DQ002) costs nothing
 // when a table's ids are already strictly increasing, as exports sorted by
 // their key are: one pass of comparisons, and later lookups (cadres and
 // participants naming a member) are binary searches; otherwise it is an
@@ -186,6 +196,7 @@
 //     table.go: a table's rows read into builders, bad rows and the early
 //     stop; convert.go: cells into values, one setter per column kind;
 //     columns.go: Parquet columns, with fast paths for typed columns;
+//     text.go: a Parquet string column gathered a batch at a time;
 //     values.go: text, booleans, dates, months.
 //   - findings.go: findings listed up to their cap, then summed up, and
 //     their order; personal.go: what a finding may quote.

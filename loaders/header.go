@@ -70,7 +70,7 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 		pos[h] = i
 	}
 	schema := snapshot.Schema(t)
-	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress,
+	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress, mem: l.cfg.mem,
 		aheadRows: l.cfg.aheadRows, prefetchRows: l.cfg.prefetchRows, out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int

@@ -471,6 +471,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		return nil, nil
 	}
 	tl.maxBad, tl.bound = l.cfg.maxBad, fileRowBound(rr, format, gz, stored, limit, tl.hdrWidth)
+	tl.most = limit
 	if err := tl.read(ctx, rr); err != nil {
 		var stop *TooManyBadRowsError
 		if errors.As(err, &stop) {

@@ -39,6 +39,7 @@ type parquetReader struct {
 	closer func() error
 	leaves []int
 	rg     int // next row group to open
+	batch  int // rows decoded at a time (a smaller row group: its rows)
 
 	size    int64          // bytes of the file (0: unknown)
 	decoded int            // rows decoded so far (decode's error rows)
@@ -100,7 +101,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 // selectColumns starts the record reader over the top-level fields used,
 // decoding batch rows at a time.
 func (p *parquetReader) selectColumns(used []int, batch int) error {
-	p.fr.Props.BatchSize = int64(batch)
+	p.batch = batch
 	var leaves []int
 	for _, fi := range used {
 		leaves = append(leaves, leafIndices(p.fr.Manifest.Fields[fi])...)
@@ -155,6 +156,17 @@ func (p *parquetReader) openRowGroup() error {
 		}
 		if err := p.checkChunks(rg); err != nil {
 			return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+		}
+		// A batch of the row group's rows at most: the record reader
+		// reserves (and zeroes) its buffers for a whole batch up front.
+		// One row more than the group holds, so that the batch ends at the
+		// end of the data, as a larger one does: a batch that fills up
+		// exactly at the end of a compressed chunk leaves the page reader's
+		// buffers unreleased (a pqarrow leak, seen with the checked
+		// allocator of internal/app's tests).
+		p.fr.Props.BatchSize = int64(p.batch)
+		if n := p.pf.MetaData().RowGroup(rg).NumRows(); n > 0 && n < int64(p.batch) {
+			p.fr.Props.BatchSize = n + 1
 		}
 		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
 		if err != nil {

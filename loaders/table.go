@@ -24,6 +24,7 @@ type column struct {
 	silent bool              // no DQ008 (windows-1258 decodes to combining marks)
 	dict   *dictColumn       // dictionary-encoded: b is its index builder
 	set    setter            // appends a non-empty cell (chosen by kind)
+	text   *textColumn       // a Parquet string column: b holds only the current batch's values
 	null   nullRule          // what an empty cell gives
 }
 
@@ -120,6 +121,8 @@ type tableLoader struct {
 	out      *rawTable
 	progress func(snapshot.Table, int)
 	released bool
+	mem      memory.Allocator
+	scratch  scratch // the bulk appends' slices (Parquet)
 
 	aheadRows    int // config.aheadRows: CSV/TSV rows read before the rest is read ahead
 	prefetchRows int // config.prefetchRows: Parquet files of more rows decode ahead
@@ -131,6 +134,10 @@ type tableLoader struct {
 	maxBad Limit
 	nbad   int
 	bound  int
+
+	// most is the file's decompressed limit: no text column reserves more
+	// bytes ahead than that (growTo).
+	most int64
 }
 
 // earlyStopRows is the least rows read before a table stops early: a small
@@ -270,7 +277,13 @@ func (l *tableLoader) appendRow(rr rowReader) bool {
 func (l *tableLoader) finish(mem memory.Allocator) {
 	arrs := make([]arrow.Array, len(l.cols))
 	for i, c := range l.cols {
-		arrs[i] = c.b.NewArray()
+		if c.text != nil {
+			c.flushText(0, 0)
+			arrs[i] = c.text.array()
+			c.text = nil
+		} else {
+			arrs[i] = c.b.NewArray()
+		}
 		c.b.Release()
 		if tight := compactArray(mem, arrs[i]); tight != nil {
 			arrs[i].Release()
@@ -296,5 +309,8 @@ func (l *tableLoader) release() {
 	l.released = true
 	for _, c := range l.cols {
 		c.b.Release()
+		if c.text != nil {
+			c.text.release()
+		}
 	}
 }

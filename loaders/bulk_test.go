@@ -1,0 +1,127 @@
+package loaders
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+	"github.com/apache/arrow/go/v15/parquet/compress"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
+)
+
+// bulkMembers mixes, batch after batch, what the Parquet bulk paths take as
+// they are (plain ids, kept nulls, typed booleans and dates) with what
+// must go cell by cell (text to trim or normalise, a missing required id,
+// blank needs, a group written in Vietnamese).
+var bulkMembers = [][]string{
+	{"member_id", "unit_id", "joined_on", "honorary", "party_member", "pioneer", "hardship", "needs", "special_group"},
+	{"m1", "chi-1", "2020-01-02", "true", "false", "", "true", "vay vốn", "worker"},
+	{"m2", "chi-1", "", "", "true", "false", "", "", ""},
+	{"m3", "to-1", "2021-05-06", "false", "", "true", "false", "   ", "trader"},
+	{" m4 ", "chi-1", "2022-07-08", "true", "true", "", "", "x", " worker"},
+	{"m5", "xa-1", "", "", "", "", "true", "", ""},
+	{"", "chi-1", "2019-03-04", "false", "false", "false", "", "", "religious"},
+	{"Me\u0301", "to-1", "2018-09-10", "", "", "true", "false", "\tnợ\t", "Công nhân"},
+	{"m8", "chi-1", "2017-11-12", "true", "", "", "", "", "migrant"},
+	{"m9", "to-1", "", "false", "true", "true", "true", "", ""},
+	{"m10", "chi-1", "2016-01-01", "", "", "", "", "  vay ", "worker"},
+}
+
+// membersParquet writes rows as a members Parquet file with typed
+// booleans and dates, an empty cell a null, two rows a row group, and
+// Snappy-compressed pages (whose buffers the checked allocator follows).
+func membersParquet(t *testing.T, rows [][]string) []byte {
+	t.Helper()
+	var fields []arrow.Field
+	for _, name := range rows[0] {
+		typ := arrow.DataType(arrow.BinaryTypes.String)
+		switch name {
+		case "honorary", "party_member", "pioneer", "hardship":
+			typ = arrow.FixedWidthTypes.Boolean
+		case "joined_on":
+			typ = arrow.FixedWidthTypes.Date32
+		}
+		fields = append(fields, arrow.Field{Name: name, Type: typ, Nullable: true})
+	}
+	b := array.NewRecordBuilder(memory.NewGoAllocator(), arrow.NewSchema(fields, nil))
+	defer b.Release()
+	for _, r := range rows[1:] {
+		for i, c := range r {
+			if c == "" {
+				b.Field(i).AppendNull()
+				continue
+			}
+			switch fb := b.Field(i).(type) {
+			case *array.StringBuilder:
+				fb.Append(c)
+			case *array.BooleanBuilder:
+				fb.Append(c == "true")
+			case *array.Date32Builder:
+				d, _ := parseDate(c)
+				fb.Append(arrow.Date32(d))
+			}
+		}
+	}
+	rec := b.NewRecord()
+	defer rec.Release()
+	return writeParquet(t, rec, parquet.WithMaxRowGroupLength(2), parquet.WithCompression(compress.Codecs.Snappy))
+}
+
+// TestParquetBulkSameAsCells loads members (and units, whose active column
+// has nulls that become true) from Parquet in batches of several sizes and
+// from CSV, which goes cell by cell, and wants the same records, findings
+// (rows shifted by the CSV header) and stats.
+func TestParquetBulkSameAsCells(t *testing.T) {
+	var csv strings.Builder
+	for _, r := range bulkMembers {
+		csv.WriteString(strings.Join(r, ",") + "\n")
+	}
+	render := func(snap *snapshot.Snapshot, shift int) string {
+		var out []string
+		for _, tb := range []snapshot.Table{snapshot.Units, snapshot.Members} {
+			out = append(out, dump(snap.Table(tb))...)
+			out = append(out, fmt.Sprint(snap.Stats[tb]))
+		}
+		for _, f := range snap.Findings {
+			out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row-shift, f.Column, f.Value, f.Message))
+		}
+		return strings.Join(out, "\n")
+	}
+	all := WithMaxBadRows(Limit{Share: 1, IsShare: true})
+	want, err := load(t, mapFS(map[string]string{
+		"snapshot.yaml": manifest("units: u.csv\nmembers: m.csv"),
+		"u.csv":         unitsCSV,
+		"m.csv":         csv.String(),
+	}), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	units := parquetFile(t, [][]string{
+		{"unit_id", "parent_id", "level", "name", "kind", "active"},
+		{"tinh", "", "province", "Tỉnh Thái Bình", "", ""},
+		{"xa-1", "tinh", "commune", "Xã Thái Xuyên", "xã", "true"},
+		{"chi-1", "xa-1", "branch", "Thôn Đông", "thôn", "1"},
+		{"to-1", "chi-1", "group", "Tổ 1", "", "không"},
+	})
+	members := membersParquet(t, bulkMembers)
+	for _, batch := range []int{defaultParquetBatch, 3, 1} {
+		got, err := load(t, fstest.MapFS{
+			"snapshot.yaml": mapFile([]byte(manifest("units: u.parquet\nmembers: m.parquet"))),
+			"u.parquet":     mapFile(units),
+			"m.parquet":     mapFile(members),
+		}, all, withParquetBatch(batch))
+		if err != nil {
+			t.Fatalf("batches of %d: %v", batch, err)
+		}
+		if d := cmp.Diff(render(want, 1), render(got, 0)); d != "" {
+			t.Errorf("Parquet in batches of %d differs from CSV (-csv +parquet):\n%s", batch, d)
+		}
+	}
+}
