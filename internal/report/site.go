@@ -6,10 +6,15 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 //go:embed site.html.tmpl
@@ -83,7 +88,10 @@ type findingGroup struct {
 // script for the filter box) and links relatively.
 func Site(r *Report, lang Lang) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	var mu sync.Mutex
 	err := SiteTo(r, lang, func(name string, page []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
 		out[name] = page
 		return nil
 	})
@@ -94,8 +102,20 @@ func Site(r *Report, lang Lang) (map[string][]byte, error) {
 }
 
 // SiteTo renders the site as Site does, handing each page to emit as soon
-// as it is rendered (from this goroutine), root first.
+// as it is rendered. The pages are rendered GOMAXPROCS at a time, so emit
+// may be called from several goroutines at once; each page is let go once
+// emit returns. The error returned is the first in the site's order (root
+// first, then depth first), after every renderer has stopped.
 func SiteTo(r *Report, lang Lang, emit Emit) error {
+	if r.Run.Status == StatusStopped {
+		return siteTo(r, lang, nil, emit)
+	}
+	return siteTo(r, lang, buildTree(r), emit)
+}
+
+// siteTo is SiteTo on r's tree t (nil for a stopped run, whose site is its
+// one page).
+func siteTo(r *Report, lang Lang, t *siteTree, emit Emit) error {
 	if r.Run.Status == StatusStopped {
 		page, err := stoppedPage(r, lang)
 		if err != nil {
@@ -103,32 +123,53 @@ func SiteTo(r *Report, lang Lang, emit Emit) error {
 		}
 		return emit(HTMLName, page)
 	}
-	s := newSiteRender(r, lang)
-	var walk func(n *node) error
-	walk = func(n *node) error {
-		page, err := s.page(n)
+	s := newSiteRender(r, lang, t)
+	var pages []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		pages = append(pages, n)
+		for _, c := range n.sorted {
+			if c.page {
+				walk(c)
+			}
+		}
+	}
+	walk(t.root)
+	errs := make([]error, len(pages))
+	var failed atomic.Bool
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, n := range pages {
+		if failed.Load() {
+			break
+		}
+		g.Go(func() error {
+			page, err := s.page(n)
+			if err == nil {
+				err = emit(n.file, page)
+			}
+			if err != nil {
+				errs[i] = err
+				failed.Store(true)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		if err := emit(n.file, page); err != nil {
-			return err
-		}
-		for _, c := range n.children {
-			if c.page {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
 	}
-	return walk(s.t.root)
+	return nil
 }
 
-// newSiteRender builds the unit tree of r and what every page reads.
-func newSiteRender(r *Report, lang Lang) *siteRender {
-	s := &siteRender{r: r, lang: lang, t: buildTree(r, lang), why: newReasons(lang, r, nil), loc: r.Location}
+// newSiteRender prepares what every page of r's site reads, from r's tree
+// t. The siteRender is read only afterwards: pages render concurrently.
+func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
+	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
 	s.why.names, s.why.labels = s.namesOf(), true
+	s.why.index()
 	return s
 }
 
@@ -137,7 +178,7 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	if r.Run.Status == StatusStopped {
 		return stoppedPage(r, lang)
 	}
-	s := newSiteRender(r, lang)
+	s := newSiteRender(r, lang, buildTree(r))
 	return s.page(s.t.root)
 }
 
@@ -212,7 +253,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 			v.Summary = append(v.Summary, kv{lang.T(x.k), lang.Int(x.n), x.class})
 		}
 	}
-	children := s.t.sortedChildren(n)
+	children := n.sorted
 	v.Matrix = s.matrix(n, children)
 	for k, tg := range r.Targets {
 		if n.counts[k].Total == 0 {
@@ -493,7 +534,7 @@ func (s *siteRender) names(ids []string) string {
 // waivers and data quality.
 func (s *siteRender) rootSections(v *pageView) error {
 	r, lang := s.r, s.lang
-	names := s.namesOf()
+	names := s.why.names
 	v.WaiversApplied = lang.Int(r.Waivers.Applied)
 	for _, w := range r.Waivers.Expired {
 		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
@@ -502,7 +543,7 @@ func (s *siteRender) rootSections(v *pageView) error {
 		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
 	}
 	v.DQ, v.DQRows = dqSections(r, lang)
-	m, err := buildModels(r, lang, names, s.t.col)
+	m, err := buildModels(r, lang, names, newCollator())
 	v.Models = m
 	return err
 }
