@@ -56,7 +56,7 @@ type xlsxWriter struct {
 	f                *excelize.File
 	lang             Lang
 	bold, count, pct int
-	sheets           int               // sheets begun
+	sheets           int              // sheets begun
 	tree             func() *siteTree // the unit tree of the site, for the units and models sheets
 }
 
