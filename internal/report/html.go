@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"slices"
 	"strings"
 
@@ -53,7 +54,7 @@ type kv struct{ Label, Value, Class string }
 type card struct {
 	ID, Title, Description, Severity string
 	Pass, Eligible, Pct              string
-	Width                            float64
+	Width                            string // percent, one decimal
 	Class                            string
 	Change, ChangeClass              string
 	// Errors and NotEvaluated are shown apart: they are not compliance,
@@ -63,6 +64,7 @@ type card struct {
 	Trend, TrendFrom, TrendTo, TrendCount string
 	Pace, PaceClass                       string
 	Worst                                 []worstRow
+	WorstBody                             template.HTML // Worst's rows (worstBody)
 }
 
 // worstRow is a unit of the "needing attention" list. Where is the name

@@ -8,7 +8,6 @@ import (
 	"html/template"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,9 +19,7 @@ import (
 //go:embed site.html.tmpl
 var siteSource string
 
-var siteTemplate = template.Must(template.New("site").Funcs(template.FuncMap{
-	"f1": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-}).Parse(siteSource))
+var siteTemplate = template.Must(template.New("site").Parse(siteSource))
 
 // Goal is what data.params may give a target: a rate to reach (0..1) by a
 // date (YYYY-MM-DD). Cards show the pace it needs.
@@ -43,7 +40,7 @@ type pageView struct {
 	Root            bool
 	Stopped         bool
 	Overall         string
-	OverallWidth    float64
+	OverallWidth    string // percent, one decimal
 	Summary         []kv
 	PoliciesChanged bool
 	Matrix          matrixView
@@ -65,6 +62,7 @@ type matrixView struct {
 	Label   string
 	Targets []matrixHead
 	Rows    []matrixRow
+	Body    template.HTML // Rows' HTML (matrixBody)
 }
 
 type matrixHead struct{ ID, Title string }
@@ -79,6 +77,7 @@ type matrixCell struct{ Pct, Count, Class string }
 type findingGroup struct {
 	ID, Title, Count, More string
 	Rows                   []findingRow
+	Body                   template.HTML // Rows' HTML (findingsBody)
 }
 
 // Site renders the report site: report.html for the root unit and
@@ -238,7 +237,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 		tot.merge(c)
 	}
 	ov := ratio(pass, eligible)
-	v.Overall, v.OverallWidth = lang.Percent(ov), 100*ov
+	v.Overall, v.OverallWidth = lang.Percent(ov), width(100*ov)
 	if eligible == 0 {
 		v.Overall = "–"
 	}
@@ -320,6 +319,7 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 		}
 		m.Rows = append(m.Rows, row)
 	}
+	m.Body = matrixBody(m.Rows)
 	return m
 }
 
@@ -332,7 +332,7 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 	cd := card{
 		ID: t.ID, Title: t.Title, Description: t.Description,
 		Pass: lang.Int(int(c.Pass)), Eligible: lang.Int(el), Pct: lang.Percent(rt),
-		Width: 100 * rt, Class: ratioClass(rt, el),
+		Width: width(100 * rt), Class: ratioClass(rt, el),
 		Severity: lang.T("severity_" + cmp.Or(t.Severity, "medium")),
 	}
 	if lang == English && t.TitleEn != "" {
@@ -419,6 +419,7 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 		}
 		cd.Worst = append(cd.Worst, row)
 	}
+	cd.WorstBody = worstBody(cd.Worst)
 	return cd
 }
 
@@ -478,6 +479,7 @@ func (s *siteRender) findings(n *node) []findingGroup {
 			}
 		}
 		groups[i].Count = lang.Int(total)
+		groups[i].Body = findingsBody(groups[i].Rows)
 		if groups[i].More != "" {
 			groups[i].More = fmt.Sprintf(lang.T("more_findings"), lang.Int(total-len(groups[i].Rows)))
 		}
