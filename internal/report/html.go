@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"slices"
 	"strings"
 
@@ -64,7 +63,6 @@ type card struct {
 	Trend, TrendFrom, TrendTo, TrendCount string
 	Pace, PaceClass                       string
 	Worst                                 []worstRow
-	WorstBody                             template.HTML // Worst's rows (worstBody)
 }
 
 // worstRow is a unit of the "needing attention" list. Where is the name

@@ -45,6 +45,7 @@ type pageView struct {
 	PoliciesChanged bool
 	Matrix          matrixView
 	Cards           []card
+	CardsHTML       template.HTML // Cards' HTML (cardsBody)
 	Groups          []findingGroup
 	WaiversApplied  string
 	WaiversExpired  []waiverRow
@@ -169,6 +170,11 @@ func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
 	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
 	s.why.names, s.why.labels = s.namesOf(), true
 	s.why.index()
+	s.head = pageView{
+		L: lang, Title: lang.T("doc_title"), Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
+		AsOf: lang.Date(r.Run.Snapshot.AsOf), RunTime: lang.DateTimeIn(r.Run.FinishedAt, s.loc), RunID: r.Run.ID,
+		PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
+	}
 	return s
 }
 
@@ -187,6 +193,9 @@ type siteRender struct {
 	t    *siteTree
 	why  *reasons
 	loc  *time.Location
+	// head: what every page shows the same (the run time's zone is
+	// looked up once, not per page).
+	head pageView
 }
 
 // namesOf maps unit ids to their shown labels, for reasons and paths.
@@ -210,12 +219,8 @@ func (s *siteRender) kindLabel(n *node) string {
 
 func (s *siteRender) page(n *node) ([]byte, error) {
 	r, lang := s.r, s.lang
-	v := pageView{
-		L: lang, Title: lang.T("doc_title"), Unit: n.label, Kind: s.kindLabel(n),
-		Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
-		AsOf:     lang.Date(r.Run.Snapshot.AsOf), RunTime: lang.DateTimeIn(r.Run.FinishedAt, s.loc), RunID: r.Run.ID,
-		Root: n == s.t.root, PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
-	}
+	v := s.head
+	v.Unit, v.Kind, v.Root = n.label, s.kindLabel(n), n == s.t.root
 	if n == s.t.root {
 		v.Kind = ""
 	}
@@ -260,6 +265,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 		}
 		v.Cards = append(v.Cards, s.card(n, k, tg, children))
 	}
+	v.CardsHTML = cardsBody(v.Cards, lang)
 	v.Groups = s.findings(n)
 	if n == s.t.root {
 		if err := s.rootSections(&v); err != nil {
@@ -419,7 +425,6 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 		}
 		cd.Worst = append(cd.Worst, row)
 	}
-	cd.WorstBody = worstBody(cd.Worst)
 	return cd
 }
 

@@ -98,11 +98,104 @@ func findingsBody(rows []findingRow) template.HTML {
 	return w.html()
 }
 
-// worstBody is a card's worst units, as
+// cardsBody is the targets' cards, as the template (its text is in a
+// test, TestSiteListsAreTheTemplates):
+//
+//	{{range .Cards}}
+//	<article class="target-card" id="target-{{.ID}}" data-target="{{.ID}}">
+//	...
+//	</article>
+//	{{end}}
+//
+// A bar's width (a decimal number) is written as html/template writes it
+// in a style attribute: as it is.
+func cardsBody(cards []card, lang Lang) template.HTML {
+	var w htmlWriter
+	w.Grow(len(cards) * 1400)
+	pass, change := lang.T("pass"), lang.T("change")
+	for i := range cards {
+		c := &cards[i]
+		w.raw("\n<article class=\"target-card\" id=\"target-")
+		w.text(c.ID)
+		w.raw(`" data-target="`)
+		w.text(c.ID)
+		w.raw("\">\n<div class=\"id\">")
+		w.text(c.ID)
+		w.raw(" · ")
+		w.text(c.Severity)
+		w.raw("</div>\n<h3>")
+		w.text(c.Title)
+		w.raw("</h3>\n<div><span class=\"big ")
+		w.text(c.Class)
+		w.raw(`">`)
+		w.text(c.Pct)
+		w.raw("</span> <span>")
+		w.text(pass)
+		w.raw(" ")
+		w.text(c.Pass)
+		w.raw("/")
+		w.text(c.Eligible)
+		w.raw("</span></div>\n<div class=\"track\"><div class=\"fillbar ")
+		w.text(c.Class)
+		w.raw(`" style="width:`)
+		w.text(c.Width)
+		w.raw("%\"></div></div>\n")
+		if c.Errors != "" {
+			w.raw(`<div class="errbox err">`)
+			w.text(c.Errors)
+			w.raw("</div>")
+		}
+		w.raw("\n")
+		if c.NotEvaluated != "" {
+			w.raw(`<div class="note na">`)
+			w.text(c.NotEvaluated)
+			w.raw("</div>")
+		}
+		w.raw("\n<div class=\"note\">")
+		w.text(change)
+		w.raw(`: <span class="`)
+		w.text(c.ChangeClass)
+		w.raw(`">`)
+		w.text(c.Change)
+		w.raw("</span></div>\n")
+		if c.Trend != "" {
+			w.raw(`<svg class="trend" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label="`)
+			w.text(lang.T("trend"))
+			w.raw(`"><polyline points="`)
+			w.text(c.Trend)
+			w.raw("\" fill=\"none\" stroke=\"#ad1457\" stroke-width=\"1.5\" vector-effect=\"non-scaling-stroke\"></polyline></svg>\n<div class=\"trendlbl\"><span>")
+			w.text(c.TrendFrom)
+			w.raw("</span><span>")
+			w.text(c.TrendCount)
+			w.raw("</span><span>")
+			w.text(c.TrendTo)
+			w.raw("</span></div>")
+		}
+		w.raw("\n")
+		if c.Pace != "" {
+			w.raw(`<div class="note pace `)
+			w.text(c.PaceClass)
+			w.raw(`">`)
+			w.text(c.Pace)
+			w.raw("</div>")
+		}
+		w.raw("\n")
+		if len(c.Worst) > 0 {
+			w.raw(`<div class="small" style="margin-top:6px">`)
+			w.text(lang.T("worst_units"))
+			w.raw("</div>\n<table class=\"worst\"><tbody>")
+			worstBody(&w, c.Worst)
+			w.raw("</tbody></table>")
+		}
+		w.raw("\n</article>\n")
+	}
+	return w.html()
+}
+
+// worstBody writes a card's worst units, as
 //
 //	{{range .Worst}}<tr><td>{{if .Href}}<a href="{{.Href}}">{{.Name}}</a>{{else}}{{.Name}}{{end}}</td><td class="n">{{.Value}}</td><td class="n">{{.Pct}}</td></tr>{{end}}
-func worstBody(rows []worstRow) template.HTML {
-	var w htmlWriter
+func worstBody(w *htmlWriter, rows []worstRow) {
 	for _, r := range rows {
 		w.raw("<tr><td>")
 		w.link(r.Href, r.Name)
@@ -112,7 +205,6 @@ func worstBody(rows []worstRow) template.HTML {
 		w.text(r.Pct)
 		w.raw("</td></tr>")
 	}
-	return w.html()
 }
 
 // width is a bar's width in percent as the page writes it: one decimal.
