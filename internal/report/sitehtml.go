@@ -17,7 +17,7 @@ import (
 
 // htmlEscape escapes s as html/template's escaper of text and of quoted
 // attribute values does (its htmlReplacementTable; a test holds them
-// equal): NUL, '"', '&', '\”, '+', '<' and '>', every other byte as it is.
+// equal): NUL, both quotes, &, + and angle brackets; every other byte as it is.
 var htmlEscape = strings.NewReplacer(
 	"\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;",
 ).WriteString
