@@ -104,6 +104,9 @@ func rowMessages(f Finding, why *reasons) []string {
 	return out
 }
 
+// rowCount is len(rowMessages(f, why)), without wording anything.
+func rowCount(f Finding) int { return max(1, len(f.Violations)) }
+
 // safeCell neutralises every place of a findings.csv cell where a
 // spreadsheet program may start a cell of its own: the start of the cell,
 // and after every ';', CR and LF in it. A spreadsheet in a locale whose list

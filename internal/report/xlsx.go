@@ -193,7 +193,7 @@ func (x *xlsxWriter) findings(r *Report) error {
 	why := newReasons(lang, r, names)
 	n := 0
 	for _, fd := range r.Findings {
-		n += len(rowMessages(fd, why))
+		n += rowCount(fd)
 	}
 	header := x.labels("target", "subject_id", "level", "unit", "path", "status", "messages", "finding_key")
 	widths := []float64{9, 22, 12, 28, 40, 14, 70, 18}
