@@ -124,17 +124,7 @@ func siteTo(r *Report, lang Lang, t *siteTree, emit Emit) error {
 		return emit(HTMLName, page)
 	}
 	s := newSiteRender(r, lang, t)
-	var pages []*node
-	var walk func(n *node)
-	walk = func(n *node) {
-		pages = append(pages, n)
-		for _, c := range n.sorted {
-			if c.page {
-				walk(c)
-			}
-		}
-	}
-	walk(t.root)
+	pages := t.pages()
 	errs := make([]error, len(pages))
 	var failed atomic.Bool
 	var g errgroup.Group

@@ -29,17 +29,25 @@ func (w *htmlWriter) raw(s string) { w.WriteString(s) }
 
 func (w *htmlWriter) text(s string) { _, _ = htmlEscape(w, s) }
 
+// mix writes markup and values in turn: parts at even indexes as they are,
+// those at odd indexes escaped.
+func (w *htmlWriter) mix(parts ...string) {
+	for i, p := range parts {
+		if i%2 == 0 {
+			w.raw(p)
+		} else {
+			w.text(p)
+		}
+	}
+}
+
 // link writes <a href="href">text</a>, or the text alone without href.
 func (w *htmlWriter) link(href, text string) {
 	if href == "" {
 		w.text(text)
 		return
 	}
-	w.raw(`<a href="`)
-	w.text(href)
-	w.raw(`">`)
-	w.text(text)
-	w.raw(`</a>`)
+	w.mix(`<a href="`, href, `">`, text, `</a>`)
 }
 
 func (w *htmlWriter) html() template.HTML { return template.HTML(w.String()) } // every value escaped
@@ -59,13 +67,7 @@ func matrixBody(rows []matrixRow) template.HTML {
 		w.link(r.Href, r.Name)
 		w.raw(`</td>`)
 		for _, c := range r.Cells {
-			w.raw(`<td class="c `)
-			w.text(c.Class)
-			w.raw(`"><b>`)
-			w.text(c.Pct)
-			w.raw(`</b><span>`)
-			w.text(c.Count)
-			w.raw("</span></td>")
+			w.mix(`<td class="c `, c.Class, `"><b>`, c.Pct, `</b><span>`, c.Count, "</span></td>")
 		}
 		w.raw("</tr>\n")
 	}
@@ -79,19 +81,9 @@ func matrixBody(rows []matrixRow) template.HTML {
 func findingsBody(rows []findingRow) template.HTML {
 	var w htmlWriter
 	for _, r := range rows {
-		w.raw("<tr><td>")
-		w.text(r.Subject)
-		w.raw("</td><td>")
-		w.text(r.Path)
-		w.raw(`</td><td class="`)
-		w.text(r.StatusClass)
-		w.raw(`">`)
-		w.text(r.Status)
-		w.raw(`</td><td><ul class="msgs">`)
+		w.mix("<tr><td>", r.Subject, "</td><td>", r.Path, `</td><td class="`, r.StatusClass, `">`, r.Status, `</td><td><ul class="msgs">`)
 		for _, m := range r.Messages {
-			w.raw("<li>")
-			w.text(m)
-			w.raw("</li>")
+			w.mix("<li>", m, "</li>")
 		}
 		w.raw("</ul></td></tr>\n")
 	}
@@ -115,75 +107,31 @@ func cardsBody(cards []card, lang Lang) template.HTML {
 	pass, change := lang.T("pass"), lang.T("change")
 	for i := range cards {
 		c := &cards[i]
-		w.raw("\n<article class=\"target-card\" id=\"target-")
-		w.text(c.ID)
-		w.raw(`" data-target="`)
-		w.text(c.ID)
-		w.raw("\">\n<div class=\"id\">")
-		w.text(c.ID)
-		w.raw(" · ")
-		w.text(c.Severity)
-		w.raw("</div>\n<h3>")
-		w.text(c.Title)
-		w.raw("</h3>\n<div><span class=\"big ")
-		w.text(c.Class)
-		w.raw(`">`)
-		w.text(c.Pct)
-		w.raw("</span> <span>")
-		w.text(pass)
-		w.raw(" ")
-		w.text(c.Pass)
-		w.raw("/")
-		w.text(c.Eligible)
-		w.raw("</span></div>\n<div class=\"track\"><div class=\"fillbar ")
-		w.text(c.Class)
-		w.raw(`" style="width:`)
-		w.text(c.Width)
-		w.raw("%\"></div></div>\n")
+		w.mix("\n<article class=\"target-card\" id=\"target-", c.ID, `" data-target="`, c.ID, "\">\n<div class=\"id\">", c.ID,
+			" · ", c.Severity, "</div>\n<h3>", c.Title, "</h3>\n<div><span class=\"big ", c.Class, `">`, c.Pct,
+			"</span> <span>", pass, " ", c.Pass, "/", c.Eligible, "</span></div>\n<div class=\"track\"><div class=\"fillbar ", c.Class,
+			`" style="width:`, c.Width, "%\"></div></div>\n")
 		if c.Errors != "" {
-			w.raw(`<div class="errbox err">`)
-			w.text(c.Errors)
-			w.raw("</div>")
+			w.mix(`<div class="errbox err">`, c.Errors, "</div>")
 		}
 		w.raw("\n")
 		if c.NotEvaluated != "" {
-			w.raw(`<div class="note na">`)
-			w.text(c.NotEvaluated)
-			w.raw("</div>")
+			w.mix(`<div class="note na">`, c.NotEvaluated, "</div>")
 		}
-		w.raw("\n<div class=\"note\">")
-		w.text(change)
-		w.raw(`: <span class="`)
-		w.text(c.ChangeClass)
-		w.raw(`">`)
-		w.text(c.Change)
-		w.raw("</span></div>\n")
+		w.mix("\n<div class=\"note\">", change, `: <span class="`, c.ChangeClass, `">`, c.Change, "</span></div>\n")
 		if c.Trend != "" {
-			w.raw(`<svg class="trend" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label="`)
-			w.text(lang.T("trend"))
-			w.raw(`"><polyline points="`)
-			w.text(c.Trend)
-			w.raw("\" fill=\"none\" stroke=\"#ad1457\" stroke-width=\"1.5\" vector-effect=\"non-scaling-stroke\"></polyline></svg>\n<div class=\"trendlbl\"><span>")
-			w.text(c.TrendFrom)
-			w.raw("</span><span>")
-			w.text(c.TrendCount)
-			w.raw("</span><span>")
-			w.text(c.TrendTo)
-			w.raw("</span></div>")
+			w.mix(`<svg class="trend" viewBox="0 0 100 30" preserveAspectRatio="none" role="img" aria-label="`, lang.T("trend"),
+				`"><polyline points="`, c.Trend,
+				"\" fill=\"none\" stroke=\"#ad1457\" stroke-width=\"1.5\" vector-effect=\"non-scaling-stroke\"></polyline></svg>\n<div class=\"trendlbl\"><span>",
+				c.TrendFrom, "</span><span>", c.TrendCount, "</span><span>", c.TrendTo, "</span></div>")
 		}
 		w.raw("\n")
 		if c.Pace != "" {
-			w.raw(`<div class="note pace `)
-			w.text(c.PaceClass)
-			w.raw(`">`)
-			w.text(c.Pace)
-			w.raw("</div>")
+			w.mix(`<div class="note pace `, c.PaceClass, `">`, c.Pace, "</div>")
 		}
 		w.raw("\n")
 		if len(c.Worst) > 0 {
-			w.raw(`<div class="small" style="margin-top:6px">`)
-			w.text(lang.T("worst_units"))
-			w.raw("</div>\n<table class=\"worst\"><tbody>")
+			w.mix(`<div class="small" style="margin-top:6px">`, lang.T("worst_units"), "</div>\n<table class=\"worst\"><tbody>")
 			worstBody(&w, c.Worst)
 			w.raw("</tbody></table>")
 		}
@@ -199,11 +147,7 @@ func worstBody(w *htmlWriter, rows []worstRow) {
 	for _, r := range rows {
 		w.raw("<tr><td>")
 		w.link(r.Href, r.Name)
-		w.raw(`</td><td class="n">`)
-		w.text(r.Value)
-		w.raw(`</td><td class="n">`)
-		w.text(r.Pct)
-		w.raw("</td></tr>")
+		w.mix(`</td><td class="n">`, r.Value, `</td><td class="n">`, r.Pct, "</td></tr>")
 	}
 }
 

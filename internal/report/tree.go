@@ -389,6 +389,23 @@ func (t *siteTree) sortChildren(col *collate.Collator, n *node) {
 	})
 }
 
+// pages returns the units with a page in the site's order: the root
+// first, then depth first, children in Vietnamese order.
+func (t *siteTree) pages() []*node {
+	var out []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		out = append(out, n)
+		for _, c := range n.sorted {
+			if c.page {
+				walk(c)
+			}
+		}
+	}
+	walk(t.root)
+	return out
+}
+
 // link returns the relative link from page file from to page file to.
 func link(from, to string) string {
 	fromUnits := strings.HasPrefix(from, "units/")

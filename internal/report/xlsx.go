@@ -217,17 +217,7 @@ func (x *xlsxWriter) units(r *Report) error {
 		return nil
 	}
 	t := x.tree()
-	var list []*node
-	var walk func(n *node)
-	walk = func(n *node) {
-		list = append(list, n)
-		for _, c := range n.sorted {
-			if c.page {
-				walk(c)
-			}
-		}
-	}
-	walk(t.root)
+	list := t.pages()
 	header := x.labels("path", "level", "unit", "subject_id")
 	widths := []float64{45, 12, 28, 22}
 	for _, tg := range r.Targets {

@@ -443,6 +443,8 @@ func writeTemp(dir string, data []byte, durable bool) (name string, err error) {
 	return f.Name(), nil
 }
 
+// syncDir fsyncs a folder (or a file); a file system that cannot sync a
+// folder is no error.
 func syncDir(dir string) error {
 	f, err := os.Open(dir)
 	if err != nil {

@@ -5,7 +5,6 @@ package storage
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 )
 
@@ -13,22 +12,11 @@ import (
 // and folder is fsynced (syncfs is Linux's). A missing dir has nothing to
 // sync.
 func syncTree(dir string) error {
-	err := filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+	err := filepath.WalkDir(dir, func(p string, _ fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if e.IsDir() {
-			return syncDir(p)
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		err = f.Sync()
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		return err
+		return syncDir(p) // a file or a folder
 	})
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
