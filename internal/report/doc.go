@@ -73,7 +73,13 @@
 //     (Asia/Ho_Chi_Minh by default). A stopped run (Run.Status
 //     StatusStopped, exit 3) gets one page listing its data-quality
 //     findings (quality.go). HTML renders the root page alone. site.go
-//     renders the pages: the matrix, the cards and the findings.
+//     renders the pages: the matrix, the cards and the findings, whose
+//     long lists sitehtml.go writes in Go with html/template's own
+//     escaping (an action of the template costs a reflect call per value).
+//     The unit tree (tree.go) is built once per rendering, its children
+//     sorted then, and only read afterwards: RenderTo shares it between the
+//     site, the XLSX and summary.json, and the pages render GOMAXPROCS at a
+//     time.
 //   - summary.json: Summarise, the counts per target and per unit (units
 //     with a page at most two levels below the root), read by later runs'
 //     History: the newest run of each earlier as_of, up to HistoryRuns,
@@ -115,7 +121,9 @@
 // time: a national site has some 11,000 pages), each with a
 // does-not-exist precondition (identical bytes already there are accepted;
 // AllowOverwrite lets a retried run with an explicit --run-id replace the
-// files of its own incomplete folder), then manifest.json, and only then
+// files of its own incomplete folder); on a local folder the files are
+// written without an fsync each and made durable together (storage's
+// Dir.SyncFolder) once all are written; then manifest.json, and only then
 // moves <name>/latest.json ({run_id, as_of, path, finished_at}) under a
 // generation precondition. A newer pointer (later as_of, or same as_of and
 // later finished_at) is left alone, and Published says so. Any error

@@ -104,6 +104,9 @@ func rowMessages(f Finding, why *reasons) []string {
 	return out
 }
 
+// rowCount is len(rowMessages(f, why)), without wording anything.
+func rowCount(f Finding) int { return max(1, len(f.Violations)) }
+
 // safeCell neutralises every place of a findings.csv cell where a
 // spreadsheet program may start a cell of its own: the start of the cell,
 // and after every ';', CR and LF in it. A spreadsheet in a locale whose list
@@ -491,9 +494,11 @@ func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem mem
 // then summary.json, and hands each file to emit as soon as it is made:
 // every page of the site on its own, so that no more than the files being
 // written are held at once. mem may be nil. The formats are rendered
-// concurrently, at most GOMAXPROCS at a time (each reads r only); the
-// first error in the order of formats (rendering or emit's) is returned,
-// after every renderer has stopped.
+// concurrently, at most GOMAXPROCS at a time (each reads r only), the
+// costliest first, and the site's pages GOMAXPROCS at a time; the unit
+// tree is built once and shared by the site, the XLSX and summary.json.
+// The first error in the order of formats (rendering or emit's) is
+// returned, after every renderer has stopped.
 func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator, emit Emit) error {
 	todo := []Format{FormatJSON}
 	for _, f := range formats {
@@ -501,16 +506,22 @@ func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem m
 			todo = append(todo, f)
 		}
 	}
+	tree := sync.OnceValue(func() *siteTree { return buildTree(r) })
 	errs := make([]error, len(todo))
 	var g errgroup.Group
 	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i, f := range todo {
+	for _, i := range costliestFirst(todo) {
+		f := todo[i]
 		g.Go(func() error {
 			if f == FormatHTML {
-				errs[i] = SiteTo(r, lang, emit)
+				if r.Run.Status == StatusStopped {
+					errs[i] = siteTo(r, lang, nil, emit)
+				} else {
+					errs[i] = siteTo(r, lang, tree(), emit)
+				}
 				return nil
 			}
-			name, data, err := renderOne(ctx, r, f, lang, mem)
+			name, data, err := renderOne(ctx, r, f, lang, mem, tree)
 			if err == nil {
 				err = emit(name, data)
 			}
@@ -526,16 +537,30 @@ func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem m
 	}
 	// summary.json, read by later runs for their trends, is always
 	// written (docs/reports.md: every publish).
-	sj, err := SummaryJSON(r)
+	sj, err := summaryJSON(summarise(r, tree))
 	if err != nil {
 		return err
 	}
 	return emit(SummaryName, sj)
 }
 
+// costliestFirst returns the indexes of formats, the site and the XLSX
+// first (the longest to render), the others in their order.
+func costliestFirst(formats []Format) []int {
+	var first, rest []int
+	for i, f := range formats {
+		if f == FormatHTML || f == FormatXLSX {
+			first = append(first, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	return append(first, rest...)
+}
+
 // renderOne renders one format but the site (SiteTo): its file name and
 // bytes.
-func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.Allocator) (string, []byte, error) {
+func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.Allocator, tree func() *siteTree) (string, []byte, error) {
 	switch f {
 	case FormatJSON:
 		b, err := JSON(r)
@@ -549,7 +574,7 @@ func renderOne(ctx context.Context, r *Report, f Format, lang Lang, mem memory.A
 		b, err := ResultsParquet(ctx, r, mem)
 		return ParquetName, b, err
 	case FormatXLSX:
-		b, err := XLSX(r, lang)
+		b, err := xlsx(r, lang, tree)
 		return XLSXName, b, err
 	}
 	return "", nil, fmt.Errorf("render: unknown format %q", f)

@@ -53,7 +53,7 @@ type kv struct{ Label, Value, Class string }
 type card struct {
 	ID, Title, Description, Severity string
 	Pass, Eligible, Pct              string
-	Width                            float64
+	Width                            string // percent, one decimal
 	Class                            string
 	Change, ChangeClass              string
 	// Errors and NotEvaluated are shown apart: they are not compliance,

@@ -162,7 +162,7 @@ func TestUnitLabels(t *testing.T) {
 		in.Results = append(in.Results, checker.Result{Target: "TB-02", Subject: u.ID, SubjectLevel: "commune",
 			Path: []string{"vn", u.Parent[:2], u.Parent}, Status: checker.StatusPass})
 	}
-	tr := buildTree(Build(in), Vietnamese)
+	tr := buildTree(Build(in))
 	got := map[string]string{}
 	for _, id := range []string{"tg-ct", "bt-ct", "tg-mt", "tg-ct-1", "bt-ct-1", "tg-mt-1", "tg"} {
 		got[id] = tr.nodes[id].label

@@ -389,22 +389,29 @@ func (x *reasons) unit(id string) string {
 
 func (x *reasons) place(code snapshot.Code, row int) dqPlace {
 	if x.rows == nil {
-		x.rows = map[dqRowKey]dqPlace{}
-		for _, f := range x.r.DataQuality {
-			k := dqRowKey{f.Code, f.Row}
-			p, ok := x.rows[k]
-			switch {
-			case !ok:
-				p = dqPlace{f.File, f.Column}
-			case p.file != f.File:
-				p = dqPlace{}
-			case p.column != f.Column:
-				p.column = ""
-			}
-			x.rows[k] = p
-		}
+		x.index()
 	}
 	return x.rows[dqRowKey{code, row}]
+}
+
+// index builds rows, the data-quality findings' places by code and row:
+// on first use, or at once for a reasons that several goroutines share
+// (the site's pages).
+func (x *reasons) index() {
+	x.rows = map[dqRowKey]dqPlace{}
+	for _, f := range x.r.DataQuality {
+		k := dqRowKey{f.Code, f.Row}
+		p, ok := x.rows[k]
+		switch {
+		case !ok:
+			p = dqPlace{f.File, f.Column}
+		case p.file != f.File:
+			p = dqPlace{}
+		case p.column != f.Column:
+			p.column = ""
+		}
+		x.rows[k] = p
+	}
 }
 
 // Int formats n with a thousands separator: 1.234 (vi), 1,234 (en).

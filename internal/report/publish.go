@@ -119,6 +119,16 @@ type folderLocker interface {
 	LockFolder(ctx context.Context, prefix string) (unlock func(), err error)
 }
 
+// folderSyncer is a bucket whose writes can be made durable together
+// (storage.Dir: an fsync per file would be thousands of them). writeRun
+// writes a run folder's files with CreateUnsynced and calls SyncFolder
+// once they are all written, before the manifest: a folder is complete,
+// and latest.json moves to it, only once its files are durable.
+type folderSyncer interface {
+	CreateUnsynced(ctx context.Context, key string, data []byte, overwrite bool) error
+	SyncFolder(ctx context.Context, prefix string) error
+}
+
 // Publish writes a run folder and then moves latest.json to it.
 //
 // On a bucket that can lock a folder (local disk), Publish holds the run
@@ -214,7 +224,7 @@ func PublishRendered(ctx context.Context, b storage.Bucket, rep *Report, render 
 		return nil, fmt.Errorf("publish %s: %w", dir, err)
 	}
 	// Never over another attempt's manifest: that folder is complete.
-	if err := put(ctx, b, path.Join(dir, ManifestName), append(mj, '\n'), false); err != nil {
+	if err := put(ctx, b, b.Create, path.Join(dir, ManifestName), append(mj, '\n'), false); err != nil {
 		if errors.Is(err, storage.ErrPrecondition) {
 			return nil, fmt.Errorf("publish %s: another attempt of the run completed the folder meanwhile: %w", dir, err)
 		}
@@ -273,7 +283,8 @@ func publishExisting(ctx context.Context, b storage.Bucket, rep *Report, dir str
 
 // writeRun writes the files render emits into dir as they come,
 // publishWriters at a time (emit waits for a free writer), then report.json
-// from rep if render emitted none. It returns the manifest's entries in
+// from rep if render emitted none, and makes them durable (a folderSyncer's
+// SyncFolder; each Create's otherwise). It returns the manifest's entries in
 // name order. Once a write has failed, emit returns its error, so that
 // rendering stops early; the error returned is the failed write first in
 // name order, else render's.
@@ -285,6 +296,11 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 		g       errgroup.Group
 	)
 	g.SetLimit(publishWriters)
+	create := b.Create
+	syncer, deferred := b.(folderSyncer)
+	if deferred {
+		create = syncer.CreateUnsynced
+	}
 	firstFailure := func() error {
 		mu.Lock()
 		defer mu.Unlock()
@@ -312,7 +328,7 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 			return fmt.Errorf("%s rendered twice", name)
 		}
 		g.Go(func() error {
-			if err := put(ctx, b, path.Join(dir, name), data, overwrite); err != nil {
+			if err := put(ctx, b, create, path.Join(dir, name), data, overwrite); err != nil {
 				mu.Lock()
 				failed[name] = err
 				mu.Unlock()
@@ -334,6 +350,11 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 	}
 	if err != nil {
 		return nil, err
+	}
+	if deferred {
+		if err := syncer.SyncFolder(ctx, dir); err != nil {
+			return nil, err
+		}
 	}
 	files := make([]ManifestFile, 0, len(entries))
 	for _, n := range slices.Sorted(maps.Keys(entries)) {
@@ -457,8 +478,12 @@ func checkPublishable(rep *Report) error {
 	return nil
 }
 
-func put(ctx context.Context, b storage.Bucket, key string, data []byte, overwrite bool) error {
-	err := b.Create(ctx, key, data, false)
+// put writes key with create (b's Create, or a folderSyncer's
+// CreateUnsynced): an existing key of the same bytes is left as it is, one
+// of other bytes is rewritten only when overwrite is set.
+func put(ctx context.Context, b storage.Bucket, create func(ctx context.Context, key string, data []byte, overwrite bool) error,
+	key string, data []byte, overwrite bool) error {
+	err := create(ctx, key, data, false)
 	if !errors.Is(err, storage.ErrPrecondition) {
 		return err
 	}
@@ -469,5 +494,5 @@ func put(ctx context.Context, b storage.Bucket, key string, data []byte, overwri
 	if !overwrite {
 		return fmt.Errorf("%s exists with other content (same run id; retry with the run id given explicitly to overwrite): %w", key, err)
 	}
-	return b.Create(ctx, key, data, true)
+	return create(ctx, key, data, true)
 }

@@ -6,18 +6,20 @@ import (
 	_ "embed"
 	"fmt"
 	"html/template"
+	"runtime"
 	"slices"
-	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 )
 
 //go:embed site.html.tmpl
 var siteSource string
 
-var siteTemplate = template.Must(template.New("site").Funcs(template.FuncMap{
-	"f1": func(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) },
-}).Parse(siteSource))
+var siteTemplate = template.Must(template.New("site").Parse(siteSource))
 
 // Goal is what data.params may give a target: a rate to reach (0..1) by a
 // date (YYYY-MM-DD). Cards show the pace it needs.
@@ -38,11 +40,12 @@ type pageView struct {
 	Root            bool
 	Stopped         bool
 	Overall         string
-	OverallWidth    float64
+	OverallWidth    string // percent, one decimal
 	Summary         []kv
 	PoliciesChanged bool
 	Matrix          matrixView
 	Cards           []card
+	CardsHTML       template.HTML // Cards' HTML (cardsBody)
 	Groups          []findingGroup
 	WaiversApplied  string
 	WaiversExpired  []waiverRow
@@ -60,6 +63,7 @@ type matrixView struct {
 	Label   string
 	Targets []matrixHead
 	Rows    []matrixRow
+	Body    template.HTML // Rows' HTML (matrixBody)
 }
 
 type matrixHead struct{ ID, Title string }
@@ -74,6 +78,7 @@ type matrixCell struct{ Pct, Count, Class string }
 type findingGroup struct {
 	ID, Title, Count, More string
 	Rows                   []findingRow
+	Body                   template.HTML // Rows' HTML (findingsBody)
 }
 
 // Site renders the report site: report.html for the root unit and
@@ -83,7 +88,10 @@ type findingGroup struct {
 // script for the filter box) and links relatively.
 func Site(r *Report, lang Lang) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	var mu sync.Mutex
 	err := SiteTo(r, lang, func(name string, page []byte) error {
+		mu.Lock()
+		defer mu.Unlock()
 		out[name] = page
 		return nil
 	})
@@ -94,8 +102,20 @@ func Site(r *Report, lang Lang) (map[string][]byte, error) {
 }
 
 // SiteTo renders the site as Site does, handing each page to emit as soon
-// as it is rendered (from this goroutine), root first.
+// as it is rendered. The pages are rendered GOMAXPROCS at a time, so emit
+// may be called from several goroutines at once; each page is let go once
+// emit returns. The error returned is the first in the site's order (root
+// first, then depth first), after every renderer has stopped.
 func SiteTo(r *Report, lang Lang, emit Emit) error {
+	if r.Run.Status == StatusStopped {
+		return siteTo(r, lang, nil, emit)
+	}
+	return siteTo(r, lang, buildTree(r), emit)
+}
+
+// siteTo is SiteTo on r's tree t (nil for a stopped run, whose site is its
+// one page).
+func siteTo(r *Report, lang Lang, t *siteTree, emit Emit) error {
 	if r.Run.Status == StatusStopped {
 		page, err := stoppedPage(r, lang)
 		if err != nil {
@@ -103,32 +123,48 @@ func SiteTo(r *Report, lang Lang, emit Emit) error {
 		}
 		return emit(HTMLName, page)
 	}
-	s := newSiteRender(r, lang)
-	var walk func(n *node) error
-	walk = func(n *node) error {
-		page, err := s.page(n)
+	s := newSiteRender(r, lang, t)
+	pages := t.pages()
+	errs := make([]error, len(pages))
+	var failed atomic.Bool
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, n := range pages {
+		if failed.Load() {
+			break
+		}
+		g.Go(func() error {
+			page, err := s.page(n)
+			if err == nil {
+				err = emit(n.file, page)
+			}
+			if err != nil {
+				errs[i] = err
+				failed.Store(true)
+			}
+			return nil
+		})
+	}
+	_ = g.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return err
 		}
-		if err := emit(n.file, page); err != nil {
-			return err
-		}
-		for _, c := range n.children {
-			if c.page {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
 	}
-	return walk(s.t.root)
+	return nil
 }
 
-// newSiteRender builds the unit tree of r and what every page reads.
-func newSiteRender(r *Report, lang Lang) *siteRender {
-	s := &siteRender{r: r, lang: lang, t: buildTree(r, lang), why: newReasons(lang, r, nil), loc: r.Location}
+// newSiteRender prepares what every page of r's site reads, from r's tree
+// t. The siteRender is read only afterwards: pages render concurrently.
+func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
+	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
 	s.why.names, s.why.labels = s.namesOf(), true
+	s.why.index()
+	s.head = pageView{
+		L: lang, Title: lang.T("doc_title"), Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
+		AsOf: lang.Date(r.Run.Snapshot.AsOf), RunTime: lang.DateTimeIn(r.Run.FinishedAt, s.loc), RunID: r.Run.ID,
+		PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
+	}
 	return s
 }
 
@@ -137,7 +173,7 @@ func HTML(r *Report, lang Lang) ([]byte, error) {
 	if r.Run.Status == StatusStopped {
 		return stoppedPage(r, lang)
 	}
-	s := newSiteRender(r, lang)
+	s := newSiteRender(r, lang, buildTree(r))
 	return s.page(s.t.root)
 }
 
@@ -147,6 +183,9 @@ type siteRender struct {
 	t    *siteTree
 	why  *reasons
 	loc  *time.Location
+	// head: what every page shows the same (the run time's zone is
+	// looked up once, not per page).
+	head pageView
 }
 
 // namesOf maps unit ids to their shown labels, for reasons and paths.
@@ -170,12 +209,8 @@ func (s *siteRender) kindLabel(n *node) string {
 
 func (s *siteRender) page(n *node) ([]byte, error) {
 	r, lang := s.r, s.lang
-	v := pageView{
-		L: lang, Title: lang.T("doc_title"), Unit: n.label, Kind: s.kindLabel(n),
-		Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
-		AsOf:     lang.Date(r.Run.Snapshot.AsOf), RunTime: lang.DateTimeIn(r.Run.FinishedAt, s.loc), RunID: r.Run.ID,
-		Root: n == s.t.root, PoliciesChanged: r.Delta != nil && r.Delta.PoliciesChanged,
-	}
+	v := s.head
+	v.Unit, v.Kind, v.Root = n.label, s.kindLabel(n), n == s.t.root
 	if n == s.t.root {
 		v.Kind = ""
 	}
@@ -197,7 +232,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 		tot.merge(c)
 	}
 	ov := ratio(pass, eligible)
-	v.Overall, v.OverallWidth = lang.Percent(ov), 100*ov
+	v.Overall, v.OverallWidth = lang.Percent(ov), width(100*ov)
 	if eligible == 0 {
 		v.Overall = "–"
 	}
@@ -212,7 +247,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 			v.Summary = append(v.Summary, kv{lang.T(x.k), lang.Int(x.n), x.class})
 		}
 	}
-	children := s.t.sortedChildren(n)
+	children := n.sorted
 	v.Matrix = s.matrix(n, children)
 	for k, tg := range r.Targets {
 		if n.counts[k].Total == 0 {
@@ -220,6 +255,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 		}
 		v.Cards = append(v.Cards, s.card(n, k, tg, children))
 	}
+	v.CardsHTML = cardsBody(v.Cards, lang)
 	v.Groups = s.findings(n)
 	if n == s.t.root {
 		if err := s.rootSections(&v); err != nil {
@@ -279,6 +315,7 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 		}
 		m.Rows = append(m.Rows, row)
 	}
+	m.Body = matrixBody(m.Rows)
 	return m
 }
 
@@ -291,7 +328,7 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 	cd := card{
 		ID: t.ID, Title: t.Title, Description: t.Description,
 		Pass: lang.Int(int(c.Pass)), Eligible: lang.Int(el), Pct: lang.Percent(rt),
-		Width: 100 * rt, Class: ratioClass(rt, el),
+		Width: width(100 * rt), Class: ratioClass(rt, el),
 		Severity: lang.T("severity_" + cmp.Or(t.Severity, "medium")),
 	}
 	if lang == English && t.TitleEn != "" {
@@ -437,6 +474,7 @@ func (s *siteRender) findings(n *node) []findingGroup {
 			}
 		}
 		groups[i].Count = lang.Int(total)
+		groups[i].Body = findingsBody(groups[i].Rows)
 		if groups[i].More != "" {
 			groups[i].More = fmt.Sprintf(lang.T("more_findings"), lang.Int(total-len(groups[i].Rows)))
 		}
@@ -493,7 +531,7 @@ func (s *siteRender) names(ids []string) string {
 // waivers and data quality.
 func (s *siteRender) rootSections(v *pageView) error {
 	r, lang := s.r, s.lang
-	names := s.namesOf()
+	names := s.why.names
 	v.WaiversApplied = lang.Int(r.Waivers.Applied)
 	for _, w := range r.Waivers.Expired {
 		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
@@ -502,7 +540,7 @@ func (s *siteRender) rootSections(v *pageView) error {
 		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
 	}
 	v.DQ, v.DQRows = dqSections(r, lang)
-	m, err := buildModels(r, lang, names, s.t.col)
+	m, err := buildModels(r, lang, names, newCollator())
 	v.Models = m
 	return err
 }

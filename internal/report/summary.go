@@ -51,6 +51,12 @@ const summaryDepth = 2
 // by id, units by id), so the same report gives the same bytes apart from
 // run_id and finished_at.
 func Summarise(r *Report) *RunSummary {
+	return summarise(r, func() *siteTree { return buildTree(r) })
+}
+
+// summarise is Summarise with r's unit tree from tree (called only when r
+// has targets).
+func summarise(r *Report, tree func() *siteTree) *RunSummary {
 	s := &RunSummary{APIVersion: APIVersion, Kind: "RunSummary", RunID: r.Run.ID, Snapshot: r.Run.Snapshot.Name,
 		AsOf: r.Run.Snapshot.AsOf, FinishedAt: r.Run.FinishedAt, Status: r.Run.Status, Policies: r.Run.Policies.SHA256,
 		Targets: make([]SummaryTarget, 0, len(r.Targets))}
@@ -60,7 +66,7 @@ func Summarise(r *Report) *RunSummary {
 	if len(r.Targets) == 0 {
 		return s
 	}
-	tr := buildTree(r, Vietnamese)
+	tr := tree()
 	var walk func(n *node, depth int)
 	walk = func(n *node, depth int) {
 		if depth > summaryDepth {
@@ -94,7 +100,11 @@ func Summarise(r *Report) *RunSummary {
 
 // SummaryJSON returns summary.json's bytes.
 func SummaryJSON(r *Report) ([]byte, error) {
-	b, err := marshal(Summarise(r))
+	return summaryJSON(Summarise(r))
+}
+
+func summaryJSON(s *RunSummary) ([]byte, error) {
+	b, err := marshal(s)
 	if err != nil {
 		return nil, fmt.Errorf("encode %s: %w", SummaryName, err)
 	}

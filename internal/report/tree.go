@@ -89,6 +89,10 @@ type node struct {
 	page     bool   // has a page of its own
 	label    string // shown name: kind prefix, parent where names collide
 	file     string // page file, relative to the run folder
+	// sorted: the children with results below them, in Vietnamese order
+	// with numbers in natural order (Phường 2 before Phường 10), sorted
+	// when the tree is built.
+	sorted []*node
 }
 
 // pageLevels are the levels that get a page: a commune's page is the
@@ -107,19 +111,20 @@ func countedLevel(level string) bool {
 	return pageLevel(level) || level == string(snapshot.LevelBranch) || level == ""
 }
 
-// siteTree is the unit tree of a report with per-unit counts.
+// siteTree is the unit tree of a report with per-unit counts. It is the
+// same in every language, and read only once built: the site's pages
+// (rendered concurrently), the XLSX and summary.json share one.
 type siteTree struct {
 	root  *node // the root page's unit; a synthetic one when the snapshot has several roots
 	nodes map[string]*node
-	col   *collate.Collator
 }
 
 // buildTree builds the tree from r.Units (or, without them, from the
 // results' paths and the roll-ups' names), counts every result under each
 // unit of its path and the subject itself, and gives each finding the
 // page of the deepest page unit on its path.
-func buildTree(r *Report, lang Lang) *siteTree {
-	t := &siteTree{nodes: map[string]*node{}, col: newCollator()}
+func buildTree(r *Report) *siteTree {
+	t := &siteTree{nodes: make(map[string]*node, len(r.Units))}
 	get := func(id string) *node {
 		n := t.nodes[id]
 		if n == nil {
@@ -182,14 +187,23 @@ func buildTree(r *Report, lang Lang) *siteTree {
 		}
 		n.counts[k].add(s)
 	}
+	// Results come sorted by target and subject: neighbours share most of
+	// their path, whose nodes are looked up once (the path's ids are
+	// compared, which is cheap when they share their bytes).
+	var lastPath []string
+	var lastNodes []*node
 	for i := range r.Results {
 		res := &r.Results[i]
 		k, ok := ti[res.Target]
 		if !ok {
 			continue
 		}
-		for _, id := range res.Path {
-			add(get(id), k, res.Status)
+		for j, id := range res.Path {
+			if j >= len(lastPath) || lastPath[j] != id {
+				lastNodes = append(lastNodes[:j], get(id))
+				lastPath = append(lastPath[:j], id)
+			}
+			add(lastNodes[j], k, res.Status)
 		}
 		if res.SubjectLevel != "model" {
 			add(get(res.Subject), k, res.Status)
@@ -233,8 +247,9 @@ func buildTree(r *Report, lang Lang) *siteTree {
 			t.root.counts[k] = countsOf(tg.Counts)
 		}
 	}
-	t.label(lang)
+	t.label()
 	t.files()
+	t.sort()
 	return t
 }
 
@@ -256,12 +271,15 @@ func displayName(u Unit) string {
 		return name
 	}
 	low := strings.ToLower(name)
-	for _, p := range append([]string{strings.ToLower(kind)}, kindPrefixes...) {
-		if strings.HasPrefix(low, p+" ") {
-			return name
-		}
+	if hasWord(low, strings.ToLower(kind)) || slices.ContainsFunc(kindPrefixes, func(p string) bool { return hasWord(low, p) }) {
+		return name
 	}
 	return capitalise(kind) + " " + name
+}
+
+// hasWord tells whether s starts with the word w followed by a space.
+func hasWord(s, w string) bool {
+	return len(s) > len(w) && s[len(w)] == ' ' && strings.HasPrefix(s, w)
 }
 
 func capitalise(s string) string {
@@ -276,18 +294,19 @@ func capitalise(s string) string {
 // label gives every unit its shown label: its display name, with its
 // parent's name where two units of the tree share one ("Huyện Châu Thành
 // (Tiền Giang)"), and its id where that still collides.
-func (t *siteTree) label(lang Lang) {
-	seen := map[string][]*node{}
+func (t *siteTree) label() {
+	// Pages' units collide across the whole tree (a national list of
+	// worst units); branches only among their commune's.
+	type labelKey struct{ parent, label string }
+	seen := map[labelKey][]*node{}
 	for _, n := range t.nodes {
 		n.label = displayName(n.Unit)
 		if n.counts == nil {
 			continue
 		}
-		// Pages' units collide across the whole tree (a national list of
-		// worst units); branches only among their commune's.
-		key := n.label
+		key := labelKey{label: n.label}
 		if !pageLevel(n.Level) {
-			key = n.Parent + "\x00" + key
+			key.parent = n.Parent
 		}
 		seen[key] = append(seen[key], n)
 	}
@@ -345,18 +364,45 @@ func (t *siteTree) files() {
 	t.root.file = HTMLName
 }
 
-// sortedChildren are n's children with results below them, in Vietnamese
-// order with numbers in natural order (Phường 2 before Phường 10).
-func (t *siteTree) sortedChildren(n *node) []*node {
-	var out []*node
+// sort sorts every unit's children with results below them (n.sorted),
+// with one collator: a collator is not safe for concurrent use, and the
+// tree is read only once built.
+func (t *siteTree) sort() {
+	col := newCollator()
+	for _, n := range t.nodes {
+		t.sortChildren(col, n)
+	}
+	if t.nodes[t.root.ID] != t.root {
+		t.sortChildren(col, t.root) // the synthetic root
+	}
+}
+
+func (t *siteTree) sortChildren(col *collate.Collator, n *node) {
+	n.sorted = nil
 	for _, c := range n.children {
 		if c.counts != nil {
-			out = append(out, c)
+			n.sorted = append(n.sorted, c)
 		}
 	}
-	slices.SortFunc(out, func(a, b *node) int {
-		return cmp.Or(t.col.CompareString(a.label, b.label), cmp.Compare(a.ID, b.ID))
+	slices.SortFunc(n.sorted, func(a, b *node) int {
+		return cmp.Or(col.CompareString(a.label, b.label), cmp.Compare(a.ID, b.ID))
 	})
+}
+
+// pages returns the units with a page in the site's order: the root
+// first, then depth first, children in Vietnamese order.
+func (t *siteTree) pages() []*node {
+	var out []*node
+	var walk func(n *node)
+	walk = func(n *node) {
+		out = append(out, n)
+		for _, c := range n.sorted {
+			if c.page {
+				walk(c)
+			}
+		}
+	}
+	walk(t.root)
 	return out
 }
 

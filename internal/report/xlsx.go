@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/xuri/excelize/v2"
 
@@ -24,10 +25,15 @@ import (
 // Every sheet declares its real used range (<dimension>), freezes its
 // header row, has an autofilter over its table and set column widths.
 func XLSX(r *Report, lang Lang) ([]byte, error) {
+	return xlsx(r, lang, sync.OnceValue(func() *siteTree { return buildTree(r) }))
+}
+
+// xlsx is XLSX with r's unit tree from tree (built on first use).
+func xlsx(r *Report, lang Lang, tree func() *siteTree) ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
 	f.SetZipWriter(fastZip)
-	x := &xlsxWriter{f: f, lang: lang}
+	x := &xlsxWriter{f: f, lang: lang, tree: tree}
 	x.bold, _ = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"F3E5F5"}, Pattern: 1},
 		Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	nf := xlsxNumFmts[lang]
@@ -50,17 +56,8 @@ type xlsxWriter struct {
 	f                *excelize.File
 	lang             Lang
 	bold, count, pct int
-	sheets           int       // sheets begun
-	tree             *siteTree // built once, by siteTree, for the sheets that need it
-}
-
-// siteTree returns the unit tree of r (the site's), built on first use:
-// the units and models sheets share it.
-func (x *xlsxWriter) siteTree(r *Report) *siteTree {
-	if x.tree == nil {
-		x.tree = buildTree(r, x.lang)
-	}
-	return x.tree
+	sheets           int              // sheets begun
+	tree             func() *siteTree // the unit tree of the site, for the units and models sheets
 }
 
 // sheet streams one sheet: a bold header row of the catalogue's labels of
@@ -196,7 +193,7 @@ func (x *xlsxWriter) findings(r *Report) error {
 	why := newReasons(lang, r, names)
 	n := 0
 	for _, fd := range r.Findings {
-		n += len(rowMessages(fd, why))
+		n += rowCount(fd)
 	}
 	header := x.labels("target", "subject_id", "level", "unit", "path", "status", "messages", "finding_key")
 	widths := []float64{9, 22, 12, 28, 40, 14, 70, 18}
@@ -219,18 +216,8 @@ func (x *xlsxWriter) units(r *Report) error {
 	if len(r.Targets) == 0 {
 		return nil
 	}
-	t := x.siteTree(r)
-	var list []*node
-	var walk func(n *node)
-	walk = func(n *node) {
-		list = append(list, n)
-		for _, c := range t.sortedChildren(n) {
-			if c.page {
-				walk(c)
-			}
-		}
-	}
-	walk(t.root)
+	t := x.tree()
+	list := t.pages()
 	header := x.labels("path", "level", "unit", "subject_id")
 	widths := []float64{45, 12, 28, 22}
 	for _, tg := range r.Targets {
@@ -283,7 +270,7 @@ func (x *xlsxWriter) models(r *Report) error {
 	lang := x.lang
 	var t *siteTree
 	if len(r.Targets) > 0 {
-		t = x.siteTree(r)
+		t = x.tree()
 	}
 	unitLabel := func(id string) string {
 		if t != nil {

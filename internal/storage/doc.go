@@ -55,6 +55,17 @@
 // (replace) or a hard link (does-not-exist, atomic on POSIX). Generations
 // are a counter in a sidecar file moved under flock(2); see Dir.
 //
+// Durability: Create and Swap return once the object and its folder entry
+// are on disk. A run folder's thousands of files are instead written with
+// Dir.CreateUnsynced (atomic for readers, but not yet durable) and made
+// durable together by one Dir.SyncFolder (syncfs(2) on Linux, an fsync per
+// file elsewhere) before the publisher writes manifest.json with Create and
+// moves latest.json with Swap. A crash before that sync can lose or
+// shorten some files of a folder that has no manifest yet, which is an
+// unfinished run anyway (rewritten by a retry); latest.json only ever
+// points at a folder whose files were durable before its manifest was
+// written.
+//
 // # GCS
 //
 // Conditional writes use ifGenerationMatch (0 for does-not-exist). Transient
