@@ -197,7 +197,13 @@ const parquetBatch = 64 * 1024
 // subject_name, messages and key, are written without a dictionary: a
 // dictionary there is a hash table built for nothing, one more page to
 // compress, and a fall-back to plain encoding once it outgrows its page.
-// Readers see the same schema and rows either way
+// So is path: at national scale its ids (down to the branch of a model)
+// outgrow a dictionary page in a row group. A fall-back also makes the
+// file's bytes vary from one render to the next (the writer lists a column
+// chunk's two data encodings in a map's order), which a retried publish of
+// the same run id would take for other content (TestResultsParquetDeterministic);
+// the other columns' dictionaries get pages of up to 64 MiB so that they
+// never fall back. Readers see the same schema and rows either way
 // (TestResultsParquetRoundTrip).
 func parquetProperties() *parquet.WriterProperties {
 	return parquet.NewWriterProperties(
@@ -207,6 +213,8 @@ func parquetProperties() *parquet.WriterProperties {
 		parquet.WithDictionaryFor("subject_name", false),
 		parquet.WithDictionaryFor("messages.list.element", false),
 		parquet.WithDictionaryFor("key", false),
+		parquet.WithDictionaryFor("path.list.element", false),
+		parquet.WithDictionaryPageSizeLimit(64<<20),
 		parquet.WithCreatedBy("vungmanh"))
 }
 

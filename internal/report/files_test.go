@@ -264,7 +264,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 		want = append(want, row)
 	}
 	pf := resultsParquet(t, r, mem, parquetBatch)
-	noDict := map[string]bool{"subject": true, "subject_name": true, "messages.list.element": true, "key": true}
+	noDict := map[string]bool{"subject": true, "subject_name": true, "messages.list.element": true, "key": true, "path.list.element": true}
 	for g := 0; g < pf.NumRowGroups(); g++ {
 		md := pf.RowGroup(g).MetaData()
 		for c := 0; c < md.NumColumns(); c++ {
