@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -140,29 +141,33 @@ type profiler struct {
 // execution trace when tracePath is.
 func startProfiles(cpuPath, memPath, tracePath string) (*profiler, error) {
 	p := &profiler{memPath: memPath}
-	if tracePath != "" {
-		f, err := os.Create(tracePath)
-		if err != nil {
-			return nil, fmt.Errorf("create trace: %w", err)
-		}
-		if err := trace.Start(f); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("start trace: %w", err)
-		}
-		p.trace = f
+	var err error
+	if p.trace, err = startFile(tracePath, "trace", trace.Start); err != nil {
+		return nil, err
 	}
-	if cpuPath != "" {
-		f, err := os.Create(cpuPath)
-		if err != nil {
-			return nil, fmt.Errorf("create cpu profile: %w", err)
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			_ = f.Close()
-			return nil, fmt.Errorf("start cpu profile: %w", err)
-		}
-		p.cpu = f
+	if p.cpu, err = startFile(cpuPath, "cpu profile", pprof.StartCPUProfile); err != nil {
+		p.memPath = ""
+		p.stop(zerolog.Nop()) // ends the trace, when started
+		return nil, err
 	}
 	return p, nil
+}
+
+// startFile creates path and starts writing what (a profile, a trace) to
+// it; nil, nil when path is empty.
+func startFile(path, what string, start func(io.Writer) error) (*os.File, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", what, err)
+	}
+	if err := start(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("start %s: %w", what, err)
+	}
+	return f, nil
 }
 
 // stop ends the CPU profile and writes the heap profile if not written

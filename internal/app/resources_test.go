@@ -1,9 +1,11 @@
 package app
 
 import (
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"runtime/trace"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -135,4 +137,18 @@ func TestProfiles(t *testing.T) {
 			t.Errorf("profile %s: %v (size %v)", f, err, st)
 		}
 	}
+}
+
+// A profile that cannot start stops what started before it: the trace
+// is not left running (trace.Start would refuse a second one).
+func TestProfilesStartFailure(t *testing.T) {
+	dir := t.TempDir()
+	tr := filepath.Join(dir, "run.trace")
+	if _, err := startProfiles(filepath.Join(dir, "missing", "cpu.prof"), "", tr); err == nil {
+		t.Fatal("startProfiles with a cpu profile in a missing folder: no error")
+	}
+	if err := trace.Start(io.Discard); err != nil {
+		t.Fatalf("the trace was left running: %v", err)
+	}
+	trace.Stop()
 }
