@@ -362,13 +362,9 @@ func TestPoliciesFromConfigMap(t *testing.T) {
 	if !slices.Contains(c.Args, "--policies=/etc/vungmanh/policies") {
 		t.Errorf("args %v lack --policies=/etc/vungmanh/policies", c.Args)
 	}
-	found := false
-	for _, v := range pod.Volumes {
-		if v.ConfigMap != nil && v.ConfigMap.Name == "custom-policies" {
-			found = true
-		}
-	}
-	if !found {
+	if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool {
+		return v.ConfigMap != nil && v.ConfigMap.Name == "custom-policies"
+	}) {
 		t.Errorf("no volume from ConfigMap custom-policies: %+v", pod.Volumes)
 	}
 	if _, err := render(t, with(with(required(), "policies.configMap", "p"), "policies.url", "gs://p/b.tar.gz")); err == nil || !strings.Contains(err.Error(), "not both") {
@@ -418,13 +414,9 @@ func TestPoliciesLayerInValues(t *testing.T) {
 	if !slices.Contains(pod.Containers[0].Args, "--policies=/etc/vungmanh/policies") {
 		t.Errorf("args %v lack --policies=/etc/vungmanh/policies", pod.Containers[0].Args)
 	}
-	mounted := false
-	for _, v := range pod.Volumes {
-		if v.Name == "policies" && v.ConfigMap != nil && v.ConfigMap.Name == "vungmanh-policies" {
-			mounted = true
-		}
-	}
-	if !mounted {
+	if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool {
+		return v.Name == "policies" && v.ConfigMap != nil && v.ConfigMap.Name == "vungmanh-policies"
+	}) {
 		t.Errorf("the policies ConfigMap is not a volume: %+v", pod.Volumes)
 	}
 	// The mounted folder is a layer the binary loads.

@@ -280,13 +280,9 @@ func TestLocalOut(t *testing.T) {
 			if mount == nil || mount.MountPath != "/reports" || mount.ReadOnly {
 				t.Fatalf("mount of out %+v, want /reports writable", mount)
 			}
-			found := false
-			for _, v := range pod.Volumes {
-				if v.Name == "out" && v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "vungmanh-reports" {
-					found = true
-				}
-			}
-			if !found {
+			if !slices.ContainsFunc(pod.Volumes, func(v corev1.Volume) bool {
+				return v.Name == "out" && v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == "vungmanh-reports"
+			}) {
 				t.Errorf("no volume out from the claim: %+v", pod.Volumes)
 			}
 		})
