@@ -238,10 +238,19 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 	start := time.Now()
 	p := c.planIndex(idx.x)
 	x := p.x
-	total := 0
-	for _, s := range p.subjects {
-		total += len(p.targets[p.key(s)])
+	// Every subject's results go straight to their place in one slice
+	// (offset[i]: the first of subject i's), not to a slice per subject
+	// copied into the outcome at the end: at national scale that copy
+	// held the results twice (half a million of them) at the run's peak.
+	// keys[i] is subject i's key of the plan (for a model, a string made
+	// at each p.key call).
+	keys := make([]string, len(p.subjects))
+	offset := make([]int, len(p.subjects)+1)
+	for i, s := range p.subjects {
+		keys[i] = p.key(s)
+		offset[i+1] = offset[i] + len(p.targets[keys[i]])
 	}
+	total := offset[len(p.subjects)]
 	c.log.Debug().Int("subjects", len(p.subjects)).Int("evaluations", total).Int("workers", c.workers).Msg("evaluate")
 	c.logEngine()
 	fallbacks0 := c.fallbacks.Load()
@@ -249,14 +258,6 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 		c.log.Debug().Int64("subjects", c.fallbacks.Load()-fallbacks0).Msg("regovm gave no usable result: evaluated with topdown")
 	}()
 
-	// Every subject's results go straight to their place in one slice
-	// (offset[i]: the first of subject i's), not to a slice per subject
-	// copied into the outcome at the end: at national scale that copy
-	// held the results twice (half a million of them) at the run's peak.
-	offset := make([]int, len(p.subjects)+1)
-	for i, s := range p.subjects {
-		offset[i+1] = offset[i] + len(p.targets[p.key(s)])
-	}
 	notEval := c.notEvaluated(x, p)
 	rest := len(notEval)
 	for _, s := range p.notLaunched {
@@ -296,7 +297,7 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 				}
 				for _, i := range batch {
 					s := p.subjects[i]
-					g := c.groups[p.key(s)]
+					g := c.groups[keys[i]]
 					input := x.inputKeys(s, tc, g.keys)
 					rs, err := c.evalGroup(ctx, x, s, g, input)
 					if err == nil && len(rs) != offset[i+1]-offset[i] {
