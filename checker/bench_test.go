@@ -2,6 +2,8 @@ package checker
 
 import (
 	"context"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
@@ -240,5 +242,57 @@ func BenchmarkTakeInventory(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = TakeInventory(snap)
+	}
+}
+
+// BenchmarkBuildMembers counts a members table of a million rows into the
+// province's branches and groups (buildMembers, the part of Prepare that
+// reads every member): "grouped" lists a unit's members together, as
+// exports do (the national sample too); "scattered" gives each row a unit at
+// random, the worst case of counting by runs.
+func BenchmarkBuildMembers(b *testing.B) {
+	x, err := buildIndex(provinceSnap())
+	if err != nil {
+		b.Fatal(err)
+	}
+	var leaves []string
+	for _, u := range x.units {
+		if u.level == snapshot.Level("group") || u.level == snapshot.Level("branch") {
+			leaves = append(leaves, u.id)
+		}
+	}
+	sgs := []any{nil, nil, nil, "worker", "religious", "migrant"}
+	for _, order := range []string{"grouped", "scattered"} {
+		s := newSnap(memory.NewGoAllocator(), "m", "2024-09-30")
+		rng := rand.New(rand.NewPCG(3, 4))
+		const n = 1_000_000
+		for i := 0; i < n; i++ {
+			u := leaves[(i/40)%len(leaves)]
+			if order == "scattered" {
+				u = leaves[rng.IntN(len(leaves))]
+			}
+			var hardship any
+			if rng.IntN(3) > 0 {
+				hardship = rng.IntN(8) == 0
+			}
+			s.member(fmt.Sprintf("hv%08d", i), u, fmt.Sprintf("%d-%02d-%02d", 2000+rng.IntN(25), 1+rng.IntN(12), 1+rng.IntN(28)),
+				rng.IntN(50) == 0, rng.IntN(10) == 0, rng.IntN(6) == 0, hardship, rng.IntN(4) == 0, sgs[rng.IntN(len(sgs))])
+		}
+		members := table(s.build(), snapshot.Members)
+		// One member in 500 takes part in a model (thai-binh-2024: 636 of
+		// 357,293); buildMembers fills in their records.
+		pend := &pendingModels{member: map[string]*ast.Term{}}
+		for k := 7; k < n; k += 500 {
+			pend.member[fmt.Sprintf("hv%08d", k)] = nil
+		}
+		b.Run(order, func(b *testing.B) {
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				if err := x.buildMembers(members, pend); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(n*b.N)/(cpuTime()-cpu0).Seconds(), "rows/cpu-s")
+		})
 	}
 }

@@ -1,0 +1,219 @@
+package checker
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestMemberCountsEqualRowByRow holds the chunked, run-by-run counting of
+// memberCounter.count to a plain row-by-row count through the arrays'
+// accessors, on random members with nulls in every column: unit_id and
+// special_group as dictionaries (as loaded) and as plain strings, a unit's
+// members together and scattered, the whole record and a slice of it (an
+// offset into every buffer), over several chunks.
+func TestMemberCountsEqualRowByRow(t *testing.T) {
+	alloc := checkedAlloc(t)
+	s := newSnap(alloc, "m", "2024-09-30")
+	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true)
+	s.unit("xa", "tinh", "commune", "Xã", "xã", true)
+	var ids []string
+	for b := 0; b < 30; b++ {
+		id := fmt.Sprintf("xa-c%02d", b)
+		s.unit(id, "xa", "branch", "Thôn "+id, "thôn", true)
+		ids = append(ids, id)
+	}
+	snap := s.build()
+	defer snap.Release()
+	x, err := buildIndex(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 3*countChunk + 123
+	for _, dict := range []bool{true, false} {
+		for _, order := range []string{"grouped", "scattered"} {
+			rec := randomMembers(alloc, rand.New(rand.NewPCG(5, 6)), n, append(ids, "unknown-unit"), order == "grouped", dict)
+			for _, part := range []struct {
+				name     string
+				off, len int64
+			}{{"whole", 0, n}, {"slice", 1001, n - 2000}} {
+				t.Run(fmt.Sprintf("dict=%v/%s/%s", dict, order, part.name), func(t *testing.T) {
+					r := rec.NewSlice(part.off, part.off+part.len)
+					defer r.Release()
+					c := cols{r}
+					mc := x.memberCounter(c, c.arr("unit_id"))
+					groups, names := specialGroups(c.arr("special_group"), int(r.NumRows()))
+					mc.groups, mc.G = groups, len(names)
+					own, counts := make([]memberStats, len(x.units)), make([]int, len(x.units)*mc.G)
+					mc.count(0, int(r.NumRows()), own, counts)
+					byName := map[string]map[string]int{}
+					for u := range x.units {
+						for g, nm := range names {
+							if k := counts[u*mc.G+g]; k > 0 {
+								if byName[x.units[u].id] == nil {
+									byName[x.units[u].id] = map[string]int{}
+								}
+								byName[x.units[u].id][nm] = k
+							}
+						}
+					}
+					wantOwn, wantGroups := countRows(x, r)
+					if d := cmp.Diff(wantOwn, own); d != "" {
+						t.Errorf("statistics (-row by row +counted):\n%s", d)
+					}
+					if d := cmp.Diff(wantGroups, byName); d != "" {
+						t.Errorf("special groups (-row by row +counted):\n%s", d)
+					}
+				})
+			}
+			rec.Release()
+		}
+	}
+}
+
+// countRows is the reference count of the members record r: one row at a
+// time through the arrays' accessors.
+func countRows(x *index, r arrow.Record) ([]memberStats, map[string]map[string]int) {
+	c := cols{r}
+	units, sg := c.str("unit_id"), c.str("special_group")
+	boolAt := func(name string, i int) (v, ok bool) { return bval(c.arr(name), i) }
+	joined := c.arr("joined_on").(*array.Date32)
+	to := arrow.Date32FromTime(mustDate("2024-09-30"))
+	from := arrow.Date32FromTime(mustDate("2023-09-30"))
+	own := make([]memberStats, len(x.units))
+	groups := map[string]map[string]int{}
+	for i := 0; i < int(r.NumRows()); i++ {
+		id, ok := sval(units, i)
+		u, known := x.unitByID[id]
+		if !ok || !known {
+			continue
+		}
+		s := &own[u]
+		s[statTotal]++
+		for name, f := range map[string]int{"honorary": statHonorary, "party_member": statParty, "pioneer": statPioneer, "needs_recorded": statNeedsRecorded} {
+			if v, ok := boolAt(name, i); ok && v {
+				s[f]++
+			}
+		}
+		if v, ok := boolAt("hardship", i); ok {
+			s[statHardshipRecorded]++
+			if v {
+				s[statHardship]++
+			}
+		}
+		if joined.IsValid(i) && joined.Value(i) > from && joined.Value(i) <= to {
+			s[statJoined12]++
+		}
+		if g, ok := sval(sg, i); ok {
+			if groups[id] == nil {
+				groups[id] = map[string]int{}
+			}
+			groups[id][g]++
+		}
+	}
+	return own, groups
+}
+
+// randomMembers is a members record of n rows with nulls in every column:
+// unit_id and special_group dictionary-encoded (as the loaders make them)
+// or plain strings; grouped keeps each unit's rows together.
+func randomMembers(alloc memory.Allocator, rng *rand.Rand, n int, units []string, grouped, dict bool) arrow.Record {
+	str := func(name string) arrow.Field {
+		if dict {
+			return arrow.Field{Name: name, Type: &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}, Nullable: true}
+		}
+		return arrow.Field{Name: name, Type: arrow.BinaryTypes.String, Nullable: true}
+	}
+	boolNames := []string{"honorary", "party_member", "pioneer", "hardship", "needs_recorded"}
+	fields := []arrow.Field{{Name: "member_id", Type: arrow.BinaryTypes.String}, str("unit_id"),
+		{Name: "joined_on", Type: arrow.FixedWidthTypes.Date32, Nullable: true}}
+	for _, b := range boolNames {
+		fields = append(fields, arrow.Field{Name: b, Type: arrow.FixedWidthTypes.Boolean, Nullable: true})
+	}
+	fields = append(fields, str("special_group"))
+	rb := array.NewRecordBuilder(alloc, arrow.NewSchema(fields, nil))
+	defer rb.Release()
+	appendStr := func(b array.Builder, v string, null bool) {
+		switch b := b.(type) {
+		case *array.BinaryDictionaryBuilder:
+			if null {
+				b.AppendNull()
+			} else if err := b.AppendString(v); err != nil {
+				panic(err)
+			}
+		case *array.StringBuilder:
+			if null {
+				b.AppendNull()
+			} else {
+				b.Append(v)
+			}
+		}
+	}
+	asOf := mustDate("2024-09-30")
+	sgs := []string{"worker", "religious", "migrant"}
+	for i := 0; i < n; i++ {
+		rb.Field(0).(*array.StringBuilder).Append(fmt.Sprintf("hv%07d", i))
+		u := units[rng.IntN(len(units))]
+		if grouped {
+			u = units[(i/37)%len(units)]
+		}
+		appendStr(rb.Field(1), u, rng.IntN(20) == 0)
+		jb := rb.Field(2).(*array.Date32Builder)
+		if rng.IntN(10) == 0 {
+			jb.AppendNull()
+		} else {
+			jb.Append(arrow.Date32FromTime(asOf.AddDate(0, 0, 30-rng.IntN(800))))
+		}
+		for k := range boolNames {
+			bb := rb.Field(3 + k).(*array.BooleanBuilder)
+			if rng.IntN(4) == 0 {
+				bb.AppendNull()
+			} else {
+				bb.Append(rng.IntN(3) == 0)
+			}
+		}
+		appendStr(rb.Field(3+len(boolNames)), sgs[rng.IntN(len(sgs))], rng.IntN(2) == 0)
+	}
+	return rb.NewRecord()
+}
+
+// TestIDFilter: every id put in the filter may be there, and most others
+// surely are not.
+func TestIDFilter(t *testing.T) {
+	in := map[string]bool{}
+	for i := 0; i < 5000; i++ {
+		in[fmt.Sprintf("hv%07d", i*7)] = true
+	}
+	f := newIDFilter(in)
+	false_ := 0
+	for i := 0; i < 100000; i++ {
+		id := fmt.Sprintf("hv%07d", i)
+		switch {
+		case in[id] && !f.mayHave(id):
+			t.Fatalf("%s is in the set, the filter says it is not", id)
+		case !in[id] && f.mayHave(id):
+			false_++
+		}
+	}
+	// Two bits in a table of 2^17 for 5,000 ids: about 0.6% false.
+	if false_ > 2000 {
+		t.Errorf("%d of 95,000 ids not in the set pass the filter", false_)
+	}
+	if f := newIDFilter(map[string]bool{}); f.mayHave("hv0000001") {
+		t.Error("an empty filter passes an id")
+	}
+}
+
+func mustDate(s string) time.Time {
+	d, err := time.Parse("2006-01-02", s)
+	if err != nil {
+		panic(err)
+	}
+	return d
+}
