@@ -10,6 +10,9 @@ import (
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
 // TestMemberCountsEqualRowByRow holds the chunked, run-by-run counting of
@@ -216,4 +219,94 @@ func mustDate(s string) time.Time {
 		panic(err)
 	}
 	return d
+}
+
+// TestActivitiesAndRatingsRead: activities are sorted by month, kind and
+// attendees (a null text as "", a null count as -1; rows that compare
+// equal keep their order), ratings oldest first with their fields; the
+// same from dictionary columns (as loaded) and from plain strings.
+func TestActivitiesAndRatingsRead(t *testing.T) {
+	alloc := checkedAlloc(t)
+	s := newSnap(alloc, "a", "2024-09-30")
+	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
+		unit("xa", "tinh", "commune", "Xã", "xã", true).
+		unit("ch", "xa", "branch", "Thôn", "thôn", true)
+	s.activity("ch", "2024-03", "meeting", 5).
+		activity("ch", "2024-01", "meeting", nil).
+		activity("xa", "2024-02", "training", 9).
+		activity("ch", "2024-01", nil, 7).
+		activity("ch", "2024-01", "meeting", 3).
+		activity("nowhere", "2024-01", "meeting", 3).
+		activity("ch", "2024-01", "", 7).
+		activity("ch", "2024-03", "meeting", 5)
+	s.rating("ch", 2023, "good", 80.5, "strong", nil, "not_strong", nil).
+		rating("ch", 2021, "fair", nil, nil, nil, nil, nil).
+		rating("xa", 2022, "excellent", 99.0, "strong", "strong", "strong", "strong").
+		rating("ch", 2022, "weak", nil, "strong", nil, "not_strong", nil)
+	snap := s.build()
+	defer snap.Release()
+	want := map[string]string{
+		"ch acts":    `[{"attendees": 7, "month": "2024-01"}, {"attendees": 7, "kind": "", "month": "2024-01"}, {"month": "2024-01", "kind": "meeting"}, {"attendees": 3, "kind": "meeting", "month": "2024-01"}, {"attendees": 5, "kind": "meeting", "month": "2024-03"}, {"attendees": 5, "kind": "meeting", "month": "2024-03"}]`,
+		"xa acts":    `[{"attendees": 9, "kind": "training", "month": "2024-02"}]`,
+		"ch ratings": `[{"fields": {}, "rating": "fair", "year": 2021}, {"fields": {"economy": "not_strong", "propaganda": "strong"}, "rating": "weak", "year": 2022}, {"fields": {"economy": "not_strong", "propaganda": "strong"}, "rating": "good", "score": 80.5, "year": 2023}]`,
+		"xa ratings": `[{"fields": {"economy": "strong", "family": "strong", "membership": "strong", "propaganda": "strong"}, "rating": "excellent", "score": 99.0, "year": 2022}]`,
+	}
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
+			src := snap
+			if plain {
+				src = plainText(alloc, snap)
+				defer src.Release()
+			}
+			x, err := buildIndex(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range []string{"ch", "xa"} {
+				u := x.unitByID[id]
+				for what, term := range map[string]*ast.Term{"acts": x.activitiesTerm(u), "ratings": x.ratingsTerm(u)} {
+					w := ast.MustParseTerm(want[id+" "+what])
+					if term == nil || !term.Equal(w) {
+						t.Errorf("%s %s:\n got %v\nwant %v", id, what, term, w)
+					}
+				}
+			}
+		})
+	}
+}
+
+// plainText is snap with every dictionary column of every table turned
+// into plain strings.
+func plainText(alloc memory.Allocator, snap *snapshot.Snapshot) *snapshot.Snapshot {
+	out := *snap
+	out.Records = map[snapshot.Table]arrow.Record{}
+	for t, rec := range snap.Records {
+		fields := rec.Schema().Fields()
+		cols := make([]arrow.Array, len(fields))
+		for i := range fields {
+			d, ok := rec.Column(i).(*array.Dictionary)
+			if !ok {
+				cols[i] = rec.Column(i)
+				cols[i].Retain()
+				continue
+			}
+			fields[i].Type = arrow.BinaryTypes.String
+			b := array.NewStringBuilder(alloc)
+			vals := snapshot.Strings(d.Dictionary())
+			for j := 0; j < d.Len(); j++ {
+				if d.IsNull(j) {
+					b.AppendNull()
+				} else {
+					b.Append(vals.Value(d.GetValueIndex(j)))
+				}
+			}
+			cols[i] = b.NewArray()
+			b.Release()
+		}
+		out.Records[t] = array.NewRecord(arrow.NewSchema(fields, nil), cols, rec.NumRows())
+		for _, c := range cols {
+			c.Release()
+		}
+	}
+	return &out
 }

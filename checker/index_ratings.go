@@ -1,9 +1,13 @@
 package checker
 
 import (
+	"cmp"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
+	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -16,11 +20,16 @@ import (
 func (x *index) buildRatings(c cols) {
 	n := c.rows()
 	units := c.str("unit_id")
+	unitOf := make([]int32, n)
+	x.unitIndexes(c.arr("unit_id"))(0, unitOf)
 	years := c.arr("year")
 	rc := ratingCols{ratings: c.str("rating"), years: years, scores: c.arr("score")}
-	var fields [4]snapshot.StringArray // in the order of snapshot.Fields()
+	// The fields' values by their numbers (textCodes), in the order of
+	// snapshot.Fields().
+	var fieldOf [4][]int32
+	var fieldVals [4][]string
 	for i, f := range snapshot.Fields() {
-		fields[i] = c.str(f)
+		fieldOf[i], fieldVals[i] = textCodes(c.arr(f), n)
 		x.in(f)
 	}
 	for _, v := range snapshot.EnumValues("ratings.rating") {
@@ -33,39 +42,36 @@ func (x *index) buildRatings(c cols) {
 	// A rating's fields object takes a few values (strong or not_strong for
 	// each of 4 fields): each distinct one is built once and shared by
 	// every rating and input that has it.
-	type fieldsKey struct {
-		v   [4]string
-		has [4]bool
-	}
-	fieldsOf := map[fieldsKey]int32{}
+	fieldsOf := map[[4]int32]int32{}
 	x.ratingFields = make([]int32, n)
 	for i := 0; i < n; i++ {
-		uid, _ := sval(units, i)
-		u, ok := x.unitByID[uid]
-		if x.versions.Has(uid) {
-			y, _ := ival(years, i)
-			ver, _, found := x.versions.InYear(uid, int(y))
-			switch {
-			case !found:
-				continue
-			case ver != snapshot.Current:
-				x.histRatings[ver] = append(x.histRatings[ver], int32(i))
-				ok = false
+		u := int(unitOf[i])
+		if x.versions != nil {
+			if uid, _ := sval(units, i); x.versions.Has(uid) {
+				y, _ := ival(years, i)
+				ver, _, found := x.versions.InYear(uid, int(y))
+				switch {
+				case !found:
+					continue
+				case ver != snapshot.Current:
+					x.histRatings[ver] = append(x.histRatings[ver], int32(i))
+					u = -1
+				}
 			}
 		}
-		if ok {
+		if u >= 0 {
 			x.ratingRows[u] = append(x.ratingRows[u], int32(i))
 		}
-		var k fieldsKey
-		for j := range snapshot.Fields() {
-			k.v[j], k.has[j] = sval(fields[j], i)
+		var k [4]int32
+		for j := range k {
+			k[j] = fieldOf[j][i]
 		}
 		f, ok := fieldsOf[k]
 		if !ok {
 			o := make(obj, 0, 8)
 			for j, name := range snapshot.Fields() {
-				if k.has[j] {
-					o = append(o, x.in(name), x.in(k.v[j]))
+				if k[j] >= 0 {
+					o = append(o, x.in(name), x.in(fieldVals[j][k[j]]))
 				}
 			}
 			f = int32(len(x.fieldTerms))
@@ -133,95 +139,150 @@ func (x *index) unitWithRatings(u int) *ast.Term {
 // attendees; activitiesTerm builds the array on demand. The records repeat
 // (a province's 23 k activities are 3.4 k distinct month, kind and
 // attendees): each distinct record is built once, here, and shared, and
-// the units keep indexes into actTerms.
+// the units keep indexes into actTerms. The rows are read through the
+// numbers of their dictionaries (unit, month, kind), not their text: at
+// national scale 1.7 million rows.
 func (x *index) buildActivities(c cols) {
 	n := c.rows()
-	units, months, kinds := c.str("unit_id"), c.str("month"), c.str("kind")
+	units, monthCol := c.str("unit_id"), c.str("month")
+	unitOf := make([]int32, n)
+	x.unitIndexes(c.arr("unit_id"))(0, unitOf)
+	monthOf, months := textCodes(c.arr("month"), n)
+	kindOf, kinds := textCodes(c.arr("kind"), n)
 	att := c.arr("attendees")
-	x.activityRows = make([][]int32, len(x.units))
-	for i := 0; i < n; i++ {
-		uid, _ := sval(units, i)
-		u, ok := x.unitByID[uid]
-		if x.versions.Has(uid) {
-			m, _ := sval(months, i)
-			d, _ := snapshot.MonthEnd(m)
-			ver, _, found := x.versions.At(uid, d)
-			switch {
-			case !found:
-				continue
-			case ver != snapshot.Current:
-				x.histActs[ver] = append(x.histActs[ver], int32(i))
-				ok = false
-			}
-		}
-		if !ok {
-			continue
-		}
-		x.activityRows[u] = append(x.activityRows[u], int32(i))
-		// Months and kinds repeat: intern them now, read-only later.
-		if m, ok := sval(months, i); ok {
-			x.in(m)
-		}
-		if k, ok := sval(kinds, i); ok {
-			x.in(k)
-		}
-	}
-	for _, rows := range append(x.activityRows, x.histActs...) {
-		sort.SliceStable(rows, func(a, b int) bool {
-			ia, ib := int(rows[a]), int(rows[b])
-			ma, _ := sval(months, ia)
-			mb, _ := sval(months, ib)
-			if ma != mb {
-				return ma < mb
-			}
-			ka, _ := sval(kinds, ia)
-			kb, _ := sval(kinds, ib)
-			if ka != kb {
-				return ka < kb
-			}
-			aa, ok := ival(att, ia)
-			if !ok {
-				aa = -1
-			}
-			ab, ok := ival(att, ib)
-			if !ok {
-				ab = -1
-			}
-			return aa < ab
-		})
-	}
 	type actKey struct {
-		month, kind         string
-		attendees           int64
-		hasM, hasK, hasAtts bool
+		month, kind int32 // -1: null
+		attendees   int64
+		hasAtts     bool
 	}
 	recOf := map[actKey]int32{}
-	for _, rows := range append(x.activityRows, x.histActs...) {
-		for k, r := range rows {
-			i := int(r)
-			var key actKey
-			key.month, key.hasM = sval(months, i)
-			key.kind, key.hasK = sval(kinds, i)
-			key.attendees, key.hasAtts = ival(att, i)
-			t, ok := recOf[key]
-			if !ok {
-				o := make(obj, 0, 6)
-				if key.hasM {
-					o = append(o, kMonth, x.in(key.month))
+	var keys []actKey
+	x.activityRows = make([][]int32, len(x.units))
+	for i := 0; i < n; i++ {
+		u := int(unitOf[i])
+		var hist []int32 // the history version's list, when the row is one's
+		var ver int
+		if x.versions != nil {
+			if uid, _ := sval(units, i); x.versions.Has(uid) {
+				m, _ := sval(monthCol, i)
+				d, _ := snapshot.MonthEnd(m)
+				v, _, found := x.versions.At(uid, d)
+				switch {
+				case !found:
+					continue
+				case v != snapshot.Current:
+					ver, hist, u = v, x.histActs[v], -2
 				}
-				if key.hasK {
-					o = append(o, kKind, x.in(key.kind))
-				}
-				if key.hasAtts {
-					o = append(o, kAttendees, ast.InternedTerm(int(key.attendees)))
-				}
-				t = int32(len(x.actTerms))
-				x.actTerms = append(x.actTerms, o.term())
-				recOf[key] = t
 			}
-			rows[k] = t
+		}
+		if u == -1 {
+			continue
+		}
+		key := actKey{month: monthOf[i], kind: kindOf[i]}
+		key.attendees, key.hasAtts = ival(att, i)
+		r, ok := recOf[key]
+		if !ok {
+			r = int32(len(keys))
+			keys = append(keys, key)
+			recOf[key] = r
+		}
+		if u == -2 {
+			x.histActs[ver] = append(hist, r)
+		} else {
+			x.activityRows[u] = append(x.activityRows[u], r)
 		}
 	}
+	text := func(vals []string, code int32) (string, bool) {
+		if code < 0 {
+			return "", false
+		}
+		return vals[code], true
+	}
+	// The records, and their order: month, kind, attendees (a null text as
+	// "", a null count as -1); records that compare equal share a rank,
+	// so that a unit's list keeps their order in the table.
+	x.actTerms = make([]*ast.Term, len(keys))
+	byOrder := make([]int32, len(keys))
+	for r, key := range keys {
+		byOrder[r] = int32(r)
+		o := make(obj, 0, 6)
+		if m, ok := text(months, key.month); ok {
+			o = append(o, kMonth, x.in(m))
+		}
+		if k, ok := text(kinds, key.kind); ok {
+			o = append(o, kKind, x.in(k))
+		}
+		if key.hasAtts {
+			o = append(o, kAttendees, ast.InternedTerm(int(key.attendees)))
+		}
+		x.actTerms[r] = o.term()
+	}
+	compare := func(a, b actKey) int {
+		ma, _ := text(months, a.month)
+		mb, _ := text(months, b.month)
+		ka, _ := text(kinds, a.kind)
+		kb, _ := text(kinds, b.kind)
+		aa, ab := a.attendees, b.attendees
+		if !a.hasAtts {
+			aa = -1
+		}
+		if !b.hasAtts {
+			ab = -1
+		}
+		return cmp.Or(strings.Compare(ma, mb), strings.Compare(ka, kb), cmp.Compare(aa, ab))
+	}
+	slices.SortFunc(byOrder, func(a, b int32) int { return compare(keys[a], keys[b]) })
+	rank := make([]int32, len(keys))
+	for k, r := range byOrder {
+		if k > 0 && compare(keys[byOrder[k-1]], keys[r]) == 0 {
+			rank[r] = rank[byOrder[k-1]]
+		} else {
+			rank[r] = int32(k)
+		}
+	}
+	for _, rows := range append(x.activityRows, x.histActs...) {
+		slices.SortStableFunc(rows, func(a, b int32) int { return cmp.Compare(rank[a], rank[b]) })
+	}
+}
+
+// textCodes numbers the rows of the text column a (n rows): codes[i] is
+// the number of row i's value in values, -1 when null. A dictionary's own
+// numbering is used (values may hold values no row has); a plain column is
+// numbered in the order its values are met.
+func textCodes(a arrow.Array, n int) (codes []int32, values []string) {
+	codes = make([]int32, n)
+	switch a := a.(type) {
+	case *array.Dictionary:
+		dict := snapshot.Strings(a.Dictionary())
+		values = make([]string, dict.Len())
+		same := make([]int32, dict.Len())
+		for j := range values {
+			values[j], same[j] = dict.Value(j), int32(j)
+		}
+		dictRows(a, same)(0, codes)
+	case nil:
+		for i := range codes {
+			codes[i] = -1
+		}
+	default:
+		s := snapshot.Strings(a)
+		pos := map[string]int32{}
+		for i := range codes {
+			codes[i] = -1
+			if s.IsNull(i) {
+				continue
+			}
+			v := s.Value(i)
+			p, ok := pos[v]
+			if !ok {
+				p = int32(len(values))
+				pos[v] = p
+				values = append(values, v)
+			}
+			codes[i] = p
+		}
+	}
+	return codes, values
 }
 
 // activitiesTerm is the array of u's activities; nil when none. Safe for
