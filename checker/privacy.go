@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,19 +45,50 @@ type redactor struct {
 // word reports whether r belongs to a word: letters (with Vietnamese
 // marks), digits, '-' and '_'. A private value is found in a text only
 // where it starts and ends a word, so that "P-01" is not found in "M-P-01".
-func word(r rune) bool {
+func word(r rune) bool { return wordBMP().has(r) }
+
+// isWord is word without the table.
+func isWord(r rune) bool {
 	return unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || r == '-' || r == '_'
 }
 
+// wordTable is isWord for every rune of the Basic Multilingual Plane, a
+// bit each (8 KiB): scrub asks it of every rune of every message, and
+// Vietnamese letters lie beyond Latin-1, where the unicode package
+// searches its tables.
+type wordTable [1 << 10]uint64
+
+// wordBMP is the table, built at the first call.
+var wordBMP = sync.OnceValue(func() *wordTable {
+	var t wordTable
+	for r := rune(0); r < 1<<16; r++ {
+		if isWord(r) {
+			t[r>>6] |= 1 << (r & 63)
+		}
+	}
+	return &t
+})
+
+// has is word(r).
+func (t *wordTable) has(r rune) bool {
+	if uint32(r) < 1<<16 {
+		return t[r>>6]&(1<<(r&63)) != 0
+	}
+	return isWord(r)
+}
+
 // firstWord is the first word of s (s starts with a word character).
-func firstWord(s string) string {
+func (t *wordTable) firstWord(s string) string {
 	for i, r := range s {
-		if !word(r) {
+		if !t.has(r) {
 			return s[:i]
 		}
 	}
 	return s
 }
+
+// firstWord is the first word of s (s starts with a word character).
+func firstWord(s string) string { return wordBMP().firstWord(s) }
 
 // core is v without the non-word characters at both ends, and whether it is
 // long enough to be looked for in text.
@@ -125,12 +157,13 @@ func (r *redactor) scrub(s string) string {
 	if r == nil || len(r.text) == 0 {
 		return s
 	}
+	t := wordBMP()
 	var b *strings.Builder
 	done := 0 // s[:done] is in b
 	prevWord := false
 	for i := 0; i < len(s); {
 		c, size := utf8.DecodeRuneInString(s[i:])
-		if !word(c) {
+		if !t.has(c) {
 			prevWord = false
 			i += size
 			continue
@@ -140,7 +173,7 @@ func (r *redactor) scrub(s string) string {
 			continue
 		}
 		// A word starts at i.
-		w := firstWord(s[i:])
+		w := t.firstWord(s[i:])
 		end := -1
 		if _, ok := r.first[w]; ok {
 			// The longest private value that starts here and ends a word.
@@ -152,7 +185,7 @@ func (r *redactor) scrub(s string) string {
 				k := j
 				for k < len(s) {
 					c, n := utf8.DecodeRuneInString(s[k:])
-					if word(c) {
+					if t.has(c) {
 						break
 					}
 					k += n
@@ -160,7 +193,7 @@ func (r *redactor) scrub(s string) string {
 				if k == len(s) {
 					break
 				}
-				j = k + len(firstWord(s[k:]))
+				j = k + len(t.firstWord(s[k:]))
 			}
 		}
 		if end < 0 {
