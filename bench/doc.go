@@ -13,6 +13,9 @@
 //     no timings.
 //   - pageload_test.go: BenchmarkSitePageLoad, the size and load time of
 //     the largest report pages.
+//   - prepare_test.go: BenchmarkPrepareFolder, checker.Prepare (the index
+//     a run evaluates from) on the snapshot folder VUNGMANH_BENCH_SNAPSHOT
+//     names, in CPU seconds.
 //   - floor: TB-01 and TB-02 by hand from the Arrow columns, against our
 //     checker evaluating the same two targets.
 //   - plainopa: the plain-OPA baseline (the tables as one JSON document, the
