@@ -47,7 +47,7 @@ type index struct {
 	activityRows [][]int32     // per unit: its activities, indexes into actTerms, sorted
 	actTerms     []*ast.Term   // the distinct activity records {month, kind, attendees}
 	stats        []memberStats // per unit, its subtree counted
-	sgCounts     []int         // unit*len(sgTerms)+group: members of the subtree in the special group
+	sgCounts     []int32       // unit*len(sgTerms)+group: members of the subtree in the special group
 	sgOrder      []int         // special group indexes by name
 	sgTerms      []*ast.Term
 

@@ -17,8 +17,9 @@ import (
 
 // memberStats are the member counts of one unit (its own rows, then its
 // subtree once rolled up), indexed by the stat constants: the order of
-// statsKeyTerms.
-type memberStats [nStats]int
+// statsKeyTerms. 32 bits hold the whole country's members and halve the
+// index's per-unit counts (national scale: 629,000 units).
+type memberStats [nStats]int32
 
 const (
 	statTotal = iota
@@ -53,8 +54,8 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 	// Each half of the rows is counted by its own goroutine into its own
 	// arrays, summed afterwards; the members that models name are found in
 	// a third goroutine meanwhile (findPendingMembers).
-	own, counts := make([]memberStats, len(x.units)), make([]int, len(x.units)*G)
-	own2, counts2 := make([]memberStats, len(x.units)), make([]int, len(counts))
+	own, counts := make([]memberStats, len(x.units)), make([]int32, len(x.units)*G)
+	own2, counts2 := make([]memberStats, len(x.units)), make([]int32, len(counts))
 	var wg sync.WaitGroup
 	wg.Go(func() { mc.count(n/2, n, own2, counts2) })
 	wg.Go(func() { x.findPendingMembers(c, unitCol, pend) })
@@ -84,7 +85,7 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 // rollUp adds each unit's statistics and special group counts (G groups)
 // to its parent's, deepest units first, so that each unit counts its
 // subtree.
-func (x *index) rollUp(counts []int, G int) {
+func (x *index) rollUp(counts []int32, G int) {
 	order := make([]int, len(x.units))
 	for i := range order {
 		order[i] = i
@@ -158,7 +159,7 @@ func runs(u []int32, rs []unitRun) []unitRun {
 }
 
 // count counts rows lo to hi into own and counts (unit*G+group).
-func (mc *memberCounter) count(lo, hi int, own []memberStats, counts []int) {
+func (mc *memberCounter) count(lo, hi int, own []memberStats, counts []int32) {
 	var units, groups [countChunk]int32
 	rs := make([]unitRun, 0, countChunk)
 	for c := lo; c < hi; c += countChunk {
@@ -166,7 +167,7 @@ func (mc *memberCounter) count(lo, hi int, own []memberStats, counts []int) {
 		mc.units(c, u)
 		rs = runs(u, rs[:0])
 		for _, r := range rs {
-			own[r.unit][statTotal] += r.end - r.start
+			own[r.unit][statTotal] += int32(r.end - r.start)
 		}
 		countTrue(mc.hon, c, rs, own, statHonorary)
 		countTrue(mc.party, c, rs, own, statParty)
@@ -209,7 +210,7 @@ func countTrue(b *array.Boolean, lo int, rs []unitRun, own []memberStats, f int)
 	off += lo
 	for _, r := range rs {
 		if valid == nil {
-			own[r.unit][f] += bitutil.CountSetBits(vals, off+r.start, r.end-r.start)
+			own[r.unit][f] += int32(bitutil.CountSetBits(vals, off+r.start, r.end-r.start))
 			continue
 		}
 		n := 0
@@ -218,7 +219,7 @@ func countTrue(b *array.Boolean, lo int, rs []unitRun, own []memberStats, f int)
 				n++
 			}
 		}
-		own[r.unit][f] += n
+		own[r.unit][f] += int32(n)
 	}
 }
 
@@ -232,9 +233,9 @@ func countValid(b *array.Boolean, lo int, rs []unitRun, own []memberStats, f int
 	off += lo
 	for _, r := range rs {
 		if valid == nil {
-			own[r.unit][f] += r.end - r.start
+			own[r.unit][f] += int32(r.end - r.start)
 		} else {
-			own[r.unit][f] += bitutil.CountSetBits(valid, off+r.start, r.end-r.start)
+			own[r.unit][f] += int32(bitutil.CountSetBits(valid, off+r.start, r.end-r.start))
 		}
 	}
 }
@@ -253,7 +254,7 @@ func (mc *memberCounter) countJoined(lo int, rs []unitRun, own []memberStats) {
 				n++
 			}
 		}
-		own[r.unit][statJoined12] += n
+		own[r.unit][statJoined12] += int32(n)
 	}
 }
 

@@ -53,7 +53,7 @@ func TestMemberCountsEqualRowByRow(t *testing.T) {
 					mc := x.memberCounter(c, c.arr("unit_id"))
 					groups, names := specialGroups(c.arr("special_group"), int(r.NumRows()))
 					mc.groups, mc.G = groups, len(names)
-					own, counts := make([]memberStats, len(x.units)), make([]int, len(x.units)*mc.G)
+					own, counts := make([]memberStats, len(x.units)), make([]int32, len(x.units)*mc.G)
 					mc.count(0, int(r.NumRows()), own, counts)
 					byName := map[string]map[string]int{}
 					for u := range x.units {
@@ -62,7 +62,7 @@ func TestMemberCountsEqualRowByRow(t *testing.T) {
 								if byName[x.units[u].id] == nil {
 									byName[x.units[u].id] = map[string]int{}
 								}
-								byName[x.units[u].id][nm] = k
+								byName[x.units[u].id][nm] = int(k)
 							}
 						}
 					}
