@@ -191,13 +191,20 @@ func (mc *memberCounter) count(lo, hi int, own []memberStats, counts []int32) {
 }
 
 // bitmaps are a boolean column's values and validity (nil: no nulls),
-// both read at the column's offset plus the row.
+// both read at the column's offset plus the row. Not NullN: it counts the
+// nulls on first use and keeps the count, a write that the goroutines
+// counting the halves of the table would race on.
 func bitmaps(b *array.Boolean) (vals, valid []byte, off int) {
 	d := b.Data()
-	if buf := d.Buffers()[0]; buf != nil && b.NullN() > 0 {
-		valid = buf.Bytes()
+	return d.Buffers()[1].Bytes(), validity(d), d.Offset()
+}
+
+// validity is the validity bitmap of d, nil when it has none (no nulls).
+func validity(d arrow.ArrayData) []byte {
+	if buf := d.Buffers()[0]; buf != nil && buf.Len() > 0 {
+		return buf.Bytes()
 	}
-	return d.Buffers()[1].Bytes(), valid, d.Offset()
+	return nil
 }
 
 // countTrue adds to own[unit][f] the rows of each run (of the chunk at
@@ -298,11 +305,7 @@ func (x *index) unitIndexes(unitCol arrow.Array) func(lo int, out []int32) {
 func dictRows(d *array.Dictionary, m []int32) func(lo int, out []int32) {
 	if idx, ok := d.Indices().(*array.Int32); ok {
 		raw := idx.Int32Values()
-		var valid []byte // nil: no nulls
-		if d.NullN() > 0 {
-			valid = d.NullBitmapBytes()
-		}
-		off := d.Data().Offset()
+		valid, off := validity(d.Data()), d.Data().Offset() // valid nil: no nulls
 		return func(lo int, out []int32) {
 			for k, j := range raw[lo : lo+len(out)] {
 				if valid != nil && !bitutil.BitIsSet(valid, off+lo+k) {
