@@ -2,6 +2,7 @@ package loaders
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -36,8 +37,10 @@ var bulkMembers = [][]string{
 
 // membersParquet writes rows as a members Parquet file with typed
 // booleans and dates, an empty cell a null, two rows a row group, and
-// Snappy-compressed pages (whose buffers the checked allocator follows).
-func membersParquet(t *testing.T, rows [][]string) []byte {
+// Snappy-compressed pages (whose buffers the checked allocator follows);
+// props come after those, and the columns named in required are written
+// as required (no definition levels: an empty cell is an empty string).
+func membersParquet(t *testing.T, rows [][]string, required []string, props ...parquet.WriterProperty) []byte {
 	t.Helper()
 	var fields []arrow.Field
 	for _, name := range rows[0] {
@@ -48,13 +51,13 @@ func membersParquet(t *testing.T, rows [][]string) []byte {
 		case "joined_on":
 			typ = arrow.FixedWidthTypes.Date32
 		}
-		fields = append(fields, arrow.Field{Name: name, Type: typ, Nullable: true})
+		fields = append(fields, arrow.Field{Name: name, Type: typ, Nullable: !slices.Contains(required, name)})
 	}
 	b := array.NewRecordBuilder(memory.NewGoAllocator(), arrow.NewSchema(fields, nil))
 	defer b.Release()
 	for _, r := range rows[1:] {
 		for i, c := range r {
-			if c == "" {
+			if c == "" && fields[i].Nullable {
 				b.Field(i).AppendNull()
 				continue
 			}
@@ -71,13 +74,17 @@ func membersParquet(t *testing.T, rows [][]string) []byte {
 	}
 	rec := b.NewRecord()
 	defer rec.Release()
-	return writeParquet(t, rec, parquet.WithMaxRowGroupLength(2), parquet.WithCompression(compress.Codecs.Snappy))
+	return writeParquet(t, rec, append([]parquet.WriterProperty{parquet.WithMaxRowGroupLength(2), parquet.WithCompression(compress.Codecs.Snappy)}, props...)...)
 }
 
 // TestParquetBulkSameAsCells loads members (and units, whose active column
 // has nulls that become true) from Parquet in batches of several sizes and
 // from CSV, which goes cell by cell, and wants the same records, findings
-// (rows shifted by the CSV header) and stats.
+// (rows shifted by the CSV header) and stats. The members file is written
+// several ways, for the string columns decoded from the column chunks
+// (strColumn): row groups of two rows; one row group of pages of a few
+// values, whose dictionary fills up and gives way to plain pages in the
+// middle of a batch; no dictionary; and a required string column.
 func TestParquetBulkSameAsCells(t *testing.T) {
 	var csv strings.Builder
 	for _, r := range bulkMembers {
@@ -110,18 +117,29 @@ func TestParquetBulkSameAsCells(t *testing.T) {
 		{"chi-1", "xa-1", "branch", "Thôn Đông", "thôn", "1"},
 		{"to-1", "chi-1", "group", "Tổ 1", "", "không"},
 	})
-	members := membersParquet(t, bulkMembers)
-	for _, batch := range []int{defaultParquetBatch, 3, 1} {
-		got, err := load(t, fstest.MapFS{
-			"snapshot.yaml": mapFile([]byte(manifest("units: u.parquet\nmembers: m.parquet"))),
-			"u.parquet":     mapFile(units),
-			"m.parquet":     mapFile(members),
-		}, all, withParquetBatch(batch))
-		if err != nil {
-			t.Fatalf("batches of %d: %v", batch, err)
-		}
-		if d := cmp.Diff(render(want, 1), render(got, 0)); d != "" {
-			t.Errorf("Parquet in batches of %d differs from CSV (-csv +parquet):\n%s", batch, d)
+	files := []struct {
+		name    string
+		members []byte
+	}{
+		{"row groups of 2", membersParquet(t, bulkMembers, nil)},
+		{"small pages", membersParquet(t, bulkMembers, nil, parquet.WithMaxRowGroupLength(1<<20),
+			parquet.WithDataPageSize(16), parquet.WithDictionaryPageSizeLimit(24), parquet.WithBatchSize(2))},
+		{"no dictionary", membersParquet(t, bulkMembers, nil, parquet.WithDictionaryDefault(false))},
+		{"required", membersParquet(t, bulkMembers, []string{"member_id", "unit_id"}, parquet.WithMaxRowGroupLength(1<<20), parquet.WithDataPageSize(16))},
+	}
+	for _, f := range files {
+		for _, batch := range []int{defaultParquetBatch, 3, 1} {
+			got, err := load(t, fstest.MapFS{
+				"snapshot.yaml": mapFile([]byte(manifest("units: u.parquet\nmembers: m.parquet"))),
+				"u.parquet":     mapFile(units),
+				"m.parquet":     mapFile(f.members),
+			}, all, withParquetBatch(batch))
+			if err != nil {
+				t.Fatalf("%s, batches of %d: %v", f.name, batch, err)
+			}
+			if d := cmp.Diff(render(want, 1), render(got, 0)); d != "" {
+				t.Errorf("%s: Parquet in batches of %d differs from CSV (-csv +parquet):\n%s", f.name, batch, d)
+			}
 		}
 	}
 }

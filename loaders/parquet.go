@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"time"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/file"
@@ -40,10 +42,21 @@ type parquetReader struct {
 	leaves []int
 	rg     int // next row group to open
 	batch  int // rows decoded at a time (a smaller row group: its rows)
+	mem    memory.Allocator
 
 	size    int64          // bytes of the file (0: unknown)
 	decoded int            // rows decoded so far (decode's error rows)
 	batches <-chan pqBatch // set by prefetch
+
+	// strs are the top-level string columns decoded by strColumn rather
+	// than pqarrow (pqLeaves are the rest); rgLeft is the rows of the
+	// current row group not decoded yet, open whether one is being read.
+	strs     []*strColumn
+	pqLeaves []int
+	rgLeft   int
+	open     bool
+	rows     int           // rows of the current batch
+	own      []arrow.Array // the current batch's strColumn arrays
 }
 
 // newParquetReader opens a Parquet file. Top-level byte-array columns named
@@ -87,7 +100,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 		_ = pf.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
 	}
-	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer}
+	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer, mem: mem}
 	if n, err := r.Seek(0, io.SeekEnd); err == nil {
 		p.size = n
 	}
@@ -102,17 +115,26 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 // decoding batch rows at a time.
 func (p *parquetReader) selectColumns(used []int, batch int) error {
 	p.batch = batch
-	var leaves []int
+	var leaves, pqLeaves []int
+	sch := p.pf.MetaData().Schema
 	for _, fi := range used {
-		leaves = append(leaves, leafIndices(p.fr.Manifest.Fields[fi])...)
+		f := p.fr.Manifest.Fields[fi]
+		leaves = append(leaves, leafIndices(f)...)
+		if f.IsLeaf() && f.Field.Type.ID() == arrow.STRING && f.ColIndex < sch.NumColumns() {
+			if d := sch.Column(f.ColIndex); d.PhysicalType() == parquet.Types.ByteArray && d.MaxRepetitionLevel() == 0 && d.MaxDefinitionLevel() <= 1 {
+				p.strs = append(p.strs, &strColumn{hdr: fi, leaf: f.ColIndex, name: p.hdr[fi], maxDef: d.MaxDefinitionLevel()})
+				continue
+			}
+		}
+		pqLeaves = append(pqLeaves, leafIndices(f)...)
 	}
 	if len(leaves) == 0 { // keep the row count: read the first column
 		if p.pf.MetaData().Schema.NumColumns() == 0 {
 			return nil
 		}
-		leaves = []int{0}
+		leaves, pqLeaves = []int{0}, []int{0}
 	}
-	p.leaves = leaves
+	p.leaves, p.pqLeaves = leaves, pqLeaves
 	return p.openRowGroup()
 }
 
@@ -148,6 +170,7 @@ func (p *parquetReader) openRowGroup() error {
 		p.rr.Release()
 		p.rr = nil
 	}
+	p.open, p.rgLeft = false, 0
 	for p.rg < p.pf.NumRowGroups() {
 		rg := p.rg
 		p.rg++
@@ -168,13 +191,31 @@ func (p *parquetReader) openRowGroup() error {
 		if n := p.pf.MetaData().RowGroup(rg).NumRows(); n > 0 && n < int64(p.batch) {
 			p.fr.Props.BatchSize = n + 1
 		}
-		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
-		if err != nil {
-			// decoded, not base: openRowGroup is decoding state, which the
-			// prefetch goroutine runs while the caller moves base.
-			return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+		if len(p.pqLeaves) > 0 {
+			rr, err := p.fr.GetRecordReader(p.ctx, p.pqLeaves, []int{rg})
+			if err != nil {
+				// decoded, not base: openRowGroup is decoding state, which the
+				// prefetch goroutine runs while the caller moves base.
+				return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+			}
+			p.rr = rr
 		}
-		p.rr = rr
+		if len(p.strs) > 0 {
+			rgr := p.pf.RowGroup(rg)
+			for _, s := range p.strs {
+				cr, err := rgr.Column(s.leaf)
+				if err == nil {
+					var ok bool
+					if s.cr, ok = cr.(*file.ByteArrayColumnChunkReader); !ok {
+						err = fmt.Errorf("column %d is not of byte arrays", s.leaf)
+					}
+				}
+				if err != nil {
+					return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+				}
+			}
+		}
+		p.open, p.rgLeft = true, int(p.pf.MetaData().RowGroup(rg).NumRows())
 		return nil
 	}
 	return nil
@@ -194,7 +235,7 @@ func leafIndices(f pqarrow.SchemaField) []int {
 func (p *parquetReader) header() []string { return p.hdr }
 
 func (p *parquetReader) next() (bool, error) {
-	if p.rec != nil && p.i+1 < int(p.rec.NumRows()) {
+	if p.i+1 < p.rows {
 		p.i++
 		return true, nil
 	}
@@ -204,11 +245,8 @@ func (p *parquetReader) next() (bool, error) {
 // nextBatch loads the next non-empty record batch and points at its first
 // row; false at the end. After prefetch, batches come from its goroutine.
 func (p *parquetReader) nextBatch() (bool, error) {
-	if p.rec != nil {
-		p.base += int(p.rec.NumRows())
-		p.rec.Release()
-		p.rec = nil
-	}
+	p.base += p.rows
+	p.releaseBatch()
 	var b pqBatch
 	if p.batches != nil {
 		var ok bool
@@ -218,19 +256,42 @@ func (p *parquetReader) nextBatch() (bool, error) {
 	} else {
 		b = p.decode()
 	}
-	if b.err != nil || b.rec == nil {
+	if b.err != nil || b.rows == 0 {
 		return false, b.err
 	}
-	p.rec, p.cols, p.i = b.rec, b.cols, 0
+	p.rec, p.own, p.cols, p.rows, p.i = b.rec, b.own, b.cols, b.rows, 0
 	return true, nil
 }
 
-// pqBatch is one decoded record batch with its columns by header index; a
-// nil rec is the end (or err).
+// releaseBatch lets the current batch go.
+func (p *parquetReader) releaseBatch() {
+	if p.rec != nil {
+		p.rec.Release()
+	}
+	for _, a := range p.own {
+		a.Release()
+	}
+	p.rec, p.own, p.rows = nil, nil, 0
+}
+
+// pqBatch is one decoded batch of rows: pqarrow's record (nil when
+// strColumn decodes every column read), the strColumn arrays, and all its
+// columns by header index; no rows is the end (or err).
 type pqBatch struct {
 	rec  arrow.Record
+	own  []arrow.Array
 	cols []arrow.Array
+	rows int
 	err  error
+}
+
+func (b pqBatch) release() {
+	if b.rec != nil {
+		b.rec.Release()
+	}
+	for _, a := range b.own {
+		a.Release()
+	}
 }
 
 // decode reads the next non-empty record batch from the file. It touches
@@ -243,34 +304,66 @@ func (p *parquetReader) decode() (b pqBatch) {
 			b = pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %v", r)}}
 		}
 	}()
-	for p.rr != nil {
-		if !p.rr.Next() {
-			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
-				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
+	for p.open {
+		var rec arrow.Record
+		var rows int
+		if p.rr != nil {
+			if !p.rr.Next() {
+				if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+					return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
+				}
+				if p.rgLeft != 0 && len(p.strs) > 0 {
+					// The string columns read as many rows as the
+					// others: a row group that ends early or late
+					// would leave them misaligned.
+					return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet row group %d: its columns end %d rows away from the %d rows its footer announces", p.rg-1, p.rgLeft, p.pf.MetaData().RowGroup(p.rg-1).NumRows())}}
+				}
+				if err := p.openRowGroup(); err != nil {
+					return pqBatch{err: err}
+				}
+				continue
 			}
-			if err := p.openRowGroup(); err != nil {
-				return pqBatch{err: err}
+			rec = p.rr.Record()
+			rows = int(rec.NumRows())
+		} else {
+			if p.rgLeft <= 0 {
+				if err := p.openRowGroup(); err != nil {
+					return pqBatch{err: err}
+				}
+				continue
 			}
+			rows = min(p.batch, p.rgLeft)
+		}
+		if rows == 0 {
 			continue
 		}
-		rec := p.rr.Record()
-		if rec.NumRows() == 0 {
-			continue
+		p.rgLeft -= rows
+		b := pqBatch{cols: make([]arrow.Array, len(p.hdr)), rows: rows}
+		for _, s := range p.strs {
+			a, err := s.read(rows, p.mem)
+			if err != nil {
+				b.release()
+				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet column %s: %w", s.name, err)}}
+			}
+			b.own = append(b.own, a)
+			b.cols[s.hdr] = a
 		}
-		rec.Retain()
-		cols := make([]arrow.Array, len(p.hdr))
-		sc := rec.Schema()
-		for c := 0; c < int(rec.NumCols()); c++ {
-			name := cleanHeader(sc.Field(c).Name)
-			for hi, h := range p.hdr {
-				if h == name && cols[hi] == nil {
-					cols[hi] = rec.Column(c)
-					break
+		if rec != nil {
+			rec.Retain()
+			b.rec = rec
+			sc := rec.Schema()
+			for c := 0; c < int(rec.NumCols()); c++ {
+				name := cleanHeader(sc.Field(c).Name)
+				for hi, h := range p.hdr {
+					if h == name && b.cols[hi] == nil {
+						b.cols[hi] = rec.Column(c)
+						break
+					}
 				}
 			}
 		}
-		p.decoded += int(rec.NumRows())
-		return pqBatch{rec: rec, cols: cols}
+		p.decoded += rows
+		return b
 	}
 	return pqBatch{}
 }
@@ -289,12 +382,10 @@ func (p *parquetReader) prefetch() (stop func()) {
 			select {
 			case ch <- b:
 			case <-done:
-				if b.rec != nil {
-					b.rec.Release()
-				}
+				b.release()
 				return
 			}
-			if b.rec == nil {
+			if b.rows == 0 {
 				return
 			}
 		}
@@ -303,9 +394,7 @@ func (p *parquetReader) prefetch() (stop func()) {
 	return func() {
 		close(done)
 		for b := range ch {
-			if b.rec != nil {
-				b.rec.Release()
-			}
+			b.release()
 		}
 		p.batches = nil
 	}
@@ -395,10 +484,7 @@ func (p *parquetReader) cell(i int) cell {
 }
 
 func (p *parquetReader) close() error {
-	if p.rec != nil {
-		p.rec.Release()
-		p.rec = nil
-	}
+	p.releaseBatch()
 	if p.rr != nil {
 		p.rr.Release()
 		p.rr = nil
@@ -408,4 +494,104 @@ func (p *parquetReader) close() error {
 		err = cerr
 	}
 	return err
+}
+
+// strColumn decodes a top-level string column of a Parquet file straight
+// from the column chunk: its values (which point into the decoded pages)
+// are copied once into a batch's utf8 array, whose buffers are reserved at
+// their exact sizes, instead of appended one by one to a builder whose
+// buffers double (what pqarrow does).
+type strColumn struct {
+	hdr    int // index in the header
+	leaf   int
+	name   string
+	maxDef int16
+	cr     *file.ByteArrayColumnChunkReader // the current row group's
+	vals   []parquet.ByteArray
+	defs   []int16
+}
+
+// read decodes the next n rows of the column into a utf8 array.
+func (s *strColumn) read(n int, mem memory.Allocator) (arrow.Array, error) {
+	if cap(s.vals) < n {
+		s.vals = make([]parquet.ByteArray, n)
+		s.defs = make([]int16, n)
+	}
+	vals, defs := s.vals[:n], s.defs[:n]
+	lvls, nv := 0, 0
+	for lvls < n {
+		var d []int16
+		if s.maxDef > 0 {
+			d = defs[lvls:]
+		}
+		t, v, err := s.cr.ReadBatch(int64(n-lvls), vals[nv:], d, nil)
+		if err != nil {
+			return nil, err
+		}
+		if t <= 0 || v < 0 || nv+v > n {
+			return nil, fmt.Errorf("the column has %d values where its row group has more rows", lvls)
+		}
+		lvls += int(t)
+		nv += v
+	}
+	if s.maxDef == 0 && nv != n {
+		return nil, fmt.Errorf("the required column has %d values for %d rows", nv, n)
+	}
+	size := 0
+	for _, v := range vals[:nv] {
+		size += len(v)
+	}
+	if size > math.MaxInt32 {
+		return nil, fmt.Errorf("a batch of %d rows holds %d bytes, more than a utf8 array can", n, size)
+	}
+	offsets := memory.NewResizableBuffer(mem)
+	offsets.Resize(4 * (n + 1))
+	data := memory.NewResizableBuffer(mem)
+	data.Resize(size)
+	var valid *memory.Buffer
+	nulls := n - nv
+	offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	bytes := data.Bytes()
+	pos := 0
+	offs[0] = 0
+	if nulls == 0 {
+		for i, v := range vals[:n] {
+			pos += copy(bytes[pos:], v)
+			offs[i+1] = int32(pos)
+		}
+	} else {
+		valid = memory.NewResizableBuffer(mem)
+		valid.Resize(int(bitutil.BytesForBits(int64(n))))
+		bm := valid.Bytes()
+		clear(bm)
+		k := 0
+		for i := 0; i < n; i++ {
+			if defs[i] == s.maxDef {
+				if k >= nv {
+					valid.Release()
+					offsets.Release()
+					data.Release()
+					return nil, fmt.Errorf("the column's definition levels announce more values than it has")
+				}
+				pos += copy(bytes[pos:], vals[k])
+				k++
+				bitutil.SetBit(bm, i)
+			}
+			offs[i+1] = int32(pos)
+		}
+		if k != nv {
+			valid.Release()
+			offsets.Release()
+			data.Release()
+			return nil, fmt.Errorf("the column's definition levels announce fewer values than it has")
+		}
+	}
+	d := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{valid, offsets, data}, nil, nulls, 0)
+	for _, b := range []*memory.Buffer{valid, offsets, data} {
+		if b != nil {
+			b.Release()
+		}
+	}
+	defer d.Release()
+	return array.NewStringData(d), nil
 }
