@@ -143,3 +143,80 @@ func TestParquetBulkSameAsCells(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetDictionariesSameAsCells loads models and activities, whose
+// enums, months and unit ids are dictionary columns, from Parquet (each
+// batch's dictionary converted entry by entry: appendDictionary) and from
+// CSV (cell by cell), and wants the same records, findings and stats:
+// values as they are, in another case, through an alias (written NFC and
+// not), to trim, not in the enum, empty where a default applies or a value
+// is required, months right and wrong.
+func TestParquetDictionariesSameAsCells(t *testing.T) {
+	models := [][]string{
+		{"model_id", "unit_id", "type", "status", "field", "special_group"},
+		{"m1", "xa-1", "one_plus_one", "", "family", "worker"},
+		{"m2", "chi-1", "THREE_HAS_THREE_KNOWS", "inactive", " economy ", ""},
+		{"m3", "chi-1", "Một cộng một", "paused", "", "Công nhân"},
+		{"m4", "to-1", "Mo\u0302\u0323t co\u0302\u0323ng mo\u0302\u0323t", "Active", "Gia đình", "công nhân"},
+		{"m5", "xa-1", "", "active", "nonsense", "trader"},
+		{"m6", "chi-1", "one_plus_one", "  ", "family", " worker "},
+		{"m7", "to-1", "  accompany  ", "inactive", "GIA ĐÌNH", "religious"},
+		{"m8", "xa-1", "other", "", "membership", "Ngu\u031bo\u031b\u0300i"},
+	}
+	activities := [][]string{
+		{"unit_id", "month", "kind", "attendees"},
+		{"chi-1", "2024-03", "meeting", "12"},
+		{"chi-1", " 2024-04 ", "meeting", ""},
+		{"to-1", "2024-13", "visit", "3"},
+		{"xa-1", "", "meeting", "5"},
+		{"chi-1", "2024-03", "Họp", "7"},
+		{"to-1", "03/2024", "visit", "1"},
+		{"chi-1", "2024-04", "", "2"},
+	}
+	csv := func(rows [][]string) string {
+		var b strings.Builder
+		for _, r := range rows {
+			b.WriteString(strings.Join(r, ",") + "\n")
+		}
+		return b.String()
+	}
+	aliases := "aliases:\n  models.type: {\"Một cộng một\": one_plus_one}\n  models.field: {\"gia đình\": family}\n  members.special_group: {\"công nhân\": worker}\n  models.special_group: {\"công nhân\": worker}\n"
+	render := func(snap *snapshot.Snapshot, shift int) string {
+		var out []string
+		for _, tb := range []snapshot.Table{snapshot.Models, snapshot.Activities} {
+			out = append(out, dump(snap.Table(tb))...)
+			out = append(out, fmt.Sprint(snap.Stats[tb]))
+		}
+		for _, f := range snap.Findings {
+			out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row-shift, f.Column, f.Value, f.Message))
+		}
+		return strings.Join(out, "\n")
+	}
+	all := WithMaxBadRows(Limit{Share: 1, IsShare: true})
+	want, err := load(t, mapFS(map[string]string{
+		"snapshot.yaml": manifest("units: u.csv\nmodels: m.csv\nactivities: a.csv", aliases),
+		"u.csv":         unitsCSV,
+		"m.csv":         csv(models),
+		"a.csv":         csv(activities),
+	}), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.Findings) < 8 {
+		t.Fatalf("the CSV load has %d findings: the cases are not exercised", len(want.Findings))
+	}
+	for _, batch := range []int{defaultParquetBatch, 3, 1} {
+		got, err := load(t, fstest.MapFS{
+			"snapshot.yaml": mapFile([]byte(manifest("units: u.csv\nmodels: m.parquet\nactivities: a.parquet", aliases))),
+			"u.csv":         mapFile([]byte(unitsCSV)),
+			"m.parquet":     mapFile(parquetFile(t, models)),
+			"a.parquet":     mapFile(parquetFileWith(t, activities, parquet.WithMaxRowGroupLength(4))),
+		}, all, withParquetBatch(batch))
+		if err != nil {
+			t.Fatalf("batches of %d: %v", batch, err)
+		}
+		if d := cmp.Diff(render(want, 1), render(got, 0)); d != "" {
+			t.Errorf("Parquet in batches of %d differs from CSV (-csv +parquet):\n%s", batch, d)
+		}
+	}
+}
