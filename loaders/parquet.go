@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -57,6 +58,7 @@ type parquetReader struct {
 	open     bool
 	rows     int           // rows of the current batch
 	own      []arrow.Array // the current batch's strColumn arrays
+	scratch  strScratch
 }
 
 // newParquetReader opens a Parquet file. Top-level byte-array columns named
@@ -120,9 +122,14 @@ func (p *parquetReader) selectColumns(used []int, batch int) error {
 	for _, fi := range used {
 		f := p.fr.Manifest.Fields[fi]
 		leaves = append(leaves, leafIndices(f)...)
-		if f.IsLeaf() && f.Field.Type.ID() == arrow.STRING && f.ColIndex < sch.NumColumns() {
+		dt, isDict := f.Field.Type.(*arrow.DictionaryType)
+		if isDict && (dt.ValueType.ID() != arrow.STRING || dt.IndexType.ID() != arrow.INT32) {
+			isDict = false
+			dt = nil
+		}
+		if f.IsLeaf() && (f.Field.Type.ID() == arrow.STRING || isDict) && f.ColIndex < sch.NumColumns() {
 			if d := sch.Column(f.ColIndex); d.PhysicalType() == parquet.Types.ByteArray && d.MaxRepetitionLevel() == 0 && d.MaxDefinitionLevel() <= 1 {
-				p.strs = append(p.strs, &strColumn{hdr: fi, leaf: f.ColIndex, name: p.hdr[fi], maxDef: d.MaxDefinitionLevel()})
+				p.strs = append(p.strs, &strColumn{hdr: fi, leaf: f.ColIndex, name: p.hdr[fi], maxDef: d.MaxDefinitionLevel(), dictType: dt})
 				continue
 			}
 		}
@@ -340,6 +347,7 @@ func (p *parquetReader) decode() (b pqBatch) {
 		p.rgLeft -= rows
 		b := pqBatch{cols: make([]arrow.Array, len(p.hdr)), rows: rows}
 		for _, s := range p.strs {
+			s.strScratch = &p.scratch
 			a, err := s.read(rows, p.mem)
 			if err != nil {
 				b.release()
@@ -500,25 +508,58 @@ func (p *parquetReader) close() error {
 // from the column chunk: its values (which point into the decoded pages)
 // are copied once into a batch's utf8 array, whose buffers are reserved at
 // their exact sizes, instead of appended one by one to a builder whose
-// buffers double (what pqarrow does).
+// buffers double (what pqarrow does). A column read as a dictionary
+// (dictType set) becomes a batch's dictionary array: the values of a
+// dictionary-encoded page share the memory of their dictionary entry, so
+// an entry is recognised by its address (a plain page's values are
+// distinct; equal ones are merged downstream), with no hashing of the text
+// nor pqarrow's dictionary builder.
 type strColumn struct {
-	hdr    int // index in the header
-	leaf   int
-	name   string
-	maxDef int16
-	cr     *file.ByteArrayColumnChunkReader // the current row group's
-	vals   []parquet.ByteArray
-	defs   []int16
+	hdr      int // index in the header
+	leaf     int
+	name     string
+	maxDef   int16
+	dictType *arrow.DictionaryType            // nil: a utf8 column
+	cr       *file.ByteArrayColumnChunkReader // the current row group's
+	*strScratch
 }
 
-// read decodes the next n rows of the column into a utf8 array.
+// strScratch holds what a strColumn decodes a batch into, shared by the
+// string columns of a file (decoded one after the other).
+type strScratch struct {
+	vals    []parquet.ByteArray
+	defs    []int16
+	seen    map[valueKey]int32 // dictionary: a batch's entries by address
+	entries []parquet.ByteArray
+}
+
+// valueKey is where a value's bytes are and how many.
+type valueKey struct {
+	p *byte
+	n int
+}
+
+// read decodes the next n rows of the column into an array.
 func (s *strColumn) read(n int, mem memory.Allocator) (arrow.Array, error) {
+	nv, err := s.decode(n)
+	if err != nil {
+		return nil, err
+	}
+	if s.dictType != nil {
+		return s.dictionary(n, nv, mem)
+	}
+	return s.utf8(n, nv, mem)
+}
+
+// decode reads the next n rows' values (s.vals[:nv]) and definition
+// levels (s.defs[:n]).
+func (s *strColumn) decode(n int) (nv int, err error) {
 	if cap(s.vals) < n {
 		s.vals = make([]parquet.ByteArray, n)
 		s.defs = make([]int16, n)
 	}
 	vals, defs := s.vals[:n], s.defs[:n]
-	lvls, nv := 0, 0
+	lvls := 0
 	for lvls < n {
 		var d []int16
 		if s.maxDef > 0 {
@@ -526,72 +567,156 @@ func (s *strColumn) read(n int, mem memory.Allocator) (arrow.Array, error) {
 		}
 		t, v, err := s.cr.ReadBatch(int64(n-lvls), vals[nv:], d, nil)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		if t <= 0 || v < 0 || nv+v > n {
-			return nil, fmt.Errorf("the column has %d values where its row group has more rows", lvls)
+			return 0, fmt.Errorf("the column has %d values where its row group has more rows", lvls)
 		}
 		lvls += int(t)
 		nv += v
 	}
 	if s.maxDef == 0 && nv != n {
-		return nil, fmt.Errorf("the required column has %d values for %d rows", nv, n)
+		return 0, fmt.Errorf("the required column has %d values for %d rows", nv, n)
 	}
+	if s.maxDef > 0 {
+		k := 0
+		for _, d := range defs {
+			if d == s.maxDef {
+				k++
+			}
+		}
+		if k != nv {
+			return 0, fmt.Errorf("the column's definition levels announce %d values where it has %d", k, nv)
+		}
+	}
+	return nv, nil
+}
+
+// validity is the validity bitmap of the n rows decoded, nil when none is
+// null.
+func (s *strColumn) validity(n, nv int, mem memory.Allocator) *memory.Buffer {
+	if nv == n {
+		return nil
+	}
+	valid := memory.NewResizableBuffer(mem)
+	valid.Resize(int(bitutil.BytesForBits(int64(n))))
+	bm := valid.Bytes()
+	clear(bm)
+	for i, d := range s.defs[:n] {
+		if d == s.maxDef {
+			bitutil.SetBit(bm, i)
+		}
+	}
+	return valid
+}
+
+// utf8 makes the array of the n rows decoded, nv of them values.
+func (s *strColumn) utf8(n, nv int, mem memory.Allocator) (arrow.Array, error) {
+	return stringArray(s.vals[:nv], s.defs[:n], s.maxDef, n, s.validity(n, nv, mem), mem)
+}
+
+// stringArray makes a utf8 array of n rows from vals, in the rows whose
+// definition level is maxDef (all of them when valid is nil).
+func stringArray(vals []parquet.ByteArray, defs []int16, maxDef int16, n int, valid *memory.Buffer, mem memory.Allocator) (arrow.Array, error) {
 	size := 0
-	for _, v := range vals[:nv] {
+	for _, v := range vals {
 		size += len(v)
 	}
 	if size > math.MaxInt32 {
+		if valid != nil {
+			valid.Release()
+		}
 		return nil, fmt.Errorf("a batch of %d rows holds %d bytes, more than a utf8 array can", n, size)
 	}
 	offsets := memory.NewResizableBuffer(mem)
 	offsets.Resize(4 * (n + 1))
 	data := memory.NewResizableBuffer(mem)
 	data.Resize(size)
-	var valid *memory.Buffer
-	nulls := n - nv
 	offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
 	bytes := data.Bytes()
 	pos := 0
 	offs[0] = 0
-	if nulls == 0 {
+	if valid == nil {
 		for i, v := range vals[:n] {
 			pos += copy(bytes[pos:], v)
 			offs[i+1] = int32(pos)
 		}
 	} else {
-		valid = memory.NewResizableBuffer(mem)
-		valid.Resize(int(bitutil.BytesForBits(int64(n))))
-		bm := valid.Bytes()
-		clear(bm)
 		k := 0
 		for i := 0; i < n; i++ {
-			if defs[i] == s.maxDef {
-				if k >= nv {
-					valid.Release()
-					offsets.Release()
-					data.Release()
-					return nil, fmt.Errorf("the column's definition levels announce more values than it has")
-				}
+			if defs[i] == maxDef {
 				pos += copy(bytes[pos:], vals[k])
 				k++
-				bitutil.SetBit(bm, i)
 			}
 			offs[i+1] = int32(pos)
 		}
-		if k != nv {
-			valid.Release()
-			offsets.Release()
-			data.Release()
-			return nil, fmt.Errorf("the column's definition levels announce fewer values than it has")
-		}
 	}
-	d := array.NewData(arrow.BinaryTypes.String, n, []*memory.Buffer{valid, offsets, data}, nil, nulls, 0)
-	for _, b := range []*memory.Buffer{valid, offsets, data} {
+	return newArray(arrow.BinaryTypes.String, n, valid, offsets, data), nil
+}
+
+// newArray makes an array of n rows over bufs (valid first; nil when no
+// row is null) and releases them (the array holds them).
+func newArray(typ arrow.DataType, n int, valid *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
+	nulls := 0
+	if valid != nil {
+		nulls = n - bitutil.CountSetBits(valid.Bytes(), 0, n)
+	}
+	d := array.NewData(typ, n, append([]*memory.Buffer{valid}, bufs...), nil, nulls, 0)
+	defer d.Release()
+	for _, b := range append(bufs, valid) {
 		if b != nil {
 			b.Release()
 		}
 	}
-	defer d.Release()
-	return array.NewStringData(d), nil
+	return array.MakeFromData(d)
+}
+
+// dictionary makes the dictionary array of the n rows decoded, nv of them
+// values: an index per row into the batch's entries, in the order they
+// first appear.
+func (s *strColumn) dictionary(n, nv int, mem memory.Allocator) (arrow.Array, error) {
+	if s.seen == nil {
+		s.seen = map[valueKey]int32{}
+	}
+	clear(s.seen)
+	s.entries = s.entries[:0]
+	valid := s.validity(n, nv, mem)
+	indices := memory.NewResizableBuffer(mem)
+	indices.Resize(4 * n)
+	idx := arrow.Int32Traits.CastFromBytes(indices.Bytes())
+	last, lastIdx := valueKey{}, int32(-1)
+	k := 0
+	for i := 0; i < n; i++ {
+		if valid != nil && s.defs[i] != s.maxDef {
+			idx[i] = 0
+			continue
+		}
+		v := s.vals[k]
+		k++
+		key := valueKey{unsafe.SliceData(v), len(v)}
+		if key == last && lastIdx >= 0 {
+			idx[i] = lastIdx
+			continue
+		}
+		e, ok := s.seen[key]
+		if !ok {
+			e = int32(len(s.entries))
+			s.seen[key] = e
+			s.entries = append(s.entries, v)
+		}
+		idx[i], last, lastIdx = e, key, e
+	}
+	dict, err := stringArray(s.entries, nil, 0, len(s.entries), nil, mem)
+	clear(s.entries) // no pointers into the pages kept past the batch
+	if err != nil {
+		if valid != nil {
+			valid.Release()
+		}
+		indices.Release()
+		return nil, err
+	}
+	defer dict.Release()
+	ia := newArray(s.dictType.IndexType, n, valid, indices)
+	defer ia.Release()
+	return array.NewDictionaryArray(s.dictType, ia, dict), nil
 }
