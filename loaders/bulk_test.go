@@ -220,3 +220,64 @@ func TestParquetDictionariesSameAsCells(t *testing.T) {
 		}
 	}
 }
+
+// TestParquetBatchBuffersReused loads a models file whose batches are
+// large enough for their buffers to be reused from one batch to the next
+// (recyclePool; under the tests' checked allocator a freed buffer is
+// poisoned first), with findings quoting values of early batches, and
+// wants what the CSV file gives: no value read from a batch after it was
+// let go.
+func TestParquetBatchBuffersReused(t *testing.T) {
+	rows := [][]string{{"model_id", "unit_id", "type", "name", "status"}}
+	for i := 0; i < 3000; i++ {
+		typ, status := "one_plus_one", ""
+		if i%97 == 0 {
+			typ = fmt.Sprintf("kind-%04d", i) // DQ006, quoting the value
+		}
+		if i%2 == 0 {
+			status = fmt.Sprintf("paused-%04d", i) // DQ006: a dictionary of 250 entries a batch
+		}
+		name := fmt.Sprintf("Mô hình %04d của chi hội", i)
+		if i%101 == 0 {
+			name = fmt.Sprintf("Mo\u0302 hi\u0300nh %04d", i) // DQ008, quoting the NFC text
+		}
+		if i%103 == 0 {
+			name = fmt.Sprintf("M\xf4 h\xecnh %04d", i) // not UTF-8: a finding quoting the bytes
+		}
+		rows = append(rows, []string{fmt.Sprintf("m%05d", i), "chi-1", typ, name, status})
+	}
+	var csv strings.Builder
+	for _, r := range rows {
+		csv.WriteString(strings.Join(r, ",") + "\n")
+	}
+	render := func(snap *snapshot.Snapshot, shift int) string {
+		out := append(dump(snap.Table(snapshot.Models)), fmt.Sprint(snap.Stats[snapshot.Models]))
+		for _, f := range snap.Findings {
+			if f.Row > 0 { // not a summary
+				f.Row -= shift
+			}
+			out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row, f.Column, f.Value, f.Message))
+		}
+		return strings.Join(out, "\n")
+	}
+	all := WithMaxBadRows(Limit{Share: 1, IsShare: true})
+	want, err := load(t, mapFS(map[string]string{
+		"snapshot.yaml": manifest("units: u.csv\nmodels: m.csv"),
+		"u.csv":         unitsCSV,
+		"m.csv":         csv.String(),
+	}), all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := load(t, fstest.MapFS{
+		"snapshot.yaml": mapFile([]byte(manifest("units: u.csv\nmodels: m.parquet"))),
+		"u.csv":         mapFile([]byte(unitsCSV)),
+		"m.parquet":     mapFile(parquetFileWith(t, rows, parquet.WithMaxRowGroupLength(1500))),
+	}, all, withParquetBatch(500))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(render(want, 1), render(got, 0)); d != "" {
+		t.Errorf("Parquet differs from CSV (-csv +parquet):\n%s", d)
+	}
+}

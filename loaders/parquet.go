@@ -43,7 +43,6 @@ type parquetReader struct {
 	leaves []int
 	rg     int // next row group to open
 	batch  int // rows decoded at a time (a smaller row group: its rows)
-	mem    memory.Allocator
 
 	size    int64          // bytes of the file (0: unknown)
 	decoded int            // rows decoded so far (decode's error rows)
@@ -59,6 +58,7 @@ type parquetReader struct {
 	rows     int           // rows of the current batch
 	own      []arrow.Array // the current batch's strColumn arrays
 	scratch  strScratch
+	pool     *recyclePool // the strColumn arrays' buffers
 }
 
 // newParquetReader opens a Parquet file. Top-level byte-array columns named
@@ -102,7 +102,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 		_ = pf.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
 	}
-	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer, mem: mem}
+	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer, pool: newRecyclePool(mem)}
 	if n, err := r.Seek(0, io.SeekEnd); err == nil {
 		p.size = n
 	}
@@ -348,7 +348,7 @@ func (p *parquetReader) decode() (b pqBatch) {
 		b := pqBatch{cols: make([]arrow.Array, len(p.hdr)), rows: rows}
 		for _, s := range p.strs {
 			s.strScratch = &p.scratch
-			a, err := s.read(rows, p.mem)
+			a, err := s.read(rows, p.pool)
 			if err != nil {
 				b.release()
 				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet column %s: %w", s.name, err)}}
@@ -498,6 +498,7 @@ func (p *parquetReader) close() error {
 		p.rr = nil
 	}
 	err := p.pf.Close()
+	p.pool.drain()
 	if cerr := p.closer(); err == nil {
 		err = cerr
 	}
