@@ -522,6 +522,7 @@ type strColumn struct {
 	maxDef   int16
 	dictType *arrow.DictionaryType            // nil: a utf8 column
 	cr       *file.ByteArrayColumnChunkReader // the current row group's
+	seen     addrTable                        // dictionary: a batch's entries by address
 	*strScratch
 }
 
@@ -530,14 +531,7 @@ type strColumn struct {
 type strScratch struct {
 	vals    []parquet.ByteArray
 	defs    []int16
-	seen    map[valueKey]int32 // dictionary: a batch's entries by address
 	entries []parquet.ByteArray
-}
-
-// valueKey is where a value's bytes are and how many.
-type valueKey struct {
-	p *byte
-	n int
 }
 
 // read decodes the next n rows of the column into an array.
@@ -676,16 +670,14 @@ func newArray(typ arrow.DataType, n int, valid *memory.Buffer, bufs ...*memory.B
 // values: an index per row into the batch's entries, in the order they
 // first appear.
 func (s *strColumn) dictionary(n, nv int, mem memory.Allocator) (arrow.Array, error) {
-	if s.seen == nil {
-		s.seen = map[valueKey]int32{}
-	}
-	clear(s.seen)
+	s.seen.reset()
 	s.entries = s.entries[:0]
 	valid := s.validity(n, nv, mem)
 	indices := memory.NewResizableBuffer(mem)
 	indices.Resize(4 * n)
 	idx := arrow.Int32Traits.CastFromBytes(indices.Bytes())
-	last, lastIdx := valueKey{}, int32(-1)
+	var last *byte
+	lastLen, lastIdx := -1, int32(0)
 	k := 0
 	for i := 0; i < n; i++ {
 		if valid != nil && s.defs[i] != s.maxDef {
@@ -694,18 +686,16 @@ func (s *strColumn) dictionary(n, nv int, mem memory.Allocator) (arrow.Array, er
 		}
 		v := s.vals[k]
 		k++
-		key := valueKey{unsafe.SliceData(v), len(v)}
-		if key == last && lastIdx >= 0 {
+		p := unsafe.SliceData(v)
+		if p == last && len(v) == lastLen {
 			idx[i] = lastIdx
 			continue
 		}
-		e, ok := s.seen[key]
-		if !ok {
-			e = int32(len(s.entries))
-			s.seen[key] = e
+		e := s.seen.find(uintptr(unsafe.Pointer(p)), len(v), int32(len(s.entries)))
+		if int(e) == len(s.entries) {
 			s.entries = append(s.entries, v)
 		}
-		idx[i], last, lastIdx = e, key, e
+		idx[i], last, lastLen, lastIdx = e, p, len(v), e
 	}
 	dict, err := stringArray(s.entries, nil, 0, len(s.entries), nil, mem)
 	clear(s.entries) // no pointers into the pages kept past the batch
@@ -720,4 +710,76 @@ func (s *strColumn) dictionary(n, nv int, mem memory.Allocator) (arrow.Array, er
 	ia := newArray(s.dictType.IndexType, n, valid, indices)
 	defer ia.Release()
 	return array.NewDictionaryArray(s.dictType, ia, dict), nil
+}
+
+// addrTable finds a batch's dictionary entries by the address and length
+// of their bytes (valueKey): open addressing in a table kept from batch to
+// batch, whose slots of earlier batches are told apart by their
+// generation, so that a batch clears nothing and the table grows only
+// with the most entries a batch of the column has had. (A Go map cost
+// more to clear and to grow, batch after batch, than the lookups.) The
+// addresses are only compared: the values stay reachable through
+// strScratch.vals while the batch is decoded.
+type addrTable struct {
+	slots []addrSlot
+	gen   uint32
+	used  int // slots of this generation
+}
+
+type addrSlot struct {
+	p   uintptr
+	n   int
+	gen uint32
+	idx int32
+}
+
+func (t *addrTable) reset() {
+	t.gen++
+	t.used = 0
+	if t.gen == 0 { // wrapped: the old generations would come back
+		clear(t.slots)
+		t.gen = 1
+	}
+}
+
+func addrHash(p uintptr, n int) uint64 {
+	return (uint64(p) ^ uint64(n)<<48) * 0x9e3779b97f4a7c15
+}
+
+// find returns the entry of the value at p of n bytes, or adds it as entry
+// next.
+func (t *addrTable) find(p uintptr, n int, next int32) int32 {
+	if 2*(t.used+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := addrHash(p, n) >> 32 & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.gen != t.gen {
+			*sl = addrSlot{p: p, n: n, gen: t.gen, idx: next}
+			t.used++
+			return next
+		}
+		if sl.p == p && sl.n == n {
+			return sl.idx
+		}
+	}
+}
+
+// grow doubles the table (64 slots at first), keeping this generation's
+// slots.
+func (t *addrTable) grow() {
+	old := t.slots
+	t.slots = make([]addrSlot, max(64, 2*len(old)))
+	mask := uint64(len(t.slots) - 1)
+	for _, sl := range old {
+		if sl.gen != t.gen {
+			continue
+		}
+		i := addrHash(sl.p, sl.n) >> 32 & mask
+		for t.slots[i].gen == t.gen {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = sl
+	}
 }
