@@ -198,7 +198,8 @@
 //     and the storage behind it; input.go: size caps, gzip, encodings.
 //   - manifest.go: snapshot.yaml; options.go: Option and Limit.
 //   - rows.go: the row readers of CSV/TSV, NDJSON and XLSX; parquet.go:
-//     Parquet's (pqarrow, and strColumn for string columns); ahead.go: a CSV file split into records in a goroutine of
+//     Parquet's (pqarrow, and strColumn for string columns; pool.go: their
+//     batches' buffers, reused from batch to batch); ahead.go: a CSV file split into records in a goroutine of
 //     its own, and the batches it hands over converted.
 //   - header.go: a file's header mapped onto the table's columns;
 //     table.go: a table's rows read into builders, bad rows and the early
