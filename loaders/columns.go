@@ -265,9 +265,10 @@ func appendPlainText(c *column, sa *array.String, slow func(int)) {
 
 // appendDictionary appends a dictionary column of strings to c's own
 // dictionary: each entry of the batch's dictionary is converted once
-// (dictValue) and looked up in c's; the rows of null entries and of
-// entries that do not convert as they are (a finding to make, a default
-// to apply) go through slow, one by one.
+// (dictValue) and looked up in c's; a null is a null, or the default
+// "active" of models.status; the rows of other nulls and of entries that
+// do not convert as they are (a finding to make) go through slow, one by
+// one.
 func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(int)) {
 	dv, isStr := da.Dictionary().(*array.String)
 	if !isStr {
@@ -297,7 +298,8 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 		sc.valid = make([]bool, 0, da.Len())
 	}
 	idx := sc.idx[:0]
-	var valid []bool // nil while no null is kept
+	nullIdx := int32(-1) // models.status's default, once looked up
+	var valid []bool     // nil while no null is kept
 	flush := func() {
 		ib.AppendValues(idx, valid)
 		idx, valid = idx[:0], valid[:0]
@@ -314,8 +316,14 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 			continue
 		}
 		k := int32(-1)
-		if da.IsValid(i) {
+		switch {
+		case da.IsValid(i):
 			k = remap[da.GetValueIndex(i)]
+		case c.null == nullActive: // what addNull appends
+			if nullIdx < 0 {
+				nullIdx = c.dict.index("active")
+			}
+			k = nullIdx
 		}
 		if k < 0 {
 			flush()
