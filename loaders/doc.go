@@ -89,14 +89,6 @@
 //
 // Parquet columns are decoded batch by batch (64k rows, or a smaller row
 // group's rows and one: the decoder reserves and zeroes a whole batch per column).
-// Top-level string columns are decoded from their column chunks by the
-// loader itself (parquet.go, strColumn), the other columns by pqarrow: a
-// batch's values are copied once into buffers of their exact size, where
-// pqarrow would append them one by one to a builder whose buffers double,
-// and a dictionary column's values are told apart by the address of their
-// dictionary entry (no hashing of the text, no pqarrow dictionary builder);
-// their rows are checked against the row group's, so a column that ends
-// early is a DQ001 finding, never misaligned rows.
 // What a batch holds as the table wants it is appended in bulk, not value
 // by value: a string column whose values are all plain ASCII (nothing to
 // trim or normalise) has its buffers copied whole into the column's
@@ -198,8 +190,7 @@
 //     and the storage behind it; input.go: size caps, gzip, encodings.
 //   - manifest.go: snapshot.yaml; options.go: Option and Limit.
 //   - rows.go: the row readers of CSV/TSV, NDJSON and XLSX; parquet.go:
-//     Parquet's (pqarrow, and strColumn for string columns; pool.go: their
-//     batches' buffers, reused from batch to batch); ahead.go: a CSV file split into records in a goroutine of
+//     Parquet's; ahead.go: a CSV file split into records in a goroutine of
 //     its own, and the batches it hands over converted.
 //   - header.go: a file's header mapped onto the table's columns;
 //     table.go: a table's rows read into builders, bad rows and the early
