@@ -6,6 +6,7 @@ package loaders
 import (
 	"context"
 	"math"
+	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -122,7 +123,7 @@ func (l *tableLoader) convertColumn(c *column, p *parquetReader, start, rows, n,
 		}
 	case (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum) && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.STRING:
 		appendPlainText(c, a.(*array.String), slow)
-	case c.dict != nil && c.alias == nil && c.enum == nil && a.DataType().ID() == arrow.DICTIONARY:
+	case c.dict != nil && a.DataType().ID() == arrow.DICTIONARY && (c.spec.Kind == snapshot.KindString || c.spec.Kind == snapshot.KindEnum || c.spec.Kind == snapshot.KindMonth):
 		appendDictionary(c, a.(*array.Dictionary), &l.scratch, slow)
 	case c.spec.Kind == snapshot.KindBool && a.DataType().ID() == arrow.BOOL:
 		appendBools(c.b.(*array.BooleanBuilder), a.(*array.Boolean), c.null == nullAppend, &l.scratch, slow)
@@ -263,18 +264,29 @@ func appendPlainText(c *column, sa *array.String, slow func(int)) {
 }
 
 // appendDictionary appends a dictionary column of strings to c's own
-// dictionary: each plain ASCII entry is looked up once per batch; null and
-// other entries go through slow.
+// dictionary: each entry of the batch's dictionary is converted once
+// (dictValue) and looked up in c's; a null is a null, or the default
+// "active" of models.status; the rows of other nulls and of entries that
+// do not convert as they are (a finding to make) go through slow, one by
+// one.
 func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(int)) {
 	dv, isStr := da.Dictionary().(*array.String)
 	if !isStr {
 		slowRows(da.Len(), slow)
 		return
 	}
+	if len(c.dict.memo) == 0 && dv.Len() > 8 {
+		// the first batch: its dictionary is most of the column's (a map
+		// grown entry by entry rehashes at every doubling)
+		c.dict.memo = make(map[string]int32, dv.Len())
+	}
 	remap := make([]int32, dv.Len())
 	for k := range remap {
 		remap[k] = -1
-		if v := dv.Value(k); !dv.IsNull(k) && plainASCII(v) {
+		if dv.IsNull(k) {
+			continue
+		}
+		if v, ok := c.dictValue(dv.Value(k)); ok {
 			remap[k] = c.dict.index(v)
 		}
 	}
@@ -286,7 +298,8 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 		sc.valid = make([]bool, 0, da.Len())
 	}
 	idx := sc.idx[:0]
-	var valid []bool // nil while no null is kept
+	nullIdx := int32(-1) // models.status's default, once looked up
+	var valid []bool     // nil while no null is kept
 	flush := func() {
 		ib.AppendValues(idx, valid)
 		idx, valid = idx[:0], valid[:0]
@@ -303,8 +316,14 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 			continue
 		}
 		k := int32(-1)
-		if da.IsValid(i) {
+		switch {
+		case da.IsValid(i):
 			k = remap[da.GetValueIndex(i)]
+		case c.null == nullActive: // what addNull appends
+			if nullIdx < 0 {
+				nullIdx = c.dict.index("active")
+			}
+			k = nullIdx
 		}
 		if k < 0 {
 			flush()
@@ -317,4 +336,37 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 		}
 	}
 	flush()
+}
+
+// dictValue is what the text v of a cell gives a dictionary column c (of
+// text, an enum or months), when it gives a value with no finding: what
+// setText (or setMonth) would append. ok is false when the cell must go
+// through them instead: empty, not valid UTF-8, changed by normalisation
+// (DQ008 is listed by row), empty after aliases, not in the enum, not a
+// month.
+func (c *column) dictValue(v string) (string, bool) {
+	if plainASCII(v) && c.alias == nil && c.enum == nil && c.spec.Kind != snapshot.KindMonth {
+		return v, true
+	}
+	if blank(v) {
+		return "", false
+	}
+	s, changed, ok := cleanText(v)
+	if !ok {
+		return "", false
+	}
+	if c.spec.Kind == snapshot.KindMonth {
+		return s, parseMonth(s)
+	}
+	if changed {
+		return "", false
+	}
+	if s = c.mapAlias(s); s == "" {
+		return "", false
+	}
+	if c.enum != nil {
+		canon, ok := c.enum[strings.ToLower(s)]
+		return canon, ok
+	}
+	return s, true
 }

@@ -143,7 +143,14 @@ func (p *parquetReader) checkChunks(rg int) error {
 
 // openRowGroup starts a record reader over the next row group: batches never
 // span two row groups, so a dictionary column keeps one dictionary a batch.
-func (p *parquetReader) openRowGroup() error {
+func (p *parquetReader) openRowGroup() (err error) {
+	defer func() {
+		// a corrupt footer can make the Parquet library panic reading a
+		// row group's metadata (selectColumns has no recover of its own)
+		if r := recover(); r != nil {
+			err = &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %v", p.rg-1, r)}
+		}
+	}()
 	if p.rr != nil {
 		p.rr.Release()
 		p.rr = nil
@@ -256,6 +263,9 @@ func (p *parquetReader) decode() (b pqBatch) {
 		rec := p.rr.Record()
 		if rec.NumRows() == 0 {
 			continue
+		}
+		if err := checkBatch(rec); err != nil {
+			return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
 		}
 		rec.Retain()
 		cols := make([]arrow.Array, len(p.hdr))
@@ -408,4 +418,38 @@ func (p *parquetReader) close() error {
 		err = cerr
 	}
 	return err
+}
+
+// checkBatch checks that every column of rec has its rows and that every
+// index of its dictionary columns points into the dictionary: pqarrow
+// takes a corrupt file's pages as they are, and a longer column or an
+// index past the dictionary would make the conversion panic.
+func checkBatch(rec arrow.Record) error {
+	for c, col := range rec.Columns() {
+		if int64(col.Len()) != rec.NumRows() {
+			return fmt.Errorf("column %s has %d values for the batch's %d rows", rec.ColumnName(c), col.Len(), rec.NumRows())
+		}
+		d, ok := col.(*array.Dictionary)
+		if !ok {
+			continue
+		}
+		n := d.Dictionary().Len()
+		bad := func(i int) error {
+			return fmt.Errorf("column %s: row %d of the batch points past its dictionary of %d values", rec.ColumnName(c), i+1, n)
+		}
+		if ix, ok := d.Indices().(*array.Int32); ok {
+			for i, k := range ix.Int32Values() {
+				if (k < 0 || int(k) >= n) && ix.IsValid(i) {
+					return bad(i)
+				}
+			}
+			continue
+		}
+		for i := 0; i < d.Len(); i++ {
+			if k := d.GetValueIndex(i); (k < 0 || k >= n) && d.IsValid(i) {
+				return bad(i)
+			}
+		}
+	}
+	return nil
 }
