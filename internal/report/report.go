@@ -36,6 +36,12 @@ type Inputs struct {
 	PoliciesVersion string
 	Targets         []TargetSummary
 	Results         []checker.Result
+	// GiveResults lets Build keep the array of Results as the report's
+	// (each result cleaned in place, the array sorted) instead of copying
+	// it: the caller gives it up and reads it no more. At national scale
+	// the copy is 100 MB more at the run's peak, while the snapshot is
+	// still held.
+	GiveResults bool
 	// Inventory is marshalled as is (a struct, a map or json.RawMessage);
 	// nil gives {}.
 	Inventory   any
@@ -243,7 +249,11 @@ func Build(in Inputs) *Report {
 	}
 	slices.SortFunc(r.Targets, func(a, b TargetSummary) int { return cmp.Compare(a.ID, b.ID) })
 
-	r.Results = make([]checker.Result, 0, len(in.Results))
+	if in.GiveResults {
+		r.Results = in.Results[:0]
+	} else {
+		r.Results = make([]checker.Result, 0, len(in.Results))
+	}
 	// Every result's path is copied into one backing array (each a
 	// full slice expression, so that an append to one path cannot reach
 	// the next): one allocation instead of one per result.
