@@ -208,10 +208,10 @@ type Finding struct {
 // TimeFormat is the format of the run's times: RFC 3339 in UTC, seconds.
 const TimeFormat = time.RFC3339
 
-// Build assembles the report. It copies what it keeps, sorts every list,
-// computes the findings with their keys and the summary, and scrubs
-// personal data (see the package doc). Delta is left nil: set it with
-// Delta(prev, rep).
+// Build assembles the report. It copies what it keeps (but the results
+// array when in.GiveResults is set), sorts every list, computes the
+// findings with their keys and the summary, and scrubs personal data (see
+// the package doc). Delta is left nil: set it with Delta(prev, rep).
 func Build(in Inputs) *Report {
 	r := &Report{
 		APIVersion: APIVersion,
