@@ -170,12 +170,14 @@ func buildReport(in publishInput) *report.Report {
 		PoliciesVersion: policiesVersion(in.polSHA),
 		Targets:         targets,
 		Results:         in.outcome.Results,
-		Inventory:       inv,
-		DataQuality:     in.snap.Findings,
-		Waivers:         in.outcome.Waivers,
-		Shards:          in.shards,
-		Units:           siteUnits(in.snap),
-		Goals:           in.goals,
+		// The outcome is released once the report is built (publish).
+		GiveResults: true,
+		Inventory:   inv,
+		DataQuality: in.snap.Findings,
+		Waivers:     in.outcome.Waivers,
+		Shards:      in.shards,
+		Units:       siteUnits(in.snap),
+		Goals:       in.goals,
 	})
 }
 

@@ -47,34 +47,39 @@ func CSVHeader() []string {
 // or, as in locales whose list separator is ';', on ';' (safeCell).
 func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
 	why := newReasons(lang, r, nil)
-	var buf bytes.Buffer
+	// One buffer sized up front (csvSizeHint) instead of one that doubles
+	// (and copies) up to the 70 MB of a national run.
+	buf := bytes.NewBuffer(make([]byte, 0, csvSizeHint(r)))
 	buf.WriteString("\ufeff")
-	w := csv.NewWriter(&buf)
+	w := csv.NewWriter(buf)
 	w.UseCRLF = true
-	row := func(f Finding, msg string, refs []string) error {
-		rec := []string{f.Target, f.Subject, f.SubjectLevel, f.SubjectName, strings.Join(f.Path, ";"),
+	var rec [9]string // csv.Writer keeps no record: one for every row
+	row := func(f *Finding, path, msg string, refs []string) error {
+		rec = [9]string{f.Target, f.Subject, f.SubjectLevel, f.SubjectName, path,
 			string(f.Status), msg, strings.Join(refs, ";"), f.Key}
 		for i, c := range rec {
 			rec[i] = safeCell(c)
 		}
-		return w.Write(rec)
+		return w.Write(rec[:])
 	}
 	if err := w.Write(CSVHeader()); err != nil {
 		return nil, fmt.Errorf("write findings.csv: %w", err)
 	}
-	for _, f := range r.Findings {
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		path := strings.Join(f.Path, ";")
 		var err error
 		switch {
 		case len(f.Violations) > 0:
 			for _, v := range f.Violations {
-				if err = row(f, v.Msg, v.Refs); err != nil {
+				if err = row(f, path, v.Msg, v.Refs); err != nil {
 					break
 				}
 			}
 		case f.Error != nil:
-			err = row(f, why.text(f), nil)
+			err = row(f, path, why.text(*f), nil)
 		default:
-			err = row(f, "", nil)
+			err = row(f, path, "", nil)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("write findings.csv: %w", err)
@@ -85,6 +90,30 @@ func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
 		return nil, fmt.Errorf("write findings.csv: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// csvSizeHint guesses the size of findings.csv from the lengths of its
+// cells, with room for quotes, so that its buffer need not grow.
+func csvSizeHint(r *Report) int {
+	n := 1 << 10
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		fixed := 24 + len(f.Target) + len(f.Subject) + len(f.SubjectLevel) + len(f.SubjectName) + len(f.Status) + len(f.Key)
+		for _, p := range f.Path {
+			fixed += 1 + len(p)
+		}
+		if len(f.Violations) == 0 {
+			n += fixed + 256
+			continue
+		}
+		for _, v := range f.Violations {
+			n += fixed + len(v.Msg) + len(v.Msg)/8
+			for _, ref := range v.Refs {
+				n += 1 + len(ref)
+			}
+		}
+	}
+	return n
 }
 
 // rowMessages is the message of each row a finding gets in report.xlsx
@@ -119,11 +148,27 @@ func rowCount(f Finding) int { return max(1, len(f.Violations)) }
 // as text. Parts that start otherwise are left as they are, so ids, names
 // and messages read as before.
 func safeCell(s string) string {
-	if !strings.ContainsAny(s, "=+-@\t\r\uff1d\uff0b\uff0d\uff20") {
+	if !mayHoldFormula(s) {
 		return s // nothing that could start a formula
 	}
-	var b strings.Builder
+	// Most cells that get here hold a '-' inside an id: leave them as they
+	// are without building a copy.
 	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i < len(s) && s[i] != ';' && s[i] != '\r' && s[i] != '\n' {
+			continue
+		}
+		if formulaStart(s[start:i]) {
+			break
+		}
+		if i == len(s) {
+			return s
+		}
+		start = i + 1
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 4)
+	start = 0
 	for i := 0; i <= len(s); i++ {
 		if i < len(s) && s[i] != ';' && s[i] != '\r' && s[i] != '\n' {
 			continue
@@ -139,6 +184,29 @@ func safeCell(s string) string {
 		start = i + 1
 	}
 	return b.String()
+}
+
+// formulaBytes are the bytes that begin a character that can start a
+// formula: = + - @ TAB CR, and 0xEF, the first byte of the full-width forms
+// (U+FF0B, U+FF0D, U+FF1D, U+FF20) in UTF-8.
+var formulaBytes = func() (t [256]bool) {
+	for _, c := range []byte("=+-@\t\r\xef") {
+		t[c] = true
+	}
+	return t
+}()
+
+// mayHoldFormula reports whether s holds a byte of formulaBytes: when it
+// does not, no part of s can start a formula (one byte-table look-up per
+// byte, where strings.ContainsAny with the full-width characters decoded
+// every rune of the Vietnamese text).
+func mayHoldFormula(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if formulaBytes[s[i]] {
+			return true
+		}
+	}
+	return false
 }
 
 // formulaStart reports whether a spreadsheet would read part as a formula:

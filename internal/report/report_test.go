@@ -523,3 +523,29 @@ func TestFindingsCSVFormulaSplit(t *testing.T) {
 		}
 	}
 }
+
+// GiveResults builds the same report, on the inputs' own array (no copy),
+// whatever the order of the results given (sorted in place).
+func TestBuildGiveResults(t *testing.T) {
+	for name, mk := range map[string]func() Inputs{
+		"fixture":  fixture,
+		"national": func() Inputs { return nationalSite(false, 2, 3) },
+		"reversed": func() Inputs { in := fixture(); slices.Reverse(in.Results); return in },
+	} {
+		want := Build(mk())
+		in := mk()
+		in.GiveResults = true
+		got := Build(in)
+		if len(got.Results) > 0 && &got.Results[0] != &in.Results[0] {
+			t.Errorf("%s: the report's results are a copy", name)
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("%s: report differs with GiveResults (-copied +given):\n%s", name, diff)
+		}
+		a, _ := JSON(want)
+		b, _ := JSON(got)
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: report.json differs with GiveResults", name)
+		}
+	}
+}
