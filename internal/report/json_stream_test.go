@@ -49,25 +49,14 @@ func TestJSONStreamedSameBytes(t *testing.T) {
 		"reform":      Build(nationalSite(true, 1, 3)),
 		"nationalish": Build(nationalish(300)),
 	}
-	for _, p := range strings.Split(os.Getenv("VUNGMANH_REPORT_JSON"), ":") {
-		if p == "" {
-			continue
-		}
-		data, err := os.ReadFile(p)
+	for _, f := range envReports(t) {
+		cases[f.path] = f.report
+		got, err := JSON(f.report)
 		if err != nil {
 			t.Fatal(err)
 		}
-		r, err := Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases[p] = r
-		got, err := JSON(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(got, data) {
-			t.Errorf("%s: JSON of the parsed file differs from the file", p)
+		if !bytes.Equal(got, f.data) {
+			t.Errorf("%s: JSON of the parsed file differs from the file", f.path)
 		}
 	}
 	for name, r := range cases {
@@ -114,18 +103,11 @@ func TestJSONFieldsStreamed(t *testing.T) {
 // names; skipped without), streamed (JSON) and, as JSON did before, in
 // one call of encoding/json copied into a buffer of jsonSizeHint.
 func BenchmarkJSONReal(b *testing.B) {
-	p, _, _ := strings.Cut(os.Getenv("VUNGMANH_REPORT_JSON"), ":")
-	if p == "" {
+	files := envReports(b)
+	if len(files) == 0 {
 		b.Skip("VUNGMANH_REPORT_JSON names no report.json")
 	}
-	data, err := os.ReadFile(p)
-	if err != nil {
-		b.Fatal(err)
-	}
-	r, err := Parse(data)
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := files[0].report
 	b.Run("streamed", func(b *testing.B) {
 		b.ReportAllocs()
 		c0 := cpuTime()
@@ -149,4 +131,34 @@ func BenchmarkJSONReal(b *testing.B) {
 		}
 		reportCPU(b, c0)
 	})
+}
+
+// envReport is a report.json named by VUNGMANH_REPORT_JSON, its bytes and
+// the report parsed from them.
+type envReport struct {
+	path   string
+	data   []byte
+	report *Report
+}
+
+// envReports reads and parses every report.json VUNGMANH_REPORT_JSON
+// names (a list separated by ":"; none when it is not set): real national
+// reports for the tests that hold a rewrite to the code it replaced.
+func envReports(t testing.TB) []envReport {
+	var out []envReport
+	for _, p := range strings.Split(os.Getenv("VUNGMANH_REPORT_JSON"), ":") {
+		if p == "" {
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := Parse(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, envReport{p, data, r})
+	}
+	return out
 }

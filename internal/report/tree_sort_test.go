@@ -4,9 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"slices"
-	"strings"
 	"testing"
 
 	"golang.org/x/text/collate"
@@ -27,19 +25,8 @@ func TestSortByLabelAsCompareString(t *testing.T) {
 	for i := range 300 {
 		labels = append(labels, fmt.Sprintf("Chi hội thôn %d", i), fmt.Sprintf("Xã số %d", i%37))
 	}
-	for _, p := range strings.Split(os.Getenv("VUNGMANH_REPORT_JSON"), ":") {
-		if p == "" {
-			continue
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := Parse(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, tg := range r.Targets {
+	for _, f := range envReports(t) {
+		for _, tg := range f.report.Targets {
 			for _, u := range tg.ByUnit {
 				labels = append(labels, u.Name, displayName(Unit{Name: u.Name, Kind: "xã"}))
 			}
