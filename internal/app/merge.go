@@ -113,11 +113,13 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 	}
 	in := publishInput{runID: m.runID, started: started, snap: m.snap, polSHA: m.pol.SHA256(), outcome: outcome,
 		shards: m.count, formats: formats, lang: lang, goals: goals(params), overwrite: true, log: m.log}
+	// Counted before publishing: the report then owns the results array
+	// (report.Inputs.GiveResults) and reorders it.
+	counts := countStatuses(outcome.Results)
 	url, err := publish(ctx, b, out, in)
 	if err != nil {
 		return nil, err
 	}
-	counts := countStatuses(outcome.Results)
 	m.log.Info().Str("report", url).Int("shards", m.count).Interface("counts", counts).Msg("shards merged and published")
 	return &mergeResult{Dir: url, Counts: counts}, nil
 }
