@@ -237,8 +237,9 @@ func mustDate(s string) time.Time {
 
 // TestActivitiesAndRatingsRead: activities are sorted by month, kind and
 // attendees (a null text as "", a null count as -1; rows that compare
-// equal keep their order), ratings oldest first with their fields; the
-// same from dictionary columns (as loaded) and from plain strings.
+// equal keep their order), ratings oldest first with their fields, a unit's
+// cadres by id (one at an unknown unit, one without); the same from
+// dictionary columns (as loaded) and from plain strings.
 func TestActivitiesAndRatingsRead(t *testing.T) {
 	alloc := checkedAlloc(t)
 	s := newSnap(alloc, "a", "2024-09-30")
@@ -257,12 +258,18 @@ func TestActivitiesAndRatingsRead(t *testing.T) {
 		rating("ch", 2021, "fair", nil, nil, nil, nil, nil).
 		rating("xa", 2022, "excellent", 99.0, "strong", "strong", "strong", "strong").
 		rating("ch", 2022, "weak", nil, "strong", nil, "not_strong", nil)
+	s.cadre("cb-2", "ch", "branch_deputy", nil, nil, nil, nil).
+		cadre("cb-1", "ch", "branch_head", "good", []string{"economy"}, "hv-1", true).
+		cadre("cb-3", "nowhere", "branch_head", nil, nil, nil, nil).
+		cadre("cb-4", nil, "group_head", nil, nil, nil, nil)
 	snap := s.build()
 	defer snap.Release()
 	want := map[string]string{
 		"ch acts":    `[{"attendees": 7, "month": "2024-01"}, {"attendees": 7, "kind": "", "month": "2024-01"}, {"month": "2024-01", "kind": "meeting"}, {"attendees": 3, "kind": "meeting", "month": "2024-01"}, {"attendees": 5, "kind": "meeting", "month": "2024-03"}, {"attendees": 5, "kind": "meeting", "month": "2024-03"}]`,
 		"xa acts":    `[{"attendees": 9, "kind": "training", "month": "2024-02"}]`,
 		"ch ratings": `[{"fields": {}, "rating": "fair", "year": 2021}, {"fields": {"economy": "not_strong", "propaganda": "strong"}, "rating": "weak", "year": 2022}, {"fields": {"economy": "not_strong", "propaganda": "strong"}, "rating": "good", "score": 80.5, "year": 2023}]`,
+		"ch cadres":  `[{"commune_id": "xa", "competence": "good", "id": "cb-1", "member_id": "hv-1", "party_member": true, "role": "branch_head", "strong_fields": ["economy"], "unit_id": "ch"}, {"commune_id": "xa", "id": "cb-2", "role": "branch_deputy", "unit_id": "ch"}]`,
+		"xa cadres":  `[]`,
 		"xa ratings": `[{"fields": {"economy": "strong", "family": "strong", "membership": "strong", "propaganda": "strong"}, "rating": "excellent", "score": 99.0, "year": 2022}]`,
 	}
 	for _, plain := range []bool{false, true} {
@@ -278,7 +285,11 @@ func TestActivitiesAndRatingsRead(t *testing.T) {
 			}
 			for _, id := range []string{"ch", "xa"} {
 				u := x.unitByID[id]
-				for what, term := range map[string]*ast.Term{"acts": x.activitiesTerm(u), "ratings": x.ratingsTerm(u)} {
+				var cadres []*ast.Term
+				for _, ci := range x.cadresByUnit[u] {
+					cadres = append(cadres, x.cadreTerm(ci))
+				}
+				for what, term := range map[string]*ast.Term{"acts": x.activitiesTerm(u), "ratings": x.ratingsTerm(u), "cadres": ast.ArrayTerm(cadres...)} {
 					w := ast.MustParseTerm(want[id+" "+what])
 					if term == nil || !term.Equal(w) {
 						t.Errorf("%s %s:\n got %v\nwant %v", id, what, term, w)

@@ -117,15 +117,30 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	for _, v := range snapshot.EnumValues("cadres.strong_fields") {
 		x.in(v)
 	}
+	// Each row's unit through the column's dictionary (unitIndexes, as
+	// members, ratings and activities are read), and the unit ids that
+	// cadreTerm looks up interned once per dictionary value, not per row.
+	unitCol := cc.arr("unit_id")
+	unitOf := make([]int32, n)
+	x.unitIndexes(unitCol)(0, unitOf)
+	d, dict := unitCol.(*array.Dictionary)
+	if dict {
+		vals := snapshot.Strings(d.Dictionary())
+		for j := 0; j < vals.Len(); j++ {
+			x.in(vals.Value(j))
+		}
+	}
 	x.cadreRows = make([]int32, 0, n)
 	for _, i := range order {
 		id, _ := sval(cids, i)
-		uid, _ := sval(cunits, i)
-		x.in(uid)
+		if !dict {
+			uid, _ := sval(cunits, i)
+			x.in(uid)
+		}
 		ci := len(x.cadreRows)
 		x.cadreRows = append(x.cadreRows, int32(i))
 		x.cadreByID[id] = ci
-		if u, ok := x.unitByID[uid]; ok {
+		if u := unitOf[i]; u >= 0 {
 			x.cadresByUnit[u] = append(x.cadresByUnit[u], ci)
 		}
 	}
