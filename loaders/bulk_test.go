@@ -90,15 +90,7 @@ func TestParquetBulkSameAsCells(t *testing.T) {
 		csv.WriteString(strings.Join(r, ",") + "\n")
 	}
 	render := func(snap *snapshot.Snapshot, shift int) string {
-		var out []string
-		for _, tb := range []snapshot.Table{snapshot.Units, snapshot.Members} {
-			out = append(out, dump(snap.Table(tb))...)
-			out = append(out, fmt.Sprint(snap.Stats[tb]))
-		}
-		for _, f := range snap.Findings {
-			out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row-shift, f.Column, f.Value, f.Message))
-		}
-		return strings.Join(out, "\n")
+		return renderLoad(snap, shift, snapshot.Units, snapshot.Members)
 	}
 	all := WithMaxBadRows(Limit{Share: 1, IsShare: true})
 	want, err := load(t, mapFS(map[string]string{
@@ -181,15 +173,7 @@ func TestParquetDictionariesSameAsCells(t *testing.T) {
 	}
 	aliases := "aliases:\n  models.type: {\"Một cộng một\": one_plus_one}\n  models.field: {\"gia đình\": family}\n  members.special_group: {\"công nhân\": worker}\n  models.special_group: {\"công nhân\": worker}\n"
 	render := func(snap *snapshot.Snapshot, shift int) string {
-		var out []string
-		for _, tb := range []snapshot.Table{snapshot.Models, snapshot.Activities} {
-			out = append(out, dump(snap.Table(tb))...)
-			out = append(out, fmt.Sprint(snap.Stats[tb]))
-		}
-		for _, f := range snap.Findings {
-			out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row-shift, f.Column, f.Value, f.Message))
-		}
-		return strings.Join(out, "\n")
+		return renderLoad(snap, shift, snapshot.Models, snapshot.Activities)
 	}
 	all := WithMaxBadRows(Limit{Share: 1, IsShare: true})
 	want, err := load(t, mapFS(map[string]string{
@@ -249,14 +233,7 @@ func TestParquetBatchBuffersReused(t *testing.T) {
 		csv.WriteString(strings.Join(r, ",") + "\n")
 	}
 	render := func(snap *snapshot.Snapshot, shift int) string {
-		out := append(dump(snap.Table(snapshot.Models)), fmt.Sprint(snap.Stats[snapshot.Models]))
-		for _, f := range snap.Findings {
-			if f.Row > 0 { // not a summary
-				f.Row -= shift
-			}
-			out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row, f.Column, f.Value, f.Message))
-		}
-		return strings.Join(out, "\n")
+		return renderLoad(snap, shift, snapshot.Models)
 	}
 	all := WithMaxBadRows(Limit{Share: 1, IsShare: true})
 	want, err := load(t, mapFS(map[string]string{
@@ -278,4 +255,22 @@ func TestParquetBatchBuffersReused(t *testing.T) {
 	if d := cmp.Diff(render(want, 1), render(got, 0)); d != "" {
 		t.Errorf("Parquet differs from CSV (-csv +parquet):\n%s", d)
 	}
+}
+
+// renderLoad is what a load gave for tables: their rows and statistics,
+// then every finding, its row moved up by shift (a CSV file's header row:
+// Parquet has none), a summary finding (row 0) left as it is.
+func renderLoad(snap *snapshot.Snapshot, shift int, tables ...snapshot.Table) string {
+	var out []string
+	for _, tb := range tables {
+		out = append(out, dump(snap.Table(tb))...)
+		out = append(out, fmt.Sprint(snap.Stats[tb]))
+	}
+	for _, f := range snap.Findings {
+		if f.Row > 0 {
+			f.Row -= shift
+		}
+		out = append(out, fmt.Sprintf("%s %s:%d %s %q %s", f.Code, f.Table, f.Row, f.Column, f.Value, f.Message))
+	}
+	return strings.Join(out, "\n")
 }
