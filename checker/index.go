@@ -44,6 +44,8 @@ type index struct {
 	ratingCols   ratingCols
 	ratingFields []int32       // per row of the ratings table: its fields object in fieldTerms
 	fieldTerms   []*ast.Term   // the distinct fields objects ({propaganda, family, ...})
+	ratingRec    []int32       // per row of the ratings table: its record in ratingTerms (nil: not shared, shareRatings)
+	ratingTerms  []*ast.Term   // the distinct rating records
 	activityRows [][]int32     // per unit: its activities, indexes into actTerms, sorted
 	actTerms     []*ast.Term   // the distinct activity records {month, kind, attendees}
 	stats        []memberStats // per unit, its subtree counted

@@ -335,3 +335,75 @@ func plainText(alloc memory.Allocator, snap *snapshot.Snapshot) *snapshot.Snapsh
 	}
 	return &out
 }
+
+// TestRatingsShared holds the shared rating records (shareRatings) to the
+// records built row by row: rows that differ in one part only (score,
+// score present or not, year, rating, a field) stay apart, equal rows share
+// one record, and past maxSharedRatings nothing is shared.
+func TestRatingsShared(t *testing.T) {
+	alloc := checkedAlloc(t)
+	s := newSnap(alloc, "a", "2024-09-30")
+	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
+		unit("xa", "tinh", "commune", "Xã", "xã", true).
+		unit("ch", "xa", "branch", "Thôn", "thôn", true).
+		unit("ch2", "xa", "branch", "Thôn 2", "thôn", true)
+	for _, u := range []string{"ch", "ch2", "xa"} {
+		s.rating(u, 2023, "good", 80.5, "strong", nil, nil, nil).
+			rating(u, 2023, "good", 80.4, "strong", nil, nil, nil).
+			rating(u, 2023, "good", nil, "strong", nil, nil, nil).
+			rating(u, 2023, "good", 0.0, "strong", nil, nil, nil).
+			rating(u, 2022, "good", 80.5, "strong", nil, nil, nil).
+			rating(u, 2023, "fair", 80.5, "strong", nil, nil, nil).
+			rating(u, 2023, "good", 80.5, "not_strong", nil, nil, nil).
+			rating(u, 2023, "good", 80.5, nil, "strong", nil, nil)
+	}
+	snap := s.build()
+	defer snap.Release()
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
+			src := snap
+			if plain {
+				src = plainText(alloc, snap)
+				defer src.Release()
+			}
+			x, err := buildIndex(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			distinct := map[string]bool{}
+			for i := range x.ratingFields {
+				distinct[x.ratingRecord(i, x.lookup).String()] = true
+			}
+			if len(distinct) != 8 || len(x.ratingTerms) != len(distinct) || len(x.ratingRec) != len(x.ratingFields) {
+				t.Fatalf("%d distinct records, %d shared for %d rows; want 8 and 8 for %d", len(distinct), len(x.ratingTerms), len(x.ratingRec), len(x.ratingFields))
+			}
+			shared := map[string]*ast.Term{}
+			for _, id := range []string{"ch", "ch2", "xa"} {
+				shared[id] = x.ratingsTerm(x.unitByID[id])
+			}
+			rec, terms := x.ratingRec, x.ratingTerms
+			x.ratingRec, x.ratingTerms = nil, nil
+			for id, got := range shared {
+				if want := x.ratingsTerm(x.unitByID[id]); got == nil || !got.Equal(want) {
+					t.Errorf("%s: shared records\n %v\nrow by row\n %v", id, got, want)
+				}
+			}
+			x.ratingRec, x.ratingTerms = rec, terms
+
+			defer func(n int) { maxSharedRatings = n }(maxSharedRatings)
+			maxSharedRatings = len(distinct) - 1
+			y, err := buildIndex(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if y.ratingRec != nil || y.ratingTerms != nil {
+				t.Errorf("%d distinct records over a bound of %d: shared anyway", len(distinct), maxSharedRatings)
+			}
+			for id, want := range shared {
+				if got := y.ratingsTerm(y.unitByID[id]); !got.Equal(want) {
+					t.Errorf("%s past the bound:\n got %v\nwant %v", id, got, want)
+				}
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package checker
 
 import (
 	"cmp"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +81,8 @@ func (x *index) buildRatings(c cols) {
 		}
 		x.ratingFields[i] = f
 	}
+	ratingCodes, _ := textCodes(c.arr("rating"), n)
+	x.shareRatings(rc, ratingCodes)
 	for _, rows := range append(x.ratingRows, x.histRatings...) {
 		sort.SliceStable(rows, func(a, b int) bool {
 			ya, _ := ival(years, int(rows[a]))
@@ -87,6 +90,59 @@ func (x *index) buildRatings(c cols) {
 			return ya < yb
 		})
 	}
+}
+
+// maxSharedRatings bounds the distinct rating records shareRatings builds
+// up front. Exports round scores (one decimal), so a national snapshot's
+// 1.2 M ratings are a few thousand distinct records; an export of scores
+// so fine that nearly every row differs would keep a term per row for the
+// whole run (the gigabytes buildRatings avoids), so past this bound the
+// records are built per input instead.
+var maxSharedRatings = 1 << 17 // a variable for the tests
+
+// ratingKey is what a rating record is made of: equal keys, equal records.
+type ratingKey struct {
+	year           int64
+	rating, fields int32
+	score          uint64 // math.Float64bits
+	has            uint8  // bit 0: year, bit 1: score
+}
+
+// shareRatings numbers the distinct rating records (year, rating, score,
+// fields) and builds each once: ratingsOf then shares them between rows,
+// as activities are shared (buildActivities), instead of building an
+// object per rating per input. Past maxSharedRatings distinct records it
+// leaves ratingRec nil and ratingsOf builds each record from the columns.
+// codes numbers each row's rating (textCodes).
+func (x *index) shareRatings(c ratingCols, codes []int32) {
+	n := len(codes)
+	recOf := make(map[ratingKey]int32)
+	rec := make([]int32, n)
+	var first []int32 // per record, a row that has it
+	for i := 0; i < n; i++ {
+		k := ratingKey{rating: codes[i], fields: x.ratingFields[i]}
+		if y, ok := ival(c.years, i); ok {
+			k.year, k.has = y, 1
+		}
+		if sc, ok := fval(c.scores, i); ok {
+			k.score, k.has = math.Float64bits(sc), k.has|2
+		}
+		r, ok := recOf[k]
+		if !ok {
+			if len(first) == maxSharedRatings {
+				return
+			}
+			r = int32(len(first))
+			recOf[k] = r
+			first = append(first, int32(i))
+		}
+		rec[i] = r
+	}
+	terms := make([]*ast.Term, len(first))
+	for r, i := range first {
+		terms[r] = x.ratingRecord(int(i), x.in) // x.lookup's map is being written: buildIndex runs builders side by side
+	}
+	x.ratingRec, x.ratingTerms = rec, terms
 }
 
 // ratingCols are the columns ratingsTerm reads.
@@ -104,23 +160,32 @@ func (x *index) ratingsOf(rows []int32) *ast.Term {
 	if len(rows) == 0 {
 		return nil
 	}
-	c := &x.ratingCols
 	ts := make([]*ast.Term, len(rows))
 	for k, r := range rows {
-		i := int(r)
-		year, _ := ival(c.years, i)
-		o := make(obj, 0, 8)
-		o = append(o, kYear, ast.InternedTerm(int(year)))
-		if v, ok := sval(c.ratings, i); ok {
-			o = append(o, kRating, x.lookup(v))
+		if x.ratingRec != nil {
+			ts[k] = x.ratingTerms[x.ratingRec[r]]
+		} else {
+			ts[k] = x.ratingRecord(int(r), x.lookup)
 		}
-		if sc, ok := fval(c.scores, i); ok {
-			o = append(o, kScore, ast.FloatNumberTerm(sc))
-		}
-		o = append(o, kFields, x.fieldTerms[x.ratingFields[i]])
-		ts[k] = o.term()
 	}
 	return ast.ArrayTerm(ts...)
+}
+
+// ratingRecord is the object of the rating at row i of the ratings table,
+// its rating's text interned by in.
+func (x *index) ratingRecord(i int, in func(string) *ast.Term) *ast.Term {
+	c := &x.ratingCols
+	year, _ := ival(c.years, i)
+	o := make(obj, 0, 8)
+	o = append(o, kYear, ast.InternedTerm(int(year)))
+	if v, ok := sval(c.ratings, i); ok {
+		o = append(o, kRating, in(v))
+	}
+	if sc, ok := fval(c.scores, i); ok {
+		o = append(o, kScore, ast.FloatNumberTerm(sc))
+	}
+	o = append(o, kFields, x.fieldTerms[x.ratingFields[i]])
+	return o.term()
 }
 
 // unitWithRatings is the unit's object plus its ratings, for resolved
