@@ -166,14 +166,33 @@ func (c *Checker) shardRule() hierarchy.Shard {
 // it with Prepare; several Checkers and Evaluate calls may share it
 // (EvaluateIndex), concurrently too.
 //
-// The index reads the members record only while Prepare runs: it keeps
-// counts and its own copies of the records of members who take part in a
-// model, no reference into that record. A caller short of memory may
-// therefore release the members record (snapshot.Members) after Prepare,
-// once it has read what else it needs from it (TakeInventory counts its
-// rows). The other records (units, models, participants, cadres, ratings,
-// activities) must stay alive as long as the Index is used.
+// The index reads some records only while Prepare runs (Unread lists
+// them): it keeps counts and its own copies of what it needs from them, no
+// reference into them. A caller short of memory may therefore release those
+// records after Prepare, once it has read what else it needs from them
+// (Inventory counts their rows). The other records (units, models,
+// participants, cadres, and ratings when Unread does not list them) must
+// stay alive as long as the Index is used.
 type Index struct{ x *index }
+
+// Unread lists the tables whose records the index no longer reads once
+// Prepare has returned:
+//
+//   - members: it keeps per-unit counts and copies of the records of the
+//     members who take part in a model;
+//   - activities: each distinct activity record is built into the index;
+//   - ratings, when their distinct records were few enough to be built into
+//     the index (maxSharedRatings); otherwise ratingsTerm reads the record.
+//
+// A national snapshot's members are most of its memory; ratings and
+// activities are some 80 MB more at national scale.
+func (idx *Index) Unread() []snapshot.Table {
+	out := []snapshot.Table{snapshot.Members, snapshot.Activities}
+	if idx.x.ratingRec != nil {
+		out = append(out, snapshot.Ratings)
+	}
+	return out
+}
 
 // Prepare indexes snap for EvaluateIndex.
 func Prepare(snap *snapshot.Snapshot) (*Index, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/google/go-cmp/cmp"
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -422,10 +424,18 @@ func (a poisonAlloc) Free(b []byte) {
 }
 
 // TestEvaluateIndexWithoutMembers checks that an Index keeps no reference
-// into the members record: released (and overwritten) after Prepare, the
-// results are those of Evaluate on an intact snapshot.
+// into the records it says it no longer reads (Unread: members,
+// activities, ratings): released (and overwritten) after Prepare, the
+// results are those of Evaluate on an intact snapshot, with the test
+// policies and with the project's pack (which reads ratings and
+// activities).
 func TestEvaluateIndexWithoutMembers(t *testing.T) {
-	p := loadTestPolicies(t, "testdata/policies")
+	for name, p := range benchPolicies(t) {
+		t.Run(name, func(t *testing.T) { evaluateWithoutUnread(t, p) })
+	}
+}
+
+func evaluateWithoutUnread(t *testing.T, p *Policies) {
 	intactAlloc := checkedAlloc(t)
 	intact := synthProvince(intactAlloc, 12, 5, 20)
 	defer intact.Release()
@@ -441,8 +451,17 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	snap.Records[snapshot.Members].Release()
-	delete(snap.Records, snapshot.Members)
+	unread := idx.Unread()
+	if !slices.Contains(unread, snapshot.Members) || !slices.Contains(unread, snapshot.Activities) || !slices.Contains(unread, snapshot.Ratings) {
+		t.Fatalf("Unread = %v; want members, activities and ratings (few distinct ratings)", unread)
+	}
+	for _, tb := range unread {
+		if snap.Records[tb].NumRows() == 0 {
+			t.Fatalf("the synthetic province has no %s: releasing them proves nothing", tb)
+		}
+		snap.Records[tb].Release()
+		delete(snap.Records, tb)
+	}
 	wantIdx, err := Prepare(intact)
 	if err != nil {
 		t.Fatal(err)
@@ -455,13 +474,20 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 		for _, g := range x.sgTerms {
 			out["sg:"+g.String()] = g.String()
 		}
+		for u := range x.units {
+			for what, t := range map[string]*ast.Term{"ratings": x.ratingsTerm(u), "activities": x.activitiesTerm(u)} {
+				if t != nil {
+					out[what+":"+x.units[u].id] = t.String()
+				}
+			}
+		}
 		return out
 	}
 	if n := strings.Count(fmt.Sprint(terms(wantIdx.x)), `"member": {`); n == 0 {
 		t.Fatal("no member takes part in a model")
 	}
 	if diff := cmp.Diff(terms(wantIdx.x), terms(idx.x)); diff != "" {
-		t.Errorf("member terms after releasing members (-intact +released):\n%s", diff)
+		t.Errorf("terms after releasing %v (-intact +released):\n%s", unread, diff)
 	}
 	for _, w := range []int{1, 4} {
 		got, err := mustNew(t, p, WithWorkers(w)).EvaluateIndex(context.Background(), idx)
@@ -469,7 +495,7 @@ func TestEvaluateIndexWithoutMembers(t *testing.T) {
 			t.Fatal(err)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("workers %d: EvaluateIndex after releasing members differs from Evaluate (-want +got):\n%s", w, diff)
+			t.Errorf("workers %d: EvaluateIndex after releasing %v differs from Evaluate (-want +got):\n%s", w, unread, diff)
 		}
 	}
 }

@@ -371,8 +371,8 @@ func TestRatingsShared(t *testing.T) {
 				t.Fatal(err)
 			}
 			distinct := map[string]bool{}
-			for i := range x.ratingFields {
-				distinct[x.ratingRecord(i, x.lookup).String()] = true
+			for _, r := range x.ratingRec {
+				distinct[x.ratingTerms[r].String()] = true
 			}
 			if len(distinct) != 8 || len(x.ratingTerms) != len(distinct) || len(x.ratingRec) != len(x.ratingFields) {
 				t.Fatalf("%d distinct records, %d shared for %d rows; want 8 and 8 for %d", len(distinct), len(x.ratingTerms), len(x.ratingRec), len(x.ratingFields))
@@ -381,15 +381,11 @@ func TestRatingsShared(t *testing.T) {
 			for _, id := range []string{"ch", "ch2", "xa"} {
 				shared[id] = x.ratingsTerm(x.unitByID[id])
 			}
-			rec, terms := x.ratingRec, x.ratingTerms
-			x.ratingRec, x.ratingTerms = nil, nil
-			for id, got := range shared {
-				if want := x.ratingsTerm(x.unitByID[id]); got == nil || !got.Equal(want) {
-					t.Errorf("%s: shared records\n %v\nrow by row\n %v", id, got, want)
-				}
+			if x.ratingCols != (ratingCols{}) {
+				t.Error("the ratings' columns are still referenced once their records are shared")
 			}
-			x.ratingRec, x.ratingTerms = rec, terms
 
+			// Past the bound, the records are built row by row.
 			defer func(n int) { maxSharedRatings = n }(maxSharedRatings)
 			maxSharedRatings = len(distinct) - 1
 			y, err := buildIndex(src)
@@ -399,9 +395,9 @@ func TestRatingsShared(t *testing.T) {
 			if y.ratingRec != nil || y.ratingTerms != nil {
 				t.Errorf("%d distinct records over a bound of %d: shared anyway", len(distinct), maxSharedRatings)
 			}
-			for id, want := range shared {
-				if got := y.ratingsTerm(y.unitByID[id]); !got.Equal(want) {
-					t.Errorf("%s past the bound:\n got %v\nwant %v", id, got, want)
+			for id, got := range shared {
+				if want := y.ratingsTerm(y.unitByID[id]); got == nil || !got.Equal(want) {
+					t.Errorf("%s: shared records\n %v\nrow by row\n %v", id, got, want)
 				}
 			}
 		})

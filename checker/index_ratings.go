@@ -143,6 +143,7 @@ func (x *index) shareRatings(c ratingCols, codes []int32) {
 		terms[r] = x.ratingRecord(int(i), x.in) // x.lookup's map is being written: buildIndex runs builders side by side
 	}
 	x.ratingRec, x.ratingTerms = rec, terms
+	x.ratingCols = ratingCols{} // read no more: the ratings record may go (Index.Unread)
 }
 
 // ratingCols are the columns ratingsTerm reads.
@@ -322,7 +323,9 @@ func textCodes(a arrow.Array, n int) (codes []int32, values []string) {
 		values = make([]string, dict.Len())
 		same := make([]int32, dict.Len())
 		for j := range values {
-			values[j], same[j] = dict.Value(j), int32(j)
+			// Copies: the values outlive the record when it is released
+			// after Prepare (Index.Unread); a dictionary holds few.
+			values[j], same[j] = strings.Clone(dict.Value(j)), int32(j)
 		}
 		dictRows(a, same)(0, codes)
 	case nil:
@@ -340,6 +343,7 @@ func textCodes(a arrow.Array, n int) (codes []int32, values []string) {
 			v := s.Value(i)
 			p, ok := pos[v]
 			if !ok {
+				v = strings.Clone(v)
 				p = int32(len(values))
 				pos[v] = p
 				values = append(values, v)

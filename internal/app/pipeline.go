@@ -162,14 +162,17 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	case s.ShardCount > 1:
 		out, err = c.Evaluate(ctx, snap)
 	default:
-		// Index, count, then let the members table go: the index keeps its
-		// own counts and copies, and members are most of the snapshot's
-		// memory (80% at national scale) for the whole evaluation.
+		// Index, count, then let the tables the index no longer reads go:
+		// it keeps its own counts and copies, and members are most of the
+		// snapshot's memory (80% at national scale) for the whole
+		// evaluation.
 		idx, err = checker.Prepare(snap)
 		if err == nil {
 			i := idx.Inventory(snap)
 			inv = &i
-			releaseTable(snap, snapshot.Members)
+			for _, t := range idx.Unread() {
+				releaseTable(snap, t)
+			}
 			log.Debug().Float64("seconds", time.Since(evalStart).Seconds()).Msg("indexed")
 			out, err = c.EvaluateIndex(ctx, idx)
 		}
