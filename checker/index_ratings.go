@@ -138,9 +138,12 @@ func (x *index) shareRatings(c ratingCols, codes []int32) {
 		}
 		rec[i] = r
 	}
+	// The rating's text copied: the terms outlive the ratings record, which
+	// run releases after Prepare (Index.Unread).
+	inCopy := func(s string) *ast.Term { return x.in(strings.Clone(s)) }
 	terms := make([]*ast.Term, len(first))
 	for r, i := range first {
-		terms[r] = x.ratingRecord(int(i), x.in) // x.lookup's map is being written: buildIndex runs builders side by side
+		terms[r] = x.ratingRecord(int(i), inCopy) // x.lookup's map is being written: buildIndex runs builders side by side
 	}
 	x.ratingRec, x.ratingTerms = rec, terms
 	x.ratingCols = ratingCols{} // read no more: the ratings record may go (Index.Unread)

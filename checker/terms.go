@@ -1,8 +1,6 @@
 package checker
 
 import (
-	"strings"
-
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -130,9 +128,6 @@ func (x *index) in(s string) *ast.Term {
 	if x.interned == nil {
 		x.interned = map[string]*ast.Term{}
 	}
-	// A copy: s may point into a record the caller releases once the index
-	// is built (Index.Unread), and the term lives as long as the index.
-	s = strings.Clone(s)
 	t := ast.StringTerm(s)
 	x.interned[s] = t
 	return t
