@@ -31,7 +31,6 @@ type index struct {
 
 	cadreRows    []int32 // cadre index (id order) -> row of the cadres table; cadreTerm builds the record
 	cadreCols    cadreCols
-	cadreByID    map[string]int
 	cadresByUnit [][]int
 
 	// Ratings and member statistics are kept as row numbers and counts;

@@ -403,3 +403,44 @@ func TestRatingsShared(t *testing.T) {
 		})
 	}
 }
+
+// TestCadreOf holds the binary search of cadre ids to the map it replaced
+// (filled in id order: the last row of an id wins), with ids repeated, ids
+// that sort before, between and after the known ones, and the empty id.
+func TestCadreOf(t *testing.T) {
+	alloc := checkedAlloc(t)
+	s := newSnap(alloc, "a", "2024-09-30")
+	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
+		unit("xa", "tinh", "commune", "Xã", "xã", true)
+	for _, id := range []string{"cb-5", "cb-2", "cb-9", "cb-2", "cb-10", "cb-5", "cb-1"} {
+		s.cadre(id, "xa", "branch_head", nil, nil, nil, nil)
+	}
+	snap := s.build()
+	defer snap.Release()
+	for _, plain := range []bool{false, true} {
+		src := snap
+		if plain {
+			src = plainText(alloc, snap)
+			defer src.Release()
+		}
+		x, err := buildIndex(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]int{}
+		for ci, row := range x.cadreRows {
+			id, _ := sval(x.cadreCols.ids, int(row))
+			want[id] = ci
+		}
+		if len(want) != 5 || len(x.cadreRows) != 7 {
+			t.Fatalf("%d ids over %d cadres; want 5 over 7", len(want), len(x.cadreRows))
+		}
+		for _, id := range []string{"cb-1", "cb-10", "cb-2", "cb-5", "cb-9", "", "cb-0", "cb-11", "cb-3", "cb-99", "cb-2x"} {
+			w, wok := want[id]
+			got, ok := x.cadreOf(id)
+			if ok != wok || (ok && got != w) {
+				t.Errorf("plain=%v cadreOf(%q) = %d, %v; want %d, %v", plain, id, got, ok, w, wok)
+			}
+		}
+	}
+}

@@ -110,7 +110,7 @@ func (x *index) buildRedactor() {
 		if _, ok := x.modelByID[id]; ok {
 			return true
 		}
-		if _, ok := x.cadreByID[id]; ok {
+		if _, ok := x.cadreOf(id); ok {
 			return true
 		}
 		return x.memberRec[id] != nil
@@ -139,7 +139,7 @@ func (x *index) buildRedactor() {
 			case "unit":
 				_, resolved = x.unitByID[p.id]
 			case "cadre":
-				_, resolved = x.cadreByID[p.id]
+				_, resolved = x.cadreOf(p.id)
 			case "member":
 				resolved = x.memberRec[p.id] != nil
 			}
