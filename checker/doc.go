@@ -157,18 +157,22 @@
 //
 // Prepare and EvaluateIndex split Evaluate in two: index once, evaluate
 // many times (several Checkers, e.g. the shards' merge step, may share one
-// Index, concurrently too). The Index reads the members record only inside
-// Prepare and keeps its own copies of what it needs from it, so a caller
-// short of memory may release that record after Prepare (the other records
-// must stay alive while the Index is used; TakeInventory counts the member
-// rows, so call it first or count them yourself):
+// Index, concurrently too). The Index reads some records only inside
+// Prepare and keeps its own copies of what it needs from them
+// ((*Index).Unread: members, activities, and ratings when their distinct
+// records are few enough to be built into the index), so a caller short of
+// memory may release those records after Prepare (the other records must
+// stay alive while the Index is used; Inventory counts the member rows, so
+// call it first or count them yourself):
 //
 //	idx, err := checker.Prepare(snap)
-//	inv := checker.TakeInventory(snap)
-//	snap.Records[snapshot.Members].Release()
-//	delete(snap.Records, snapshot.Members)
+//	inv := idx.Inventory(snap)
+//	for _, t := range idx.Unread() {
+//		snap.Records[t].Release()
+//		delete(snap.Records, t)
+//	}
 //	out, err := c.EvaluateIndex(ctx, idx)
-//	rollups := checker.Rollup(snap, out.Targets, out.Results) // does not read members
+//	rollups := checker.Rollup(snap, out.Targets, out.Results) // reads units only
 //
 // Subjects are the active units of each level that has targets, and the
 // active models (status active, the default) of each model_type that has a
