@@ -144,6 +144,7 @@ func (x *index) buildUnits(c cols) error {
 	// all the way up" (domain.md, How the guidance is read 3): the unit and
 	// every ancestor active. Subjects, input records (lib.active_unit_ids),
 	// model subjects and the inventory all read it from here.
+	local := localIntern{x: x}
 	own := make([]bool, n)
 	for i, u := range x.units {
 		own[i] = u.active
@@ -157,22 +158,46 @@ func (x *index) buildUnits(c cols) error {
 				break
 			}
 		}
-		// The texts unitTerm shares: interned now, read-only afterwards.
-		level := x.in(string(u.level))
-		if c := x.communeOf(i); c >= 0 {
-			x.in(x.units[c].id)
-		}
+		// The texts unitTerm shares, interned now, read-only afterwards:
+		// each level and kind (a handful of values, through a local map
+		// rather than the locked one at every unit), the id of each
+		// commune and of each unit with children (commune_id and
+		// parent_id repeat them), and a parent id that names no unit.
+		level := local.in(string(u.level))
 		if u.hasKind {
-			x.in(u.kind)
+			local.in(u.kind)
 		}
-		if u.hasParent {
-			x.in(u.parent) // a parent id repeats for each child
+		children := len(tree.Children(i)) > 0
+		if children || x.communeOf(i) == i {
+			x.in(u.id)
 		}
-		if len(tree.Children(i)) > 0 {
+		if _, known := x.unitByID[u.parent]; u.hasParent && !known {
+			x.in(u.parent)
+		}
+		if children {
 			x.ancTerm[i] = obj{kID, ast.StringTerm(u.id), kLevel, level, kName, ast.StringTerm(u.name)}.term()
 		}
 	}
 	return nil
+}
+
+// localIntern caches x.in for texts of few values, so that a loop over
+// hundreds of thousands of rows takes x's lock once per value.
+type localIntern struct {
+	x    *index
+	seen map[string]*ast.Term
+}
+
+func (l *localIntern) in(s string) *ast.Term {
+	if t, ok := l.seen[s]; ok {
+		return t
+	}
+	if l.seen == nil {
+		l.seen = map[string]*ast.Term{}
+	}
+	t := l.x.in(s)
+	l.seen[s] = t
+	return t
 }
 
 // unitTerm builds the record of unit u (input.subject, input.units[_],

@@ -134,24 +134,16 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		x.in(v)
 	}
 	// Each row's unit through the column's dictionary (unitIndexes, as
-	// members, ratings and activities are read), and the unit ids that
-	// cadreTerm looks up interned once per dictionary value, not per row.
+	// members, ratings and activities are read). The unit ids are not
+	// interned here: a national snapshot's cadres sit in some 600 k units,
+	// and interning each id took a locked map insert and a term kept for
+	// the whole run; cadreTerm shares the term of a unit id that is
+	// interned anyway (a parent's, a commune's) and builds the others.
 	unitCol := cc.arr("unit_id")
 	unitOf := make([]int32, n)
 	x.unitIndexes(unitCol)(0, unitOf)
-	d, dict := unitCol.(*array.Dictionary)
-	if dict {
-		vals := snapshot.Strings(d.Dictionary())
-		for j := 0; j < vals.Len(); j++ {
-			x.in(vals.Value(j))
-		}
-	}
 	x.cadreRows = make([]int32, 0, n)
 	for _, i := range order {
-		if !dict {
-			uid, _ := sval(cunits, i)
-			x.in(uid)
-		}
 		ci := len(x.cadreRows)
 		x.cadreRows = append(x.cadreRows, int32(i))
 		if u := unitOf[i]; u >= 0 {
