@@ -81,9 +81,10 @@ func membersParquet(t *testing.T, rows [][]string, required []string, props ...p
 // has nulls that become true) from Parquet in batches of several sizes and
 // from CSV, which goes cell by cell, and wants the same records, findings
 // (rows shifted by the CSV header) and stats. The members file is written
-// several ways: row groups of two rows; one row group of pages of a few
+// several ways, for the string columns decoded from the column chunks
+// (strColumn): row groups of two rows; one row group of pages of a few
 // values, whose dictionary fills up and gives way to plain pages in the
-// middle of a batch; no dictionary; and required string columns.
+// middle of a batch; no dictionary; and a required string column.
 func TestParquetBulkSameAsCells(t *testing.T) {
 	var csv strings.Builder
 	for _, r := range bulkMembers {
@@ -204,9 +205,10 @@ func TestParquetDictionariesSameAsCells(t *testing.T) {
 	}
 }
 
-// TestParquetBatchBuffersReused loads a models file of several row groups
-// and batches, with findings quoting values of early batches (an enum's
-// dictionary of 250 entries a batch, text not UTF-8 or to normalise), and
+// TestParquetBatchBuffersReused loads a models file whose batches are
+// large enough for their buffers to be reused from one batch to the next
+// (recyclePool; under the tests' checked allocator a freed buffer is
+// poisoned first), with findings quoting values of early batches, and
 // wants what the CSV file gives: no value read from a batch after it was
 // let go.
 func TestParquetBatchBuffersReused(t *testing.T) {

@@ -49,7 +49,7 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 		if !ok {
 			break
 		}
-		rows := int(p.rec.NumRows())
+		rows := p.rows
 		start := len(l.out.rows)
 		for i := 0; i < rows; i++ {
 			l.out.rows = append(l.out.rows, int32(min(p.base+i+1, math.MaxInt32)))

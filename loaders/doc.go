@@ -89,6 +89,22 @@
 //
 // Parquet columns are decoded batch by batch (64k rows, or a smaller row
 // group's rows and one: the decoder reserves and zeroes a whole batch per column).
+// Top-level string columns are decoded from their column chunks by the
+// loader itself (parquet.go, strColumn), the other columns by pqarrow: a
+// batch's values are copied once into buffers of their exact size, where
+// pqarrow would append them one by one to a builder whose buffers double,
+// and a dictionary column's values are told apart by the address of their
+// dictionary entry (no hashing of the text, no pqarrow dictionary builder);
+// their rows are checked against the row group's, so a column that ends
+// early is a DQ001 finding, never misaligned rows. The Parquet library's
+// column reader (ReadBatch) loops forever on a page whose definition
+// levels run out before its values do, where pqarrow's record reader
+// stops; so the pages of those columns are checked before it sees them
+// (pages.go, checkedPages): a page's levels must decode to its count of
+// values, and its values must be plain or dictionary encoded (a column
+// whose chunks list another encoding, say DELTA_BYTE_ARRAY, is left to
+// pqarrow). A page that fails is a DQ001 finding naming the column, the
+// row group and the page.
 // What a batch holds as the table wants it is appended in bulk, not value
 // by value: a string column whose values are all plain ASCII (nothing to
 // trim or normalise) has its buffers copied whole into the column's
@@ -190,8 +206,11 @@
 //     and the storage behind it; input.go: size caps, gzip, encodings.
 //   - manifest.go: snapshot.yaml; options.go: Option and Limit.
 //   - rows.go: the row readers of CSV/TSV, NDJSON and XLSX; parquet.go:
-//     Parquet's; ahead.go: a CSV file split into records in a goroutine of
-//     its own, and the batches it hands over converted.
+//     Parquet's (pqarrow, and strColumn for string columns; pages.go:
+//     their pages checked before the column reader decodes them; pool.go:
+//     their batches' buffers, reused from batch to batch); ahead.go: a CSV
+//     file split into records in a goroutine of its own, and the batches it
+//     hands over converted.
 //   - header.go: a file's header mapped onto the table's columns;
 //     table.go: a table's rows read into builders, bad rows and the early
 //     stop; convert.go: cells into values, one setter per column kind;

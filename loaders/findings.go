@@ -70,7 +70,7 @@ func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg st
 
 func (l *tableLoader) newFinding(code snapshot.Code, row int, column, value, msg string) snapshot.Finding {
 	return snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code),
-		Table: l.t, File: l.file, Row: row, Column: column, Value: quote(l.t, value), Message: msg}
+		Table: l.t, File: l.file, Row: row, Column: column, Value: strings.Clone(quote(l.t, value)), Message: msg}
 }
 
 func (l *tableLoader) summarise() {

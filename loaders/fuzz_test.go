@@ -16,6 +16,11 @@ import (
 func fuzzLoad(t *testing.T, fsys fstest.MapFS) {
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
+	loadContract(t, fsys, mem)
+}
+
+// loadContract is fuzzLoad with the allocator given, unchecked.
+func loadContract(t *testing.T, fsys fstest.MapFS, mem memory.Allocator) {
 	snap, err := LoadFS(context.Background(), fsys, WithAllocator(mem), WithMaxBadRows(Limit{Share: 1, IsShare: true}),
 		WithMaxLineBytes(4096), WithMaxDecompressed(1<<20))
 	if err != nil {

@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/bitutil"
 	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/apache/arrow/go/v15/parquet"
 	"github.com/apache/arrow/go/v15/parquet/file"
@@ -44,6 +48,20 @@ type parquetReader struct {
 	size    int64          // bytes of the file (0: unknown)
 	decoded int            // rows decoded so far (decode's error rows)
 	batches <-chan pqBatch // set by prefetch
+
+	// strs are the top-level string columns decoded by strColumn rather
+	// than pqarrow (pqLeaves are the rest); rgLeft is the rows of the
+	// current row group not decoded yet, open whether one is being read.
+	strs     []*strColumn
+	pqLeaves []int
+	rgLeft   int
+	open     bool
+	rows     int           // rows of the current batch
+	own      []arrow.Array // the current batch's strColumn arrays
+	scratch  strScratch
+	pool     *recyclePool // the strColumn arrays' buffers
+	mem      memory.Allocator
+	bufs     sync.Pool // the column readers' scratch buffers (*memory.Buffer), as file.Reader keeps its own
 }
 
 // newParquetReader opens a Parquet file. Top-level byte-array columns named
@@ -87,7 +105,8 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 		_ = pf.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
 	}
-	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer}
+	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer, pool: newRecyclePool(mem), mem: mem}
+	p.bufs.New = func() any { return memory.NewResizableBuffer(mem) }
 	if n, err := r.Seek(0, io.SeekEnd); err == nil {
 		p.size = n
 	}
@@ -102,17 +121,31 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 // decoding batch rows at a time.
 func (p *parquetReader) selectColumns(used []int, batch int) error {
 	p.batch = batch
-	var leaves []int
+	var leaves, pqLeaves []int
+	sch := p.pf.MetaData().Schema
 	for _, fi := range used {
-		leaves = append(leaves, leafIndices(p.fr.Manifest.Fields[fi])...)
+		f := p.fr.Manifest.Fields[fi]
+		leaves = append(leaves, leafIndices(f)...)
+		dt, isDict := f.Field.Type.(*arrow.DictionaryType)
+		if isDict && (dt.ValueType.ID() != arrow.STRING || dt.IndexType.ID() != arrow.INT32) {
+			isDict = false
+			dt = nil
+		}
+		if f.IsLeaf() && (f.Field.Type.ID() == arrow.STRING || isDict) && f.ColIndex < sch.NumColumns() {
+			if d := sch.Column(f.ColIndex); d.PhysicalType() == parquet.Types.ByteArray && d.MaxRepetitionLevel() == 0 && d.MaxDefinitionLevel() <= 1 && strEncodings(p.pf, f.ColIndex) {
+				p.strs = append(p.strs, &strColumn{hdr: fi, leaf: f.ColIndex, name: p.hdr[fi], maxDef: d.MaxDefinitionLevel(), dictType: dt})
+				continue
+			}
+		}
+		pqLeaves = append(pqLeaves, leafIndices(f)...)
 	}
 	if len(leaves) == 0 { // keep the row count: read the first column
 		if p.pf.MetaData().Schema.NumColumns() == 0 {
 			return nil
 		}
-		leaves = []int{0}
+		leaves, pqLeaves = []int{0}, []int{0}
 	}
-	p.leaves = leaves
+	p.leaves, p.pqLeaves = leaves, pqLeaves
 	return p.openRowGroup()
 }
 
@@ -155,6 +188,7 @@ func (p *parquetReader) openRowGroup() (err error) {
 		p.rr.Release()
 		p.rr = nil
 	}
+	p.open, p.rgLeft = false, 0
 	for p.rg < p.pf.NumRowGroups() {
 		rg := p.rg
 		p.rg++
@@ -175,13 +209,35 @@ func (p *parquetReader) openRowGroup() (err error) {
 		if n := p.pf.MetaData().RowGroup(rg).NumRows(); n > 0 && n < int64(p.batch) {
 			p.fr.Props.BatchSize = n + 1
 		}
-		rr, err := p.fr.GetRecordReader(p.ctx, p.leaves, []int{rg})
-		if err != nil {
-			// decoded, not base: openRowGroup is decoding state, which the
-			// prefetch goroutine runs while the caller moves base.
-			return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+		if len(p.pqLeaves) > 0 {
+			rr, err := p.fr.GetRecordReader(p.ctx, p.pqLeaves, []int{rg})
+			if err != nil {
+				// decoded, not base: openRowGroup is decoding state, which the
+				// prefetch goroutine runs while the caller moves base.
+				return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+			}
+			p.rr = rr
 		}
-		p.rr = rr
+		if len(p.strs) > 0 {
+			rgr := p.pf.RowGroup(rg)
+			sch := p.pf.MetaData().Schema
+			for _, s := range p.strs {
+				// The column reader rgr.Column would make, over the pages
+				// checkedPages lets through.
+				pr, err := rgr.GetColumnPageReader(s.leaf)
+				if err == nil {
+					cr := file.NewColumnReader(sch.Column(s.leaf), &checkedPages{PageReader: pr, maxDef: s.maxDef, rg: rg}, p.mem, &p.bufs)
+					var ok bool
+					if s.cr, ok = cr.(*file.ByteArrayColumnChunkReader); !ok {
+						err = fmt.Errorf("column %d is not of byte arrays", s.leaf)
+					}
+				}
+				if err != nil {
+					return &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("read parquet row group %d: %w", rg, err)}
+				}
+			}
+		}
+		p.open, p.rgLeft = true, int(p.pf.MetaData().RowGroup(rg).NumRows())
 		return nil
 	}
 	return nil
@@ -201,7 +257,7 @@ func leafIndices(f pqarrow.SchemaField) []int {
 func (p *parquetReader) header() []string { return p.hdr }
 
 func (p *parquetReader) next() (bool, error) {
-	if p.rec != nil && p.i+1 < int(p.rec.NumRows()) {
+	if p.i+1 < p.rows {
 		p.i++
 		return true, nil
 	}
@@ -211,11 +267,8 @@ func (p *parquetReader) next() (bool, error) {
 // nextBatch loads the next non-empty record batch and points at its first
 // row; false at the end. After prefetch, batches come from its goroutine.
 func (p *parquetReader) nextBatch() (bool, error) {
-	if p.rec != nil {
-		p.base += int(p.rec.NumRows())
-		p.rec.Release()
-		p.rec = nil
-	}
+	p.base += p.rows
+	p.releaseBatch()
 	var b pqBatch
 	if p.batches != nil {
 		var ok bool
@@ -225,19 +278,42 @@ func (p *parquetReader) nextBatch() (bool, error) {
 	} else {
 		b = p.decode()
 	}
-	if b.err != nil || b.rec == nil {
+	if b.err != nil || b.rows == 0 {
 		return false, b.err
 	}
-	p.rec, p.cols, p.i = b.rec, b.cols, 0
+	p.rec, p.own, p.cols, p.rows, p.i = b.rec, b.own, b.cols, b.rows, 0
 	return true, nil
 }
 
-// pqBatch is one decoded record batch with its columns by header index; a
-// nil rec is the end (or err).
+// releaseBatch lets the current batch go.
+func (p *parquetReader) releaseBatch() {
+	if p.rec != nil {
+		p.rec.Release()
+	}
+	for _, a := range p.own {
+		a.Release()
+	}
+	p.rec, p.own, p.rows = nil, nil, 0
+}
+
+// pqBatch is one decoded batch of rows: pqarrow's record (nil when
+// strColumn decodes every column read), the strColumn arrays, and all its
+// columns by header index; no rows is the end (or err).
 type pqBatch struct {
 	rec  arrow.Record
+	own  []arrow.Array
 	cols []arrow.Array
+	rows int
 	err  error
+}
+
+func (b pqBatch) release() {
+	if b.rec != nil {
+		b.rec.Release()
+	}
+	for _, a := range b.own {
+		a.Release()
+	}
 }
 
 // decode reads the next non-empty record batch from the file. It touches
@@ -245,42 +321,79 @@ type pqBatch struct {
 // while the caller reads the previous batch; a panic of the Parquet library
 // on a malformed file becomes an error.
 func (p *parquetReader) decode() (b pqBatch) {
+	var part pqBatch // the batch being decoded, let go on a panic
 	defer func() {
 		if r := recover(); r != nil {
+			part.release()
 			b = pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %v", r)}}
 		}
 	}()
-	for p.rr != nil {
-		if !p.rr.Next() {
-			if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+	for p.open {
+		var rec arrow.Record
+		var rows int
+		if p.rr != nil {
+			if !p.rr.Next() {
+				if err := p.rr.Err(); err != nil && !errors.Is(err, io.EOF) {
+					return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
+				}
+				if p.rgLeft != 0 && len(p.strs) > 0 {
+					// The string columns read as many rows as the
+					// others: a row group that ends early or late
+					// would leave them misaligned.
+					return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet row group %d: its columns end %d rows away from the %d rows its footer announces", p.rg-1, p.rgLeft, p.pf.MetaData().RowGroup(p.rg-1).NumRows())}}
+				}
+				if err := p.openRowGroup(); err != nil {
+					return pqBatch{err: err}
+				}
+				continue
+			}
+			rec = p.rr.Record()
+			rows = int(rec.NumRows())
+		} else {
+			if p.rgLeft <= 0 {
+				if err := p.openRowGroup(); err != nil {
+					return pqBatch{err: err}
+				}
+				continue
+			}
+			rows = min(p.batch, p.rgLeft)
+		}
+		if rows == 0 {
+			continue
+		}
+		p.rgLeft -= rows
+		b := &part
+		*b = pqBatch{cols: make([]arrow.Array, len(p.hdr)), rows: rows}
+		for _, s := range p.strs {
+			s.strScratch = &p.scratch
+			a, err := s.read(rows, p.pool) // the Parquet library may panic in there
+			if err != nil {
+				b.release()
+				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet column %s: %w", s.name, err)}}
+			}
+			b.own = append(b.own, a)
+			b.cols[s.hdr] = a
+		}
+		if rec != nil {
+			if err := checkBatch(rec); err != nil {
+				b.release()
 				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
 			}
-			if err := p.openRowGroup(); err != nil {
-				return pqBatch{err: err}
-			}
-			continue
-		}
-		rec := p.rr.Record()
-		if rec.NumRows() == 0 {
-			continue
-		}
-		if err := checkBatch(rec); err != nil {
-			return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet: %w", err)}}
-		}
-		rec.Retain()
-		cols := make([]arrow.Array, len(p.hdr))
-		sc := rec.Schema()
-		for c := 0; c < int(rec.NumCols()); c++ {
-			name := cleanHeader(sc.Field(c).Name)
-			for hi, h := range p.hdr {
-				if h == name && cols[hi] == nil {
-					cols[hi] = rec.Column(c)
-					break
+			rec.Retain()
+			b.rec = rec
+			sc := rec.Schema()
+			for c := 0; c < int(rec.NumCols()); c++ {
+				name := cleanHeader(sc.Field(c).Name)
+				for hi, h := range p.hdr {
+					if h == name && b.cols[hi] == nil {
+						b.cols[hi] = rec.Column(c)
+						break
+					}
 				}
 			}
 		}
-		p.decoded += int(rec.NumRows())
-		return pqBatch{rec: rec, cols: cols}
+		p.decoded += rows
+		return *b
 	}
 	return pqBatch{}
 }
@@ -299,12 +412,10 @@ func (p *parquetReader) prefetch() (stop func()) {
 			select {
 			case ch <- b:
 			case <-done:
-				if b.rec != nil {
-					b.rec.Release()
-				}
+				b.release()
 				return
 			}
-			if b.rec == nil {
+			if b.rows == 0 {
 				return
 			}
 		}
@@ -313,9 +424,7 @@ func (p *parquetReader) prefetch() (stop func()) {
 	return func() {
 		close(done)
 		for b := range ch {
-			if b.rec != nil {
-				b.rec.Release()
-			}
+			b.release()
 		}
 		p.batches = nil
 	}
@@ -405,15 +514,13 @@ func (p *parquetReader) cell(i int) cell {
 }
 
 func (p *parquetReader) close() error {
-	if p.rec != nil {
-		p.rec.Release()
-		p.rec = nil
-	}
+	p.releaseBatch()
 	if p.rr != nil {
 		p.rr.Release()
 		p.rr = nil
 	}
 	err := p.pf.Close()
+	p.pool.drain()
 	if cerr := p.closer(); err == nil {
 		err = cerr
 	}
@@ -452,4 +559,291 @@ func checkBatch(rec arrow.Record) error {
 		}
 	}
 	return nil
+}
+
+// strColumn decodes a top-level string column of a Parquet file straight
+// from the column chunk: its values (which point into the decoded pages)
+// are copied once into a batch's utf8 array, whose buffers are reserved at
+// their exact sizes, instead of appended one by one to a builder whose
+// buffers double (what pqarrow does). A column read as a dictionary
+// (dictType set) becomes a batch's dictionary array: the values of a
+// dictionary-encoded page share the memory of their dictionary entry, so
+// an entry is recognised by its address (a plain page's values are
+// distinct; equal ones are merged downstream), with no hashing of the text
+// nor pqarrow's dictionary builder.
+type strColumn struct {
+	hdr      int // index in the header
+	leaf     int
+	name     string
+	maxDef   int16
+	dictType *arrow.DictionaryType            // nil: a utf8 column
+	cr       *file.ByteArrayColumnChunkReader // the current row group's
+	seen     addrTable                        // dictionary: a batch's entries by address
+	*strScratch
+}
+
+// strScratch holds what a strColumn decodes a batch into, shared by the
+// string columns of a file (decoded one after the other).
+type strScratch struct {
+	vals    []parquet.ByteArray
+	defs    []int16
+	entries []parquet.ByteArray
+}
+
+// read decodes the next n rows of the column into an array.
+func (s *strColumn) read(n int, mem memory.Allocator) (arrow.Array, error) {
+	nv, err := s.decode(n)
+	if err != nil {
+		return nil, err
+	}
+	if s.dictType != nil {
+		return s.dictionary(n, nv, mem)
+	}
+	return s.utf8(n, nv, mem)
+}
+
+// decode reads the next n rows' values (s.vals[:nv]) and definition
+// levels (s.defs[:n]).
+func (s *strColumn) decode(n int) (nv int, err error) {
+	if cap(s.vals) < n {
+		s.vals = make([]parquet.ByteArray, n)
+		s.defs = make([]int16, n)
+	}
+	vals, defs := s.vals[:n], s.defs[:n]
+	lvls := 0
+	for lvls < n {
+		var d []int16
+		if s.maxDef > 0 {
+			d = defs[lvls:]
+		}
+		t, v, err := s.cr.ReadBatch(int64(n-lvls), vals[nv:], d, nil)
+		if err != nil {
+			return 0, err
+		}
+		if int(t) < n-lvls {
+			// ReadBatch stops short, without an error, when a page does
+			// not decode (checkedPages' refusals among them): the reason
+			// is kept in the column reader.
+			if err := s.cr.Err(); err != nil {
+				return 0, err
+			}
+		}
+		if t <= 0 || v < 0 || nv+v > n {
+			return 0, fmt.Errorf("the column has %d values where its row group has more rows", lvls)
+		}
+		lvls += int(t)
+		nv += v
+	}
+	if s.maxDef == 0 && nv != n {
+		return 0, fmt.Errorf("the required column has %d values for %d rows", nv, n)
+	}
+	if s.maxDef > 0 {
+		k := 0
+		for _, d := range defs {
+			if d == s.maxDef {
+				k++
+			}
+		}
+		if k != nv {
+			return 0, fmt.Errorf("the column's definition levels announce %d values where it has %d", k, nv)
+		}
+	}
+	return nv, nil
+}
+
+// validity is the validity bitmap of the n rows decoded, nil when none is
+// null.
+func (s *strColumn) validity(n, nv int, mem memory.Allocator) *memory.Buffer {
+	if nv == n {
+		return nil
+	}
+	valid := memory.NewResizableBuffer(mem)
+	valid.Resize(int(bitutil.BytesForBits(int64(n))))
+	bm := valid.Bytes()
+	clear(bm)
+	for i, d := range s.defs[:n] {
+		if d == s.maxDef {
+			bitutil.SetBit(bm, i)
+		}
+	}
+	return valid
+}
+
+// utf8 makes the array of the n rows decoded, nv of them values.
+func (s *strColumn) utf8(n, nv int, mem memory.Allocator) (arrow.Array, error) {
+	return stringArray(s.vals[:nv], s.defs[:n], s.maxDef, n, s.validity(n, nv, mem), mem)
+}
+
+// stringArray makes a utf8 array of n rows from vals, in the rows whose
+// definition level is maxDef (all of them when valid is nil).
+func stringArray(vals []parquet.ByteArray, defs []int16, maxDef int16, n int, valid *memory.Buffer, mem memory.Allocator) (arrow.Array, error) {
+	size := 0
+	for _, v := range vals {
+		size += len(v)
+	}
+	if size > math.MaxInt32 {
+		if valid != nil {
+			valid.Release()
+		}
+		return nil, fmt.Errorf("a batch of %d rows holds %d bytes, more than a utf8 array can", n, size)
+	}
+	offsets := memory.NewResizableBuffer(mem)
+	offsets.Resize(4 * (n + 1))
+	data := memory.NewResizableBuffer(mem)
+	data.Resize(size)
+	offs := arrow.Int32Traits.CastFromBytes(offsets.Bytes())
+	bytes := data.Bytes()
+	pos := 0
+	offs[0] = 0
+	if valid == nil {
+		for i, v := range vals[:n] {
+			pos += copy(bytes[pos:], v)
+			offs[i+1] = int32(pos)
+		}
+	} else {
+		k := 0
+		for i := 0; i < n; i++ {
+			if defs[i] == maxDef {
+				pos += copy(bytes[pos:], vals[k])
+				k++
+			}
+			offs[i+1] = int32(pos)
+		}
+	}
+	return newArray(arrow.BinaryTypes.String, n, valid, offsets, data), nil
+}
+
+// newArray makes an array of n rows over bufs (valid first; nil when no
+// row is null) and releases them (the array holds them).
+func newArray(typ arrow.DataType, n int, valid *memory.Buffer, bufs ...*memory.Buffer) arrow.Array {
+	nulls := 0
+	if valid != nil {
+		nulls = n - bitutil.CountSetBits(valid.Bytes(), 0, n)
+	}
+	d := array.NewData(typ, n, append([]*memory.Buffer{valid}, bufs...), nil, nulls, 0)
+	defer d.Release()
+	for _, b := range append(bufs, valid) {
+		if b != nil {
+			b.Release()
+		}
+	}
+	return array.MakeFromData(d)
+}
+
+// dictionary makes the dictionary array of the n rows decoded, nv of them
+// values: an index per row into the batch's entries, in the order they
+// first appear.
+func (s *strColumn) dictionary(n, nv int, mem memory.Allocator) (arrow.Array, error) {
+	s.seen.reset()
+	s.entries = s.entries[:0]
+	valid := s.validity(n, nv, mem)
+	indices := memory.NewResizableBuffer(mem)
+	indices.Resize(4 * n)
+	idx := arrow.Int32Traits.CastFromBytes(indices.Bytes())
+	var last *byte
+	lastLen, lastIdx := -1, int32(0)
+	k := 0
+	for i := 0; i < n; i++ {
+		if valid != nil && s.defs[i] != s.maxDef {
+			idx[i] = 0
+			continue
+		}
+		v := s.vals[k]
+		k++
+		p := unsafe.SliceData(v)
+		if p == last && len(v) == lastLen {
+			idx[i] = lastIdx
+			continue
+		}
+		e := s.seen.find(uintptr(unsafe.Pointer(p)), len(v), int32(len(s.entries)))
+		if int(e) == len(s.entries) {
+			s.entries = append(s.entries, v)
+		}
+		idx[i], last, lastLen, lastIdx = e, p, len(v), e
+	}
+	dict, err := stringArray(s.entries, nil, 0, len(s.entries), nil, mem)
+	clear(s.entries) // no pointers into the pages kept past the batch
+	if err != nil {
+		if valid != nil {
+			valid.Release()
+		}
+		indices.Release()
+		return nil, err
+	}
+	defer dict.Release()
+	ia := newArray(s.dictType.IndexType, n, valid, indices)
+	defer ia.Release()
+	return array.NewDictionaryArray(s.dictType, ia, dict), nil
+}
+
+// addrTable finds a batch's dictionary entries by the address and length
+// of their bytes (valueKey): open addressing in a table kept from batch to
+// batch, whose slots of earlier batches are told apart by their
+// generation, so that a batch clears nothing and the table grows only
+// with the most entries a batch of the column has had. (A Go map cost
+// more to clear and to grow, batch after batch, than the lookups.) The
+// addresses are only compared: the values stay reachable through
+// strScratch.vals while the batch is decoded.
+type addrTable struct {
+	slots []addrSlot
+	gen   uint32
+	used  int // slots of this generation
+}
+
+type addrSlot struct {
+	p   uintptr
+	n   int
+	gen uint32
+	idx int32
+}
+
+func (t *addrTable) reset() {
+	t.gen++
+	t.used = 0
+	if t.gen == 0 { // wrapped: the old generations would come back
+		clear(t.slots)
+		t.gen = 1
+	}
+}
+
+func addrHash(p uintptr, n int) uint64 {
+	return (uint64(p) ^ uint64(n)<<48) * 0x9e3779b97f4a7c15
+}
+
+// find returns the entry of the value at p of n bytes, or adds it as entry
+// next.
+func (t *addrTable) find(p uintptr, n int, next int32) int32 {
+	if 2*(t.used+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := addrHash(p, n) >> 32 & mask; ; i = (i + 1) & mask {
+		sl := &t.slots[i]
+		if sl.gen != t.gen {
+			*sl = addrSlot{p: p, n: n, gen: t.gen, idx: next}
+			t.used++
+			return next
+		}
+		if sl.p == p && sl.n == n {
+			return sl.idx
+		}
+	}
+}
+
+// grow doubles the table (64 slots at first), keeping this generation's
+// slots.
+func (t *addrTable) grow() {
+	old := t.slots
+	t.slots = make([]addrSlot, max(64, 2*len(old)))
+	mask := uint64(len(t.slots) - 1)
+	for _, sl := range old {
+		if sl.gen != t.gen {
+			continue
+		}
+		i := addrHash(sl.p, sl.n) >> 32 & mask
+		for t.slots[i].gen == t.gen {
+			i = (i + 1) & mask
+		}
+		t.slots[i] = sl
+	}
 }
