@@ -19,7 +19,6 @@ type index struct {
 	units    []unitRow
 	tree     *hierarchy.Tree // the units' hierarchy (node i is units[i])
 	unitByID map[string]int  // tree.Indexes()
-	path     [][]int         // tree.Ancestors: root first, without the unit
 	ancTerm  []*ast.Term     // {id, level, name}
 
 	models       []modelRow // sorted by id
@@ -138,7 +137,6 @@ func (x *index) buildUnits(c cols) error {
 		}
 		x.units[i] = u
 	}
-	x.path = make([][]int, n)
 	x.ancTerm = make([]*ast.Term, n)
 	// own[i] is the unit's own active flag; x.units[i].active becomes "active
 	// all the way up" (domain.md, How the guidance is read 3): the unit and
@@ -150,9 +148,7 @@ func (x *index) buildUnits(c cols) error {
 		own[i] = u.active
 	}
 	for i, u := range x.units {
-		p := tree.Ancestors(i)
-		x.path[i] = p
-		for _, a := range p {
+		for _, a := range tree.Ancestors(i) {
 			if !own[a] {
 				x.units[i].active = false
 				break

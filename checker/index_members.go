@@ -90,12 +90,13 @@ func (x *index) rollUp(counts []int32, G int) {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return len(x.path[order[a]]) > len(x.path[order[b]]) })
+	sort.SliceStable(order, func(a, b int) bool { return len(x.tree.Ancestors(order[a])) > len(x.tree.Ancestors(order[b])) })
 	for _, u := range order {
-		if len(x.path[u]) == 0 {
+		anc := x.tree.Ancestors(u)
+		if len(anc) == 0 {
 			continue
 		}
-		p := x.path[u][len(x.path[u])-1]
+		p := anc[len(anc)-1]
 		x.stats[p].add(&x.stats[u])
 		for g := 0; g < G; g++ {
 			counts[p*G+g] += counts[u*G+g]

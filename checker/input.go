@@ -20,7 +20,7 @@ type subject struct {
 func (x *index) descendants(u int) []int { return x.tree.Descendants(u) }
 
 func (x *index) ancestors(u int) *ast.Term {
-	p := x.path[u]
+	p := x.tree.Ancestors(u)
 	ts := make([]*ast.Term, len(p))
 	for i, a := range p {
 		ts[i] = x.ancTerm[a]

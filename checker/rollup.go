@@ -302,7 +302,7 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		if br := x.tree.AtLevel(u, snapshot.LevelBranch); br >= 0 {
 			a.branches[br] = true
 		}
-		for _, p := range append(append([]int(nil), x.path[u]...), u) {
+		for _, p := range append(append([]int(nil), x.tree.Ancestors(u)...), u) {
 			if lv := x.units[p].level; lv == snapshot.LevelProvince || lv == snapshot.LevelDistrict {
 				a.perTop[p]++
 			}
@@ -315,7 +315,7 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		n := map[int]int{}
 		for u := range set {
 			n[u]++
-			for _, p := range x.path[u] {
+			for _, p := range x.tree.Ancestors(u) {
 				n[p]++
 			}
 		}

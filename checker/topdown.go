@@ -214,8 +214,8 @@ func (c *Checker) baseResult(x *index, s subject, target string) Result {
 		if n, ok := x.modelNames[s.model]; ok {
 			r.SubjectName = n
 		}
-		r.Path = make([]string, 0, len(x.path[s.unit])+1)
-		for _, a := range x.path[s.unit] {
+		r.Path = make([]string, 0, len(x.tree.Ancestors(s.unit))+1)
+		for _, a := range x.tree.Ancestors(s.unit) {
 			r.Path = append(r.Path, x.units[a].id)
 		}
 		r.Path = append(r.Path, x.units[s.unit].id)
@@ -223,8 +223,8 @@ func (c *Checker) baseResult(x *index, s subject, target string) Result {
 	}
 	u := x.units[s.unit]
 	r.Subject, r.SubjectLevel, r.SubjectName = u.id, string(u.level), u.name
-	r.Path = make([]string, len(x.path[s.unit]))
-	for i, a := range x.path[s.unit] {
+	r.Path = make([]string, len(x.tree.Ancestors(s.unit)))
+	for i, a := range x.tree.Ancestors(s.unit) {
 		r.Path[i] = x.units[a].id
 	}
 	return r

@@ -76,7 +76,7 @@ func (k *Known) Path(id string) []string {
 		seen[cur] = true
 		if u, ok := k.t.byID[cur]; ok {
 			rev = append(rev, cur)
-			p := k.t.path[u]
+			p := k.t.Ancestors(u)
 			for i := len(p) - 1; i >= 0; i-- {
 				rev = append(rev, k.t.nodes[p[i]].ID)
 			}

@@ -2,7 +2,10 @@ package hierarchy_test
 
 import (
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"slices"
+	"sort"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -221,5 +224,75 @@ func TestFromRecord(t *testing.T) {
 	empty, err := hierarchy.FromRecord(nil)
 	if err != nil || empty.Len() != 0 {
 		t.Errorf("FromRecord(nil) = %d nodes, %v", empty.Len(), err)
+	}
+}
+
+// TestTreeFlatRuns holds the flat children and ancestor runs to a tree
+// built the plain way (a slice per node), on random forests with unknown
+// parents and cycles, and checks that appending to one node's children
+// leaves the next node's alone.
+func TestTreeFlatRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 11))
+	for round := 0; round < 50; round++ {
+		n := 1 + rng.IntN(60)
+		nodes := make([]hierarchy.Node, n)
+		for i := range nodes {
+			nodes[i].ID = fmt.Sprintf("u%03d", rng.IntN(1000)*1000+i) // distinct, shuffled order
+			switch r := rng.IntN(10); {
+			case r == 0:
+				nodes[i].Parent = "nowhere"
+			case r == 1:
+				nodes[i].Parent = ""
+			default:
+				nodes[i].Parent = "" // set below, once every id is known
+			}
+		}
+		for i := range nodes {
+			if nodes[i].Parent == "" && rng.IntN(10) > 1 {
+				nodes[i].Parent = nodes[rng.IntN(n)].ID // may make cycles, or point at itself
+			}
+		}
+		tree, err := hierarchy.New(nodes)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The plain way: a slice per node.
+		byID := map[string]int{}
+		for i, u := range nodes {
+			byID[u.ID] = i
+		}
+		parent := make([]int, n)
+		children := make([][]int, n)
+		for i, u := range nodes {
+			parent[i] = -1
+			if p, ok := byID[u.Parent]; ok && u.Parent != "" {
+				parent[i] = p
+				children[p] = append(children[p], i)
+			}
+		}
+		for _, ch := range children {
+			sort.Slice(ch, func(a, b int) bool { return nodes[ch[a]].ID < nodes[ch[b]].ID })
+		}
+		for i := range nodes {
+			seen := map[int]bool{i: true}
+			var path []int
+			for cur := parent[i]; cur >= 0 && !seen[cur]; cur = parent[cur] {
+				seen[cur] = true
+				path = append([]int{cur}, path...)
+			}
+			if got := tree.Ancestors(i); !slices.Equal(got, path) || (got == nil) != (path == nil) {
+				t.Fatalf("round %d: Ancestors(%d) = %v; want %v", round, i, got, path)
+			}
+			if got := tree.Children(i); !slices.Equal(got, children[i]) || (got == nil) != (children[i] == nil) {
+				t.Fatalf("round %d: Children(%d) = %v; want %v", round, i, got, children[i])
+			}
+		}
+		for i := 0; i+1 < n; i++ {
+			next := slices.Clone(tree.Children(i + 1))
+			_ = append(tree.Children(i), -1)
+			if !slices.Equal(tree.Children(i+1), next) {
+				t.Fatalf("round %d: appending to Children(%d) changed Children(%d)", round, i, i+1)
+			}
+		}
 	}
 }
