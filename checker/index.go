@@ -26,11 +26,11 @@ type index struct {
 	modelBase    []obj       // per model: its fields without participants (modelTerm adds them)
 	modelParts   [][]partRow // per model: its participants, sorted
 	memberRec    map[string]*ast.Term
-	modelsByUnit [][]int // model indexes, ascending (= by id)
+	modelsByUnit byUnit // model indexes, ascending (= by id)
 
 	cadreRows    []int32 // cadre index (id order) -> row of the cadres table; cadreTerm builds the record
 	cadreCols    cadreCols
-	cadresByUnit [][]int
+	cadresByUnit byUnit // cadre indexes, ascending (= by id)
 
 	// Ratings and member statistics are kept as row numbers and counts;
 	// their terms are built per input (ratingsTerm, statsTerm), so that

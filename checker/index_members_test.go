@@ -3,6 +3,7 @@ package checker
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 	"time"
 
@@ -286,7 +287,7 @@ func TestActivitiesAndRatingsRead(t *testing.T) {
 			for _, id := range []string{"ch", "xa"} {
 				u := x.unitByID[id]
 				var cadres []*ast.Term
-				for _, ci := range x.cadresByUnit[u] {
+				for _, ci := range x.cadresByUnit.of(u) {
 					cadres = append(cadres, x.cadreTerm(ci))
 				}
 				for what, term := range map[string]*ast.Term{"acts": x.activitiesTerm(u), "ratings": x.ratingsTerm(u), "cadres": ast.ArrayTerm(cadres...)} {
@@ -440,6 +441,29 @@ func TestCadreOf(t *testing.T) {
 			got, ok := x.cadreOf(id)
 			if ok != wok || (ok && got != w) {
 				t.Errorf("plain=%v cadreOf(%q) = %d, %v; want %d, %v", plain, id, got, ok, w, wok)
+			}
+		}
+	}
+}
+
+// TestGroupByUnit holds groupByUnit to a slice per unit filled by
+// appending, items without a unit left out.
+func TestGroupByUnit(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 5))
+	for round := 0; round < 100; round++ {
+		units := 1 + rng.IntN(20)
+		unitOf := make([]int32, rng.IntN(80))
+		want := make([][]int, units)
+		for k := range unitOf {
+			unitOf[k] = int32(rng.IntN(units+1) - 1)
+			if u := unitOf[k]; u >= 0 {
+				want[u] = append(want[u], k)
+			}
+		}
+		b := groupByUnit(units, unitOf)
+		for u := range want {
+			if got := b.of(u); !slices.Equal(got, want[u]) {
+				t.Fatalf("round %d: unit %d has %v; want %v", round, u, got, want[u])
 			}
 		}
 	}

@@ -116,7 +116,6 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	cids, cunits, roles, comps, mids := cc.str("cadre_id"), cc.str("unit_id"), cc.str("role"), cc.str("competence"), cc.str("member_id")
 	sf, party := cc.arr("strong_fields"), cc.arr("party_member")
 	order := idOrder(cids, n)
-	x.cadresByUnit = make([][]int, len(x.units))
 	list, _ := sf.(*array.List)
 	var listVals snapshot.StringArray
 	if list != nil {
@@ -143,13 +142,12 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	unitOf := make([]int32, n)
 	x.unitIndexes(unitCol)(0, unitOf)
 	x.cadreRows = make([]int32, 0, n)
+	cadreUnit := make([]int32, 0, n)
 	for _, i := range order {
-		ci := len(x.cadreRows)
 		x.cadreRows = append(x.cadreRows, int32(i))
-		if u := unitOf[i]; u >= 0 {
-			x.cadresByUnit[u] = append(x.cadresByUnit[u], ci)
-		}
+		cadreUnit = append(cadreUnit, unitOf[i])
 	}
+	x.cadresByUnit = groupByUnit(len(x.units), cadreUnit)
 
 	// Models, sorted by id.
 	n = mc.rows()
@@ -157,7 +155,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	launched := mc.arr("launched_on")
 	order = idOrder(mIDs, n)
 	x.modelByID = make(map[string]int, n)
-	x.modelsByUnit = make([][]int, len(x.units))
+	modelUnit := make([]int32, n)
 	base := make([]obj, n)
 	for k, i := range order {
 		var r modelRow
@@ -173,8 +171,8 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		r.unit = -1
 		if u, ok := x.unitByID[r.unitID]; ok && x.currentOn(r.unitID, launched, i) {
 			r.unit = u
-			x.modelsByUnit[u] = append(x.modelsByUnit[u], k)
 		}
+		modelUnit[k] = int32(r.unit)
 		x.models = append(x.models, r)
 		x.modelByID[r.id] = k
 		var o obj
@@ -192,6 +190,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 		base[k] = o
 	}
 	x.modelBase = base
+	x.modelsByUnit = groupByUnit(len(x.units), modelUnit)
 
 	// Participants.
 	n = pc.rows()
@@ -279,4 +278,42 @@ func (x *index) modelTerm(m int) *ast.Term {
 	copy(o, base)
 	o = append(o, kParticipants, ast.ArrayTerm(parts...))
 	return o.term()
+}
+
+// byUnit lists item indexes (cadres, models) per unit, ascending, as runs
+// of one flat slice: unit u's run is flat[off[u]:off[u+1]]. A slice per
+// unit held a header for each of a national snapshot's 629 k units, and
+// the appends left about as much again behind.
+type byUnit struct {
+	off  []int32
+	flat []int
+}
+
+// of is u's items (shared: do not modify).
+func (b byUnit) of(u int) []int {
+	lo, hi := b.off[u], b.off[u+1]
+	return b.flat[lo:hi:hi]
+}
+
+// groupByUnit groups the items 0..len(unitOf)-1 by their unit (unitOf[k],
+// -1 for none: left out) among units 0..units-1, each unit's in item order.
+func groupByUnit(units int, unitOf []int32) byUnit {
+	b := byUnit{off: make([]int32, units+1)}
+	for _, u := range unitOf {
+		if u >= 0 {
+			b.off[u+1]++
+		}
+	}
+	for u := 0; u < units; u++ {
+		b.off[u+1] += b.off[u]
+	}
+	b.flat = make([]int, b.off[units])
+	next := slices.Clone(b.off[:units])
+	for k, u := range unitOf {
+		if u >= 0 {
+			b.flat[next[u]] = k
+			next[u]++
+		}
+	}
+	return b
 }

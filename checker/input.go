@@ -122,10 +122,10 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 	}
 	for _, v := range all {
 		if keys&inModels != 0 {
-			models = append(models, x.modelsByUnit[v]...)
+			models = append(models, x.modelsByUnit.of(v)...)
 		}
 		if keys&inCadres != 0 {
-			cadres = append(cadres, x.cadresByUnit[v]...)
+			cadres = append(cadres, x.cadresByUnit.of(v)...)
 		}
 		if keys&(inRatings|inActivities|inMembers) == 0 {
 			continue
