@@ -281,7 +281,7 @@ func BenchmarkBuildMembers(b *testing.B) {
 		members := table(s.build(), snapshot.Members)
 		// One member in 500 takes part in a model (thai-binh-2024: 636 of
 		// 357,293); buildMembers fills in their records.
-		pend := &pendingModels{member: map[string]*ast.Term{}}
+		pend := &pendingModels{member: map[string]*memberRow{}}
 		for k := 7; k < n; k += 500 {
 			pend.member[fmt.Sprintf("hv%08d", k)] = nil
 		}

@@ -23,10 +23,10 @@ type index struct {
 
 	models       []modelRow // sorted by id
 	modelByID    map[string]int
-	modelBase    []obj       // per model: its fields without participants (modelTerm adds them)
-	modelParts   [][]partRow // per model: its participants, sorted
-	memberRec    map[string]*ast.Term
-	modelsByUnit byUnit // model indexes, ascending (= by id)
+	modelBase    []obj                 // per model: its fields without participants (modelTerm adds them)
+	modelParts   [][]partRow           // per model: its participants, sorted
+	memberRec    map[string]*memberRow // participants' members, by id (nil: not found)
+	modelsByUnit byUnit                // model indexes, ascending (= by id)
 
 	cadreRows    []int32 // cadre index (id order) -> row of the cadres table; cadreTerm builds the record
 	cadreCols    cadreCols

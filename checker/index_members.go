@@ -367,8 +367,9 @@ func specialGroups(sg arrow.Array, n int) (groups func(lo int, out []int32), nam
 	}
 }
 
-// findPendingMembers builds the term of every member that a model's
-// participants name (pend.member's keys), from the members table.
+// findPendingMembers keeps what a participant's record shows of every
+// member that a model's participants name (pend.member's keys), from the
+// members table.
 func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingModels) {
 	if n := c.rows(); len(pend.member) > 0 {
 		mids := c.str("member_id")
@@ -376,6 +377,7 @@ func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingMod
 		if unitCol != nil {
 			units = snapshot.Strings(unitCol)
 		}
+		flags := [...]arrow.Array{c.arr("honorary"), c.arr("party_member"), c.arr("pioneer"), c.arr("hardship")}
 		f := newIDFilter(pend.member)
 		for i := 0; i < n; i++ {
 			id, _ := sval(mids, i)
@@ -387,25 +389,52 @@ func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingMod
 			}
 			// Clones: the index keeps no reference into the members
 			// record, so the caller may release it once the index is built.
-			id = strings.Clone(id)
-			var o obj
-			o.s(kID, id, true)
+			r := &memberRow{id: strings.Clone(id), commune: -1}
 			uid, uok := sval(units, i)
-			uid = strings.Clone(uid)
-			o.so(kUnitID)(uid, uok)
+			r.unitID, r.hasUnit = strings.Clone(uid), uok
 			if u, ok := x.unitByID[uid]; ok && uok {
-				if cm := x.communeOf(u); cm >= 0 {
-					o = append(o, kCommuneID, x.in(x.units[cm].id))
-				}
+				r.commune = int32(x.communeOf(u))
 			}
-			o.so(kJoinedOn)(dval(c.arr("joined_on"), i))
-			o.bo(kHonorary)(bval(c.arr("honorary"), i))
-			o.bo(kPartyMember)(bval(c.arr("party_member"), i))
-			o.bo(kPioneer)(bval(c.arr("pioneer"), i))
-			o.bo(kHardship)(bval(c.arr("hardship"), i))
-			pend.member[id] = o.term()
+			r.joinedOn, r.hasJoined = dval(c.arr("joined_on"), i)
+			r.joinedOn = strings.Clone(r.joinedOn)
+			for k, a := range flags {
+				r.flag[k], r.hasFlag[k] = bval(a, i)
+			}
+			pend.member[r.id] = r
 		}
 	}
+}
+
+// memberRow is what a participant's record shows of a member, as values:
+// memberTerm builds the object when a model's record is built (a prebuilt
+// object per member held some 260 bytes each, 52 MB at national scale,
+// for the whole evaluation).
+type memberRow struct {
+	id, unitID, joinedOn string
+	commune              int32 // the commune the unit is or sits in; -1 when none
+	hasUnit, hasJoined   bool
+	flag, hasFlag        [4]bool // honorary, party_member, pioneer, hardship
+}
+
+// memberFlagKeys are the keys of memberRow.flag, in its order.
+var memberFlagKeys = [4]*ast.Term{kHonorary, kPartyMember, kPioneer, kHardship}
+
+// memberTerm is r's object (nil for nil: a member not found).
+func (x *index) memberTerm(r *memberRow) *ast.Term {
+	if r == nil {
+		return nil
+	}
+	var o obj
+	o.s(kID, r.id, true)
+	o.s(kUnitID, r.unitID, r.hasUnit)
+	if r.commune >= 0 {
+		o = append(o, kCommuneID, x.lookup(x.units[r.commune].id))
+	}
+	o.s(kJoinedOn, r.joinedOn, r.hasJoined)
+	for k, key := range memberFlagKeys {
+		o.b(key, r.flag[k], r.hasFlag[k])
+	}
+	return o.term()
 }
 
 // idFilter is a Bloom filter of a set of ids: two bits per id in a table

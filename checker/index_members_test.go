@@ -80,7 +80,7 @@ func TestMemberCountsEqualRowByRow(t *testing.T) {
 					// a branch's rolled-up statistics are its own.
 					fresh := rec.NewSlice(part.off, part.off+part.len)
 					defer fresh.Release()
-					if err := x.buildMembers(cols{fresh}, &pendingModels{member: map[string]*ast.Term{"hv0000007": nil}}); err != nil {
+					if err := x.buildMembers(cols{fresh}, &pendingModels{member: map[string]*memberRow{"hv0000007": nil}}); err != nil {
 						t.Fatal(err)
 					}
 					for _, id := range ids {
@@ -465,6 +465,56 @@ func TestGroupByUnit(t *testing.T) {
 			if got := b.of(u); !slices.Equal(got, want[u]) {
 				t.Fatalf("round %d: unit %d has %v; want %v", round, u, got, want[u])
 			}
+		}
+	}
+}
+
+// TestParticipantMemberRecord checks the member records of a model's
+// participants (memberTerm), field by field: a member with every field, one
+// whose unit is unknown, one without a unit, one not in the members table.
+func TestParticipantMemberRecord(t *testing.T) {
+	alloc := checkedAlloc(t)
+	s := newSnap(alloc, "a", "2024-09-30")
+	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
+		unit("xa", "tinh", "commune", "Xã", "xã", true).
+		unit("ch", "xa", "branch", "Thôn", "thôn", true)
+	s.member("hv-1", "ch", "2020-05-01", true, false, nil, true, false, nil).
+		member("hv-2", "nowhere", nil, nil, nil, false, nil, false, nil).
+		member("hv-3", nil, nil, nil, nil, nil, nil, false, nil).
+		member("hv-4", "ch", nil, nil, nil, nil, nil, false, nil)
+	s.model("m-1", "xa", "one_plus_one", "1+1", "2024-03-01", "active", nil, nil)
+	for _, id := range []string{"hv-1", "hv-2", "hv-3", "hv-9"} {
+		s.participant("m-1", id, "member", "helper", "p1", nil)
+	}
+	snap := s.build()
+	defer snap.Release()
+	x, err := buildIndex(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"hv-1": `{"id": "hv-1", "unit_id": "ch", "commune_id": "xa", "joined_on": "2020-05-01", "honorary": true, "party_member": false, "hardship": true}`,
+		"hv-2": `{"id": "hv-2", "unit_id": "nowhere", "pioneer": false}`,
+		"hv-3": `{"id": "hv-3"}`,
+		"hv-9": ``,
+	}
+	m, ok := x.modelByID["m-1"]
+	if !ok {
+		t.Fatal("model m-1 not indexed")
+	}
+	parts := x.modelTerm(m).Get(ast.StringTerm("participants")).Value.(*ast.Array)
+	if parts.Len() != len(want) {
+		t.Fatalf("%d participants; want %d", parts.Len(), len(want))
+	}
+	for i := 0; i < parts.Len(); i++ {
+		p := parts.Elem(i)
+		id := string(p.Get(ast.StringTerm("id")).Value.(ast.String))
+		got := p.Get(ast.StringTerm("member"))
+		switch w := want[id]; {
+		case w == "" && got != nil:
+			t.Errorf("%s: member record %v; want none (not in the members table)", id, got)
+		case w != "" && (got == nil || !got.Equal(ast.MustParseTerm(w))):
+			t.Errorf("%s: member record\n got %v\nwant %v", id, got, w)
 		}
 	}
 }

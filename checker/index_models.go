@@ -31,7 +31,7 @@ type partRow struct {
 
 type pendingModels struct {
 	rows   []partRow
-	member map[string]*ast.Term // member_id -> record; filled by buildMembers
+	member map[string]*memberRow // member_id -> what its record shows; filled by buildMembers (nil: not found)
 }
 
 // cadreCols are the columns cadreTerm reads.
@@ -195,7 +195,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	// Participants.
 	n = pc.rows()
 	pm, pids, kinds, proles, pairs, compsP := pc.str("model_id"), pc.str("participant_id"), pc.str("kind"), pc.str("role"), pc.str("pair"), pc.str("component")
-	pend := &pendingModels{member: map[string]*ast.Term{}}
+	pend := &pendingModels{member: map[string]*memberRow{}}
 	for i := 0; i < n; i++ {
 		mid, _ := sval(pm, i)
 		m, ok := x.modelByID[mid]
@@ -269,7 +269,7 @@ func (x *index) modelTerm(m int) *ast.Term {
 				o.t(kCadre, x.cadreTerm(c))
 			}
 		case "member":
-			o.t(kMember, x.memberRec[r.id])
+			o.t(kMember, x.memberTerm(x.memberRec[r.id]))
 		}
 		parts = append(parts, o.term())
 	}
