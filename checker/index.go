@@ -19,7 +19,6 @@ type index struct {
 	units    []unitRow
 	tree     *hierarchy.Tree // the units' hierarchy (node i is units[i])
 	unitByID map[string]int  // tree.Indexes()
-	ancTerm  []*ast.Term     // {id, level, name}
 
 	models       []modelRow // sorted by id
 	modelByID    map[string]int
@@ -137,7 +136,6 @@ func (x *index) buildUnits(c cols) error {
 		}
 		x.units[i] = u
 	}
-	x.ancTerm = make([]*ast.Term, n)
 	// own[i] is the unit's own active flag; x.units[i].active becomes "active
 	// all the way up" (domain.md, How the guidance is read 3): the unit and
 	// every ancestor active. Subjects, input records (lib.active_unit_ids),
@@ -159,19 +157,15 @@ func (x *index) buildUnits(c cols) error {
 		// rather than the locked one at every unit), the id of each
 		// commune and of each unit with children (commune_id and
 		// parent_id repeat them), and a parent id that names no unit.
-		level := local.in(string(u.level))
+		local.in(string(u.level))
 		if u.hasKind {
 			local.in(u.kind)
 		}
-		children := len(tree.Children(i)) > 0
-		if children || x.communeOf(i) == i {
+		if len(tree.Children(i)) > 0 || x.communeOf(i) == i {
 			x.in(u.id)
 		}
 		if _, known := x.unitByID[u.parent]; u.hasParent && !known {
 			x.in(u.parent)
-		}
-		if children {
-			x.ancTerm[i] = obj{kID, ast.StringTerm(u.id), kLevel, level, kName, ast.StringTerm(u.name)}.term()
 		}
 	}
 	return nil

@@ -19,13 +19,23 @@ type subject struct {
 // descendants returns the units below u, sorted by id.
 func (x *index) descendants(u int) []int { return x.tree.Descendants(u) }
 
-func (x *index) ancestors(u int) *ast.Term {
+// ancestors is the array of the records of u's ancestors (root first,
+// without u), each built once per cache.
+func (x *index) ancestors(u int, tc *termCache) *ast.Term {
 	p := x.tree.Ancestors(u)
 	ts := make([]*ast.Term, len(p))
 	for i, a := range p {
-		ts[i] = x.ancTerm[a]
+		ts[i] = tc.get(tc.mapOf(6), a, x.ancTerm)
 	}
 	return ast.ArrayTerm(ts...)
+}
+
+// ancTerm is the record of unit a as an ancestor: {id, level, name}. Built
+// per input, as unitTerm is: a record kept for every unit with children
+// held some 54 MB for the whole run at national scale.
+func (x *index) ancTerm(a int) *ast.Term {
+	r := &x.units[a]
+	return obj{kID, ast.StringTerm(r.id), kLevel, x.lookup(string(r.level)), kName, ast.StringTerm(r.name)}.term()
 }
 
 var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot.LevelBranch: true, snapshot.LevelGroup: true}
@@ -38,11 +48,11 @@ var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot
 // *termCache builds every term afresh. Terms are immutable once built, so
 // inputs may share them. Not safe for concurrent use: one per worker job.
 type termCache struct {
-	ratings, acts, stats, cadres, units, models map[int]*ast.Term
+	ratings, acts, stats, cadres, units, models, anc map[int]*ast.Term
 }
 
 func newTermCache() *termCache {
-	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}, models: map[int]*ast.Term{}}
+	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}, models: map[int]*ast.Term{}, anc: map[int]*ast.Term{}}
 }
 
 // get returns m[k], building it with f (which may return nil) the first time.
@@ -75,7 +85,7 @@ func (tc *termCache) mapOf(which int) map[int]*ast.Term {
 	if tc == nil {
 		return nil
 	}
-	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units, tc.models}[which]
+	return [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units, tc.models, tc.anc}[which]
 }
 
 // unitInput builds input for a unit subject (docs/policy-input.md).
@@ -89,7 +99,7 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 		items = append(items, [2]*ast.Term{kSubject, tc.get(tc.mapOf(4), u, x.unitTerm)})
 	}
 	if keys&inAncestors != 0 {
-		items = append(items, [2]*ast.Term{kAncestors, x.ancestors(u)})
+		items = append(items, [2]*ast.Term{kAncestors, x.ancestors(u, tc)})
 	}
 	if keys&inSnapshot != 0 {
 		items = append(items, [2]*ast.Term{kSnapshot, x.snapshotTerm})
@@ -176,7 +186,7 @@ func (x *index) modelInput(m int, tc *termCache, keys inputKeys) ast.Value {
 		items = append(items, [2]*ast.Term{kUnit, tc.get(tc.mapOf(4), u, x.unitTerm)})
 	}
 	if keys&inAncestors != 0 {
-		items = append(items, [2]*ast.Term{kAncestors, x.ancestors(u)})
+		items = append(items, [2]*ast.Term{kAncestors, x.ancestors(u, tc)})
 	}
 	if keys&inSnapshot != 0 {
 		items = append(items, [2]*ast.Term{kSnapshot, x.snapshotTerm})
