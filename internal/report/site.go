@@ -207,7 +207,21 @@ func (s *siteRender) kindLabel(n *node) string {
 	return s.lang.T("level_" + n.Level)
 }
 
+// page renders n's page: the root's by the template, any other by
+// writeUnitPage.
 func (s *siteRender) page(n *node) ([]byte, error) {
+	v, err := s.view(n)
+	if err != nil {
+		return nil, err
+	}
+	if n != s.t.root {
+		return writePage(&v), nil
+	}
+	return templatePage(&v)
+}
+
+// view is what n's page shows.
+func (s *siteRender) view(n *node) (pageView, error) {
 	r, lang := s.r, s.lang
 	v := s.head
 	v.Unit, v.Kind, v.Root = n.label, s.kindLabel(n), n == s.t.root
@@ -255,19 +269,48 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 		}
 		v.Cards = append(v.Cards, s.card(n, k, tg, children))
 	}
-	v.CardsHTML = cardsBody(v.Cards, lang)
 	v.Groups = s.findings(n)
 	if n == s.t.root {
 		if err := s.rootSections(&v); err != nil {
-			return nil, fmt.Errorf("render %s: %w", n.file, err)
+			return v, fmt.Errorf("render %s: %w", n.file, err)
 		}
+	}
+	return v, nil
+}
+
+// templatePage renders v by site.html.tmpl, its lists written in Go
+// first (matrixBody, cardsBody, findingsBody).
+func templatePage(v *pageView) ([]byte, error) {
+	v.Matrix.Body = matrixBody(v.Matrix.Rows)
+	v.CardsHTML = cardsBody(v.Cards, v.L)
+	for i := range v.Groups {
+		v.Groups[i].Body = findingsBody(v.Groups[i].Rows)
 	}
 	var buf bytes.Buffer
 	buf.Grow(32 << 10)
 	if err := siteTemplate.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("render %s: %w", n.file, err)
+		return nil, fmt.Errorf("render %s: %w", v.Unit, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// pageWriters are the writers of unit pages, reused from page to page: a
+// page is written into one (grown once to the size of the largest pages)
+// and copied out at its size, where a new writer per page grew by doubling
+// from nothing at every page.
+var pageWriters = sync.Pool{New: func() any { w := new(htmlWriter); w.Grow(64 << 10); return w }}
+
+// writePage writes the unit page v (writeUnitPage) and returns its bytes,
+// which are the caller's.
+func writePage(v *pageView) []byte {
+	w := pageWriters.Get().(*htmlWriter)
+	w.Reset()
+	writeUnitPage(w, v)
+	page := bytes.Clone(w.Bytes())
+	if w.Cap() <= 4<<20 { // a writer grown by an outsized page is let go
+		pageWriters.Put(w)
+	}
+	return page
 }
 
 func (s *siteRender) matrix(n *node, children []*node) matrixView {
@@ -315,7 +358,6 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 		}
 		m.Rows = append(m.Rows, row)
 	}
-	m.Body = matrixBody(m.Rows)
 	return m
 }
 
@@ -474,7 +516,6 @@ func (s *siteRender) findings(n *node) []findingGroup {
 			}
 		}
 		groups[i].Count = lang.Int(total)
-		groups[i].Body = findingsBody(groups[i].Rows)
 		if groups[i].More != "" {
 			groups[i].More = fmt.Sprintf(lang.T("more_findings"), lang.Int(total-len(groups[i].Rows)))
 		}
