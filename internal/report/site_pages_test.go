@@ -44,6 +44,11 @@ func oddSiteInputs() Inputs {
 		}
 		in.Results = append(in.Results, res)
 	}
+	// Two models of one name in one commune: shown with their ids.
+	for _, id := range []string{"mh-a", "mh-b"} {
+		in.Results = append(in.Results, checker.Result{Target: "TB-04", Subject: id, SubjectLevel: "model", SubjectName: "Nhóm " + odd,
+			Path: []string{"tb", "dist-tt", "xa-tt-2"}, Status: checker.StatusFail, Violations: []checker.Violation{{Msg: "chưa đủ"}}})
+	}
 	return in
 }
 
@@ -99,6 +104,9 @@ func TestUnitPagesAreTheTemplates(t *testing.T) {
 				for k, cond := range map[string]bool{
 					"crumbs": len(v.Crumbs) > 1, "matrix": len(v.Matrix.Rows) > 0,
 					"no matrix": len(v.Matrix.Rows) == 0, "findings": len(v.Groups) > 0, "more": slices.ContainsFunc(v.Groups, func(g findingGroup) bool { return g.More != "" }),
+					"subject ids": slices.ContainsFunc(v.Groups, func(g findingGroup) bool {
+						return slices.ContainsFunc(g.Rows, func(r findingRow) bool { return strings.HasSuffix(r.Subject, " (mh-b)") })
+					}),
 					"policies": v.PoliciesChanged, "escaped": strings.Contains(page, "&lt;A &amp; &#34;B&#34; &#39;c&#39;&#43;d&gt;\uFFFD"),
 					"trend": strings.Contains(page, "<polyline"), "pace": strings.Contains(page, "note pace"), "errors": strings.Contains(page, "errbox"),
 				} {
@@ -120,7 +128,7 @@ func TestUnitPagesAreTheTemplates(t *testing.T) {
 			}
 		}
 	}
-	for _, k := range []string{"crumbs", "matrix", "no matrix", "findings", "more", "policies", "escaped", "trend", "pace", "errors"} {
+	for _, k := range []string{"crumbs", "matrix", "no matrix", "findings", "more", "subject ids", "policies", "escaped", "trend", "pace", "errors"} {
 		if !seen[k] {
 			t.Errorf("no unit page compared shows %s", k)
 		}
