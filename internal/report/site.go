@@ -231,7 +231,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 	if n != s.t.root {
 		return writePage(&v), nil
 	}
-	return templatePage(&v)
+	return templatePage(&v, n.file)
 }
 
 // view is what n's page shows.
@@ -292,9 +292,9 @@ func (s *siteRender) view(n *node) (pageView, error) {
 	return v, nil
 }
 
-// templatePage renders v by site.html.tmpl, its lists written in Go
-// first (matrixBody, cardsBody, findingsBody).
-func templatePage(v *pageView) ([]byte, error) {
+// templatePage renders v, the page of file, by site.html.tmpl, its lists
+// written in Go first (matrixBody, cardsBody, findingsBody).
+func templatePage(v *pageView, file string) ([]byte, error) {
 	v.Matrix.Body = matrixBody(v.Matrix.Rows)
 	v.CardsHTML = cardsBody(v.Cards, v.L)
 	for i := range v.Groups {
@@ -303,7 +303,7 @@ func templatePage(v *pageView) ([]byte, error) {
 	var buf bytes.Buffer
 	buf.Grow(32 << 10)
 	if err := siteTemplate.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("render %s: %w", v.Unit, err)
+		return nil, fmt.Errorf("render %s: %w", file, err)
 	}
 	return buf.Bytes(), nil
 }

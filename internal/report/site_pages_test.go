@@ -86,7 +86,7 @@ func TestUnitPagesAreTheTemplates(t *testing.T) {
 					t.Fatal(err)
 				}
 				got := writePage(&v)
-				want, err := templatePage(&v)
+				want, err := templatePage(&v, n.file)
 				if err != nil {
 					t.Fatal(err)
 				}
