@@ -76,6 +76,11 @@
 //     renders the pages: the matrix, the cards and the findings, whose
 //     long lists sitehtml.go writes in Go with html/template's own
 //     escaping (an action of the template costs a reflect call per value).
+//     A unit page is written whole in Go (writeUnitPage, the template's
+//     text with its style sheet and script taken from site.html.tmpl) into
+//     a writer reused from page to page; the root page and the stopped page
+//     are executed from site.html.tmpl, which stays the page's definition
+//     (TestUnitPagesAreTheTemplates holds every unit page to it).
 //     The unit tree (tree.go) is built once per rendering, its children
 //     sorted then, and only read afterwards: RenderTo shares it between the
 //     site, the XLSX and summary.json, and the pages render GOMAXPROCS at a

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"strconv"
@@ -423,25 +424,44 @@ func (x *reasons) index() {
 // row × target). Its percentages and decimals differ from ours (docs/reports.md):
 // 48,5% where we write 48,5 % (a no-break space), 12.345,6 where Decimal
 // writes 12345,6. So the three stay hand-written.
+//
+// It and Percent write into a buffer on the stack and allocate the result
+// only (the site formats some 300,000 numbers at national scale);
+// TestNumbersAsBefore holds them to their first, plainer versions.
 func (l Lang) Int(n int) string {
-	s := strconv.Itoa(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	sep := "."
-	if l == English {
-		sep = ","
+	if n >= 0 && n < 1000 {
+		return strconv.Itoa(n)
 	}
-	var b strings.Builder
+	var b [32]byte
+	return string(l.appendInt(b[:0], n))
+}
+
+// appendInt appends Int(n) to b.
+func (l Lang) appendInt(b []byte, n int) []byte {
+	var d [24]byte
+	s := strconv.AppendInt(d[:0], int64(n), 10)
+	if s[0] == '-' {
+		b = append(b, '-')
+		s = s[1:]
+	}
+	sep := byte('.')
+	if l == English {
+		sep = ','
+	}
 	for i, c := range s {
 		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteString(sep)
+			b = append(b, sep)
 		}
-		b.WriteRune(c)
+		b = append(b, c)
 	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
+	return b
+}
+
+// fraction is Int(a) + "/" + Int(b), in one allocation.
+func (l Lang) fraction(a, b int) string {
+	var buf [64]byte
+	s := append(l.appendInt(buf[:0], a), '/')
+	return string(l.appendInt(s, b))
 }
 
 // Percent formats a ratio 0..1 with one decimal: 48,5 % (vi), 48.5% (en).
@@ -449,11 +469,15 @@ func (l Lang) Percent(r float64) string {
 	if math.IsNaN(r) || math.IsInf(r, 0) {
 		return "–"
 	}
-	s := strconv.FormatFloat(math.Round(r*1000)/10, 'f', 1, 64)
+	var b [48]byte
+	s := strconv.AppendFloat(b[:0], math.Round(r*1000)/10, 'f', 1, 64)
 	if l == English {
-		return s + "%"
+		return string(append(s, '%'))
 	}
-	return strings.Replace(s, ".", ",", 1) + "\u00a0%"
+	if i := bytes.IndexByte(s, '.'); i >= 0 {
+		s[i] = ','
+	}
+	return string(append(s, "\u00a0%"...))
 }
 
 // Date formats YYYY-MM-DD as 30/09/2024 (vi) or 30 Sep 2024 (en); other

@@ -2,6 +2,9 @@ package report
 
 import (
 	"math"
+	"math/rand/v2"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -40,5 +43,73 @@ func TestLangFormats(t *testing.T) {
 				t.Errorf("got %q, want %q", c.got, c.want)
 			}
 		})
+	}
+}
+
+// intBefore and percentBefore are Lang.Int and Lang.Percent as first
+// written (strings.Builder, strings.Replace): TestNumbersAsBefore's
+// reference.
+func intBefore(l Lang, n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	sep := "."
+	if l == English {
+		sep = ","
+	}
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteString(sep)
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func percentBefore(l Lang, r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return "–"
+	}
+	s := strconv.FormatFloat(math.Round(r*1000)/10, 'f', 1, 64)
+	if l == English {
+		return s + "%"
+	}
+	return strings.Replace(s, ".", ",", 1) + "\u00a0%"
+}
+
+// Int, fraction and Percent give their first versions' text: on edges
+// (0, ±1, powers of ten and their neighbours, the int64 limits, NaN, ±Inf,
+// -0, huge ratios) and 200,000 random values of each.
+func TestNumbersAsBefore(t *testing.T) {
+	ints := []int{0, 1, -1, 999, 1000, -999, -1000, math.MaxInt64, math.MinInt64, math.MaxInt64 - 1, math.MinInt64 + 1}
+	for p := 1; p < 1e18; p *= 10 {
+		ints = append(ints, p-1, p, p+1, -p+1, -p, -p-1)
+	}
+	ratios := []float64{0, math.Copysign(0, -1), 1, -1, 0.4851, 0.00049, 0.0005, 0.9995, 0.99949, 1e300, -1e300, 1e-300,
+		math.NaN(), math.Inf(1), math.Inf(-1), math.MaxFloat64, math.SmallestNonzeroFloat64}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 200_000 {
+		ints = append(ints, int(rng.Int64N(1<<uint(rng.IntN(62)+1)))*[]int{1, -1}[rng.IntN(2)])
+		ratios = append(ratios, rng.Float64(), float64(rng.IntN(100_000))/float64(1+rng.IntN(100_000)), math.Float64frombits(rng.Uint64()))
+	}
+	for _, l := range []Lang{Vietnamese, English} {
+		for i, n := range ints {
+			if got, want := l.Int(n), intBefore(l, n); got != want {
+				t.Fatalf("%s Int(%d) = %q, want %q", l, n, got, want)
+			}
+			m := ints[(i*7919)%len(ints)]
+			if got, want := l.fraction(n, m), intBefore(l, n)+"/"+intBefore(l, m); got != want {
+				t.Fatalf("%s fraction(%d, %d) = %q, want %q", l, n, m, got, want)
+			}
+		}
+		for _, r := range ratios {
+			if got, want := l.Percent(r), percentBefore(l, r); got != want {
+				t.Fatalf("%s Percent(%v) = %q, want %q", l, r, got, want)
+			}
+		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
 )
@@ -160,6 +161,12 @@ func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
 	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
 	s.why.names, s.why.labels = s.namesOf(), true
 	s.why.index()
+	s.kinds = map[string]string{}
+	for _, n := range t.nodes {
+		if _, ok := s.kinds[n.Kind]; !ok && n.Kind != "" && utf8.ValidString(n.Kind) {
+			s.kinds[n.Kind] = capitalise(n.Kind)
+		}
+	}
 	s.head = pageView{
 		L: lang, Title: lang.T("doc_title"), Province: cmp.Or(r.Run.Snapshot.Title, r.Run.Snapshot.Name),
 		AsOf: lang.Date(r.Run.Snapshot.AsOf), RunTime: lang.DateTimeIn(r.Run.FinishedAt, s.loc), RunID: r.Run.ID,
@@ -186,6 +193,10 @@ type siteRender struct {
 	// head: what every page shows the same (the run time's zone is
 	// looked up once, not per page).
 	head pageView
+	// kinds: the units' kinds capitalised (kindLabel), once per kind
+	// rather than once per row of every page. Kinds that are not valid
+	// UTF-8 are left to capitalise at each use, as before.
+	kinds map[string]string
 }
 
 // namesOf maps unit ids to their shown labels, for reasons and paths.
@@ -199,6 +210,9 @@ func (s *siteRender) namesOf() map[string]string {
 
 func (s *siteRender) kindLabel(n *node) string {
 	if n.Kind != "" {
+		if k, ok := s.kinds[n.Kind]; ok {
+			return k
+		}
 		return capitalise(n.Kind)
 	}
 	if n.Level == "" {
@@ -207,7 +221,21 @@ func (s *siteRender) kindLabel(n *node) string {
 	return s.lang.T("level_" + n.Level)
 }
 
+// page renders n's page: the root's by the template, any other by
+// writeUnitPage.
 func (s *siteRender) page(n *node) ([]byte, error) {
+	v, err := s.view(n)
+	if err != nil {
+		return nil, err
+	}
+	if n != s.t.root {
+		return writePage(&v), nil
+	}
+	return templatePage(&v, n.file)
+}
+
+// view is what n's page shows.
+func (s *siteRender) view(n *node) (pageView, error) {
 	r, lang := s.r, s.lang
 	v := s.head
 	v.Unit, v.Kind, v.Root = n.label, s.kindLabel(n), n == s.t.root
@@ -255,19 +283,48 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 		}
 		v.Cards = append(v.Cards, s.card(n, k, tg, children))
 	}
-	v.CardsHTML = cardsBody(v.Cards, lang)
 	v.Groups = s.findings(n)
 	if n == s.t.root {
 		if err := s.rootSections(&v); err != nil {
-			return nil, fmt.Errorf("render %s: %w", n.file, err)
+			return v, fmt.Errorf("render %s: %w", n.file, err)
 		}
+	}
+	return v, nil
+}
+
+// templatePage renders v, the page of file, by site.html.tmpl, its lists
+// written in Go first (matrixBody, cardsBody, findingsBody).
+func templatePage(v *pageView, file string) ([]byte, error) {
+	v.Matrix.Body = matrixBody(v.Matrix.Rows)
+	v.CardsHTML = cardsBody(v.Cards, v.L)
+	for i := range v.Groups {
+		v.Groups[i].Body = findingsBody(v.Groups[i].Rows)
 	}
 	var buf bytes.Buffer
 	buf.Grow(32 << 10)
 	if err := siteTemplate.Execute(&buf, v); err != nil {
-		return nil, fmt.Errorf("render %s: %w", n.file, err)
+		return nil, fmt.Errorf("render %s: %w", file, err)
 	}
 	return buf.Bytes(), nil
+}
+
+// pageWriters are the writers of unit pages, reused from page to page: a
+// page is written into one (grown once to the size of the largest pages)
+// and copied out at its size, where a new writer per page grew by doubling
+// from nothing at every page.
+var pageWriters = sync.Pool{New: func() any { w := new(htmlWriter); w.Grow(64 << 10); return w }}
+
+// writePage writes the unit page v (writeUnitPage) and returns its bytes,
+// which are the caller's.
+func writePage(v *pageView) []byte {
+	w := pageWriters.Get().(*htmlWriter)
+	w.Reset()
+	writeUnitPage(w, v)
+	page := bytes.Clone(w.Bytes())
+	if w.Cap() <= 4<<20 { // a writer grown by an outsized page is let go
+		pageWriters.Put(w)
+	}
+	return page
 }
 
 func (s *siteRender) matrix(n *node, children []*node) matrixView {
@@ -290,8 +347,11 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 		}
 	}
 	m.Label = lang.T("by_child")
+	m.Rows = make([]matrixRow, 0, len(children))
+	// The rows' cells in one array.
+	cells := make([]matrixCell, 0, len(children)*len(cols))
 	for _, c := range children {
-		row := matrixRow{Name: c.label, Kind: s.kindLabel(c)}
+		row := matrixRow{Name: c.label, Kind: s.kindLabel(c), Cells: cells[len(cells) : len(cells) : len(cells)+len(cols)]}
 		if c.page {
 			row.Href = link(n.file, c.file)
 		}
@@ -309,13 +369,13 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 				row.Cells = append(row.Cells, matrixCell{Pct: "–", Count: "0/0", Class: cl})
 			default:
 				rt := ratio(int(cc.Pass), ev)
-				row.Cells = append(row.Cells, matrixCell{Pct: lang.Percent(rt), Count: lang.Int(int(cc.Pass)) + "/" + lang.Int(ev),
+				row.Cells = append(row.Cells, matrixCell{Pct: lang.Percent(rt), Count: lang.fraction(int(cc.Pass), ev),
 					Class: ratioClass(rt, ev)})
 			}
 		}
+		cells = cells[:len(cells)+len(cols)]
 		m.Rows = append(m.Rows, row)
 	}
-	m.Body = matrixBody(m.Rows)
 	return m
 }
 
@@ -405,7 +465,7 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 	for _, w := range worst[:min(len(worst), WorstUnitsPerTarget)] {
 		wc := w.counts[k]
 		ev := wc.evaluated()
-		row := worstRow{Name: w.label, Level: s.kindLabel(w), Value: lang.Int(int(wc.Pass)) + "/" + lang.Int(ev),
+		row := worstRow{Name: w.label, Level: s.kindLabel(w), Value: lang.fraction(int(wc.Pass), ev),
 			Pct: lang.Percent(ratio(int(wc.Pass), ev))}
 		if ev == 0 {
 			row.Pct = "–"
@@ -425,15 +485,19 @@ func (s *siteRender) findings(n *node) []findingGroup {
 	byTarget := map[string]int{}
 	// Subjects shown by name; an id only where two subjects of the page
 	// share their shown text.
+	// first: the first subject of each shown text; shared: the texts
+	// shown for two subjects or more (a map of subjects per text before).
 	shown := make([]string, len(n.findings))
-	seen := map[string]map[string]bool{}
+	first := make(map[string]string, len(n.findings))
+	shared := map[string]bool{}
 	for i, fi := range n.findings {
 		f := &s.r.Findings[fi]
 		shown[i] = s.subjectText(f)
-		if seen[shown[i]] == nil {
-			seen[shown[i]] = map[string]bool{}
+		if subj, ok := first[shown[i]]; !ok {
+			first[shown[i]] = f.Subject
+		} else if subj != f.Subject {
+			shared[shown[i]] = true
 		}
-		seen[shown[i]][f.Subject] = true
 	}
 	for i, fi := range n.findings {
 		f := &s.r.Findings[fi]
@@ -458,7 +522,7 @@ func (s *siteRender) findings(n *node) []findingGroup {
 			continue
 		}
 		subj := shown[i]
-		if len(seen[subj]) > 1 {
+		if shared[subj] {
 			subj += " (" + f.Subject + ")"
 		}
 		grp.Rows = append(grp.Rows, findingRow{
@@ -474,7 +538,6 @@ func (s *siteRender) findings(n *node) []findingGroup {
 			}
 		}
 		groups[i].Count = lang.Int(total)
-		groups[i].Body = findingsBody(groups[i].Rows)
 		if groups[i].More != "" {
 			groups[i].More = fmt.Sprintf(lang.T("more_findings"), lang.Int(total-len(groups[i].Rows)))
 		}

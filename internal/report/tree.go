@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/collate"
 
@@ -126,11 +128,23 @@ type siteTree struct {
 // page of the deepest page unit on its path.
 func buildTree(r *Report) *siteTree {
 	t := &siteTree{nodes: make(map[string]*node, len(r.Units))}
+	// The nodes, in the order they are first met: the tree's later passes
+	// walk this list rather than the map (a national snapshot has 600,000
+	// units, and a map walk visits them in random memory order). The
+	// units' nodes are allocated as one array, not one by one.
+	all := make([]*node, 0, len(r.Units))
+	slab := make([]node, len(r.Units))
 	get := func(id string) *node {
 		n := t.nodes[id]
 		if n == nil {
-			n = &node{Unit: Unit{ID: id}}
+			if len(slab) > 0 {
+				n, slab = &slab[0], slab[1:]
+				n.ID = id
+			} else {
+				n = &node{Unit: Unit{ID: id}}
+			}
 			t.nodes[id] = n
+			all = append(all, n)
 		}
 		return n
 	}
@@ -166,8 +180,17 @@ func buildTree(r *Report) *siteTree {
 		}
 	}
 	var roots []*node
-	for _, n := range t.nodes {
-		if p := t.nodes[n.Parent]; p != nil && p != n {
+	// Siblings mostly come one after another: their parent is looked up
+	// once for the run of them.
+	var lastID string
+	var last *node
+	for _, n := range all {
+		p := last
+		if n.Parent != lastID || last == nil {
+			p = t.nodes[n.Parent]
+			lastID, last = n.Parent, p
+		}
+		if p != nil && p != n {
 			n.parent = p
 			p.children = append(p.children, n)
 		} else {
@@ -248,9 +271,9 @@ func buildTree(r *Report) *siteTree {
 			t.root.counts[k] = countsOf(tg.Counts)
 		}
 	}
-	t.label()
-	t.files()
-	t.sort()
+	t.label(all)
+	t.files(all)
+	t.sort(all)
 	return t
 }
 
@@ -271,16 +294,39 @@ func displayName(u Unit) string {
 	if kind == "" {
 		return name
 	}
-	low := strings.ToLower(name)
-	if hasWord(low, strings.ToLower(kind)) || slices.ContainsFunc(kindPrefixes, func(p string) bool { return hasWord(low, p) }) {
+	// The name and kind in lower case, as strings.ToLower writes them (a
+	// rune at a time, unicode.ToLower), on the stack: a name only needs
+	// its start, as far as the longest word it is compared with and the
+	// space after it. Every unit of a national tree passes here, and
+	// strings.ToLower allocated twice for each (TestDisplayNameAsBefore).
+	var kb, nb [48]byte
+	lowKind := appendLower(kb[:0], kind, -1)
+	low := appendLower(nb[:0], name, max(len(lowKind), longestKindPrefix)+1)
+	if hasWord(low, lowKind) || slices.ContainsFunc(kindPrefixes, func(p string) bool { return hasWord(low, []byte(p)) }) {
 		return name
 	}
 	return capitalise(kind) + " " + name
 }
 
+// longestKindPrefix is the length of the longest of kindPrefixes.
+var longestKindPrefix = len(slices.MaxFunc(kindPrefixes, func(a, b string) int { return cmp.Compare(len(a), len(b)) }))
+
+// appendLower appends s in lower case to dst as strings.ToLower writes it:
+// each rune (an invalid byte read as utf8.RuneError) as unicode.ToLower
+// maps it. With limit >= 0 it stops once dst holds limit bytes or more.
+func appendLower(dst []byte, s string, limit int) []byte {
+	for _, c := range s {
+		if limit >= 0 && len(dst) >= limit {
+			break
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(c))
+	}
+	return dst
+}
+
 // hasWord tells whether s starts with the word w followed by a space.
-func hasWord(s, w string) bool {
-	return len(s) > len(w) && s[len(w)] == ' ' && strings.HasPrefix(s, w)
+func hasWord(s, w []byte) bool {
+	return len(s) > len(w) && s[len(w)] == ' ' && bytes.HasPrefix(s, w)
 }
 
 func capitalise(s string) string {
@@ -295,12 +341,16 @@ func capitalise(s string) string {
 // label gives every unit its shown label: its display name, with its
 // parent's name where two units of the tree share one ("Huyện Châu Thành
 // (Tiền Giang)"), and its id where that still collides.
-func (t *siteTree) label() {
+func (t *siteTree) label(all []*node) {
 	// Pages' units collide across the whole tree (a national list of
 	// worst units); branches only among their commune's.
 	type labelKey struct{ parent, label string }
-	seen := make(map[labelKey][]*node, len(t.nodes))
-	for _, n := range t.nodes {
+	// first: the first unit of each label; shared: the units of the
+	// labels met more than once (a list per label, not per unit: most
+	// labels are met once).
+	first := make(map[labelKey]*node, len(all))
+	shared := map[labelKey][]*node{}
+	for _, n := range all {
 		n.label = displayName(n.Unit)
 		if n.counts == nil {
 			continue
@@ -309,12 +359,15 @@ func (t *siteTree) label() {
 		if !pageLevel(n.Level) {
 			key.parent = n.Parent
 		}
-		seen[key] = append(seen[key], n)
-	}
-	for _, ns := range seen {
-		if len(ns) < 2 {
-			continue
+		if f, ok := first[key]; !ok {
+			first[key] = n
+		} else if ns, ok := shared[key]; ok {
+			shared[key] = append(ns, n)
+		} else {
+			shared[key] = []*node{f, n}
 		}
+	}
+	for _, ns := range shared {
 		again := map[string]int{}
 		for _, n := range ns {
 			if n.parent != nil && n.parent.Name != "" {
@@ -348,14 +401,14 @@ func PageFile(id string, folded bool) string {
 }
 
 // files marks the units that get a page and names their files.
-func (t *siteTree) files() {
+func (t *siteTree) files(all []*node) {
 	fold := map[string]int{}
-	for _, n := range t.nodes {
+	for _, n := range all {
 		if n.counts != nil && pageLevel(n.Level) {
 			fold[strings.ToLower(n.ID)]++
 		}
 	}
-	for _, n := range t.nodes {
+	for _, n := range all {
 		if n.counts != nil && pageLevel(n.Level) && n != t.root {
 			n.page = true
 			n.file = PageFile(n.ID, fold[strings.ToLower(n.ID)] > 1)
@@ -368,11 +421,11 @@ func (t *siteTree) files() {
 // sort sorts every unit's children with results below them (n.sorted),
 // with one collator: a collator is not safe for concurrent use, and the
 // tree is read only once built.
-func (t *siteTree) sort() {
+func (t *siteTree) sort(all []*node) {
 	col := newCollator()
 	var buf collate.Buffer
 	var keys []keyedNode
-	for _, n := range t.nodes {
+	for _, n := range all {
 		keys = t.sortChildren(col, &buf, keys, n)
 	}
 	if t.nodes[t.root.ID] != t.root {
