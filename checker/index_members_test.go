@@ -273,32 +273,21 @@ func TestActivitiesAndRatingsRead(t *testing.T) {
 		"xa cadres":  `[]`,
 		"xa ratings": `[{"fields": {"economy": "strong", "family": "strong", "membership": "strong", "propaganda": "strong"}, "rating": "excellent", "score": 99.0, "year": 2022}]`,
 	}
-	for _, plain := range []bool{false, true} {
-		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
-			src := snap
-			if plain {
-				src = plainText(alloc, snap)
-				defer src.Release()
+	eachIndex(t, alloc, snap, func(t *testing.T, _ *snapshot.Snapshot, x *index) {
+		for _, id := range []string{"ch", "xa"} {
+			u := x.unitByID[id]
+			var cadres []*ast.Term
+			for _, ci := range x.cadresByUnit.of(u) {
+				cadres = append(cadres, x.cadreTerm(ci))
 			}
-			x, err := buildIndex(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, id := range []string{"ch", "xa"} {
-				u := x.unitByID[id]
-				var cadres []*ast.Term
-				for _, ci := range x.cadresByUnit.of(u) {
-					cadres = append(cadres, x.cadreTerm(ci))
-				}
-				for what, term := range map[string]*ast.Term{"acts": x.activitiesTerm(u), "ratings": x.ratingsTerm(u), "cadres": ast.ArrayTerm(cadres...)} {
-					w := ast.MustParseTerm(want[id+" "+what])
-					if term == nil || !term.Equal(w) {
-						t.Errorf("%s %s:\n got %v\nwant %v", id, what, term, w)
-					}
+			for what, term := range map[string]*ast.Term{"acts": x.activitiesTerm(u), "ratings": x.ratingsTerm(u), "cadres": ast.ArrayTerm(cadres...)} {
+				w := ast.MustParseTerm(want[id+" "+what])
+				if term == nil || !term.Equal(w) {
+					t.Errorf("%s %s:\n got %v\nwant %v", id, what, term, w)
 				}
 			}
-		})
-	}
+		}
+	})
 }
 
 // plainText is snap with every dictionary column of every table turned
@@ -360,49 +349,38 @@ func TestRatingsShared(t *testing.T) {
 	}
 	snap := s.build()
 	defer snap.Release()
-	for _, plain := range []bool{false, true} {
-		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
-			src := snap
-			if plain {
-				src = plainText(alloc, snap)
-				defer src.Release()
-			}
-			x, err := buildIndex(src)
-			if err != nil {
-				t.Fatal(err)
-			}
-			distinct := map[string]bool{}
-			for _, r := range x.ratingRec {
-				distinct[x.ratingTerms[r].String()] = true
-			}
-			if len(distinct) != 8 || len(x.ratingTerms) != len(distinct) || len(x.ratingRec) != len(x.ratingFields) {
-				t.Fatalf("%d distinct records, %d shared for %d rows; want 8 and 8 for %d", len(distinct), len(x.ratingTerms), len(x.ratingRec), len(x.ratingFields))
-			}
-			shared := map[string]*ast.Term{}
-			for _, id := range []string{"ch", "ch2", "xa"} {
-				shared[id] = x.ratingsTerm(x.unitByID[id])
-			}
-			if x.ratingCols != (ratingCols{}) {
-				t.Error("the ratings' columns are still referenced once their records are shared")
-			}
+	eachIndex(t, alloc, snap, func(t *testing.T, src *snapshot.Snapshot, x *index) {
+		distinct := map[string]bool{}
+		for _, r := range x.ratingRec {
+			distinct[x.ratingTerms[r].String()] = true
+		}
+		if len(distinct) != 8 || len(x.ratingTerms) != len(distinct) || len(x.ratingRec) != len(x.ratingFields) {
+			t.Fatalf("%d distinct records, %d shared for %d rows; want 8 and 8 for %d", len(distinct), len(x.ratingTerms), len(x.ratingRec), len(x.ratingFields))
+		}
+		shared := map[string]*ast.Term{}
+		for _, id := range []string{"ch", "ch2", "xa"} {
+			shared[id] = x.ratingsTerm(x.unitByID[id])
+		}
+		if x.ratingCols != (ratingCols{}) {
+			t.Error("the ratings' columns are still referenced once their records are shared")
+		}
 
-			// Past the bound, the records are built row by row.
-			defer func(n int) { maxSharedRatings = n }(maxSharedRatings)
-			maxSharedRatings = len(distinct) - 1
-			y, err := buildIndex(src)
-			if err != nil {
-				t.Fatal(err)
+		// Past the bound, the records are built row by row.
+		defer func(n int) { maxSharedRatings = n }(maxSharedRatings)
+		maxSharedRatings = len(distinct) - 1
+		y, err := buildIndex(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if y.ratingRec != nil || y.ratingTerms != nil {
+			t.Errorf("%d distinct records over a bound of %d: shared anyway", len(distinct), maxSharedRatings)
+		}
+		for id, got := range shared {
+			if want := y.ratingsTerm(y.unitByID[id]); got == nil || !got.Equal(want) {
+				t.Errorf("%s: shared records\n %v\nrow by row\n %v", id, got, want)
 			}
-			if y.ratingRec != nil || y.ratingTerms != nil {
-				t.Errorf("%d distinct records over a bound of %d: shared anyway", len(distinct), maxSharedRatings)
-			}
-			for id, got := range shared {
-				if want := y.ratingsTerm(y.unitByID[id]); got == nil || !got.Equal(want) {
-					t.Errorf("%s: shared records\n %v\nrow by row\n %v", id, got, want)
-				}
-			}
-		})
-	}
+		}
+	})
 }
 
 // TestCadreOf holds the binary search of cadre ids to the map it replaced
@@ -418,16 +396,7 @@ func TestCadreOf(t *testing.T) {
 	}
 	snap := s.build()
 	defer snap.Release()
-	for _, plain := range []bool{false, true} {
-		src := snap
-		if plain {
-			src = plainText(alloc, snap)
-			defer src.Release()
-		}
-		x, err := buildIndex(src)
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachIndex(t, alloc, snap, func(t *testing.T, _ *snapshot.Snapshot, x *index) {
 		want := map[string]int{}
 		for ci, row := range x.cadreRows {
 			id, _ := sval(x.cadreCols.ids, int(row))
@@ -440,10 +409,10 @@ func TestCadreOf(t *testing.T) {
 			w, wok := want[id]
 			got, ok := x.cadreOf(id)
 			if ok != wok || (ok && got != w) {
-				t.Errorf("plain=%v cadreOf(%q) = %d, %v; want %d, %v", plain, id, got, ok, w, wok)
+				t.Errorf("cadreOf(%q) = %d, %v; want %d, %v", id, got, ok, w, wok)
 			}
 		}
-	}
+	})
 }
 
 // TestGroupByUnit holds groupByUnit to a slice per unit filled by
@@ -516,5 +485,25 @@ func TestParticipantMemberRecord(t *testing.T) {
 		case w != "" && (got == nil || !got.Equal(ast.MustParseTerm(w))):
 			t.Errorf("%s: member record\n got %v\nwant %v", id, got, w)
 		}
+	}
+}
+
+// eachIndex runs f on the index of snap and on that of snap with every
+// dictionary column turned plain (plainText), as subtests; f also gets the
+// snapshot it was built from.
+func eachIndex(t *testing.T, alloc memory.Allocator, snap *snapshot.Snapshot, f func(t *testing.T, src *snapshot.Snapshot, x *index)) {
+	for _, plain := range []bool{false, true} {
+		t.Run(fmt.Sprintf("plain=%v", plain), func(t *testing.T) {
+			src := snap
+			if plain {
+				src = plainText(alloc, snap)
+				defer src.Release()
+			}
+			x, err := buildIndex(src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f(t, src, x)
+		})
 	}
 }
