@@ -3,8 +3,8 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
-	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -28,29 +28,102 @@ type column struct {
 	null   nullRule          // what an empty cell gives
 }
 
-// dictColumn builds a dictionary<int32, utf8> column with a Go map as the
-// memo table (faster than the Arrow builder's for short, repeated strings).
+// dictColumn builds a dictionary<int32, utf8> column. Its values are kept
+// one after the other in one byte buffer (data, offs), and found by an
+// open-addressing table of their indices (slots) keyed by a hash of the
+// text, kept with each slot. A Go map of string keys cost several times
+// more at national scale (a unit_id column holds every unit id of the
+// country, some 600 k, in every table that has one): a string header per
+// value, a copy of each value of its own, and a rehash of every key at
+// each doubling, where this table grows by moving 8-byte slots whose hash
+// it has kept.
 type dictColumn struct {
-	typ    *arrow.DictionaryType
-	memo   map[string]int32
-	values []string
+	typ   *arrow.DictionaryType
+	seed  maphash.Seed
+	data  []byte     // the values' bytes
+	offs  []int      // value i is data[offs[i]:offs[i+1]] (offs[0] is 0)
+	slots []dictSlot // a power of two of them, at most 3/4 used
 }
 
-func (d *dictColumn) index(s string) int32 {
-	if i, ok := d.memo[s]; ok {
-		return i
+// dictSlot is a slot of dictColumn.slots: idx is the value's index plus
+// one (0: empty), hash the low bits of its text's hash.
+type dictSlot struct {
+	hash uint32
+	idx  int32
+}
+
+func newDictColumn(typ *arrow.DictionaryType) *dictColumn {
+	return &dictColumn{typ: typ, seed: maphash.MakeSeed(), offs: []int{0}}
+}
+
+// len is the number of values.
+func (d *dictColumn) len() int { return len(d.offs) - 1 }
+
+// value is value i (pointing into data: valid until the next index).
+func (d *dictColumn) value(i int32) []byte { return d.data[d.offs[i]:d.offs[i+1]] }
+
+// reserve makes room for n values in all without the table growing.
+func (d *dictColumn) reserve(n int) {
+	if 4*n > 3*len(d.slots) {
+		d.rehash(n)
 	}
-	s = strings.Clone(s) // s may point into a parquet page
-	i := int32(len(d.values))
-	d.memo[s] = i
-	d.values = append(d.values, s)
-	return i
+}
+
+// index returns the index of s, adding it as the next value when it is new
+// (its bytes are copied: s may point into a parquet page).
+func (d *dictColumn) index(s string) int32 {
+	if 4*(d.len()+1) > 3*len(d.slots) {
+		d.rehash(d.len() + 1)
+	}
+	h := maphash.String(d.seed, s)
+	mask := uint64(len(d.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &d.slots[i]
+		if sl.idx == 0 {
+			k := int32(d.len())
+			d.data = append(d.data, s...)
+			d.offs = append(d.offs, len(d.data))
+			*sl = dictSlot{hash: uint32(h), idx: k + 1}
+			return k
+		}
+		if sl.hash == uint32(h) && string(d.value(sl.idx-1)) == s {
+			return sl.idx - 1
+		}
+	}
+}
+
+// rehash makes the table large enough for n values (64 slots at least) and
+// puts the values back in it.
+func (d *dictColumn) rehash(n int) {
+	size := 64
+	for 4*n > 3*size {
+		size *= 2
+	}
+	if size <= len(d.slots) {
+		return
+	}
+	d.slots = make([]dictSlot, size)
+	mask := uint64(size - 1)
+	for k := 0; k < d.len(); k++ {
+		// The slot keeps only 32 bits of the hash, and the place in a
+		// larger table needs more: hash the value again.
+		h := maphash.Bytes(d.seed, d.value(int32(k)))
+		i := h & mask
+		for d.slots[i].idx != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = dictSlot{hash: uint32(h), idx: int32(k) + 1}
+	}
 }
 
 func (d *dictColumn) array(mem memory.Allocator, idx arrow.Array) arrow.Array {
 	vb := array.NewStringBuilder(mem)
 	defer vb.Release()
-	vb.AppendValues(d.values, nil)
+	vb.Reserve(d.len())
+	vb.ReserveData(len(d.data))
+	for k := 0; k < d.len(); k++ {
+		vb.BinaryBuilder.Append(d.value(int32(k)))
+	}
 	vals := vb.NewArray()
 	defer vals.Release()
 	return array.NewDictionaryArray(d.typ, idx, vals)
