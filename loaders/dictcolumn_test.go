@@ -3,6 +3,7 @@ package loaders
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow"
@@ -13,7 +14,8 @@ import (
 // TestDictColumn holds dictColumn to a Go map of the values in the order
 // they first appear: the index of each lookup, and the dictionary array it
 // builds, through many growths of its table (with and without reserve),
-// the empty text and values that share prefixes included.
+// many chunks and pages of locations, the empty text, values that share
+// prefixes and values longer than a chunk included.
 func TestDictColumn(t *testing.T) {
 	for _, reserve := range []int{0, 10, 5000} {
 		t.Run(fmt.Sprint("reserve ", reserve), func(t *testing.T) {
@@ -25,9 +27,15 @@ func TestDictColumn(t *testing.T) {
 			var order []string
 			for i := 0; i < 60000; i++ {
 				var s string
-				switch rng.IntN(4) {
+				switch rng.IntN(5) {
 				case 0:
 					s = ""
+				case 4:
+					if rng.IntN(100) == 0 { // longer than a chunk: one of its own
+						s = strings.Repeat("x", dictChunk+rng.IntN(3)) + fmt.Sprint(rng.IntN(4))
+					} else {
+						s = fmt.Sprintf("long-%d-%s", rng.IntN(5000), strings.Repeat("y", rng.IntN(300)))
+					}
 				case 1:
 					s = fmt.Sprintf("xa-%d", rng.IntN(20000))
 				default:
@@ -65,5 +73,23 @@ func TestDictColumn(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDictColumnHashCollisions adds 300,000 values, among which some pairs
+// share the 32 bits of hash a slot keeps (about ten pairs expected): each
+// must still find its own index, the text compared, not only the hash.
+func TestDictColumnHashCollisions(t *testing.T) {
+	d := newDictColumn(&arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String})
+	const n = 300000
+	for round := range 2 {
+		for i := range n {
+			if got := d.index(fmt.Sprint("v", i)); got != int32(i) {
+				t.Fatalf("round %d: index(v%d) = %d", round, i, got)
+			}
+		}
+	}
+	if d.len() != n {
+		t.Fatalf("%d values, want %d", d.len(), n)
 	}
 }
