@@ -49,8 +49,9 @@ type dictColumn struct {
 	slots  []dictSlot  // a power of two of them, at most 3/4 used
 }
 
-// dictChunk is the bytes of a chunk of dictColumn values (a longer value
-// has a chunk of its own); dictPage the values a page of locations holds.
+// dictChunk is the most bytes of a chunk of dictColumn values (a longer
+// value has a chunk of its own); dictPage the values a page of locations
+// holds.
 const (
 	dictChunk = 64 << 10
 	dictPage  = 4096
@@ -87,14 +88,26 @@ func (d *dictColumn) value(i int32) []byte {
 func (d *dictColumn) add(s string) {
 	last := len(d.chunks) - 1
 	if last < 0 || len(d.chunks[last])+len(s) > cap(d.chunks[last]) {
-		d.chunks = append(d.chunks, make([]byte, 0, max(dictChunk, len(s))))
+		// Chunks double from 1 KiB up to dictChunk: most dictionaries
+		// (enums, months) hold a few short values.
+		size := 1 << 10
+		if last >= 0 {
+			size = min(dictChunk, 2*cap(d.chunks[last]))
+		}
+		d.chunks = append(d.chunks, make([]byte, 0, max(size, len(s))))
 		last++
 	}
 	c := d.chunks[last]
 	loc := dictLoc{chunk: uint32(last), off: uint32(len(c)), n: uint32(len(s))}
 	d.chunks[last] = append(c, s...)
 	if d.n%dictPage == 0 {
-		d.locs = append(d.locs, make([]dictLoc, 0, dictPage))
+		// The first page starts small and grows by append (copied while
+		// it is small); the others are whole from the start.
+		size := dictPage
+		if d.n == 0 {
+			size = 16
+		}
+		d.locs = append(d.locs, make([]dictLoc, 0, size))
 	}
 	d.locs[len(d.locs)-1] = append(d.locs[len(d.locs)-1], loc)
 	d.n++
