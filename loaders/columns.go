@@ -275,10 +275,10 @@ func appendDictionary(c *column, da *array.Dictionary, sc *scratch, slow func(in
 		slowRows(da.Len(), slow)
 		return
 	}
-	if len(c.dict.memo) == 0 && dv.Len() > 8 {
-		// the first batch: its dictionary is most of the column's (a map
-		// grown entry by entry rehashes at every doubling)
-		c.dict.memo = make(map[string]int32, dv.Len())
+	if c.dict.len() == 0 {
+		// the first batch: its dictionary is most of the column's (a
+		// table grown entry by entry rehashes at every doubling)
+		c.dict.reserve(dv.Len())
 	}
 	remap := make([]int32, dv.Len())
 	for k := range remap {

@@ -104,12 +104,19 @@
 // values, and its values must be plain or dictionary encoded (a column
 // whose chunks list another encoding, say DELTA_BYTE_ARRAY, is left to
 // pqarrow). A page that fails is a DQ001 finding naming the column, the
-// row group and the page.
+// row group and the page. The column chunks of a local file (or one held
+// in memory) are read through a 16 KiB buffer (defaultChunkBuffer), not
+// whole: the Parquet library would read each chunk into memory and copy
+// it whole again before its page reader copies it once more, page by
+// page; a file on Cloud Storage keeps whole chunks, one request each.
 // What a batch holds as the table wants it is appended in bulk, not value
 // by value: a string column whose values are all plain ASCII (nothing to
 // trim or normalise) has its buffers copied whole into the column's
 // (textColumn), booleans and dates are appended as they are, dictionary
-// indices are remapped to the table's dictionary a batch at a time, and
+// indices are remapped to the table's dictionary a batch at a time (the
+// table's dictionary, dictColumn, keeps its values in chunks of bytes
+// found through an open-addressing table of indices, not a Go map of
+// strings: a unit_id column holds every unit id of the country), and
 // members.needs_recorded is read off the text without keeping it; a batch
 // with a cell to convert goes cell by cell, as CSV does, with the same
 // findings. Text columns grow by a projection of the file's rows, so a
@@ -121,7 +128,10 @@
 // their key are: one pass of comparisons, and later lookups (cadres and
 // participants naming a member) are binary searches; otherwise it is an
 // open-addressing hash set of row numbers (8 bytes a slot), dropped when
-// Load returns. Nothing but the records and the findings outlives Load.
+// Load returns. A reference to a unit (or model, or member) through a
+// dictionary column is looked up once per dictionary value, and the rows
+// are walked only when some value is unknown or excluded (eachRef).
+// Nothing but the records and the findings outlives Load.
 //
 // The read-ahead and batch sizes above are fixed for a run; they are
 // fields of the loader's configuration, not package variables, and only

@@ -16,7 +16,7 @@ import (
 func newColumn(mem memory.Allocator, t snapshot.Table, spec snapshot.ColumnSpec, field arrow.Field, aliases map[string]string) *column {
 	c := &column{spec: spec, src: -1}
 	if dt, ok := field.Type.(*arrow.DictionaryType); ok {
-		c.dict = &dictColumn{typ: dt, memo: map[string]int32{}}
+		c.dict = newDictColumn(dt)
 		c.b = array.NewInt32Builder(mem)
 	} else {
 		c.b = array.NewBuilder(mem, field.Type)

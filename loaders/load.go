@@ -415,7 +415,11 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 				return fail(err)
 			}
 			at = &atTracker{readerAtSeeker: ras}
-			pr, err := newParquetReader(ctx, file, noClose{at}, l.cfg.mem, func() error { return nil }, dictColumns(t)...)
+			chunkBuffer := l.cfg.chunkBuffer
+			if l.remote {
+				chunkBuffer = 0 // a read of Cloud Storage is a request: whole chunks
+			}
+			pr, err := newParquetReader(ctx, file, noClose{at}, l.cfg.mem, chunkBuffer, func() error { return nil }, dictColumns(t)...)
 			if err != nil {
 				return fail(err)
 			}
@@ -457,7 +461,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 			if format == fmtXLSX {
 				rr, err = newXLSXReader(file, data, src.Sheet, l.cfg.maxLine, limit)
 			} else {
-				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, func() error { return nil }, dictColumns(t)...)
+				rr, err = newParquetReader(ctx, file, bytesReader(data), l.cfg.mem, l.cfg.chunkBuffer, func() error { return nil }, dictColumns(t)...)
 			}
 			if err != nil {
 				return fail(err)

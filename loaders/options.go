@@ -106,11 +106,13 @@ type config struct {
 	aheadRows    int // rows of a CSV/TSV file read before the rest is split ahead (ahead.go)
 	prefetchRows int // Parquet files of more rows decode a batch ahead (parquet.go)
 	parquetBatch int // Parquet rows decoded at a time
+	chunkBuffer  int // bytes of the buffer a local Parquet file's column chunks are read through (0: whole chunks)
 }
 
 func newConfig(opts []Option) config {
 	c := config{mem: memory.DefaultAllocator, maxBad: DefaultLimit(), maxLine: DefaultMaxLineBytes, now: time.Now,
-		aheadRows: defaultAheadRows, prefetchRows: defaultPrefetchRows, parquetBatch: defaultParquetBatch}
+		aheadRows: defaultAheadRows, prefetchRows: defaultPrefetchRows, parquetBatch: defaultParquetBatch,
+		chunkBuffer: defaultChunkBuffer}
 	for _, o := range opts {
 		o(&c)
 	}

@@ -29,6 +29,19 @@ const defaultParquetBatch = 64 << 10
 // set others).
 const defaultPrefetchRows = 2 * defaultParquetBatch
 
+// defaultChunkBuffer is the buffer through which the column chunks of a
+// Parquet file held locally (or in memory) are read (config.chunkBuffer;
+// tests set others). Without it the Parquet library reads a whole chunk
+// into memory and then copies it whole into a buffer of the chunk's size
+// (parquet.ReaderProperties.GetStream): two allocations of every chunk,
+// about twice the file's size in a load, for bytes the page reader copies
+// once more into its own buffer page by page anyway. Through a buffer it
+// reads a page header with one read of the buffer's size and the rest of
+// the page straight into its own buffer. The buffer is the size of the
+// page header reads (16 KiB), so that they do not grow it. Files of Cloud
+// Storage keep whole chunks: each read there is a request.
+const defaultChunkBuffer = 16 << 10
+
 type parquetReader struct {
 	ctx    context.Context
 	file   string
@@ -66,14 +79,19 @@ type parquetReader struct {
 
 // newParquetReader opens a Parquet file. Top-level byte-array columns named
 // in dictNames are decoded as Arrow dictionaries (cheaper for repeated
-// strings such as members.unit_id).
-func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker, mem memory.Allocator, closer func() error, dictNames ...string) (p *parquetReader, err error) {
+// strings such as members.unit_id). Column chunks are read through a
+// buffer of chunkBuffer bytes, or whole when it is 0 (defaultChunkBuffer).
+func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker, mem memory.Allocator, chunkBuffer int, closer func() error, dictNames ...string) (p *parquetReader, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p, err = nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %v", r)}
 		}
 	}()
-	pf, err := file.NewParquetReader(r, file.WithReadProps(parquet.NewReaderProperties(mem)))
+	rp := parquet.NewReaderProperties(mem)
+	if chunkBuffer > 0 {
+		rp.BufferedStreamEnabled, rp.BufferSize = true, int64(chunkBuffer)
+	}
+	pf, err := file.NewParquetReader(r, file.WithReadProps(rp))
 	if err != nil {
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet footer: %w", err)}
 	}

@@ -3,8 +3,8 @@ package loaders
 import (
 	"context"
 	"fmt"
+	"hash/maphash"
 	"math"
-	"strings"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
@@ -28,29 +28,153 @@ type column struct {
 	null   nullRule          // what an empty cell gives
 }
 
-// dictColumn builds a dictionary<int32, utf8> column with a Go map as the
-// memo table (faster than the Arrow builder's for short, repeated strings).
+// dictColumn builds a dictionary<int32, utf8> column. Its values are kept
+// in chunks of bytes (dictChunk), located by pages of dictLocs, and found
+// by an open-addressing table of their indices (slots) keyed by a hash of
+// the text, kept with each slot. A Go map of string keys, a slice of the
+// values and a copy of each value cost several times more at national
+// scale (a unit_id column holds every unit id of the country, some 600 k,
+// in every table that has one): a string header per value, an allocation
+// per value, a rehash of every key at each doubling of the map, and slices
+// grown by append, which copy and drop their memory at every growth (five
+// times the final size allocated in all). Chunks and pages are never
+// copied; only the table of 8-byte slots is, and it keeps their hash.
 type dictColumn struct {
 	typ    *arrow.DictionaryType
-	memo   map[string]int32
-	values []string
+	seed   maphash.Seed
+	chunks [][]byte    // the values' bytes; a value is in one chunk
+	locs   [][]dictLoc // value i is at locs[i/dictPage][i%dictPage]
+	n      int         // values
+	size   int         // bytes of the values
+	slots  []dictSlot  // a power of two of them, at most 3/4 used
 }
 
-func (d *dictColumn) index(s string) int32 {
-	if i, ok := d.memo[s]; ok {
-		return i
+// dictChunk is the most bytes of a chunk of dictColumn values (a longer
+// value has a chunk of its own); dictPage the values a page of locations
+// holds.
+const (
+	dictChunk = 64 << 10
+	dictPage  = 4096
+)
+
+// dictLoc is where a value's bytes are: chunks[chunk][off:off+n].
+type dictLoc struct{ chunk, off, n uint32 }
+
+// dictSlot is a slot of dictColumn.slots: idx is the value's index plus
+// one (0: empty), hash the low 32 bits of its text's hash, which place it
+// in the table (of up to 2^32 slots) and so move it when the table grows,
+// without hashing the text again.
+type dictSlot struct {
+	hash uint32
+	idx  int32
+}
+
+func newDictColumn(typ *arrow.DictionaryType) *dictColumn {
+	return &dictColumn{typ: typ, seed: maphash.MakeSeed()}
+}
+
+// len is the number of values.
+func (d *dictColumn) len() int { return d.n }
+
+// value is value i.
+func (d *dictColumn) value(i int32) []byte {
+	l := d.locs[i/dictPage][i%dictPage]
+	return d.chunks[l.chunk][l.off : l.off+l.n]
+}
+
+// add appends s as value n (its bytes are copied: s may point into a
+// parquet page). A value is the text of a cell, which a Parquet byte array
+// (a 4-byte length) or a line of a bounded length holds: under 4 GiB.
+func (d *dictColumn) add(s string) {
+	last := len(d.chunks) - 1
+	if last < 0 || len(d.chunks[last])+len(s) > cap(d.chunks[last]) {
+		// Chunks double from 1 KiB up to dictChunk: most dictionaries
+		// (enums, months) hold a few short values.
+		size := 1 << 10
+		if last >= 0 {
+			size = min(dictChunk, 2*cap(d.chunks[last]))
+		}
+		d.chunks = append(d.chunks, make([]byte, 0, max(size, len(s))))
+		last++
 	}
-	s = strings.Clone(s) // s may point into a parquet page
-	i := int32(len(d.values))
-	d.memo[s] = i
-	d.values = append(d.values, s)
-	return i
+	c := d.chunks[last]
+	loc := dictLoc{chunk: uint32(last), off: uint32(len(c)), n: uint32(len(s))}
+	d.chunks[last] = append(c, s...)
+	if d.n%dictPage == 0 {
+		// The first page starts small and grows by append (copied while
+		// it is small); the others are whole from the start.
+		size := dictPage
+		if d.n == 0 {
+			size = 16
+		}
+		d.locs = append(d.locs, make([]dictLoc, 0, size))
+	}
+	d.locs[len(d.locs)-1] = append(d.locs[len(d.locs)-1], loc)
+	d.n++
+	d.size += len(s)
+}
+
+// reserve makes room for n values in all without the table growing.
+func (d *dictColumn) reserve(n int) {
+	if 4*n > 3*len(d.slots) {
+		d.rehash(n)
+	}
+}
+
+// index returns the index of s, adding it as the next value when it is new.
+func (d *dictColumn) index(s string) int32 {
+	if 4*(d.n+1) > 3*len(d.slots) {
+		d.rehash(d.n + 1)
+	}
+	h := uint32(maphash.String(d.seed, s))
+	mask := uint32(len(d.slots) - 1)
+	for i := h & mask; ; i = (i + 1) & mask {
+		sl := &d.slots[i]
+		if sl.idx == 0 {
+			k := int32(d.n)
+			d.add(s)
+			*sl = dictSlot{hash: h, idx: k + 1}
+			return k
+		}
+		if sl.hash == h && string(d.value(sl.idx-1)) == s {
+			return sl.idx - 1
+		}
+	}
+}
+
+// rehash makes the table large enough for n values (64 slots at least) and
+// puts the values back in it.
+func (d *dictColumn) rehash(n int) {
+	size := 64
+	for 4*n > 3*size {
+		size *= 2
+	}
+	if size <= len(d.slots) {
+		return
+	}
+	old := d.slots
+	d.slots = make([]dictSlot, size)
+	mask := uint32(size - 1)
+	for _, sl := range old {
+		if sl.idx == 0 {
+			continue
+		}
+		i := sl.hash & mask
+		for d.slots[i].idx != 0 {
+			i = (i + 1) & mask
+		}
+		d.slots[i] = sl
+	}
 }
 
 func (d *dictColumn) array(mem memory.Allocator, idx arrow.Array) arrow.Array {
 	vb := array.NewStringBuilder(mem)
 	defer vb.Release()
-	vb.AppendValues(d.values, nil)
+	vb.Reserve(d.n)
+	vb.ReserveData(d.size)
+	for k := 0; k < d.n; k++ {
+		vb.BinaryBuilder.Append(d.value(int32(k)))
+	}
 	vals := vb.NewArray()
 	defer vals.Release()
 	return array.NewDictionaryArray(d.typ, idx, vals)

@@ -317,22 +317,33 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // eachRef calls fn for every row of a string or dictionary column that is
-// not bad, with the status of its value; dictionary values are looked up
-// once.
+// not bad and whose value's status is not refOK (every caller lets those
+// rows be), with that status; dictionary values are looked up once, and a
+// dictionary column whose values are all refOK (a clean snapshot's) is not
+// read row by row at all: at national scale that walk, with a call of fn
+// per row, cost about a second of CPU for the some 20 M rows that refer to
+// a unit.
 func eachRef(raw *rawTable, column string, status func(string) refStatus, fn func(i int, st refStatus, v string)) {
 	a := raw.col(column)
 	if d, ok := a.(*array.Dictionary); ok {
 		dict := d.Dictionary().(*array.String)
 		sts := make([]refStatus, dict.Len())
+		allOK := true
 		for k := range sts {
 			sts[k] = status(dict.Value(k))
+			allOK = allOK && sts[k] == refOK
+		}
+		if allOK {
+			return
 		}
 		for i := 0; i < d.Len(); i++ {
 			if raw.bad[i] || d.IsNull(i) {
 				continue
 			}
 			k := d.GetValueIndex(i)
-			fn(i, sts[k], dict.Value(k))
+			if sts[k] != refOK {
+				fn(i, sts[k], dict.Value(k))
+			}
 		}
 		return
 	}
@@ -342,7 +353,9 @@ func eachRef(raw *rawTable, column string, status func(string) refStatus, fn fun
 			continue
 		}
 		x := s.Value(i)
-		fn(i, status(x), x)
+		if st := status(x); st != refOK {
+			fn(i, st, x)
+		}
 	}
 }
 

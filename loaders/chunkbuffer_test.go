@@ -1,0 +1,104 @@
+package loaders
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"testing/fstest"
+
+	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/apache/arrow/go/v15/parquet"
+)
+
+// withChunkBuffer sets config.chunkBuffer: the bytes of the buffer Parquet
+// column chunks are read through (0: whole chunks).
+func withChunkBuffer(n int) Option { return func(c *config) { c.chunkBuffer = n } }
+
+// TestParquetChunkBufferSameAsWholeChunks loads Parquet files with their
+// column chunks read whole (what Cloud Storage files still do) and through
+// buffers of several sizes (the default, and buffers smaller than a page
+// header or a page, which the page reader grows): records, findings, stats
+// and errors must be the same. The files are dictionary and plain encoded,
+// with pages of a few values, version 2 pages, nulls, Snappy pages and
+// several row groups; and 400 corrupt copies of them (bytes changed as
+// TestParquetMutations changes them), whose DQ001 findings must not change
+// either.
+func TestParquetChunkBufferSameAsWholeChunks(t *testing.T) {
+	bases := map[string][]byte{
+		"dictionary":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000)),
+		"plain":       parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDictionaryDefault(false)),
+		"pages of 8":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageSize(8), parquet.WithBatchSize(8)),
+		"data page 2": parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageVersion(parquet.DataPageV2)),
+		"row groups":  parquetFile(t, modelRows),
+	}
+	names := slices.Sorted(maps.Keys(bases))
+	man := []byte(manifest("units: u.csv\nmodels: m.parquet"))
+	outcomeWith := func(data []byte, chunkBuffer int) string {
+		fsys := fstest.MapFS{"snapshot.yaml": {Data: man}, "m.parquet": {Data: data}, "u.csv": {Data: []byte(unitsCSV)}}
+		snap, err := LoadFS(context.Background(), fsys, WithAllocator(memory.NewGoAllocator()), WithMaxBadRows(Limit{Share: 1, IsShare: true}),
+			withChunkBuffer(chunkBuffer), withParquetBatch(16))
+		defer func() {
+			if snap != nil {
+				snap.Release()
+			}
+		}()
+		return outcome(snap, err)
+	}
+	check := func(t *testing.T, data []byte) {
+		t.Helper()
+		whole := outcomeWith(data, 0)
+		for _, n := range []int{defaultChunkBuffer, 64, 1} {
+			if got := outcomeWith(data, n); got != whole {
+				t.Fatalf("through a buffer of %d bytes:\n%s\nwhole chunks:\n%s\nthe file: %q", n, got, whole, data)
+			}
+		}
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) { check(t, bases[name]) })
+	}
+	// The members file of TestParquetBulkSameAsCells: two rows a row
+	// group, Snappy pages, nulls in every column.
+	members := membersParquet(t, bulkMembers, nil)
+	t.Run("members", func(t *testing.T) {
+		fsys := func(n int) string {
+			f := mapFS(map[string]string{"snapshot.yaml": manifest("units: u.csv\nmembers: m.parquet"), "u.csv": unitsCSV})
+			f["m.parquet"] = mapFile(members)
+			// load's checked allocator: every page buffer let go
+			snap, err := load(t, f, WithMaxBadRows(Limit{Share: 1, IsShare: true}), withChunkBuffer(n))
+			return outcome(snap, err)
+		}
+		whole := fsys(0)
+		for _, n := range []int{defaultChunkBuffer, 64, 1} {
+			if got := fsys(n); got != whole {
+				t.Fatalf("through a buffer of %d bytes:\n%s\nwhole chunks:\n%s", n, got, whole)
+			}
+		}
+	})
+	rng := rand.New(rand.NewPCG(2026, 1207))
+	special := []byte{0, 1, 2, 0x7f, 0x80, 0xff}
+	for i := range 400 {
+		name := names[i%len(names)]
+		data := bytes.Clone(bases[name])
+		for range 1 + rng.IntN(3) {
+			at := rng.IntN(len(data))
+			if rng.IntN(2) == 0 {
+				at = 4 + rng.IntN(len(data)/2)
+			}
+			switch rng.IntN(3) {
+			case 0:
+				data[at] ^= 1 << rng.IntN(8)
+			case 1:
+				data[at] = byte(rng.IntN(256))
+			default:
+				data[at] = special[rng.IntN(len(special))]
+			}
+		}
+		if !t.Run(fmt.Sprintf("%s %d", name, i), func(t *testing.T) { check(t, data) }) {
+			break
+		}
+	}
+}
