@@ -79,17 +79,20 @@ func (c *checkedPages) Reset(r parquet.BufferedReader, nrows int64, codec compre
 
 // check returns why the column reader must not be given pg, nil when it may.
 func (c *checkedPages) check(pg file.Page) error {
+	if _, data := pg.(file.DataPage); !data {
+		return nil // dictionary and index pages: the library checks them
+	}
+	c.page++
+	if err := strEncoding(parquet.Encoding(pg.Encoding())); err != nil {
+		return err
+	}
+	if c.maxDef == 0 {
+		return nil
+	}
+	body := pg.Data()
 	var levels []byte
 	switch pg := pg.(type) {
 	case *file.DataPageV1:
-		c.page++
-		if err := strEncoding(parquet.Encoding(pg.Encoding())); err != nil {
-			return err
-		}
-		if c.maxDef == 0 {
-			return nil
-		}
-		body := pg.Data()
 		switch pg.DefinitionLevelEncoding() {
 		case parquet.Encodings.RLE:
 			// the levels' length in 4 bytes, then the levels
@@ -109,14 +112,6 @@ func (c *checkedPages) check(pg file.Page) error {
 			return fmt.Errorf("its definition levels are encoded %s", pg.DefinitionLevelEncoding())
 		}
 	case *file.DataPageV2:
-		c.page++
-		if err := strEncoding(parquet.Encoding(pg.Encoding())); err != nil {
-			return err
-		}
-		if c.maxDef == 0 {
-			return nil
-		}
-		body := pg.Data()
 		rep, def := int64(pg.RepetitionLevelByteLen()), int64(pg.DefinitionLevelByteLen())
 		if rep < 0 || def < 0 || rep+def > int64(len(body)) {
 			return fmt.Errorf("its levels are said to take %d and %d bytes of a page of %d", rep, def, len(body))
