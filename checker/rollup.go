@@ -2,8 +2,12 @@ package checker
 
 import (
 	"encoding/json"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
@@ -110,45 +114,62 @@ func unitInfos(snap *snapshot.Snapshot) map[string]unitInfo {
 // top first, then unit id. It is a pure function of its arguments, so the
 // merge of shards can call it on the concatenated results.
 func Rollup(snap *snapshot.Snapshot, targets []Target, results []Result) []TargetRollup {
-	info := unitInfos(snap)
+	var info map[string]unitInfo
+	var wg sync.WaitGroup
+	wg.Go(func() { info = unitInfos(snap) })
 	byTarget := map[string][]int{}
 	for i, r := range results {
 		byTarget[r.Target] = append(byTarget[r.Target], i)
 	}
-	out := make([]TargetRollup, 0, len(targets))
+	wg.Wait()
 	ts := append([]Target(nil), targets...)
 	sort.Slice(ts, func(i, j int) bool { return ts[i].ID < ts[j].ID })
-	for _, t := range ts {
-		var tot Counts
-		per := map[string]*Counts{}
-		for _, i := range byTarget[t.ID] {
-			r := results[i]
-			tot.Add(r.Status)
-			for _, u := range r.Path {
-				c := per[u]
-				if c == nil {
-					c = &Counts{}
-					per[u] = c
-				}
-				c.Add(r.Status)
-			}
-		}
-		tr := TargetRollup{Target: t, Counts: tot, ByUnit: []UnitCount{}}
-		for id, c := range per {
-			in := info[id]
-			tr.ByUnit = append(tr.ByUnit, UnitCount{UnitID: id, Level: string(in.level), Name: in.name, Counts: *c})
-		}
-		sort.Slice(tr.ByUnit, func(i, j int) bool {
-			a, b := tr.ByUnit[i], tr.ByUnit[j]
-			ra, rb := snapshot.Level(a.Level).Rank(), snapshot.Level(b.Level).Rank()
-			if ra != rb {
-				return ra < rb
-			}
-			return a.UnitID < b.UnitID
+	// Each target is counted on its own (GOMAXPROCS at a time): they share
+	// only what they read.
+	out := make([]TargetRollup, len(ts))
+	var g errgroup.Group
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for k, t := range ts {
+		g.Go(func() error {
+			out[k] = rollupTarget(t, byTarget[t.ID], results, info)
+			return nil
 		})
-		out = append(out, tr)
 	}
+	_ = g.Wait()
 	return out
+}
+
+// rollupTarget counts target t's results (the indexes rs of results) in
+// total and per unit of their paths, the units in level order, then by id.
+func rollupTarget(t Target, rs []int, results []Result, info map[string]unitInfo) TargetRollup {
+	var tot Counts
+	per := map[string]*Counts{}
+	for _, i := range rs {
+		r := results[i]
+		tot.Add(r.Status)
+		for _, u := range r.Path {
+			c := per[u]
+			if c == nil {
+				c = &Counts{}
+				per[u] = c
+			}
+			c.Add(r.Status)
+		}
+	}
+	tr := TargetRollup{Target: t, Counts: tot, ByUnit: []UnitCount{}}
+	for id, c := range per {
+		in := info[id]
+		tr.ByUnit = append(tr.ByUnit, UnitCount{UnitID: id, Level: string(in.level), Name: in.name, Counts: *c})
+	}
+	sort.Slice(tr.ByUnit, func(i, j int) bool {
+		a, b := tr.ByUnit[i], tr.ByUnit[j]
+		ra, rb := snapshot.Level(a.Level).Rank(), snapshot.Level(b.Level).Rank()
+		if ra != rb {
+			return ra < rb
+		}
+		return a.UnitID < b.UnitID
+	})
+	return tr
 }
 
 // Inventory is the policy-free part of report.json (docs/reports.md).

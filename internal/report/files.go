@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"runtime"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -620,18 +621,34 @@ func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem m
 	return emit(SummaryName, sj)
 }
 
-// costliestFirst returns the indexes of formats, the site and the XLSX
-// first (the longest to render), the others in their order.
+// costliestFirst returns the indexes of formats in the order they are
+// started: the costliest first, so that the cheap ones fill in at the end
+// instead of one costly format running alone on one core while the other
+// idles. The order is what a national run measured (bench/RESULTS.md,
+// 2026-12-07 session 3): the site (the unit tree and 11,000 pages, whose
+// pages render on every core), the XLSX (3.1 CPU-s), results.parquet (1.9),
+// report.json (0.8), findings.csv; a province keeps the same order.
+// Started last, as it was, results.parquet alone took the last 2-5 s.
 func costliestFirst(formats []Format) []int {
-	var first, rest []int
-	for i, f := range formats {
-		if f == FormatHTML || f == FormatXLSX {
-			first = append(first, i)
-		} else {
-			rest = append(rest, i)
+	rank := func(f Format) int {
+		switch f {
+		case FormatHTML:
+			return 0
+		case FormatXLSX:
+			return 1
+		case FormatParquet:
+			return 2
+		case FormatJSON:
+			return 3
 		}
+		return 4
 	}
-	return append(first, rest...)
+	order := make([]int, len(formats))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return rank(formats[order[a]]) < rank(formats[order[b]]) })
+	return order
 }
 
 // renderOne renders one format but the site (SiteTo): its file name and
