@@ -87,21 +87,21 @@ func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 	if err := x.buildUnits(table(snap, snapshot.Units)); err != nil {
 		return nil, err
 	}
-	// Ratings and activities are indexed while models, participants and
-	// members are (the two touch disjoint fields; interning is locked).
+	// Ratings and activities, and the members' counts, are indexed while
+	// models and participants are (each touches fields of its own;
+	// interning is locked); the members that models name are found once
+	// the models are indexed. Counting the members beside the models, not
+	// after them, takes them off the longest path (at national scale about
+	// 0.8 of the index's 3.9 CPU-s).
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
 		x.buildRatings(table(snap, snapshot.Ratings))
 		x.buildActivities(table(snap, snapshot.Activities))
-	}()
-	needed := x.buildModelsAndParticipants(table(snap, snapshot.Models), table(snap, snapshot.Participants), table(snap, snapshot.Cadres))
-	err := x.buildMembers(table(snap, snapshot.Members), needed)
+	})
+	x.buildMembers(table(snap, snapshot.Members), func() *pendingModels {
+		return x.buildModelsAndParticipants(table(snap, snapshot.Models), table(snap, snapshot.Participants), table(snap, snapshot.Cadres))
+	})
 	wg.Wait()
-	if err != nil {
-		return nil, err
-	}
 	x.finishModels()
 	x.buildRedactor()
 	x.buildHistory(table(snap, snapshot.Lineage))

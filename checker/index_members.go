@@ -40,25 +40,52 @@ func (d *memberStats) add(s *memberStats) {
 	}
 }
 
-// buildMembers computes member statistics per unit straight from the
-// columns (the dictionary of unit_id is mapped to unit indexes once), rolls
-// them up the hierarchy, and collects the records of members who take part
-// in a model.
-func (x *index) buildMembers(c cols, pend *pendingModels) error {
+// buildMembers indexes the members record c while models indexes the
+// models and participants: the counts (countMembers) in a goroutine of
+// their own, then, once models returns the members the models name, their
+// records (findPendingMembers). Both read c at once, so its dictionaries
+// are made before: a Dictionary array makes its dictionary's array on
+// first use, unlocked (two first uses at once would race, and leave one
+// of the two retained for ever).
+func (x *index) buildMembers(c cols, models func() *pendingModels) {
+	readyDictionaries(c)
+	var wg sync.WaitGroup
+	wg.Go(func() { x.countMembers(c) })
+	x.findPendingMembers(c, c.arr("unit_id"), models())
+	wg.Wait()
+}
+
+// readyDictionaries makes the dictionary arrays of c's dictionary columns,
+// so that goroutines can then read them at once.
+func readyDictionaries(c cols) {
+	if c.rec == nil {
+		return
+	}
+	for _, a := range c.rec.Columns() {
+		if d, ok := a.(*array.Dictionary); ok {
+			d.Dictionary()
+		}
+	}
+}
+
+// countMembers computes member statistics per unit straight from the
+// columns (the dictionary of unit_id is mapped to unit indexes once) and
+// rolls them up the hierarchy. It needs only the units: buildIndex runs it
+// while the models are indexed, and finds the members that models name
+// afterwards (findPendingMembers). It writes only the member fields of x
+// (stats, sgCounts, sgOrder, sgTerms) and interns through x.in (locked).
+func (x *index) countMembers(c cols) {
 	n := c.rows()
-	unitCol := c.arr("unit_id")
-	mc := x.memberCounter(c, unitCol)
+	mc := x.memberCounter(c, c.arr("unit_id"))
 	groups, sgNames := specialGroups(c.arr("special_group"), n)
 	mc.groups, mc.G = groups, len(sgNames)
 	G := mc.G
 	// Each half of the rows is counted by its own goroutine into its own
-	// arrays, summed afterwards; the members that models name are found in
-	// a third goroutine meanwhile (findPendingMembers).
+	// arrays, summed afterwards.
 	own, counts := make([]memberStats, len(x.units)), make([]int32, len(x.units)*G)
 	own2, counts2 := make([]memberStats, len(x.units)), make([]int32, len(counts))
 	var wg sync.WaitGroup
 	wg.Go(func() { mc.count(n/2, n, own2, counts2) })
-	wg.Go(func() { x.findPendingMembers(c, unitCol, pend) })
 	mc.count(0, n/2, own, counts)
 	wg.Wait()
 	for u := range own {
@@ -79,7 +106,6 @@ func (x *index) buildMembers(c cols, pend *pendingModels) error {
 		sgTerms[g] = x.in(nm)
 	}
 	x.sgCounts, x.sgOrder, x.sgTerms = counts, sgOrder, sgTerms
-	return nil
 }
 
 // rollUp adds each unit's statistics and special group counts (G groups)
