@@ -343,3 +343,34 @@ func wantStopped(t *testing.T, err error, rows, min, max int) *TooManyBadRowsErr
 	}
 	return tm
 }
+
+// TestStoppedLoadReportsReads: the checks across tables run while the files
+// are read (validate), so by the time a table stops early the others may
+// have findings of those checks. The stopped load reports what each read
+// left, as when the checks ran only after every read: here the ratings'
+// unknown unit (DQ003, a check across tables) is not reported, their bad
+// rating (a finding of the read) is, every time.
+func TestStoppedLoadReportsReads(t *testing.T) {
+	files := mapFS(map[string]string{
+		"snapshot.yaml": manifest("units: u.csv\nmembers: m.csv.gz\nratings: r.csv"),
+		"u.csv":         unitsCSV,
+		"r.csv":         "unit_id,year,rating\nghost,2023,good\nxa-1,2023,bogus\n",
+	})
+	files["m.csv.gz"] = mapFile(allBadMembers(t, 100_000))
+	for i := 0; i < 10; i++ {
+		_, err := load(t, files, withReaders(2), WithMaxBadRows(Limit{Count: 50}))
+		var tm *TooManyBadRowsError
+		if !errors.As(err, &tm) || tm.Table != snapshot.Members || !tm.Stopped {
+			t.Fatalf("err = %v, want the members stopped early", err)
+		}
+		var ratings []string
+		for _, f := range tm.Findings {
+			if f.Table == snapshot.Ratings {
+				ratings = append(ratings, fmt.Sprintf("%s row %d %s", f.Code, f.Row, f.Column))
+			}
+		}
+		if len(ratings) != 1 || strings.HasPrefix(ratings[0], string(snapshot.DQUnknownRef)) {
+			t.Fatalf("run %d: ratings findings %q, want the bad rating alone (no DQ003: the checks across tables do not count)", i, ratings)
+		}
+	}
+}

@@ -70,8 +70,17 @@
 // # Memory and speed
 //
 // The table files are read at the same time, up to runtime.GOMAXPROCS(0)
-// of them (members, the largest, while the others are read); the checks
-// across tables run once all are read. The result does not depend on the
+// of them (members, the largest, while the others are read). The checks
+// across tables (validate) run meanwhile, each once the tables it reads
+// are read and the checks it follows are done: the units first, then each
+// table's duplicate ids, then its references (members' ids before the
+// cadres' and participants' references to them). At national scale the
+// units' and the smaller tables' checks then run while the members file is
+// still being read. Their findings count only when every read ends without
+// a fatal finding or a stop: a load that stops early (--max-bad-rows)
+// reports what each read left (tableRead.read), as before the checks; the
+// checks after the units' are not made once a read has failed. The result
+// does not depend on the
 // order in which the reads finish: findings are merged in snapshot.Tables
 // order, and an error is the one of the first failing table in that order
 // (a failure stops the reads of the tables after it; LoadFS releases every

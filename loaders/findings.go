@@ -50,18 +50,26 @@ func (t *rawTable) add(f snapshot.Finding) {
 // summariseUnlisted adds one finding (row 0) per code and column whose
 // findings were not all listed, saying how many were left out.
 func (t *rawTable) summariseUnlisted() {
-	keys := slices.SortedFunc(maps.Keys(t.unlisted), func(a, b findingKey) int {
+	t.findings = append(t.findings, t.unlistedFindings(t.unlisted)...)
+	clear(t.unlisted)
+}
+
+// unlistedFindings are the findings that count the findings of unlisted
+// (code and column -> how many) that are not listed one by one.
+func (t *rawTable) unlistedFindings(unlisted map[findingKey]int) []snapshot.Finding {
+	keys := slices.SortedFunc(maps.Keys(unlisted), func(a, b findingKey) int {
 		return cmp.Or(cmp.Compare(a.code, b.code), cmp.Compare(a.column, b.column))
 	})
+	var out []snapshot.Finding
 	for _, k := range keys {
-		msg := fmt.Sprintf("%d more %s findings of this column are not listed one by one (the first %d are).", t.unlisted[k], k.code, maxListedFindings)
+		msg := fmt.Sprintf("%d more %s findings of this column are not listed one by one (the first %d are).", unlisted[k], k.code, maxListedFindings)
 		if k.code == snapshot.DQIgnored {
-			msg = fmt.Sprintf("%d more columns of this file are not part of the snapshot format and were not loaded; they are not listed one by one.", t.unlisted[k])
+			msg = fmt.Sprintf("%d more columns of this file are not part of the snapshot format and were not loaded; they are not listed one by one.", unlisted[k])
 		}
-		t.findings = append(t.findings, snapshot.Finding{Code: k.code, Severity: snapshot.SeverityOf(k.code), Table: t.table,
+		out = append(out, snapshot.Finding{Code: k.code, Severity: snapshot.SeverityOf(k.code), Table: t.table,
 			File: t.file, Column: k.column, Message: msg})
 	}
-	clear(t.unlisted)
+	return out
 }
 
 func (l *tableLoader) finding(code snapshot.Code, row int, column, value, msg string) {
@@ -92,9 +100,10 @@ func (l *tableLoader) ignore(name string, row int) {
 // stoppedEarly returns the *TooManyBadRowsError of a load in which a table
 // stopped reading early (nil when none did): that of the first table in
 // table order that stopped or is over the limit by its own excluded rows
-// (the checks across tables are not made: the tables that stopped are not
+// (the checks across tables do not count: the tables that stopped are not
 // whole). Its Findings are those of every table read, as for a load that
-// read every file to its end.
+// read every file to its end: what each read left (readState), without
+// what the checks across tables, run meanwhile, added.
 func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit Limit, findings []snapshot.Finding) error {
 	var first *TooManyBadRowsError
 	for _, r := range reads {
@@ -118,14 +127,10 @@ func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit L
 		if raw == nil {
 			continue
 		}
-		raw.summariseUnlisted()
-		findings = append(findings, raw.findings...)
-		excluded := 0
-		for _, b := range raw.bad {
-			if b {
-				excluded++
-			}
-		}
+		// What the read left, before the checks across tables added to it.
+		findings = append(findings, raw.findings[:r.read.findings]...)
+		findings = append(findings, raw.unlistedFindings(r.read.unlisted)...)
+		excluded := r.read.excluded
 		if first == nil && limit.Exceeded(excluded, len(raw.rows)) {
 			first = &TooManyBadRowsError{Table: r.t, Excluded: excluded, Rows: len(raw.rows), Limit: limit}
 		}

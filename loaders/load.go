@@ -9,9 +9,11 @@ import (
 	"hash"
 	"io"
 	"io/fs"
+	"maps"
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/parquet"
@@ -43,6 +45,10 @@ type loader struct {
 	// generation it opened, so a rewrite fails the reads.
 	remote bool
 	man    snapshot.Manifest
+	// failed is set once a read has ended in an error, a fatal finding or
+	// a stop: the checks across tables, which run while the files are
+	// read, are then not worth making (their findings will not count).
+	failed atomic.Bool
 }
 
 // tableRead is the reading of one table file. Each goroutine of readTables
@@ -58,6 +64,31 @@ type tableRead struct {
 	fatalErr error                // their cause, if any
 	openErr  bool                 // fatalErr is an open error: it replaces the causes of earlier tables
 	stopped  *TooManyBadRowsError // the file was not read to its end: --max-bad-rows can no longer be met
+	// ended is closed once the read has ended (raw, err and the fields
+	// above are then set and no longer written), whatever its outcome.
+	ended chan struct{}
+	// read is what raw held when the read ended, before the checks across
+	// tables (which run meanwhile) added to it: a load that stops early
+	// reports that (stoppedEarly).
+	read readState
+}
+
+// readState is what a table held when its read ended: how many findings,
+// the counts of findings not listed one by one, and the rows excluded.
+type readState struct {
+	findings int
+	unlisted map[findingKey]int
+	excluded int
+}
+
+func stateOf(raw *rawTable) readState {
+	st := readState{findings: len(raw.findings), unlisted: maps.Clone(raw.unlisted)}
+	for _, b := range raw.bad {
+		if b {
+			st.excluded++
+		}
+	}
+	return st
 }
 
 // LoadFS reads snapshot.yaml and every table it lists from fsys, validates
@@ -101,8 +132,36 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		}
 	}
 
-	reads, err := l.readTables(ctx)
+	// The checks across tables run while the files are read, each as soon
+	// as the tables it reads are read (validate); their findings count
+	// only once every file is read without a fatal finding or a stop.
+	reads := l.tableReads()
+	byTable := map[snapshot.Table]*tableRead{}
+	for _, r := range reads {
+		byTable[r.t] = r
+	}
+	snap := &snapshot.Snapshot{Manifest: man}
+	validated := make(chan struct{})
+	go func() {
+		defer close(validated)
+		validate(func(t snapshot.Table) *rawTable {
+			r := byTable[t]
+			if r == nil {
+				return nil
+			}
+			<-r.ended
+			return r.raw
+		}, l.failed.Load, snap)
+	}()
+	err = l.readTables(ctx, reads)
+	<-validated // before any record read is released, on every path
 	if err != nil {
+		for _, r := range reads {
+			if r.raw != nil && r.raw.rec != nil {
+				r.raw.rec.Release()
+			}
+			r.raw = nil
+		}
 		return nil, err
 	}
 	// Merge in table order, as the sequential loop did.
@@ -136,11 +195,10 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		release()
 		return nil, err
 	}
-	snap := &snapshot.Snapshot{Manifest: man, SHA256: hex.EncodeToString(digest.Sum(nil)),
-		Records: map[snapshot.Table]arrow.Record{}, Stats: map[snapshot.Table]snapshot.TableStats{},
-		IgnoredColumns: map[snapshot.Table][]string{}}
+	snap.SHA256 = hex.EncodeToString(digest.Sum(nil))
+	snap.Records, snap.Stats = map[snapshot.Table]arrow.Record{}, map[snapshot.Table]snapshot.TableStats{}
+	snap.IgnoredColumns = map[snapshot.Table][]string{}
 	snap.Findings = append(snap.Findings, mfindings...)
-	validate(raws, snap)
 
 	var tooMany *TooManyBadRowsError
 	for _, t := range snapshot.Tables() {
@@ -183,20 +241,26 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 	return snap, nil
 }
 
-// readTables reads the tables the manifest lists, up to GOMAXPROCS files at
-// a time, and returns one tableRead per listed table in snapshot.Tables
-// order. The error is the one a sequential loop would return: that of the
-// first table in snapshot.Tables order that fails. A failure stops the reads
-// of the tables after it at once; the tables before it read on, because one
-// of them may fail too, and its error comes first. On error every record read
-// is released.
-func (l *loader) readTables(ctx context.Context) ([]*tableRead, error) {
+// tableReads returns one tableRead per table the manifest lists, in
+// snapshot.Tables order.
+func (l *loader) tableReads() []*tableRead {
 	var reads []*tableRead
 	for _, t := range snapshot.Tables() {
 		if src, ok := l.man.Tables[t]; ok {
-			reads = append(reads, &tableRead{loader: l, t: t, src: src, hash: sha256.New()})
+			reads = append(reads, &tableRead{loader: l, t: t, src: src, hash: sha256.New(), ended: make(chan struct{})})
 		}
 	}
+	return reads
+}
+
+// readTables reads the tables of reads (tableReads), up to GOMAXPROCS files
+// at a time, closing each one's ended when its read ends. The error is the
+// one a sequential loop would return: that of the first table in
+// snapshot.Tables order that fails. A failure stops the reads of the
+// tables after it at once; the tables before it read on, because one of
+// them may fail too, and its error comes first. On error the caller
+// releases the records read.
+func (l *loader) readTables(ctx context.Context, reads []*tableRead) error {
 	ctxs := make([]context.Context, len(reads))
 	cancels := make([]context.CancelFunc, len(reads))
 	for i := range reads {
@@ -215,6 +279,7 @@ func (l *loader) readTables(ctx context.Context) ([]*tableRead, error) {
 	g.SetLimit(limit)
 	for i, r := range reads {
 		g.Go(func() error {
+			defer close(r.ended)
 			if err := ctxs[i].Err(); err != nil {
 				r.err = err
 				return nil
@@ -225,23 +290,22 @@ func (l *loader) readTables(ctx context.Context) ([]*tableRead, error) {
 					cancel()
 				}
 			}
+			if r.raw != nil {
+				r.read = stateOf(r.raw)
+			}
+			if r.err != nil || len(r.fatal) > 0 || r.stopped != nil {
+				l.failed.Store(true)
+			}
 			return nil
 		})
 	}
 	_ = g.Wait() // the goroutines return no error: each is kept in its tableRead
 	for _, r := range reads {
-		if r.err == nil {
-			continue
+		if r.err != nil {
+			return r.err
 		}
-		for _, r := range reads {
-			if r.raw != nil && r.raw.rec != nil {
-				r.raw.rec.Release()
-			}
-			r.raw = nil
-		}
-		return nil, r.err
 	}
-	return reads, nil
+	return nil
 }
 
 func (l *tableRead) fatalf(t snapshot.Table, file string, row int, column, value, msg string) {

@@ -21,9 +21,11 @@ const (
 	refDated // the code has versions: resolve by the row's date
 )
 
-// checker holds the ids the later tables refer to.
+// crossCheck holds the ids the later tables refer to.
 type crossCheck struct {
-	raws    map[snapshot.Table]*rawTable
+	// raw returns the table read from a file (nil: not listed, or not
+	// read), once its read has ended: it waits for it.
+	raw     func(snapshot.Table) *rawTable
 	snap    *snapshot.Snapshot
 	units   map[string]refStatus
 	models  map[string]refStatus
@@ -33,20 +35,53 @@ type crossCheck struct {
 	versions *snapshot.Versions
 }
 
-func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
-	v := &crossCheck{raws: raws, snap: snap, units: map[string]refStatus{}, models: map[string]refStatus{}}
-	// The units come first: every other table refers to them. Then each
-	// table's duplicate ids, side by side (each flags only its own table).
+// validate makes the checks across tables, writing their findings and
+// exclusions into the tables raw returns and the exclusions and versions
+// into snap. raw waits for a table's read to end, so validate can run
+// while the files are read (LoadFS): each check starts once the tables it
+// reads are read and the checks it follows are done, and the findings do
+// not depend on which read ends first, as each check flags only its own
+// table:
+//
+//   - the units (and lineage) first: every other table refers to them;
+//   - then each table's duplicate ids, side by side;
+//   - then each table's references, once its own duplicates are flagged
+//     and the tables it refers to have their index of ids: members after
+//     members' duplicates, cadres after members' and cadres', models then
+//     participants (they refer to models) after models', members' and
+//     cadres', ratings and activities after the units.
+//
+// At national scale the members file takes the longest to read; the
+// checks of the units and of the smaller tables (a few seconds of CPU)
+// then run while it is read, not after it.
+//
+// failed reports that a read has failed (an error, a fatal finding, a
+// stop): the load's findings are then not these, and the checks after
+// the units' are not made (with the units unread, every reference would
+// be flagged).
+func validate(raw func(snapshot.Table) *rawTable, failed func() bool, snap *snapshot.Snapshot) {
+	v := &crossCheck{raw: raw, snap: snap, units: map[string]refStatus{}, models: map[string]refStatus{}}
 	v.checkUnits()
-	var wg sync.WaitGroup
+	if failed() {
+		return
+	}
+	// dups[t] is closed once table t's duplicates are flagged (and its
+	// index of ids kept, for members and cadres).
+	dups := map[snapshot.Table]chan struct{}{}
 	for _, t := range snapshot.Tables() {
-		raw := raws[t]
-		id := snapshot.IDColumn(t)
-		if raw == nil || id == "" || t == snapshot.Units {
-			continue
+		if id := snapshot.IDColumn(t); id != "" && t != snapshot.Units {
+			dups[t] = make(chan struct{})
 		}
+	}
+	var wg sync.WaitGroup
+	for t, done := range dups {
 		wg.Go(func() {
-			idx := v.duplicates(raw, id)
+			defer close(done)
+			raw := v.raw(t)
+			if raw == nil {
+				return
+			}
+			idx := v.duplicates(raw, snapshot.IDColumn(t))
 			switch t {
 			case snapshot.Members:
 				v.members = idx
@@ -55,14 +90,20 @@ func validate(raws map[snapshot.Table]*rawTable, snap *snapshot.Snapshot) {
 			}
 		})
 	}
-	wg.Wait()
-	// The references, side by side: each check flags only its own table and
-	// reads what the steps above built; the participants follow the models
-	// (they refer to them) in one goroutine.
+	after := func(ts ...snapshot.Table) {
+		for _, t := range ts {
+			<-dups[t]
+		}
+	}
 	for _, check := range []func(){
-		v.checkMembers,
-		v.checkCadres,
-		func() { v.checkModels(); v.checkParticipants() },
+		func() { after(snapshot.Members); v.checkMembers() },
+		func() { after(snapshot.Members, snapshot.Cadres); v.checkCadres() },
+		func() {
+			after(snapshot.Models)
+			v.checkModels()
+			after(snapshot.Members, snapshot.Cadres)
+			v.checkParticipants()
+		},
 		v.checkRatings,
 		v.checkActivities,
 	} {
@@ -123,7 +164,7 @@ type unitRow struct {
 }
 
 func (v *crossCheck) checkUnits() {
-	raw := v.raws[snapshot.Units]
+	raw := v.raw(snapshot.Units)
 	if raw == nil {
 		v.checkLineageVersions(nil, nil)
 		return
@@ -378,7 +419,7 @@ func (v *crossCheck) checkUnitRef(raw *rawTable, column string, onExcluded func(
 }
 
 func (v *crossCheck) checkSimple(t snapshot.Table) {
-	if raw := v.raws[t]; raw != nil {
+	if raw := v.raw(t); raw != nil {
 		v.checkUnitRef(raw, "unit_id", nil)
 	}
 }
@@ -386,7 +427,7 @@ func (v *crossCheck) checkSimple(t snapshot.Table) {
 func (v *crossCheck) checkMembers() { v.checkSimple(snapshot.Members) }
 
 func (v *crossCheck) checkCadres() {
-	raw := v.raws[snapshot.Cadres]
+	raw := v.raw(snapshot.Cadres)
 	if raw == nil {
 		return
 	}
@@ -406,7 +447,7 @@ func (v *crossCheck) checkCadres() {
 }
 
 func (v *crossCheck) checkModels() {
-	raw := v.raws[snapshot.Models]
+	raw := v.raw(snapshot.Models)
 	if raw == nil {
 		return
 	}
@@ -443,7 +484,7 @@ func (v *crossCheck) checkModels() {
 }
 
 func (v *crossCheck) checkParticipants() {
-	raw := v.raws[snapshot.Participants]
+	raw := v.raw(snapshot.Participants)
 	if raw == nil {
 		return
 	}
@@ -483,7 +524,7 @@ func (v *crossCheck) checkParticipants() {
 }
 
 func (v *crossCheck) checkRatings() {
-	raw := v.raws[snapshot.Ratings]
+	raw := v.raw(snapshot.Ratings)
 	if raw == nil {
 		return
 	}
@@ -514,7 +555,7 @@ func (v *crossCheck) checkRatings() {
 }
 
 func (v *crossCheck) checkActivities() {
-	raw := v.raws[snapshot.Activities]
+	raw := v.raw(snapshot.Activities)
 	if raw == nil {
 		return
 	}

@@ -107,7 +107,7 @@ func readLineage(raw *rawTable) []lineageRow {
 // be active (DQ005), shares must lie in 0-1 and a split's sum to at most 1
 // (DQ007).
 func (v *crossCheck) checkLineageVersions(versions map[string][]*unitRow, first map[string]*unitRow) {
-	lraw := v.raws[snapshot.Lineage]
+	lraw := v.raw(snapshot.Lineage)
 	rows := readLineage(lraw)
 	if len(versions) == 0 && len(rows) == 0 {
 		return // v1: every code is its one row
@@ -151,7 +151,7 @@ func (v *crossCheck) checkLineageVersions(versions map[string][]*unitRow, first 
 			w.from = r.eff
 		}
 	}
-	raw := v.raws[snapshot.Units]
+	raw := v.raw(snapshot.Units)
 	vers := snapshot.NewVersions()
 	for _, id := range slices.Sorted(maps.Keys(versions)) {
 		vs := versions[id]
@@ -215,7 +215,7 @@ func (v *crossCheck) verAt(id string, d arrow.Date32) (n node, excluded, ok bool
 }
 
 func (v *crossCheck) checkLineageRows(raw *rawTable, rows []lineageRow, first map[string]*unitRow, asOf arrow.Date32) {
-	active, _ := v.raws[snapshot.Units].col("active").(*array.Boolean)
+	active, _ := v.raw(snapshot.Units).col("active").(*array.Boolean)
 	type split struct {
 		pred string
 		eff  arrow.Date32
