@@ -195,12 +195,35 @@ func (idx *Index) Unread() []snapshot.Table {
 }
 
 // Prepare indexes snap for EvaluateIndex.
-func Prepare(snap *snapshot.Snapshot) (*Index, error) {
-	x, err := buildIndex(snap)
+func Prepare(snap *snapshot.Snapshot, opts ...PrepareOption) (*Index, error) {
+	var cfg prepareConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	x, err := buildIndexWith(snap, cfg)
 	if err != nil {
 		return nil, err
 	}
 	return &Index{x: x}, nil
+}
+
+// PrepareOption is an option of Prepare.
+type PrepareOption func(*prepareConfig)
+
+type prepareConfig struct {
+	release bool
+	after   func(snapshot.Table)
+}
+
+// ReleaseRead has Prepare release the records of the tables Unread lists
+// as soon as the index has read them, while it indexes the others (at
+// national scale the members record, most of the snapshot's memory, goes
+// before the models are indexed), and replace them in snap.Records by
+// empty records of their schema before it returns. after, when not nil, is
+// called once each is released, from the goroutine that read it (a caller
+// may collect the memory there). Inventory still counts the members.
+func ReleaseRead(after func(snapshot.Table)) PrepareOption {
+	return func(c *prepareConfig) { c.release, c.after = true, after }
 }
 
 func (c *Checker) plan(snap *snapshot.Snapshot) (*plan, error) {

@@ -429,13 +429,19 @@ func (a poisonAlloc) Free(b []byte) {
 // results are those of Evaluate on an intact snapshot, with the test
 // policies and with the project's pack (which reads ratings and
 // activities).
+//
+// With ReleaseRead, Prepare releases them itself as soon as it has read
+// them (while it indexes the rest: a read after that sees the poison),
+// calls after once for each, puts empty records in their place, and the
+// inventory still counts the members.
 func TestEvaluateIndexWithoutMembers(t *testing.T) {
 	for name, p := range benchPolicies(t) {
-		t.Run(name, func(t *testing.T) { evaluateWithoutUnread(t, p) })
+		t.Run(name, func(t *testing.T) { evaluateWithoutUnread(t, p, false) })
+		t.Run(name+"/ReleaseRead", func(t *testing.T) { evaluateWithoutUnread(t, p, true) })
 	}
 }
 
-func evaluateWithoutUnread(t *testing.T, p *Policies) {
+func evaluateWithoutUnread(t *testing.T, p *Policies, during bool) {
 	intactAlloc := checkedAlloc(t)
 	intact := synthProvince(intactAlloc, 12, 5, 20)
 	defer intact.Release()
@@ -447,7 +453,22 @@ func evaluateWithoutUnread(t *testing.T, p *Policies) {
 	checked := checkedAlloc(t)
 	snap := synthProvince(poisonAlloc{checked}, 12, 5, 20)
 	defer snap.Release()
-	idx, err := Prepare(snap)
+	for _, tb := range []snapshot.Table{snapshot.Members, snapshot.Activities, snapshot.Ratings} {
+		if snap.Records[tb].NumRows() == 0 {
+			t.Fatalf("the synthetic province has no %s: releasing them proves nothing", tb)
+		}
+	}
+	var opts []PrepareOption
+	var mu sync.Mutex
+	var released []snapshot.Table
+	if during {
+		opts = append(opts, ReleaseRead(func(tb snapshot.Table) {
+			mu.Lock()
+			defer mu.Unlock()
+			released = append(released, tb)
+		}))
+	}
+	idx, err := Prepare(snap, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -455,16 +476,28 @@ func evaluateWithoutUnread(t *testing.T, p *Policies) {
 	if !slices.Contains(unread, snapshot.Members) || !slices.Contains(unread, snapshot.Activities) || !slices.Contains(unread, snapshot.Ratings) {
 		t.Fatalf("Unread = %v; want members, activities and ratings (few distinct ratings)", unread)
 	}
-	for _, tb := range unread {
-		if snap.Records[tb].NumRows() == 0 {
-			t.Fatalf("the synthetic province has no %s: releasing them proves nothing", tb)
-		}
-		snap.Records[tb].Release()
-		delete(snap.Records, tb)
-	}
 	wantIdx, err := Prepare(intact)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if during {
+		slices.Sort(released)
+		if sorted := slices.Sorted(slices.Values(unread)); !slices.Equal(released, sorted) {
+			t.Errorf("released %v, want Unread's %v once each", released, sorted)
+		}
+		for _, tb := range unread {
+			if rec := snap.Records[tb]; rec.NumRows() != 0 || !rec.Schema().Equal(snapshot.Schema(tb)) {
+				t.Errorf("%s after Prepare: %d rows, schema %v; want an empty record of its schema", tb, rec.NumRows(), rec.Schema())
+			}
+		}
+		if got, want := idx.Inventory(snap).Members, wantIdx.Inventory(intact).Members; got != want || got.Total == 0 {
+			t.Errorf("inventory's members %+v after ReleaseRead, want %+v", got, want)
+		}
+	} else {
+		for _, tb := range unread {
+			snap.Records[tb].Release()
+			delete(snap.Records, tb)
+		}
 	}
 	terms := func(x *index) map[string]string {
 		out := map[string]string{}

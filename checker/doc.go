@@ -174,6 +174,15 @@
 //	out, err := c.EvaluateIndex(ctx, idx)
 //	rollups := checker.Rollup(snap, out.Targets, out.Results) // reads units only
 //
+// Or let Prepare release them itself, each as soon as it has read it, while
+// it indexes the rest (`vungmanh run` does: at national scale the members
+// record goes before the models are indexed, and the peak of indexing is
+// lower by most of its size), with empty records of their schema put in
+// their place when it returns (Inventory counts the members from the
+// index):
+//
+//	idx, err := checker.Prepare(snap, checker.ReleaseRead(nil))
+//
 // Subjects are the active units of each level that has targets, and the
 // active models (status active, the default) of each model_type that has a
 // model target and whose unit is active. A unit is active only when it and

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/vungmanh/vungmanh/internal/hierarchy"
@@ -46,9 +47,13 @@ type index struct {
 	activityRows [][]int32     // per unit: its activities, indexes into actTerms, sorted
 	actTerms     []*ast.Term   // the distinct activity records {month, kind, attendees}
 	stats        []memberStats // per unit, its subtree counted
-	sgCounts     []int32       // unit*len(sgTerms)+group: members of the subtree in the special group
-	sgOrder      []int         // special group indexes by name
-	sgTerms      []*ast.Term
+	// memberRows is the members record's rows (membersIndexed: counted by
+	// buildMembers), for the inventory once the record is released.
+	memberRows     int
+	membersIndexed bool
+	sgCounts       []int32 // unit*len(sgTerms)+group: members of the subtree in the special group
+	sgOrder        []int   // special group indexes by name
+	sgTerms        []*ast.Term
 
 	snapshotTerm *ast.Term
 
@@ -77,7 +82,10 @@ type unitRow struct {
 	active                 bool
 }
 
-func buildIndex(snap *snapshot.Snapshot) (*index, error) {
+func buildIndex(snap *snapshot.Snapshot) (*index, error) { return buildIndexWith(snap, prepareConfig{}) }
+
+// buildIndexWith is buildIndex with Prepare's options.
+func buildIndexWith(snap *snapshot.Snapshot, cfg prepareConfig) (*index, error) {
 	x := &index{asOf: snap.Manifest.AsOf, excludedUnits: snap.ExcludedUnits, excludedModels: snap.ExcludedModels,
 		modelNames: map[int]string{}, versions: snap.Versions}
 	if x.versions != nil {
@@ -87,21 +95,34 @@ func buildIndex(snap *snapshot.Snapshot) (*index, error) {
 	if err := x.buildUnits(table(snap, snapshot.Units)); err != nil {
 		return nil, err
 	}
-	// Ratings and activities, and the members' counts, are indexed while
-	// models and participants are (each touches fields of its own;
-	// interning is locked); the members that models name are found once
-	// the models are indexed. Counting the members beside the models, not
-	// after them, takes them off the longest path (at national scale about
-	// 0.8 of the index's 3.9 CPU-s).
+	// Ratings and activities, and the members, are indexed while models
+	// and participants are (each touches fields of its own; interning is
+	// locked). The members are counted, and the records of those the
+	// participants name copied, beside the models, not after them: that
+	// takes them off the longest path (at national scale about 0.8 of the
+	// index's 3.9 CPU-s), and lets their record go (ReleaseRead) before
+	// the models' part of the index is built.
+	rel := newReleaser(snap, cfg)
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		x.buildRatings(table(snap, snapshot.Ratings))
+		if x.ratingRec != nil {
+			rel.done(snapshot.Ratings)
+		}
 		x.buildActivities(table(snap, snapshot.Activities))
+		rel.done(snapshot.Activities)
 	})
-	x.buildMembers(table(snap, snapshot.Members), func() *pendingModels {
-		return x.buildModelsAndParticipants(table(snap, snapshot.Models), table(snap, snapshot.Participants), table(snap, snapshot.Cadres))
+	named := participantMembers(table(snap, snapshot.Participants))
+	wg.Go(func() {
+		x.buildMembers(table(snap, snapshot.Members), named)
+		rel.done(snapshot.Members)
 	})
+	pend := x.buildModelsAndParticipants(table(snap, snapshot.Models), table(snap, snapshot.Participants), table(snap, snapshot.Cadres))
 	wg.Wait()
+	for id := range pend.member {
+		pend.member[id] = named[id]
+	}
+	rel.replace()
 	x.finishModels()
 	x.buildRedactor()
 	x.buildHistory(table(snap, snapshot.Lineage))
@@ -217,3 +238,50 @@ func (x *index) unitTerm(u int) *ast.Term {
 // communeOf is the commune unit u is or sits in, -1 when none (above
 // communes, or a broken parent chain).
 func (x *index) communeOf(u int) int { return x.tree.Commune(u) }
+
+// releaser lets go of the records the index has read for the last time
+// (Prepare's ReleaseRead).
+type releaser struct {
+	on    bool
+	recs  map[snapshot.Table]arrow.Record // read before the builders start
+	snap  *snapshot.Snapshot
+	after func(snapshot.Table)
+	mu    sync.Mutex
+	gone  []snapshot.Table
+}
+
+func newReleaser(snap *snapshot.Snapshot, cfg prepareConfig) *releaser {
+	r := &releaser{on: cfg.release, snap: snap, after: cfg.after, recs: map[snapshot.Table]arrow.Record{}}
+	if r.on {
+		for _, t := range []snapshot.Table{snapshot.Members, snapshot.Ratings, snapshot.Activities} {
+			if rec := snap.Records[t]; rec != nil {
+				r.recs[t] = rec
+			}
+		}
+	}
+	return r
+}
+
+// done releases table t's record: the index has read it for the last
+// time. Safe for concurrent use.
+func (r *releaser) done(t snapshot.Table) {
+	rec := r.recs[t]
+	if !r.on || rec == nil {
+		return
+	}
+	rec.Release()
+	r.mu.Lock()
+	r.gone = append(r.gone, t)
+	r.mu.Unlock()
+	if r.after != nil {
+		r.after(t)
+	}
+}
+
+// replace puts empty records of their schema in place of the released
+// ones, once no builder reads snap.Records any more.
+func (r *releaser) replace() {
+	for _, t := range r.gone {
+		r.snap.Records[t] = snapshot.EmptyRecord(t)
+	}
+}

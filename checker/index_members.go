@@ -40,19 +40,37 @@ func (d *memberStats) add(s *memberStats) {
 	}
 }
 
-// buildMembers indexes the members record c while models indexes the
-// models and participants: the counts (countMembers) in a goroutine of
-// their own, then, once models returns the members the models name, their
-// records (findPendingMembers). Both read c at once, so its dictionaries
-// are made before: a Dictionary array makes its dictionary's array on
-// first use, unlocked (two first uses at once would race, and leave one
-// of the two retained for ever).
-func (x *index) buildMembers(c cols, models func() *pendingModels) {
+// buildMembers indexes the members record c: the counts (countMembers)
+// in a goroutine of their own, beside the copies of the records of the
+// members named (participantMembers: the ids, filled in here; nil when the
+// member is not found). Both read c at once, so its dictionaries are made
+// before: a Dictionary array makes its dictionary's array on first use,
+// unlocked (two first uses at once would race, and leave one of the two
+// retained for ever).
+func (x *index) buildMembers(c cols, named map[string]*memberRow) {
+	x.memberRows, x.membersIndexed = c.rows(), true
 	readyDictionaries(c)
 	var wg sync.WaitGroup
 	wg.Go(func() { x.countMembers(c) })
-	x.findPendingMembers(c, c.arr("unit_id"), models())
+	x.findPendingMembers(c, c.arr("unit_id"), named)
 	wg.Wait()
+}
+
+// participantMembers returns the ids of the members the participants
+// name (kind member), each mapped to nil: findPendingMembers fills in their
+// records. A participant of an unknown model counts too; its member's
+// record is not used.
+func participantMembers(pc cols) map[string]*memberRow {
+	named := map[string]*memberRow{}
+	pids, kinds := pc.str("participant_id"), pc.str("kind")
+	for i := range pc.rows() {
+		if k, ok := sval(kinds, i); ok && k == "member" {
+			if id, ok := sval(pids, i); ok {
+				named[id] = nil
+			}
+		}
+	}
+	return named
 }
 
 // readyDictionaries makes the dictionary arrays of c's dictionary columns,
@@ -394,23 +412,23 @@ func specialGroups(sg arrow.Array, n int) (groups func(lo int, out []int32), nam
 }
 
 // findPendingMembers keeps what a participant's record shows of every
-// member that a model's participants name (pend.member's keys), from the
-// members table.
-func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingModels) {
-	if n := c.rows(); len(pend.member) > 0 {
+// member named (named's keys: participantMembers), from the members
+// table.
+func (x *index) findPendingMembers(c cols, unitCol arrow.Array, named map[string]*memberRow) {
+	if n := c.rows(); len(named) > 0 {
 		mids := c.str("member_id")
 		var units snapshot.StringArray
 		if unitCol != nil {
 			units = snapshot.Strings(unitCol)
 		}
 		flags := [...]arrow.Array{c.arr("honorary"), c.arr("party_member"), c.arr("pioneer"), c.arr("hardship")}
-		f := newIDFilter(pend.member)
+		f := newIDFilter(named)
 		for i := 0; i < n; i++ {
 			id, _ := sval(mids, i)
 			if !f.mayHave(id) {
 				continue
 			}
-			if _, want := pend.member[id]; !want {
+			if _, want := named[id]; !want {
 				continue
 			}
 			// Clones: the index keeps no reference into the members
@@ -426,7 +444,7 @@ func (x *index) findPendingMembers(c cols, unitCol arrow.Array, pend *pendingMod
 			for k, a := range flags {
 				r.flag[k], r.hasFlag[k] = bval(a, i)
 			}
-			pend.member[r.id] = r
+			named[r.id] = r
 		}
 	}
 }

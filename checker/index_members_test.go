@@ -80,7 +80,7 @@ func TestMemberCountsEqualRowByRow(t *testing.T) {
 					// a branch's rolled-up statistics are its own.
 					fresh := rec.NewSlice(part.off, part.off+part.len)
 					defer fresh.Release()
-					x.buildMembers(cols{fresh}, func() *pendingModels { return &pendingModels{member: map[string]*memberRow{"hv0000007": nil}} })
+					x.buildMembers(cols{fresh}, map[string]*memberRow{"hv0000007": nil})
 					for _, id := range ids {
 						if u := x.unitByID[id]; x.stats[u] != wantOwn[u] {
 							t.Errorf("%s: buildMembers %v, row by row %v", id, x.stats[u], wantOwn[u])

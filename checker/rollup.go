@@ -240,7 +240,8 @@ func TakeInventory(snap *snapshot.Snapshot) Inventory {
 }
 
 // Inventory is TakeInventory on the units idx has indexed already (snap is
-// the snapshot Prepare indexed, its members record not yet released).
+// the snapshot Prepare indexed; the members are counted from the index, so
+// their record may be released).
 func (idx *Index) Inventory(snap *snapshot.Snapshot) Inventory { return idx.x.inventory(snap) }
 
 func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
@@ -251,6 +252,9 @@ func (x *index) inventory(snap *snapshot.Snapshot) Inventory {
 		}
 	}
 	inv.Members.Total = table(snap, snapshot.Members).rows()
+	if x.membersIndexed { // the record may be released (ReleaseRead)
+		inv.Members.Total = x.memberRows
+	}
 
 	var tops []int // provinces and districts, sorted by rank then id
 	for i, u := range x.units {

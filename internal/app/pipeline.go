@@ -9,8 +9,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/apache/arrow/go/v15/arrow/array"
-	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/rs/zerolog"
 
 	"github.com/vungmanh/vungmanh/checker"
@@ -162,17 +160,20 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	case s.ShardCount > 1:
 		out, err = c.Evaluate(ctx, snap)
 	default:
-		// Index, count, then let the tables the index no longer reads go:
-		// it keeps its own counts and copies, and members are most of the
-		// snapshot's memory (80% at national scale) for the whole
-		// evaluation.
-		idx, err = checker.Prepare(snap)
+		// Index, and let the tables the index no longer reads go as soon
+		// as it has read them (ReleaseRead): it keeps its own counts and
+		// copies, and members are most of the snapshot's memory (80% at
+		// national scale). Once they are read, a collection lets the heap
+		// aim at what is left, not at twice the snapshot (national 2.0:
+		// bench/RESULTS.md, 2026-12-07 session 3).
+		idx, err = checker.Prepare(snap, checker.ReleaseRead(func(t snapshot.Table) {
+			if t == snapshot.Members && heapBytes() > collectBeforeRenderBytes {
+				runtime.GC()
+			}
+		}))
 		if err == nil {
 			i := idx.Inventory(snap)
 			inv = &i
-			for _, t := range idx.Unread() {
-				releaseTable(snap, t)
-			}
 			log.Debug().Float64("seconds", time.Since(evalStart).Seconds()).Msg("indexed")
 			out, err = c.EvaluateIndex(ctx, idx)
 		}
@@ -212,19 +213,6 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	}
 	log.Info().Str("report", dir).Float64("seconds", time.Since(publishStart).Seconds()).Msg("published")
 	return &runOutcome{RunID: runID, Counts: counts, Report: dir}, nil
-}
-
-// releaseTable replaces a table of snap with an empty record of its schema
-// and releases the loaded one (its memory goes at the next GC).
-func releaseTable(snap *snapshot.Snapshot, t snapshot.Table) {
-	rec := snap.Records[t]
-	if rec == nil {
-		return
-	}
-	b := array.NewRecordBuilder(memory.DefaultAllocator, snapshot.Schema(t))
-	defer b.Release()
-	snap.Records[t] = b.NewRecord()
-	rec.Release()
 }
 
 // defaultRunID is docs/reports.md's run id:

@@ -3,6 +3,7 @@ package snapshot
 import (
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 )
 
 // Table names a table of the snapshot.
@@ -154,4 +155,11 @@ func Strings(a arrow.Array) StringArray {
 		return dictStrings{d: c, vals: c.Dictionary().(*array.String)}
 	}
 	panic("snapshot.Strings: not a string column: " + a.DataType().String())
+}
+
+// EmptyRecord returns a record of table t's schema without rows.
+func EmptyRecord(t Table) arrow.Record {
+	b := array.NewRecordBuilder(memory.DefaultAllocator, Schema(t))
+	defer b.Release()
+	return b.NewRecord()
 }
