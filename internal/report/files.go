@@ -262,6 +262,12 @@ const parquetBatch = 64 * 1024
 // less per page and, for our results, gives smaller files (thai-binh:
 // 136 KB at the default level, 121 KB now).
 //
+// Data pages are up to 8 MiB (the library's default is 1 MiB), so that a
+// column chunk of a row group is about one page: each page makes its zstd
+// encoder (above), and at national scale that was 1.25 GB allocated to
+// write a 5 MB file; with 8 MiB pages the file takes 30% less CPU
+// (BenchmarkNationalFormat/parquet 1.92 -> 1.31 cpu-s) and is 1.6% larger.
+//
 // Columns that hold a different value on (almost) every row, subject,
 // subject_name, messages and key, are written without a dictionary: a
 // dictionary there is a hash table built for nothing, one more page to
@@ -284,6 +290,7 @@ func parquetProperties() *parquet.WriterProperties {
 		parquet.WithDictionaryFor("key", false),
 		parquet.WithDictionaryFor("path.list.element", false),
 		parquet.WithDictionaryPageSizeLimit(64<<20),
+		parquet.WithDataPageSize(8<<20),
 		parquet.WithCreatedBy("vungmanh"))
 }
 
