@@ -136,9 +136,16 @@ timed() {
 }
 
 # run_case NAME SNAPSHOT [extra run flags]: vungmanh run end to end, all formats.
+# An earlier run's folder is moved aside, not deleted, and deleted at the
+# end: files deleted just before a run slow that run's file creation (the
+# file system frees their blocks meanwhile; thai-binh-2024: 0.14 CPU-s more
+# in open(2) for its 261 files, bench/RESULTS.md 2026-12-07 session 3).
 run_case() {
 	local name=$1 snap=$2; shift 2
-	rm -rf "$OUT/runs/$name"
+	if [ -e "$OUT/runs/$name" ]; then
+		mkdir -p "$OUT/old"
+		mv "$OUT/runs/$name" "$(mktemp -d "$OUT/old/$name.XXXXXX")"
+	fi
 	timed "$name" "$bin/vungmanh" run --snapshot "$snap" --out "$OUT/runs/$name" \
 		--workers "$WORKERS" --gc-heap-floor "$GC_HEAP_FLOOR" --log-format json --progress=false "$@"
 	phases+=("$(printf '%-34s %8s %8s %8s %8s' "$name" "$(phase "$name" 'policies compiled')" \
@@ -298,3 +305,4 @@ if [ -n "$plain_ratio" ]; then
 	echo "plain-opa/ours from Parquet (same, ours reading the Parquet sample): ${plain_ratio_pq}x faster"
 	echo "ours/plain-opa: $(awk -v p="$T_plain_opa" -v o="$T_baseline_ours" 'BEGIN { printf "%.3f", o / p }')"
 fi
+rm -rf "$OUT/old" # earlier runs' folders (run_case), once nothing is timed any more
