@@ -477,18 +477,25 @@ func (f *idFilter) mayHave(id string) bool {
 // statsTerm is the member statistics object of u (its whole subtree),
 // built from the rolled-up counts on demand. Safe for concurrent use.
 func (x *index) statsTerm(u int) *ast.Term {
-	vals := x.stats[u]
-	items := make([][2]*ast.Term, 0, len(vals)+1)
-	for i, v := range vals {
-		items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)})
+	// The items pass through arrays on the stack (ast.NewObject copies
+	// them), and a unit without special groups shares OPA's empty object:
+	// this runs for every branch and group of a national snapshot.
+	var items [nStats + 1][2]*ast.Term
+	for i, v := range x.stats[u] {
+		items[i] = [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)}
 	}
 	G := len(x.sgTerms)
-	var g [][2]*ast.Term
+	var gbuf [16][2]*ast.Term
+	g := gbuf[:0]
 	for _, k := range x.sgOrder {
 		if c := x.sgCounts[u*G+k]; c > 0 {
 			g = append(g, [2]*ast.Term{x.sgTerms[k], ast.InternedTerm(c)})
 		}
 	}
-	items = append(items, [2]*ast.Term{kByGroup, ast.NewTerm(ast.NewObject(g...))})
-	return ast.NewTerm(ast.NewObject(items...))
+	byGroup := ast.InternedEmptyObject
+	if len(g) > 0 {
+		byGroup = ast.NewTerm(ast.NewObject(g...))
+	}
+	items[nStats] = [2]*ast.Term{kByGroup, byGroup}
+	return ast.NewTerm(ast.NewObject(items[:]...))
 }
