@@ -428,7 +428,7 @@ func (x *index) memberTerm(r *memberRow) *ast.Term {
 	o.s(kID, r.id, true)
 	o.s(kUnitID, r.unitID, r.hasUnit)
 	if r.commune >= 0 {
-		o = append(o, kCommuneID, x.lookup(x.units[r.commune].id))
+		o = append(o, kCommuneID, x.idTerm(int(r.commune)))
 	}
 	o.s(kJoinedOn, r.joinedOn, r.hasJoined)
 	for k, key := range memberFlagKeys {

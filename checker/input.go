@@ -35,7 +35,8 @@ func (x *index) ancestors(u int, tc *termCache) *ast.Term {
 // held some 54 MB for the whole run at national scale.
 func (x *index) ancTerm(a int) *ast.Term {
 	r := &x.units[a]
-	return obj{kID, ast.StringTerm(r.id), kLevel, x.lookup(string(r.level)), kName, ast.StringTerm(r.name)}.term()
+	return ast.ObjectTerm([2]*ast.Term{kID, x.idTerm(a)}, [2]*ast.Term{kLevel, x.enumTerm(r.levelT, string(r.level))},
+		[2]*ast.Term{kName, ast.StringTerm(r.name)})
 }
 
 var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot.LevelBranch: true, snapshot.LevelGroup: true}
@@ -140,7 +141,7 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 		if keys&(inRatings|inActivities|inMembers) == 0 {
 			continue
 		}
-		key := x.lookup(x.units[v].id) // interned for every unit with children
+		key := x.idTerm(v) // interned for every unit with children
 		if keys&inRatings != 0 {
 			if r := tc.get(tc.mapOf(0), v, x.ratingsTerm); r != nil {
 				ratings = append(ratings, [2]*ast.Term{key, r})

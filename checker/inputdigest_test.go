@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/vungmanh/vungmanh/internal/sample"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
@@ -104,4 +105,30 @@ func inputDigest(x *index, c *Checker) string {
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// TestEnumIntern: the first 255 distinct texts get an index into
+// enumTerms, the others 0, and enumTerm gives each text's term either way.
+func TestEnumIntern(t *testing.T) {
+	x := &index{}
+	e := enumIntern{x: x}
+	idx := make([]uint8, 300)
+	for round := 0; round < 2; round++ { // the second round reads the local map
+		for i := range idx {
+			s := fmt.Sprintf("kind-%d", i)
+			k := e.index(s)
+			if round == 1 && k != idx[i] {
+				t.Fatalf("%s: index %d, then %d", s, idx[i], k)
+			}
+			idx[i] = k
+			if got := x.enumTerm(k, s); !got.Equal(ast.StringTerm(s)) {
+				t.Errorf("%s (index %d): term %v", s, k, got)
+			}
+		}
+	}
+	for i, k := range idx {
+		if want := uint8(i + 1); i < 255 && k != want || i >= 255 && k != 0 {
+			t.Errorf("text %d: index %d", i, k)
+		}
+	}
 }
