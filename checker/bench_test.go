@@ -104,11 +104,13 @@ func BenchmarkInputJobs(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cpuTime()
+			shared := newTermCache()
 			for i := 0; i < b.N; i++ {
 				for _, batch := range batches {
 					var tc *termCache
 					if len(batch) > 1 {
-						tc = newTermCache()
+						tc = shared
+						tc.reset()
 					}
 					for _, k := range batch {
 						s := plan.subjects[k]

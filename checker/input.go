@@ -56,6 +56,15 @@ func newTermCache() *termCache {
 	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}, models: map[int]*ast.Term{}, anc: map[int]*ast.Term{}}
 }
 
+// reset empties tc for the next job of its worker. The maps keep their
+// room: growing seven maps again for each commune's subtree was some 6 %
+// of the bytes allocated while building inputs.
+func (tc *termCache) reset() {
+	for _, m := range [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units, tc.models, tc.anc} {
+		clear(m)
+	}
+}
+
 // get returns m[k], building it with f (which may return nil) the first time.
 func (tc *termCache) get(m map[int]*ast.Term, k int, f func(int) *ast.Term) *ast.Term {
 	if tc == nil {

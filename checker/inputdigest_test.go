@@ -91,8 +91,10 @@ func inputDigest(x *index, c *Checker) string {
 	write := func(h hash.Hash, s subject, how string, v fmt.Stringer) {
 		fmt.Fprintf(h, "%s %s %s\n%s\n", x.subjectID(s), s.scope, how, v)
 	}
+	all, pruned := newTermCache(), newTermCache()
 	for _, b := range p.batches() {
-		all, pruned := newTermCache(), newTermCache()
+		all.reset() // as a worker of EvaluateIndex does between its jobs
+		pruned.reset()
 		for _, i := range b {
 			s := p.subjects[i]
 			write(h, s, "whole", x.input(s))
@@ -129,6 +131,35 @@ func TestEnumIntern(t *testing.T) {
 	for i, k := range idx {
 		if want := uint8(i + 1); i < 255 && k != want || i >= 255 && k != 0 {
 			t.Errorf("text %d: index %d", i, k)
+		}
+	}
+}
+
+// TestTermCacheReset: a worker's cache is empty at the start of each job
+// (the terms of the last job are not kept alive through it).
+func TestTermCacheReset(t *testing.T) {
+	x, err := buildIndex(synthProvince(memory.NewGoAllocator(), 3, 3, 5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc := newTermCache()
+	for u, row := range x.units {
+		if row.level == snapshot.LevelCommune {
+			x.inputKeys(subject{scope: string(row.level), unit: u, model: -1}, tc, allInputKeys)
+		}
+	}
+	for m := range x.models {
+		x.inputKeys(subject{scope: "model", unit: x.models[m].unit, model: m}, tc, allInputKeys)
+	}
+	for which := 0; which < 7; which++ {
+		if len(tc.mapOf(which)) == 0 {
+			t.Fatalf("map %d empty after building inputs", which)
+		}
+	}
+	tc.reset()
+	for which := 0; which < 7; which++ {
+		if n := len(tc.mapOf(which)); n != 0 {
+			t.Errorf("map %d holds %d terms after reset", which, n)
 		}
 	}
 }
