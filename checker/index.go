@@ -237,9 +237,22 @@ func (x *index) idTerm(u int) *ast.Term {
 // through an array on the stack: this runs for every unit of a run.
 func (x *index) unitTerm(u int) *ast.Term {
 	r := &x.units[u]
+	// The record's term, its name's and its id's (when not interned) are
+	// one allocation: they live and die together.
+	id := x.unitIDs[u]
+	n := 2
+	if id == nil {
+		n = 3
+	}
+	terms := make([]ast.Term, n)
+	if id == nil {
+		terms[2].Value = ast.String(r.id)
+		id = &terms[2]
+	}
+	terms[1].Value = ast.String(r.name)
 	var buf [8][2]*ast.Term
-	items := append(buf[:0], [2]*ast.Term{kID, x.idTerm(u)}, [2]*ast.Term{kLevel, x.enumTerm(r.levelT, string(r.level))},
-		[2]*ast.Term{kName, ast.StringTerm(r.name)})
+	items := append(buf[:0], [2]*ast.Term{kID, id}, [2]*ast.Term{kLevel, x.enumTerm(r.levelT, string(r.level))},
+		[2]*ast.Term{kName, &terms[1]})
 	if c := x.communeOf(u); c >= 0 {
 		items = append(items, [2]*ast.Term{kCommuneID, x.idTerm(c)})
 	}
@@ -257,7 +270,8 @@ func (x *index) unitTerm(u int) *ast.Term {
 	if h := x.historyTerms[u]; h != nil {
 		items = append(items, [2]*ast.Term{kHistory, h})
 	}
-	return ast.NewTerm(ast.NewObject(items...))
+	terms[0].Value = ast.NewObject(items...)
+	return &terms[0]
 }
 
 // communeOf is the commune unit u is or sits in, -1 when none (above

@@ -424,7 +424,7 @@ func (x *index) memberTerm(r *memberRow) *ast.Term {
 	if r == nil {
 		return nil
 	}
-	var o obj
+	o := make(obj, 0, 16) // room for every item: appending to an empty obj grew it four times
 	o.s(kID, r.id, true)
 	o.s(kUnitID, r.unitID, r.hasUnit)
 	if r.commune >= 0 {
@@ -492,10 +492,13 @@ func (x *index) statsTerm(u int) *ast.Term {
 			g = append(g, [2]*ast.Term{x.sgTerms[k], ast.InternedTerm(c)})
 		}
 	}
+	terms := new([2]ast.Term) // the object's term and by_special_group's, in one allocation
 	byGroup := ast.InternedEmptyObject
 	if len(g) > 0 {
-		byGroup = ast.NewTerm(ast.NewObject(g...))
+		terms[1].Value = ast.NewObject(g...)
+		byGroup = &terms[1]
 	}
 	items[nStats] = [2]*ast.Term{kByGroup, byGroup}
-	return ast.NewTerm(ast.NewObject(items[:]...))
+	terms[0].Value = ast.NewObject(items[:]...)
+	return &terms[0]
 }
