@@ -47,7 +47,8 @@ var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot
 // below it share them, instead of building a branch's terms again for each
 // input that contains it. A nil
 // *termCache builds every term afresh. Terms are immutable once built, so
-// inputs may share them. Not safe for concurrent use: one per worker job.
+// inputs may share them. Not safe for concurrent use: one per worker,
+// emptied (reset) for each of its jobs.
 type termCache struct {
 	ratings, acts, stats, cadres, units, models, anc map[int]*ast.Term
 }
