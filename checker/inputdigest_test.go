@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"slices"
 	"testing"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
@@ -160,6 +161,33 @@ func TestTermCacheReset(t *testing.T) {
 	for which := 0; which < 7; which++ {
 		if n := len(tc.mapOf(which)); n != 0 {
 			t.Errorf("map %d holds %d terms after reset", which, n)
+		}
+	}
+}
+
+// TestDescendants: descendants is the tree's Descendants for every unit,
+// through the shortcut (children without children) or not.
+func TestDescendants(t *testing.T) {
+	for name, snap := range map[string]*snapshot.Snapshot{
+		"synthetic": synthProvince(memory.NewGoAllocator(), 5, 3, 4),
+		"reform":    reformSnap(t),
+	} {
+		x, err := buildIndex(snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		short := 0
+		for u := range x.units {
+			got, want := x.descendants(u), x.tree.Descendants(u)
+			if len(got) != len(want) || (len(got) > 0 && !slices.Equal(got, want)) {
+				t.Errorf("%s: descendants of %s: %v, want %v", name, x.units[u].id, got, want)
+			}
+			if len(got) > 0 && x.units[u].level == snapshot.LevelBranch {
+				short++
+			}
+		}
+		if name == "synthetic" && short == 0 {
+			t.Error("no branch with groups: the shortcut is not tested")
 		}
 	}
 }
