@@ -89,6 +89,40 @@ func BenchmarkInput(b *testing.B) {
 	}
 }
 
+// BenchmarkInputJobs builds every subject's input as EvaluateIndex does
+// (one term cache per job, only the keys the scope's rules read), without
+// evaluating them: the input building part of a province's evaluation.
+func BenchmarkInputJobs(b *testing.B) {
+	snap := provinceSnap()
+	for name, p := range benchPolicies(b) {
+		c := mustNew(b, p, WithWorkers(1))
+		plan, err := c.plan(snap)
+		if err != nil {
+			b.Fatal(err)
+		}
+		batches := plan.batches()
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			shared := newTermCache()
+			for i := 0; i < b.N; i++ {
+				for _, batch := range batches {
+					var tc *termCache
+					if len(batch) > 1 {
+						tc = shared
+						tc.reset()
+					}
+					for _, k := range batch {
+						s := plan.subjects[k]
+						_ = plan.x.inputKeys(s, tc, c.groups[plan.key(s)].keys)
+					}
+				}
+			}
+			b.ReportMetric((cpuTime()-cpu0).Seconds()/float64(b.N), "cpu-s/op")
+		})
+	}
+}
+
 // BenchmarkEvaluate evaluates one target per scope on every subject of the
 // scope, single-threaded: evals/s is per core.
 func BenchmarkEvaluate(b *testing.B) {

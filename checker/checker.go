@@ -332,10 +332,12 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			shared := newTermCache() // emptied for each job: one cache per job, the maps' room kept
 			for batch := range jobs {
 				var tc *termCache
 				if len(batch) > 1 {
-					tc = newTermCache()
+					tc = shared
+					tc.reset()
 				}
 				for _, i := range batch {
 					s := p.subjects[i]

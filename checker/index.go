@@ -63,6 +63,13 @@ type index struct {
 
 	interned map[string]*ast.Term // terms of repeated text (enums, kinds, months)
 	internMu sync.Mutex
+	// unitIDs is, per unit, the interned term of its id (nil for a unit
+	// without children, which no other record names): records and the
+	// keys of ratings, activities and members take it by index rather
+	// than through the interned map. enumTerms are the interned levels and
+	// kinds of the units, enumTerms[0] nil (unitRow.levelT, kindT).
+	unitIDs   []*ast.Term
+	enumTerms []*ast.Term
 
 	pending *pendingModels // participants waiting for member records
 
@@ -80,6 +87,10 @@ type unitRow struct {
 	level                  snapshot.Level
 	hasParent, hasKind     bool
 	active                 bool
+	// levelT and kindT index the interned terms of level and kind in
+	// index.enumTerms (0: look the text up): a byte each in what was the
+	// row's padding, instead of a map lookup per record built.
+	levelT, kindT uint8
 }
 
 func buildIndex(snap *snapshot.Snapshot) (*index, error) { return buildIndexWith(snap, prepareConfig{}) }
@@ -161,7 +172,8 @@ func (x *index) buildUnits(c cols) error {
 	// all the way up" (domain.md, How the guidance is read 3): the unit and
 	// every ancestor active. Subjects, input records (lib.active_unit_ids),
 	// model subjects and the inventory all read it from here.
-	local := localIntern{x: x}
+	enums := enumIntern{x: x}
+	x.unitIDs = make([]*ast.Term, n)
 	own := make([]bool, n)
 	for i, u := range x.units {
 		own[i] = u.active
@@ -178,12 +190,12 @@ func (x *index) buildUnits(c cols) error {
 		// rather than the locked one at every unit), the id of each
 		// commune and of each unit with children (commune_id and
 		// parent_id repeat them), and a parent id that names no unit.
-		local.in(string(u.level))
+		x.units[i].levelT = enums.index(string(u.level))
 		if u.hasKind {
-			local.in(u.kind)
+			x.units[i].kindT = enums.index(u.kind)
 		}
 		if len(tree.Children(i)) > 0 || x.communeOf(i) == i {
-			x.in(u.id)
+			x.unitIDs[i] = x.in(u.id)
 		}
 		if _, known := x.unitByID[u.parent]; u.hasParent && !known {
 			x.in(u.parent)
@@ -192,47 +204,95 @@ func (x *index) buildUnits(c cols) error {
 	return nil
 }
 
-// localIntern caches x.in for texts of few values, so that a loop over
-// hundreds of thousands of rows takes x's lock once per value.
-type localIntern struct {
+// enumIntern interns the texts of few values (levels, kinds) into
+// x.enumTerms, through a local map so that a loop over hundreds of
+// thousands of rows takes x's lock once per value.
+type enumIntern struct {
 	x    *index
-	seen map[string]*ast.Term
+	seen map[string]uint8
 }
 
-func (l *localIntern) in(s string) *ast.Term {
-	if t, ok := l.seen[s]; ok {
+// index is s's index in x.enumTerms, 0 past 255 values (s is interned
+// then, and read through x.lookup).
+func (e *enumIntern) index(s string) uint8 {
+	if i, ok := e.seen[s]; ok {
+		return i
+	}
+	if e.seen == nil {
+		e.seen = map[string]uint8{}
+		e.x.enumTerms = []*ast.Term{nil}
+	}
+	t := e.x.in(s)
+	var i uint8
+	if len(e.x.enumTerms) <= 255 {
+		i = uint8(len(e.x.enumTerms))
+		e.x.enumTerms = append(e.x.enumTerms, t)
+	}
+	e.seen[s] = i
+	return i
+}
+
+// enumTerm is enumTerms[i], or the term of s when i is 0.
+func (x *index) enumTerm(i uint8, s string) *ast.Term {
+	if i != 0 {
+		return x.enumTerms[i]
+	}
+	return x.lookup(s)
+}
+
+// idTerm is the term of unit u's id: the interned one when there is one.
+func (x *index) idTerm(u int) *ast.Term {
+	if t := x.unitIDs[u]; t != nil {
 		return t
 	}
-	if l.seen == nil {
-		l.seen = map[string]*ast.Term{}
-	}
-	t := l.x.in(s)
-	l.seen[s] = t
-	return t
+	return ast.StringTerm(x.units[u].id)
 }
 
 // unitTerm builds the record of unit u (input.subject, input.units[_],
 // input.unit). It is built per input, not kept in the index: a national
 // snapshot's unit records took half a gigabyte of live heap. Safe for
 // concurrent use once the index is built.
+//
+// The interned texts come by index (idTerm, enumTerm: the parent of a unit
+// in the tree has children, its id is interned), and the items pass
+// through an array on the stack: this runs for every unit of a run.
 func (x *index) unitTerm(u int) *ast.Term {
 	r := &x.units[u]
-	o := make(obj, 0, 14)
-	o = append(o, kID, ast.StringTerm(r.id), kLevel, x.lookup(string(r.level)), kName, ast.StringTerm(r.name))
+	// The record's term, its name's and its id's (when not interned) are
+	// one allocation: they live and die together.
+	id := x.unitIDs[u]
+	n := 2
+	if id == nil {
+		n = 3
+	}
+	terms := make([]ast.Term, n)
+	if id == nil {
+		terms[2].Value = ast.String(r.id)
+		id = &terms[2]
+	}
+	terms[1].Value = ast.String(r.name)
+	var buf [8][2]*ast.Term
+	items := append(buf[:0], [2]*ast.Term{kID, id}, [2]*ast.Term{kLevel, x.enumTerm(r.levelT, string(r.level))},
+		[2]*ast.Term{kName, &terms[1]})
 	if c := x.communeOf(u); c >= 0 {
-		o = append(o, kCommuneID, x.lookup(x.units[c].id))
+		items = append(items, [2]*ast.Term{kCommuneID, x.idTerm(c)})
 	}
 	if r.hasKind {
-		o = append(o, kKind, x.lookup(r.kind))
+		items = append(items, [2]*ast.Term{kKind, x.enumTerm(r.kindT, r.kind)})
 	}
-	o.b(kActive, r.active, true)
+	items = append(items, [2]*ast.Term{kActive, ast.InternedTerm(r.active)})
 	if r.hasParent {
-		o = append(o, kParentID, x.lookup(r.parent))
+		t := x.lookup(r.parent)
+		if p := x.tree.Parent(u); p >= 0 {
+			t = x.idTerm(p)
+		}
+		items = append(items, [2]*ast.Term{kParentID, t})
 	}
 	if h := x.historyTerms[u]; h != nil {
-		o = append(o, kHistory, h)
+		items = append(items, [2]*ast.Term{kHistory, h})
 	}
-	return o.term()
+	terms[0].Value = ast.NewObject(items...)
+	return &terms[0]
 }
 
 // communeOf is the commune unit u is or sits in, -1 when none (above

@@ -468,11 +468,11 @@ func (x *index) memberTerm(r *memberRow) *ast.Term {
 	if r == nil {
 		return nil
 	}
-	var o obj
+	o := make(obj, 0, 16) // room for every item: appending to an empty obj grew it four times
 	o.s(kID, r.id, true)
 	o.s(kUnitID, r.unitID, r.hasUnit)
 	if r.commune >= 0 {
-		o = append(o, kCommuneID, x.lookup(x.units[r.commune].id))
+		o = append(o, kCommuneID, x.idTerm(int(r.commune)))
 	}
 	o.s(kJoinedOn, r.joinedOn, r.hasJoined)
 	for k, key := range memberFlagKeys {
@@ -521,18 +521,28 @@ func (f *idFilter) mayHave(id string) bool {
 // statsTerm is the member statistics object of u (its whole subtree),
 // built from the rolled-up counts on demand. Safe for concurrent use.
 func (x *index) statsTerm(u int) *ast.Term {
-	vals := x.stats[u]
-	items := make([][2]*ast.Term, 0, len(vals)+1)
-	for i, v := range vals {
-		items = append(items, [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)})
+	// The items pass through arrays on the stack (ast.NewObject copies
+	// them), and a unit without special groups shares OPA's empty object:
+	// this runs for every branch and group of a national snapshot.
+	var items [nStats + 1][2]*ast.Term
+	for i, v := range x.stats[u] {
+		items[i] = [2]*ast.Term{statsKeyTerms[i], ast.InternedTerm(v)}
 	}
 	G := len(x.sgTerms)
-	var g [][2]*ast.Term
+	var gbuf [16][2]*ast.Term
+	g := gbuf[:0]
 	for _, k := range x.sgOrder {
 		if c := x.sgCounts[u*G+k]; c > 0 {
 			g = append(g, [2]*ast.Term{x.sgTerms[k], ast.InternedTerm(c)})
 		}
 	}
-	items = append(items, [2]*ast.Term{kByGroup, ast.NewTerm(ast.NewObject(g...))})
-	return ast.NewTerm(ast.NewObject(items...))
+	terms := new([2]ast.Term) // the object's term and by_special_group's, in one allocation
+	byGroup := ast.InternedEmptyObject
+	if len(g) > 0 {
+		terms[1].Value = ast.NewObject(g...)
+		byGroup = &terms[1]
+	}
+	items[nStats] = [2]*ast.Term{kByGroup, byGroup}
+	terms[0].Value = ast.NewObject(items[:]...)
+	return &terms[0]
 }

@@ -72,7 +72,7 @@ func (x *index) cadreTerm(ci int) *ast.Term {
 	o.bo(kPartyMember)(bval(c.party, i))
 	if u, ok := x.unitByID[uid]; ok {
 		if cm := x.communeOf(u); cm >= 0 {
-			o = append(o, kCommuneID, x.lookup(x.units[cm].id))
+			o = append(o, kCommuneID, x.idTerm(cm))
 		}
 	}
 	return o.term()

@@ -16,8 +16,19 @@ type subject struct {
 	model int // -1 for a unit subject
 }
 
-// descendants returns the units below u, sorted by id.
-func (x *index) descendants(u int) []int { return x.tree.Descendants(u) }
+// descendants returns the units below u, sorted by id (shared: do not
+// modify). A unit whose children have none (a branch and its groups) has
+// its children as they are, sorted by id already: no walk, no copy, no
+// sort of ids for most unit subjects.
+func (x *index) descendants(u int) []int {
+	ch := x.tree.Children(u)
+	for _, c := range ch {
+		if len(x.tree.Children(c)) > 0 {
+			return x.tree.Descendants(u)
+		}
+	}
+	return ch
+}
 
 // ancestors is the array of the records of u's ancestors (root first,
 // without u), each built once per cache.
@@ -35,7 +46,8 @@ func (x *index) ancestors(u int, tc *termCache) *ast.Term {
 // held some 54 MB for the whole run at national scale.
 func (x *index) ancTerm(a int) *ast.Term {
 	r := &x.units[a]
-	return obj{kID, ast.StringTerm(r.id), kLevel, x.lookup(string(r.level)), kName, ast.StringTerm(r.name)}.term()
+	return ast.ObjectTerm([2]*ast.Term{kID, x.idTerm(a)}, [2]*ast.Term{kLevel, x.enumTerm(r.levelT, string(r.level))},
+		[2]*ast.Term{kName, ast.StringTerm(r.name)})
 }
 
 var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot.LevelBranch: true, snapshot.LevelGroup: true}
@@ -46,13 +58,23 @@ var memberLevels = map[snapshot.Level]bool{snapshot.LevelCommune: true, snapshot
 // below it share them, instead of building a branch's terms again for each
 // input that contains it. A nil
 // *termCache builds every term afresh. Terms are immutable once built, so
-// inputs may share them. Not safe for concurrent use: one per worker job.
+// inputs may share them. Not safe for concurrent use: one per worker,
+// emptied (reset) for each of its jobs.
 type termCache struct {
 	ratings, acts, stats, cadres, units, models, anc map[int]*ast.Term
 }
 
 func newTermCache() *termCache {
 	return &termCache{ratings: map[int]*ast.Term{}, acts: map[int]*ast.Term{}, stats: map[int]*ast.Term{}, cadres: map[int]*ast.Term{}, units: map[int]*ast.Term{}, models: map[int]*ast.Term{}, anc: map[int]*ast.Term{}}
+}
+
+// reset empties tc for the next job of its worker. The maps keep their
+// room: growing seven maps again for each commune's subtree was some 6 %
+// of the bytes allocated while building inputs.
+func (tc *termCache) reset() {
+	for _, m := range [...]map[int]*ast.Term{tc.ratings, tc.acts, tc.stats, tc.cadres, tc.units, tc.models, tc.anc} {
+		clear(m)
+	}
 }
 
 // get returns m[k], building it with f (which may return nil) the first time.
@@ -140,7 +162,7 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 		if keys&(inRatings|inActivities|inMembers) == 0 {
 			continue
 		}
-		key := x.lookup(x.units[v].id) // interned for every unit with children
+		key := x.idTerm(v) // interned for every unit with children
 		if keys&inRatings != 0 {
 			if r := tc.get(tc.mapOf(0), v, x.ratingsTerm); r != nil {
 				ratings = append(ratings, [2]*ast.Term{key, r})

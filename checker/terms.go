@@ -158,8 +158,12 @@ func (o *obj) t(k, v *ast.Term) {
 	}
 }
 
+// term builds the object of o's items. The items pass through an array on
+// the stack (ast.NewObject copies them, it keeps only the terms), not a
+// slice allocated per object: records have at most a dozen items.
 func (o obj) term() *ast.Term {
-	items := make([][2]*ast.Term, 0, len(o)/2)
+	var buf [16][2]*ast.Term
+	items := buf[:0]
 	for i := 0; i < len(o); i += 2 {
 		items = append(items, [2]*ast.Term{o[i], o[i+1]})
 	}
