@@ -93,7 +93,9 @@ type unitRow struct {
 	levelT, kindT uint8
 }
 
-func buildIndex(snap *snapshot.Snapshot) (*index, error) { return buildIndexWith(snap, prepareConfig{}) }
+func buildIndex(snap *snapshot.Snapshot) (*index, error) {
+	return buildIndexWith(snap, prepareConfig{})
+}
 
 // buildIndexWith is buildIndex with Prepare's options.
 func buildIndexWith(snap *snapshot.Snapshot, cfg prepareConfig) (*index, error) {
