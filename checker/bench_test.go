@@ -107,11 +107,7 @@ func BenchmarkInputJobs(b *testing.B) {
 			shared := newTermCache()
 			for i := 0; i < b.N; i++ {
 				for _, batch := range batches {
-					var tc *termCache
-					if len(batch) > 1 {
-						tc = shared
-						tc.reset()
-					}
+					tc := jobCache(shared, batch)
 					for _, k := range batch {
 						s := plan.subjects[k]
 						_ = plan.x.inputKeys(s, tc, c.groups[plan.key(s)].keys)

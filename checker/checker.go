@@ -334,11 +334,7 @@ func (c *Checker) EvaluateIndex(ctx context.Context, idx *Index) (*Outcome, erro
 			defer wg.Done()
 			shared := newTermCache() // emptied for each job: one cache per job, the maps' room kept
 			for batch := range jobs {
-				var tc *termCache
-				if len(batch) > 1 {
-					tc = shared
-					tc.reset()
-				}
+				tc := jobCache(shared, batch)
 				for _, i := range batch {
 					s := p.subjects[i]
 					g := c.groups[keys[i]]
@@ -476,4 +472,15 @@ func (c *Checker) evalGroup(ctx context.Context, x *index, s subject, g *prepare
 	}
 	c.logPrints(x, s, g, pr)
 	return out, nil
+}
+
+// jobCache is the term cache of a job of subjects batch: shared, emptied
+// (the records of one job's subjects repeat, not those of two jobs), or
+// nil for a job of one subject, which shares nothing.
+func jobCache(shared *termCache, batch []int) *termCache {
+	if len(batch) < 2 {
+		return nil
+	}
+	shared.reset()
+	return shared
 }
