@@ -241,10 +241,7 @@ func mustDate(s string) time.Time {
 // dictionary columns (as loaded) and from plain strings.
 func TestActivitiesAndRatingsRead(t *testing.T) {
 	alloc := checkedAlloc(t)
-	s := newSnap(alloc, "a", "2024-09-30")
-	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
-		unit("xa", "tinh", "commune", "Xã", "xã", true).
-		unit("ch", "xa", "branch", "Thôn", "thôn", true)
+	s := provinceCommuneBranch(alloc)
 	s.activity("ch", "2024-03", "meeting", 5).
 		activity("ch", "2024-01", "meeting", nil).
 		activity("xa", "2024-02", "training", 9).
@@ -330,11 +327,8 @@ func plainText(alloc memory.Allocator, snap *snapshot.Snapshot) *snapshot.Snapsh
 // one record, and past maxSharedRatings nothing is shared.
 func TestRatingsShared(t *testing.T) {
 	alloc := checkedAlloc(t)
-	s := newSnap(alloc, "a", "2024-09-30")
-	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
-		unit("xa", "tinh", "commune", "Xã", "xã", true).
-		unit("ch", "xa", "branch", "Thôn", "thôn", true).
-		unit("ch2", "xa", "branch", "Thôn 2", "thôn", true)
+	s := provinceCommuneBranch(alloc)
+	s.unit("ch2", "xa", "branch", "Thôn 2", "thôn", true)
 	for _, u := range []string{"ch", "ch2", "xa"} {
 		s.rating(u, 2023, "good", 80.5, "strong", nil, nil, nil).
 			rating(u, 2023, "good", 80.4, "strong", nil, nil, nil).
@@ -441,10 +435,7 @@ func TestGroupByUnit(t *testing.T) {
 // whose unit is unknown, one without a unit, one not in the members table.
 func TestParticipantMemberRecord(t *testing.T) {
 	alloc := checkedAlloc(t)
-	s := newSnap(alloc, "a", "2024-09-30")
-	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
-		unit("xa", "tinh", "commune", "Xã", "xã", true).
-		unit("ch", "xa", "branch", "Thôn", "thôn", true)
+	s := provinceCommuneBranch(alloc)
 	s.member("hv-1", "ch", "2020-05-01", true, false, nil, true, false, nil).
 		member("hv-2", "nowhere", nil, nil, nil, false, nil, false, nil).
 		member("hv-3", nil, nil, nil, nil, nil, nil, false, nil).
@@ -504,4 +495,14 @@ func eachIndex(t *testing.T, alloc memory.Allocator, snap *snapshot.Snapshot, f 
 			f(t, src, x)
 		})
 	}
+}
+
+// provinceCommuneBranch starts a snapshot "a" of 2024-09-30 with a
+// province (tinh), its commune (xa) and the commune's branch (ch).
+func provinceCommuneBranch(alloc memory.Allocator) *snapBuilder {
+	s := newSnap(alloc, "a", "2024-09-30")
+	s.unit("tinh", nil, "province", "Tỉnh", "tỉnh", true).
+		unit("xa", "tinh", "commune", "Xã", "xã", true).
+		unit("ch", "xa", "branch", "Thôn", "thôn", true)
+	return s
 }

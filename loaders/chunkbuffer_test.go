@@ -1,7 +1,6 @@
 package loaders
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"maps"
@@ -79,24 +78,9 @@ func TestParquetChunkBufferSameAsWholeChunks(t *testing.T) {
 		}
 	})
 	rng := rand.New(rand.NewPCG(2026, 1207))
-	special := []byte{0, 1, 2, 0x7f, 0x80, 0xff}
 	for i := range 400 {
 		name := names[i%len(names)]
-		data := bytes.Clone(bases[name])
-		for range 1 + rng.IntN(3) {
-			at := rng.IntN(len(data))
-			if rng.IntN(2) == 0 {
-				at = 4 + rng.IntN(len(data)/2)
-			}
-			switch rng.IntN(3) {
-			case 0:
-				data[at] ^= 1 << rng.IntN(8)
-			case 1:
-				data[at] = byte(rng.IntN(256))
-			default:
-				data[at] = special[rng.IntN(len(special))]
-			}
-		}
+		data := mutateParquet(rng, bases[name])
 		if !t.Run(fmt.Sprintf("%s %d", name, i), func(t *testing.T) { check(t, data) }) {
 			break
 		}

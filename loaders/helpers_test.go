@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,4 +143,28 @@ func writeParquet(t testing.TB, rec arrow.Record, props ...parquet.WriterPropert
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// mutateParquet returns a copy of the file data with one to three bytes
+// changed: a bit flipped, a random byte or a special one (0, 1, 2, 0x7f,
+// 0x80, 0xff), half the changes in the column chunks (after "PAR1", before
+// the footer), where the pages are.
+func mutateParquet(rng *rand.Rand, data []byte) []byte {
+	special := []byte{0, 1, 2, 0x7f, 0x80, 0xff}
+	data = bytes.Clone(data)
+	for range 1 + rng.IntN(3) {
+		at := rng.IntN(len(data))
+		if rng.IntN(2) == 0 {
+			at = 4 + rng.IntN(len(data)/2)
+		}
+		switch rng.IntN(3) {
+		case 0:
+			data[at] ^= 1 << rng.IntN(8)
+		case 1:
+			data[at] = byte(rng.IntN(256))
+		default:
+			data[at] = special[rng.IntN(len(special))]
+		}
+	}
+	return data
 }

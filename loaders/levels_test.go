@@ -182,26 +182,9 @@ func TestParquetMutations(t *testing.T) {
 	names := slices.Sorted(maps.Keys(bases))
 	man := []byte(manifest("units: u.csv\nmodels: m.parquet"))
 	rng := rand.New(rand.NewPCG(2026, 12))
-	special := []byte{0, 1, 2, 0x7f, 0x80, 0xff}
 	for i := range *mutations {
 		name := names[i%len(names)]
-		data := bytes.Clone(bases[name])
-		for range 1 + rng.IntN(3) {
-			// Half the changes in the column chunks (after "PAR1", before
-			// the footer), where the pages are.
-			at := rng.IntN(len(data))
-			if rng.IntN(2) == 0 {
-				at = 4 + rng.IntN(len(data)/2)
-			}
-			switch rng.IntN(3) {
-			case 0:
-				data[at] ^= 1 << rng.IntN(8)
-			case 1:
-				data[at] = byte(rng.IntN(256))
-			default:
-				data[at] = special[rng.IntN(len(special))]
-			}
-		}
+		data := mutateParquet(rng, bases[name])
 		ok := t.Run(fmt.Sprintf("%s %d", name, i), func(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
