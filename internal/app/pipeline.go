@@ -167,8 +167,8 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 		// aim at what is left, not at twice the snapshot (national 2.0:
 		// bench/RESULTS.md, 2026-12-07 session 3).
 		idx, err = checker.Prepare(snap, checker.ReleaseRead(func(t snapshot.Table) {
-			if t == snapshot.Members && heapBytes() > collectBeforeRenderBytes {
-				runtime.GC()
+			if t == snapshot.Members {
+				collectLargeHeap()
 			}
 		}))
 		if err == nil {
@@ -193,9 +193,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	// up to 3 GB: bench/RESULTS.md). A province's heap is not worth the
 	// pause.
 	idx = nil
-	if heapBytes() > collectBeforeRenderBytes {
-		runtime.GC()
-	}
+	collectLargeHeap()
 	counts := countStatuses(out.Results)
 	log.Info().Int("results", len(out.Results)).Interface("counts", counts).
 		Float64("seconds", time.Since(evalStart).Seconds()).Msg("evaluated")

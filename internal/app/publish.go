@@ -61,9 +61,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	// follows the report alone, instead of letting rendering allocate on top
 	// of the evaluation's garbage (the run's peak memory at national scale).
 	// A small heap (a province) is not worth the pause.
-	if heapBytes() > collectBeforeRenderBytes {
-		runtime.GC()
-	}
+	collectLargeHeap()
 	prev, skipped, err := report.Previous(ctx, b, rep)
 	if err != nil {
 		return "", fmt.Errorf("read previous run: %w", err)
@@ -125,9 +123,21 @@ func logPublished(log zerolog.Logger, p *report.Published) {
 		Msg("latest.json not moved: " + why)
 }
 
-// collectBeforeRenderBytes is the heap size above which publish collects
-// the evaluation's garbage before rendering.
-const collectBeforeRenderBytes = 512 << 20
+// collectAboveBytes is the heap size above which the run collects its
+// garbage where a large part of its memory has just become garbage (the
+// members once indexed, the index once evaluated, the snapshot and results
+// once the report is built), so that the heap's next goal follows what is
+// left rather than twice what was there. A province's heap is not worth
+// the pause.
+const collectAboveBytes = 512 << 20
+
+// collectLargeHeap collects the garbage when the heap holds more than
+// collectAboveBytes.
+func collectLargeHeap() {
+	if heapBytes() > collectAboveBytes {
+		runtime.GC()
+	}
+}
 
 // heapBytes is the memory the heap's objects hold now, live or not yet
 // collected.
