@@ -10,7 +10,6 @@ import (
 	"testing/fstest"
 
 	"github.com/apache/arrow/go/v15/arrow/memory"
-	"github.com/apache/arrow/go/v15/parquet"
 )
 
 // withChunkBuffer sets config.chunkBuffer: the bytes of the buffer Parquet
@@ -27,13 +26,7 @@ func withChunkBuffer(n int) Option { return func(c *config) { c.chunkBuffer = n 
 // TestParquetMutations changes them), whose DQ001 findings must not change
 // either.
 func TestParquetChunkBufferSameAsWholeChunks(t *testing.T) {
-	bases := map[string][]byte{
-		"dictionary":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000)),
-		"plain":       parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDictionaryDefault(false)),
-		"pages of 8":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageSize(8), parquet.WithBatchSize(8)),
-		"data page 2": parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageVersion(parquet.DataPageV2)),
-		"row groups":  parquetFile(t, modelRows),
-	}
+	bases := mutationBases(t)
 	names := slices.Sorted(maps.Keys(bases))
 	man := []byte(manifest("units: u.csv\nmodels: m.parquet"))
 	outcomeWith := func(data []byte, chunkBuffer int) string {

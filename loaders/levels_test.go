@@ -172,13 +172,7 @@ var mutations = flag.Int("mutations", 300, "random mutations of small Parquet fi
 // (fuzzLoad's contract). The fuzzer alone stalled on files that hang
 // (0 execs/s) and so never reported them; this finds them.
 func TestParquetMutations(t *testing.T) {
-	bases := map[string][]byte{
-		"dictionary":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000)),
-		"plain":       parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDictionaryDefault(false)),
-		"pages of 8":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageSize(8), parquet.WithBatchSize(8)),
-		"data page 2": parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageVersion(parquet.DataPageV2)),
-		"row groups":  parquetFile(t, modelRows),
-	}
+	bases := mutationBases(t)
 	names := slices.Sorted(maps.Keys(bases))
 	man := []byte(manifest("units: u.csv\nmodels: m.parquet"))
 	rng := rand.New(rand.NewPCG(2026, 12))
@@ -240,5 +234,18 @@ func TestParquetDeltaStringsToPqarrow(t *testing.T) {
 		if got := render(data); got != want {
 			t.Errorf("%s: the load differs from the plain file's:\n%s\nwant\n%s", enc, got, want)
 		}
+	}
+}
+
+// mutationBases are the Parquet files of models the mutation tests change:
+// dictionary and plain encoded, pages of a few values, version 2 pages,
+// several row groups.
+func mutationBases(t *testing.T) map[string][]byte {
+	return map[string][]byte{
+		"dictionary":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000)),
+		"plain":       parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDictionaryDefault(false)),
+		"pages of 8":  parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageSize(8), parquet.WithBatchSize(8)),
+		"data page 2": parquetFileWith(t, levelRows, parquet.WithMaxRowGroupLength(1000), parquet.WithDataPageVersion(parquet.DataPageV2)),
+		"row groups":  parquetFile(t, modelRows),
 	}
 }
