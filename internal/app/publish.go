@@ -87,7 +87,7 @@ func publish(ctx context.Context, b storage.Bucket, out string, in publishInput)
 	if in.overwrite {
 		opts = append(opts, report.AllowOverwrite())
 	}
-	p, err := report.PublishRendered(ctx, b, rep, render, opts...)
+	p, err := report.PublishStreamed(ctx, b, rep, render, opts...)
 	var exists *report.RunExistsError
 	var busy *report.RunBusyError
 	if errors.As(err, &exists) || errors.As(err, &busy) {
@@ -200,8 +200,10 @@ func buildReport(in publishInput) *report.Report {
 
 // renderer checks --formats and --lang and returns the renderer of the run
 // folder's files for the formats asked for (report.json always), as
-// report.PublishRendered takes it: each file is written as it is rendered.
-func renderer(ctx context.Context, rep *report.Report, formats []string, lang string) (func(report.Emit) error, error) {
+// report.PublishStreamed takes it: each file is written as it is rendered,
+// the large ones (report.json, findings.csv, results.parquet) as their
+// bytes are made.
+func renderer(ctx context.Context, rep *report.Report, formats []string, lang string) (func(report.Emit, report.Stream) error, error) {
 	fs, err := report.ParseFormats(strings.Join(formats, ","))
 	if err != nil {
 		return nil, configErrorf("formats", "--formats: %v", err)
@@ -210,8 +212,8 @@ func renderer(ctx context.Context, rep *report.Report, formats []string, lang st
 	if err != nil {
 		return nil, configErrorf("lang", "--lang: %v", err)
 	}
-	return func(emit report.Emit) error {
-		if err := report.RenderTo(ctx, rep, fs, l, nil, emit); err != nil {
+	return func(emit report.Emit, stream report.Stream) error {
+		if err := report.RenderStreams(ctx, rep, fs, l, nil, emit, stream); err != nil {
 			return fmt.Errorf("render report: %w", err)
 		}
 		return nil

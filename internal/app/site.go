@@ -195,7 +195,7 @@ func publishStopped(ctx context.Context, rc *runContext, b storage.Bucket, polSH
 	if s.RunID != "" {
 		opts = append(opts, report.AllowOverwrite())
 	}
-	p, err := report.PublishRendered(ctx, b, rep, render, append(opts, report.KeepLatest())...)
+	p, err := report.PublishStreamed(ctx, b, rep, render, append(opts, report.KeepLatest())...)
 	if err != nil {
 		return "", err
 	}

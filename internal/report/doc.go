@@ -13,11 +13,14 @@
 //	prev, skipped, err := report.Previous(ctx, bucket, rep) // nil when none; skipped: deleted or damaged runs
 //	rep.Delta = report.Delta(prev, rep)            // nil when prev is nil
 //	rep.History, err = report.History(ctx, bucket, rep, warn) // trends
-//	published, err := report.PublishRendered(ctx, bucket, rep, func(emit report.Emit) error {
-//		return report.RenderTo(ctx, rep, formats, lang, mem, emit) // each file written as it is made
+//	published, err := report.PublishStreamed(ctx, bucket, rep, func(emit report.Emit, stream report.Stream) error {
+//		// each file written as it is made; report.json, findings.csv and
+//		// results.parquet written to the bucket as their bytes are made
+//		return report.RenderStreams(ctx, rep, formats, lang, mem, emit, stream)
 //	})
 //
-// (report.Render and report.Publish do the same with every file in memory.)
+// (report.PublishRendered with report.RenderTo holds each file whole before
+// it is written; report.Render and report.Publish hold every file at once.)
 //
 // Build sorts every list (targets by id; by_unit by level then unit id;
 // findings and results by target then subject; data quality by table,

@@ -47,12 +47,23 @@ func CSVHeader() []string {
 // programs do not run it as a formula, whether they split the file on ','
 // or, as in locales whose list separator is ';', on ';' (safeCell).
 func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
-	why := newReasons(lang, r, nil)
 	// One buffer sized up front (csvSizeHint) instead of one that doubles
 	// (and copies) up to the 70 MB of a national run.
 	buf := bytes.NewBuffer(make([]byte, 0, csvSizeHint(r)))
-	buf.WriteString("\ufeff")
-	w := csv.NewWriter(buf)
+	if err := WriteFindingsCSV(buf, r, lang); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteFindingsCSV writes findings.csv (the bytes FindingsCSV returns) to
+// out as its rows are made: the publisher streams it to storage.
+func WriteFindingsCSV(out io.Writer, r *Report, lang Lang) error {
+	why := newReasons(lang, r, nil)
+	if _, err := io.WriteString(out, "\ufeff"); err != nil {
+		return fmt.Errorf("write findings.csv: %w", err)
+	}
+	w := csv.NewWriter(out)
 	w.UseCRLF = true
 	var rec [9]string // csv.Writer keeps no record: one for every row
 	row := func(f *Finding, path, msg string, refs []string) error {
@@ -64,7 +75,7 @@ func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
 		return w.Write(rec[:])
 	}
 	if err := w.Write(CSVHeader()); err != nil {
-		return nil, fmt.Errorf("write findings.csv: %w", err)
+		return fmt.Errorf("write findings.csv: %w", err)
 	}
 	for i := range r.Findings {
 		f := &r.Findings[i]
@@ -83,14 +94,14 @@ func FindingsCSV(r *Report, lang Lang) ([]byte, error) {
 			err = row(f, path, "", nil)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("write findings.csv: %w", err)
+			return fmt.Errorf("write findings.csv: %w", err)
 		}
 	}
 	w.Flush()
 	if err := w.Error(); err != nil {
-		return nil, fmt.Errorf("write findings.csv: %w", err)
+		return fmt.Errorf("write findings.csv: %w", err)
 	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // csvSizeHint guesses the size of findings.csv from the lengths of its
@@ -307,13 +318,29 @@ func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byt
 // renderParquet is ResultsParquet in record batches and row groups of
 // batch rows.
 func renderParquet(ctx context.Context, r *Report, mem memory.Allocator, batch int) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := writeParquet(ctx, &buf, r, mem, batch); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// WriteResultsParquet writes results.parquet (the bytes ResultsParquet
+// returns) to out a row group at a time: the publisher streams it to
+// storage.
+func WriteResultsParquet(ctx context.Context, out io.Writer, r *Report, mem memory.Allocator) error {
+	return writeParquet(ctx, out, r, mem, parquetBatch)
+}
+
+// writeParquet is WriteResultsParquet in record batches and row groups of
+// batch rows.
+func writeParquet(ctx context.Context, out io.Writer, r *Report, mem memory.Allocator, batch int) error {
 	if mem == nil {
 		mem = memory.DefaultAllocator
 	}
-	var buf bytes.Buffer
-	fw, err := pqarrow.NewFileWriter(parquetSchema, &buf, parquetProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
+	fw, err := pqarrow.NewFileWriter(parquetSchema, out, parquetProperties(), pqarrow.NewArrowWriterProperties(pqarrow.WithAllocator(mem)))
 	if err != nil {
-		return nil, fmt.Errorf("write results.parquet: %w", err)
+		return fmt.Errorf("write results.parquet: %w", err)
 	}
 	b := array.NewRecordBuilder(mem, parquetSchema)
 	defer b.Release()
@@ -348,7 +375,7 @@ func renderParquet(ctx context.Context, r *Report, mem memory.Allocator, batch i
 		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				_ = fw.Close()
-				return nil, fmt.Errorf("write results.parquet: %w", err)
+				return fmt.Errorf("write results.parquet: %w", err)
 			}
 		}
 		str(0).Append(res.Target)
@@ -380,7 +407,7 @@ func renderParquet(ctx context.Context, r *Report, mem memory.Allocator, batch i
 		if n%batch == 0 {
 			if err := flush(); err != nil {
 				_ = fw.Close()
-				return nil, fmt.Errorf("write results.parquet: %w", err)
+				return fmt.Errorf("write results.parquet: %w", err)
 			}
 			fw.NewBufferedRowGroup()
 		}
@@ -388,13 +415,13 @@ func renderParquet(ctx context.Context, r *Report, mem memory.Allocator, batch i
 	if n%batch != 0 || n == 0 {
 		if err := flush(); err != nil {
 			_ = fw.Close()
-			return nil, fmt.Errorf("write results.parquet: %w", err)
+			return fmt.Errorf("write results.parquet: %w", err)
 		}
 	}
 	if err := fw.Close(); err != nil {
-		return nil, fmt.Errorf("write results.parquet: %w", err)
+		return fmt.Errorf("write results.parquet: %w", err)
 	}
-	return buf.Bytes(), nil
+	return nil
 }
 
 // xlsxNumFmts are the number formats of the summary sheet's counts and
@@ -586,6 +613,19 @@ func Render(ctx context.Context, r *Report, formats []Format, lang Lang, mem mem
 // The first error in the order of formats (rendering or emit's) is
 // returned, after every renderer has stopped.
 func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator, emit Emit) error {
+	return RenderStreams(ctx, r, formats, lang, mem, emit, nil)
+}
+
+// Stream hands the publisher a file too large to hold whole (report.json,
+// findings.csv, results.parquet): write writes its bytes to w as they are
+// made. write may be called more than once, each time from the start (an
+// upload retried, a file compared with the one already there).
+type Stream func(name string, write func(w io.Writer) error) error
+
+// RenderStreams is RenderTo with the large files handed to stream instead
+// of emit, when stream is not nil: at national scale report.json and
+// findings.csv are some 200 MB that are then never in memory.
+func RenderStreams(ctx context.Context, r *Report, formats []Format, lang Lang, mem memory.Allocator, emit Emit, stream Stream) error {
 	todo := []Format{FormatJSON}
 	for _, f := range formats {
 		if f != FormatJSON && !slices.Contains(todo, f) {
@@ -605,6 +645,10 @@ func RenderTo(ctx context.Context, r *Report, formats []Format, lang Lang, mem m
 				} else {
 					errs[i] = siteTo(r, lang, tree(), emit)
 				}
+				return nil
+			}
+			if name, write := streamed(ctx, r, f, mem); stream != nil && write != nil {
+				errs[i] = stream(name, write)
 				return nil
 			}
 			name, data, err := renderOne(ctx, r, f, lang, mem, tree)
@@ -658,6 +702,21 @@ func costliestFirst(formats []Format) []int {
 	}
 	sort.SliceStable(order, func(a, b int) bool { return rank(formats[order[a]]) < rank(formats[order[b]]) })
 	return order
+}
+
+// streamed returns the file name and writer of a format that streams
+// (report.json, findings.csv, results.parquet), a nil writer for the
+// others. findings.csv stays Vietnamese, as in renderOne.
+func streamed(ctx context.Context, r *Report, f Format, mem memory.Allocator) (string, func(io.Writer) error) {
+	switch f {
+	case FormatJSON:
+		return JSONName, func(w io.Writer) error { return WriteJSON(w, r) }
+	case FormatCSV:
+		return CSVName, func(w io.Writer) error { return WriteFindingsCSV(w, r, Vietnamese) }
+	case FormatParquet:
+		return ParquetName, func(w io.Writer) error { return WriteResultsParquet(ctx, w, r, mem) }
+	}
+	return "", nil
 }
 
 // renderOne renders one format but the site (SiteTo): its file name and

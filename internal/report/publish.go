@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
@@ -8,6 +9,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
+	"io"
 	"maps"
 	"path"
 	"slices"
@@ -185,6 +188,15 @@ func Publish(ctx context.Context, b storage.Bucket, rep *Report, rendered map[st
 // the folder is then left without its manifest (incomplete), and
 // latest.json where it was.
 func PublishRendered(ctx context.Context, b storage.Bucket, rep *Report, render func(emit Emit) error, opts ...PublishOption) (*Published, error) {
+	return PublishStreamed(ctx, b, rep, func(emit Emit, _ Stream) error { return render(emit) }, opts...)
+}
+
+// PublishStreamed is PublishRendered with a Stream beside emit
+// (RenderStreams takes both): a file handed to it is written to storage
+// as it is made, when the bucket can (storage.Dir and storage.GCS,
+// CreateFrom), and rendered into memory first otherwise. Its manifest
+// entry's size and SHA-256 are counted on the way.
+func PublishStreamed(ctx context.Context, b storage.Bucket, rep *Report, render func(emit Emit, stream Stream) error, opts ...PublishOption) (*Published, error) {
 	o := publishOptions{maxSwapTries: 20}
 	for _, opt := range opts {
 		opt(&o)
@@ -244,10 +256,10 @@ func PublishRendered(ctx context.Context, b storage.Bucket, rep *Report, render 
 // says it holds a complete run: render's files are collected and compared
 // with it (existingRun), and latest.json is moved to it when it is the
 // same run.
-func publishExisting(ctx context.Context, b storage.Bucket, rep *Report, dir string, mj []byte, render func(Emit) error, o publishOptions) (*Published, error) {
+func publishExisting(ctx context.Context, b storage.Bucket, rep *Report, dir string, mj []byte, render func(Emit, Stream) error, o publishOptions) (*Published, error) {
 	files := map[string][]byte{}
 	var mu sync.Mutex
-	err := render(func(name string, data []byte) error {
+	emit := func(name string, data []byte) error {
 		if name == ManifestName || !validFileName(name) {
 			return fmt.Errorf("invalid file name %q", name)
 		}
@@ -255,7 +267,8 @@ func publishExisting(ctx context.Context, b storage.Bucket, rep *Report, dir str
 		defer mu.Unlock()
 		files[name] = data
 		return nil
-	})
+	}
+	err := render(emit, buffered(emit))
 	if err == nil && files[JSONName] == nil {
 		files[JSONName], err = JSON(rep)
 	}
@@ -288,7 +301,7 @@ func publishExisting(ctx context.Context, b storage.Bucket, rep *Report, dir str
 // name order. Once a write has failed, emit returns its error, so that
 // rendering stops early; the error returned is the failed write first in
 // name order, else render's.
-func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, render func(Emit) error, overwrite bool) ([]ManifestFile, error) {
+func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, render func(Emit, Stream) error, overwrite bool) ([]ManifestFile, error) {
 	var (
 		mu      sync.Mutex
 		entries = map[string]ManifestFile{}
@@ -337,7 +350,40 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 		})
 		return nil
 	}
-	err := render(emit)
+	stream := buffered(emit)
+	if createFrom := streamCreate(b, deferred); createFrom != nil {
+		// Written here, in the renderer's goroutine (it renders as it
+		// writes); its manifest entry once written.
+		stream = func(name string, write func(io.Writer) error) error {
+			if name == ManifestName || !validFileName(name) {
+				return fmt.Errorf("invalid file name %q", name)
+			}
+			if err := firstFailure(); err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			mu.Lock()
+			_, twice := entries[name]
+			entries[name] = ManifestFile{}
+			mu.Unlock()
+			if twice {
+				return fmt.Errorf("%s rendered twice", name)
+			}
+			f, err := putStream(ctx, b, createFrom, path.Join(dir, name), write, overwrite)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed[name] = err
+				return err
+			}
+			f.Name = name
+			entries[name] = f
+			return nil
+		}
+	}
+	err := render(emit, stream)
 	if err == nil && entries[JSONName].Name == "" {
 		var j []byte
 		if j, err = JSON(rep); err == nil {
@@ -476,6 +522,111 @@ func checkPublishable(rep *Report) error {
 		}
 	}
 	return nil
+}
+
+// buffered is a Stream that renders each file into memory and hands it
+// to emit: for a bucket that cannot write from a function.
+func buffered(emit Emit) Stream {
+	return func(name string, write func(io.Writer) error) error {
+		var buf bytes.Buffer
+		if err := write(&buf); err != nil {
+			return err
+		}
+		return emit(name, buf.Bytes())
+	}
+}
+
+// createFrom writes an object from a function (storage.Dir's and
+// storage.GCS's CreateFrom).
+type createFrom func(ctx context.Context, key string, write func(io.Writer) error, overwrite bool) error
+
+// streamer is a bucket that writes an object from a function, without
+// its bytes whole in memory (storage.Dir, storage.GCS).
+type streamer interface {
+	CreateFrom(ctx context.Context, key string, write func(io.Writer) error, overwrite bool) error
+}
+
+// unsyncedStreamer is a folderSyncer that also writes from a function
+// (storage.Dir).
+type unsyncedStreamer interface {
+	CreateFromUnsynced(ctx context.Context, key string, write func(io.Writer) error, overwrite bool) error
+}
+
+// streamCreate returns how writeRun streams a file to b (the unsynced
+// variant when the folder is synced at the end), nil when b cannot.
+func streamCreate(b storage.Bucket, deferred bool) createFrom {
+	if deferred {
+		if u, ok := b.(unsyncedStreamer); ok {
+			return u.CreateFromUnsynced
+		}
+		return nil
+	}
+	if s, ok := b.(streamer); ok {
+		return s.CreateFrom
+	}
+	return nil
+}
+
+// putStream is put for a file that write makes: it is written through a
+// 256 KiB buffer and its size and SHA-256 counted on the way (ManifestFile
+// without its name). An existing key is compared by digest; write is
+// called again to count the digest when the first attempt may not have
+// written every byte (a precondition that failed before the end), and to
+// write the file again when overwrite replaces it.
+func putStream(ctx context.Context, b storage.Bucket, create createFrom, key string, write func(io.Writer) error, overwrite bool) (ManifestFile, error) {
+	var d digester
+	counted := func(w io.Writer) error { return d.write(w, write) }
+	err := create(ctx, key, counted, false)
+	if err == nil {
+		return d.file(), nil
+	}
+	if !errors.Is(err, storage.ErrPrecondition) {
+		return ManifestFile{}, err
+	}
+	if derr := d.write(io.Discard, write); derr != nil {
+		return ManifestFile{}, derr
+	}
+	f := d.file()
+	old, rerr := b.Read(ctx, key)
+	if sum := sha256.Sum256(old); rerr == nil && hex.EncodeToString(sum[:]) == f.SHA256 {
+		return f, nil
+	}
+	if !overwrite {
+		return ManifestFile{}, fmt.Errorf("%s exists with other content (same run id; retry with the run id given explicitly to overwrite): %w", key, err)
+	}
+	if err := create(ctx, key, counted, true); err != nil {
+		return ManifestFile{}, err
+	}
+	return d.file(), nil
+}
+
+// digester counts the size and SHA-256 of what a write function writes,
+// anew at each call.
+type digester struct {
+	h    hash.Hash
+	n    int
+	next io.Writer
+}
+
+func (d *digester) Write(p []byte) (int, error) {
+	n, err := d.next.Write(p)
+	d.h.Write(p[:n])
+	d.n += n
+	return n, err
+}
+
+// write calls write with a writer that buffers into w and counts.
+func (d *digester) write(w io.Writer, write func(io.Writer) error) error {
+	d.h, d.n, d.next = sha256.New(), 0, w
+	bw := bufio.NewWriterSize(d, 256<<10)
+	if err := write(bw); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+func (d *digester) file() ManifestFile {
+	return ManifestFile{Size: d.n, SHA256: hex.EncodeToString(d.h.Sum(nil))}
 }
 
 // put writes key with create (b's Create, or a folderSyncer's

@@ -513,15 +513,24 @@ func JSON(r *Report) ([]byte, error) {
 	return a.buf, nil
 }
 
-// WriteJSON writes report.json (the bytes JSON returns) to w.
+// WriteJSON writes report.json (the bytes JSON returns) to w as it is
+// encoded, jsonFlushAt bytes at a time: the publisher streams it to
+// storage instead of holding its 126 MB (national scale) whole.
 func WriteJSON(w io.Writer, r *Report) error {
-	b, err := JSON(r)
-	if err != nil {
-		return err
+	a := newJSONAppender(make([]byte, 0, jsonFlushAt+64<<10))
+	a.out = w
+	a.report(r)
+	a.raw("\n")
+	a.flush()
+	if a.err != nil {
+		return fmt.Errorf("encode report.json: %w", a.err)
 	}
-	_, err = w.Write(b)
-	return err
+	return nil
 }
+
+// jsonFlushAt is how many bytes a jsonAppender with an out writer holds
+// before it writes them (between two elements of a list).
+const jsonFlushAt = 256 << 10
 
 // jsonAppender appends JSON values to buf as encoding/json encodes them
 // (HTML characters unescaped), without the newline json.Encoder ends each
@@ -530,6 +539,16 @@ type jsonAppender struct {
 	buf []byte
 	enc *json.Encoder
 	err error
+	out io.Writer // when set, buf is written to it by flush
+}
+
+// flush writes buf to out and empties it (nothing without out).
+func (a *jsonAppender) flush() {
+	if a.out == nil || a.err != nil {
+		return
+	}
+	_, a.err = a.out.Write(a.buf)
+	a.buf = a.buf[:0]
 }
 
 func newJSONAppender(buf []byte) *jsonAppender {
@@ -569,6 +588,9 @@ func jsonArray[T any](a *jsonAppender, s []T) {
 			a.raw(",")
 		}
 		a.value(&s[i])
+		if len(a.buf) >= jsonFlushAt {
+			a.flush()
+		}
 	}
 	a.raw("]")
 }

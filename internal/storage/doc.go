@@ -48,6 +48,11 @@
 //     generation to use. This is how latest.json moves without lost updates:
 //     read, decide, swap, and on ErrPrecondition read again.
 //   - Read of an absent object fails with ErrNotExist (errors.Is).
+//   - Dir and GCS also have CreateFrom(key, write, overwrite): Create with
+//     the bytes written by a function as it makes them (a report.json of
+//     126 MB is never whole in memory). A write that fails leaves no
+//     object; the function may be called again from the start (GCS retries
+//     a write whole).
 //
 // # Local folders
 //

@@ -210,6 +210,14 @@ func (g *GCS) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 
 // Create implements Bucket.
 func (g *GCS) Create(ctx context.Context, key string, data []byte, overwrite bool) error {
+	return g.CreateFrom(ctx, key, writeBytes(data), overwrite)
+}
+
+// CreateFrom is Create with the object's bytes written by write instead
+// of held whole: the upload streams them as write makes them. write's
+// error is CreateFrom's and aborts the upload (no object). Each attempt
+// of a retried write calls write again, from the start.
+func (g *GCS) CreateFrom(ctx context.Context, key string, write func(io.Writer) error, overwrite bool) error {
 	o, err := g.obj(key)
 	if err != nil {
 		return fmt.Errorf("create %q: %w", key, err)
@@ -218,7 +226,7 @@ func (g *GCS) Create(ctx context.Context, key string, data []byte, overwrite boo
 	if !overwrite {
 		cond = &gcs.Conditions{DoesNotExist: true}
 	}
-	if err := g.write(ctx, o, cond, key, data); err != nil {
+	if err := g.write(ctx, o, cond, key, write); err != nil {
 		if isPrecondition(err) {
 			return fmt.Errorf("create %q: %w", key, ErrPrecondition)
 		}
@@ -237,7 +245,7 @@ func (g *GCS) Swap(ctx context.Context, key string, data []byte, ifGen int64) er
 	if ifGen != 0 {
 		cond = &gcs.Conditions{GenerationMatch: ifGen}
 	}
-	if err := g.write(ctx, o, cond, key, data); err != nil {
+	if err := g.write(ctx, o, cond, key, writeBytes(data)); err != nil {
 		if isPrecondition(err) {
 			return fmt.Errorf("swap %q: %w", key, ErrPrecondition)
 		}
@@ -255,13 +263,13 @@ func (g *GCS) holds(ctx context.Context, o *gcs.ObjectHandle, token string) bool
 
 const writeIDKey = "vungmanh-write-id"
 
-// write uploads data in one request per attempt. The client's own retry of
+// write uploads the bytes write makes in one request per attempt. The client's own retry of
 // single-request uploads is bounded only by the context, so the driver
 // retries writes itself: up to MaxAttempts tries, on the errors
 // storage.ShouldRetry accepts, with the configured backoff. Each logical
 // write carries a random id in its metadata so that a 412 after a lost
 // answer can be told from a real conflict (see holds).
-func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditions, key string, data []byte) error {
+func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditions, key string, write func(io.Writer) error) error {
 	w := o
 	if cond != nil {
 		w = o.If(*cond)
@@ -270,7 +278,7 @@ func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditio
 	bo := g.retry.Backoff // a copy: gax.Backoff keeps state
 	var err error
 	for attempt := 1; ; attempt++ {
-		err = g.writeOnce(ctx, w, key, data, token)
+		err = g.writeOnce(ctx, w, key, write, token)
 		if err == nil {
 			return nil
 		}
@@ -297,14 +305,15 @@ func (g *GCS) write(ctx context.Context, o *gcs.ObjectHandle, cond *gcs.Conditio
 	}
 }
 
-func (g *GCS) writeOnce(ctx context.Context, o *gcs.ObjectHandle, key string, data []byte, token string) error {
+func (g *GCS) writeOnce(ctx context.Context, o *gcs.ObjectHandle, key string, write func(io.Writer) error, token string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // aborts the upload when Write fails
 	w := o.NewWriter(ctx)
 	w.ChunkSize = 0 // one request, no internal retry: write retries
 	w.ContentType = contentType(key)
 	w.Metadata = map[string]string{writeIDKey: token}
-	if _, err := w.Write(data); err != nil {
+	if err := write(w); err != nil {
+		cancel() // before Close: the object is not made
 		_ = w.Close()
 		return err
 	}

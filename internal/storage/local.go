@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -209,7 +210,29 @@ func (d *Dir) ReadGen(ctx context.Context, key string) ([]byte, int64, error) {
 // Create implements Bucket. The object is durable (synced, and its
 // folder's entry) when Create returns.
 func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite bool) error {
-	return d.create(ctx, key, data, overwrite, true)
+	return d.create(ctx, key, writeBytes(data), overwrite, true)
+}
+
+// CreateFrom is Create with the object's bytes written by write instead
+// of held whole: a report of hundreds of megabytes goes to the disk as it
+// is made. write's error is CreateFrom's, and leaves no object. write may
+// be called more than once (GCS's retries), each time from the start.
+func (d *Dir) CreateFrom(ctx context.Context, key string, write func(io.Writer) error, overwrite bool) error {
+	return d.create(ctx, key, write, overwrite, true)
+}
+
+// CreateFromUnsynced is CreateFrom without waiting for the disk, as
+// CreateUnsynced.
+func (d *Dir) CreateFromUnsynced(ctx context.Context, key string, write func(io.Writer) error, overwrite bool) error {
+	return d.create(ctx, key, write, overwrite, false)
+}
+
+// writeBytes is the write function of an object held whole.
+func writeBytes(data []byte) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	}
 }
 
 // CreateUnsynced is Create without waiting for the disk: a reader sees the
@@ -218,7 +241,7 @@ func (d *Dir) Create(ctx context.Context, key string, data []byte, overwrite boo
 // written so, then made durable together by one SyncFolder before its
 // manifest.json: thousands of fsyncs are one sync of the file system.
 func (d *Dir) CreateUnsynced(ctx context.Context, key string, data []byte, overwrite bool) error {
-	return d.create(ctx, key, data, overwrite, false)
+	return d.create(ctx, key, writeBytes(data), overwrite, false)
 }
 
 // SyncFolder makes every object written below prefix (by CreateUnsynced)
@@ -240,7 +263,7 @@ func (d *Dir) SyncFolder(ctx context.Context, prefix string) error {
 	return nil
 }
 
-func (d *Dir) create(ctx context.Context, key string, data []byte, overwrite, durable bool) error {
+func (d *Dir) create(ctx context.Context, key string, write func(io.Writer) error, overwrite, durable bool) error {
 	p, err := d.path(key)
 	if err != nil {
 		return fmt.Errorf("create %q: %w", key, classify(err))
@@ -251,7 +274,7 @@ func (d *Dir) create(ctx context.Context, key string, data []byte, overwrite, du
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
-	tmp, err := writeTemp(filepath.Dir(p), data, durable)
+	tmp, err := writeTemp(filepath.Dir(p), write, durable)
 	if err != nil {
 		return fmt.Errorf("create %q: %w", key, classify(err))
 	}
@@ -302,13 +325,13 @@ func (d *Dir) Swap(ctx context.Context, key string, data []byte, ifGen int64) er
 		return fmt.Errorf("swap %q: generation %d, want %d: %w", key, cur, ifGen, ErrPrecondition)
 	}
 	dir := filepath.Dir(p)
-	tmp, err := writeTemp(dir, data, true)
+	tmp, err := writeTemp(dir, writeBytes(data), true)
 	if err != nil {
 		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
 	defer os.Remove(tmp)
 	// The counter moves first: see the type's doc.
-	gtmp, err := writeTemp(dir, []byte(strconv.FormatInt(cur+1, 10)), true)
+	gtmp, err := writeTemp(dir, writeBytes([]byte(strconv.FormatInt(cur+1, 10))), true)
 	if err != nil {
 		return fmt.Errorf("swap %q: %w", key, classify(err))
 	}
@@ -414,7 +437,7 @@ func lock(p string, how int) (func(), error) {
 
 // writeTemp writes data to a new temporary file in dir, synced when
 // durable, and returns its path.
-func writeTemp(dir string, data []byte, durable bool) (name string, err error) {
+func writeTemp(dir string, write func(io.Writer) error, durable bool) (name string, err error) {
 	f, err := os.CreateTemp(dir, ".tmp-*")
 	if err != nil {
 		return "", err
@@ -424,7 +447,7 @@ func writeTemp(dir string, data []byte, durable bool) (name string, err error) {
 			os.Remove(f.Name())
 		}
 	}()
-	if _, err := f.Write(data); err != nil {
+	if err := write(f); err != nil {
 		f.Close()
 		return "", err
 	}
