@@ -3,7 +3,6 @@ package loaders
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 	"sync"
 
@@ -283,13 +282,13 @@ func (l *tableLoader) readBatches(ctx context.Context, a *csvAhead, n int) error
 			break
 		}
 		rows := len(b.recs)
-		start := len(l.out.rows)
+		start := l.out.rows.len()
 		rowBad = append(rowBad[:0], make([]snapshot.Code, rows)...)
 		nb := 0
 		var split []snapshot.Finding // DQ010 of the batch, added with the others
 		for r := 0; r < rows; r++ {
 			row := b.recs[r].line
-			l.out.rows = append(l.out.rows, int32(min(row, math.MaxInt32)))
+			l.out.rows.add(row)
 			l.out.bad = append(l.out.bad, false)
 			if nb < len(b.bad) && b.bad[nb].rec == r {
 				split = append(split, l.newFinding(snapshot.DQFieldCount, row, "", "", b.bad[nb].msg))

@@ -23,7 +23,6 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 	total := 0 // rows announced by a credible footer
 	if t := p.pf.NumRows(); t > 0 && t < math.MaxInt32 && t <= 64*p.size {
 		total = int(t)
-		l.out.rows = make([]int32, 0, total)
 		l.out.bad = make([]bool, 0, total)
 	}
 	for _, c := range l.cols {
@@ -50,9 +49,9 @@ func (l *tableLoader) readColumns(ctx context.Context, p *parquetReader) error {
 			break
 		}
 		rows := p.rows
-		start := len(l.out.rows)
+		start := l.out.rows.len()
 		for i := 0; i < rows; i++ {
-			l.out.rows = append(l.out.rows, int32(min(p.base+i+1, math.MaxInt32)))
+			l.out.rows.add(p.base + i + 1)
 			l.out.bad = append(l.out.bad, false)
 		}
 		for _, c := range l.cols {

@@ -131,8 +131,8 @@ func stoppedEarly(reads []*tableRead, raws map[snapshot.Table]*rawTable, limit L
 		findings = append(findings, raw.findings[:r.read.findings]...)
 		findings = append(findings, raw.unlistedFindings(r.read.unlisted)...)
 		excluded := r.read.excluded
-		if first == nil && limit.Exceeded(excluded, len(raw.rows)) {
-			first = &TooManyBadRowsError{Table: r.t, Excluded: excluded, Rows: len(raw.rows), Limit: limit}
+		if first == nil && limit.Exceeded(excluded, raw.rows.len()) {
+			first = &TooManyBadRowsError{Table: r.t, Excluded: excluded, Rows: raw.rows.len(), Limit: limit}
 		}
 	}
 	sortFindings(findings)

@@ -212,7 +212,7 @@ func LoadFS(ctx context.Context, fsys fs.FS, opts ...Option) (*snapshot.Snapshot
 		if len(raw.ignored) > 0 {
 			snap.IgnoredColumns[t] = raw.ignored
 		}
-		st := snapshot.TableStats{Rows: len(raw.rows)}
+		st := snapshot.TableStats{Rows: raw.rows.len()}
 		for _, b := range raw.bad {
 			if b {
 				st.Excluded++

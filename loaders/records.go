@@ -19,7 +19,7 @@ func emptyRecord(cfg config, t snapshot.Table) arrow.Record {
 func filterRecord(cfg config, raw *rawTable) (arrow.Record, error) {
 	keep := func(i int) bool { return !raw.bad[i] && (raw.drop == nil || !raw.drop[i]) }
 	var runs [][2]int
-	n := len(raw.rows)
+	n := raw.rows.len()
 	for i := 0; i < n; {
 		if !keep(i) {
 			i++

@@ -113,7 +113,7 @@ func validate(raw func(snapshot.Table) *rawTable, failed func() bool, snap *snap
 }
 
 func (r *rawTable) flag(i int, code snapshot.Code, column, value, msg string) {
-	row := int(r.rows[i])
+	row := r.rows.at(i)
 	r.add(snapshot.Finding{Code: code, Severity: snapshot.SeverityOf(code), Table: r.table,
 		File: r.file, Row: row, Column: column, Value: quote(r.table, value), Message: msg})
 	if !r.bad[i] {
@@ -132,7 +132,7 @@ func dupMsg(t snapshot.Table, id string, first int) string {
 
 func (r *rawTable) dropRow(i int) {
 	if r.drop == nil {
-		r.drop = make([]bool, len(r.rows))
+		r.drop = make([]bool, r.rows.len())
 	}
 	r.drop[i] = true
 }
@@ -150,7 +150,7 @@ func (v *crossCheck) duplicates(raw *rawTable, column string) *idIndex {
 			continue
 		}
 		if first := idx.insert(i); first >= 0 {
-			raw.flag(i, snapshot.DQDuplicate, column, ids.Value(i), dupMsg(raw.table, ids.Value(i), int(raw.rows[first])))
+			raw.flag(i, snapshot.DQDuplicate, column, ids.Value(i), dupMsg(raw.table, ids.Value(i), raw.rows.at(first)))
 		}
 	}
 	return idx
@@ -258,9 +258,9 @@ func (v *crossCheck) readUnits(raw *rawTable) (all []*unitRow, first map[string]
 func overlapMsg(raw *rawTable, f, u *unitRow) string {
 	if f.from != snapshot.NoStart || f.to != snapshot.NoEnd || u.from != snapshot.NoStart || u.to != snapshot.NoEnd {
 		return fmt.Sprintf("This version of unit %s (%s) overlaps the one on row %d (%s): the versions of one unit must not share a day.",
-			clip(u.id), spanText(u.from, u.to), raw.rows[f.row], spanText(f.from, f.to))
+			clip(u.id), spanText(u.from, u.to), raw.rows.at(f.row), spanText(f.from, f.to))
 	}
-	return fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows[f.row])
+	return fmt.Sprintf("The id %s is used again; row %d has it first.", clip(u.id), raw.rows.at(f.row))
 }
 
 // checkParents flags, among the units of tree (cur[i] is node i) whose
@@ -541,7 +541,7 @@ func (v *crossCheck) checkRatings() {
 		}
 		key := unitYear{units.Value(i), years.Value(i)}
 		if f, dup := seen[key]; dup {
-			raw.flag(i, snapshot.DQDuplicate, "year", fmt.Sprint(years.Value(i)), fmt.Sprintf("The unit %s already has a rating for %d on row %d.", units.Value(i), years.Value(i), raw.rows[f]))
+			raw.flag(i, snapshot.DQDuplicate, "year", fmt.Sprint(years.Value(i)), fmt.Sprintf("The unit %s already has a rating for %d on row %d.", units.Value(i), years.Value(i), raw.rows.at(f)))
 			continue
 		}
 		seen[key] = i

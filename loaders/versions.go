@@ -181,7 +181,7 @@ func historyVersion(raw *rawTable, w *unitRow) snapshot.UnitVersion {
 		return h
 	}
 	i := w.row
-	h.Row = int(raw.rows[i])
+	h.Row = raw.rows.at(i)
 	h.Name, h.Level = w.name, w.level
 	h.ParentID, h.HasParent = w.parent, w.parent != ""
 	if k := snapshot.Strings(raw.col("kind")); !k.IsNull(i) {
