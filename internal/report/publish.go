@@ -322,7 +322,10 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 		}
 		return failed[slices.Min(slices.Collect(maps.Keys(failed)))]
 	}
-	emit := func(name string, data []byte) error {
+	// claim checks that a file can be written now (a valid name, no
+	// failure or cancellation yet, not rendered before) and records its
+	// manifest entry (for a streamed file, a placeholder until written).
+	claim := func(name string, entry ManifestFile) error {
 		if name == ManifestName || !validFileName(name) {
 			return fmt.Errorf("invalid file name %q", name)
 		}
@@ -332,13 +335,19 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		sum := sha256.Sum256(data)
 		mu.Lock()
 		_, twice := entries[name]
-		entries[name] = ManifestFile{Name: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}
+		entries[name] = entry
 		mu.Unlock()
 		if twice {
 			return fmt.Errorf("%s rendered twice", name)
+		}
+		return nil
+	}
+	emit := func(name string, data []byte) error {
+		sum := sha256.Sum256(data)
+		if err := claim(name, ManifestFile{Name: name, Size: len(data), SHA256: hex.EncodeToString(sum[:])}); err != nil {
+			return err
 		}
 		g.Go(func() error {
 			if err := put(ctx, b, create, path.Join(dir, name), data, overwrite); err != nil {
@@ -355,21 +364,8 @@ func writeRun(ctx context.Context, b storage.Bucket, dir string, rep *Report, re
 		// Written here, in the renderer's goroutine (it renders as it
 		// writes); its manifest entry once written.
 		stream = func(name string, write func(io.Writer) error) error {
-			if name == ManifestName || !validFileName(name) {
-				return fmt.Errorf("invalid file name %q", name)
-			}
-			if err := firstFailure(); err != nil {
+			if err := claim(name, ManifestFile{}); err != nil {
 				return err
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			mu.Lock()
-			_, twice := entries[name]
-			entries[name] = ManifestFile{}
-			mu.Unlock()
-			if twice {
-				return fmt.Errorf("%s rendered twice", name)
 			}
 			f, err := putStream(ctx, b, createFrom, path.Join(dir, name), write, overwrite)
 			mu.Lock()

@@ -35,7 +35,13 @@ func runOf(t testing.TB, id, asOf string, finished time.Time) (*Report, map[stri
 
 func readLatest(t testing.TB, b storage.Bucket) Latest {
 	t.Helper()
-	data, err := b.Read(context.Background(), LatestKey("thai-binh"))
+	return readLatestOf(t, b, "thai-binh")
+}
+
+// readLatestOf reads the latest.json of the snapshot name.
+func readLatestOf(t testing.TB, b storage.Bucket, name string) Latest {
+	t.Helper()
+	data, err := b.Read(context.Background(), LatestKey(name))
 	if err != nil {
 		t.Fatalf("read latest.json: %v", err)
 	}

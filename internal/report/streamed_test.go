@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"io"
 	"path"
@@ -89,19 +88,6 @@ func (s *streamLog) CreateFromUnsynced(ctx context.Context, key string, write fu
 		return errStreamInjected
 	}
 	return s.Dir.CreateFromUnsynced(ctx, key, write, overwrite)
-}
-
-func readLatestOf(t *testing.T, b storage.Bucket, name string) Latest {
-	t.Helper()
-	data, err := b.Read(context.Background(), LatestKey(name))
-	if err != nil {
-		t.Fatalf("read latest.json: %v", err)
-	}
-	var l Latest
-	if err := json.Unmarshal(data, &l); err != nil {
-		t.Fatalf("torn latest.json %q: %v", data, err)
-	}
-	return l
 }
 
 func streamBucket(t *testing.T) *streamLog {
