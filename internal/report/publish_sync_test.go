@@ -51,13 +51,7 @@ func (s *syncLog) Swap(ctx context.Context, key string, data []byte, ifGen int64
 	return s.Dir.Swap(ctx, key, data, ifGen)
 }
 
-func newSyncLog(t *testing.T) *syncLog {
-	d, err := storage.OpenDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &syncLog{Dir: d}
-}
+func newSyncLog(t *testing.T) *syncLog { return &syncLog{Dir: localDir(t)} }
 
 // A local run folder's files are written without a sync each, then made
 // durable together, and only then come the manifest and latest.json.

@@ -96,12 +96,15 @@ func runFiles(t testing.TB, b storage.Bucket, dir string) (Manifest, map[string]
 	return m, files
 }
 
-func localBucket(t *testing.T) storage.Bucket {
-	b, err := storage.OpenDir(t.TempDir())
+func localBucket(t *testing.T) storage.Bucket { return localDir(t) }
+
+// localDir is a storage.Dir on an empty temporary folder.
+func localDir(t *testing.T) *storage.Dir {
+	d, err := storage.OpenDir(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return b
+	return d
 }
 
 // bothBuckets open an empty bucket of each driver: a local folder, and

@@ -90,13 +90,7 @@ func (s *streamLog) CreateFromUnsynced(ctx context.Context, key string, write fu
 	return s.Dir.CreateFromUnsynced(ctx, key, write, overwrite)
 }
 
-func streamBucket(t *testing.T) *streamLog {
-	d, err := storage.OpenDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &streamLog{Dir: d}
-}
+func streamBucket(t *testing.T) *streamLog { return &streamLog{Dir: localDir(t)} }
 
 func publishStreamed(ctx context.Context, b storage.Bucket, r *Report, opts ...PublishOption) (*Published, error) {
 	return PublishStreamed(ctx, b, r, func(emit Emit, stream Stream) error {
@@ -198,10 +192,7 @@ func TestPublishStreamedWriteFailure(t *testing.T) {
 // the manifest entry is always the digest of the bytes now stored.
 func TestPutStreamExisting(t *testing.T) {
 	ctx := context.Background()
-	d, err := storage.OpenDir(t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
+	d := localDir(t)
 	x, y := bytes.Repeat([]byte("x"), 300<<10), bytes.Repeat([]byte("y"), 100)
 	writeOf := func(b []byte) func(io.Writer) error {
 		return func(w io.Writer) error { _, err := w.Write(b); return err }
