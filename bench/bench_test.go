@@ -54,6 +54,8 @@ func TestHarnessTiny(t *testing.T) {
 		{"national csv row", `(?m)^national-0\.002-csv\s+[0-9.]+\s`},
 		{"phases header", `(?m)^case\s+compile\s+load\s+evaluate\s+publish$`},
 		{"phases of a national run", `(?m)^national-0\.002-parquet\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}$`},
+		{"heap header", `(?m)^case\s+live_ld\s+live_ev\s+live_pub\s+heap_ld\s+heap_ev\s+heap_pub$`},
+		{"heap of a national run", `(?m)^national-0\.002-parquet(\s+[0-9]+){6}$`},
 		{"plain OPA agrees", `plain OPA results match ours: [1-9][0-9]* results`},
 		{"plain OPA ratio", `(?m)^plain-opa/ours .*: [0-9.]+x faster`},
 		{"plain OPA ratio from Parquet", `(?m)^plain-opa/ours from Parquet .*: [0-9.]+x faster`},

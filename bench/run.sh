@@ -7,7 +7,9 @@
 #    $BENCH_CACHE, keyed by profile, scale and format) and times
 #    `vungmanh run` end to end on each with /usr/bin/time -v: wall, CPU, peak
 #    RSS, in one table. The thai-binh-2024 sample is timed too (CSV and
-#    Parquet).
+#    Parquet). Each run also prints the garbage collector's trace
+#    (GODEBUG=gctrace=1), from which a second table gives the largest live
+#    heap and the largest heap of each phase (load, evaluate, publish).
 # 3. Writes CPU and heap profiles of the largest Parquet case, from that
 #    same timed run (`vungmanh run --cpuprofile --memprofile`: the CPU
 #    profile covers the whole run, the heap profile is taken when evaluation
@@ -146,10 +148,31 @@ run_case() {
 		mkdir -p "$OUT/old"
 		mv "$OUT/runs/$name" "$(mktemp -d "$OUT/old/$name.XXXXXX")"
 	fi
-	timed "$name" "$bin/vungmanh" run --snapshot "$snap" --out "$OUT/runs/$name" \
+	timed "$name" env GODEBUG=gctrace=1 "$bin/vungmanh" run --snapshot "$snap" --out "$OUT/runs/$name" \
 		--workers "$WORKERS" --gc-heap-floor "$GC_HEAP_FLOOR" --log-format json --progress=false "$@"
 	phases+=("$(printf '%-34s %8s %8s %8s %8s' "$name" "$(phase "$name" 'policies compiled')" \
 		"$(phase "$name" 'snapshot loaded')" "$(phase "$name" evaluated)" "$(phase "$name" published)")")
+	heaps+=("$(printf '%-34s %s' "$name" "$(heap_phases "$OUT/times/$name.log")")")
+}
+
+# heap_phases LOG: from the garbage collector's trace in a run_case's log
+# (GODEBUG=gctrace=1: "gc N @t ... A->B->C MB ..."), the largest live heap
+# (C, after a collection) and the largest heap (B) while the snapshot loads,
+# while it is evaluated and while the report is published, in MB. The peak
+# RSS follows the largest live heap of the three phases (about twice it,
+# and more: the runtime keeps some of what it frees for a while).
+heap_phases() {
+	awk 'BEGIN { ph = 1 }
+		/"message":"snapshot loaded"/ { ph = 2 }
+		/"message":"evaluated"/ { ph = 3 }
+		/^gc [0-9]+ @/ {
+			if (match($0, /[0-9]+->[0-9]+->[0-9]+ MB/)) {
+				split(substr($0, RSTART, RLENGTH - 3), v, "->")
+				if (v[3] + 0 > live[ph]) live[ph] = v[3] + 0
+				if (v[2] + 0 > heap[ph]) heap[ph] = v[2] + 0
+			}
+		}
+		END { printf "%8d %8d %8d %8d %8d %8d", live[1], live[2], live[3], heap[1], heap[2], heap[3] }' "$1"
 }
 
 # phase NAME MESSAGE: the seconds of a phase's log line of a run_case (the
@@ -158,7 +181,7 @@ phase() {
 	grep -F "\"message\":\"$2\"" "$OUT/times/$1.log" | sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' |
 		awk '{ printf "%.2f", $1 }'
 }
-phases=()
+phases=() heaps=()
 
 results_of() { ls "$OUT"/runs/"$1"/*/runs/*/*/results.parquet | head -1; }
 
@@ -282,6 +305,10 @@ echo
 echo "phases of vungmanh run, wall seconds from its log (policies compile while the snapshot loads):"
 printf '%-34s %8s %8s %8s %8s\n' case compile load evaluate publish
 printf '%s\n' "${phases[@]}"
+echo
+echo "heap of vungmanh run by phase, MB (GODEBUG=gctrace=1): the largest live heap after a collection, then the largest heap:"
+printf '%-34s %8s %8s %8s %8s %8s %8s\n' case live_ld live_ev live_pub heap_ld heap_ev heap_pub
+printf '%s\n' "${heaps[@]}"
 echo
 if [ ${#pageloads[@]} -gt 0 ]; then
 	echo "largest page in headless Chromium (load-ms: navigation start to the load event; cpu-ms: its main thread's CPU time; page-bytes: its size; bounds 2,000 ms, 2 MB):"
