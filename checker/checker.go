@@ -187,11 +187,24 @@ type Index struct{ x *index }
 // A national snapshot's members are most of its memory; ratings and
 // activities are some 80 MB more at national scale.
 func (idx *Index) Unread() []snapshot.Table {
-	out := []snapshot.Table{snapshot.Members, snapshot.Activities}
-	if idx.x.ratingRec != nil {
-		out = append(out, snapshot.Ratings)
+	var out []snapshot.Table
+	for _, t := range readOnce {
+		if idx.x.unread(t) {
+			out = append(out, t)
+		}
 	}
 	return out
+}
+
+// readOnce are the tables the index may read only while it is built:
+// Unread lists those it did (unread), and ReleaseRead releases them.
+var readOnce = [...]snapshot.Table{snapshot.Members, snapshot.Activities, snapshot.Ratings}
+
+// unread says whether the index, once built, no longer reads table t:
+// members and activities always, the ratings when their records are
+// built into it.
+func (x *index) unread(t snapshot.Table) bool {
+	return t != snapshot.Ratings || x.ratingRec != nil
 }
 
 // Prepare indexes snap for EvaluateIndex.

@@ -119,7 +119,7 @@ func buildIndexWith(snap *snapshot.Snapshot, cfg prepareConfig) (*index, error) 
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		x.buildRatings(table(snap, snapshot.Ratings))
-		if x.ratingRec != nil {
+		if x.unread(snapshot.Ratings) {
 			rel.done(snapshot.Ratings)
 		}
 		x.buildActivities(table(snap, snapshot.Activities))
@@ -284,9 +284,13 @@ func (x *index) unitTerm(u int) *ast.Term {
 	}
 	items = append(items, [2]*ast.Term{kActive, ast.InternedTerm(r.active)})
 	if r.hasParent {
-		t := x.lookup(r.parent)
+		// The parent's interned id by index; the text looked up only for
+		// a parent id that names no unit.
+		var t *ast.Term
 		if p := x.tree.Parent(u); p >= 0 {
 			t = x.idTerm(p)
+		} else {
+			t = x.lookup(r.parent)
 		}
 		items = append(items, [2]*ast.Term{kParentID, t})
 	}
@@ -315,7 +319,7 @@ type releaser struct {
 func newReleaser(snap *snapshot.Snapshot, cfg prepareConfig) *releaser {
 	r := &releaser{on: cfg.release, snap: snap, after: cfg.after, recs: map[snapshot.Table]arrow.Record{}}
 	if r.on {
-		for _, t := range []snapshot.Table{snapshot.Members, snapshot.Ratings, snapshot.Activities} {
+		for _, t := range readOnce {
 			if rec := snap.Records[t]; rec != nil {
 				r.recs[t] = rec
 			}
