@@ -40,7 +40,7 @@ func (c *compiler) arrayAppend(x *ir.ArrayAppendStmt) stmt {
 		if !ok || val == nil {
 			return 1
 		}
-		l[a] = ast.NewTerm(arr.Append(val))
+		l[a].Value = arr.Append(val)
 		return 0
 	}
 }

@@ -137,6 +137,11 @@ p := [
 ]`},
 	{name: "native-object-get-error", src: `p := object.get(input.xs, "a", 1)`},
 	{name: "native-count-error", src: `p := count(input.n)`},
+	// concat runs natively (nativeConcat) but for errors and long strings.
+	{name: "concat-array", src: `p := [concat(", ", input.xs), concat(input.s, ["a", "b", "c"]), concat("", [input.s]), concat("-", []), concat("", [input.s, input.k])]`},
+	{name: "concat-set", src: `p := [concat(", ", {x | some x in input.xs}), concat(input.k, {"b", "a", input.s}), concat(".", {input.s}), concat("", set())]`},
+	{name: "concat-one-nonstring", src: `p := concat(", ", [input.n])`},
+	{name: "concat-long", src: `p := count(concat(input.s, [x | some i in numbers.range(1, 70000); x := "abcdefghijklmnop"]))`},
 	{name: "numbers-range", src: `p := [numbers.range(1, min([input.n, 5])), array.concat(input.xs, [1]), array.slice(input.xs, 1, 2)]`},
 	{name: "walk", src: `p := [path | walk(input, [path, v]); is_number(v)]`},
 	{name: "walk-ground", src: `p := [v | walk(input, [["xs", 0], v])]`},
