@@ -56,6 +56,8 @@ func TestHarnessTiny(t *testing.T) {
 		{"phases of a national run", `(?m)^national-0\.002-parquet\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}\s+[0-9]+\.[0-9]{2}$`},
 		{"heap header", `(?m)^case\s+live_ld\s+live_ev\s+live_pub\s+heap_ld\s+heap_ev\s+heap_pub$`},
 		{"heap of a national run", `(?m)^national-0\.002-parquet(\s+[0-9]+){6}$`},
+		{"allocations header", `(?m)^case\s+alloc_MB\s+objects_k\s+gcs\s+gc_cpu_s$`},
+		{"allocations of a national run", `(?m)^national-0\.002-parquet\s+[1-9][0-9]*\s+[1-9][0-9]*\s+[1-9][0-9]*\s+[0-9]+\.[0-9]{2}$`},
 		{"plain OPA agrees", `plain OPA results match ours: [1-9][0-9]* results`},
 		{"plain OPA ratio", `(?m)^plain-opa/ours .*: [0-9.]+x faster`},
 		{"plain OPA ratio from Parquet", `(?m)^plain-opa/ours from Parquet .*: [0-9.]+x faster`},

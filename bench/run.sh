@@ -9,7 +9,8 @@
 #    RSS, in one table. The thai-binh-2024 sample is timed too (CSV and
 #    Parquet). Each run also prints the garbage collector's trace
 #    (GODEBUG=gctrace=1), from which a second table gives the largest live
-#    heap and the largest heap of each phase (load, evaluate, publish).
+#    heap and the largest heap of each phase (load, evaluate, publish), and
+#    a third what each run allocated (its "resources used" log line).
 # 3. Writes CPU and heap profiles of the largest Parquet case, from that
 #    same timed run (`vungmanh run --cpuprofile --memprofile`: the CPU
 #    profile covers the whole run, the heap profile is taken when evaluation
@@ -153,6 +154,18 @@ run_case() {
 	phases+=("$(printf '%-34s %8s %8s %8s %8s' "$name" "$(phase "$name" 'policies compiled')" \
 		"$(phase "$name" 'snapshot loaded')" "$(phase "$name" evaluated)" "$(phase "$name" published)")")
 	heaps+=("$(printf '%-34s %s' "$name" "$(heap_phases "$OUT/times/$name.log")")")
+	usages+=("$(printf '%-34s %s' "$name" "$(usage "$OUT/times/$name.log")")")
+}
+
+# usage LOG: what a run_case allocated and its garbage collector cost, from
+# its "resources used" log line: MB allocated, thousands of objects,
+# collections, the collector's CPU seconds. Allocations vary much less from
+# one run to the next than times do on a busy machine: a change to them
+# shows at national scale where its time is within the noise.
+usage() {
+	grep -F '"message":"resources used"' "$1" | tail -1 | awk '
+		function num(k,   r) { if (match($0, "\"" k "\":[0-9.e+-]+")) { r = substr($0, RSTART + length(k) + 3, RLENGTH - length(k) - 3); return r + 0 } return -1 }
+		{ printf "%10d %10d %8d %8.2f", num("alloc_bytes") / 1e6, num("alloc_objects") / 1e3, num("gc_cycles"), num("gc_cpu_seconds") }'
 }
 
 # heap_phases LOG: from the garbage collector's trace in a run_case's log
@@ -181,7 +194,7 @@ phase() {
 	grep -F "\"message\":\"$2\"" "$OUT/times/$1.log" | sed -n 's/.*"seconds":\([0-9.]*\).*/\1/p' |
 		awk '{ printf "%.2f", $1 }'
 }
-phases=() heaps=()
+phases=() heaps=() usages=()
 
 results_of() { ls "$OUT"/runs/"$1"/*/runs/*/*/results.parquet | head -1; }
 
@@ -309,6 +322,10 @@ echo
 echo "heap of vungmanh run by phase, MB (GODEBUG=gctrace=1): the largest live heap after a collection, then the largest heap:"
 printf '%-34s %8s %8s %8s %8s %8s %8s\n' case live_ld live_ev live_pub heap_ld heap_ev heap_pub
 printf '%s\n' "${heaps[@]}"
+echo
+echo "allocations of vungmanh run (its \"resources used\" log line): MB and thousands of objects allocated, collections, the collector's CPU seconds:"
+printf '%-34s %10s %10s %8s %8s\n' case alloc_MB objects_k gcs gc_cpu_s
+printf '%s\n' "${usages[@]}"
 echo
 if [ ${#pageloads[@]} -gt 0 ]; then
 	echo "largest page in headless Chromium (load-ms: navigation start to the load event; cpu-ms: its main thread's CPU time; page-bytes: its size; bounds 2,000 ms, 2 MB):"

@@ -138,6 +138,7 @@ func (a *app) run(cmd *cobra.Command, s *runSettings) error {
 		sum.Err = err
 	}
 	sum.Code = exitCode(err)
+	logUsage(log)
 	a.finish(log, s, sum)
 	if err != nil {
 		return reportedError{err}
