@@ -32,6 +32,46 @@ func (c *compiler) numberRef(x *ir.MakeNumberRefStmt) *ast.Term {
 	return ast.NewTerm(ast.Number(string(c.str(x.Index).Value.(ast.String))))
 }
 
+// arrayLiteral compiles the statements that begin stmts, if they are
+// MakeArrayStmt{N, T} then N ArrayAppendStmt{T, V_i}: the planner's way of
+// making an array of N elements ([a, b] in a policy, or the operands of a
+// call). The fused statement makes the array at once, one allocation for
+// its elements, where each append copies the array. An undefined V_i leaves
+// T holding the elements before it, and fails, as the append would. It
+// returns the statement and the number of statements it stands for, or nil.
+func (c *compiler) arrayLiteral(stmts []ir.Stmt) (stmt, int) {
+	ma, ok := stmts[0].(*ir.MakeArrayStmt)
+	if !ok {
+		return nil, 0
+	}
+	n := int(ma.Capacity)
+	if n <= 0 || 1+n > len(stmts) {
+		return nil, 0
+	}
+	vals := make([]opnd, n)
+	for i := range n {
+		aa, ok := stmts[1+i].(*ir.ArrayAppendStmt)
+		if !ok || aa.Array != ma.Target {
+			return nil, 0
+		}
+		vals[i] = c.opnd(aa.Value)
+	}
+	t := c.local(ma.Target)
+	return func(s *state, l []*ast.Term) int {
+		elems := make([]*ast.Term, n)
+		for i, v := range vals {
+			e := v.get(l)
+			if e == nil {
+				l[t] = ast.NewTerm(ast.NewArray(elems[:i:i]...))
+				return 1
+			}
+			elems[i] = e
+		}
+		l[t] = ast.NewTerm(ast.NewArray(elems...))
+		return 0
+	}, 1 + n
+}
+
 func (c *compiler) arrayAppend(x *ir.ArrayAppendStmt) stmt {
 	v, a := c.opnd(x.Value), c.local(x.Array)
 	return func(s *state, l []*ast.Term) int {

@@ -271,6 +271,11 @@ func (c *compiler) block(b *ir.Block, kind blockKind) block {
 			out = append(out, f)
 			break
 		}
+		if f, n := c.arrayLiteral(b.Stmts[i:]); f != nil {
+			out = append(out, f)
+			i += n - 1
+			continue
+		}
 		// An object comprehension is MakeObjectStmt then the BlockStmt of
 		// its body: inside, an equal value for a key replaces the first
 		// (topdown), where a partial object rule keeps the first.

@@ -137,6 +137,10 @@ p := [
 ]`},
 	{name: "native-object-get-error", src: `p := object.get(input.xs, "a", 1)`},
 	{name: "native-count-error", src: `p := count(input.n)`},
+	// An array literal is made at once (arrayLiteral); one whose element
+	// is undefined is not made.
+	{name: "array-literals", src: `p := [[input.x, input.s], [1, input.n, [input.k, [input.x]]], array.concat([input.x], [input.s, input.s]), count([input.o, input.xs])]`},
+	{name: "array-literal-undefined", src: `p := [x | some x in input.xs; y := [x, input.o.a]; count(y) == 2]`},
 	// concat runs natively (nativeConcat) but for errors and long strings.
 	{name: "concat-array", src: `p := [concat(", ", input.xs), concat(input.s, ["a", "b", "c"]), concat("", [input.s]), concat("-", []), concat("", [input.s, input.k])]`},
 	{name: "concat-set", src: `p := [concat(", ", {x | some x in input.xs}), concat(input.k, {"b", "a", input.s}), concat(".", {input.s}), concat("", set())]`},
