@@ -47,11 +47,14 @@
 //     and the builtins refused at Plan time.
 //   - assign.go: assignments, lookups of a key (DotStmt) and lengths.
 //   - compare.go: equality and the type and definedness tests.
-//   - build.go: arrays, objects and sets, their insertions, and merges.
+//   - build.go: arrays, objects and sets, their insertions, and merges; an
+//     array literal (MakeArrayStmt then its appends) made at once.
 //   - basedoc.go: keys into the base document as topdown's store reads them.
 //   - const.go: constant functions, computed once per Program.
 //   - exec.go: the state of one Eval, function calls and their memo.
-//   - native.go: builtins run in place with topdown's own code.
+//   - native.go: builtins run in place with topdown's own code (object.get,
+//     count, membership, comparisons), or its result made with fewer
+//     allocations (concat).
 //   - fallback.go: topdown on the same modules, for an evaluation that errs.
 //   - frompolicy.go: FromPolicy.
 package regovm
