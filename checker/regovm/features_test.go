@@ -141,6 +141,11 @@ p := [
 	// is undefined is not made.
 	{name: "array-literals", src: `p := [[input.x, input.s], [1, input.n, [input.k, [input.x]]], array.concat([input.x], [input.s, input.s]), count([input.o, input.xs])]`},
 	{name: "array-literal-undefined", src: `p := [x | some x in input.xs; y := [x, input.o.a]; count(y) == 2]`},
+	// Arrays made in a loop and kept in a set: each iteration's array is
+	// its own (an append changes the term it makes in place).
+	{name: "array-literal-in-scan", src: `p contains [input.xs[_]] if true`},
+	{name: "array-literals-in-set", src: `p := {[1, input.xs[_], x] | some x in input.xs}`},
+	{name: "array-literals-in-array", src: `p := [[k, input.obj[k]] | some k, _ in input.obj]`},
 	// concat runs natively (nativeConcat) but for errors and long strings.
 	{name: "concat-array", src: `p := [concat(", ", input.xs), concat(input.s, ["a", "b", "c"]), concat("", [input.s]), concat("-", []), concat("", [input.s, input.k])]`},
 	{name: "concat-set", src: `p := [concat(", ", {x | some x in input.xs}), concat(input.k, {"b", "a", input.s}), concat(".", {input.s}), concat("", set())]`},

@@ -111,7 +111,8 @@
 // in Vietnamese whatever --lang says (its messages are the policies'
 // Vietnamese), and the HTML's
 // data-quality table names each table ("Đơn vị (units)").
-//   - results.parquet: ResultsParquet, every result, zstd level 1, 64k-row groups.
+//   - results.parquet: ResultsParquet, every result, zstd level 1 (the small
+//     columns uncompressed: parquetUncompressed), 64k-row groups.
 //   - report.xlsx: XLSX, summary, findings, units (each unit's path and
 //     rates) and models sheets, labels by language; each sheet declares its
 //     used range, freezes its header and has an autofilter and widths.

@@ -285,8 +285,8 @@ const parquetBatch = 64 * 1024
 // skip_reason, error, waived_until: a dictionary and its indexes) and the
 // two counts are not compressed: each compressed page pays for its own
 // encoder (above), and these pages are small and compress little. That is
-// 12-14% less CPU for the file (BenchmarkNationalFormat/parquet, thai-binh
-// runs) for a file 0.6% (thai-binh) to 2% (the benchmark) larger.
+// 8% less CPU for the file in BenchmarkNationalFormat/parquet and 14% in
+// thai-binh runs, for a file 2% and 0.6% larger.
 //
 // Columns that hold a different value on (almost) every row, subject,
 // subject_name, messages and key, are written without a dictionary: a
@@ -324,9 +324,9 @@ func parquetProperties() *parquet.WriterProperties {
 var parquetUncompressed = []string{"target", "subject_level", "status", "violations", "warnings", "skip_reason", "error", "waived_until"}
 
 // ResultsParquet renders results.parquet from r.Results (every result,
-// pass included) with pqarrow, zstd-compressed (parquetProperties), in
-// batches and row groups of 64k rows. key is Key(result) for every row,
-// so analysts can join findings.
+// pass included) with pqarrow, zstd-compressed but for a few small columns
+// (parquetProperties), in batches and row groups of 64k rows. key is
+// Key(result) for every row, so analysts can join findings.
 func ResultsParquet(ctx context.Context, r *Report, mem memory.Allocator) ([]byte, error) {
 	return renderParquet(ctx, r, mem, parquetBatch)
 }
