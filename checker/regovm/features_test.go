@@ -151,6 +151,14 @@ p := [
 	{name: "concat-set", src: `p := [concat(", ", {x | some x in input.xs}), concat(input.k, {"b", "a", input.s}), concat(".", {input.s}), concat("", set())]`},
 	{name: "concat-one-nonstring", src: `p := concat(", ", [input.n])`},
 	{name: "concat-long", src: `p := count(concat(input.s, [x | some i in numbers.range(1, 70000); x := "abcdefghijklmnop"]))`},
+	// Division and comparison of numbers run natively (numbers.go), with
+	// tables of the latest answers: integers about the int32 window's
+	// edges, zero divided (its sign kept), decimals, big integers.
+	{name: "divide", src: `p := [[(x / y) | some y in [1, 2, 3, 7, -3, 12, 2147483647, 2147483648, 1.5, 1e2, input.n]] | some x in [0, -0, 1, 2, 6, -7, 10, 2147483647, -2147483648, 2147483648, 0.5, input.n]]`},
+	{name: "divide-shares", src: `p := [[n / t, floor((n * 1000) / t) / 10, n / t < 0.9] | some t in numbers.range(1, 30); some n in numbers.range(0, t)]`},
+	{name: "compare-numbers", src: `
+nums := [0.857142857142857143, 0.9, 1, 1.0, 1.00, -0.5, 1e2, 100, 12345678901234567890, 12345678901234567891, 0.1, 0.10000000000000001, 2 / 3, 0.6666666666666666667, -0, 0]
+p := [[x < y, x <= y, x > y, x >= y, x == y] | some x in array.concat(nums, [input.n]); some y in nums]`},
 	{name: "numbers-range", src: `p := [numbers.range(1, min([input.n, 5])), array.concat(input.xs, [1]), array.slice(input.xs, 1, 2)]`},
 	{name: "walk", src: `p := [path | walk(input, [path, v]); is_number(v)]`},
 	{name: "walk-ground", src: `p := [v | walk(input, [["xs", 0], v])]`},

@@ -18,17 +18,18 @@ var native = map[string]func(ops []*ast.Term) (*ast.Term, bool){
 	ast.Count.Name:     nativeCount,
 	ast.Member.Name:    nativeMember,
 	ast.Concat.Name:    nativeConcat,
+	ast.Divide.Name:    nativeDivide,
 	ast.GreaterThan.Name: func(ops []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) > 0), true
+		return ast.InternedTerm(compareValues(ops[0].Value, ops[1].Value) > 0), true
 	},
 	ast.GreaterThanEq.Name: func(ops []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) >= 0), true
+		return ast.InternedTerm(compareValues(ops[0].Value, ops[1].Value) >= 0), true
 	},
 	ast.LessThan.Name: func(ops []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) < 0), true
+		return ast.InternedTerm(compareValues(ops[0].Value, ops[1].Value) < 0), true
 	},
 	ast.LessThanEq.Name: func(ops []*ast.Term) (*ast.Term, bool) {
-		return ast.InternedTerm(ops[0].Value.Compare(ops[1].Value) <= 0), true
+		return ast.InternedTerm(compareValues(ops[0].Value, ops[1].Value) <= 0), true
 	},
 	ast.NotEqual.Name: func(ops []*ast.Term) (*ast.Term, bool) {
 		return ast.InternedTerm(!ops[0].Equal(ops[1])), true

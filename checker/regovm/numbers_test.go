@@ -1,0 +1,167 @@
+package regovm_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/topdown"
+
+	"github.com/vungmanh/vungmanh/checker/regovm"
+)
+
+// topdownDiv is topdown's div builtin on two values: its term, or its
+// error.
+func topdownDiv(a, b ast.Value) (*ast.Term, error) {
+	var out *ast.Term
+	err := topdown.GetBuiltin(ast.Divide.Name)(topdown.BuiltinContext{}, []*ast.Term{ast.NewTerm(a), ast.NewTerm(b)},
+		func(t *ast.Term) error { out = t; return nil })
+	return out, err
+}
+
+// testOperands is how many numbers the tests divide and compare, pairwise:
+// 400 (160,000 pairs), 300 under the race detector.
+func testOperands() int {
+	if raceEnabled {
+		return 300
+	}
+	return 400
+}
+
+// numberOperands are the numbers the tests divide and compare: integers
+// about the int32 window's edges and zero, decimals, exponents, big
+// integers, and shares as OPA writes them.
+func numberOperands(rng *rand.Rand, n int) []ast.Value {
+	fixed := []string{"0", "1", "-1", "2", "3", "7", "10", "12", "-12", "100", "1000",
+		"2147483647", "-2147483648", "2147483648", "-2147483649", "12345678901234567890",
+		"1.0", "1.00", "0.5", "-0.5", "1e2", "1E3", "1e-7", "0.1", "0.10000000000000001",
+		"0.857142857142857143", "0.9", "0.6666666666666666667", "2.5", "-0"}
+	var out []ast.Value
+	for _, s := range fixed {
+		out = append(out, ast.Number(s))
+	}
+	for len(out) < n {
+		switch rng.IntN(4) {
+		case 0:
+			out = append(out, ast.Number(fmt.Sprint(rng.IntN(400))))
+		case 1:
+			out = append(out, ast.Number(fmt.Sprint(rng.Int64N(1<<33)-1<<32)))
+		case 2:
+			t, _ := topdownDiv(ast.Number(fmt.Sprint(rng.IntN(300))), ast.Number(fmt.Sprint(1+rng.IntN(300))))
+			out = append(out, t.Value)
+		default:
+			out = append(out, ast.Number(fmt.Sprintf("%.3f", rng.Float64()*10-5)))
+		}
+	}
+	return out
+}
+
+// TestNativeDivide: nativeDivide gives topdown's quotient, as text and as
+// term, for every pair it takes, its table remembering or not (every pair
+// is divided twice, and there are more pairs than slots); the pairs it
+// leaves to topdown are those topdown either fails or computes with big
+// numbers.
+func TestNativeDivide(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	nums := numberOperands(rng, testOperands())
+	taken, small := 0, 0
+	for round := range 2 {
+		for _, a := range nums {
+			for _, b := range nums {
+				x, ok1 := regovm.SmallInt(a.(ast.Number))
+				y, ok2 := regovm.SmallInt(b.(ast.Number))
+				if ok1 && ok2 && x != 0 && y != 0 {
+					small++
+				}
+				got, ok := regovm.NativeDivide([]*ast.Term{ast.NewTerm(a), ast.NewTerm(b)})
+				if !ok {
+					continue
+				}
+				taken++
+				want, werr := topdownDiv(a, b)
+				if werr != nil {
+					t.Fatalf("%v / %v: %v, topdown fails: %v", a, b, got, werr)
+				}
+				if got.Value.(ast.Number) != want.Value.(ast.Number) {
+					t.Fatalf("round %d: %v / %v = %v, topdown %v", round, a, b, got, want)
+				}
+			}
+		}
+	}
+	// Every division of two integers of the int32 window, neither zero,
+	// and only those, is nativeDivide's; there were more of them than
+	// slots.
+	if taken != small || small < regovm.MemoSlots {
+		t.Errorf("%d divisions taken, %d of two nonzero ints of the int32 window", taken, small)
+	}
+	// Shares: many divisors of each dividend and many dividends of each
+	// divisor, more pairs than slots, so that pairs of one dividend (or
+	// divisor) meet in a slot.
+	for range 2 {
+		for x := 1; x <= 40; x++ {
+			for y := 1; y <= 25*testOperands()/10; y++ {
+				for _, p := range [][2]int{{x, y}, {y, x}} {
+					a, b := ast.IntNumberTerm(p[0]), ast.IntNumberTerm(p[1])
+					got, _ := regovm.NativeDivide([]*ast.Term{a, b})
+					want, _ := topdownDiv(a.Value, b.Value)
+					if got.Value.(ast.Number) != want.Value.(ast.Number) {
+						t.Fatalf("%d / %d = %v, topdown %v", p[0], p[1], got, want)
+					}
+				}
+			}
+		}
+	}
+	for _, v := range []ast.Value{ast.String("1"), ast.Null{}, ast.NewArray()} {
+		if _, ok := regovm.NativeDivide([]*ast.Term{ast.IntNumberTerm(1), ast.NewTerm(v)}); ok {
+			t.Errorf("1 / %v: taken, want topdown's error", v)
+		}
+	}
+}
+
+// TestCompareValues: compareValues is Compare on every pair of numbers
+// (twice, more pairs than slots), and on values of other types.
+func TestCompareValues(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	vals := numberOperands(rng, testOperands())
+	vals = append(vals, ast.String("1"), ast.Null{}, ast.Boolean(true), ast.NewArray(ast.IntNumberTerm(1)))
+	for round := range 2 {
+		for _, a := range vals {
+			for _, b := range vals {
+				if got, want := regovm.CompareValues(a, b), a.Compare(b); got != want {
+					t.Fatalf("round %d: regovm.CompareValues(%v, %v) = %d, Compare %d", round, a, b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestNumberTablesConcurrent: workers share the tables; under -race this
+// shows that a slot is read and written only whole.
+func TestNumberTablesConcurrent(t *testing.T) {
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			rng := rand.New(rand.NewPCG(uint64(w), 7))
+			for range testOperands() * 50 {
+				a, b := ast.IntNumberTerm(rng.IntN(200)), ast.IntNumberTerm(1+rng.IntN(200))
+				got, ok := regovm.NativeDivide([]*ast.Term{a, b})
+				want, _ := topdownDiv(a.Value, b.Value)
+				if !ok {
+					got = want // zero divided: topdown's
+				}
+				if got.Value.(ast.Number) != want.Value.(ast.Number) {
+					t.Errorf("%v / %v = %v, topdown %v", a, b, got, want)
+					return
+				}
+				x, y := got.Value, ast.Number(fmt.Sprintf("0.%03d", rng.IntN(1000)))
+				if regovm.CompareValues(x, y) != x.Compare(y) {
+					t.Errorf("regovm.CompareValues(%v, %v) differs", x, y)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
