@@ -3,6 +3,7 @@ package regovm_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"testing"
 
@@ -164,4 +165,58 @@ func TestNumberTablesConcurrent(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestCompareValuesDecimals: numbers written as decimals compare as
+// ast.NumberCompare orders them, with leading and trailing zeros, signed
+// zeros, and pairs that differ only far beyond a float64's precision
+// (which NumberCompare may call equal: an exact comparison of the digits
+// would not match it).
+func TestCompareValuesDecimals(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rng.IntN(10))
+		}
+		return string(b)
+	}
+	decimal := func() string {
+		s := ""
+		if rng.IntN(3) == 0 {
+			s = "-"
+		}
+		s += strings.Repeat("0", rng.IntN(3)) + digits(rng.IntN(25))
+		if s == "" || s == "-" {
+			s += "0"
+		}
+		if rng.IntN(4) != 0 {
+			s += "." + digits(1+rng.IntN(25)) + strings.Repeat("0", rng.IntN(3))
+		}
+		return s
+	}
+	var nums []ast.Value
+	for _, s := range []string{"0", "-0", "0.0", "-0.000", "00", "007.50", "7.5", "0.1", "0.10000000000000000000001",
+		"0.09999999999999999999999", "123456789012345678901234567890.5", "123456789012345678901234567890.50001", "1e2", "100", "-1E-2"} {
+		nums = append(nums, ast.Number(s))
+	}
+	for len(nums) < testOperands() {
+		a := decimal()
+		nums = append(nums, ast.Number(a))
+		if rng.IntN(3) == 0 { // a neighbour: the same digits, one changed far down
+			b := []byte(a)
+			i := rng.IntN(len(b))
+			if b[i] >= '0' && b[i] <= '9' {
+				b[i] = byte('0' + rng.IntN(10))
+			}
+			nums = append(nums, ast.Number(b))
+		}
+	}
+	for _, a := range nums {
+		for _, b := range nums {
+			if got, want := regovm.CompareValues(a, b), ast.NumberCompare(a.(ast.Number), b.(ast.Number)); got != want {
+				t.Fatalf("CompareValues(%v, %v) = %d, NumberCompare %d", a, b, got, want)
+			}
+		}
+	}
 }
