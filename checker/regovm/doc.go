@@ -55,9 +55,10 @@
 //   - native.go: builtins run in place with topdown's own code (object.get,
 //     count, membership, comparisons), or its result made with fewer
 //     allocations (concat).
-//   - numbers.go: division of two int32-window integers and comparison of
-//     numbers that are not both integers, with tables of the latest answers
-//     (topdown's big.Float and big.Rat work, done once per pair).
+//   - numbers.go: division, multiplication, round and floor of numbers,
+//     and comparison of numbers that are not both integers: int32-window
+//     integers at once, the rest through tables of the latest answers
+//     (topdown's big.Float and big.Rat work, done once per operand pair).
 //   - fallback.go: topdown on the same modules, for an evaluation that errs.
 //   - frompolicy.go: FromPolicy.
 package regovm

@@ -156,6 +156,7 @@ p := [
 	// edges, zero divided (its sign kept), decimals, big integers.
 	{name: "divide", src: `p := [[(x / y) | some y in [1, 2, 3, 7, -3, 12, 2147483647, 2147483648, 1.5, 1e2, input.n]] | some x in [0, -0, 1, 2, 6, -7, 10, 2147483647, -2147483648, 2147483648, 0.5, input.n]]`},
 	{name: "divide-shares", src: `p := [[n / t, floor((n * 1000) / t) / 10, n / t < 0.9] | some t in numbers.range(1, 30); some n in numbers.range(0, t)]`},
+	{name: "multiply-round-floor", src: `p := [[x * y, round(x * y), floor(x * y), round(x), floor(x)] | some x in [0, -0, 3, 0.5, -2.5, 2.5, 0.857142857142857143, 2147483647, 2147483648, 1e2, input.n]; some y in [1000, -1, 0.1, 2147483647, 3]]`},
 	{name: "compare-numbers", src: `
 nums := [0.857142857142857143, 0.9, 1, 1.0, 1.00, -0.5, 1e2, 100, 12345678901234567890, 12345678901234567891, 0.1, 0.10000000000000001, 2 / 3, 0.6666666666666666667, -0, 0]
 p := [[x < y, x <= y, x > y, x >= y, x == y] | some x in array.concat(nums, [input.n]); some y in nums]`},

@@ -7,22 +7,26 @@ import (
 	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/topdown/builtins"
 )
 
 // Numbers that are not integers cost OPA a big.Float or big.Rat each time:
 // a division of two integers that does not come out even builds two
 // big.Floats, divides, and writes the quotient's shortest decimal text
-// (topdown/arithmetic.go); comparing two numbers that are not both int64
-// parses them into big.Rats or big.Floats (ast.NumberCompare). Targets
-// compute the same shares over and over (n / total for every branch, floor
-// of t / 10 for every percentage shown): in a national profile the two took
-// 1.4 CPU-s (topdown's arithmetic 0.73, NumberCompare 0.64), and the tables
-// took 7.3 million allocations and 290 MB off the run (bench/RESULTS.md,
-// session 6). regovm remembers the latest answers
-// in two small tables, each slot overwritten by the next pair that hashes
-// to it. A slot's answer is the one topdown's code gives (it is computed by
-// that code on a miss), so the tables change how fast, never what.
+// (topdown/arithmetic.go); so do a product, round and floor of a decimal;
+// comparing two numbers that are not both int64 parses them into big.Rats
+// or big.Floats (ast.NumberCompare). Targets compute the same shares over
+// and over (n / total for every branch; round(share * 1000) and floor(t /
+// 10) for every percentage shown): in a national profile division and
+// comparison took 1.4 CPU-s (topdown's arithmetic 0.73, NumberCompare
+// 0.64). regovm remembers the latest answers in small tables, each slot
+// overwritten by the next pair that hashes to it: those of division and
+// comparison took 7.3 million allocations and 290 MB off a national run,
+// those of mul, round and floor (arithTable) 2.9 million and 138 MB more
+// (bench/RESULTS.md, session 6). A slot's answer is the one topdown's code
+// gives (it is computed by that code on a miss), so the tables change how
+// fast, never what.
 
 // memoSlots is the number of slots of each table: 16,384 pointers (128
 // KiB), about what the shares of a national snapshot need.
@@ -112,4 +116,75 @@ func compareValues(a, b ast.Value) int {
 	c := ast.NumberCompare(x, y)
 	slot.Store(&comparison{x, y, c})
 	return c
+}
+
+// arithTable remembers the answers of one of topdown's arithmetic
+// builtins on numbers that are not both int32-window integers, keyed by
+// their texts: a share times 1000 and its round and floor for every
+// percentage a message shows (lib.percent_text). A miss asks topdown's own
+// builtin; an operand it refuses is left to it (nil, false).
+type arithTable struct {
+	bi    topdown.BuiltinFunc
+	slots [memoSlots]atomic.Pointer[arithAnswer]
+}
+
+type arithAnswer struct {
+	a, b ast.Number
+	t    *ast.Term
+}
+
+func newArithTable(name string) *arithTable { return &arithTable{bi: topdown.GetBuiltin(name)} }
+
+// answer is the builtin's answer for the number operands x and y (y empty
+// for a function of one operand).
+func (tb *arithTable) answer(ops []*ast.Term, x, y ast.Number) (*ast.Term, bool) {
+	h := maphash.String(memoSeed, string(x))*31 ^ maphash.String(memoSeed, string(y))
+	slot := &tb.slots[h>>(64-memoBits)]
+	if e := slot.Load(); e != nil && e.a == x && e.b == y {
+		return e.t, true
+	}
+	var out *ast.Term
+	if err := tb.bi(topdown.BuiltinContext{}, ops, func(t *ast.Term) error { out = t; return nil }); err != nil || out == nil {
+		return nil, false
+	}
+	slot.Store(&arithAnswer{x, y, out})
+	return out, true
+}
+
+var (
+	products = newArithTable(ast.Multiply.Name)
+	rounds   = newArithTable(ast.Round.Name)
+	floors   = newArithTable(ast.Floor.Name)
+)
+
+// nativeMultiply is topdown's mul: the product of two int32-window
+// integers at once (it fits an int64), any other pair of numbers through
+// products.
+func nativeMultiply(ops []*ast.Term) (*ast.Term, bool) {
+	x, ok1 := ops[0].Value.(ast.Number)
+	y, ok2 := ops[1].Value.(ast.Number)
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	if xi, ok := smallInt(x); ok {
+		if yi, ok := smallInt(y); ok {
+			return ast.IntNumberTerm(int(xi * yi)), true
+		}
+	}
+	return products.answer(ops, x, y)
+}
+
+// nativeUnary is topdown's round or floor (arithUnary): an int32-window
+// integer is its own answer, any other number goes through tb.
+func nativeUnary(tb *arithTable) func(ops []*ast.Term) (*ast.Term, bool) {
+	return func(ops []*ast.Term) (*ast.Term, bool) {
+		x, ok := ops[0].Value.(ast.Number)
+		if !ok {
+			return nil, false
+		}
+		if xi, ok := smallInt(x); ok {
+			return ast.IntNumberTerm(int(xi)), true
+		}
+		return tb.answer(ops, x, "")
+	}
 }

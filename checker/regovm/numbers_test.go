@@ -15,10 +15,16 @@ import (
 
 // topdownDiv is topdown's div builtin on two values: its term, or its
 // error.
-func topdownDiv(a, b ast.Value) (*ast.Term, error) {
+func topdownDiv(a, b ast.Value) (*ast.Term, error) { return topdownCall(ast.Divide.Name, a, b) }
+
+// topdownCall is topdown's builtin name on values: its term, or its error.
+func topdownCall(name string, vals ...ast.Value) (*ast.Term, error) {
+	ops := make([]*ast.Term, len(vals))
+	for i, v := range vals {
+		ops[i] = ast.NewTerm(v)
+	}
 	var out *ast.Term
-	err := topdown.GetBuiltin(ast.Divide.Name)(topdown.BuiltinContext{}, []*ast.Term{ast.NewTerm(a), ast.NewTerm(b)},
-		func(t *ast.Term) error { out = t; return nil })
+	err := topdown.GetBuiltin(name)(topdown.BuiltinContext{}, ops, func(t *ast.Term) error { out = t; return nil })
 	return out, err
 }
 
@@ -219,4 +225,60 @@ func TestCompareValuesDecimals(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestNativeArith: mul, round and floor run natively give topdown's
+// answer, as text, for every number operand (twice: the tables remember);
+// an operand topdown refuses is left to it.
+func TestNativeArith(t *testing.T) {
+	rng := rand.New(rand.NewPCG(10, 11))
+	nums := numberOperands(rng, testOperands()/2)
+	for _, v := range []string{"857.142857142857142857", "85.7", "-2.5", "2.5", "0.5", "-0.5", "1e400", "0.0005"} {
+		nums = append(nums, ast.Number(v))
+	}
+	check := func(name string, vals ...ast.Value) {
+		t.Helper()
+		ops := make([]*ast.Term, len(vals))
+		for i, v := range vals {
+			ops[i] = ast.NewTerm(v)
+		}
+		got, ok := regovm.NativeNumber[name](ops)
+		want, err := topdownCall(name, vals...)
+		if !ok {
+			if err == nil {
+				t.Fatalf("%s%v: left to topdown, which gives %v", name, vals, want)
+			}
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s%v = %v, topdown fails: %v", name, vals, got, err)
+		}
+		if got.Value.(ast.Number) != want.Value.(ast.Number) {
+			t.Fatalf("%s%v = %v, topdown %v", name, vals, got, want)
+		}
+	}
+	for range 2 {
+		for _, a := range nums {
+			check(ast.Round.Name, a)
+			check(ast.Floor.Name, a)
+			for _, b := range nums {
+				check(ast.Multiply.Name, a, b)
+			}
+		}
+	}
+	for _, v := range []ast.Value{ast.String("1"), ast.Null{}, ast.NewArray()} {
+		for name, f := range regovm.NativeNumber {
+			ops := []*ast.Term{ast.NewTerm(v), ast.IntNumberTerm(2)}
+			if _, ok := f(ops[:len(ops)-boolInt(name != ast.Multiply.Name)]); ok {
+				t.Errorf("%s(%v): taken, want topdown's error", name, v)
+			}
+		}
+	}
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
