@@ -20,8 +20,8 @@ var native = map[string]func(ops []*ast.Term) (*ast.Term, bool){
 	ast.Concat.Name:    nativeConcat,
 	ast.Divide.Name:    nativeDivide,
 	ast.Multiply.Name:  nativeMultiply,
-	ast.Round.Name:     nativeUnary(rounds),
-	ast.Floor.Name:     nativeUnary(floors),
+	ast.Round.Name:     nativeRound,
+	ast.Floor.Name:     nativeFloor,
 	ast.GreaterThan.Name: func(ops []*ast.Term) (*ast.Term, bool) {
 		return ast.InternedTerm(compareValues(ops[0].Value, ops[1].Value) > 0), true
 	},

@@ -266,6 +266,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 	}
 	pf := resultsParquet(t, r, mem, parquetBatch)
 	noDict := map[string]bool{"subject": true, "subject_name": true, "messages.list.element": true, "key": true, "path.list.element": true}
+	seen := map[string]bool{}
 	for g := 0; g < pf.NumRowGroups(); g++ {
 		md := pf.RowGroup(g).MetaData()
 		for c := 0; c < md.NumColumns(); c++ {
@@ -274,6 +275,7 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			name := cc.PathInSchema().String()
+			seen[name] = true
 			want := compress.Codecs.Zstd
 			if slices.Contains(parquetUncompressed, name) {
 				want = compress.Codecs.Uncompressed
@@ -284,6 +286,13 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 			if cc.HasDictionaryPage() == noDict[name] {
 				t.Errorf("column %s: dictionary %v, want %v", name, cc.HasDictionaryPage(), !noDict[name])
 			}
+		}
+	}
+	// A name in parquetUncompressed that is no column would leave the
+	// column meant compressed, unnoticed above.
+	for _, name := range parquetUncompressed {
+		if !seen[name] {
+			t.Errorf("parquetUncompressed names %s, which is no column of results.parquet", name)
 		}
 	}
 	tbl := readTable(t, pf, mem)
