@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -407,13 +406,7 @@ feed:
 			out.Results = append(out.Results, r)
 		}
 	}
-	sort.Slice(out.Results, func(i, j int) bool {
-		a, b := &out.Results[i], &out.Results[j] // pointers: a Result is 192 bytes, copied twice per comparison otherwise
-		if a.Target != b.Target {
-			return a.Target < b.Target
-		}
-		return a.Subject < b.Subject
-	})
+	sortResults(out.Results)
 	c.capTargets(out.Results)
 	asOf := c.asOf
 	if asOf == "" {

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -546,6 +547,42 @@ func TestBuildGiveResults(t *testing.T) {
 		b, _ := JSON(got)
 		if !bytes.Equal(a, b) {
 			t.Errorf("%s: report.json differs with GiveResults", name)
+		}
+	}
+}
+
+// TestBuildOnEveryCore checks that Build gives the same report on one core
+// as on four: the results are cleaned and the findings' keys computed in
+// chunks, one goroutine per core, once there are enough of them (tens of
+// thousands here; run under -race in CI).
+func TestBuildOnEveryCore(t *testing.T) {
+	mk := func() Inputs {
+		in := nationalSite(false, 2, 3)
+		for i := range in.Results {
+			if i%3 == 0 && len(in.Results[i].Violations) > 0 {
+				in.Results[i].Violations[0].Details = map[string]any{"members": []any{map[string]any{"id": "m1", "ho_ten": "x"}}}
+			}
+		}
+		return in
+	}
+	in := mk()
+	if n := len(in.Results); n < 4*4096 {
+		t.Fatalf("%d results: too few for Build to use several cores", n)
+	}
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	want := Build(in)
+	runtime.GOMAXPROCS(4)
+	for _, give := range []bool{false, true} {
+		in := mk()
+		in.GiveResults = give
+		got := Build(in)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("GiveResults %v: four cores differ from one (-one +four):\n%s", give, diff)
+		}
+		for i, f := range got.Findings {
+			if f.Key == "" || f.Key != Key(checker.Result{Target: f.Target, Subject: f.Subject, Violations: f.Violations}) {
+				t.Fatalf("finding %d: key %q", i, f.Key)
+			}
 		}
 	}
 }
