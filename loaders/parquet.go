@@ -71,8 +71,7 @@ type parquetReader struct {
 	open     bool
 	rows     int           // rows of the current batch
 	own      []arrow.Array // the current batch's strColumn arrays
-	scratch  strScratch
-	pool     *recyclePool // the strColumn arrays' buffers
+	pool     *recyclePool  // the strColumn arrays' buffers
 	mem      memory.Allocator
 	bufs     sync.Pool // the column readers' scratch buffers (*memory.Buffer), as file.Reader keeps its own
 }
@@ -382,15 +381,16 @@ func (p *parquetReader) decode() (b pqBatch) {
 		p.rgLeft -= rows
 		b := &part
 		*b = pqBatch{cols: make([]arrow.Array, len(p.hdr)), rows: rows}
-		for _, s := range p.strs {
-			s.strScratch = &p.scratch
-			a, err := s.read(rows, p.pool) // the Parquet library may panic in there
-			if err != nil {
-				b.release()
-				return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: fmt.Errorf("decode parquet column %s: %w", s.name, err)}}
+		arrs, err := p.readStrings(rows)
+		for k, a := range arrs {
+			if a != nil {
+				b.own = append(b.own, a)
+				b.cols[p.strs[k].hdr] = a
 			}
-			b.own = append(b.own, a)
-			b.cols[s.hdr] = a
+		}
+		if err != nil {
+			b.release()
+			return pqBatch{err: &ParseError{File: p.file, Row: p.decoded + 1, Err: err}}
 		}
 		if rec != nil {
 			if err := checkBatch(rec); err != nil {
@@ -414,6 +414,52 @@ func (p *parquetReader) decode() (b pqBatch) {
 		return *b
 	}
 	return pqBatch{}
+}
+
+// readStrings decodes the next rows of every string column, each column in
+// a goroutine of its own when there are several: the columns are read
+// apart (each has its own reader, pages and scratch; the buffer pools are
+// safe for concurrent use), and one column's strings at a time kept one
+// core busy while the other waited (a large members table, at the end of
+// the load: bench/RESULTS.md, session 7). The arrays come back by column,
+// nil where a column failed; the error is the first failing column's, in
+// column order. The Parquet library may panic on a malformed file: in a
+// column's goroutine that panic is the column's error, worded as decode's.
+func (p *parquetReader) readStrings(rows int) ([]arrow.Array, error) {
+	arrs := make([]arrow.Array, len(p.strs))
+	errs := make([]error, len(p.strs))
+	read := func(k int) {
+		s := p.strs[k]
+		a, err := s.read(rows, p.pool)
+		if err != nil {
+			errs[k] = fmt.Errorf("decode parquet column %s: %w", s.name, err)
+			return
+		}
+		arrs[k] = a
+	}
+	var wg sync.WaitGroup
+	for k := 1; k < len(p.strs); k++ {
+		wg.Go(func() {
+			defer func() {
+				if r := recover(); r != nil {
+					errs[k] = fmt.Errorf("decode parquet: %v", r)
+				}
+			}()
+			read(k)
+		})
+	}
+	if len(p.strs) > 0 {
+		func() {
+			defer wg.Wait() // a panic of column 0 waits for the others before decode recovers it
+			read(0)
+		}()
+	}
+	for _, err := range errs {
+		if err != nil {
+			return arrs, err
+		}
+	}
+	return arrs, nil
 }
 
 // prefetch decodes batches in a goroutine, one ahead of nextBatch, so that
@@ -590,18 +636,18 @@ func checkBatch(rec arrow.Record) error {
 // distinct; equal ones are merged downstream), with no hashing of the text
 // nor pqarrow's dictionary builder.
 type strColumn struct {
-	hdr      int // index in the header
-	leaf     int
-	name     string
-	maxDef   int16
-	dictType *arrow.DictionaryType            // nil: a utf8 column
-	cr       *file.ByteArrayColumnChunkReader // the current row group's
-	seen     addrTable                        // dictionary: a batch's entries by address
-	*strScratch
+	hdr        int // index in the header
+	leaf       int
+	name       string
+	maxDef     int16
+	dictType   *arrow.DictionaryType            // nil: a utf8 column
+	cr         *file.ByteArrayColumnChunkReader // the current row group's
+	seen       addrTable                        // dictionary: a batch's entries by address
+	strScratch                                  // what it decodes a batch into
 }
 
-// strScratch holds what a strColumn decodes a batch into, shared by the
-// string columns of a file (decoded one after the other).
+// strScratch holds what a strColumn decodes a batch into (each column its
+// own: the columns of a batch are decoded at once).
 type strScratch struct {
 	vals    []parquet.ByteArray
 	defs    []int16
