@@ -172,10 +172,16 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 			}
 		}))
 		if err == nil {
-			i := idx.Inventory(snap)
-			inv = &i
+			// The inventory is taken while the targets are evaluated: both
+			// only read the index and the snapshot, and the inventory was a
+			// quarter of a second on one core before the evaluation could
+			// start (national scale; bench/RESULTS.md, session 7).
 			log.Debug().Float64("seconds", time.Since(evalStart).Seconds()).Msg("indexed")
+			invDone := make(chan checker.Inventory, 1)
+			go func() { invDone <- idx.Inventory(snap) }()
 			out, err = c.EvaluateIndex(ctx, idx)
+			i := <-invDone
+			inv = &i
 		}
 	}
 	evalBar.finish()
