@@ -99,8 +99,8 @@
 // Parquet columns are decoded batch by batch (64k rows, or a smaller row
 // group's rows and one: the decoder reserves and zeroes a whole batch per column).
 // Top-level string columns are decoded from their column chunks by the
-// loader itself (parquet.go, strColumn), the other columns by pqarrow: a
-// batch's values are copied once into buffers of their exact size, where
+// loader itself (parquet.go, strColumn; a batch's string columns at once,
+// a goroutine each), the other columns by pqarrow: a batch's values are copied once into buffers of their exact size, where
 // pqarrow would append them one by one to a builder whose buffers double,
 // and a dictionary column's values are told apart by the address of their
 // dictionary entry (no hashing of the text, no pqarrow dictionary builder);
