@@ -7,12 +7,12 @@ import (
 )
 
 // sortResults sorts rs by target id, then subject id; results with equal
-// keys keep their order (the sort is stable). It sorts the results'
-// positions (4 bytes each) and then moves every result once to its place:
-// sorting the Results themselves moved each 192-byte value some twenty
-// times through a reflected swap, a third of a second on one core at
-// national scale, between evaluation and publishing (bench/RESULTS.md,
-// session 7).
+// keys keep their order (the sort is stable). It sorts a small key per
+// result (the target's rank, the subject, the position) and then moves
+// every result once to its place: sorting the Results themselves moved
+// each 192-byte value some twenty times through a reflected swap, a third
+// of a second on one core at national scale, between evaluation and
+// publishing (bench/RESULTS.md, session 7).
 func sortResults(rs []Result) {
 	n := len(rs)
 	if n < 2 {
@@ -32,8 +32,8 @@ func sortResults(rs []Result) {
 	for r, id := range ids {
 		ranks[id] = int32(r)
 	}
-	// The keys are sorted apart from the results, 24 bytes each, so that
-	// comparing two reads neither Result (each a cache miss).
+	// The keys are sorted apart from the results, so that a comparison
+	// reads no Result (each a cache miss at national scale).
 	type key struct {
 		rank, pos int32
 		subject   string
@@ -55,7 +55,6 @@ func sortResults(rs []Result) {
 	for i, k := range keys {
 		pos[i] = k.pos
 	}
-	keys = nil
 	// Place i takes rs[pos[i]]: follow each cycle of the permutation,
 	// moving every result once (pos[i] = i marks a place done).
 	for i := range pos {
