@@ -155,6 +155,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	launched := mc.arr("launched_on")
 	order = idOrder(mIDs, n)
 	x.modelByID = make(map[string]int, n)
+	x.models = make([]modelRow, 0, n)
 	modelUnit := make([]int32, n)
 	base := make([]obj, n)
 	for k, i := range order {
@@ -195,7 +196,7 @@ func (x *index) buildModelsAndParticipants(mc, pc, cc cols) *pendingModels {
 	// Participants.
 	n = pc.rows()
 	pm, pids, kinds, proles, pairs, compsP := pc.str("model_id"), pc.str("participant_id"), pc.str("kind"), pc.str("role"), pc.str("pair"), pc.str("component")
-	pend := &pendingModels{member: map[string]*memberRow{}}
+	pend := &pendingModels{member: map[string]*memberRow{}, rows: make([]partRow, 0, n)}
 	for i := 0; i < n; i++ {
 		mid, _ := sval(pm, i)
 		m, ok := x.modelByID[mid]
