@@ -423,12 +423,18 @@ func (p *parquetReader) decode() (b pqBatch) {
 // core busy while the other waited (a large members table, at the end of
 // the load: bench/RESULTS.md, session 7). The arrays come back by column,
 // nil where a column failed; the error is the first failing column's, in
-// column order. The Parquet library may panic on a malformed file: in a
-// column's goroutine that panic is the column's error, worded as decode's.
+// column order. The Parquet library may panic on a malformed file: that
+// panic is its column's error, worded as decode's own recover words it, so
+// that the caller releases the other columns' arrays.
 func (p *parquetReader) readStrings(rows int) ([]arrow.Array, error) {
 	arrs := make([]arrow.Array, len(p.strs))
 	errs := make([]error, len(p.strs))
 	read := func(k int) {
+		defer func() {
+			if r := recover(); r != nil {
+				errs[k] = fmt.Errorf("decode parquet: %v", r)
+			}
+		}()
 		s := p.strs[k]
 		a, err := s.read(rows, p.pool)
 		if err != nil {
@@ -439,21 +445,12 @@ func (p *parquetReader) readStrings(rows int) ([]arrow.Array, error) {
 	}
 	var wg sync.WaitGroup
 	for k := 1; k < len(p.strs); k++ {
-		wg.Go(func() {
-			defer func() {
-				if r := recover(); r != nil {
-					errs[k] = fmt.Errorf("decode parquet: %v", r)
-				}
-			}()
-			read(k)
-		})
+		wg.Go(func() { read(k) })
 	}
 	if len(p.strs) > 0 {
-		func() {
-			defer wg.Wait() // a panic of column 0 waits for the others before decode recovers it
-			read(0)
-		}()
+		read(0)
 	}
+	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
 			return arrs, err
