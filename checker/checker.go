@@ -406,7 +406,7 @@ feed:
 			out.Results = append(out.Results, r)
 		}
 	}
-	sortResults(out.Results)
+	SortResults(out.Results)
 	c.capTargets(out.Results)
 	asOf := c.asOf
 	if asOf == "" {

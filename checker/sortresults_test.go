@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestSortResults checks sortResults against a stable sort of the
+// TestSortResults checks SortResults against a stable sort of the
 // Results themselves: by target, then subject, equal keys in their order
 // (each result carries its first position in SkipReason to tell them
 // apart), on lists with many ties, no ties, sorted and reversed input.
@@ -31,7 +31,7 @@ func TestSortResults(t *testing.T) {
 		want := append([]Result(nil), rs...)
 		sort.SliceStable(want, func(i, j int) bool { return less(want[i], want[j]) })
 		got := append([]Result(nil), rs...)
-		sortResults(got)
+		SortResults(got)
 		for i := range want {
 			if got[i].Target != want[i].Target || got[i].Subject != want[i].Subject || got[i].SkipReason != want[i].SkipReason {
 				t.Fatalf("trial %d (%d results): at %d got %s/%s #%s, want %s/%s #%s", trial, n, i,
@@ -50,7 +50,7 @@ func less(a, b Result) bool {
 
 // BenchmarkSortResults sorts results in the order evaluation leaves them
 // (subject by subject in file order, each subject's targets together, then
-// a tail of not-evaluated results) with sortResults and with the sort.Slice
+// a tail of not-evaluated results) with SortResults and with the sort.Slice
 // it replaced. Each iteration first copies the unsorted list back (the same
 // cost in both).
 func BenchmarkSortResults(b *testing.B) {
@@ -67,10 +67,10 @@ func BenchmarkSortResults(b *testing.B) {
 		rs = append(rs, Result{Target: "TB-01", Subject: fmt.Sprintf("x%05d", rng.IntN(50000)), Status: StatusNotEvaluated})
 	}
 	work := make([]Result, len(rs))
-	b.Run("sortResults", func(b *testing.B) {
+	b.Run("SortResults", func(b *testing.B) {
 		for b.Loop() {
 			copy(work, rs)
-			sortResults(work)
+			SortResults(work)
 		}
 	})
 	b.Run("sort.Slice", func(b *testing.B) {

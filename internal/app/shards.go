@@ -329,12 +329,7 @@ func mergeOutcomes(targets []checker.Target, parts []checker.WaiverReport, resul
 	for _, r := range results {
 		out.Results = append(out.Results, r...)
 	}
-	slices.SortStableFunc(out.Results, func(a, b checker.Result) int {
-		if c := strings.Compare(a.Target, b.Target); c != 0 {
-			return c
-		}
-		return strings.Compare(a.Subject, b.Subject)
-	})
+	checker.SortResults(out.Results)
 	unusedIn := map[checker.Waiver]int{}
 	expired := map[checker.Waiver]bool{}
 	for _, p := range parts {

@@ -291,6 +291,7 @@ func Build(in Inputs) *Report {
 		slices.SortStableFunc(r.Results, compareResults)
 	}
 	r.Findings = make([]Finding, 0, nfind)
+	from := make([]int, 0, nfind) // the result of each finding, for its key
 	for i := range r.Results {
 		res := &r.Results[i]
 		if !isFinding(res.Status) {
@@ -302,12 +303,11 @@ func Build(in Inputs) *Report {
 			Violations: res.Violations, Warnings: res.Warnings, Waiver: res.Waiver,
 			Error: res.Error, Reason: res.Reason,
 		})
+		from = append(from, i)
 	}
-	// Key reads the target, the subject and the messages.
 	eachChunk(len(r.Findings), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			f := &r.Findings[i]
-			f.Key = Key(checker.Result{Target: f.Target, Subject: f.Subject, Violations: f.Violations})
+			r.Findings[i].Key = Key(r.Results[from[i]])
 		}
 	})
 

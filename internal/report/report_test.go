@@ -579,10 +579,18 @@ func TestBuildOnEveryCore(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("GiveResults %v: four cores differ from one (-one +four):\n%s", give, diff)
 		}
-		for i, f := range got.Findings {
-			if f.Key == "" || f.Key != Key(checker.Result{Target: f.Target, Subject: f.Subject, Violations: f.Violations}) {
-				t.Fatalf("finding %d: key %q", i, f.Key)
+		k := 0
+		for _, res := range got.Results {
+			if !isFinding(res.Status) {
+				continue
 			}
+			if f := got.Findings[k]; f.Subject != res.Subject || f.Target != res.Target || f.Key != Key(res) {
+				t.Fatalf("finding %d (%s %s): key %q, its result's %q", k, f.Target, f.Subject, f.Key, Key(res))
+			}
+			k++
+		}
+		if k != len(got.Findings) || k == 0 {
+			t.Fatalf("%d findings, %d results that are findings", len(got.Findings), k)
 		}
 	}
 }
