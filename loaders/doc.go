@@ -142,6 +142,12 @@
 // are walked only when some value is unknown or excluded (eachRef).
 // Nothing but the records and the findings outlives Load.
 //
+// WithMembersAllocator gives the members record an allocator of its own
+// (the run's is internal/offheap's, whose buffers are unmapped on
+// release): the members file is still decoded with the other allocator,
+// and the loader keeps no reference into the record, so its memory may go
+// the moment the record is released.
+//
 // The read-ahead and batch sizes above are fixed for a run; they are
 // fields of the loader's configuration, not package variables, and only
 // the package's tests set others (through options of their own), to reach

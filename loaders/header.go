@@ -70,13 +70,13 @@ func (l *tableRead) prepare(t snapshot.Table, file string, src snapshot.TableSou
 		pos[h] = i
 	}
 	schema := snapshot.Schema(t)
-	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress, mem: l.cfg.mem,
+	tl := &tableLoader{t: t, file: file, xlsx: format == fmtXLSX, hdrWidth: len(hdr), progress: l.cfg.progress, mem: l.cfg.tableMem(t),
 		aheadRows: l.cfg.aheadRows, prefetchRows: l.cfg.prefetchRows, out: newRawTable(t, file)}
 	known := map[string]bool{}
 	var used []int
 	for i, spec := range snapshot.Columns(t) {
 		known[spec.Name] = true
-		c := newColumn(l.cfg.mem, t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
+		c := newColumn(l.cfg.tableMem(t), t, spec, schema.Field(i), l.man.Aliases[string(t)+"."+spec.Name])
 		c.silent = src.Encoding == "windows-1258"
 		if p, found := pos[spec.Name]; found && (!isND || nd.first[spec.Name] || !spec.Required) {
 			c.src = p

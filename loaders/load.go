@@ -552,7 +552,7 @@ func (l *tableRead) readTable(ctx context.Context) (raw *rawTable, err error) {
 		tl.release()
 		return fail(err)
 	}
-	tl.finish(l.cfg.mem)
+	tl.finish(tl.mem)
 	return tl.out, nil
 }
 

@@ -93,6 +93,7 @@ func (l Limit) Exceeded(excluded, rows int) bool {
 
 type config struct {
 	mem             memory.Allocator
+	membersMem      memory.Allocator // the members record's; mem when nil
 	maxBad          Limit
 	maxDecompressed int64 // set by WithMaxDecompressed; 0: the default, by stored size
 	maxLine         int
@@ -125,6 +126,22 @@ type Option func(*config)
 // WithAllocator sets the Arrow allocator of the records (default
 // memory.DefaultAllocator).
 func WithAllocator(mem memory.Allocator) Option { return func(c *config) { c.mem = mem } }
+
+// WithMembersAllocator sets the Arrow allocator of the members table's
+// record alone (default: WithAllocator's), for example an
+// offheap.Allocator: the members are most of a snapshot's bytes. The
+// members file itself is decoded with the other allocator, and once Load
+// returns nothing of the loader refers to the record's buffers, so they
+// may be given back the moment the record is released.
+func WithMembersAllocator(mem memory.Allocator) Option { return func(c *config) { c.membersMem = mem } }
+
+// tableMem is the allocator of table t's record.
+func (c *config) tableMem(t snapshot.Table) memory.Allocator {
+	if t == snapshot.Members && c.membersMem != nil {
+		return c.membersMem
+	}
+	return c.mem
+}
 
 // WithMaxBadRows sets the --max-bad-rows limit (default 1%).
 func WithMaxBadRows(l Limit) Option { return func(c *config) { c.maxBad = l } }

@@ -49,7 +49,7 @@ func filterRecord(cfg config, raw *rawTable) (arrow.Record, error) {
 		for k, r := range runs {
 			parts[k] = array.NewSlice(raw.rec.Column(c), int64(r[0]), int64(r[1]))
 		}
-		a, err := array.Concatenate(parts, cfg.mem)
+		a, err := array.Concatenate(parts, cfg.tableMem(raw.table))
 		for _, p := range parts {
 			p.Release()
 		}

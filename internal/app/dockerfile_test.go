@@ -147,14 +147,6 @@ func dockerBuild(t *testing.T) string {
 	return binPath
 }
 
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if binDir != "" {
-		os.RemoveAll(binDir)
-	}
-	os.Exit(code)
-}
-
 func TestDockerBuildCommand(t *testing.T) {
 	bin := dockerBuild(t)
 	out, err := exec.Command(bin, "version").CombinedOutput()

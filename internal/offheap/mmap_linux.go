@@ -1,0 +1,50 @@
+package offheap
+
+import (
+	"fmt"
+
+	"golang.org/x/sys/unix"
+)
+
+const canMap = true
+
+// mapAnon maps n zeroed bytes (n a multiple of the page size). Running
+// out of address space or memory is what Go's own allocator would die
+// of too.
+func mapAnon(n int) []byte {
+	m, err := unix.Mmap(-1, 0, n, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_PRIVATE|unix.MAP_ANON)
+	if err != nil {
+		panic(fmt.Sprintf("offheap: map %d bytes: %v", n, err))
+	}
+	if n >= hugePage {
+		_ = unix.Madvise(m, unix.MADV_HUGEPAGE) // advice only: refused where huge pages are off
+	}
+	return m
+}
+
+// remap grows or shrinks m to n bytes, moving it when it must.
+func remap(m []byte, n int) []byte {
+	r, err := unix.Mremap(m, n, unix.MREMAP_MAYMOVE)
+	if err != nil {
+		panic(fmt.Sprintf("offheap: remap %d to %d bytes: %v", len(m), n, err))
+	}
+	if n >= hugePage {
+		_ = unix.Madvise(r, unix.MADV_HUGEPAGE)
+	}
+	return r
+}
+
+func unmap(m []byte) {
+	if err := unix.Munmap(m); err != nil {
+		panic(fmt.Sprintf("offheap: unmap %d bytes: %v", len(m), err))
+	}
+}
+
+// poisonMap gives m's pages back and makes its addresses unreadable,
+// without unmapping them (so that they are never handed out again).
+func poisonMap(m []byte) {
+	_ = unix.Madvise(m, unix.MADV_DONTNEED)
+	if err := unix.Mprotect(m, unix.PROT_NONE); err != nil {
+		panic(fmt.Sprintf("offheap: protect %d bytes: %v", len(m), err))
+	}
+}
