@@ -40,7 +40,7 @@ func TestSortByLabelAsCompareString(t *testing.T) {
 	for round := range 4 {
 		nodes := make([]*node, len(labels))
 		for i, l := range labels {
-			nodes[i] = &node{Unit: Unit{ID: fmt.Sprintf("u%d", rng.IntN(len(labels)))}, label: l}
+			nodes[i] = &node{Unit: &Unit{ID: fmt.Sprintf("u%d", rng.IntN(len(labels)))}, label: l}
 		}
 		rng.Shuffle(len(nodes), func(i, j int) { nodes[i], nodes[j] = nodes[j], nodes[i] })
 		want := slices.Clone(nodes)
