@@ -100,12 +100,12 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	loadStart := time.Now()
 	loadBar := rc.progress.start("loading snapshot", -1)
 	maxInflate, _ := parseMaxDecompressed(s.MaxDecompress) // checked with the settings
-	// The members' columns live outside the Go heap (internal/offheap): the
-	// collector would let them count twice towards the peak, and their
-	// release after indexing gives the memory back at once.
 	// The evaluation's heap ceiling follows the soft limit as set for the
 	// run, not as lowered while the members are mapped (limitBeside).
 	heapAbort := heapAbortBytes()
+	// The members' columns live outside the Go heap (internal/offheap): the
+	// collector would let them count twice towards the peak, and their
+	// release after indexing gives the memory back at once.
 	members := newMembersAllocator()
 	defer limitBeside(members)()
 	snap, err := loadSnapshot(loadCtx, s.Snapshot,
