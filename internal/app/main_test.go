@@ -1,10 +1,12 @@
 package app
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"runtime/debug"
+	"strings"
 	"sync"
 	"testing"
 
@@ -112,5 +114,48 @@ func TestLimitBeside(t *testing.T) {
 	restore()
 	if got := debug.SetMemoryLimit(-1); got != limit {
 		t.Errorf("limit %d after restore, want %d", got, limit)
+	}
+}
+
+// TestHeapCeilingWithMembersMapped: under a soft limit, the evaluation's
+// heap ceiling (9/8 of the limit) is the run's, although the limit is
+// lowered while the members are mapped; and so is the merge's, which the
+// last shard of a sharded run does with its members still mapped.
+func TestHeapCeilingWithMembersMapped(t *testing.T) {
+	before := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(before)
+	const limit = 4 << 30
+	want := uint64(limit) / 8 * 9
+	out := t.TempDir()
+	ceilings := func(stderr, msg string) (seen []uint64, mapped bool) {
+		for _, line := range strings.Split(stderr, "\n") {
+			var l struct {
+				Message string `json:"message"`
+				Ceiling uint64 `json:"heap_ceiling_bytes"`
+				Mapped  int64  `json:"members_mapped_bytes"`
+			}
+			if json.Unmarshal([]byte(line), &l) == nil && l.Message == msg {
+				seen = append(seen, l.Ceiling)
+				mapped = mapped || l.Mapped > 0
+			}
+		}
+		return seen, mapped
+	}
+	args := []string{"run", "--snapshot", "sample://thai-binh-2024", "--out", out, "--memory-limit", "4GiB", "--log-level", "debug"}
+	code, _, stderr := runMain(t, nil, args...)
+	if code != ExitOK {
+		t.Fatalf("exit code %d; stderr:\n%s", code, stderr)
+	}
+	if seen, mapped := ceilings(stderr, "evaluating"); len(seen) != 1 || seen[0] != want || !mapped {
+		t.Errorf("run: heap ceilings %v with members mapped %v, want [%d] with members mapped", seen, mapped, want)
+	}
+	for i := range 2 {
+		code, _, stderr = runMain(t, nil, append(args, "--run-id", "sharded", "--shard-count", "2", "--shard-index", fmt.Sprint(i))...)
+		if code != ExitOK {
+			t.Fatalf("shard %d: exit code %d; stderr:\n%s", i, code, stderr)
+		}
+	}
+	if seen, _ := ceilings(stderr, "merging"); len(seen) != 1 || seen[0] != want {
+		t.Errorf("merge in the last shard: heap ceilings %v, want [%d]", seen, want)
 	}
 }

@@ -32,6 +32,10 @@ type mergeInput struct {
 	formats []string // nil: the shards' formats
 	lang    string   // "": the shards' language
 	log     zerolog.Logger
+	// heapAbort is the evaluation's heap ceiling (heapAbortBytes; 0: none),
+	// taken by the caller: a run's last shard merges while its members are
+	// still mapped, and the soft limit lowered for them (limitBeside).
+	heapAbort uint64
 }
 
 // mergeResult is what mergeRun did.
@@ -58,7 +62,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 	}
 	set := parts[0].Settings
 	opts := []checker.Option{checker.WithWorkers(m.workers), checker.WithLogger(m.log), checker.WithEngine(m.engine),
-		checker.WithHeapAbort(heapAbortBytes())}
+		checker.WithHeapAbort(m.heapAbort)}
 	if d, err := time.ParseDuration(set.EvalTimeout); err == nil && d > 0 {
 		opts = append(opts, checker.WithEvalTimeout(d))
 	}
@@ -77,6 +81,7 @@ func mergeRun(ctx context.Context, b storage.Bucket, out string, m *mergeInput) 
 	if set.Waivers != nil {
 		opts = append(opts, checker.WithWaivers(set.Waivers, asOf))
 	}
+	m.log.Debug().Uint64("heap_ceiling_bytes", m.heapAbort).Msg("merging")
 	upper, err := evaluate(ctx, m.pol, m.snap, append(slices.Clone(opts), checker.WithScopes(upperScopes()...))...)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate province and district targets: %w", err)
@@ -294,7 +299,8 @@ func mergeCommandRun(ctx context.Context, cmd *cobra.Command, o *mergeOptions, l
 		return nil, fmt.Errorf("open --out %q: %w", o.out, err)
 	}
 	defer b.Close()
-	m := &mergeInput{runID: o.runID, count: o.shardCount, snap: snap, pol: pol, workers: o.workers, engine: o.engine, log: log}
+	m := &mergeInput{runID: o.runID, count: o.shardCount, snap: snap, pol: pol, workers: o.workers, engine: o.engine, log: log,
+		heapAbort: heapAbortBytes()}
 	if cmd.Flags().Changed("formats") {
 		m.formats = o.formats
 	}

@@ -166,6 +166,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	var out *checker.Outcome
 	var inv *checker.Inventory
 	var idx *checker.Index
+	log.Debug().Uint64("heap_ceiling_bytes", heapAbort).Int64("members_mapped_bytes", members.Mapped()).Msg("evaluating")
 	c, err := checker.New(ctx, pol, opts...)
 	switch {
 	case err != nil: // a query could not be prepared
@@ -219,7 +220,7 @@ func runPipeline(ctx context.Context, rc *runContext) (*runOutcome, error) {
 	publishStart := time.Now()
 
 	if s.ShardCount > 1 {
-		return publishShard(ctx, b, rc, shardRun{runID: runID, snap: snap, pol: pol, params: params, waivers: waivers, outcome: out})
+		return publishShard(ctx, b, rc, shardRun{runID: runID, snap: snap, pol: pol, params: params, waivers: waivers, outcome: out, heapAbort: heapAbort})
 	}
 	in := publishInput{runID: runID, started: rc.started, snap: snap, polSHA: pol.SHA256(), outcome: out,
 		shards: s.ShardCount, formats: s.Formats, lang: s.Lang, timezone: s.Timezone, goals: goals(params), overwrite: s.RunID != "",

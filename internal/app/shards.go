@@ -368,6 +368,8 @@ type shardRun struct {
 	params  map[string]any
 	waivers []checker.Waiver
 	outcome *checker.Outcome
+	// heapAbort is the run's evaluation heap ceiling, for the merge.
+	heapAbort uint64
 }
 
 // publishShard is the end of `run --shard-count N`: write the shard output,
@@ -386,7 +388,8 @@ func publishShard(ctx context.Context, b storage.Bucket, rc *runContext, r shard
 			MaxViolations: s.MaxViolations, MaxTargetViolations: s.MaxTargetViol,
 			Formats: s.Formats, Lang: s.Lang},
 		Targets: r.outcome.Targets, Results: r.outcome.Results, Waivers: r.outcome.Waivers}
-	m := &mergeInput{runID: r.runID, count: s.ShardCount, snap: r.snap, pol: r.pol, workers: s.Workers, engine: s.engine, log: rc.log}
+	m := &mergeInput{runID: r.runID, count: s.ShardCount, snap: r.snap, pol: r.pol, workers: s.Workers, engine: s.engine, log: rc.log,
+		heapAbort: r.heapAbort}
 	res, err := runShard(ctx, b, s.Out, so, m, rc.log)
 	if err != nil {
 		return nil, err
