@@ -72,25 +72,29 @@ func (a *Allocator) Reallocate(size int, b []byte) []byte {
 		return m[:size]
 	case m != nil && !a.poison:
 		// The kernel moves the pages, without a copy.
-		a.untrack(m)
 		n := remap(m, pageRound(size))
-		a.track(n)
+		a.retrack(m, n)
 		return n[:size]
 	}
 	nb := a.Allocate(size)
 	copy(nb, b[:min(len(b), size)])
-	a.Free(b)
+	if m != nil {
+		a.release(m)
+	}
 	return nb
 }
 
 // Free releases b's mapping (a buffer from Go's heap is left to the
 // collector).
 func (a *Allocator) Free(b []byte) {
-	m := a.mapping(b)
-	if m == nil {
-		return
+	if m := a.mapping(b); m != nil {
+		a.release(m)
 	}
-	a.untrack(m)
+}
+
+// release gives mapping m back (or poisons it).
+func (a *Allocator) release(m []byte) {
+	a.retrack(m, nil)
 	if a.poison {
 		poisonMap(m)
 		return
@@ -98,33 +102,38 @@ func (a *Allocator) Free(b []byte) {
 	unmap(m)
 }
 
+// addr is the address of b's first byte: the key of its mapping.
+func addr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
+
+// mapping is the mapping b starts, nil for a buffer from Go's heap. A
+// buffer of a mapping keeps the mapping's capacity (Reallocate shrinks by
+// slicing), so a smaller capacity is surely the heap's, without a lookup.
 func (a *Allocator) mapping(b []byte) []byte {
-	if cap(b) == 0 {
+	if cap(b) < MinMapped {
 		return nil
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.maps[uintptr(unsafe.Pointer(unsafe.SliceData(b)))]
+	return a.maps[addr(b)]
 }
 
-func (a *Allocator) track(m []byte) {
+func (a *Allocator) track(m []byte) { a.retrack(nil, m) }
+
+// retrack replaces mapping old (nil: none) with m (nil: none) in the
+// books, and tells OnMapped's function the bytes mapped once.
+func (a *Allocator) retrack(old, m []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.maps[uintptr(unsafe.Pointer(unsafe.SliceData(m)))] = m
-	n := a.mapped.Add(int64(len(m)))
+	if old != nil {
+		delete(a.maps, addr(old))
+	}
+	if m != nil {
+		a.maps[addr(m)] = m
+	}
+	n := a.mapped.Add(int64(len(m) - len(old)))
 	if n > a.peak.Load() {
 		a.peak.Store(n)
 	}
-	if a.onMap != nil {
-		a.onMap(n)
-	}
-}
-
-func (a *Allocator) untrack(m []byte) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	delete(a.maps, uintptr(unsafe.Pointer(unsafe.SliceData(m))))
-	n := a.mapped.Add(-int64(len(m)))
 	if a.onMap != nil {
 		a.onMap(n)
 	}

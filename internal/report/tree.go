@@ -137,7 +137,7 @@ func buildTree(r *Report) *siteTree {
 	// units' nodes are allocated as one array, not one by one.
 	all := make([]*node, 0, len(r.Units))
 	slab := make([]node, len(r.Units))
-	newNode := func(id string, u *Unit) *node {
+	newNode := func(u *Unit) *node {
 		var n *node
 		if len(slab) > 0 {
 			n, slab = &slab[0], slab[1:]
@@ -145,7 +145,7 @@ func buildTree(r *Report) *siteTree {
 			n = &node{}
 		}
 		n.Unit = u
-		t.nodes[id] = n
+		t.nodes[u.ID] = n
 		all = append(all, n)
 		return n
 	}
@@ -153,14 +153,14 @@ func buildTree(r *Report) *siteTree {
 		if n := t.nodes[id]; n != nil {
 			return n
 		}
-		return newNode(id, &Unit{ID: id})
+		return newNode(&Unit{ID: id})
 	}
 	for i := range r.Units {
 		u := &r.Units[i]
 		if n := t.nodes[u.ID]; n != nil {
 			n.Unit = u // an id listed twice: its last row, as before
 		} else {
-			newNode(u.ID, u)
+			newNode(u)
 		}
 	}
 	derived := len(r.Units) == 0

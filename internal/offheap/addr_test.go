@@ -1,5 +1,0 @@
-package offheap
-
-import "unsafe"
-
-func unsafeAddr(b []byte) uintptr { return uintptr(unsafe.Pointer(unsafe.SliceData(b))) }
