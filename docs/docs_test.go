@@ -13,6 +13,7 @@ import (
 	"testing"
 	"unicode"
 
+	"github.com/vungmanh/vungmanh/internal/report"
 	"github.com/vungmanh/vungmanh/internal/snapshot"
 )
 
@@ -340,6 +341,44 @@ func TestSnapshotDocNamesEveryColumn(t *testing.T) {
 					t.Errorf("%s.%s: enum value %q is missing from the doc's type %q", tbl, c.Name, v, typ)
 				}
 			}
+		}
+	}
+}
+
+// TestReportsDocNamesEveryParquetColumn fails when docs/reports.md's
+// results.parquet table and the file's schema (report.ParquetSchema)
+// disagree: every column is named in the table's first cell, and the
+// table names no column the file does not have.
+func TestReportsDocNamesEveryParquetColumn(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join(repoRoot, "docs", "reports.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(b), "\n## `results.parquet`\n")
+	if !ok {
+		t.Fatal("docs/reports.md has no section \"## `results.parquet`\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	named := map[string]bool{}
+	for _, line := range strings.Split(section, "\n") {
+		cells := strings.Split(line, "|")
+		if len(cells) < 3 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
+			continue
+		}
+		for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(cells[1], -1) {
+			named[m[1]] = true
+		}
+	}
+	columns := map[string]bool{}
+	for _, f := range report.ParquetSchema().Fields() {
+		columns[f.Name] = true
+		if !named[f.Name] {
+			t.Errorf("results.parquet has a column %s that docs/reports.md's table does not name", f.Name)
+		}
+	}
+	for name := range named {
+		if !columns[name] {
+			t.Errorf("docs/reports.md's results.parquet table names %s, which is no column of the file", name)
 		}
 	}
 }

@@ -286,6 +286,28 @@ func TestResultsParquetRoundTrip(t *testing.T) {
 			if cc.HasDictionaryPage() == noDict[name] {
 				t.Errorf("column %s: dictionary %v, want %v", name, cc.HasDictionaryPage(), !noDict[name])
 			}
+			// Data pages of version 2 (parquetProperties: version 1's
+			// levels cost arrow v15 a copy per reservation).
+			pr, err := pf.RowGroup(g).GetColumnPageReader(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages := 0
+			for pr.Next() {
+				switch p := pr.Page().(type) {
+				case *file.DataPageV2:
+					pages++
+				case *file.DictionaryPage:
+				default:
+					t.Errorf("column %s: a page of type %T, want data pages of version 2", name, p)
+				}
+			}
+			if err := pr.Err(); err != nil {
+				t.Fatal(err)
+			}
+			if pages == 0 {
+				t.Errorf("column %s of row group %d: no data page", name, g)
+			}
 		}
 	}
 	// A name in parquetUncompressed that is no column would leave the
