@@ -108,7 +108,7 @@ func ratioClass(r float64, eligible int) string {
 // with active models and a row per district (in Vietnamese order, named
 // from the targets' roll-ups, else by id); a province without districts
 // gets none, the type table being its total.
-func buildModels(r *Report, lang Lang, names map[string]string, col *collate.Collator) (modelsView, error) {
+func buildModels(r *Report, lang Lang, name func(id string) string, col *collate.Collator) (modelsView, error) {
 	var inv struct {
 		Models *[]checker.ModelInventory `json:"models"`
 	}
@@ -141,7 +141,7 @@ func buildModels(r *Report, lang Lang, names map[string]string, col *collate.Col
 		for _, u := range m.ByUnit {
 			if u.Level == string(snapshot.LevelDistrict) && !seen[u.UnitID] {
 				seen[u.UnitID] = true
-				districts = append(districts, UnitCount{UnitID: u.UnitID, Level: u.Level, Name: names[u.UnitID]})
+				districts = append(districts, UnitCount{UnitID: u.UnitID, Level: u.Level, Name: name(u.UnitID)})
 			}
 		}
 	}

@@ -329,9 +329,10 @@ type reasons struct {
 	lang  Lang
 	r     *Report
 	names map[string]string
-	// labels: names are the site's unit labels, unique (no id needed).
-	labels bool
-	rows   map[dqRowKey]dqPlace // built on first use
+	// label, when set, gives the site's unit labels, unique (no id
+	// needed): it is used instead of names.
+	label func(id string) (string, bool)
+	rows  map[dqRowKey]dqPlace // built on first use
 }
 
 type dqRowKey struct {
@@ -376,8 +377,8 @@ func (x *reasons) text(f Finding) string {
 }
 
 func (x *reasons) unit(id string) string {
-	if x.labels {
-		if n, ok := x.names[id]; ok {
+	if x.label != nil {
+		if n, ok := x.label(id); ok {
 			return n
 		}
 		return id

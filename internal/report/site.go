@@ -159,7 +159,7 @@ func siteTo(r *Report, lang Lang, t *siteTree, emit Emit) error {
 // t. The siteRender is read only afterwards: pages render concurrently.
 func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
 	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
-	s.why.names, s.why.labels = s.namesOf(), true
+	s.why.label = s.labelOf
 	s.why.index()
 	s.kinds = map[string]string{}
 	for _, n := range t.nodes {
@@ -199,13 +199,21 @@ type siteRender struct {
 	kinds map[string]string
 }
 
-// namesOf maps unit ids to their shown labels, for reasons and paths.
-func (s *siteRender) namesOf() map[string]string {
-	m := make(map[string]string, len(s.t.nodes))
-	for id, n := range s.t.nodes {
-		m[id] = n.label
+// labelOf is the shown label of the unit id, for reasons and the root
+// page's sections: read from the tree, not copied into a map of its own
+// (a national tree's 629,000 labels were a second map of 40 MB while the
+// site rendered).
+func (s *siteRender) labelOf(id string) (string, bool) {
+	if n := s.t.nodes[id]; n != nil {
+		return n.label, true
 	}
-	return m
+	return "", false
+}
+
+// nameOf is labelOf's label, "" for an id that is no unit of the tree.
+func (s *siteRender) nameOf(id string) string {
+	l, _ := s.labelOf(id)
+	return l
 }
 
 func (s *siteRender) kindLabel(n *node) string {
@@ -594,16 +602,15 @@ func (s *siteRender) names(ids []string) string {
 // waivers and data quality.
 func (s *siteRender) rootSections(v *pageView) error {
 	r, lang := s.r, s.lang
-	names := s.why.names
 	v.WaiversApplied = lang.Int(r.Waivers.Applied)
 	for _, w := range r.Waivers.Expired {
-		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
+		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, cmp.Or(s.nameOf(w.Unit), w.Unit), lang.Date(w.Expires), w.Reason})
 	}
 	for _, w := range r.Waivers.Unused {
-		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, cmp.Or(names[w.Unit], w.Unit), lang.Date(w.Expires), w.Reason})
+		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, cmp.Or(s.nameOf(w.Unit), w.Unit), lang.Date(w.Expires), w.Reason})
 	}
 	v.DQ, v.DQRows = dqSections(r, lang)
-	m, err := buildModels(r, lang, names, newCollator())
+	m, err := buildModels(r, lang, s.nameOf, newCollator())
 	v.Models = m
 	return err
 }
