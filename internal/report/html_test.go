@@ -177,6 +177,54 @@ func TestUnitLabels(t *testing.T) {
 	}
 }
 
+// A unit the site does not count (a group) keeps no label in the tree,
+// and is named by its display name all the same where the site shows it:
+// the unit of a model's finding, and the path of a finding below a page.
+func TestUnitLabelsUncounted(t *testing.T) {
+	in := fixture()
+	in.Targets = in.Targets[:1] // TB-02
+	in.Units = []Unit{
+		{ID: "tb", Level: "province", Name: "Thái Bình", Kind: "tỉnh"},
+		{ID: "tb-x1", Parent: "tb", Level: "commune", Name: "Đông Hưng", Kind: "xã"},
+		{ID: "tb-x1-c1", Parent: "tb-x1", Level: "branch", Name: "Thôn 1", Kind: "chi hội"},
+		{ID: "tb-x1-c1-t2", Parent: "tb-x1-c1", Level: "group", Name: "Số 2", Kind: "tổ"},
+	}
+	in.Results = []checker.Result{
+		{Target: "TB-02", Subject: "tb-x1", SubjectLevel: "commune", SubjectName: "Đông Hưng",
+			Path: []string{"tb"}, Status: checker.StatusPass},
+		{Target: "TB-02", Subject: "mh-7", SubjectLevel: "model", SubjectName: "Nhóm 1+1 số 7",
+			Path: []string{"tb", "tb-x1", "tb-x1-c1", "tb-x1-c1-t2"}, Status: checker.StatusFail,
+			Violations: []checker.Violation{{Msg: "thiếu cặp", Refs: []string{"mh-7"}, Details: map[string]any{}}}},
+	}
+	r := Build(in)
+	tr := buildTree(r)
+	group := tr.nodes["tb-x1-c1-t2"]
+	if group == nil || group.counts != nil || group.label != "" {
+		t.Fatalf("the group: %+v, want a node without counts nor label", group)
+	}
+	if got, want := group.shown(), "Tổ Số 2"; got != want {
+		t.Errorf("the group shown as %q, want %q", got, want)
+	}
+	s := newSiteRender(r, Vietnamese, tr)
+	if got, want := s.subjectText(&r.Findings[0]), "Nhóm 1+1 số 7 · Tổ Số 2"; got != want {
+		t.Errorf("the model's finding names its subject %q, want %q", got, want)
+	}
+	if got, want := s.pathText(tr.nodes["tb-x1"], &r.Findings[0]), "Thôn 1"; got != want {
+		t.Errorf("the finding's path below its commune %q, want %q", got, want)
+	}
+	pages, err := Site(r, Vietnamese)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var site strings.Builder
+	for _, p := range pages {
+		site.WriteString(html.UnescapeString(string(p)))
+	}
+	if !strings.Contains(site.String(), "Nhóm 1+1 số 7 · Tổ Số 2") {
+		t.Errorf("the site does not name the model's unit by its label")
+	}
+}
+
 // Page files are safe and stable whatever the id holds.
 func TestPageFile(t *testing.T) {
 	for _, tc := range []struct {

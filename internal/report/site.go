@@ -205,7 +205,7 @@ type siteRender struct {
 // site rendered).
 func (s *siteRender) labelOf(id string) (string, bool) {
 	if n := s.t.nodes[id]; n != nil {
-		return n.label, true
+		return n.shown(), true
 	}
 	return "", false
 }
@@ -246,7 +246,7 @@ func (s *siteRender) page(n *node) ([]byte, error) {
 func (s *siteRender) view(n *node) (pageView, error) {
 	r, lang := s.r, s.lang
 	v := s.head
-	v.Unit, v.Kind, v.Root = n.label, s.kindLabel(n), n == s.t.root
+	v.Unit, v.Kind, v.Root = n.shown(), s.kindLabel(n), n == s.t.root
 	if n == s.t.root {
 		v.Kind = ""
 	}
@@ -258,7 +258,7 @@ func (s *siteRender) view(n *node) (pageView, error) {
 		}
 	}
 	for i := len(up) - 1; i >= 0; i-- {
-		v.Crumbs = append(v.Crumbs, crumb{up[i].label, link(n.file, up[i].file)})
+		v.Crumbs = append(v.Crumbs, crumb{up[i].shown(), link(n.file, up[i].file)})
 	}
 	var pass, eligible int
 	var tot counts
@@ -359,7 +359,7 @@ func (s *siteRender) matrix(n *node, children []*node) matrixView {
 	// The rows' cells in one array.
 	cells := make([]matrixCell, 0, len(children)*len(cols))
 	for _, c := range children {
-		row := matrixRow{Name: c.label, Kind: s.kindLabel(c), Cells: cells[len(cells) : len(cells) : len(cells)+len(cols)]}
+		row := matrixRow{Name: c.shown(), Kind: s.kindLabel(c), Cells: cells[len(cells) : len(cells) : len(cells)+len(cols)]}
 		if c.page {
 			row.Href = link(n.file, c.file)
 		}
@@ -473,7 +473,7 @@ func (s *siteRender) card(n *node, k int, t TargetSummary, children []*node) car
 	for _, w := range worst[:min(len(worst), WorstUnitsPerTarget)] {
 		wc := w.counts[k]
 		ev := wc.evaluated()
-		row := worstRow{Name: w.label, Level: s.kindLabel(w), Value: lang.fraction(int(wc.Pass), ev),
+		row := worstRow{Name: w.shown(), Level: s.kindLabel(w), Value: lang.fraction(int(wc.Pass), ev),
 			Pct: lang.Percent(ratio(int(wc.Pass), ev))}
 		if ev == 0 {
 			row.Pct = "–"
@@ -560,13 +560,13 @@ func (s *siteRender) subjectText(f *Finding) string {
 		name := cmp.Or(f.SubjectName, f.Subject)
 		if len(f.Path) > 0 {
 			if u := s.t.nodes[f.Path[len(f.Path)-1]]; u != nil {
-				return name + " · " + u.label
+				return name + " · " + u.shown()
 			}
 		}
 		return name
 	}
 	if u := s.t.nodes[f.Subject]; u != nil {
-		return u.label
+		return u.shown()
 	}
 	return cmp.Or(f.SubjectName, f.Subject)
 }
@@ -590,7 +590,7 @@ func (s *siteRender) names(ids []string) string {
 	parts := make([]string, 0, len(ids))
 	for _, id := range ids {
 		if u := s.t.nodes[id]; u != nil {
-			parts = append(parts, u.label)
+			parts = append(parts, u.shown())
 		} else {
 			parts = append(parts, id)
 		}

@@ -93,12 +93,24 @@ type node struct {
 	// Report.Findings).
 	findings []int
 	page     bool   // has a page of its own
-	label    string // shown name: kind prefix, parent where names collide
+	label    string // shown name of a counted unit: kind prefix, parent where names collide (read it with shown)
 	file     string // page file, relative to the run folder
 	// sorted: the children with results below them, in Vietnamese order
 	// with numbers in natural order (Phường 2 before Phường 10), sorted
 	// when the tree is built.
 	sorted []*node
+}
+
+// shown is the name the site and the XLSX show for n: its label when the
+// site counts it, else its display name, made when asked. A national tree
+// has 629,000 units, most of them groups that no count shows and few
+// pages name (a model's unit, a finding's path): their labels were some
+// 40 MB held while the site rendered.
+func (n *node) shown() string {
+	if n.counts == nil {
+		return displayName(*n.Unit)
+	}
+	return n.label
 }
 
 // pageLevels are the levels that get a page: a commune's page is the
@@ -349,9 +361,10 @@ func capitalise(s string) string {
 	return s
 }
 
-// label gives every unit its shown label: its display name, with its
-// parent's name where two units of the tree share one ("Huyện Châu Thành
-// (Tiền Giang)"), and its id where that still collides.
+// label gives every counted unit its shown label: its display name, with
+// its parent's name where two units of the tree share one ("Huyện Châu
+// Thành (Tiền Giang)"), and its id where that still collides. The others
+// keep no label: shown makes theirs when asked.
 func (t *siteTree) label(all []*node) {
 	// Pages' units collide across the whole tree (a national list of
 	// worst units); branches only among their commune's.
@@ -362,10 +375,10 @@ func (t *siteTree) label(all []*node) {
 	first := make(map[labelKey]*node, len(all))
 	shared := map[labelKey][]*node{}
 	for _, n := range all {
-		n.label = displayName(*n.Unit)
 		if n.counts == nil {
-			continue
+			continue // its label is its display name (shown)
 		}
+		n.label = displayName(*n.Unit)
 		key := labelKey{label: n.label}
 		if !pageLevel(n.Level) {
 			key.parent = n.Parent
@@ -462,12 +475,12 @@ func (t *siteTree) sortChildren(col *collate.Collator, buf *collate.Buffer, keys
 	return sortByLabel(col, buf, keys, n.sorted)
 }
 
-// sortByLabel sorts nodes in Vietnamese order of their labels, numbers in
-// natural order, then by id: the order of col.CompareString on the labels
-// (TestSortByLabelAsCompareString), by their collation keys, each computed
-// once instead of the two labels' weights at every comparison of the sort
-// (most of the time of buildTree at national scale). keys is scratch
-// space, returned for the next call.
+// sortByLabel sorts nodes (counted ones, whose label is set) in Vietnamese
+// order of their labels, numbers in natural order, then by id: the order
+// of col.CompareString on the labels (TestSortByLabelAsCompareString), by
+// their collation keys, each computed once instead of the two labels'
+// weights at every comparison of the sort (most of the time of buildTree at
+// national scale). keys is scratch space, returned for the next call.
 func sortByLabel(col *collate.Collator, buf *collate.Buffer, keys []keyedNode, nodes []*node) []keyedNode {
 	if len(nodes) < 2 {
 		return keys

@@ -228,14 +228,14 @@ func (x *xlsxWriter) units(r *Report) error {
 		for _, n := range list {
 			var up []string
 			for p := n.parent; p != nil; p = p.parent {
-				up = append(up, p.label)
+				up = append(up, p.shown())
 			}
 			slices.Reverse(up)
 			kind := ""
 			if n != t.root {
 				kind = capitalise(cmpOr(n.Kind, x.lang.T("level_"+n.Level)))
 			}
-			row := []any{strings.Join(up, " › "), kind, n.label, n.ID}
+			row := []any{strings.Join(up, " › "), kind, n.shown(), n.ID}
 			for k := range r.Targets {
 				row = append(row, x.rate(n.counts[k]))
 			}
@@ -274,8 +274,10 @@ func (x *xlsxWriter) models(r *Report) error {
 	}
 	unitLabel := func(id string) string {
 		if t != nil {
-			if n := t.nodes[id]; n != nil && n.label != "" {
-				return n.label
+			if n := t.nodes[id]; n != nil {
+				if l := n.shown(); l != "" {
+					return l
+				}
 			}
 		}
 		return id
