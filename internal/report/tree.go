@@ -92,9 +92,11 @@ type node struct {
 	// findings of the subjects whose page this is (indexes into
 	// Report.Findings).
 	findings []int
-	page     bool   // has a page of its own
-	label    string // shown name of a counted unit: kind prefix, parent where names collide (read it with shown)
-	file     string // page file, relative to the run folder
+	page     bool // has a page of its own
+	// label: the shown name of a counted unit (kind prefix, parent where
+	// names collide); "" for the others. Read it with shown.
+	label string
+	file  string // page file, relative to the run folder
 	// sorted: the children with results below them, in Vietnamese order
 	// with numbers in natural order (Phường 2 before Phường 10), sorted
 	// when the tree is built.
