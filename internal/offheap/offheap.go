@@ -71,9 +71,14 @@ func (a *Allocator) Reallocate(size int, b []byte) []byte {
 	case m != nil && size <= len(m) && !a.poison:
 		return m[:size]
 	case m != nil && !a.poison:
-		// The kernel moves the pages, without a copy.
+		// The kernel moves the pages, without a copy. The books change
+		// under the lock with the move: once moved, m's addresses may be
+		// mapped again by another goroutine's Allocate, whose entry the
+		// removal of m's must not take.
+		a.mu.Lock()
 		n := remap(m, pageRound(size))
-		a.retrack(m, n)
+		a.rebook(m, n)
+		a.mu.Unlock()
 		return n[:size]
 	}
 	nb := a.Allocate(size)
@@ -120,10 +125,18 @@ func (a *Allocator) mapping(b []byte) []byte {
 func (a *Allocator) track(m []byte) { a.retrack(nil, m) }
 
 // retrack replaces mapping old (nil: none) with m (nil: none) in the
-// books, and tells OnMapped's function the bytes mapped once.
+// books, and tells OnMapped's function the bytes mapped once. A mapping
+// enters the books after it is made and leaves them before it is
+// unmapped (release), so that its addresses, once given back, are in no
+// entry; a remap does both at once, under the lock (Reallocate).
 func (a *Allocator) retrack(old, m []byte) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.rebook(old, m)
+}
+
+// rebook is retrack with a.mu held.
+func (a *Allocator) rebook(old, m []byte) {
 	if old != nil {
 		delete(a.maps, addr(old))
 	}
@@ -138,10 +151,6 @@ func (a *Allocator) retrack(old, m []byte) {
 		a.onMap(n)
 	}
 }
-
-// hugePage is the size from which a mapping is advised to use huge pages
-// (fewer page faults: a national members column is tens of megabytes).
-const hugePage = 2 << 20
 
 func pageRound(n int) int {
 	const page = 4096
