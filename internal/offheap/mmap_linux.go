@@ -16,9 +16,7 @@ func mapAnon(n int) []byte {
 	if err != nil {
 		panic(fmt.Sprintf("offheap: map %d bytes: %v", n, err))
 	}
-	if n >= hugePage {
-		_ = unix.Madvise(m, unix.MADV_HUGEPAGE) // advice only: refused where huge pages are off
-	}
+	adviseHuge(m)
 	return m
 }
 
@@ -28,10 +26,20 @@ func remap(m []byte, n int) []byte {
 	if err != nil {
 		panic(fmt.Sprintf("offheap: remap %d to %d bytes: %v", len(m), n, err))
 	}
-	if n >= hugePage {
-		_ = unix.Madvise(r, unix.MADV_HUGEPAGE)
-	}
+	adviseHuge(r)
 	return r
+}
+
+// hugePage is the size from which a mapping is advised to use huge pages
+// (fewer page faults: a national members column is tens of megabytes).
+const hugePage = 2 << 20
+
+// adviseHuge advises huge pages for a mapping of hugePage bytes or more:
+// advice only, refused where huge pages are off.
+func adviseHuge(m []byte) {
+	if len(m) >= hugePage {
+		_ = unix.Madvise(m, unix.MADV_HUGEPAGE)
+	}
 }
 
 func unmap(m []byte) {

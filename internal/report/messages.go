@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -329,9 +330,9 @@ type reasons struct {
 	lang  Lang
 	r     *Report
 	names map[string]string
-	// label, when set, gives the site's unit labels, unique (no id
-	// needed): it is used instead of names.
-	label func(id string) (string, bool)
+	// label, when set, gives the site's unit labels ("" for none),
+	// unique (no id needed): it is used instead of names.
+	label func(id string) string
 	rows  map[dqRowKey]dqPlace // built on first use
 }
 
@@ -378,10 +379,7 @@ func (x *reasons) text(f Finding) string {
 
 func (x *reasons) unit(id string) string {
 	if x.label != nil {
-		if n, ok := x.label(id); ok {
-			return n
-		}
-		return id
+		return cmp.Or(x.label(id), id)
 	}
 	if x.names == nil {
 		x.names = unitNames(x.r)

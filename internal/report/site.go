@@ -159,7 +159,7 @@ func siteTo(r *Report, lang Lang, t *siteTree, emit Emit) error {
 // t. The siteRender is read only afterwards: pages render concurrently.
 func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
 	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
-	s.why.label = s.labelOf
+	s.why.label = s.nameOf
 	s.why.index()
 	s.kinds = map[string]string{}
 	for _, n := range t.nodes {
@@ -199,21 +199,16 @@ type siteRender struct {
 	kinds map[string]string
 }
 
-// labelOf is the shown label of the unit id, for reasons and the root
-// page's sections: read from the tree, not copied into a map of its own
-// (a national tree's 629,000 labels were a second map of 40 MB while the
-// site rendered).
-func (s *siteRender) labelOf(id string) (string, bool) {
-	if n := s.t.nodes[id]; n != nil {
-		return n.shown(), true
-	}
-	return "", false
-}
-
-// nameOf is labelOf's label, "" for an id that is no unit of the tree.
+// nameOf is the shown label of the unit id ("" for an id that is no unit
+// of the tree), for reasons and the root page's sections: read from the
+// tree, not copied into a map of its own (a national tree's 629,000
+// labels were a second map of 40 MB while the site rendered). A unit's
+// label is never "": without a name it is the unit's id.
 func (s *siteRender) nameOf(id string) string {
-	l, _ := s.labelOf(id)
-	return l
+	if n := s.t.nodes[id]; n != nil {
+		return n.shown()
+	}
+	return ""
 }
 
 func (s *siteRender) kindLabel(n *node) string {
