@@ -10,6 +10,10 @@ import (
 // insertions and merges that fill them.
 
 func (c *compiler) makeArray(x *ir.MakeArrayStmt) stmt {
+	if c.fills.shares(x.Target) {
+		c.shared++
+		return c.setConst(x.Target, c.empty.array)
+	}
 	t := c.local(x.Target)
 	capacity := int(x.Capacity)
 	return func(s *state, l []*ast.Term) int {
@@ -19,11 +23,19 @@ func (c *compiler) makeArray(x *ir.MakeArrayStmt) stmt {
 }
 
 func (c *compiler) makeObject(x *ir.MakeObjectStmt) stmt {
+	if c.fills.shares(x.Target) {
+		c.shared++
+		return c.setConst(x.Target, c.empty.object)
+	}
 	t := c.local(x.Target)
 	return func(s *state, l []*ast.Term) int { l[t] = ast.NewTerm(ast.NewObject()); return 0 }
 }
 
 func (c *compiler) makeSet(x *ir.MakeSetStmt) stmt {
+	if c.fills.shares(x.Target) {
+		c.shared++
+		return c.setConst(x.Target, c.empty.set)
+	}
 	t := c.local(x.Target)
 	return func(s *state, l []*ast.Term) int { l[t] = ast.NewTerm(ast.NewSet()); return 0 }
 }

@@ -80,10 +80,15 @@ type compiler struct {
 	docs       map[ir.Local]docInfo
 	dynResults map[ir.Local]*int32
 	flags      []*int32 // of the function being compiled
+	// fills says which collections of the function being compiled may be
+	// the shared empty ones (empty.go).
+	fills  fillPlan
+	empty  emptyValues
+	shared int
 }
 
 func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
-	c := &compiler{policy: policy, funcs: map[string]*function{}, irFuncs: map[string]*ir.Func{}, root: &dynNode{}, unsup: unsupported{}, compObjs: map[ir.Local]int{}}
+	c := &compiler{policy: policy, funcs: map[string]*function{}, irFuncs: map[string]*ir.Func{}, root: &dynNode{}, unsup: unsupported{}, compObjs: map[ir.Local]int{}, empty: newEmptyValues()}
 	if policy.Static != nil {
 		for _, s := range policy.Static.Strings {
 			c.strs = append(c.strs, ast.StringTerm(s.Value))
@@ -138,6 +143,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 			fn := c.funcs[f.Name]
 			c.inFunc = f
 			c.startFunction(f.Params)
+			c.fills = filledLocals(f.Blocks, f.Params)
 			c.maxLocal = int(f.Return)
 			for _, p := range f.Params {
 				c.maxLocal = max(c.maxLocal, int(p))
@@ -164,6 +170,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 		}
 		fn := &function{name: ep, params: []int32{int32(ir.Input), int32(ir.Data)}, memo: -1, cslot: -1}
 		c.startFunction([]ir.Local{ir.Input, ir.Data})
+		c.fills = filledLocals(p.Blocks, []ir.Local{ir.Input, ir.Data})
 		c.maxLocal = int(ir.Data)
 		for _, b := range p.Blocks {
 			fn.blocks = append(fn.blocks, c.block(b, kindTop))
@@ -179,6 +186,7 @@ func compileProgram(policy *ir.Policy, entrypoints []string) (*Program, error) {
 	prog.consts = make([]constSlot, nconsts)
 	prog.maxArgs = c.maxArgs
 	prog.maxLocals = maxLocals
+	prog.shared = c.shared
 	return prog, nil
 }
 

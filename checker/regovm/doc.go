@@ -49,6 +49,8 @@
 //   - compare.go: equality and the type and definedness tests.
 //   - build.go: arrays, objects and sets, their insertions, and merges; an
 //     array literal (MakeArrayStmt then its appends) made at once.
+//   - empty.go: one shared empty array, object and set per Program for the
+//     literals that nothing fills, and the check that sharing them is safe.
 //   - basedoc.go: keys into the base document as topdown's store reads them.
 //   - const.go: constant functions, computed once per Program.
 //   - exec.go: the state of one Eval, function calls and their memo.

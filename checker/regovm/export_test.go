@@ -7,3 +7,7 @@ var (
 )
 
 const MemoSlots = memoSlots
+
+// SharedEmpties is the number of statements of p that hand out a shared
+// empty collection (empty.go).
+func SharedEmpties(p *Program) int { return p.shared }

@@ -54,6 +54,18 @@ p := [x | some x in input.xs; not f(x)]`},
 	{name: "in", src: `p := [1 in input.xs, "a" in input.xs, input.x in {1, 2}]`},
 	{name: "array-comprehension", src: `p := [x | some x in input.xs; x != 2]`},
 	{name: "set-comprehension", src: `p := {x | some x in input.xs}`},
+	// Empty literals that nothing fills (empty.go shares them) beside ones
+	// that are filled, passed on, returned and extended.
+	{name: "empty-collections", src: `
+f(x) := {} if x == 1
+else := [] if x == 2
+else := set()
+g(x) := object.union(x, {"a": 1})
+p := [
+	object.get(input.obj, "none", {}), object.get(input.obj, "none", []), {x | some x in []}, {k: 1 | some k in []},
+	{}, [], set(), f(1), f(2), f(3), g(f(1)), g({}), array.concat(f(2), [1]), f(3) | {1}, {} == f(1), [[], {}, set()],
+	[x | some x in input.xs; x == "none"], {"d": {}, "e": [], "s": set()},
+]`},
 	{name: "object-comprehension", src: `p := {k: v | some k, v in input.obj}`},
 	{name: "object-comprehension-conflict", src: `p := {"k": x | some x in input.xs}`},
 	{name: "comprehension-order", src: `p := [[k | some k, _ in input.obj], [x | some x in {"b", "a", 3, [1], {"z": 1}, null}], [x | some x in {y | some y in input.xs}]]`},

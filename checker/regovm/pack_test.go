@@ -314,8 +314,17 @@ func sampleInputs(t testing.TB, pk *pack, opts sample.Options, limit int) map[st
 func TestPlanPack(t *testing.T) {
 	pk := loadPack(t)
 	for _, g := range pk.groups {
-		if _, err := regovm.Plan(context.Background(), pk.modules, g.entrypoints, checker.Capabilities()); err != nil {
+		p, err := regovm.Plan(context.Background(), pk.modules, g.entrypoints, checker.Capabilities())
+		if err != nil {
 			t.Errorf("%s: %v", g.key, err)
+			continue
+		}
+		// The pack's `object.get(x, k, {})` defaults and the like are
+		// shared empties (empty.go): none would mean the planner now
+		// fills collections some other way, and every evaluation makes
+		// them anew.
+		if regovm.SharedEmpties(p) == 0 {
+			t.Errorf("%s: no shared empty collection", g.key)
 		}
 	}
 }

@@ -33,6 +33,7 @@ type Program struct {
 	consts      []constSlot // values of the constant functions (const.go)
 	maxArgs     int         // of a builtin call
 	maxLocals   int
+	shared      int       // statements that hand out a shared empty collection (empty.go)
 	pool        sync.Pool // *state
 	fallback    *fallback
 }
