@@ -364,7 +364,7 @@ func decodeSetTerm(t *ast.Term) ([]Violation, bool) {
 // decodeElems decodes the elements of a violation or warning set when they
 // all have the usual shape (decodeSetTerm).
 func decodeElems(set ast.Set) ([]Violation, bool) {
-	out := []Violation{}
+	out := make([]Violation, 0, set.Len())
 	good := true
 	set.Foreach(func(e *ast.Term) { // in the order of ast.JSON
 		if !good {
@@ -375,7 +375,7 @@ func decodeElems(set ast.Set) ([]Violation, bool) {
 			good = false
 			return
 		}
-		viol := Violation{Refs: []string{}, Details: map[string]any{}}
+		viol := Violation{Refs: []string{}} // Details: made below, from the set's or empty
 		hasMsg := false
 		obj.Foreach(func(k, v *ast.Term) {
 			key, ok := k.Value.(ast.String)
@@ -393,6 +393,7 @@ func decodeElems(set ast.Set) ([]Violation, bool) {
 					good = false
 					return
 				}
+				viol.Refs = make([]string, 0, list.Len())
 				for i := 0; i < list.Len(); i++ {
 					ref, ok := list.Elem(i).Value.(ast.String)
 					if !ok {
@@ -416,6 +417,9 @@ func decodeElems(set ast.Set) ([]Violation, bool) {
 		})
 		if good && !hasMsg {
 			good = false
+		}
+		if viol.Details == nil {
+			viol.Details = map[string]any{}
 		}
 		out = append(out, viol)
 	})
