@@ -71,7 +71,7 @@ type parquetReader struct {
 	open     bool
 	rows     int           // rows of the current batch
 	own      []arrow.Array // the current batch's strColumn arrays
-	pool     *recyclePool  // the strColumn arrays' buffers
+	pool     *recyclePool  // the buffers of the strColumn arrays and of pqarrow's record reader
 	mem      memory.Allocator
 	bufs     sync.Pool // the column readers' scratch buffers (*memory.Buffer), as file.Reader keeps its own
 }
@@ -112,7 +112,11 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 			}
 		}
 	}
-	fr, err := pqarrow.NewFileReader(pf, props, mem)
+	// The record reader's buffers are the same few sizes batch after
+	// batch: recycled (pool.go), national 1.0 allocates 0.9 GB less. The
+	// pages keep mem (rp above), which never reuses a freed buffer.
+	pool := newRecyclePool(mem)
+	fr, err := pqarrow.NewFileReader(pf, props, pool)
 	if err != nil {
 		_ = pf.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
@@ -122,7 +126,7 @@ func newParquetReader(ctx context.Context, name string, r parquet.ReaderAtSeeker
 		_ = pf.Close()
 		return nil, &ParseError{File: name, Err: fmt.Errorf("read parquet schema: %w", err)}
 	}
-	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer, pool: newRecyclePool(mem), mem: mem}
+	p = &parquetReader{ctx: ctx, file: name, pf: pf, fr: fr, closer: closer, pool: pool, mem: mem}
 	p.bufs.New = func() any { return memory.NewResizableBuffer(mem) }
 	if n, err := r.Seek(0, io.SeekEnd); err == nil {
 		p.size = n

@@ -26,10 +26,14 @@ const poolMin = 4 << 10
 // back to it when the file is closed (drain). Safe for concurrent use (the
 // prefetch goroutine decodes while the batch before is released).
 //
-// Only the loader's own arrays use it: pqarrow's decoder frees page
-// buffers it still reads from (harmless with Go's allocator, whose Free
-// does nothing). Nothing may keep a string of a batch past it: a finding
-// copies its value (newFinding), dictionaries copy theirs.
+// The loader's own arrays and pqarrow's record reader (the values, levels
+// and validity of each batch's arrays) use it; the file's page reader does
+// not: pqarrow's decoder frees page buffers it still reads from (harmless
+// with Go's allocator, whose Free does nothing), so pages come from mem
+// itself (newParquetReader). Nothing may keep a string or a value of a
+// batch past it without retaining its array: a finding copies its value
+// (newFinding), dictionaries copy theirs, the columns are appended to the
+// loader's own builders.
 type recyclePool struct {
 	mem  memory.Allocator
 	mu   sync.Mutex
