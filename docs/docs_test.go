@@ -360,12 +360,13 @@ func TestReportsDocNamesEveryParquetColumn(t *testing.T) {
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	named := map[string]bool{}
+	code := regexp.MustCompile("`([a-z_]+)`")
 	for _, line := range strings.Split(section, "\n") {
 		cells := strings.Split(line, "|")
 		if len(cells) < 3 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`") {
 			continue
 		}
-		for _, m := range regexp.MustCompile("`([a-z_]+)`").FindAllStringSubmatch(cells[1], -1) {
+		for _, m := range code.FindAllStringSubmatch(cells[1], -1) {
 			named[m[1]] = true
 		}
 	}

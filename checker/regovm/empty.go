@@ -46,26 +46,10 @@ func (f fillPlan) shares(l ir.Local) bool { return f.ok && !f.filled[l] }
 // filledLocals walks the blocks of a function (params: its parameters)
 // and returns its fillPlan.
 func filledLocals(blocks []*ir.Block, params []ir.Local) fillPlan {
-	var stmts []ir.Stmt
-	var walk func(bs []*ir.Block)
-	walk = func(bs []*ir.Block) {
-		for _, b := range bs {
-			for _, st := range b.Stmts {
-				stmts = append(stmts, st)
-				switch x := st.(type) {
-				case *ir.BlockStmt:
-					walk(x.Blocks)
-				case *ir.ScanStmt:
-					walk([]*ir.Block{x.Block})
-				case *ir.NotStmt:
-					walk([]*ir.Block{x.Block})
-				case *ir.WithStmt:
-					walk([]*ir.Block{x.Block})
-				}
-			}
-		}
+	var stmts stmtList
+	for _, b := range blocks {
+		_ = ir.Walk(&stmts, b) // stmtList.Visit returns no error
 	}
-	walk(blocks)
 	f := fillPlan{filled: map[ir.Local]bool{}, ok: true}
 	for _, st := range stmts {
 		switch x := st.(type) {
@@ -101,6 +85,20 @@ func filledLocals(blocks []*ir.Block, params []ir.Local) fillPlan {
 		}
 	}
 	return f
+}
+
+// stmtList is every statement ir.Walk visits: a block's, and those of the
+// blocks nested in them (BlockStmt, ScanStmt, NotStmt, WithStmt).
+type stmtList []ir.Stmt
+
+func (*stmtList) Before(any) {}
+func (*stmtList) After(any)  {}
+
+func (l *stmtList) Visit(x any) (ir.Visitor, error) {
+	if st, ok := x.(ir.Stmt); ok {
+		*l = append(*l, st)
+	}
+	return l, nil
 }
 
 // setLocals are the locals a statement sets (nil for a statement that

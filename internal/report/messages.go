@@ -2,7 +2,6 @@ package report
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"math"
 	"strconv"
@@ -330,8 +329,9 @@ type reasons struct {
 	lang  Lang
 	r     *Report
 	names map[string]string
-	// label, when set, gives the site's unit labels ("" for none),
-	// unique (no id needed): it is used instead of names.
+	// label, when set, gives the site's unit labels (the id for an id
+	// that is no unit), unique (no id needed): it is used instead of
+	// names.
 	label func(id string) string
 	rows  map[dqRowKey]dqPlace // built on first use
 }
@@ -379,7 +379,7 @@ func (x *reasons) text(f Finding) string {
 
 func (x *reasons) unit(id string) string {
 	if x.label != nil {
-		return cmp.Or(x.label(id), id)
+		return x.label(id)
 	}
 	if x.names == nil {
 		x.names = unitNames(x.r)

@@ -159,7 +159,7 @@ func siteTo(r *Report, lang Lang, t *siteTree, emit Emit) error {
 // t. The siteRender is read only afterwards: pages render concurrently.
 func newSiteRender(r *Report, lang Lang, t *siteTree) *siteRender {
 	s := &siteRender{r: r, lang: lang, t: t, why: newReasons(lang, r, nil), loc: r.Location}
-	s.why.label = s.nameOf
+	s.why.label = t.unitName
 	s.why.index()
 	s.kinds = map[string]string{}
 	for _, n := range t.nodes {
@@ -200,10 +200,10 @@ type siteRender struct {
 }
 
 // nameOf is the shown label of the unit id ("" for an id that is no unit
-// of the tree), for reasons and the root page's sections: read from the
-// tree, not copied into a map of its own (a national tree's 629,000
-// labels were a second map of 40 MB while the site rendered). A unit's
-// label is never "": without a name it is the unit's id.
+// of the tree), for the models table, which names those otherwise: read
+// from the tree, not copied into a map of its own (a national tree's
+// 629,000 labels were a second map of 40 MB while the site rendered). A
+// unit's label is never "": without a name it is the unit's id.
 func (s *siteRender) nameOf(id string) string {
 	if n := s.t.nodes[id]; n != nil {
 		return n.shown()
@@ -584,11 +584,7 @@ func (s *siteRender) pathText(n *node, f *Finding) string {
 func (s *siteRender) names(ids []string) string {
 	parts := make([]string, 0, len(ids))
 	for _, id := range ids {
-		if u := s.t.nodes[id]; u != nil {
-			parts = append(parts, u.shown())
-		} else {
-			parts = append(parts, id)
-		}
+		parts = append(parts, s.t.unitName(id))
 	}
 	return strings.Join(parts, " › ")
 }
@@ -599,10 +595,10 @@ func (s *siteRender) rootSections(v *pageView) error {
 	r, lang := s.r, s.lang
 	v.WaiversApplied = lang.Int(r.Waivers.Applied)
 	for _, w := range r.Waivers.Expired {
-		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, cmp.Or(s.nameOf(w.Unit), w.Unit), lang.Date(w.Expires), w.Reason})
+		v.WaiversExpired = append(v.WaiversExpired, waiverRow{w.Target, s.t.unitName(w.Unit), lang.Date(w.Expires), w.Reason})
 	}
 	for _, w := range r.Waivers.Unused {
-		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, cmp.Or(s.nameOf(w.Unit), w.Unit), lang.Date(w.Expires), w.Reason})
+		v.WaiversUnused = append(v.WaiversUnused, waiverRow{w.Target, s.t.unitName(w.Unit), lang.Date(w.Expires), w.Reason})
 	}
 	v.DQ, v.DQRows = dqSections(r, lang)
 	m, err := buildModels(r, lang, s.nameOf, newCollator())

@@ -115,6 +115,17 @@ func (n *node) shown() string {
 	return n.label
 }
 
+// unitName is the name the site and the XLSX show for unit id (node.shown),
+// or id itself when it is no unit of the tree (t may be nil: no tree).
+func (t *siteTree) unitName(id string) string {
+	if t != nil {
+		if n := t.nodes[id]; n != nil {
+			return n.shown()
+		}
+	}
+	return id
+}
+
 // pageLevels are the levels that get a page: a commune's page is the
 // last one and lists the findings of everything below it.
 func pageLevel(level string) bool {

@@ -272,16 +272,6 @@ func (x *xlsxWriter) models(r *Report) error {
 	if len(r.Targets) > 0 {
 		t = x.tree()
 	}
-	unitLabel := func(id string) string {
-		if t != nil {
-			if n := t.nodes[id]; n != nil {
-				if l := n.shown(); l != "" {
-					return l
-				}
-			}
-		}
-		return id
-	}
 	nrows := 0
 	for _, m := range inv.Models {
 		nrows += 1 + len(m.ByUnit)
@@ -302,7 +292,7 @@ func (x *xlsxWriter) models(r *Report) error {
 				return err
 			}
 			for _, u := range m.ByUnit {
-				if err := add([]any{label, status, unitLabel(u.UnitID), x.n(u.Count), x.n(u.CommunesWith), x.n(u.BranchesWith), x.n(u.ImprovedPairs)}); err != nil {
+				if err := add([]any{label, status, t.unitName(u.UnitID), x.n(u.Count), x.n(u.CommunesWith), x.n(u.BranchesWith), x.n(u.ImprovedPairs)}); err != nil {
 					return err
 				}
 			}
