@@ -135,9 +135,15 @@
 // every input of that scope is whole. A key no rule reads cannot change a
 // result, so the results are those of the whole input (a test compares
 // them); Input and EvalOne, which serve `vungmanh eval`, always build the
-// whole document. With the Thái Bình pack, commune inputs leave out
-// ancestors, cadres, activities and members, and branch inputs ancestors,
-// cadres and ratings.
+// whole document. input.members is followed one level further: when every
+// read of it is at the subject's own id (a variable bound to
+// input.subject.id in the rule's body before the read, or the ref itself),
+// it holds the subject's entry alone, and the statistics of the subject's
+// groups are never built; any other read (another key, iterated, counted,
+// compared, given to a function) builds every entry. With the Thái Bình
+// pack, commune inputs leave out ancestors, cadres, activities and members,
+// and branch inputs ancestors, cadres and ratings, and their members hold
+// the branch's own statistics (TB-09), not its groups'.
 //
 // Every target of a subject's scope (or model type) is evaluated in one
 // query, which binds one list: each target's violation, warning and skip in

@@ -126,6 +126,12 @@ func (x *index) unitInputCached(u int, tc *termCache, keys inputKeys) ast.Value 
 	if keys&inSnapshot != 0 {
 		items = append(items, [2]*ast.Term{kSnapshot, x.snapshotTerm})
 	}
+	if keys&inMembers == 0 && keys&inOwnMembers != 0 {
+		// Only the subject's own statistics are read: its entry alone,
+		// as the whole document has it (the subject always has one).
+		own := [1][2]*ast.Term{{x.idTerm(u), tc.get(tc.mapOf(2), u, x.statsTerm)}}
+		items = append(items, [2]*ast.Term{kMembers, ast.NewTerm(ast.NewObject(own[:]...))})
+	}
 	if keys&(inUnits|inModels|inCadres|inRatings|inActivities|inMembers) == 0 {
 		return ast.NewObject(items...)
 	}

@@ -66,7 +66,7 @@ func TestInputsUnchanged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := inputDigest(x, c)
+			got := inputDigest(t, x, c)
 			t.Logf("%q: %q,", name, got)
 			if got != want {
 				t.Errorf("inputs digest %s, want %s: an input document changed", got, want)
@@ -78,7 +78,13 @@ func TestInputsUnchanged(t *testing.T) {
 // inputDigest hashes, for every unit and model subject of x, its input
 // built the three ways of TestInputsUnchanged, the subjects taken in the
 // jobs of Evaluate (plan.batches) so that the cache is shared as there.
-func inputDigest(x *index, c *Checker) string {
+//
+// Where a scope reads only the subject's own member statistics
+// (inOwnMembers), the pruned input hashed is the one with every entry of
+// input.members, as before that pruning, and the input Evaluate builds
+// must be that document with input.members holding the subject's entry
+// alone (ownMembersOf).
+func inputDigest(t *testing.T, x *index, c *Checker) string {
 	p := &plan{x: x}
 	for u, row := range x.units {
 		p.subjects = append(p.subjects, subject{scope: string(row.level), unit: u, model: -1})
@@ -104,7 +110,16 @@ func inputDigest(x *index, c *Checker) string {
 			if !ok {
 				keys = allInputKeys
 			}
-			write(h, s, "pruned", x.inputKeys(s, pruned, keys))
+			if keys&inOwnMembers == 0 {
+				write(h, s, "pruned", x.inputKeys(s, pruned, keys))
+				continue
+			}
+			own := x.inputKeys(s, pruned, keys)
+			whole := x.inputKeys(s, pruned, keys&^inOwnMembers|inMembers)
+			write(h, s, "pruned", whole)
+			if want := ownMembersOf(t, whole, x.subjectID(s)); own.Compare(want) != 0 {
+				t.Errorf("%s %s: input with its own members\n%v\nwant\n%v", x.subjectID(s), s.scope, own, want)
+			}
 		}
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -190,4 +205,23 @@ func TestDescendants(t *testing.T) {
 			t.Error("no branch with groups: the shortcut is not tested")
 		}
 	}
+}
+
+// ownMembersOf is doc with input.members holding only the entry of the
+// subject id.
+func ownMembersOf(t *testing.T, doc ast.Value, id string) ast.Value {
+	t.Helper()
+	obj := doc.(ast.Object)
+	members := obj.Get(kMembers)
+	if members == nil {
+		t.Fatalf("%s: no members in %v", id, doc)
+	}
+	key := ast.StringTerm(id)
+	entry := members.Value.(ast.Object).Get(key)
+	if entry == nil {
+		t.Fatalf("%s: no members entry of the subject in %v", id, members)
+	}
+	out := obj.Copy()
+	out.Insert(kMembers, ast.ObjectTerm([2]*ast.Term{key, entry}))
+	return out
 }

@@ -24,6 +24,13 @@ const (
 	inUnit
 
 	allInputKeys inputKeys = 1<<iota - 1
+
+	// inOwnMembers: the rules read input.members only at the subject's own
+	// id (TB-09's object.get(object.get(input, "members", {}), sid, {})
+	// with sid := input.subject.id), so input.members holds the subject's
+	// statistics alone: its groups' are never built. Outside allInputKeys:
+	// the whole input has every entry.
+	inOwnMembers inputKeys = 1 << 15
 )
 
 // inputKeyBits maps each key of docs/policy-input.md to its bit.
@@ -46,6 +53,10 @@ var inputKeyBits = map[string]inputKeys{
 // json.marshal(input), x := input, some k, v in input), a computed key
 // (input[k], object.get(input, k, d)), or input replaced with `with`. Keys
 // that the contract does not define are ignored: they are never built.
+//
+// input.members is followed one level further: when every rule reads it
+// only at the subject's own id (members.go's ownMembers), the answer has
+// inOwnMembers instead of inMembers.
 func readInputKeys(c *ast.Compiler) inputKeys {
 	s := &keyScan{c: c, done: map[funcParam]bool{}}
 	for _, m := range c.Modules {
@@ -55,6 +66,9 @@ func readInputKeys(c *ast.Compiler) inputKeys {
 				return allInputKeys
 			}
 		}
+	}
+	if s.keys&inMembers == 0 && s.ownMembers {
+		s.keys |= inOwnMembers
 	}
 	return s.keys
 }
@@ -69,19 +83,53 @@ type keyScan struct {
 	keys  inputKeys
 	whole bool
 	done  map[funcParam]bool // function parameters already scanned
+	// ownMembers: some rule reads input.members at the subject's id; any
+	// other read of it sets inMembers in keys.
+	ownMembers bool
+	nested     int // depth of comprehension and every bodies being scanned
 }
 
-// tracked holds the variables of one rule that stand for input as a whole.
-type tracked map[ast.Var]bool
+// role is what a variable of a rule stands for.
+type role uint8
+
+const (
+	roleNone      role = iota
+	roleInput          // input as a whole
+	roleMembers        // input.members as a whole
+	roleSubjectID      // input.subject.id
+)
+
+// tracked holds the variables of one rule that stand for input as a whole,
+// for input.members, or (from the expression that binds them on) for the
+// subject's id.
+type tracked map[ast.Var]role
 
 // isInput reports whether t is input as a whole: input itself or a tracked
 // variable.
 func (tr tracked) isInput(t *ast.Term) bool {
 	switch v := t.Value.(type) {
 	case ast.Var:
-		return v.Equal(ast.InputRootDocument.Value) || tr[v]
+		return v.Equal(ast.InputRootDocument.Value) || tr[v] == roleInput
 	case ast.Ref:
 		return len(v) == 1 && tr.isInput(v[0])
+	}
+	return false
+}
+
+// isMembers reports whether t is a variable standing for input.members.
+func (tr tracked) isMembers(t *ast.Term) bool {
+	v, ok := t.Value.(ast.Var)
+	return ok && tr[v] == roleMembers
+}
+
+// isSubjectID reports whether t is the subject's id: input.subject.id or a
+// variable bound to it.
+func (tr tracked) isSubjectID(t *ast.Term) bool {
+	switch v := t.Value.(type) {
+	case ast.Var:
+		return tr[v] == roleSubjectID
+	case ast.Ref:
+		return len(v) == 3 && tr.isInput(v[0]) && v[1].Equal(kSubject) && v[2].Equal(kID)
 	}
 	return false
 }
@@ -97,16 +145,20 @@ func (s *keyScan) rule(r *ast.Rule, params tracked) {
 // ruleOne scans r alone (not its else chain).
 func (s *keyScan) ruleOne(r *ast.Rule, params tracked) {
 	tr := tracked{}
-	for v := range params {
-		tr[v] = true
+	for v, r := range params {
+		tr[v] = r
 	}
 	// Aliases: v = input, v := input (and the same with a tracked variable),
-	// to a fixed point. Compiled locals are unique per rule.
+	// and the variables holding input.members, to a fixed point. Compiled
+	// locals are unique per rule.
 	for changed := true; changed; {
 		changed = false
 		ast.WalkExprs(r.Body, func(e *ast.Expr) bool {
-			if v, ok := aliasOf(e, tr); ok && !tr[v] {
-				tr[v] = true
+			if v, ok := aliasOf(e, tr); ok && tr[v] != roleInput {
+				tr[v] = roleInput
+				changed = true
+			} else if v, ok := membersOf(e, tr); ok && tr[v] == roleNone {
+				tr[v] = roleMembers
 				changed = true
 			}
 			return false
@@ -139,6 +191,62 @@ func aliasOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
 	return "", false
 }
 
+// membersOf returns v when e binds v to input.members: v = input.members,
+// v := m with m a variable holding it, or object.get(input, "members", d, v)
+// (the compiled form of v := object.get(input, "members", d)).
+func membersOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
+	if len(e.With) > 0 || e.Negated {
+		return "", false
+	}
+	if e.IsEquality() || e.IsAssignment() {
+		ts := e.Operands()
+		if len(ts) != 2 {
+			return "", false
+		}
+		for i, t := range ts {
+			if v, ok := t.Value.(ast.Var); ok && isMembersRef(ts[1-i], tr) {
+				return v, true
+			}
+		}
+		return "", false
+	}
+	ts, ok := e.Terms.([]*ast.Term)
+	if !ok || len(ts) != 5 || !ts[0].Equal(ast.NewTerm(objectGet)) || !tr.isInput(ts[1]) || !ts[2].Equal(kMembers) {
+		return "", false
+	}
+	v, ok := ts[4].Value.(ast.Var)
+	return v, ok
+}
+
+// isMembersRef reports whether t is input.members itself (not a key into
+// it): the ref, or a variable holding it.
+func isMembersRef(t *ast.Term, tr tracked) bool {
+	if tr.isMembers(t) {
+		return true
+	}
+	r, ok := t.Value.(ast.Ref)
+	return ok && len(r) == 2 && tr.isInput(r[0]) && r[1].Equal(kMembers)
+}
+
+// subjectIDOf returns v when e is v = input.subject.id or v := ... (v
+// bound to the subject's id, or checked against it: either way v is the id
+// in every expression after e).
+func subjectIDOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
+	if !e.IsEquality() && !e.IsAssignment() || len(e.With) > 0 || e.Negated {
+		return "", false
+	}
+	ts := e.Operands()
+	if len(ts) != 2 {
+		return "", false
+	}
+	for i, t := range ts {
+		if v, ok := t.Value.(ast.Var); ok && tr.isSubjectID(ts[1-i]) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 func (s *keyScan) body(b ast.Body, tr tracked) {
 	for _, e := range b {
 		s.expr(e, tr)
@@ -159,6 +267,21 @@ func (s *keyScan) expr(e *ast.Expr, tr tracked) {
 	if _, ok := aliasOf(e, tr); ok {
 		return // v = input: the uses of v are scanned
 	}
+	if v, ok := membersOf(e, tr); ok && tr[v] == roleMembers {
+		if ts, ok := e.Terms.([]*ast.Term); ok && !e.IsEquality() && !e.IsAssignment() {
+			s.term(ts[3], tr) // object.get's default
+		}
+		return // v = input.members: the uses of v are scanned
+	}
+	if s.nested == 0 {
+		// The subject's id, in the rule's own body only: a variable bound
+		// in a comprehension or an every may be the rule's, bound before
+		// to something else (compiled locals are unique per rule, not per
+		// body), and it is the id only after this expression.
+		if v, ok := subjectIDOf(e, tr); ok && tr[v] == roleNone {
+			defer func() { tr[v] = roleSubjectID }()
+		}
+	}
 	switch t := e.Terms.(type) {
 	case *ast.Term:
 		s.term(t, tr)
@@ -174,7 +297,7 @@ func (s *keyScan) expr(e *ast.Expr, tr tracked) {
 			s.term(t.Key, tr)
 		}
 		s.term(t.Value, tr)
-		s.body(t.Body, tr)
+		s.nestedBody(t.Body, tr)
 	default:
 		s.whole = true
 	}
@@ -190,6 +313,14 @@ func (s *keyScan) call(op *ast.Term, args []*ast.Term, tr tracked) {
 		s.whole = true
 		return
 	}
+	if ref.Equal(objectGet) && len(args) >= 3 && tr.isMembers(args[0]) {
+		// object.get(m, k, d) with m holding input.members.
+		s.membersKey(args[1], tr)
+		for _, a := range args[1:] {
+			s.term(a, tr)
+		}
+		return
+	}
 	if ref.Equal(objectGet) && len(args) >= 3 && tr.isInput(args[0]) {
 		switch k := args[1].Value.(type) {
 		case ast.String:
@@ -199,11 +330,15 @@ func (s *keyScan) call(op *ast.Term, args []*ast.Term, tr tracked) {
 				s.whole = true
 				return
 			}
-			if first, ok := k.Elem(0).Value.(ast.String); ok {
-				s.key(string(first))
-			} else {
+			first, ok := k.Elem(0).Value.(ast.String)
+			if !ok {
 				s.whole = true
 				return
+			}
+			if first == "members" && k.Len() > 1 {
+				s.membersKey(k.Elem(1), tr) // object.get(input, ["members", k, ...], d)
+			} else {
+				s.key(string(first))
 			}
 		default:
 			s.whole = true
@@ -253,11 +388,28 @@ func (s *keyScan) param(r *ast.Rule, i int) {
 	}
 	// Only this rule of the chain: the caller walks the else chain, each
 	// rule with its own parameter names.
-	s.ruleOne(r, tracked{v: true})
+	s.ruleOne(r, tracked{v: roleInput})
 }
 
 func (s *keyScan) key(k string) {
 	s.keys |= inputKeyBits[k]
+}
+
+// membersKey records a read of input.members at key k: the subject's own
+// entry, or any.
+func (s *keyScan) membersKey(k *ast.Term, tr tracked) {
+	if tr.isSubjectID(k) {
+		s.ownMembers = true
+	} else {
+		s.key("members")
+	}
+}
+
+// nestedBody scans the body of a comprehension or an every.
+func (s *keyScan) nestedBody(b ast.Body, tr tracked) {
+	s.nested++
+	s.body(b, tr)
+	s.nested--
 }
 
 // term scans one term: a ref rooted at input (or a tracked variable) with a
@@ -270,8 +422,17 @@ func (s *keyScan) term(t *ast.Term, tr tracked) {
 	case ast.Var:
 		if tr.isInput(t) {
 			s.whole = true
+		} else if tr.isMembers(t) {
+			s.key("members") // input.members whole
 		}
 	case ast.Ref:
+		if tr.isMembers(v[0]) && len(v) > 1 {
+			s.membersKey(v[1], tr) // m[k]
+			for _, x := range v[1:] {
+				s.term(x, tr)
+			}
+			return
+		}
 		if tr.isInput(v[0]) {
 			if len(v) < 2 {
 				s.whole = true
@@ -282,7 +443,11 @@ func (s *keyScan) term(t *ast.Term, tr tracked) {
 				s.whole = true
 				return
 			}
-			s.key(string(k))
+			if k == "members" && len(v) > 2 {
+				s.membersKey(v[2], tr) // input.members[k]
+			} else {
+				s.key(string(k))
+			}
 			for _, x := range v[2:] {
 				s.term(x, tr)
 			}
@@ -306,13 +471,13 @@ func (s *keyScan) term(t *ast.Term, tr tracked) {
 		v.Foreach(func(x *ast.Term) { s.term(x, tr) })
 	case *ast.ArrayComprehension:
 		s.term(v.Term, tr)
-		s.body(v.Body, tr)
+		s.nestedBody(v.Body, tr)
 	case *ast.SetComprehension:
 		s.term(v.Term, tr)
-		s.body(v.Body, tr)
+		s.nestedBody(v.Body, tr)
 	case *ast.ObjectComprehension:
 		s.term(v.Key, tr)
 		s.term(v.Value, tr)
-		s.body(v.Body, tr)
+		s.nestedBody(v.Body, tr)
 	}
 }

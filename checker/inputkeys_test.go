@@ -26,6 +26,9 @@ func (k inputKeys) names() []string {
 			out = append(out, name)
 		}
 	}
+	if k&inOwnMembers != 0 {
+		out = append(out, "members(own)")
+	}
 	sort.Strings(out)
 	return out
 }
@@ -40,7 +43,9 @@ func TestReadInputKeys(t *testing.T) {
 		"marshal(inp) := json.marshal(inp)\n" +
 		"same(inp) := inp\n" +
 		"twice(inp) := inp.ratings if inp.subject.level == \"commune\"\n" +
-		"else := inp.activities\n"
+		"else := inp.activities\n" +
+		"own_stats(inp) := object.get(object.get(inp, \"members\", {}), inp.subject.id, {})\n" +
+		"total(ms) := count(ms)\n"
 	tests := []struct {
 		name string
 		body string
@@ -68,6 +73,21 @@ func TestReadInputKeys(t *testing.T) {
 		{"in a comprehension", "violation contains {\"msg\": \"x\"} if {\n\tx := [y | some y in [input]]\n\tcount(x[0].cadres) == 0\n}", []string{"all"}},
 		{"unified", "violation contains {\"msg\": \"x\"} if {\n\t[x] = [input]\n\tcount(x.cadres) == 0\n}", []string{"all"}},
 		{"rule value", "inp := input\n\nviolation contains {\"msg\": \"x\"} if count(inp.cadres) == 0", []string{"all"}},
+		// input.members read at the subject's id only: its own entry.
+		{"members at the subject's id", "violation contains {\"msg\": \"x\"} if {\n\tsid := input.subject.id\n\tobject.get(object.get(input, \"members\", {}), sid, {}).total == 0\n}", []string{"members(own)", "subject"}},
+		{"members ref at the subject's id", `violation contains {"msg": "x"} if input.members[input.subject.id].total == 0`, []string{"members(own)", "subject"}},
+		{"members path at the subject's id", `violation contains {"msg": "x"} if object.get(input, ["members", input.subject.id, "total"], 0) == 0`, []string{"members(own)", "subject"}},
+		{"members bound, then read at the subject's id", "violation contains {\"msg\": \"x\"} if {\n\tms := input.members\n\tm2 := ms\n\tm2[input.subject.id].total == 0\n}", []string{"members(own)", "subject"}},
+		{"members at the subject's id in a function", `violation contains {"msg": "x"} if data.lib.t.own_stats(input).total == 0`, []string{"members(own)", "subject"}},
+		{"members at another key", `violation contains {"msg": "x"} if object.get(object.get(input, "members", {}), input.subject.parent_id, {}).total == 0`, []string{"members", "subject"}},
+		{"members at a constant key", `violation contains {"msg": "x"} if input.members.xa.total == 0`, []string{"members"}},
+		{"members counted", `violation contains {"msg": "x"} if count(input.members) == 0`, []string{"members"}},
+		{"members iterated", "violation contains {\"msg\": \"x\"} if {\n\tsome _, st in input.members\n\tst.total == 0\n}", []string{"members"}},
+		{"members given to a function", `violation contains {"msg": "x"} if data.lib.t.total(object.get(input, "members", {})) == 0`, []string{"members"}},
+		{"members in the head", "violation contains {\"msg\": \"x\", \"m\": m} if {\n\tm := object.get(input, \"members\", {})\n\tinput.subject.id != \"\"\n}", []string{"members", "subject"}},
+		{"members compared", "violation contains {\"msg\": \"x\"} if {\n\tm := object.get(input, \"members\", {})\n\tm == {}\n}", []string{"members"}},
+		{"the id checked in a comprehension", "violation contains {\"msg\": \"x\"} if {\n\tsid := \"b\"\n\tn := count([1 | sid = input.subject.id])\n\tobject.get(input.members, sid, {}) == {}\n\tn == 0\n}", []string{"members", "subject"}},
+		{"own members and others", "r if count(input.members) > 1\n\nviolation contains {\"msg\": \"x\"} if {\n\tnot r\n\tinput.members[input.subject.id].total == 0\n}", []string{"members", "subject"}},
 	}
 	// Every rule of the libraries counts, called or not.
 	extra := map[string]string{"library rule": "as_of := input.snapshot.as_of\n"}
