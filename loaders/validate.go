@@ -161,6 +161,7 @@ type unitRow struct {
 	level            snapshot.Level
 	row              int          // index in raw
 	from, to         arrow.Date32 // validity, NoStart / NoEnd when open
+	current          bool         // the version valid on the snapshot date (checkUnits)
 }
 
 func (v *crossCheck) checkUnits() {
@@ -171,10 +172,13 @@ func (v *crossCheck) checkUnits() {
 	}
 	all, first, versions, hist := v.readUnits(raw)
 	// The units valid on asOf, in row order, are the nodes of the tree.
-	var cur []*unitRow
+	for _, u := range first {
+		u.current = true
+	}
+	cur := make([]*unitRow, 0, len(first))
 	nodes := make([]hierarchy.Node, 0, len(first))
 	for _, u := range all {
-		if first[u.id] == u {
+		if u.current {
 			cur = append(cur, u)
 			nodes = append(nodes, hierarchy.Node{ID: u.id, Parent: u.parent, Level: u.level})
 		}
@@ -209,9 +213,16 @@ func (v *crossCheck) readUnits(raw *rawTable) (all []*unitRow, first map[string]
 	vfrom, _ := raw.col("valid_from").(*array.Date32)
 	vto, _ := raw.col("valid_to").(*array.Date32)
 	asOf, _ := snapshot.ParseDay(v.snap.Manifest.AsOf)
-	first, versions = map[string]*unitRow{}, map[string][]*unitRow{}
-	for i := 0; i < ids.Len(); i++ {
-		u := &unitRow{id: ids.Value(i), parent: parents.Value(i), level: snapshot.Level(levels.Value(i)), name: names.Value(i), row: i,
+	// The rows in one allocation, first at its final size: a national
+	// snapshot has 600,000 units, and growing the map (or looking a code
+	// up more than twice per row) was a second of the load's CPU.
+	n := ids.Len()
+	rows := make([]unitRow, n)
+	all = make([]*unitRow, n)
+	first, versions = make(map[string]*unitRow, n), map[string][]*unitRow{}
+	for i := range n {
+		u := &rows[i]
+		*u = unitRow{id: ids.Value(i), parent: parents.Value(i), level: snapshot.Level(levels.Value(i)), name: names.Value(i), row: i,
 			from: snapshot.NoStart, to: snapshot.NoEnd}
 		if vfrom != nil && vfrom.IsValid(i) {
 			u.from = vfrom.Value(i)
@@ -219,7 +230,7 @@ func (v *crossCheck) readUnits(raw *rawTable) (all []*unitRow, first map[string]
 		if vto != nil && vto.IsValid(i) {
 			u.to = vto.Value(i)
 		}
-		all = append(all, u)
+		all[i] = u
 		if ids.IsNull(i) {
 			continue
 		}
@@ -227,19 +238,24 @@ func (v *crossCheck) readUnits(raw *rawTable) (all []*unitRow, first map[string]
 			raw.flag(i, snapshot.DQType, "valid_to", snapshot.DayText(u.to), fmt.Sprintf("The version ends (valid_to %s) before it starts (valid_from %s).", snapshot.DayText(u.to), snapshot.DayText(u.from)))
 			continue
 		}
-		if f := overlapping(versions[u.id], first[u.id], u); f != nil {
-			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, overlapMsg(raw, f, u))
+		f := first[u.id]
+		var vs []*unitRow
+		if len(versions) > 0 {
+			vs = versions[u.id]
+		}
+		if o := overlapping(vs, f, u); o != nil {
+			raw.flag(i, snapshot.DQDuplicate, "unit_id", u.id, overlapMsg(raw, o, u))
 			continue
 		}
-		if u.from == snapshot.NoStart && u.to == snapshot.NoEnd && first[u.id] == nil && versions[u.id] == nil {
+		if u.from == snapshot.NoStart && u.to == snapshot.NoEnd && f == nil && vs == nil {
 			first[u.id] = u // the common case: one version, valid always
 			continue
 		}
-		if f := first[u.id]; f != nil && versions[u.id] == nil {
-			versions[u.id] = []*unitRow{f}
+		if f != nil && vs == nil {
+			vs = []*unitRow{f}
 			delete(first, u.id)
 		}
-		versions[u.id] = append(versions[u.id], u)
+		versions[u.id] = append(vs, u)
 	}
 	// The version valid on asOf is the unit; the others are history.
 	for _, id := range sortedKeys(versions) {
@@ -297,6 +313,9 @@ func (v *crossCheck) checkParents(raw *rawTable, tree *hierarchy.Tree, cur []*un
 // reason names the nearest such ancestor, the root cause), and its row is
 // then dropped.
 func (v *crossCheck) excludeUnits(raw *rawTable, tree *hierarchy.Tree, cur []*unitRow) {
+	if len(v.units) == 0 { // one allocation for the units of a national snapshot
+		v.units = make(map[string]refStatus, len(cur))
+	}
 	for i, u := range cur {
 		var reason snapshot.Reason
 		excluded := raw.bad[u.row]
