@@ -119,6 +119,12 @@ func TestDataQuality(t *testing.T) {
 			wantUnits: []string{"tinh", "xa-1", "chi-1", "to-1"}, table: snapshot.Ratings, wantIDs: []string{"xa-1"},
 		},
 		{
+			name: "DQ002 ratings per unit and year, apart", tables: "units: u.csv\nratings: r.csv",
+			files: files{"u.csv": units, "r.csv": "unit_id,year,rating\nxa-1,2023,good\nchi-1,2023,good\nxa-1,2022,good\nchi-1,2023,good\nchi-1,2022,good\nxa-1,2023,weak\n"},
+			want:      []string{"DQ002 ratings:5 year 2023", "DQ002 ratings:7 year 2023"},
+			wantUnits: []string{"tinh", "xa-1", "chi-1", "to-1"}, table: snapshot.Ratings, wantIDs: []string{"xa-1", "chi-1", "xa-1", "chi-1"},
+		},
+		{
 			name: "DQ008 NFC and DQ009 ignored", tables: "units: u.csv",
 			files:     files{"u.csv": "unit_id,parent_id,level,name,Phone\ntinh,,province,Tha\u0301i Bi\u0300nh,0912\n"},
 			want:      []string{"DQ009 units:1 phone ", "DQ008 units:2 name Thái Bình"},

@@ -553,17 +553,52 @@ func (v *crossCheck) checkRatings() {
 		unit string
 		year int64
 	}
-	seen := make(map[unitYear]int, units.Len())
+	// A unit id is its index in the column's dictionary (the loader's
+	// dictColumn holds each value once): the pair is then one integer,
+	// looked up in a map of integers. A map keyed by the string and the
+	// year was most of this check's second at national scale. Other rows
+	// (no dictionary, a null or empty id, a year past 32 bits) go by the
+	// string, in a map of their own: a pair always takes the same way.
+	dict, _ := raw.col("unit_id").(*array.Dictionary)
+	var dictValues *array.String
+	if dict != nil {
+		dictValues, _ = dict.Dictionary().(*array.String)
+	}
+	pairKey := func(i int, y int64) (uint64, bool) {
+		if dictValues == nil || dict.IsNull(i) || y != int64(int32(y)) {
+			return 0, false
+		}
+		k := dict.GetValueIndex(i)
+		if dictValues.Value(k) == "" {
+			return 0, false
+		}
+		return uint64(k)<<32 | uint64(uint32(y)), true
+	}
+	seenKey := make(map[uint64]int, units.Len())
+	var seen map[unitYear]int
 	for i := 0; i < units.Len(); i++ {
 		if raw.bad[i] {
 			continue
 		}
-		key := unitYear{units.Value(i), years.Value(i)}
-		if f, dup := seen[key]; dup {
-			raw.flag(i, snapshot.DQDuplicate, "year", fmt.Sprint(years.Value(i)), fmt.Sprintf("The unit %s already has a rating for %d on row %d.", units.Value(i), years.Value(i), raw.rows.at(f)))
-			continue
+		y := years.Value(i)
+		var f int
+		var dup bool
+		if key, ok := pairKey(i, y); ok {
+			if f, dup = seenKey[key]; !dup {
+				seenKey[key] = i
+			}
+		} else {
+			if seen == nil {
+				seen = map[unitYear]int{}
+			}
+			key := unitYear{units.Value(i), y}
+			if f, dup = seen[key]; !dup {
+				seen[key] = i
+			}
 		}
-		seen[key] = i
+		if dup {
+			raw.flag(i, snapshot.DQDuplicate, "year", fmt.Sprint(y), fmt.Sprintf("The unit %s already has a rating for %d on row %d.", units.Value(i), y, raw.rows.at(f)))
+		}
 	}
 	v.checkDatedRef(raw, "unit_id", nil, func(i int) (int, bool) {
 		if years.IsNull(i) {
