@@ -120,7 +120,7 @@ func TestDataQuality(t *testing.T) {
 		},
 		{
 			name: "DQ002 ratings per unit and year, apart", tables: "units: u.csv\nratings: r.csv",
-			files: files{"u.csv": units, "r.csv": "unit_id,year,rating\nxa-1,2023,good\nchi-1,2023,good\nxa-1,2022,good\nchi-1,2023,good\nchi-1,2022,good\nxa-1,2023,weak\n"},
+			files:     files{"u.csv": units, "r.csv": "unit_id,year,rating\nxa-1,2023,good\nchi-1,2023,good\nxa-1,2022,good\nchi-1,2023,good\nchi-1,2022,good\nxa-1,2023,weak\n"},
 			want:      []string{"DQ002 ratings:5 year 2023", "DQ002 ratings:7 year 2023"},
 			wantUnits: []string{"tinh", "xa-1", "chi-1", "to-1"}, table: snapshot.Ratings, wantIDs: []string{"xa-1", "chi-1", "xa-1", "chi-1"},
 		},

@@ -1,11 +1,15 @@
 package loaders
 
 import (
+	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/apache/arrow/go/v15/arrow/array"
+	"github.com/apache/arrow/go/v15/arrow/memory"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -97,5 +101,75 @@ func TestParseSerialExcelize(t *testing.T) {
 		if d, ok := parseSerial(s); ok {
 			t.Errorf("parseSerial(%q) = %s, want no date", s, formatDate(int64(d)))
 		}
+	}
+}
+
+// TestPlainBytes: plainBytes, eight bytes at a time, agrees with a byte
+// loop for every byte value at every position of a word and its tail.
+func TestPlainBytes(t *testing.T) {
+	slow := func(b []byte) bool {
+		for _, c := range b {
+			if c < 0x20 || c > 0x7e {
+				return false
+			}
+		}
+		return true
+	}
+	for n := 0; n <= 19; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := bytes.Repeat([]byte("x"), n)
+				b[pos] = byte(c)
+				if got, want := plainBytes(b), slow(b); got != want {
+					t.Fatalf("plainBytes(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+// FuzzPlainBytes compares plainBytes with a byte loop on any bytes.
+func FuzzPlainBytes(f *testing.F) {
+	f.Add([]byte("chi-hoi-001 "))
+	f.Add([]byte("xa\x7fa\x1fb\xc3\xa1c"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		want := true
+		for _, c := range b {
+			want = want && c >= 0x20 && c <= 0x7e
+		}
+		if got := plainBytes(b); got != want {
+			t.Fatalf("plainBytes(%q) = %v, want %v", b, got, want)
+		}
+	})
+}
+
+// TestPlainColumn: plainColumn is plainASCII of every value that is not
+// null (and no null unless kept), whatever bytes a null slot keeps.
+func TestPlainColumn(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	pieces := []string{"", " ", "a", "xa-01", "ho\u00e0", "\x7f", "\t", "chi-hoi-0001", "b c"}
+	for round := 0; round < 2000; round++ {
+		b := array.NewStringBuilder(memory.DefaultAllocator)
+		n := rng.IntN(6)
+		nulls := false
+		var want = true
+		for i := 0; i < n; i++ {
+			if rng.IntN(5) == 0 {
+				b.AppendNull()
+				nulls = true
+				continue
+			}
+			s := pieces[rng.IntN(len(pieces))] + pieces[rng.IntN(len(pieces))]
+			b.Append(s)
+			want = want && plainASCII(s)
+		}
+		a := b.NewStringArray()
+		for _, kept := range []bool{true, false} {
+			if got, w := plainColumn(a, kept), want && (kept || !nulls); got != w {
+				t.Fatalf("plainColumn(%v, %v) = %v, want %v", a, kept, got, w)
+			}
+		}
+		a.Release()
+		b.Release()
 	}
 }
