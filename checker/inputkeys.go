@@ -55,7 +55,7 @@ var inputKeyBits = map[string]inputKeys{
 // that the contract does not define are ignored: they are never built.
 //
 // input.members is followed one level further: when every rule reads it
-// only at the subject's own id (members.go's ownMembers), the answer has
+// only at the subject's own id (keyScan.membersKey), the answer has
 // inOwnMembers instead of inMembers.
 func readInputKeys(c *ast.Compiler) inputKeys {
 	s := &keyScan{c: c, done: map[funcParam]bool{}}
@@ -211,7 +211,10 @@ func membersOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
 		return "", false
 	}
 	ts, ok := e.Terms.([]*ast.Term)
-	if !ok || len(ts) != 5 || !ts[0].Equal(ast.NewTerm(objectGet)) || !tr.isInput(ts[1]) || !ts[2].Equal(kMembers) {
+	if !ok || len(ts) != 5 || !tr.isInput(ts[1]) || !ts[2].Equal(kMembers) {
+		return "", false
+	}
+	if op, ok := ts[0].Value.(ast.Ref); !ok || !op.Equal(objectGet) {
 		return "", false
 	}
 	v, ok := ts[4].Value.(ast.Var)
