@@ -165,7 +165,7 @@ func plainColumn(sa *array.String, nullsKept bool) bool {
 		if sa.IsNull(i) {
 			continue
 		}
-		if s := sa.Value(i); s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
+		if !plainEnds(sa.Value(i)) {
 			return false
 		}
 	}
@@ -173,7 +173,7 @@ func plainColumn(sa *array.String, nullsKept bool) bool {
 }
 
 // plainBytes reports whether every byte of b is printable ASCII or a space
-// (0x20 to 0x7e), as plainASCII asks of each byte.
+// (0x20 to 0x7e): the part of plainASCII that is about each byte.
 func plainBytes(b []byte) bool {
 	const ones, highs = 0x0101010101010101, 0x8080808080808080
 	for len(b) >= 8 {

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -114,15 +115,13 @@ func parseMonth(s string) bool {
 // plainASCII reports whether s is printable-ASCII-only text without
 // surrounding spaces: already trimmed and in NFC (the common case of ids).
 func plainASCII(s string) bool {
-	if s == "" || s[0] == ' ' || s[len(s)-1] == ' ' {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x21 && c != ' ' || c >= 0x7f {
-			return false
-		}
-	}
-	return true
+	return plainEnds(s) && plainBytes(unsafe.Slice(unsafe.StringData(s), len(s)))
+}
+
+// plainEnds reports whether s is not empty and neither starts nor ends with
+// a space: the part of plainASCII that is about a value's ends.
+func plainEnds(s string) bool {
+	return s != "" && s[0] != ' ' && s[len(s)-1] != ' '
 }
 
 // joinList writes list items as the spec's lists are written: separated by
