@@ -176,7 +176,13 @@ func (s *keyScan) ruleOne(r *ast.Rule, params tracked) {
 
 // aliasOf returns v when e is v = x or v := x with x input as a whole.
 func aliasOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
-	if !e.IsEquality() && !e.IsAssignment() || len(e.With) > 0 {
+	return boundTo(e, func(x *ast.Term) bool { return tr.isInput(x) }, true)
+}
+
+// boundTo returns v when e is v = x or v := x (either side) with is(x), v
+// not input itself; a negated e only when negated allows it.
+func boundTo(e *ast.Expr, is func(*ast.Term) bool, negated bool) (ast.Var, bool) {
+	if !e.IsEquality() && !e.IsAssignment() || len(e.With) > 0 || e.Negated && !negated {
 		return "", false
 	}
 	ts := e.Operands()
@@ -184,7 +190,7 @@ func aliasOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
 		return "", false
 	}
 	for i, t := range ts {
-		if v, ok := t.Value.(ast.Var); ok && tr.isInput(ts[1-i]) && !v.Equal(ast.InputRootDocument.Value) {
+		if v, ok := t.Value.(ast.Var); ok && is(ts[1-i]) && !v.Equal(ast.InputRootDocument.Value) {
 			return v, true
 		}
 	}
@@ -199,16 +205,7 @@ func membersOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
 		return "", false
 	}
 	if e.IsEquality() || e.IsAssignment() {
-		ts := e.Operands()
-		if len(ts) != 2 {
-			return "", false
-		}
-		for i, t := range ts {
-			if v, ok := t.Value.(ast.Var); ok && isMembersRef(ts[1-i], tr) {
-				return v, true
-			}
-		}
-		return "", false
+		return boundTo(e, func(x *ast.Term) bool { return isMembersRef(x, tr) }, false)
 	}
 	ts, ok := e.Terms.([]*ast.Term)
 	if !ok || len(ts) != 5 || !tr.isInput(ts[1]) || !ts[2].Equal(kMembers) {
@@ -235,19 +232,7 @@ func isMembersRef(t *ast.Term, tr tracked) bool {
 // bound to the subject's id, or checked against it: either way v is the id
 // in every expression after e).
 func subjectIDOf(e *ast.Expr, tr tracked) (ast.Var, bool) {
-	if !e.IsEquality() && !e.IsAssignment() || len(e.With) > 0 || e.Negated {
-		return "", false
-	}
-	ts := e.Operands()
-	if len(ts) != 2 {
-		return "", false
-	}
-	for i, t := range ts {
-		if v, ok := t.Value.(ast.Var); ok && tr.isSubjectID(ts[1-i]) {
-			return v, true
-		}
-	}
-	return "", false
+	return boundTo(e, tr.isSubjectID, false)
 }
 
 func (s *keyScan) body(b ast.Body, tr tracked) {

@@ -87,6 +87,7 @@ func TestReadInputKeys(t *testing.T) {
 		{"members in the head", "violation contains {\"msg\": \"x\", \"m\": m} if {\n\tm := object.get(input, \"members\", {})\n\tinput.subject.id != \"\"\n}", []string{"members", "subject"}},
 		{"members compared", "violation contains {\"msg\": \"x\"} if {\n\tm := object.get(input, \"members\", {})\n\tm == {}\n}", []string{"members"}},
 		{"the id checked in a comprehension", "violation contains {\"msg\": \"x\"} if {\n\tsid := \"b\"\n\tn := count([1 | sid = input.subject.id])\n\tobject.get(input.members, sid, {}) == {}\n\tn == 0\n}", []string{"members", "subject"}},
+		{"the id denied", "violation contains {\"msg\": \"x\"} if {\n\tsid := \"b\"\n\tnot sid = input.subject.id\n\tobject.get(input.members, sid, {}) == {}\n}", []string{"members", "subject"}},
 		{"own members and others", "r if count(input.members) > 1\n\nviolation contains {\"msg\": \"x\"} if {\n\tnot r\n\tinput.members[input.subject.id].total == 0\n}", []string{"members", "subject"}},
 	}
 	// Every rule of the libraries counts, called or not.
